@@ -1,0 +1,503 @@
+"""The event store: append (single or batch, one transaction), read, verify, rebuild.
+
+Ordering guarantee: positions are assigned under a store-wide write lock held until
+commit (SQLite `BEGIN IMMEDIATE`, PostgreSQL a transaction-scoped advisory lock), so
+positions are gapless and commit in increasing order. Without it, a reader polling
+`events after N` could see N+2 committed before N+1 and skip N+1 forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledger import schema
+from ledger.chain import GENESIS, VerifyReport, canonical_json, event_hash, verify_rows
+from ledger.db import WRITE_OPTION, is_sqlite
+from ledger.envelope import NewEvent, RecordedEvent
+from ledger.errors import IdempotencyConflict, InvalidEvent, WrongExpectedVersion
+from ledger.projection import Projector
+from ledger.registry import EventRegistry
+
+ANY_VERSION: int | None = None
+NO_STREAM = 0
+_PG_APPEND_LOCK = 0x5C1C_0001  # arbitrary, constant: identifies "the events table writer"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_READ_PAGE = 5_000
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AppendRequest:
+    """One atomic append to one stream.
+
+    `expected_version`: None accepts any version, 0 requires a new stream, N requires
+    the stream to be at N. `idempotency_key`: a retry with the same key and the same
+    request returns the original events and writes nothing; `fingerprint` identifies the
+    request (computed from the events when the caller has no better one), and `result`
+    is kept with the key for the caller to answer replays identically.
+    """
+
+    stream_id: str
+    events: Sequence[NewEvent]
+    expected_version: int | None = ANY_VERSION
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+    result: dict[str, Any] | None = None
+    actor: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What an idempotency key already produced."""
+
+    events: list[RecordedEvent]
+    result: dict[str, Any] | None
+
+
+class EventStore:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        registry: EventRegistry,
+        projectors: Sequence[Projector] = (),
+        clock: Clock = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.projectors = list(projectors)
+        self.clock = clock
+
+    # -- writing -----------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[WriteSession]:
+        """A write transaction holding the append lock; commits on normal exit."""
+        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            with conn.begin():
+                if not is_sqlite(conn):
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
+                session = WriteSession(self, conn)
+                session.catch_up_projections()
+                yield session
+                session.save_checkpoints()
+
+    def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        **options: Any,
+    ) -> list[RecordedEvent]:
+        with self.write() as session:
+            return session.append(AppendRequest(stream_id, events, **options))
+
+    def append_batch(self, requests: Sequence[AppendRequest]) -> list[list[RecordedEvent]]:
+        """All requests in one transaction: all land or none does."""
+        with self.write() as session:
+            return session.append_many(requests)
+
+    def rebuild(self, names: Sequence[str] | None = None) -> int:
+        """Empty the chosen projections and replay every event; returns events replayed."""
+        chosen = [p for p in self.projectors if names is None or p.name in names]
+        with self.write() as session:
+            for projector in chosen:
+                for table in reversed(projector.tables):
+                    session.conn.execute(table.delete())
+                session.checkpoints[projector.name] = 0
+            return session.replay_into(chosen, after=0)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def head(self) -> int:
+        with self.engine.connect() as conn:
+            return _head_position(conn)
+
+    def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        query = (
+            sa.select(schema.events)
+            .where(schema.events.c.stream_id == stream_id)
+            .where(schema.events.c.stream_version > after_version)
+            .order_by(schema.events.c.stream_version)
+        )
+        with self.engine.connect() as conn:
+            return [self.to_event(row) for row in conn.execute(query).mappings()]
+
+    def read_all(
+        self,
+        after: int = 0,
+        limit: int | None = None,
+        *,
+        tenant_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        types: Sequence[str] | None = None,
+        conn: sa.Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """Events after a position, in position order.
+
+        `as_of` keeps events effective on or before that date; `known_at` keeps events the
+        ledger had recorded at that instant. Both together answer "what did we know at T
+        about the situation at D".
+        """
+        query = self.all_query(after, tenant_id=tenant_id, as_of=as_of, known_at=known_at,
+                               types=types)
+        if limit is not None:
+            query = query.limit(limit)
+        if conn is not None:
+            return [self.to_event(row) for row in conn.execute(query).mappings()]
+        with self.engine.connect() as own:
+            return [self.to_event(row) for row in own.execute(query).mappings()]
+
+    def iter_all(self, after: int = 0, conn: sa.Connection | None = None,
+                 **filters: Any) -> Iterator[RecordedEvent]:
+        """Every event after `after`, read in pages (constant memory)."""
+        while True:
+            page = self.read_all(after, _READ_PAGE, conn=conn, **filters)
+            yield from page
+            if len(page) < _READ_PAGE:
+                return
+            after = page[-1].position
+
+    @staticmethod
+    def all_query(
+        after: int = 0,
+        *,
+        tenant_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        types: Sequence[str] | None = None,
+    ) -> sa.Select[Any]:
+        e = schema.events.c
+        query = sa.select(schema.events).where(e.position > after).order_by(e.position)
+        if tenant_id is not None:
+            query = query.where(e.tenant_id == tenant_id)
+        if as_of is not None:
+            query = query.where(e.effective_date <= as_of)
+        if known_at is not None:
+            query = query.where(e.recorded_at <= known_at)
+        if types is not None:
+            query = query.where(e.type.in_(list(types)))
+        return query
+
+    def to_event(self, row: Any) -> RecordedEvent:
+        version, data = self.registry.upcast(row["type"], row["schema_version"], row["data"])
+        return RecordedEvent(
+            position=row["position"],
+            event_id=row["event_id"],
+            stream_id=row["stream_id"],
+            stream_version=row["stream_version"],
+            type=row["type"],
+            schema_version=version,
+            data=data,
+            effective_date=row["effective_date"],
+            recorded_at=row["recorded_at"],
+            tenant_id=row["tenant_id"],
+            subject_id=row["subject_id"],
+            amount_cents=row["amount_cents"],
+            actor=row["actor"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+            idempotency_key=row["idempotency_key"],
+            reverses=row["reverses"],
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
+    def verify(self) -> VerifyReport:
+        """Recompute the hash chain over the raw stored rows (no upcasting)."""
+
+        def rows() -> Iterator[Any]:
+            after = 0
+            with self.engine.connect() as conn:
+                while True:
+                    page = conn.execute(
+                        sa.select(schema.events)
+                        .where(schema.events.c.position > after)
+                        .order_by(schema.events.c.position)
+                        .limit(_READ_PAGE)
+                    ).mappings().all()
+                    yield from page
+                    if len(page) < _READ_PAGE:
+                        return
+                    after = page[-1]["position"]
+
+        return verify_rows(rows())
+
+
+@dataclass
+class WriteSession:
+    """The inside of one write transaction. Holds the head of the chain in memory: the
+    append lock guarantees nobody else moves it until commit."""
+
+    store: EventStore
+    conn: sa.Connection
+    checkpoints: dict[str, int] = field(default_factory=dict)
+    _head: tuple[int, str, datetime | None] = (0, GENESIS, None)
+    _versions: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        e = schema.events.c
+        last = self.conn.execute(
+            sa.select(e.position, e.hash, e.recorded_at).order_by(e.position.desc()).limit(1)
+        ).first()
+        if last is not None:
+            self._head = (last.position, last.hash, last.recorded_at)
+
+    @property
+    def head(self) -> int:
+        return self._head[0]
+
+    # -- idempotency -------------------------------------------------------------------
+
+    def replay(self, key: str, fingerprint: str) -> Replay | None:
+        """The earlier outcome of `key`, None if new; raises if the key meant another request."""
+        k = schema.idempotency_keys.c
+        found = self.conn.execute(
+            sa.select(k.fingerprint, k.result).where(k.key == key)
+        ).first()
+        if found is None:
+            return None
+        if found.fingerprint != fingerprint:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different request", key=key
+            )
+        return Replay(self._stored_events(key), found.result)
+
+    # -- append ------------------------------------------------------------------------
+
+    def append(self, request: AppendRequest) -> list[RecordedEvent]:
+        return self.append_many([request])[0]
+
+    def append_many(self, requests: Sequence[AppendRequest]) -> list[list[RecordedEvent]]:
+        """Append several requests with one key lookup and one multi-row insert.
+
+        Each request is validated and version-checked in order, as if appended one by one;
+        any refusal raises before anything is inserted, and the transaction rolls back.
+        """
+        prepared = [[self._prepare(event) for event in r.events] for r in requests]
+        if any(not events for events in prepared):
+            raise InvalidEvent("an append needs at least one event")
+        fingerprints = [r.fingerprint or _fingerprint(r, p) for r, p in zip(requests, prepared)]
+        known = self._known_keys([r.idempotency_key for r in requests if r.idempotency_key])
+        outcome: list[list[RecordedEvent] | None] = []
+        rows: list[dict[str, Any]] = []
+        key_rows: list[dict[str, Any]] = []
+        for request, events, fingerprint in zip(requests, prepared, fingerprints):
+            key = request.idempotency_key
+            if key is not None and key in known:
+                if known[key] != fingerprint:
+                    raise IdempotencyConflict(
+                        f"idempotency key {key!r} was already used for a different request",
+                        key=key,
+                    )
+                outcome.append(None)  # filled from the stored events below
+                continue
+            new_rows = self._chain(request, events, self._checked_version(request))
+            rows.extend(new_rows)
+            outcome.append([self.store.to_event(row) for row in new_rows])
+            if key is not None:
+                known[key] = fingerprint
+                key_rows.append({
+                    "key": key,
+                    "fingerprint": fingerprint,
+                    "first_position": new_rows[0]["position"],
+                    "last_position": new_rows[-1]["position"],
+                    "result": request.result,
+                    "recorded_at": new_rows[-1]["recorded_at"],
+                })
+        if rows:
+            self.conn.execute(schema.events.insert(), rows)
+        if key_rows:
+            self.conn.execute(schema.idempotency_keys.insert(), key_rows)
+        new_events = [event for events in outcome if events for event in events]
+        if new_events:
+            for projector in self.store.projectors:
+                projector.apply(self.conn, new_events)
+        return [
+            events if events is not None else self._stored_events(request.idempotency_key)
+            for request, events in zip(requests, outcome)
+        ]
+
+    def _known_keys(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        k = schema.idempotency_keys.c
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(self.conn.execute(
+                sa.select(k.key, k.fingerprint).where(k.key.in_(chunk))
+            ).all())
+        return found
+
+    def _stored_events(self, key: str | None) -> list[RecordedEvent]:
+        e, k = schema.events.c, schema.idempotency_keys.c
+        rows = self.conn.execute(
+            sa.select(schema.events)
+            .join(schema.idempotency_keys,
+                  sa.and_(e.position >= k.first_position, e.position <= k.last_position))
+            .where(k.key == key)
+            .order_by(e.position)
+        ).mappings()
+        return [self.store.to_event(row) for row in rows]
+
+    def _checked_version(self, request: AppendRequest) -> int:
+        version = self._stream_version(request.stream_id)
+        if request.expected_version is not None and request.expected_version != version:
+            raise WrongExpectedVersion(
+                f"stream {request.stream_id!r} is at version {version}, "
+                f"expected {request.expected_version}",
+                stream_id=request.stream_id,
+                actual=version,
+                expected=request.expected_version,
+            )
+        self._versions[request.stream_id] = version + len(request.events)
+        return version
+
+    def _prepare(self, event: NewEvent) -> dict[str, Any]:
+        registry = self.store.registry
+        data = registry.validate(event.type, event.data)
+        amount = event.amount_cents
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+            raise InvalidEvent("amount_cents must be an integer number of cents", type=event.type)
+        return {
+            "event_id": event.event_id or str(uuid.uuid4()),
+            "type": event.type,
+            "schema_version": registry.version(event.type),
+            "data": data,
+            "tenant_id": event.tenant_id,
+            "subject_id": event.subject_id,
+            "amount_cents": amount,
+            "effective_date": _effective_date(event, self.store.clock),
+            "reverses": event.reverses,
+        }
+
+    def _stream_version(self, stream_id: str) -> int:
+        if stream_id not in self._versions:
+            e = schema.events.c
+            current = self.conn.execute(
+                sa.select(sa.func.max(e.stream_version)).where(e.stream_id == stream_id)
+            ).scalar()
+            self._versions[stream_id] = current or 0
+        return self._versions[stream_id]
+
+    def _chain(self, request: AppendRequest, prepared: list[dict[str, Any]],
+               version: int) -> list[dict[str, Any]]:
+        position, prev_hash, last_recorded = self._head
+        now = self.store.clock()
+        # recorded_at never goes backwards along positions, so "known at T" is a prefix.
+        recorded_at = now if last_recorded is None or now > last_recorded else last_recorded
+        rows = []
+        for offset, event in enumerate(prepared, start=1):
+            row = {
+                **event,
+                "position": position + offset,
+                "stream_id": request.stream_id,
+                "stream_version": version + offset,
+                "recorded_at": recorded_at,
+                "actor": request.actor,
+                "correlation_id": request.correlation_id,
+                "causation_id": request.causation_id,
+                "idempotency_key": request.idempotency_key,
+                "prev_hash": prev_hash,
+            }
+            row["hash"] = prev_hash = event_hash(prev_hash, row)
+            rows.append(row)
+        self._head = (rows[-1]["position"], prev_hash, recorded_at)
+        return rows
+
+    # -- projections -------------------------------------------------------------------
+
+    def catch_up_projections(self) -> None:
+        """Bring projectors registered after events were written (or new ones) up to head."""
+        c = schema.projection_checkpoints.c
+        saved = dict(self.conn.execute(sa.select(c.name, c.position)).all())
+        self.checkpoints = {p.name: saved.get(p.name, -1) for p in self.store.projectors}
+        for projector in self.store.projectors:
+            start = max(self.checkpoints[projector.name], 0)
+            if start < self.head:
+                self.replay_into([projector], after=start)
+
+    def replay_into(self, projectors: Sequence[Projector], after: int) -> int:
+        count = 0
+        for event_page in _pages(self.store.iter_all(after, conn=self.conn)):
+            for projector in projectors:
+                projector.apply(self.conn, event_page)
+            count += len(event_page)
+        return count
+
+    def save_checkpoints(self) -> None:
+        c = schema.projection_checkpoints.c
+        for name, saved in self.checkpoints.items():
+            if saved == self.head:
+                continue
+            if saved < 0:
+                self.conn.execute(
+                    schema.projection_checkpoints.insert().values(name=name, position=self.head)
+                )
+            else:
+                self.conn.execute(
+                    schema.projection_checkpoints.update()
+                    .where(c.name == name)
+                    .values(position=self.head)
+                )
+            self.checkpoints[name] = self.head
+
+
+def _head_position(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(sa.func.max(schema.events.c.position))).scalar() or 0
+
+
+def _effective_date(event: NewEvent, clock: Clock) -> date:
+    value = event.effective_date
+    if value is None:
+        return clock().date()
+    if isinstance(value, datetime):
+        raise InvalidEvent("effective_date must be a date, not a timestamp", type=event.type)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidEvent(f"effective_date {value!r} is not a date (YYYY-MM-DD)", type=event.type)
+
+
+def _fingerprint(request: AppendRequest, prepared: list[dict[str, Any]]) -> str:
+    described = {
+        "stream_id": request.stream_id,
+        "expected_version": request.expected_version,
+        "events": [
+            {k: (v.isoformat() if isinstance(v, date) else v)
+             for k, v in event.items() if k != "event_id"}
+            for event in prepared
+        ],
+    }
+    return hashlib.sha256(canonical_json(described).encode()).hexdigest()
+
+
+def _pages(events: Iterator[RecordedEvent], size: int = _READ_PAGE) -> Iterator[list[RecordedEvent]]:
+    page: list[RecordedEvent] = []
+    for event in events:
+        page.append(event)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page

@@ -1,0 +1,1 @@
+"""SCIC membership and funding ledger: the cooperative domain on top of `ledger`."""
