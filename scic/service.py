@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ledger import EventStore
 from ledger.db import create_engine
 from ledger.store import Clock, utc_now
+from ledger.projection import Projector
 from scic.events import build_registry
+from scic.projections.capital import CapitalProjector
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass
@@ -17,12 +23,16 @@ class Service:
     engine: sa.Engine
     store: EventStore
 
+    def today(self) -> date:
+        """Today in France: the default effective date of a command."""
+        return self.store.clock().astimezone(PARIS).date()
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def projectors() -> list:  # type: ignore[type-arg]
-    return []
+def projectors() -> list[Projector]:
+    return [CapitalProjector()]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from scic.api import problems
+from scic.api.routes import commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
 
@@ -14,10 +16,10 @@ from scic.settings import get_settings
 def create_app(service: Service | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = service is None
-        app.state.service = service or open_service(get_settings().database_url)
+        if service is None:
+            app.state.service = open_service(get_settings().database_url)
         yield
-        if own:
+        if service is None:
             app.state.service.close()
 
     app = FastAPI(
@@ -26,6 +28,12 @@ def create_app(service: Service | None = None) -> FastAPI:
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
     )
+
+    if service is not None:
+        app.state.service = service
+    problems.install(app)
+    app.include_router(commands.router)
+    app.include_router(views.router)
 
     @app.get("/health", operation_id="health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -1,0 +1,69 @@
+"""RFC 9457 problem+json for every refusal: the only place errors become responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (
+    IdempotencyConflict,
+    InvalidEvent,
+    LedgerError,
+    UnknownEventType,
+    WrongExpectedVersion,
+)
+from scic.errors import DomainError
+
+MEDIA_TYPE = "application/problem+json"
+
+_LEDGER_STATUS: dict[type[LedgerError], int] = {
+    UnknownEventType: 422,
+    InvalidEvent: 422,
+    WrongExpectedVersion: 409,
+    IdempotencyConflict: 409,
+}
+
+
+def problem(status: int, slug: str, detail: str, rule: str | None = None,
+            **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/errors/{slug}",
+        "title": slug.replace("-", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+    }
+    if rule is not None:
+        body["rule"] = rule
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.slug, exc.detail, exc.rule)
+
+    @app.exception_handler(LedgerError)
+    async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:
+        status = _LEDGER_STATUS.get(type(exc), 409)
+        return problem(status, exc.slug, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+            for err in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
+        return problem(422, "invalid-request", f"{where}: {first['msg']}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {401: "unauthorized", 403: "forbidden", 404: "not-found",
+                405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(exc.status_code, slug, str(exc.detail))

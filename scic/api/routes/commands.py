@@ -1,0 +1,109 @@
+"""POST routes for every command in scic.commands, and the atomic batch endpoint.
+
+(No `from __future__ import annotations` here: the routes are built in a loop and
+FastAPI must see each body model as a real class.)"""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.exceptions import RequestValidationError
+
+from scic.api.deps import ServiceDep
+from scic.api.schemas import BatchResult, WriteResult
+from scic.commands import COMMANDS, Context, execute, scoped_key
+from scic.service import Service
+
+router = APIRouter(tags=["commands"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)]
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", description="stream version the client read (ETag); 409 if it moved")]
+
+
+def run(service: Service, response: Response, coop_id: str | None, name: str,
+        body: BaseModel, key: str | None, if_match: str | None) -> dict[str, Any]:
+    ctx = Context(coop_id, actor="api", today=service.today())
+    with service.store.write() as session:
+        outcome = execute(session, ctx, name, body, scoped_key(ctx, name, key),
+                          expected_version=_version(if_match))
+        etag = session._versions.get(f"coop:{coop_id or outcome.id}")
+    response.status_code = 200 if outcome.replayed else 201
+    if etag is not None:
+        response.headers["ETag"] = f'"{etag}"'
+    return outcome.body()
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip('W/').strip('"'))
+    except ValueError:
+        raise RequestValidationError([{"loc": ("header", "If-Match"), "type": "value_error",
+                                       "msg": "If-Match must be a stream version such as \"12\""}])
+
+
+def _add_command_route(name: str) -> None:
+    spec = COMMANDS[name]
+    model = spec.model
+
+    def endpoint(coop_id: str, body: model, service: ServiceDep,  # type: ignore[valid-type]
+                 response: Response, idempotency_key: IdempotencyKey = None,
+                 if_match: IfMatch = None) -> dict[str, Any]:
+        return run(service, response, coop_id, name, body, idempotency_key, if_match)
+
+    router.post(f"/v1/coops/{{coop_id}}/{name}", status_code=201, response_model=WriteResult,
+                operation_id=f"post_{name.replace('-', '_')}", summary=spec.summary,
+                responses={200: {"model": WriteResult, "description": "idempotent replay"}},
+                )(endpoint)
+
+
+for _name in COMMANDS:
+    if _name != "coops":
+        _add_command_route(_name)
+
+
+@router.post("/v1/coops", status_code=201, response_model=WriteResult,
+             operation_id="post_coops", summary=COMMANDS["coops"].summary,
+             tags=["cooperatives"])
+def create_coop(body: COMMANDS["coops"].model, service: ServiceDep,  # type: ignore[valid-type]
+                response: Response, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    return run(service, response, None, "coops", body, idempotency_key, None)
+
+
+class BatchCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal[tuple(n for n in COMMANDS if n != "coops")]  # type: ignore[valid-type]
+    body: dict[str, Any]
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commands: list[BatchCommand] = Field(min_length=1, max_length=1000)
+
+
+@router.post("/v1/coops/{coop_id}/batch", status_code=201, response_model=BatchResult,
+             operation_id="post_batch", summary="Append many commands atomically (all or none)")
+def batch(coop_id: str, body: BatchRequest, service: ServiceDep, response: Response,
+          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    parsed = []
+    for index, item in enumerate(body.commands):
+        try:
+            parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
+        except ValidationError as exc:
+            raise RequestValidationError([
+                {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
+                for err in exc.errors(include_url=False)
+            ]) from None
+    ctx = Context(coop_id, actor="api", today=service.today())
+    results, replayed = [], True
+    with service.store.write() as session:
+        for index, (name, command_body) in enumerate(parsed):
+            key = scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key \
+                else None
+            outcome = execute(session, ctx, name, command_body, key)
+            replayed = replayed and outcome.replayed
+            results.append(outcome.body())
+    response.status_code = 200 if replayed else 201
+    return {"results": results}

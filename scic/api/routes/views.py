@@ -1,0 +1,118 @@
+"""Read views: cooperative, capital table, members, reimbursements, votes, events feed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from ledger.chain import format_timestamp
+from scic.api.deps import ServiceDep
+from scic.domain import votes
+from scic.errors import refuse
+from scic.projections import views
+from scic.projections.snapshot import load_member
+
+router = APIRouter(tags=["views"])
+
+AsOf = Annotated[date | None, Query(description="business date (default: today)")]
+KnownAt = Annotated[AwareDatetime | None, Query(
+    description="what the ledger knew at this instant (ISO 8601 with offset; default: now)")]
+
+
+@router.get("/v1/coops/{coop_id}", operation_id="get_coop", tags=["cooperatives"])
+def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        row = views.coop_row(conn, coop_id)
+        on = as_of or service.today()
+        statutes = views.statutes_at(conn, coop_id, on, None)
+    return {
+        "id": coop_id, "name": row["name"], "siren": row["siren"],
+        "legal_form": row["legal_form"], "incorporated_on": row["incorporated_on"].isoformat(),
+        "statutes_as_of": on.isoformat(),
+        "statutes": statutes.model_dump(mode="json") if statutes else None,
+    }
+
+
+@router.get("/v1/coops/{coop_id}/capital-table", operation_id="get_capital_table")
+def capital_table(coop_id: str, service: ServiceDep, as_of: AsOf = None,
+                  known_at: KnownAt = None,
+                  group_by: views.GroupBy = "member") -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return views.capital_table(conn, coop_id, as_of or service.today(), known_at, group_by)
+
+
+@router.get("/v1/coops/{coop_id}/members/{member_id}", operation_id="get_member")
+def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return views.member_detail(conn, coop_id, member_id)
+
+
+@router.get("/v1/coops/{coop_id}/reimbursements", operation_id="get_pending_reimbursements")
+def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+    """Withdrawals waiting for reimbursement, in the order they will be paid (R5)."""
+    with service.engine.connect() as conn:
+        views.coop_row(conn, coop_id)
+        return {"pending": views.pending_reimbursements(conn, coop_id)}
+
+
+@router.post("/v1/coops/{coop_id}/votes/tally", operation_id="post_votes_tally")
+def tally(coop_id: str, body: votes.TallyRequest, service: ServiceDep,
+          as_of: AsOf = None) -> dict[str, Any]:
+    """Weighted result of a vote by colleges (R4). Computes; records nothing."""
+    on = as_of or service.today()
+    seen: set[str] = set()
+    choices = []
+    with service.engine.connect() as conn:
+        views.coop_row(conn, coop_id)
+        statutes = views.statutes_at(conn, coop_id, on, None)
+        categories = views.categories_at(conn, coop_id, on, None)
+        for ballot in body.ballots:
+            if ballot.member_id in seen:
+                raise refuse("R4", "duplicate-ballot",
+                             f"member {ballot.member_id} voted twice", status=422)
+            seen.add(ballot.member_id)
+            member = load_member(conn, coop_id, ballot.member_id)
+            if not member.active or member.admitted_on > on:
+                raise refuse("R4", "voter-not-member",
+                             f"{ballot.member_id} is not a member on {on}")
+            choices.append((categories.get(member.member_id, member.category), ballot.choice))
+    assert statutes is not None
+    result = votes.tally(statutes, choices)
+    return {
+        "as_of": on.isoformat(),
+        "colleges": [{"code": c.code, "weight": str(c.weight), "yes": c.yes, "cast": c.cast}
+                     for c in result.colleges],
+        "result": _decimal_text(result.result),
+        "adopted": result.adopted,
+    }
+
+
+def _decimal_text(value: Any) -> str:
+    text = format(value.normalize(), "f")
+    return text if "." in text else f"{text}.0"
+
+
+@router.get("/v1/coops/{coop_id}/events", operation_id="get_events", tags=["feed"])
+def events(coop_id: str, service: ServiceDep,
+           after: Annotated[int, Query(ge=0)] = 0,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """The cooperative's events in commit order. Positions are global (they skip other
+    cooperatives' events); pass `next_after` back as `after` to continue."""
+    with service.engine.connect() as conn:
+        views.coop_row(conn, coop_id)
+    page = service.store.read_all(after, limit, tenant_id=coop_id)
+    return {
+        "events": [{
+            "position": e.position, "event_id": e.event_id, "type": e.type,
+            "stream_id": e.stream_id, "stream_version": e.stream_version,
+            "effective_date": e.effective_date.isoformat(),
+            "recorded_at": format_timestamp(e.recorded_at), "actor": e.actor,
+            "reverses": e.reverses, "data": e.data,
+        } for e in page],
+        "next_after": page[-1].position if page else after,
+    }
+
+

@@ -1,0 +1,325 @@
+"""Every write, by the name of its path: parse → load state → decide → append.
+
+Decisions run inside the write transaction, under the append lock, so the state they
+read is the state the events land on: no lost update is possible, and a batch of
+commands sees the effect of the earlier ones (read-your-writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger import AppendRequest, NewEvent, RecordedEvent
+from ledger.chain import canonical_json
+from ledger.schema import events as events_table
+from ledger.store import WriteSession
+from scic.domain import corrections, cooperative, members, shares
+from scic.errors import NotFound, refuse
+from scic.money import Amount
+from scic.projections import snapshot
+from scic.projections.tables import parties, reversals
+
+
+@dataclass(frozen=True)
+class Context:
+    coop_id: str | None
+    actor: str
+    today: date
+
+
+@dataclass(frozen=True)
+class Decided:
+    id: str
+    events: list[NewEvent]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    event_ids: list[str]
+    replayed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        return {"id": self.id, "event_ids": self.event_ids, **self.extra}
+
+
+Handler = Callable[[WriteSession, Context, Any], Decided]
+
+
+@dataclass(frozen=True)
+class CommandType:
+    name: str
+    model: type[BaseModel]
+    handler: Handler
+    summary: str
+
+
+COMMANDS: dict[str, CommandType] = {}
+
+
+def command(name: str, model: type[BaseModel], summary: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = CommandType(name, model, handler, summary)
+        return handler
+
+    return register
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def stream_of(coop_id: str) -> str:
+    return f"coop:{coop_id}"
+
+
+# -- execution -------------------------------------------------------------------------
+
+def execute(session: WriteSession, ctx: Context, name: str, body: BaseModel,
+            idempotency_key: str | None = None, expected_version: int | None = None) -> Outcome:
+    fingerprint = fingerprint_of(name, body)
+    if idempotency_key is not None:
+        earlier = session.replay(idempotency_key, fingerprint)
+        if earlier is not None:
+            result = earlier.result or {}
+            return Outcome(result["id"], [e.event_id for e in earlier.events], replayed=True,
+                           extra=result.get("extra", {}))
+    decided = COMMANDS[name].handler(session, ctx, body)
+    coop_id = ctx.coop_id or decided.id
+    recorded: list[RecordedEvent] = session.append(AppendRequest(
+        stream_id=stream_of(coop_id),
+        events=[replace(e, tenant_id=coop_id) for e in decided.events],
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        result={"id": decided.id, "extra": decided.extra},
+        actor=ctx.actor,
+    ))
+    return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
+
+
+def fingerprint_of(name: str, body: BaseModel) -> str:
+    described = {"command": name, "body": body.model_dump(mode="json")}
+    return hashlib.sha256(canonical_json(described).encode()).hexdigest()
+
+
+def scoped_key(ctx: Context, name: str, key: str | None) -> str | None:
+    """Idempotency keys are the client's; scope them so two cooperatives never collide."""
+    return None if key is None else f"{ctx.coop_id or '-'}:{name}:{key}"[:200]
+
+
+def _on(body: Any, ctx: Context) -> date:
+    return getattr(body, "effective_date", None) or ctx.today
+
+
+# -- cooperative -----------------------------------------------------------------------
+
+class CreateCoop(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    legal_form: cooperative.LegalForm
+    share_nominal: Amount
+    statutory_floor: Amount
+    siren: str | None = None
+    categories: list[cooperative.Category] = Field(min_length=1)
+    colleges: list[cooperative.College] = Field(default_factory=list)
+    incorporated_on: date
+    reimbursement_delay_years: int = Field(default=5, ge=0)
+    fiscal_year_end: str = Field(default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+    def statutes(self) -> cooperative.Statutes:
+        return cooperative.Statutes(
+            legal_form=self.legal_form, share_nominal_cents=self.share_nominal,
+            statutory_floor_cents=self.statutory_floor, categories=self.categories,
+            colleges=self.colleges,
+            reimbursement_delay_years=self.reimbursement_delay_years,
+            fiscal_year_end=self.fiscal_year_end)
+
+
+@command("coops", CreateCoop, "Register a cooperative and its statutes")
+def _create_coop(session: WriteSession, ctx: Context, body: CreateCoop) -> Decided:
+    cooperative.check_siren(body.siren)
+    statutes = body.statutes()
+    cooperative.check_statutes(statutes, body.incorporated_on)
+    coop_id = new_id("coop")
+    data = cooperative.CoopRegistered(coop_id=coop_id, name=body.name, siren=body.siren,
+                                      incorporated_on=body.incorporated_on, statutes=statutes)
+    return Decided(coop_id, [NewEvent("CoopRegistered", data.model_dump(mode="json"),
+                                      body.incorporated_on, subject_id=coop_id)])
+
+
+class AmendStatutes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    share_nominal: Amount | None = None
+    statutory_floor: Amount | None = None
+    categories: list[cooperative.Category] | None = None
+    colleges: list[cooperative.College] | None = None
+    reimbursement_delay_years: int | None = Field(default=None, ge=0)
+    effective_date: date | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+@command("statutes", AmendStatutes, "Amend the statutes from a date (AG decision)")
+def _amend_statutes(session: WriteSession, ctx: Context, body: AmendStatutes) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    on = _on(body, ctx)
+    members.check_date(state, on)
+    current = state.statutes_at(on)
+    changes: dict[str, Any] = {}
+    if body.share_nominal is not None:
+        changes["share_nominal_cents"] = body.share_nominal
+    if body.statutory_floor is not None:
+        changes["statutory_floor_cents"] = body.statutory_floor
+    if body.categories is not None:
+        changes["categories"] = body.categories
+    if body.colleges is not None:
+        changes["colleges"] = body.colleges
+    if body.reimbursement_delay_years is not None:
+        changes["reimbursement_delay_years"] = body.reimbursement_delay_years
+    amended = cooperative.Statutes.model_validate({**current.model_dump(), **changes})
+    cooperative.check_statutes(amended, on)
+    data = cooperative.StatutesAmended(coop_id=state.coop_id, statutes=amended, reason=body.reason)
+    return Decided(state.coop_id, [NewEvent("StatutesAmended", data.model_dump(mode="json"), on,
+                                            subject_id=state.coop_id)])
+
+
+# -- members ---------------------------------------------------------------------------
+
+@command("members", members.AdmitMember, "Admit a member")
+def _admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    on = body.admitted_on or ctx.today
+    member_id, party_id = new_id("mbr"), new_id("pty")
+    decided = members.admit(state, body, member_id, party_id, on)
+    session.conn.execute(parties.insert().values(
+        party_id=party_id, coop_id=state.coop_id, kind=body.kind, name=body.name,
+        email=body.email, address=body.address))
+    return Decided(member_id, decided, {"party_id": party_id})
+
+
+class ChangeCategory(members.ChangeCategory):
+    member_id: str
+
+
+@command("category-changes", ChangeCategory, "Move a member to another category")
+def _change_category(session: WriteSession, ctx: Context, body: ChangeCategory) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
+    return Decided(body.member_id,
+                   members.change_category(state, member, body.category, _on(body, ctx)))
+
+
+# -- shares ----------------------------------------------------------------------------
+
+@command("subscriptions", shares.Subscribe, "Subscribe shares (R3, R7)")
+def _subscribe(session: WriteSession, ctx: Context, body: shares.Subscribe) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
+    sub_id = new_id("sub")
+    return Decided(sub_id, shares.subscribe(state, member, body, sub_id, _on(body, ctx)))
+
+
+@command("calls", shares.Call, "Call the unpaid part of a subscription (R7)")
+def _call(session: WriteSession, ctx: Context, body: shares.Call) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    sub = snapshot.load_subscription(session.conn, state.coop_id, body.subscription_id)
+    member = snapshot.load_member(session.conn, state.coop_id, sub.member_id)
+    call_id = new_id("call")
+    return Decided(call_id, shares.call(state, member, sub, body, call_id, _on(body, ctx)))
+
+
+@command("payments", shares.Pay, "Record a payment on a subscription (R7)")
+def _pay(session: WriteSession, ctx: Context, body: shares.Pay) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    sub = snapshot.load_subscription(session.conn, state.coop_id, body.subscription_id)
+    member = snapshot.load_member(session.conn, state.coop_id, sub.member_id)
+    pay_id = new_id("pay")
+    return Decided(pay_id, shares.pay(state, member, sub, body, pay_id, _on(body, ctx)))
+
+
+@command("withdrawals", shares.Withdraw, "Withdraw shares; reimbursement waits on the floor (R5)")
+def _withdraw(session: WriteSession, ctx: Context, body: shares.Withdraw) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
+    wid = new_id("wdr")
+    decided = shares.withdraw(state, member, body.shares, wid, _on(body, ctx), body.reason)
+    status = "reimbursed" if any(e.type == "SharesReimbursed" and e.data["withdrawal_id"] == wid
+                                 for e in decided) else "pending"
+    return Decided(wid, decided, {"status": status})
+
+
+class ExcludeMember(shares.Exclude):
+    member_id: str
+
+
+@command("exclusions", ExcludeMember, "Exclude a member (AG decision): all shares withdrawn")
+def _exclude(session: WriteSession, ctx: Context, body: ExcludeMember) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
+    wid = new_id("wdr")
+    return Decided(wid, shares.withdraw(state, member, None, wid, _on(body, ctx), body.reason,
+                                        excluded=True))
+
+
+@command("transfers", shares.Transfer, "Transfer fully paid shares between members (R3)")
+def _transfer(session: WriteSession, ctx: Context, body: shares.Transfer) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    giver = snapshot.load_member(session.conn, state.coop_id, body.from_member_id)
+    taker = snapshot.load_member(session.conn, state.coop_id, body.to_member_id)
+    tid = new_id("trf")
+    return Decided(tid, shares.transfer(state, giver, taker, body, tid, _on(body, ctx)))
+
+
+class RecordLosses(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Amount
+    fiscal_year: int = Field(ge=1900, le=2200)
+    effective_date: date | None = None
+
+
+@command("losses", RecordLosses, "Record losses not absorbed by reserves (R6)")
+def _losses(session: WriteSession, ctx: Context, body: RecordLosses) -> Decided:
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    on = _on(body, ctx)
+    members.check_date(state, on)
+    data = shares.LossesRecorded(amount_cents=body.amount, fiscal_year=body.fiscal_year)
+    return Decided(new_id("loss"), [NewEvent("LossesRecorded", data.model_dump(mode="json"), on,
+                                             amount_cents=body.amount)])
+
+
+# -- corrections -----------------------------------------------------------------------
+
+@command("corrections", corrections.Correct, "Reverse an event (corrections never edit)")
+def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> Decided:
+    coop_id = _coop(ctx)
+    state = snapshot.load_coop(session.conn, coop_id)
+    row = session.conn.execute(sa.select(events_table).where(
+        events_table.c.event_id == body.reverses, events_table.c.tenant_id == coop_id)
+    ).mappings().first()
+    if row is None:
+        raise NotFound("event", body.reverses)
+    original = session.store.to_event(row)
+    already = session.conn.execute(sa.select(reversals.c.reversal_event_id).where(
+        reversals.c.reversed_event_id == original.event_id)).first() is not None
+    data = original.data
+    member_ids = {data[k] for k in ("member_id", "from_member_id", "to_member_id") if k in data}
+    involved = {m: snapshot.load_member(session.conn, coop_id, m) for m in member_ids}
+    sub = (snapshot.load_subscription(session.conn, coop_id, data["subscription_id"])
+           if "subscription_id" in data else None)
+    decided = corrections.reverse(state, original, already, involved, sub, body.reason)
+    return Decided(new_id("cor"), decided)
+
+
+def _coop(ctx: Context) -> str:
+    if ctx.coop_id is None:
+        raise refuse(None, "cooperative-required", "this command belongs to a cooperative")
+    return ctx.coop_id

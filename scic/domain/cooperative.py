@@ -1,0 +1,161 @@
+"""The cooperative and its statutes (R1, R2, R4), versioned by effective date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scic.errors import refuse
+from scic.rules.dated import (
+    COLLEGE_WEIGHT_MAX,
+    COLLEGE_WEIGHT_MIN,
+    COLLEGES_MAX,
+    COLLEGES_MIN,
+    LEGAL_MINIMUM_CAPITAL_CENTS,
+    REIMBURSEMENT_DELAY_MAX_YEARS,
+    value_at,
+)
+
+LegalForm = Literal["SA", "SAS", "SARL"]
+CategoryRole = Literal[
+    "employees", "producers", "beneficiaries", "volunteers", "public_bodies",
+    "supporters", "funders", "other",
+]
+Code = str
+
+
+class Category(BaseModel):
+    """A member category (R2). `public_body` marks local public bodies counted by R3;
+    `role` says whether it is the employees/producers or beneficiaries category R2 requires."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    public_body: bool = False
+    role: CategoryRole | None = None
+
+
+class College(BaseModel):
+    """A voting college (R4): its weight in every vote and the categories it gathers."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    weight: Decimal = Field(gt=0, le=1, decimal_places=4)
+    categories: list[Code] = Field(min_length=1)
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight_is_text(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError('weights are decimal strings such as "0.30"')
+        return value
+
+
+class Statutes(BaseModel):
+    """What the statuts fix. Amounts in cents."""
+
+    model_config = ConfigDict(extra="forbid")
+    legal_form: LegalForm
+    share_nominal_cents: int = Field(gt=0)
+    statutory_floor_cents: int = Field(ge=0)
+    categories: list[Category] = Field(min_length=1)
+    colleges: list[College] = Field(default_factory=list)
+    reimbursement_delay_years: int = Field(default=5, ge=0)
+    fiscal_year_end: str = Field(default="12-31", pattern=r"^\d{2}-\d{2}$")
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def college_of(self, category_code: str) -> College | None:
+        return next((c for c in self.colleges if category_code in c.categories), None)
+
+
+class CoopRegistered(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    coop_id: str
+    name: str
+    siren: str | None
+    incorporated_on: date
+    statutes: Statutes
+
+
+class StatutesAmended(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    coop_id: str
+    statutes: Statutes
+    reason: str | None = None
+
+
+# -- decisions -------------------------------------------------------------------------
+
+_SIREN = re.compile(r"^\d{9}$")
+
+
+def check_siren(siren: str | None) -> None:
+    """SIREN: 9 digits with a Luhn check digit (INSEE)."""
+    if siren is None:
+        return
+    if not _SIREN.match(siren) or _luhn(siren) % 10 != 0:
+        raise refuse(None, "invalid-siren", f"SIREN {siren!r} is not 9 digits with a valid "
+                     "check digit", status=422)
+
+
+def _luhn(digits: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total
+
+
+def check_statutes(statutes: Statutes, on: date) -> None:
+    """Refuse statutes outside the legal bounds (R1, R4, R6). R2 is a warning elsewhere."""
+    minimum = value_at(LEGAL_MINIMUM_CAPITAL_CENTS[statutes.legal_form], on)
+    if statutes.statutory_floor_cents < minimum:
+        raise refuse("R1", "capital-below-legal-minimum",
+                     f"a SCIC in {statutes.legal_form} form needs a statutory capital floor of "
+                     f"at least {minimum // 100} €", status=422)
+    codes = [c.code for c in statutes.categories]
+    if len(set(codes)) != len(codes):
+        raise refuse("R2", "duplicate-category", "category codes must be unique", status=422)
+    if statutes.reimbursement_delay_years > REIMBURSEMENT_DELAY_MAX_YEARS:
+        raise refuse("R6", "reimbursement-delay-too-long",
+                     f"the statutory reimbursement delay is at most "
+                     f"{REIMBURSEMENT_DELAY_MAX_YEARS} years", status=422)
+    _check_colleges(statutes)
+
+
+def _check_colleges(statutes: Statutes) -> None:
+    colleges = statutes.colleges
+    if not colleges:
+        return
+    if not COLLEGES_MIN <= len(colleges) <= COLLEGES_MAX:
+        raise refuse("R4", "college-count", f"statutes define {len(colleges)} colleges; a SCIC "
+                     f"has between {COLLEGES_MIN} and {COLLEGES_MAX}", status=422)
+    for college in colleges:
+        if not COLLEGE_WEIGHT_MIN <= college.weight <= COLLEGE_WEIGHT_MAX:
+            raise refuse("R4", "college-weight-out-of-bounds",
+                         f"college {college.code} weighs {college.weight}; each college weighs "
+                         f"between {COLLEGE_WEIGHT_MIN} and {COLLEGE_WEIGHT_MAX}", status=422)
+    total = sum((c.weight for c in colleges), Decimal(0))
+    if total != 1:
+        raise refuse("R4", "college-weights-sum", f"college weights sum to {total}, not 1",
+                     status=422)
+    known = {c.code for c in statutes.categories}
+    gathered: list[str] = [code for c in colleges for code in c.categories]
+    unknown = sorted(set(gathered) - known)
+    if unknown:
+        raise refuse("R4", "college-unknown-category",
+                     f"colleges name unknown categories: {', '.join(unknown)}", status=422)
+    if len(set(gathered)) != len(gathered):
+        raise refuse("R4", "category-in-two-colleges",
+                     "a category belongs to at most one college", status=422)
+    orphans = sorted(known - set(gathered))
+    if orphans:
+        raise refuse("R4", "category-without-college",
+                     f"categories in no college: {', '.join(orphans)}", status=422)

@@ -1,0 +1,328 @@
+"""Share capital: subscriptions, calls, payments (R7), withdrawals and reimbursements
+(R5, R6), transfers. Events carry their effect on the holdings explicitly, so
+projections add numbers and never re-derive a rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger import NewEvent
+from scic.domain.members import check_date, require_active
+from scic.domain.rules_check import check_public_cap
+from scic.domain.state import (
+    CoopState,
+    Holding,
+    MemberState,
+    PendingWithdrawal,
+    SubscriptionState,
+)
+from scic.errors import refuse
+from scic.money import Amount, format_cents
+from scic.rules.dated import FIRST_PAYMENT_MIN, PAY_UP_YEARS
+
+
+# -- events ----------------------------------------------------------------------------
+
+class _Amounts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shares: int = Field(ge=0)
+    subscribed_cents: int = Field(ge=0)
+    called_cents: int = Field(ge=0)
+    paid_cents: int = Field(ge=0)
+
+
+class SharesSubscribed(_Amounts):
+    subscription_id: str
+    member_id: str
+
+
+class SharesCalled(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    call_id: str
+    subscription_id: str
+    member_id: str
+    amount_cents: int = Field(gt=0)
+    due_date: date
+
+
+class SharesPaid(BaseModel):
+    """`called_cents`: the part of the payment that was not yet called (an early payment
+    calls it implicitly)."""
+
+    model_config = ConfigDict(extra="forbid")
+    payment_id: str
+    subscription_id: str
+    member_id: str
+    amount_cents: int = Field(gt=0)
+    called_cents: int = Field(ge=0)
+
+
+class MemberWithdrew(_Amounts):
+    """The withdrawal takes effect at once (no votes from this date); the shares stay in
+    the capital, pending reimbursement, until R5 lets them go."""
+
+    withdrawal_id: str
+    member_id: str
+    exit: bool
+    excluded: bool = False
+    due_by: date
+    reason: str | None = None
+
+
+class SharesReimbursed(_Amounts):
+    withdrawal_id: str
+    member_id: str
+    loss_share_cents: int = Field(ge=0)
+    amount_cents: int = Field(ge=0)
+
+
+class LossesRecorded(BaseModel):
+    """Losses of a closed year not absorbed by reserves: charged on reimbursements (R6)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount_cents: int = Field(gt=0)
+    fiscal_year: int
+
+
+class SharesTransferred(_Amounts):
+    transfer_id: str
+    from_member_id: str
+    to_member_id: str
+
+
+# -- commands --------------------------------------------------------------------------
+
+class Subscribe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member_id: str
+    shares: int = Field(gt=0, le=10_000_000)
+    paid: Amount
+    effective_date: date | None = None
+
+
+class Pay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subscription_id: str
+    amount: Amount
+    effective_date: date | None = None
+
+
+class Call(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subscription_id: str
+    amount: Amount
+    due_date: date
+    effective_date: date | None = None
+
+
+class Withdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member_id: str
+    shares: int | None = Field(default=None, gt=0, description="omit to withdraw all shares")
+    effective_date: date | None = None
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Exclude(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    effective_date: date | None = None
+
+
+class Transfer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_member_id: str
+    to_member_id: str
+    shares: int = Field(gt=0)
+    effective_date: date | None = None
+
+
+# -- decisions -------------------------------------------------------------------------
+
+def subscribe(state: CoopState, member: MemberState, cmd: Subscribe, subscription_id: str,
+              on: date) -> list[NewEvent]:
+    check_date(state, on)
+    require_active(member, on)
+    statutes = state.statutes_at(on)
+    subscribed = cmd.shares * statutes.share_nominal_cents
+    minimum = int((Decimal(subscribed) * FIRST_PAYMENT_MIN).to_integral_value(ROUND_CEILING))
+    if cmd.paid < minimum:
+        # R7 — C. com. L225-144: at least a quarter paid at subscription.
+        raise refuse("R7", "first-payment-below-quarter",
+                     f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
+                     f"at least a quarter ({format_cents(minimum)}) is paid at subscription")
+    if cmd.paid > subscribed:
+        raise refuse("R7", "payment-exceeds-unpaid",
+                     f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} "
+                     "subscribed")
+    category = statutes.category(member.category)
+    public = category is not None and category.public_body
+    check_public_cap(state, on, public_delta=subscribed if public else 0, total_delta=subscribed)
+    data = SharesSubscribed(subscription_id=subscription_id, member_id=member.member_id,
+                            shares=cmd.shares, subscribed_cents=subscribed,
+                            called_cents=cmd.paid, paid_cents=cmd.paid)
+    event = NewEvent("SharesSubscribed", data.model_dump(mode="json"), on,
+                     subject_id=member.member_id, amount_cents=subscribed)
+    return [event, *release_pending(state, on, extra_capital=subscribed)]
+
+
+def call(state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Call,
+         call_id: str, on: date) -> list[NewEvent]:
+    check_date(state, on)
+    require_active(member, on)
+    uncalled = sub.subscribed_cents - sub.called_cents
+    if cmd.amount > uncalled:
+        raise refuse("R7", "call-exceeds-uncalled",
+                     f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
+                     f"subscription {sub.subscription_id} is not yet called")
+    deadline = _add_years(sub.subscribed_on, PAY_UP_YEARS)
+    if cmd.due_date > deadline or cmd.due_date < on:
+        # R7 — the unpaid part is paid within 5 years of the subscription.
+        raise refuse("R7", "call-due-date-out-of-bounds",
+                     f"due date {cmd.due_date} must fall between the call ({on}) and five years "
+                     f"after the subscription ({deadline})", status=422)
+    data = SharesCalled(call_id=call_id, subscription_id=sub.subscription_id,
+                        member_id=member.member_id, amount_cents=cmd.amount,
+                        due_date=cmd.due_date)
+    return [NewEvent("SharesCalled", data.model_dump(mode="json"), on,
+                     subject_id=member.member_id, amount_cents=cmd.amount)]
+
+
+def pay(state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Pay,
+        payment_id: str, on: date) -> list[NewEvent]:
+    check_date(state, on)
+    require_active(member, on)
+    unpaid = sub.subscribed_cents - sub.paid_cents
+    if cmd.amount > unpaid:
+        # R7 — a payment never exceeds what is still unpaid.
+        raise refuse("R7", "payment-exceeds-unpaid",
+                     f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
+                     f"subscription {sub.subscription_id} is unpaid")
+    implicitly_called = max(0, sub.paid_cents + cmd.amount - sub.called_cents)
+    data = SharesPaid(payment_id=payment_id, subscription_id=sub.subscription_id,
+                      member_id=member.member_id, amount_cents=cmd.amount,
+                      called_cents=implicitly_called)
+    return [NewEvent("SharesPaid", data.model_dump(mode="json"), on,
+                     subject_id=member.member_id, amount_cents=cmd.amount)]
+
+
+def withdraw(state: CoopState, member: MemberState, shares: int | None, withdrawal_id: str,
+             on: date, reason: str | None = None, excluded: bool = False) -> list[NewEvent]:
+    """R5 — a withdrawal cannot be refused, only its reimbursement delayed (Cass. com.
+    18 Dec 2024): the member leaves now, the money waits in a FIFO queue."""
+    check_date(state, on)
+    require_active(member, on)
+    free = member.free
+    if free.shares <= 0:
+        raise refuse(None, "no-shares-to-withdraw", f"member {member.member_id} holds no shares "
+                     "that are not already being reimbursed")
+    count = free.shares if shares is None else shares
+    if count > free.shares:
+        raise refuse(None, "not-enough-shares",
+                     f"member {member.member_id} holds {free.shares} shares, cannot withdraw "
+                     f"{count}")
+    exit_ = count == free.shares
+    nominal = state.statutes_at(on).share_nominal_cents
+    if exit_:
+        amounts = free
+    else:
+        amounts = _fully_paid(member, count, nominal, "withdraw")
+    delay = state.statutes_at(on).reimbursement_delay_years
+    data = MemberWithdrew(withdrawal_id=withdrawal_id, member_id=member.member_id, exit=exit_,
+                          excluded=excluded, due_by=_add_years(on, delay), reason=reason,
+                          shares=amounts.shares, subscribed_cents=amounts.subscribed_cents,
+                          called_cents=amounts.called_cents, paid_cents=amounts.paid_cents)
+    event = NewEvent("MemberWithdrew", data.model_dump(mode="json"), on,
+                     subject_id=member.member_id, amount_cents=amounts.paid_cents)
+    queued = _queue_with(state, withdrawal_id, member.member_id, on, amounts)
+    return [event, *release_pending(queued, on, extra_capital=0)]
+
+
+def transfer(state: CoopState, giver: MemberState, taker: MemberState, cmd: Transfer,
+             transfer_id: str, on: date) -> list[NewEvent]:
+    check_date(state, on)
+    require_active(giver, on)
+    require_active(taker, on)
+    if giver.member_id == taker.member_id:
+        raise refuse(None, "transfer-to-self", "a member cannot transfer shares to itself",
+                     status=422)
+    if cmd.shares > giver.free.shares:
+        raise refuse(None, "not-enough-shares",
+                     f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
+                     f"cannot transfer {cmd.shares}")
+    statutes = state.statutes_at(on)
+    amounts = _fully_paid(giver, cmd.shares, statutes.share_nominal_cents, "transfer")
+    giver_cat, taker_cat = statutes.category(giver.category), statutes.category(taker.category)
+    delta = (amounts.subscribed_cents if taker_cat and taker_cat.public_body else 0) - (
+        amounts.subscribed_cents if giver_cat and giver_cat.public_body else 0)
+    check_public_cap(state, on, public_delta=delta, total_delta=0)
+    data = SharesTransferred(transfer_id=transfer_id, from_member_id=giver.member_id,
+                             to_member_id=taker.member_id, shares=amounts.shares,
+                             subscribed_cents=amounts.subscribed_cents,
+                             called_cents=amounts.called_cents, paid_cents=amounts.paid_cents)
+    return [NewEvent("SharesTransferred", data.model_dump(mode="json"), on,
+                     subject_id=giver.member_id, amount_cents=amounts.subscribed_cents)]
+
+
+def release_pending(state: CoopState, on: date, extra_capital: int) -> list[NewEvent]:
+    """R5 — reimburse queued withdrawals, oldest first, while capital stays at or above
+    the floor; stop at the first that does not fit (strict FIFO)."""
+    events: list[NewEvent] = []
+    capital = state.capital.subscribed_cents + extra_capital
+    highest = max(state.capital.highest_subscribed_cents, capital)
+    floor = replace(state, capital=replace(state.capital, highest_subscribed_cents=highest)
+                    ).floor_cents(on)
+    losses_left, shares_left = state.capital.uncovered_losses_cents, state.capital.shares
+    for pending in state.pending:
+        amounts = pending.amounts
+        if capital - amounts.subscribed_cents < floor:
+            break
+        loss_share = _loss_share(losses_left, amounts.shares, shares_left, amounts.paid_cents)
+        data = SharesReimbursed(withdrawal_id=pending.withdrawal_id, member_id=pending.member_id,
+                                shares=amounts.shares, subscribed_cents=amounts.subscribed_cents,
+                                called_cents=amounts.called_cents, paid_cents=amounts.paid_cents,
+                                loss_share_cents=loss_share,
+                                amount_cents=amounts.paid_cents - loss_share)
+        events.append(NewEvent("SharesReimbursed", data.model_dump(mode="json"),
+                               max(on, pending.requested_on), subject_id=pending.member_id,
+                               amount_cents=data.amount_cents))
+        capital -= amounts.subscribed_cents
+        losses_left -= loss_share
+        shares_left -= amounts.shares
+    return events
+
+
+def _loss_share(losses: int, shares: int, total_shares: int, paid: int) -> int:
+    """R6 — reimbursed at nominal minus the member's share of losses not absorbed by
+    reserves, never more than what was paid."""
+    if losses <= 0 or total_shares <= 0:
+        return 0
+    return min(paid, losses * shares // total_shares)
+
+
+def _fully_paid(member: MemberState, count: int, nominal: int, verb: str) -> Holding:
+    """Part of a holding can only leave fully paid (R7): the unpaid remainder stays with
+    the shares the member keeps."""
+    needed = count * nominal
+    if member.free.paid_cents < needed:
+        raise refuse("R7", "shares-not-paid-up",
+                     f"to {verb} {count} shares, {format_cents(needed)} must be paid up; "
+                     f"member {member.member_id} has paid {format_cents(member.free.paid_cents)}")
+    return Holding(count, needed, needed, needed)
+
+
+def _queue_with(state: CoopState, withdrawal_id: str, member_id: str, on: date,
+                amounts: Holding) -> CoopState:
+    queued = PendingWithdrawal(withdrawal_id, member_id, on, amounts)
+    return replace(state, pending=[*state.pending, queued])
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

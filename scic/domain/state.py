@@ -1,0 +1,96 @@
+"""What a decision needs to know about a cooperative: small frozen snapshots, loaded
+from the projections under the append lock (scic/projections/snapshot.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from scic.domain.cooperative import Statutes
+from scic.rules.dated import LEGAL_MINIMUM_CAPITAL_CENTS, value_at
+
+
+@dataclass(frozen=True)
+class Holding:
+    shares: int = 0
+    subscribed_cents: int = 0
+    called_cents: int = 0
+    paid_cents: int = 0
+
+
+@dataclass(frozen=True)
+class MemberState:
+    member_id: str
+    category: str
+    admitted_on: date
+    status: str  # active | withdrawn | excluded
+    exited_on: date | None
+    holding: Holding
+    pending: Holding
+    """Shares already withdrawn and waiting for reimbursement (still in the capital)."""
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def free(self) -> Holding:
+        """What the member can still withdraw or transfer."""
+        h, p = self.holding, self.pending
+        return Holding(h.shares - p.shares, h.subscribed_cents - p.subscribed_cents,
+                       h.called_cents - p.called_cents, h.paid_cents - p.paid_cents)
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    subscription_id: str
+    member_id: str
+    shares: int
+    subscribed_cents: int
+    called_cents: int
+    paid_cents: int
+    subscribed_on: date
+
+
+@dataclass(frozen=True)
+class PendingWithdrawal:
+    withdrawal_id: str
+    member_id: str
+    requested_on: date
+    amounts: Holding
+
+
+@dataclass(frozen=True)
+class CapitalState:
+    shares: int = 0
+    subscribed_cents: int = 0
+    called_cents: int = 0
+    paid_cents: int = 0
+    public_subscribed_cents: int = 0
+    highest_subscribed_cents: int = 0
+    uncovered_losses_cents: int = 0
+
+
+@dataclass(frozen=True)
+class CoopState:
+    coop_id: str
+    incorporated_on: date
+    statutes_versions: list[tuple[date, Statutes]]
+    capital: CapitalState
+    pending: list[PendingWithdrawal] = field(default_factory=list)
+
+    def statutes_at(self, on: date) -> Statutes:
+        current = self.statutes_versions[0][1]
+        for valid_from, statutes in self.statutes_versions:
+            if valid_from <= on:
+                current = statutes
+        return current
+
+    def floor_cents(self, on: date) -> int:
+        """R5 — the capital may not fall below the largest of the statutory floor, ¼ of
+        the highest capital reached (loi 1947 former art. 13, now art. 7) and the legal
+        minimum of the form (C. com. L231-5)."""
+        statutes = self.statutes_at(on)
+        quarter_of_highest = -(-self.capital.highest_subscribed_cents // 4)
+        legal = value_at(LEGAL_MINIMUM_CAPITAL_CENTS[statutes.legal_form], on)
+        return max(statutes.statutory_floor_cents, quarter_of_highest, legal)

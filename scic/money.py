@@ -1,0 +1,59 @@
+"""Money: integer cents inside, decimal strings ("1250.00") at the edges. Never floats."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
+
+
+def parse_cents(value: Any) -> int:
+    """'1250.5' or '1250.50' → 125050. Refuses floats, more than 2 decimals, and junk."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("amounts are decimal strings such as \"1250.00\", not numbers")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
+        raise ValueError("amount must be a decimal string with at most 2 decimals, e.g. \"1250.00\"")
+    return int((Decimal(value.strip()) * 100).to_integral_exact())
+
+
+def format_cents(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def format_ratio(numerator: int, denominator: int, places: int = 4) -> str:
+    """A share as a decimal string ("0.1234"); 0 when the denominator is 0."""
+    if denominator == 0:
+        return "0." + "0" * places
+    quantum = Decimal(1).scaleb(-places)
+    return str((Decimal(numerator) / Decimal(denominator)).quantize(quantum, ROUND_HALF_EVEN))
+
+
+def _positive(cents: int) -> int:
+    if cents <= 0:
+        raise ValueError("amount must be greater than 0")
+    return cents
+
+
+def _not_negative(cents: int) -> int:
+    if cents < 0:
+        raise ValueError("amount must not be negative")
+    return cents
+
+
+_schema = WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]})
+_as_string = PlainSerializer(format_cents, return_type=str)
+
+Amount = Annotated[int, BeforeValidator(lambda v: _positive(parse_cents(v))), _as_string, _schema]
+"""A strictly positive amount given as a decimal string; held as cents."""
+
+AmountOrZero = Annotated[
+    int, BeforeValidator(lambda v: _not_negative(parse_cents(v))), _as_string, _schema
+]

@@ -1,0 +1,216 @@
+"""Read views over the projections: capital table, member detail, pending
+reimbursements. Every view answers "as at D, as known at T"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from scic.domain.cooperative import Statutes
+from scic.errors import NotFound
+from scic.money import format_cents, format_ratio
+from scic.projections.tables import (
+    coops,
+    member_categories,
+    members,
+    movements,
+    parties,
+    statutes,
+    subscriptions,
+    withdrawals,
+)
+
+GroupBy = Literal["member", "category", "college"]
+ERASED = "[effacé]"
+AMOUNT_KEYS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
+
+
+def coop_row(conn: sa.Connection, coop_id: str) -> sa.RowMapping:
+    row = conn.execute(sa.select(coops).where(coops.c.coop_id == coop_id)).mappings().first()
+    if row is None:
+        raise NotFound("cooperative", coop_id)
+    return row
+
+
+def statutes_at(conn: sa.Connection, coop_id: str, as_of: date,
+                known_at: datetime | None) -> Statutes | None:
+    s = statutes.c
+    query = sa.select(s.doc, s.valid_from).where(s.coop_id == coop_id)
+    if known_at is not None:
+        query = query.where(s.recorded_at <= known_at)
+    rows = conn.execute(query.order_by(s.valid_from, s.position)).all()
+    if not rows:
+        return None
+    chosen = rows[0].doc
+    for row in rows:
+        if row.valid_from <= as_of:
+            chosen = row.doc
+    return Statutes.model_validate(chosen)
+
+
+def holdings_by_member(conn: sa.Connection, coop_id: str, as_of: date,
+                       known_at: datetime | None) -> dict[str, dict[str, int]]:
+    m = movements.c
+    query = (sa.select(m.member_id, *(sa.func.sum(m[k]).label(k) for k in AMOUNT_KEYS))
+             .where(m.coop_id == coop_id, m.effective_date <= as_of)
+             .group_by(m.member_id))
+    if known_at is not None:
+        query = query.where(m.recorded_at <= known_at)
+    return {row.member_id: {k: int(getattr(row, k)) for k in AMOUNT_KEYS}
+            for row in conn.execute(query)}
+
+
+def categories_at(conn: sa.Connection, coop_id: str, as_of: date,
+                  known_at: datetime | None) -> dict[str, str]:
+    c = member_categories.c
+    query = (sa.select(c.member_id, c.category).where(c.coop_id == coop_id,
+                                                      c.effective_date <= as_of)
+             .order_by(c.effective_date, c.position))
+    if known_at is not None:
+        query = query.where(c.recorded_at <= known_at)
+    return {row.member_id: row.category for row in conn.execute(query)}
+
+
+def capital_table(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
+                  group_by: GroupBy = "member") -> dict[str, Any]:
+    coop_row(conn, coop_id)
+    held = holdings_by_member(conn, coop_id, as_of, known_at)
+    categories = categories_at(conn, coop_id, as_of, known_at)
+    rules = statutes_at(conn, coop_id, as_of, known_at)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
+    labels: dict[str, str] = {}
+    order: list[str] = []
+    if group_by == "member":
+        names = member_names(conn, coop_id)
+        for member_id, amounts in held.items():
+            if any(amounts.values()):
+                groups[member_id] = amounts
+                labels[member_id] = names.get(member_id, ERASED)
+        order = sorted(groups, key=lambda k: (labels[k].lower(), k))
+    else:
+        if rules is not None:
+            if group_by == "category":
+                order = [c.code for c in rules.categories]
+                labels = {c.code: c.name for c in rules.categories}
+            else:
+                order = [c.code for c in rules.colleges]
+                labels = {c.code: c.name for c in rules.colleges}
+        for member_id, amounts in held.items():
+            key = categories.get(member_id, "?")
+            if group_by == "college":
+                college = rules.college_of(key) if rules else None
+                key = college.code if college else "none"
+            for k, v in amounts.items():
+                groups[key][k] += v
+            if key not in labels:
+                labels[key], order = key, [*order, key]
+        for key in order:
+            groups[key]  # every category/college appears, even when empty
+    totals = dict.fromkeys(AMOUNT_KEYS, 0)
+    for amounts in groups.values():
+        for k, v in amounts.items():
+            totals[k] += v
+    rows = [_capital_row(key, labels.get(key, key), groups[key], totals["subscribed_cents"])
+            for key in order]
+    return {
+        "as_of": as_of.isoformat(),
+        "known_at": known_at.isoformat() if known_at else None,
+        "group_by": group_by,
+        "totals": {
+            "shares": totals["shares"],
+            "subscribed": format_cents(totals["subscribed_cents"]),
+            "called": format_cents(totals["called_cents"]),
+            "paid": format_cents(totals["paid_cents"]),
+            "unpaid": format_cents(totals["subscribed_cents"] - totals["paid_cents"]),
+        },
+        "rows": rows,
+    }
+
+
+def _capital_row(key: str, label: str, amounts: dict[str, int], total: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "shares": amounts["shares"],
+        "subscribed": format_cents(amounts["subscribed_cents"]),
+        "called": format_cents(amounts["called_cents"]),
+        "paid": format_cents(amounts["paid_cents"]),
+        "unpaid": format_cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
+        "share_of_capital": format_ratio(amounts["subscribed_cents"], total),
+    }
+
+
+def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
+    query = (sa.select(members.c.member_id, parties.c.name)
+             .join(parties, parties.c.party_id == members.c.party_id)
+             .where(members.c.coop_id == coop_id))
+    return {row.member_id: row.name or ERASED for row in conn.execute(query)}
+
+
+def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str, Any]:
+    row = conn.execute(
+        sa.select(members, parties.c.name, parties.c.email)
+        .join(parties, parties.c.party_id == members.c.party_id)
+        .where(members.c.member_id == member_id, members.c.coop_id == coop_id)
+    ).mappings().first()
+    if row is None:
+        raise NotFound("member", member_id)
+    history = conn.execute(
+        sa.select(member_categories.c.category, member_categories.c.effective_date)
+        .where(member_categories.c.member_id == member_id)
+        .order_by(member_categories.c.effective_date, member_categories.c.position)).all()
+    moves = conn.execute(sa.select(movements).where(movements.c.member_id == member_id)
+                         .order_by(movements.c.position)).mappings().all()
+    subs = conn.execute(sa.select(subscriptions).where(subscriptions.c.member_id == member_id)
+                        .order_by(subscriptions.c.subscribed_on)).mappings().all()
+    outs = conn.execute(sa.select(withdrawals).where(withdrawals.c.member_id == member_id)
+                        .order_by(withdrawals.c.position)).mappings().all()
+    return {
+        "id": member_id,
+        "party_id": row["party_id"],
+        "name": row["name"] or ERASED,
+        "kind": row["kind"],
+        "category": row["category"],
+        "status": row["status"],
+        "admitted_on": row["admitted_on"].isoformat(),
+        "exited_on": row["exited_on"].isoformat() if row["exited_on"] else None,
+        "holding": _amounts(row),
+        "pending_reimbursement": _amounts(row, "pending_"),
+        "categories": [{"category": c, "from": d.isoformat()} for c, d in history],
+        "subscriptions": [{"id": s["subscription_id"], "subscribed_on":
+                           s["subscribed_on"].isoformat(), **_amounts(s)} for s in subs],
+        "withdrawals": [_withdrawal(w) for w in outs],
+        "history": [{"event_id": m["event_id"], "kind": m["kind"],
+                     "effective_date": m["effective_date"].isoformat(),
+                     "recorded_at": m["recorded_at"].isoformat(),
+                     "subscription_id": m["subscription_id"], **_amounts(m)} for m in moves],
+    }
+
+
+def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(withdrawals).where(
+        withdrawals.c.coop_id == coop_id, withdrawals.c.status == "pending")
+        .order_by(withdrawals.c.position)).mappings().all()
+    return [_withdrawal(w) for w in rows]
+
+
+def _withdrawal(w: Any) -> dict[str, Any]:
+    return {
+        "id": w["withdrawal_id"], "member_id": w["member_id"], "status": w["status"],
+        "requested_on": w["requested_on"].isoformat(), "due_by": w["due_by"].isoformat(),
+        "exit": w["exit"], "excluded": w["excluded"], **_amounts(w),
+        "reimbursed_on": w["reimbursed_on"].isoformat() if w["reimbursed_on"] else None,
+        "amount": format_cents(w["amount_cents"]) if w["amount_cents"] is not None else None,
+        "loss_share": (format_cents(w["loss_share_cents"])
+                       if w["loss_share_cents"] is not None else None),
+    }
+
+
+def _amounts(row: Any, prefix: str = "") -> dict[str, Any]:
+    subscribed, paid = row[f"{prefix}subscribed_cents"], row[f"{prefix}paid_cents"]
+    return {"shares": row[f"{prefix}shares"], "subscribed": format_cents(subscribed),
+            "called": format_cents(row[f"{prefix}called_cents"]), "paid": format_cents(paid),
+            "unpaid": format_cents(subscribed - paid)}
