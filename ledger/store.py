@@ -88,14 +88,14 @@ class EventStore:
     @contextmanager
     def write(self) -> Iterator[WriteSession]:
         """A write transaction holding the append lock; commits on normal exit."""
-        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
-            with conn.begin():
-                if not is_sqlite(conn):
-                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
-                session = WriteSession(self, conn)
-                session.catch_up_projections()
-                yield session
-                session.save_checkpoints()
+        connection = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        with connection as conn, conn.begin():
+            if not is_sqlite(conn):
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
+            session = WriteSession(self, conn)
+            session.catch_up_projections()
+            yield session
+            session.save_checkpoints()
 
     def append(
         self,
@@ -292,12 +292,13 @@ class WriteSession:
         prepared = [[self._prepare(event) for event in r.events] for r in requests]
         if any(not events for events in prepared):
             raise InvalidEvent("an append needs at least one event")
-        fingerprints = [r.fingerprint or _fingerprint(r, p) for r, p in zip(requests, prepared)]
+        fingerprints = [r.fingerprint or _fingerprint(r, p)
+                        for r, p in zip(requests, prepared, strict=True)]
         known = self._known_keys([r.idempotency_key for r in requests if r.idempotency_key])
         outcome: list[list[RecordedEvent] | None] = []
         rows: list[dict[str, Any]] = []
         key_rows: list[dict[str, Any]] = []
-        for request, events, fingerprint in zip(requests, prepared, fingerprints):
+        for request, events, fingerprint in zip(requests, prepared, fingerprints, strict=True):
             key = request.idempotency_key
             if key is not None and key in known:
                 if known[key] != fingerprint:
@@ -330,7 +331,7 @@ class WriteSession:
                 projector.apply(self.conn, new_events)
         return [
             events if events is not None else self._stored_events(request.idempotency_key)
-            for request, events in zip(requests, outcome)
+            for request, events in zip(requests, outcome, strict=True)
         ]
 
     def _known_keys(self, keys: list[str]) -> dict[str, str]:
@@ -357,7 +358,7 @@ class WriteSession:
         return [self.store.to_event(row) for row in rows]
 
     def _checked_version(self, request: AppendRequest) -> int:
-        version = self._stream_version(request.stream_id)
+        version = self.stream_version(request.stream_id)
         if request.expected_version is not None and request.expected_version != version:
             raise WrongExpectedVersion(
                 f"stream {request.stream_id!r} is at version {version}, "
@@ -387,7 +388,8 @@ class WriteSession:
             "reverses": event.reverses,
         }
 
-    def _stream_version(self, stream_id: str) -> int:
+    def stream_version(self, stream_id: str) -> int:
+        """Current version of a stream (0 if new), as this transaction sees it."""
         if stream_id not in self._versions:
             e = schema.events.c
             current = self.conn.execute(
@@ -492,7 +494,8 @@ def _fingerprint(request: AppendRequest, prepared: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical_json(described).encode()).hexdigest()
 
 
-def _pages(events: Iterator[RecordedEvent], size: int = _READ_PAGE) -> Iterator[list[RecordedEvent]]:
+def _pages(events: Iterator[RecordedEvent],
+           size: int = _READ_PAGE) -> Iterator[list[RecordedEvent]]:
     page: list[RecordedEvent] = []
     for event in events:
         page.append(event)

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = commands.add_parser("rebuild", help="replay all events into the projections")
     rebuild.set_defaults(run=_rebuild)
 
+    spec = commands.add_parser("openapi", help="write the OpenAPI contract (openapi/openapi.json)")
+    spec.add_argument("--output", default="openapi/openapi.json")
+    spec.set_defaults(run=_openapi)
+
     verify = commands.add_parser("verify", help="recompute the hash chain")
     verify.set_defaults(run=_verify)
     return parser
@@ -95,6 +99,22 @@ def _rebuild(args: argparse.Namespace) -> int:
 
     count = open_service(_url()).store.rebuild()
     print(f"rebuilt projections from {count} events")
+    return 0
+
+
+def openapi_document() -> str:
+    import json
+
+    from scic.api.app import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    Path(args.output).write_text(openapi_document(), encoding="utf-8")
+    print(f"wrote {args.output}")
     return 0
 
 

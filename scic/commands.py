@@ -20,7 +20,7 @@ from ledger import AppendRequest, NewEvent, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic.domain import corrections, cooperative, members, shares
+from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
 from scic.money import Amount
 from scic.projections import snapshot
@@ -134,7 +134,8 @@ class CreateCoop(BaseModel):
     colleges: list[cooperative.College] = Field(default_factory=list)
     incorporated_on: date
     reimbursement_delay_years: int = Field(default=5, ge=0)
-    fiscal_year_end: str = Field(default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    fiscal_year_end: str = Field(default="12-31",
+                                 pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
     def statutes(self) -> cooperative.Statutes:
         return cooperative.Statutes(

@@ -13,12 +13,12 @@ _AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
 
 def parse_cents(value: Any) -> int:
     """'1250.5' or '1250.50' → 125050. Refuses floats, more than 2 decimals, and junk."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError("amounts are decimal strings such as \"1250.00\", not numbers")
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
-        raise ValueError("amount must be a decimal string with at most 2 decimals, e.g. \"1250.00\"")
+        raise ValueError('amount must be a decimal string with at most 2 decimals, e.g. "1250.00"')
     return int((Decimal(value.strip()) * 100).to_integral_exact())
 
 
@@ -48,7 +48,8 @@ def _not_negative(cents: int) -> int:
     return cents
 
 
-_schema = WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]})
+_schema = WithJsonSchema(
+    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]})
 _as_string = PlainSerializer(format_cents, return_type=str)
 
 Amount = Annotated[int, BeforeValidator(lambda v: _positive(parse_cents(v))), _as_string, _schema]

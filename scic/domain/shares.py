@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
+from scic.dates import add_years
 from scic.domain.members import check_date, require_active
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import (
@@ -23,7 +24,6 @@ from scic.domain.state import (
 from scic.errors import refuse
 from scic.money import Amount, format_cents
 from scic.rules.dated import FIRST_PAYMENT_MIN, PAY_UP_YEARS
-
 
 # -- events ----------------------------------------------------------------------------
 
@@ -179,7 +179,7 @@ def call(state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Cal
         raise refuse("R7", "call-exceeds-uncalled",
                      f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
                      f"subscription {sub.subscription_id} is not yet called")
-    deadline = _add_years(sub.subscribed_on, PAY_UP_YEARS)
+    deadline = add_years(sub.subscribed_on, PAY_UP_YEARS)
     if cmd.due_date > deadline or cmd.due_date < on:
         # R7 — the unpaid part is paid within 5 years of the subscription.
         raise refuse("R7", "call-due-date-out-of-bounds",
@@ -227,13 +227,10 @@ def withdraw(state: CoopState, member: MemberState, shares: int | None, withdraw
                      f"{count}")
     exit_ = count == free.shares
     nominal = state.statutes_at(on).share_nominal_cents
-    if exit_:
-        amounts = free
-    else:
-        amounts = _fully_paid(member, count, nominal, "withdraw")
+    amounts = free if exit_ else _fully_paid(member, count, nominal, "withdraw")
     delay = state.statutes_at(on).reimbursement_delay_years
     data = MemberWithdrew(withdrawal_id=withdrawal_id, member_id=member.member_id, exit=exit_,
-                          excluded=excluded, due_by=_add_years(on, delay), reason=reason,
+                          excluded=excluded, due_by=add_years(on, delay), reason=reason,
                           shares=amounts.shares, subscribed_cents=amounts.subscribed_cents,
                           called_cents=amounts.called_cents, paid_cents=amounts.paid_cents)
     event = NewEvent("MemberWithdrew", data.model_dump(mode="json"), on,
@@ -319,10 +316,3 @@ def _queue_with(state: CoopState, withdrawal_id: str, member_id: str, on: date,
                 amounts: Holding) -> CoopState:
     queued = PendingWithdrawal(withdrawal_id, member_id, on, amounts)
     return replace(state, pending=[*state.pending, queued])
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

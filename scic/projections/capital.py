@@ -4,6 +4,7 @@ withdrawals, and the bitemporal `share_movements` ledger every capital view sums
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -115,7 +116,7 @@ class CapitalProjector:
         conn.execute(calls.insert().values(
             call_id=d["call_id"], coop_id=e.tenant_id, subscription_id=d["subscription_id"],
             member_id=d["member_id"], amount_cents=d["amount_cents"],
-            called_on=e.effective_date, due_date=d["due_date"], reversed=False))
+            called_on=e.effective_date, due_date=date.fromisoformat(d["due_date"]), reversed=False))
         self._move(conn, e, e.event_id, d["member_id"], d["subscription_id"], "call",
                    {"shares": 0, "subscribed_cents": 0, "called_cents": d["amount_cents"],
                     "paid_cents": 0})
@@ -128,7 +129,8 @@ class CapitalProjector:
     def _on_MemberWithdrew(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         conn.execute(withdrawals.insert().values(
             withdrawal_id=d["withdrawal_id"], coop_id=e.tenant_id, member_id=d["member_id"],
-            position=e.position, requested_on=e.effective_date, due_by=d["due_by"],
+            position=e.position, requested_on=e.effective_date,
+            due_by=date.fromisoformat(d["due_by"]),
             exit=d["exit"], excluded=d["excluded"], status="pending",
             **{k: d[k] for k in AMOUNTS}))
         m = members.c

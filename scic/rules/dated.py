@@ -35,9 +35,10 @@ PUBLIC_CAPITAL_CAP: list[Dated[Decimal]] = [
           "loi 47-1775 art. 19 septies (now 19 octodecies) as amended by loi 2014-856"),
 ]
 
-# R1 — legal minimum capital by legal form, in cents (C. com. L224-2 for SA).
+# R1 — legal minimum capital by legal form, in cents.
 LEGAL_MINIMUM_CAPITAL_CENTS: dict[str, list[Dated[int]]] = {
-    "SA": [Dated(date(1900, 1, 1), 1_850_000, "DOMAIN.md R1: SCIC in SA form, 18,500 € (verify the article)")],
+    "SA": [Dated(date(1900, 1, 1), 1_850_000,
+                 "DOMAIN.md R1: SCIC in SA form, 18,500 € (verify the article)")],
     "SAS": [Dated(date(1900, 1, 1), 0, "C. com. L227-1: statutes choose")],
     "SARL": [Dated(date(1900, 1, 1), 0, "C. com. L223-2: statutes choose")],
 }

@@ -6,12 +6,12 @@ FastAPI must see each body model as a real class.)"""
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scic.api.deps import ServiceDep
 from scic.api.schemas import BatchResult, WriteResult
-from scic.commands import COMMANDS, Context, execute, scoped_key
+from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
 from scic.service import Service
 
 router = APIRouter(tags=["commands"])
@@ -27,7 +27,7 @@ def run(service: Service, response: Response, coop_id: str | None, name: str,
     with service.store.write() as session:
         outcome = execute(session, ctx, name, body, scoped_key(ctx, name, key),
                           expected_version=_version(if_match))
-        etag = session._versions.get(f"coop:{coop_id or outcome.id}")
+        etag = session.stream_version(stream_of(coop_id or outcome.id))
     response.status_code = 200 if outcome.replayed else 201
     if etag is not None:
         response.headers["ETag"] = f'"{etag}"'
@@ -41,7 +41,8 @@ def _version(if_match: str | None) -> int | None:
         return int(if_match.strip().strip('W/').strip('"'))
     except ValueError:
         raise RequestValidationError([{"loc": ("header", "If-Match"), "type": "value_error",
-                                       "msg": "If-Match must be a stream version such as \"12\""}])
+                                       "msg": 'If-Match must be a stream version such as "12"'}]
+                                     ) from None
 
 
 def _add_command_route(name: str) -> None:
@@ -67,7 +68,7 @@ for _name in COMMANDS:
 @router.post("/v1/coops", status_code=201, response_model=WriteResult,
              operation_id="post_coops", summary=COMMANDS["coops"].summary,
              tags=["cooperatives"])
-def create_coop(body: COMMANDS["coops"].model, service: ServiceDep,  # type: ignore[valid-type]
+def create_coop(body: CreateCoop, service: ServiceDep,
                 response: Response, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     return run(service, response, None, "coops", body, idempotency_key, None)
 

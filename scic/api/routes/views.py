@@ -13,6 +13,7 @@ from scic.api.deps import ServiceDep
 from scic.domain import votes
 from scic.errors import refuse
 from scic.projections import views
+from scic.projections.compliance import compliance
 from scic.projections.snapshot import load_member
 
 router = APIRouter(tags=["views"])
@@ -56,6 +57,14 @@ def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
         return {"pending": views.pending_reimbursements(conn, coop_id)}
+
+
+@router.get("/v1/coops/{coop_id}/compliance", operation_id="get_compliance")
+def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+    """Findings on R2 (categories), R3 (public share), R5 (floor, waiting reimbursements)
+    and R7 (overdue calls): warnings to act on, not refusals."""
+    with service.engine.connect() as conn:
+        return compliance(conn, coop_id, as_of or service.today())
 
 
 @router.post("/v1/coops/{coop_id}/votes/tally", operation_id="post_votes_tally")

@@ -1,0 +1,47 @@
+"""Compliance findings (R2, R3, R5, R7) are reported, not refused."""
+
+from __future__ import annotations
+
+from tests.api.conftest import admit, create_coop, subscribe
+
+
+def by_code(report: dict) -> dict[str, dict]:
+    return {f["code"]: f for f in report["findings"]}
+
+
+def test_r2_missing_categories_are_warnings(client) -> None:
+    coop = create_coop(client)
+    admit(client, coop, "Usager", "usagers")
+    findings = by_code(client.get(f"/v1/coops/{coop}/compliance",
+                                  params={"as_of": "2020-01-01"}).json())
+    assert findings["fewer-than-three-categories"]["severity"] == "warning"
+    assert findings["no-employees-or-producers"]["rule"] == "R2"
+    assert "no-beneficiaries" not in findings
+
+
+def test_r2_r3_r5_r7_on_a_going_cooperative(client) -> None:
+    coop = create_coop(client)  # floor 5,000 €
+    staff = admit(client, coop, "Salariée", "salaries")
+    user = admit(client, coop, "Usager", "usagers")
+    town = admit(client, coop, "Mairie", "collectivites", kind="organisation")
+    sub = subscribe(client, coop, staff, 40, "500.00")["id"]  # 2,000 €, 1,500 unpaid
+    subscribe(client, coop, user, 60, "3000.00")
+    subscribe(client, coop, town, 90, "4500.00")  # 4,500 / 9,500 = 47.37 %
+    call = client.post(f"/v1/coops/{coop}/calls", json={
+        "subscription_id": sub, "amount": "500.00", "due_date": "2019-09-30",
+        "effective_date": "2019-06-01"})
+    assert call.status_code == 201
+    report = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2019-12-31"}).json()
+    findings = by_code(report)
+    assert findings["categories"]["severity"] == "ok"
+    assert findings["public-share"]["figures"]["share"] == "0.4737"
+    assert findings["public-share"]["severity"] == "ok"
+    assert findings["floor-headroom"]["figures"]["headroom"] == "4500.00"  # 9,500 − 5,000
+    assert findings["call-overdue"]["figures"]["unpaid"] == "1500.00"
+    # the user leaves: the town now holds 4,500 / 6,500 = 69 % — above the cap, reported.
+    assert client.post(f"/v1/coops/{coop}/withdrawals", json={
+        "member_id": user, "effective_date": "2020-01-15"}).status_code == 201
+    findings = by_code(client.get(f"/v1/coops/{coop}/compliance",
+                                  params={"as_of": "2020-02-01"}).json())
+    assert findings["public-share"]["severity"] == "warning"
+    assert findings["public-share"]["figures"]["share"] == "0.6923"
