@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from ledger import EventStore
 from ledger.db import create_engine
-from ledger.store import Clock, utc_now
 from ledger.projection import Projector
+from ledger.store import Clock, utc_now
 from scic.events import build_registry
 from scic.projections.capital import CapitalProjector
 
