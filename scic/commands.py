@@ -7,6 +7,7 @@ commands sees the effect of the earlier ones (read-your-writes)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -57,18 +58,29 @@ Handler = Callable[[WriteSession, Context, Any], Decided]
 
 @dataclass(frozen=True)
 class CommandType:
+    """A write. `model` is what the handler receives (and what a batch item's body
+    holds); `route` is its path under the cooperative, and `path_fields` the fields of
+    `model` that the single-write route takes from the path instead of the body."""
+
     name: str
     model: type[BaseModel]
     handler: Handler
     summary: str
+    route: str
+    path_fields: tuple[str, ...] = ()
+    body_model: type[BaseModel] | None = None
 
 
 COMMANDS: dict[str, CommandType] = {}
 
 
-def command(name: str, model: type[BaseModel], summary: str) -> Callable[[Handler], Handler]:
+def command(name: str, model: type[BaseModel], summary: str, route: str | None = None,
+            body_model: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
+    path_fields = tuple(re.findall(r"{(\w+)}", route or ""))
+
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = CommandType(name, model, handler, summary)
+        COMMANDS[name] = CommandType(name, model, handler, summary, route or name, path_fields,
+                                     body_model or model)
         return handler
 
     return register
@@ -316,7 +328,9 @@ def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> 
     involved = {m: snapshot.load_member(session.conn, coop_id, m) for m in member_ids}
     sub = (snapshot.load_subscription(session.conn, coop_id, data["subscription_id"])
            if "subscription_id" in data else None)
-    decided = corrections.reverse(state, original, already, involved, sub, body.reason)
+    grant = (snapshot.load_grant(session.conn, coop_id, data["grant_id"])
+             if "grant_id" in data else None)
+    decided = corrections.reverse(state, original, already, involved, sub, body.reason, grant)
     return Decided(new_id("cor"), decided)
 
 
@@ -324,3 +338,7 @@ def _coop(ctx: Context) -> str:
     if ctx.coop_id is None:
         raise refuse(None, "cooperative-required", "this command belongs to a cooperative")
     return ctx.coop_id
+
+
+# Funding commands register themselves in COMMANDS on import.
+from scic import commands_funding  # noqa: E402, F401

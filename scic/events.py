@@ -5,6 +5,9 @@ from __future__ import annotations
 from ledger import EventRegistry
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.corrections import EventReversed
+from scic.domain.esus import EsusApproved, EsusInvested
+from scic.domain.funders import FunderRegistered
+from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged
 from scic.domain.shares import (
     LossesRecorded,
@@ -15,16 +18,22 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
 )
+from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 
 EVENT_MODELS = [
     CoopRegistered, StatutesAmended, MemberAdmitted, MemberCategoryChanged, SharesSubscribed,
     SharesCalled, SharesPaid, MemberWithdrew, SharesReimbursed, SharesTransferred,
-    LossesRecorded, EventReversed,
+    LossesRecorded, EventReversed, FunderRegistered, GrantAwarded, GrantAmended, GrantClosed,
+    TitlesIssued, TitlesRedeemed, TitlesRemunerated, EsusApproved, EsusInvested,
 ]
+# Instalments, justifications and clawbacks share one payload shape.
+GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]
 
 
 def build_registry() -> EventRegistry:
     registry = EventRegistry()
     for model in EVENT_MODELS:
         registry.register(model.__name__, model)
+    for name in GRANT_FLOW_TYPES:
+        registry.register(name, GrantFlow)
     return registry

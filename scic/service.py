@@ -14,6 +14,7 @@ from ledger.projection import Projector
 from ledger.store import Clock, utc_now
 from scic.events import build_registry
 from scic.projections.capital import CapitalProjector
+from scic.projections.funding import FundingProjector
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -32,7 +33,7 @@ class Service:
 
 
 def projectors() -> list[Projector]:
-    return [CapitalProjector()]
+    return [CapitalProjector(), FundingProjector()]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

@@ -11,11 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent, RecordedEvent
+from scic.domain.grants import GrantState
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.errors import refuse
 
-REVERSIBLE = {"SharesSubscribed", "SharesCalled", "SharesPaid", "SharesTransferred"}
+REVERSIBLE = {"SharesSubscribed", "SharesCalled", "SharesPaid", "SharesTransferred",
+              "GrantInstalmentReceived", "GrantJustified", "GrantClawedBack", "EsusInvested"}
 
 
 class EventReversed(BaseModel):
@@ -33,7 +35,7 @@ class Correct(BaseModel):
 
 def reverse(state: CoopState, original: RecordedEvent, already_reversed: bool,
             members: dict[str, MemberState], subscription: SubscriptionState | None,
-            reason: str) -> list[NewEvent]:
+            reason: str, grant: GrantState | None = None) -> list[NewEvent]:
     if original.type not in REVERSIBLE:
         raise refuse(None, "not-reversible",
                      f"a {original.type} event cannot be reversed; record the opposite "
@@ -64,6 +66,11 @@ def reverse(state: CoopState, original: RecordedEvent, already_reversed: bool,
         delta = (data["subscribed_cents"] if _is_public(state, giver, on) else 0) - (
             data["subscribed_cents"] if _is_public(state, taker, on) else 0)
         check_public_cap(state, on, public_delta=delta, total_delta=0)
+    elif original.type == "GrantInstalmentReceived" and grant is not None:
+        left = grant.received_cents - data["amount_cents"]
+        if left < max(grant.justified_cents, grant.clawed_back_cents):
+            raise refuse("R14", "reverse-later-events-first",
+                         "justifications or clawbacks rest on this instalment; reverse them first")
     payload = EventReversed(reversed_event_id=original.event_id, reversed_type=original.type,
                             reason=reason)
     return [NewEvent("EventReversed", payload.model_dump(mode="json"), on,

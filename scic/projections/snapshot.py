@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from scic.domain.cooperative import Statutes
+from scic.domain.grants import GrantState
 from scic.domain.state import (
     CapitalState,
     CoopState,
@@ -19,6 +20,7 @@ from scic.errors import NotFound
 from scic.projections.tables import (
     coop_capital,
     coops,
+    grants,
     members,
     statutes,
     subscriptions,
@@ -70,6 +72,16 @@ def load_subscription(conn: sa.Connection, coop_id: str, subscription_id: str) -
     return SubscriptionState(row["subscription_id"], row["member_id"], row["shares"],
                              row["subscribed_cents"], row["called_cents"], row["paid_cents"],
                              row["subscribed_on"])
+
+
+def load_grant(conn: sa.Connection, coop_id: str, grant_id: str) -> GrantState:
+    row = conn.execute(sa.select(grants).where(
+        grants.c.grant_id == grant_id, grants.c.coop_id == coop_id)).mappings().first()
+    if row is None:
+        raise NotFound("grant", grant_id)
+    return GrantState(row["grant_id"], row["funder_type"], row["awarded_cents"],
+                      row["received_cents"], row["justified_cents"], row["clawed_back_cents"],
+                      row["awarded_on"], row["status"])
 
 
 def _holding(row: Any, prefix: str = "") -> Holding:

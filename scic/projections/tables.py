@@ -163,3 +163,94 @@ reversals = sa.Table(
 # Owned by the capital projector, emptied children-first on rebuild (parties is not).
 CAPITAL_TABLES = [coops, statutes, members, member_categories, subscriptions, movements,
                   coop_capital, withdrawals, calls, reversals]
+
+
+# -- funding (R11, R12, R14, R15) ------------------------------------------------------
+
+funders = sa.Table(
+    "funders",
+    metadata,
+    sa.Column("funder_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("party_id", sa.String(40), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+)
+
+grants = sa.Table(
+    "grants",
+    metadata,
+    sa.Column("grant_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("funder_id", sa.String(40), nullable=False, index=True),
+    sa.Column("funder_type", sa.String(20), nullable=False),
+    sa.Column("purpose", sa.String(12), nullable=False),
+    sa.Column("awarded_on", sa.Date, nullable=False),
+    sa.Column("awarded_cents", Cents, nullable=False),
+    sa.Column("received_cents", Cents, nullable=False),
+    sa.Column("justified_cents", Cents, nullable=False),
+    sa.Column("clawed_back_cents", Cents, nullable=False),
+    sa.Column("de_minimis", sa.Boolean, nullable=False),
+    sa.Column("period_end", sa.Date),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("doc", JSONType, nullable=False),
+)
+
+# The bitemporal delta ledger behind the funding mix: one row per event and funding line.
+funding_movements = sa.Table(
+    "funding_movements",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("ref_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False),
+    sa.Column("source", sa.String(8), nullable=False),  # grant | titles | esus
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("funder_id", sa.String(40), nullable=False),
+    sa.Column("funder_type", sa.String(20), nullable=False),
+    sa.Column("purpose", sa.String(12)),
+    sa.Column("instrument", sa.String(8)),
+    sa.Column("amount_cents", Cents, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("effective_date", sa.Date, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Index("ix_funding_movements_coop_date", "coop_id", "effective_date"),
+)
+
+title_issues = sa.Table(
+    "title_issues",
+    metadata,
+    sa.Column("issue_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("holder_id", sa.String(40), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("outstanding", sa.BigInteger, nullable=False),
+    sa.Column("nominal_cents", Cents, nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("doc", JSONType, nullable=False),
+)
+
+title_remunerations = sa.Table(
+    "title_remunerations",
+    metadata,
+    sa.Column("issue_id", sa.String(40), primary_key=True),
+    sa.Column("position", sa.BigInteger, primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
+    sa.Column("figure_cents", Cents, nullable=False),
+    sa.Column("fixed_cents", Cents, nullable=False),
+    sa.Column("variable_cents", Cents, nullable=False),
+)
+
+esus_approvals = sa.Table(
+    "esus_approvals",
+    metadata,
+    sa.Column("approval_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("granted_on", sa.Date, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("authority", sa.String(200), nullable=False),
+    sa.Column("reference", sa.String(120), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+FUNDING_TABLES = [funders, grants, funding_movements, title_issues, title_remunerations,
+                  esus_approvals]

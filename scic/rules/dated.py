@@ -53,3 +53,31 @@ COLLEGE_WEIGHT_MIN, COLLEGE_WEIGHT_MAX = Decimal("0.10"), Decimal("0.50")
 
 # R6 — statutory reimbursement delay at most 5 years.
 REIMBURSEMENT_DELAY_MAX_YEARS = 5
+
+# R14 — state aid de minimis ceiling over 3 rolling years (EU 1407/2013, then 2023/2831).
+DE_MINIMIS_CEILING_CENTS: list[Dated[int]] = [
+    Dated(date(1900, 1, 1), 20_000_000, "EU regulation 1407/2013: 200,000 €"),
+    Dated(date(2024, 1, 1), 30_000_000, "EU regulation 2023/2831: 300,000 €"),
+]
+DE_MINIMIS_WARNING = Decimal("0.80")
+DE_MINIMIS_YEARS = 3
+# R14 — written agreement mandatory for public grants above this amount (décret 2001-495).
+AGREEMENT_THRESHOLD_CENTS = 2_300_000
+# R14 — investment-grant releases go to 777 until, and 747 for fiscal years opened on or
+# after, 1 January 2025 (ANC regulation 2022-06).
+GRANT_RELEASE_ACCOUNT: list[Dated[str]] = [
+    Dated(date(1900, 1, 1), "777", "PCG before ANC 2022-06"),
+    Dated(date(2025, 1, 1), "747", "ANC regulation 2022-06"),
+]
+
+# R11 — titres participatifs (C. com. L228-36): redeemable by the issuer after 7 years;
+# the variable remuneration is based on at most 40 % of the nominal.
+TITLES_MIN_YEARS_BEFORE_REDEMPTION = 7
+TITLES_VARIABLE_BASE_MAX = Decimal("0.40")
+TITLES_LEGAL_FORMS = ("SA", "SAS")  # SAS: (verify) — DOMAIN.md R11
+
+# R12 — ESUS approval (C. trav. L3332-17-1): 5 years, 2 when the company is younger than 3.
+ESUS_YEARS = 5
+ESUS_YOUNG_COMPANY_YEARS = 2
+ESUS_YOUNG_COMPANY_AGE = 3
+ESUS_EXPIRY_WARNING_MONTHS = 6

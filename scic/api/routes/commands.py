@@ -3,12 +3,15 @@
 (No `from __future__ import annotations` here: the routes are built in a loop and
 FastAPI must see each body model as a real class.)"""
 
+import inspect
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
+from scic.access.tokens import Principal
 from scic.api.deps import ServiceDep
 from scic.api.schemas import BatchResult, WriteResult
 from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
@@ -22,8 +25,9 @@ IfMatch = Annotated[str | None, Header(
 
 
 def run(service: Service, response: Response, coop_id: str | None, name: str,
-        body: BaseModel, key: str | None, if_match: str | None) -> dict[str, Any]:
-    ctx = Context(coop_id, actor="api", today=service.today())
+        body: BaseModel, key: str | None, if_match: str | None,
+        who: Principal) -> dict[str, Any]:
+    ctx = Context(coop_id, actor=who.actor, today=service.today())
     with service.store.write() as session:
         outcome = execute(session, ctx, name, body, scoped_key(ctx, name, key),
                           expected_version=_version(if_match))
@@ -47,15 +51,30 @@ def _version(if_match: str | None) -> int | None:
 
 def _add_command_route(name: str) -> None:
     spec = COMMANDS[name]
-    model = spec.model
 
-    def endpoint(coop_id: str, body: model, service: ServiceDep,  # type: ignore[valid-type]
-                 response: Response, idempotency_key: IdempotencyKey = None,
-                 if_match: IfMatch = None) -> dict[str, Any]:
-        return run(service, response, coop_id, name, body, idempotency_key, if_match)
+    def endpoint(coop_id: str, body: BaseModel, service: Service, response: Response,
+                 who: Principal, idempotency_key: str | None = None,
+                 if_match: str | None = None, **path: str) -> dict[str, Any]:
+        command = body if not path else spec.model.model_validate(
+            {**body.model_dump(mode="json", exclude_unset=True), **path})
+        return run(service, response, coop_id, name, command, idempotency_key, if_match, who)
 
-    router.post(f"/v1/coops/{{coop_id}}/{name}", status_code=201, response_model=WriteResult,
-                operation_id=f"post_{name.replace('-', '_')}", summary=spec.summary,
+    # FastAPI reads the signature: give it the real path parameters and body model.
+    P = inspect.Parameter
+    endpoint.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
+        *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
+        P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
+        P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
+        P("response", P.KEYWORD_ONLY, annotation=Response),
+        P("who", P.KEYWORD_ONLY,
+          annotation=Annotated[Principal, requires(command_rule(spec.route))]),
+        P("idempotency_key", P.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
+        P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
+    ])
+    router.post(f"/v1/coops/{{coop_id}}/{spec.route}", status_code=201,
+                response_model=WriteResult, operation_id=f"post_{name.replace('-', '_')}",
+                summary=spec.summary,
                 responses={200: {"model": WriteResult, "description": "idempotent replay"}},
                 )(endpoint)
 
@@ -68,9 +87,10 @@ for _name in COMMANDS:
 @router.post("/v1/coops", status_code=201, response_model=WriteResult,
              operation_id="post_coops", summary=COMMANDS["coops"].summary,
              tags=["cooperatives"])
-def create_coop(body: CreateCoop, service: ServiceDep,
-                response: Response, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    return run(service, response, None, "coops", body, idempotency_key, None)
+def create_coop(body: CreateCoop, service: ServiceDep, response: Response,
+                who: Annotated[Principal, requires(ADMIN_ONLY)],
+                idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    return run(service, response, None, "coops", body, idempotency_key, None, who)
 
 
 class BatchCommand(BaseModel):
@@ -87,9 +107,11 @@ class BatchRequest(BaseModel):
 @router.post("/v1/coops/{coop_id}/batch", status_code=201, response_model=BatchResult,
              operation_id="post_batch", summary="Append many commands atomically (all or none)")
 def batch(coop_id: str, body: BatchRequest, service: ServiceDep, response: Response,
+          who: Annotated[Principal, requires(RECORD)],
           idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     parsed = []
     for index, item in enumerate(body.commands):
+        allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
         try:
             parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
         except ValidationError as exc:
@@ -97,7 +119,7 @@ def batch(coop_id: str, body: BatchRequest, service: ServiceDep, response: Respo
                 {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
                 for err in exc.errors(include_url=False)
             ]) from None
-    ctx = Context(coop_id, actor="api", today=service.today())
+    ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     with service.store.write() as session:
         for index, (name, command_body) in enumerate(parsed):

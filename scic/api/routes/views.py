@@ -9,10 +9,17 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from ledger.chain import format_timestamp
+from scic.access.policy import (
+    CAPITAL_TABLE,
+    FUNDING_MIX,
+    MEMBER_HOLDINGS,
+    READ,
+    requires,
+)
 from scic.api.deps import ServiceDep
 from scic.domain import votes
 from scic.errors import refuse
-from scic.projections import views
+from scic.projections import funding_views, views
 from scic.projections.compliance import compliance
 from scic.projections.snapshot import load_member
 
@@ -23,7 +30,8 @@ KnownAt = Annotated[AwareDatetime | None, Query(
     description="what the ledger knew at this instant (ISO 8601 with offset; default: now)")]
 
 
-@router.get("/v1/coops/{coop_id}", operation_id="get_coop", tags=["cooperatives"])
+@router.get("/v1/coops/{coop_id}", operation_id="get_coop", tags=["cooperatives"],
+            dependencies=[requires(READ)])
 def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     with service.engine.connect() as conn:
         row = views.coop_row(conn, coop_id)
@@ -37,7 +45,8 @@ def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str,
     }
 
 
-@router.get("/v1/coops/{coop_id}/capital-table", operation_id="get_capital_table")
+@router.get("/v1/coops/{coop_id}/capital-table", operation_id="get_capital_table",
+            dependencies=[requires(CAPITAL_TABLE)])
 def capital_table(coop_id: str, service: ServiceDep, as_of: AsOf = None,
                   known_at: KnownAt = None,
                   group_by: views.GroupBy = "member") -> dict[str, Any]:
@@ -45,13 +54,15 @@ def capital_table(coop_id: str, service: ServiceDep, as_of: AsOf = None,
         return views.capital_table(conn, coop_id, as_of or service.today(), known_at, group_by)
 
 
-@router.get("/v1/coops/{coop_id}/members/{member_id}", operation_id="get_member")
+@router.get("/v1/coops/{coop_id}/members/{member_id}", operation_id="get_member",
+            dependencies=[requires(MEMBER_HOLDINGS)])
 def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return views.member_detail(conn, coop_id, member_id)
 
 
-@router.get("/v1/coops/{coop_id}/reimbursements", operation_id="get_pending_reimbursements")
+@router.get("/v1/coops/{coop_id}/reimbursements", operation_id="get_pending_reimbursements",
+            dependencies=[requires(READ)])
 def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
     """Withdrawals waiting for reimbursement, in the order they will be paid (R5)."""
     with service.engine.connect() as conn:
@@ -59,7 +70,8 @@ def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
         return {"pending": views.pending_reimbursements(conn, coop_id)}
 
 
-@router.get("/v1/coops/{coop_id}/compliance", operation_id="get_compliance")
+@router.get("/v1/coops/{coop_id}/compliance", operation_id="get_compliance",
+            dependencies=[requires(READ)])
 def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     """Findings on R2 (categories), R3 (public share), R5 (floor, waiting reimbursements)
     and R7 (overdue calls): warnings to act on, not refusals."""
@@ -67,7 +79,8 @@ def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> 
         return compliance(conn, coop_id, as_of or service.today())
 
 
-@router.post("/v1/coops/{coop_id}/votes/tally", operation_id="post_votes_tally")
+@router.post("/v1/coops/{coop_id}/votes/tally", operation_id="post_votes_tally",
+            dependencies=[requires(READ)])
 def tally(coop_id: str, body: votes.TallyRequest, service: ServiceDep,
           as_of: AsOf = None) -> dict[str, Any]:
     """Weighted result of a vote by colleges (R4). Computes; records nothing."""
@@ -104,7 +117,52 @@ def _decimal_text(value: Any) -> str:
     return text if "." in text else f"{text}.0"
 
 
-@router.get("/v1/coops/{coop_id}/events", operation_id="get_events", tags=["feed"])
+@router.get("/v1/coops/{coop_id}/funding-mix", operation_id="get_funding_mix", tags=["funding"],
+            dependencies=[requires(FUNDING_MIX)])
+def funding_mix(coop_id: str, service: ServiceDep, as_of: AsOf = None, known_at: KnownAt = None,
+                from_: Annotated[date | None, Query(alias="from")] = None,
+                to: Annotated[date | None, Query()] = None) -> dict[str, Any]:
+    """Funding by source as at a date (or flows within [from, to]), with the R15 ratios:
+    public share of capital, concentration (largest funder, Herfindahl), multi-year
+    share and the funding cliff of the next 12 months."""
+    with service.engine.connect() as conn:
+        return funding_views.funding_mix(conn, coop_id, as_of or service.today(), known_at,
+                                         from_, to)
+
+
+@router.get("/v1/coops/{coop_id}/grants", operation_id="get_grants", tags=["funding"])
+def grant_list(coop_id: str, service: ServiceDep,
+               funder: Annotated[str | None, Query(description="funder id")] = None
+               ) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
+
+
+@router.get("/v1/coops/{coop_id}/grants/{grant_id}", operation_id="get_grant", tags=["funding"])
+def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return funding_views.grant_detail(conn, coop_id, grant_id)
+
+
+@router.get("/v1/coops/{coop_id}/funders/{funder_id}", operation_id="get_funder",
+            tags=["funding"])
+def funder(coop_id: str, funder_id: str, service: ServiceDep,
+           as_of: AsOf = None) -> dict[str, Any]:
+    """A funder's grants, titles and investments, and its share of total funding."""
+    with service.engine.connect() as conn:
+        return funding_views.funder_portfolio(conn, coop_id, funder_id,
+                                              as_of or service.today())
+
+
+@router.get("/v1/coops/{coop_id}/participative-titles", operation_id="get_participative_titles",
+            tags=["funding"])
+def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        return {"issues": funding_views.title_list(conn, coop_id)}
+
+
+@router.get("/v1/coops/{coop_id}/events", operation_id="get_events", tags=["feed"],
+            dependencies=[requires(READ)])
 def events(coop_id: str, service: ServiceDep,
            after: Annotated[int, Query(ge=0)] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:

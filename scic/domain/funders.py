@@ -1,0 +1,26 @@
+"""Funders: parties with a type. The same funder can give grants, hold titres
+participatifs and invest; its name lives in `parties` like every other name."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FunderType = Literal["state", "region", "department", "municipality", "intercommunality", "eu",
+                     "foundation", "private"]
+PUBLIC_FUNDER_TYPES = frozenset({"state", "region", "department", "municipality",
+                                 "intercommunality", "eu"})
+
+
+class FunderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    type: FunderType
+
+
+class FunderRegistered(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    funder_id: str
+    party_id: str
+    type: FunderType

@@ -1,0 +1,151 @@
+"""Titres participatifs (R11): quasi-equity (account 1671), never capital, no votes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger import NewEvent
+from scic.dates import add_years
+from scic.domain.funders import FunderIn
+from scic.errors import refuse
+from scic.money import Amount, format_cents
+from scic.rules.dated import (
+    TITLES_LEGAL_FORMS,
+    TITLES_MIN_YEARS_BEFORE_REDEMPTION,
+    TITLES_VARIABLE_BASE_MAX,
+)
+
+Rate = Field(ge=0, le=1, max_digits=7, decimal_places=6)
+
+
+class TitlesIssued(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    issue_id: str
+    holder_id: str
+    count: int = Field(gt=0)
+    nominal_cents: int = Field(gt=0)
+    fixed_rate: Decimal
+    variable_rate: Decimal
+    variable_base: Decimal
+    reference_figure_cents: int | None = None
+
+
+class TitlesRedeemed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    issue_id: str
+    count: int = Field(gt=0)
+    amount_cents: int
+    at_liquidation: bool
+
+
+class TitlesRemunerated(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    issue_id: str
+    fiscal_year: int
+    figure_cents: int
+    fixed_cents: int
+    variable_cents: int
+
+
+class IssueTitles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    holder: FunderIn | None = None
+    holder_id: str | None = None
+    count: int = Field(gt=0, le=10_000_000)
+    nominal: Amount
+    fixed_rate: Decimal = Rate
+    variable_rate: Decimal = Rate
+    variable_base: Decimal = Field(
+        default=TITLES_VARIABLE_BASE_MAX, gt=0, le=1, decimal_places=4,
+        description="share of the nominal the variable part is based on (at most 0.40)")
+    reference_figure: Amount | None = Field(
+        default=None, description="result or activity figure the variable part is indexed on")
+    issued_on: date | None = None
+
+
+class Redeem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(gt=0)
+    effective_date: date | None = None
+    at_liquidation: bool = False
+
+
+class Remunerate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fiscal_year: int = Field(ge=1900, le=2200)
+    figure: Amount = Field(description="the year's result or activity figure")
+    effective_date: date | None = None
+
+
+@dataclass(frozen=True)
+class IssueState:
+    issue_id: str
+    outstanding: int
+    nominal_cents: int
+    fixed_rate: Decimal
+    variable_rate: Decimal
+    variable_base: Decimal
+    reference_figure_cents: int | None
+    issued_on: date
+
+
+def issue(cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str,
+          on: date) -> list[NewEvent]:
+    if legal_form not in TITLES_LEGAL_FORMS:
+        raise refuse("R11", "titles-not-open-to-form",
+                     f"titres participatifs are open to cooperatives in SA or SAS form, "
+                     f"not {legal_form} (C. com. L228-36)")
+    if cmd.variable_base > TITLES_VARIABLE_BASE_MAX:
+        raise refuse("R11", "variable-base-above-cap",
+                     f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
+                     f"nominal, not {cmd.variable_base}", status=422)
+    data = TitlesIssued(issue_id=issue_id, holder_id=holder_id, count=cmd.count,
+                        nominal_cents=cmd.nominal, fixed_rate=cmd.fixed_rate,
+                        variable_rate=cmd.variable_rate, variable_base=cmd.variable_base,
+                        reference_figure_cents=cmd.reference_figure)
+    return [NewEvent("TitlesIssued", data.model_dump(mode="json"), on, subject_id=holder_id,
+                     amount_cents=cmd.count * cmd.nominal)]
+
+
+def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
+    earliest = add_years(state.issued_on, TITLES_MIN_YEARS_BEFORE_REDEMPTION)
+    if not cmd.at_liquidation and on < earliest:
+        raise refuse("R11", "redemption-before-seven-years",
+                     f"titres participatifs are redeemable at the issuer's initiative from "
+                     f"{earliest} (7 years after issue), or at liquidation")
+    if cmd.count > state.outstanding:
+        raise refuse("R11", "redemption-exceeds-outstanding",
+                     f"{cmd.count} titles redeemed but {state.outstanding} are outstanding")
+    amount = cmd.count * state.nominal_cents
+    data = TitlesRedeemed(issue_id=state.issue_id, count=cmd.count, amount_cents=amount,
+                          at_liquidation=cmd.at_liquidation)
+    return [NewEvent("TitlesRedeemed", data.model_dump(mode="json"), on,
+                     subject_id=state.issue_id, amount_cents=amount)]
+
+
+def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
+    """Fixed part on the outstanding nominal; variable part on at most 40 % of it,
+    indexed on the year's figure against the reference figure given at issue."""
+    nominal = Decimal(state.outstanding * state.nominal_cents)
+    fixed = nominal * state.fixed_rate
+    index = (Decimal(cmd.figure) / Decimal(state.reference_figure_cents)
+             if state.reference_figure_cents else Decimal(1))
+    variable = nominal * state.variable_base * state.variable_rate * index
+    data = TitlesRemunerated(issue_id=state.issue_id, fiscal_year=cmd.fiscal_year,
+                             figure_cents=cmd.figure, fixed_cents=_cents(fixed),
+                             variable_cents=_cents(variable))
+    return [NewEvent("TitlesRemunerated", data.model_dump(mode="json"), on,
+                     subject_id=state.issue_id,
+                     amount_cents=data.fixed_cents + data.variable_cents)]
+
+
+def _cents(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), ROUND_HALF_EVEN))
+
+
+def describe(state: IssueState) -> str:
+    return f"{state.outstanding} × {format_cents(state.nominal_cents)} €"
