@@ -1,13 +1,18 @@
-"""The `scic` command: serve, database upgrade, import, rebuild, verify."""
+"""The `scic` command: serve, database upgrade, import, rebuild, verify, API tokens."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from scic import database
 from scic.settings import get_settings
+
+if TYPE_CHECKING:
+    from scic.service import Service
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="recompute the hash chain")
     verify.set_defaults(run=_verify)
+
+    _token_parsers(commands)
     return parser
+
+
+def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from scic.access.tokens import ROLES
+
+    token = commands.add_parser("token", help="API tokens: create, list, revoke")
+    token_commands = token.add_subparsers(title="token commands", required=True)
+    create = token_commands.add_parser(
+        "create", help="issue a token: printed once, as the last word of the output")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--coop", help="its cooperative (every role but admin)")
+    create.add_argument("--party", help="member and funder tokens: the party they speak for")
+    create.add_argument("--expires", help="YYYY-MM-DD (through that day, French time) or an "
+                                          "ISO 8601 datetime; default: never")
+    create.add_argument("--label", help="a note for whoever lists tokens later")
+    create.set_defaults(run=_token_create)
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--coop")
+    listing.add_argument("--active", action="store_true", help="only usable tokens")
+    listing.set_defaults(run=_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(run=_token_revoke)
 
 
 def _url() -> str:
@@ -70,10 +100,79 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         from scic.demo import seed_demo
 
-        print(seed_demo(service))
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
+        _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _print_demo_tokens(service: Service) -> None:
+    from scic.access.tokens import demo_tokens
+
+    with service.engine.begin() as conn:
+        print(demo_tokens(conn, service.store.clock()), flush=True)
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from scic.access import tokens
+    from scic.errors import DomainError
+
+    try:
+        expires = tokens.parse_expiry(args.expires) if args.expires else None
+        with _token_service() as service, service.engine.begin() as conn:
+            issued = tokens.issue(conn, role=args.role, now=service.store.clock(),
+                                  coop_id=args.coop, party_id=args.party, expires_at=expires,
+                                  label=args.label, created_by="cli")
+    except (DomainError, ValueError) as exc:
+        print(f"scic token create: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 2
+    record = issued.record
+    scope = f"cooperative {record['coop_id']}" if record["coop_id"] else "every cooperative"
+    party = f", speaking for party {record['party_id']}" if record["party_id"] else ""
+    print(f"token {record['id']}: {record['role']} of {scope}{party}; expires "
+          f"{record['expires_at'] or 'never'}. It is shown this once:")
+    print(issued.secret)
+    return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    from scic.access import tokens
+
+    with _token_service() as service, service.engine.connect() as conn:
+        rows = tokens.listing(conn, service.store.clock(), args.coop, args.active)
+    for r in rows:
+        state = "active" if r["active"] else ("revoked" if r["revoked_at"] else "expired")
+        print(f"{r['id']}  {r['role']:<10}  {r['coop_id'] or '-':<21}  {r['party_id'] or '-':<21}"
+              f"  {state:<7}  expires {r['expires_at'] or 'never'}  {r['label'] or ''}".rstrip())
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from scic.access import tokens
+    from scic.errors import NotFound
+
+    try:
+        with _token_service() as service, service.engine.begin() as conn:
+            record = tokens.revoke(conn, args.token_id, service.store.clock())
+    except NotFound as exc:
+        print(f"scic token revoke: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"token {record['id']} revoked at {record['revoked_at']}")
+    return 0
+
+
+@contextmanager
+def _token_service() -> Iterator[Service]:
+    from scic.service import open_service
+
+    database.upgrade(_url())
+    service = open_service(_url())
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 def _import(args: argparse.Namespace) -> int:

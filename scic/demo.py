@@ -1,9 +1,375 @@
-"""Demo data for `scic serve --demo`."""
+"""Demo data for `scic serve --demo`: one tiers-lieu SCIC and seven years of its life.
+
+La Filature du Vallon is a (fictional) SCIC SAS in a former silk-throwing mill of
+Saint-Julien-sur-Dore: a coworking space, a fablab, a café associatif and a repair café.
+Every name is invented. Everything is recorded through the command layer
+(scic.commands.execute), so each rule (R2–R7) judges each step exactly as it would an
+API call; nothing is written to a projection table directly.
+
+The story, in effective-date order:
+- 2019-04-12 constitution: 4 employees, 7 users, 5 volunteers, 3 partners (one of them
+  a territorial solidarity fund with 10,000 €); the town joins in July.
+- 2020–2025: new members every year, partial payments (a quarter at subscription) paid
+  up later, the intercommunality subscribes in two instalments then adds shares.
+- 2021-11-15: a volunteer transfers 2 paid-up shares to his grandson.
+- 2022-03-01: a coworker is hired as fablab facilitator (category change users →
+  employees) and subscribes more shares.
+- 2023-06-17: the AG raises the statutory capital floor from 15,000 € to 32,000 €
+  (statutes amendment, asked for by the lenders of the fablab extension).
+- 2024: a call with a due date on an employee's unpaid shares, paid; a bank payment
+  entered twice, the duplicate reversed with its reason; an employee leaves and is
+  reimbursed at once.
+- 2025: a second call, only partly paid (overdue after 2026-03-31); the solidarity fund
+  leaves as planned after six years, but its 10,000 € would take the capital below the
+  floor: the withdrawal takes effect, the reimbursement waits (R5). Two later small
+  subscriptions do not release it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledger.schema import events as events_table
+from ledger.store import WriteSession
+from scic.commands import COMMANDS, Context, Outcome, execute
+from scic.projections import views
+from scic.projections.tables import coops, member_categories, members, parties, withdrawals
 from scic.service import Service
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+ACTOR = "demo"
 
-def seed_demo(service: Service) -> str:
-    return "demo cooperative: not much yet (the membership domain comes next)"
+COOP: dict[str, Any] = {
+    "name": "La Filature du Vallon",
+    "legal_form": "SAS",
+    "share_nominal": "50.00",
+    "statutory_floor": "15000.00",
+    "siren": "852916345",
+    "incorporated_on": "2019-04-12",
+    "reimbursement_delay_years": 5,
+    "categories": [
+        {"code": "salaries", "name": "Salariés", "role": "employees"},
+        {"code": "usagers", "name": "Usagers et bénéficiaires", "role": "beneficiaries"},
+        {"code": "benevoles", "name": "Bénévoles et soutiens", "role": "volunteers"},
+        {"code": "collectivites", "name": "Collectivités territoriales", "public_body": True,
+         "role": "public_bodies"},
+        {"code": "partenaires", "name": "Partenaires et financeurs solidaires",
+         "role": "funders"},
+    ],
+    "colleges": [
+        {"code": "SAL", "name": "Collège des salariés", "weight": "0.30",
+         "categories": ["salaries"]},
+        {"code": "USA", "name": "Collège des usagers", "weight": "0.30",
+         "categories": ["usagers"]},
+        {"code": "SOU", "name": "Collège des soutiens et partenaires", "weight": "0.20",
+         "categories": ["benevoles", "partenaires"]},
+        {"code": "COL", "name": "Collège des collectivités", "weight": "0.20",
+         "categories": ["collectivites"]},
+    ],
+}
+
+FLOOR_AMENDMENT = {
+    "statutory_floor": "32000.00",
+    "effective_date": "2023-06-17",
+    "reason": "AG du 17 juin 2023 : capital plancher porté à 32 000 € pour garantir aux "
+              "prêteurs de l'extension du fablab la stabilité des fonds propres",
+}
+
+PER, ORG = "person", "organisation"
+
+# name, kind, category, admitted on, shares subscribed on admission (0: none), paid then,
+# later payments on that subscription [(date, amount)].
+MEMBERS: list[tuple[str, str, str, str, int, str, list[tuple[str, str]]]] = [
+    # -- constitution, 12 April 2019 --
+    ("Élodie Ferrand", PER, "salaries", "2019-04-12", 20, "1000.00", []),
+    ("Thomas Chabrier", PER, "salaries", "2019-04-12", 20, "250.00",
+     [("2020-04-10", "250.00"), ("2021-04-12", "250.00"), ("2022-04-11", "250.00")]),
+    ("Nadia Benali", PER, "salaries", "2019-04-12", 10, "125.00", [("2021-05-03", "125.00")]),
+    ("Julien Mazeyrat", PER, "salaries", "2019-04-12", 10, "500.00", []),
+    ("Sarah Lemaire", PER, "usagers", "2019-04-12", 4, "200.00", []),
+    ("Antoine Brugière", PER, "usagers", "2019-04-12", 2, "100.00", []),
+    ("Claire Vidalenc", PER, "usagers", "2019-04-12", 4, "50.00", [("2020-01-15", "150.00")]),
+    ("Mathieu Roche", PER, "usagers", "2019-04-12", 2, "25.00", [("2019-10-01", "75.00")]),
+    ("Inès Charbonnel", PER, "usagers", "2019-04-12", 2, "100.00", []),
+    ("Pierre-Yves Dumas", PER, "usagers", "2019-04-12", 4, "200.00", []),
+    ("Laure Costes", PER, "usagers", "2019-04-12", 2, "50.00", []),
+    ("Gérard Vialle", PER, "benevoles", "2019-04-12", 6, "300.00", []),
+    ("Monique Chambon", PER, "benevoles", "2019-04-12", 4, "200.00", []),
+    ("Jean-Louis Pradier", PER, "benevoles", "2019-04-12", 2, "100.00", []),
+    ("Sylvie Bouchet", PER, "benevoles", "2019-04-12", 4, "100.00", [("2020-04-14", "100.00")]),
+    ("Denis Chazal", PER, "benevoles", "2019-04-12", 2, "100.00", []),
+    ("Haut-Vallon Initiatives Solidaires", ORG, "partenaires", "2019-04-12", 200, "10000.00", []),
+    ("Association Les Amis du Moulinage", ORG, "partenaires", "2019-04-12", 40, "1000.00",
+     [("2020-04-12", "1000.00")]),
+    ("Brasserie artisanale de la Dore", ORG, "partenaires", "2019-04-12", 20, "1000.00", []),
+    ("Commune de Saint-Julien-sur-Dore", ORG, "collectivites", "2019-07-08", 80, "4000.00", []),
+    ("Mathilde Sarrazin", PER, "usagers", "2019-11-18", 2, "100.00", []),
+    # -- 2020 --
+    ("Romain Faure", PER, "usagers", "2020-01-20", 2, "100.00", []),
+    ("Communauté de communes du Haut-Vallon", ORG, "collectivites", "2020-02-10", 160, "4000.00",
+     [("2021-02-08", "4000.00")]),
+    ("Amandine Pélissier", PER, "usagers", "2020-06-15", 2, "25.00", [("2021-06-15", "75.00")]),
+    ("Yanis Boudjema", PER, "usagers", "2020-09-07", 2, "100.00", []),
+    # -- 2021 --
+    ("Chloé Tixier", PER, "usagers", "2021-03-08", 2, "100.00", []),
+    ("Hugo Marcheix", PER, "usagers", "2021-04-19", 4, "50.00", [("2022-04-19", "150.00")]),
+    ("Annie Beaufort", PER, "benevoles", "2021-05-17", 2, "100.00", []),
+    ("Fatou Diallo", PER, "usagers", "2021-06-21", 2, "100.00", []),
+    ("Manon Roudier", PER, "salaries", "2021-09-01", 10, "125.00", [("2025-10-06", "125.00")]),
+    ("François Lachaux", PER, "benevoles", "2021-09-20", 4, "200.00", []),
+    ("Émilie Granet", PER, "usagers", "2021-10-04", 2, "25.00", []),
+    ("Lucas Vialle", PER, "usagers", "2021-11-15", 0, "", []),
+    # -- 2022 --
+    ("Kévin Rouchon", PER, "usagers", "2022-01-17", 2, "100.00", []),
+    ("Léa Bonnefoy", PER, "usagers", "2022-02-14", 3, "150.00", []),
+    ("Samuel Aubert", PER, "usagers", "2022-05-09", 2, "100.00", []),
+    ("Cigale des Bords de Dore", ORG, "partenaires", "2022-05-16", 30, "1500.00", []),
+    ("Margaux Deschamps", PER, "usagers", "2022-09-12", 2, "25.00", [("2023-09-12", "75.00")]),
+    ("Atelier Vélo Solidaire du Vallon", ORG, "usagers", "2022-10-03", 6, "300.00", []),
+    ("Imprimerie coopérative du Vallon", ORG, "partenaires", "2022-11-07", 10, "500.00", []),
+    # -- 2023 --
+    ("Karim Aït-Ouali", PER, "usagers", "2023-01-09", 4, "50.00",
+     [("2024-02-05", "50.00"), ("2024-09-02", "100.00")]),
+    ("Juliette Morange", PER, "usagers", "2023-03-13", 2, "100.00", []),
+    ("Commune de Vernières", ORG, "collectivites", "2023-04-03", 20, "1000.00", []),
+    ("Noémie Chassang", PER, "usagers", "2023-05-22", 2, "100.00", []),
+    ("Martine Rigaud", PER, "benevoles", "2023-06-17", 2, "100.00", []),
+    ("Repair Café de Saint-Julien", ORG, "usagers", "2023-10-02", 4, "200.00", []),
+    # -- 2024 --
+    ("Baptiste Courtial", PER, "usagers", "2024-01-22", 2, "100.00", []),
+    ("Océane Ribeyre", PER, "usagers", "2024-04-08", 2, "50.00", []),
+    ("Thibault Sauvagnat", PER, "usagers", "2024-10-14", 2, "100.00", []),
+    # -- 2025 --
+    ("Anaïs Delorme", PER, "usagers", "2025-02-03", 2, "100.00", []),
+    ("Rémi Blanchon", PER, "usagers", "2025-05-12", 2, "25.00", []),
+    ("Lina Ferreira", PER, "usagers", "2025-11-03", 2, "100.00", []),
+    ("Paul Estival", PER, "usagers", "2025-11-17", 2, "50.00", []),
+]
+
+FUND = "Haut-Vallon Initiatives Solidaires"
+HIRED = "Sarah Lemaire"
+
+
+@dataclass
+class _Run:
+    """The ids the steps produce, by member name (ids are random; names are fixed)."""
+
+    session: WriteSession
+    ctx: Context
+    member_ids: dict[str, str] = field(default_factory=dict)
+    subscription_ids: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def run(self, name: str, body: dict[str, Any], label: str | None = None) -> Outcome:
+        model = COMMANDS[name].model.model_validate(body)
+        outcome = execute(self.session, self.ctx, name, model)
+        if label is not None:
+            self.outcomes[label] = outcome
+        return outcome
+
+    def sub(self, member: str, index: int = 0) -> str:
+        return self.subscription_ids[member][index]
+
+
+Step = Callable[[_Run], None]
+
+
+class _Plan:
+    """Steps sorted by effective date; steps of the same day keep the order given."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, int, Step]] = []
+
+    def at(self, on: str, step: Step) -> None:
+        self.steps.append((on, len(self.steps), step))
+
+    def ordered(self) -> list[Step]:
+        return [step for _, _, step in sorted(self.steps, key=lambda s: (s[0], s[1]))]
+
+
+def _admit(name: str, kind: str, category: str, on: str) -> Step:
+    def step(r: _Run) -> None:
+        r.member_ids[name] = r.run("members", {"name": name, "kind": kind,
+                                               "category": category, "admitted_on": on}).id
+    return step
+
+
+def _subscribe(name: str, shares: int, paid: str, on: str) -> Step:
+    def step(r: _Run) -> None:
+        outcome = r.run("subscriptions", {"member_id": r.member_ids[name], "shares": shares,
+                                          "paid": paid, "effective_date": on})
+        r.subscription_ids.setdefault(name, []).append(outcome.id)
+    return step
+
+
+def _pay(name: str, amount: str, on: str, index: int = 0, label: str | None = None) -> Step:
+    def step(r: _Run) -> None:
+        r.run("payments", {"subscription_id": r.sub(name, index), "amount": amount,
+                           "effective_date": on}, label)
+    return step
+
+
+def _call(name: str, amount: str, on: str, due: str, index: int = 0) -> Step:
+    def step(r: _Run) -> None:
+        r.run("calls", {"subscription_id": r.sub(name, index), "amount": amount,
+                        "due_date": due, "effective_date": on})
+    return step
+
+
+def _withdraw(name: str, on: str, reason: str, label: str) -> Step:
+    def step(r: _Run) -> None:
+        r.run("withdrawals", {"member_id": r.member_ids[name], "effective_date": on,
+                              "reason": reason}, label)
+    return step
+
+
+def _transfer(giver: str, taker: str, shares: int, on: str) -> Step:
+    def step(r: _Run) -> None:
+        r.run("transfers", {"from_member_id": r.member_ids[giver],
+                            "to_member_id": r.member_ids[taker], "shares": shares,
+                            "effective_date": on})
+    return step
+
+
+def _change_category(name: str, category: str, on: str) -> Step:
+    def step(r: _Run) -> None:
+        r.run("category-changes", {"member_id": r.member_ids[name], "category": category,
+                                   "effective_date": on})
+    return step
+
+
+def _amend(body: dict[str, Any]) -> Step:
+    def step(r: _Run) -> None:
+        r.run("statutes", body)
+    return step
+
+
+def _reverse(label: str, reason: str) -> Step:
+    def step(r: _Run) -> None:
+        r.run("corrections", {"reverses": r.outcomes[label].event_ids[0], "reason": reason})
+    return step
+
+
+def _plan() -> _Plan:
+    plan = _Plan()
+    for name, kind, category, on, shares, paid, payments in MEMBERS:
+        plan.at(on, _admit(name, kind, category, on))
+        if shares:
+            plan.at(on, _subscribe(name, shares, paid, on))
+        for paid_on, amount in payments:
+            plan.at(paid_on, _pay(name, amount, paid_on))
+    # More shares from members already in.
+    plan.at("2022-06-25", _subscribe("Association Les Amis du Moulinage", 20, "1000.00",
+                                     "2022-06-25"))
+    plan.at("2023-06-26", _subscribe("Communauté de communes du Haut-Vallon", 40, "2000.00",
+                                     "2023-06-26"))
+    # A volunteer passes 2 paid-up shares to his grandson, admitted the same day.
+    plan.at("2021-11-15", _transfer("Gérard Vialle", "Lucas Vialle", 2, "2021-11-15"))
+    # A coworker is hired: users → employees, and she subscribes more as an employee.
+    plan.at("2022-03-01", _change_category(HIRED, "salaries", "2022-03-01"))
+    plan.at("2022-03-01", _subscribe(HIRED, 6, "75.00", "2022-03-01"))
+    plan.at("2023-03-01", _pay(HIRED, "225.00", "2023-03-01", index=1))
+    # The AG raises the capital floor.
+    plan.at("2023-06-17", _amend(FLOOR_AMENDMENT))
+    # Calls on unpaid shares: one paid before its due date, one only partly paid.
+    plan.at("2024-01-15", _call("Nadia Benali", "250.00", "2024-01-15", due="2024-03-31"))
+    plan.at("2024-03-22", _pay("Nadia Benali", "250.00", "2024-03-22"))
+    plan.at("2025-06-02", _call("Manon Roudier", "375.00", "2025-06-02", due="2026-03-31"))
+    # The bank statement of February 2024 was imported twice: the duplicate is reversed.
+    plan.at("2024-02-05", _pay("Karim Aït-Ouali", "50.00", "2024-02-05", label="duplicate"))
+    plan.at("2024-02-05", _reverse(
+        "duplicate", "Virement du 5 février 2024 saisi deux fois (relevé bancaire importé en "
+        "double) : la seconde écriture est annulée"))
+    # An employee leaves: reimbursed at once, the capital is well above the floor.
+    plan.at("2024-08-31", _withdraw("Julien Mazeyrat", "2024-08-31",
+                                    "Démission (départ de la région)", "reimbursed"))
+    # The solidarity fund leaves after six years: its reimbursement waits for the floor.
+    plan.at("2025-09-30", _withdraw(FUND, "2025-09-30",
+                                    "Sortie prévue du fonds solidaire au terme de son "
+                                    "engagement de six ans", "pending"))
+    return plan
+
+
+# -- entry point -----------------------------------------------------------------------
+
+def seed_demo(service: Service, base_url: str = DEFAULT_BASE_URL) -> str:
+    """Seed the demo cooperative if the database has none; say where to look either way."""
+    today = service.today()
+    with service.store.write() as session:  # holds the append lock: no double seeding
+        coop_id = _first_coop(session.conn)
+        seeded = coop_id is None
+        if coop_id is None:
+            coop_id = execute(session, Context(None, actor=ACTOR, today=today), "coops",
+                              COMMANDS["coops"].model.model_validate(COOP)).id
+            run = _Run(session, Context(coop_id, actor=ACTOR, today=today))
+            for step in _plan().ordered():
+                step(run)
+    with service.engine.connect() as conn:
+        name = conn.execute(sa.select(coops.c.name).where(coops.c.coop_id == coop_id)
+                            ).scalar_one()
+        if seeded:
+            head = f"Demo seeded: {name} (SCIC SAS, tiers-lieu), cooperative id {coop_id}"
+        else:
+            head = (f"Demo already there: the database already holds cooperative {name!r} "
+                    f"({coop_id}); nothing seeded.")
+        return "\n".join([head, *_where_to_look(conn, coop_id, base_url, today)])
+
+
+def _first_coop(conn: sa.Connection) -> str | None:
+    return conn.execute(sa.select(coops.c.coop_id)
+                        .order_by(coops.c.registered_at, coops.c.coop_id).limit(1)).scalar()
+
+
+def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
+                   today: date) -> list[str]:
+    rules = views.statutes_at(conn, coop_id, today, None)
+    m = members.c
+    count = conn.execute(sa.select(sa.func.count()).where(m.coop_id == coop_id)).scalar_one()
+    active = conn.execute(sa.select(sa.func.count()).where(
+        m.coop_id == coop_id, m.status == "active")).scalar_one()
+    n_events = conn.execute(sa.select(sa.func.count()).where(
+        events_table.c.tenant_id == coop_id)).scalar_one()
+    table = views.capital_table(conn, coop_id, today, None, "member")
+    totals = table["totals"]
+    pending = conn.execute(
+        sa.select(withdrawals.c.member_id, parties.c.name)
+        .join(members, members.c.member_id == withdrawals.c.member_id)
+        .join(parties, parties.c.party_id == members.c.party_id)
+        .where(withdrawals.c.coop_id == coop_id, withdrawals.c.status == "pending")
+        .order_by(withdrawals.c.position).limit(1)).first()
+    moved = conn.execute(
+        sa.select(member_categories.c.member_id, parties.c.name)
+        .join(members, members.c.member_id == member_categories.c.member_id)
+        .join(parties, parties.c.party_id == members.c.party_id)
+        .where(member_categories.c.coop_id == coop_id)
+        .group_by(member_categories.c.member_id, parties.c.name)
+        .having(sa.func.count() > 1)
+        .order_by(member_categories.c.member_id).limit(1)).first()
+    api = f"{base_url}/v1/coops/{coop_id}"
+    lines = [
+        f"  {count} members ({active} active) in {len(rules.categories) if rules else 0} "
+        f"categories and {len(rules.colleges) if rules else 0} colleges; {n_events} events",
+        f"  capital {totals['subscribed']} € subscribed, {totals['paid']} € paid, "
+        f"{totals['unpaid']} € unpaid ({totals['shares']} shares)",
+        "Look at (no token needed yet):",
+        f"  {base_url}/docs",
+        f"  {api}",
+        f"  {api}/capital-table?group_by=college",
+        f"  {api}/capital-table?group_by=category",
+        f"  {api}/capital-table?as_of=2021-12-31",
+    ]
+    if pending is not None:
+        lines.append(f"  {api}/members/{pending.member_id}   ({pending.name}: withdrawn, "
+                     "reimbursement waiting for the capital floor)")
+    if moved is not None:
+        lines.append(f"  {api}/members/{moved.member_id}   ({moved.name}: category change)")
+    lines += [
+        f"  {api}/reimbursements",
+        f"  {api}/events?limit=50",
+    ]
+    return lines

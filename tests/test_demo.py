@@ -1,0 +1,145 @@
+"""The `scic serve --demo` cooperative: seeded through the command layer, consistent,
+and seeded once only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ledger.schema import events
+from scic.demo import seed_demo
+from scic.projections import views
+from scic.projections.tables import coops, members, withdrawals
+from scic.service import Service, open_service
+
+TODAY = date(2026, 11, 23)  # any date after the demo's last event (2025-11-17)
+AMOUNTS = ("subscribed", "called", "paid", "unpaid")
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[Service]:
+    service = open_service(database_url)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def seeded(service: Service) -> tuple[str, str]:
+    message = seed_demo(service, base_url="http://127.0.0.1:8765")
+    with service.engine.connect() as conn:
+        coop_id = conn.execute(sa.select(coops.c.coop_id)).scalar_one()
+    return coop_id, message
+
+
+def _event_types(service: Service, coop_id: str) -> Counter[str]:
+    with service.engine.connect() as conn:
+        return Counter(conn.execute(sa.select(events.c.type)
+                                    .where(events.c.tenant_id == coop_id)).scalars())
+
+
+def _check_sums(table: dict[str, Any]) -> None:
+    rows, totals = table["rows"], table["totals"]
+    assert sum(r["shares"] for r in rows) == totals["shares"]
+    for key in AMOUNTS:
+        assert sum(Decimal(r[key]) for r in rows) == Decimal(totals[key]), key
+    assert Decimal(totals["unpaid"]) == Decimal(totals["subscribed"]) - Decimal(totals["paid"])
+    if Decimal(totals["subscribed"]):  # each share is rounded to 4 places
+        drift = abs(sum(Decimal(r["share_of_capital"]) for r in rows) - 1)
+        assert drift <= len(rows) * Decimal("0.00005")
+
+
+def test_demo_is_a_realistic_consistent_cooperative(service: Service,
+                                                    seeded: tuple[str, str]) -> None:
+    coop_id, message = seeded
+    assert coop_id in message
+    assert f"http://127.0.0.1:8765/v1/coops/{coop_id}/capital-table?group_by=college" in message
+    assert f"http://127.0.0.1:8765/v1/coops/{coop_id}/reimbursements" in message
+    assert f"/v1/coops/{coop_id}/members/mbr_" in message
+    assert "/docs" in message and f"/v1/coops/{coop_id}/events" in message
+
+    with service.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(coops)).scalar_one() == 1
+        coop = views.coop_row(conn, coop_id)
+        assert coop["legal_form"] == "SAS"
+        rules = views.statutes_at(conn, coop_id, TODAY, None)
+        assert rules is not None
+        assert rules.share_nominal_cents == 5000
+        roles = {c.role for c in rules.categories}
+        assert {"employees", "beneficiaries", "public_bodies"} <= roles
+        assert len(rules.colleges) >= 3
+        assert sum(c.weight for c in rules.colleges) == 1
+        assert all(Decimal("0.10") <= c.weight <= Decimal("0.50") for c in rules.colleges)
+
+        member_categories = conn.execute(
+            sa.select(members.c.category).where(members.c.coop_id == coop_id)).scalars().all()
+        assert len(member_categories) >= 40
+        assert len(set(member_categories)) >= 4
+
+        # R5: one withdrawal reimbursed at once, one waiting for the capital floor.
+        pending = views.pending_reimbursements(conn, coop_id)
+        assert len(pending) >= 1 and pending[0]["status"] == "pending"
+        statuses = Counter(conn.execute(sa.select(withdrawals.c.status)
+                                        .where(withdrawals.c.coop_id == coop_id)).scalars())
+        assert statuses["reimbursed"] >= 1 and statuses["pending"] >= 1
+        waiting = Decimal(pending[0]["subscribed"])
+
+        tables = {group: views.capital_table(conn, coop_id, TODAY, None, group)
+                  for group in ("member", "category", "college")}
+        for table in tables.values():
+            _check_sums(table)
+        assert tables["member"]["totals"] == tables["category"]["totals"] \
+            == tables["college"]["totals"]
+        totals = tables["college"]["totals"]
+        assert totals["shares"] > 0 and Decimal(totals["unpaid"]) > 0  # partial payments
+        # The pending reimbursement would take the capital below the (amended) floor.
+        assert Decimal(totals["subscribed"]) - waiting < Decimal(rules.statutory_floor_cents) / 100
+        # R3: public bodies hold at most half the capital.
+        public = {c.code for c in rules.categories if c.public_body}
+        public_capital = sum(Decimal(r["subscribed"]) for r in tables["category"]["rows"]
+                             if r["key"] in public)
+        assert 0 < public_capital <= Decimal(totals["subscribed"]) / 2
+        # Every category and college holds capital.
+        assert all(Decimal(r["subscribed"]) > 0 for r in tables["college"]["rows"])
+
+        # Seven years of history: the table as at the end of 2021 is smaller.
+        earlier = views.capital_table(conn, coop_id, date(2021, 12, 31), None, "college")
+        _check_sums(earlier)
+        assert 0 < earlier["totals"]["shares"] < totals["shares"]
+
+    types = _event_types(service, coop_id)
+    for kind in ("CoopRegistered", "StatutesAmended", "MemberAdmitted", "SharesSubscribed",
+                 "SharesPaid", "SharesCalled", "MemberWithdrew", "SharesReimbursed",
+                 "SharesTransferred", "MemberCategoryChanged", "EventReversed"):
+        assert types[kind] >= 1, kind
+    assert types["MemberAdmitted"] >= 40
+
+    report = service.store.verify()
+    assert report.ok, report
+
+    # The projections are exactly what the events say: a rebuild changes nothing.
+    service.store.rebuild()
+    with service.engine.connect() as conn:
+        for group, table in tables.items():
+            assert views.capital_table(conn, coop_id, TODAY, None, group) == table
+
+
+def test_seeding_twice_adds_nothing(service: Service, seeded: tuple[str, str]) -> None:
+    coop_id, _ = seeded
+    before = _event_types(service, coop_id)
+    with service.engine.connect() as conn:
+        head = conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+
+    message = seed_demo(service)
+
+    assert "already" in message and coop_id in message
+    assert "http://127.0.0.1:8000/v1/coops/" in message
+    assert _event_types(service, coop_id) == before
+    with service.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one() == head
+        assert conn.execute(sa.select(sa.func.count()).select_from(coops)).scalar_one() == 1
