@@ -201,8 +201,11 @@ def _amend_statutes(session: WriteSession, ctx: Context, body: AmendStatutes) ->
     amended = cooperative.Statutes.model_validate({**current.model_dump(), **changes})
     cooperative.check_statutes(amended, on)
     data = cooperative.StatutesAmended(coop_id=state.coop_id, statutes=amended, reason=body.reason)
-    return Decided(state.coop_id, [NewEvent("StatutesAmended", data.model_dump(mode="json"), on,
-                                            subject_id=state.coop_id)])
+    amendment = NewEvent("StatutesAmended", data.model_dump(mode="json"), on,
+                         subject_id=state.coop_id)
+    # R5 — a lower floor may let waiting reimbursements go at once.
+    amended_state = replace(state, statutes_versions=[*state.statutes_versions, (on, amended)])
+    return Decided(state.coop_id, [amendment, *shares.release_pending(amended_state, on, 0)])
 
 
 # -- members ---------------------------------------------------------------------------

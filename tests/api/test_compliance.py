@@ -45,3 +45,21 @@ def test_r2_r3_r5_r7_on_a_going_cooperative(client) -> None:
                                   params={"as_of": "2020-02-01"}).json())
     assert findings["public-share"]["severity"] == "warning"
     assert findings["public-share"]["figures"]["share"] == "0.6923"
+
+
+def test_lowering_the_floor_releases_waiting_reimbursements(client) -> None:
+    coop = create_coop(client, statutory_floor="9000.00")
+    staff = admit(client, coop, "Salariée", "salaries")
+    user = admit(client, coop, "Usager", "usagers")
+    subscribe(client, coop, staff, 100, "5000.00")
+    subscribe(client, coop, user, 100, "5000.00")  # capital 10,000 €
+    waiting = client.post(f"/v1/coops/{coop}/withdrawals", json={
+        "member_id": user, "effective_date": "2020-01-15"}).json()
+    assert waiting["status"] == "pending"  # 10,000 − 5,000 < 9,000
+    amended = client.post(f"/v1/coops/{coop}/statutes", json={
+        "statutory_floor": "5000.00", "effective_date": "2020-06-30", "reason": "AG du 30 juin"})
+    assert amended.status_code == 201, amended.text
+    assert len(amended.json()["event_ids"]) == 2  # the amendment and the reimbursement
+    assert client.get(f"/v1/coops/{coop}/reimbursements").json()["pending"] == []
+    member = client.get(f"/v1/coops/{coop}/members/{user}").json()
+    assert member["withdrawals"][0]["reimbursed_on"] == "2020-06-30"
