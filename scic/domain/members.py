@@ -32,6 +32,15 @@ class MemberCategoryChanged(BaseModel):
     previous: str
 
 
+class PartyErased(BaseModel):
+    """Personal data of a party was erased (GDPR art. 17). The event carries no personal
+    data; the names it refers to lived only in `parties`."""
+
+    model_config = ConfigDict(extra="forbid")
+    party_id: str
+    reason: str
+
+
 # -- commands --------------------------------------------------------------------------
 
 class AdmitMember(BaseModel):
@@ -42,6 +51,11 @@ class AdmitMember(BaseModel):
     admitted_on: date | None = None
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
     address: str | None = Field(default=None, max_length=400)
+
+
+class Erase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=500, examples=["demande RGPD du 12/03"])
 
 
 class ChangeCategory(BaseModel):

@@ -51,7 +51,10 @@ def _flows(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | 
 
 def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
                 start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """Flows (grants, titles, ESUS) are those effective within [start, end] when given;
+    balances (capital, the funding cliff) are taken at the window's end, or `as_of`."""
     views.coop_row(conn, coop_id)
+    balance_date = min(as_of, end) if end else as_of
     flows = _flows(conn, coop_id, as_of, known_at, start, end)
     by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(GRANT_KINDS, 0) for t in FUNDER_TYPES}
     by_purpose: dict[str, dict[str, int]] = {p: dict.fromkeys(GRANT_KINDS, 0)
@@ -81,9 +84,9 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
             if f.instrument == "loan":  # shares and titles are already counted above
                 per_funder[f.funder_id] += cents
 
-    capital = views.capital_table(conn, coop_id, as_of, known_at, "category")
-    colleges = views.capital_table(conn, coop_id, as_of, known_at, "college")
-    rules = views.statutes_at(conn, coop_id, as_of, known_at)
+    capital = views.capital_table(conn, coop_id, balance_date, known_at, "category")
+    colleges = views.capital_table(conn, coop_id, balance_date, known_at, "college")
+    rules = views.statutes_at(conn, coop_id, balance_date, known_at)
     public_codes = {c.code for c in rules.categories if c.public_body} if rules else set()
     subscribed = _cents(capital["totals"]["subscribed"])
     public = sum(_cents(r["subscribed"]) for r in capital["rows"] if r["key"] in public_codes)
@@ -119,7 +122,7 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
                          "redeemed": format_cents(titles_redeemed), "account": "1671"},
         "esus": {"total": format_cents(sum(esus_by_instrument.values())),
                  "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
-                 "approval": esus_status(conn, coop_id, as_of)},
+                 "approval": esus_status(conn, coop_id, as_of, known_at)},
         "reserves": None,
         "own_revenue": None,
         "total_funding": format_cents(total),
@@ -133,7 +136,9 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
             "herfindahl": str(hhi.quantize(Decimal("0.0001"))),
             "multi_year_grant_share": format_ratio(multi_year, grants_net),
         },
-        "funding_cliff": funding_cliff(conn, coop_id, as_of, grant_net),
+        "funding_cliff": funding_cliff(conn, coop_id, balance_date, grant_net if start is None
+                                       else _grant_balances(conn, coop_id, balance_date,
+                                                            known_at)),
     }
 
 
@@ -161,6 +166,16 @@ def _multi_year_cents(conn: sa.Connection, coop_id: str, grant_net: dict[str, in
     return total
 
 
+def _grant_balances(conn: sa.Connection, coop_id: str, on: date,
+                    known_at: datetime | None) -> dict[str, int]:
+    """Net awarded (awarded − clawed back) per grant as at `on`."""
+    net: dict[str, int] = defaultdict(int)
+    for f in _flows(conn, coop_id, on, known_at, None, None):
+        if f.source == "grant" and f.kind in ("awarded", "clawed_back"):
+            net[f.ref_id] += int(f.cents) if f.kind == "awarded" else -int(f.cents)
+    return net
+
+
 def funding_cliff(conn: sa.Connection, coop_id: str, as_of: date,
                   grant_net: dict[str, int]) -> list[dict[str, str]]:
     """Grant money whose funded period ends in the next 12 months, by month (R15)."""
@@ -173,12 +188,16 @@ def funding_cliff(conn: sa.Connection, coop_id: str, as_of: date,
     return [{"month": m, "amount": format_cents(v)} for m, v in sorted(months.items()) if v]
 
 
-def esus_status(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any] | None:
-    """R12 — the approval in force on `on`, and whether it expires within 6 months."""
+def esus_status(conn: sa.Connection, coop_id: str, on: date,
+                known_at: datetime | None = None) -> dict[str, Any] | None:
+    """R12 — the approval in force on `on` (as known at `known_at`), and whether it
+    expires within 6 months."""
     a = esus_approvals.c
-    row = conn.execute(sa.select(esus_approvals).where(
+    query = sa.select(esus_approvals).where(
         a.coop_id == coop_id, a.granted_on <= on, a.expires_on >= on)
-        .order_by(a.expires_on.desc()).limit(1)).mappings().first()
+    if known_at is not None:
+        query = query.where(a.recorded_at <= known_at)
+    row = conn.execute(query.order_by(a.expires_on.desc()).limit(1)).mappings().first()
     if row is None:
         return None
     warn_from = _add_months(row["expires_on"], -ESUS_EXPIRY_WARNING_MONTHS)
@@ -201,7 +220,8 @@ def _add_months(day: date, months: int) -> date:
 # -- grants ----------------------------------------------------------------------------
 
 def grant_rows(conn: sa.Connection, coop_id: str, funder_id: str | None = None,
-               grant_id: str | None = None) -> list[dict[str, Any]]:
+               grant_id: str | None = None, awarded_by: date | None = None
+               ) -> list[dict[str, Any]]:
     views.coop_row(conn, coop_id)
     g = grants.c
     query = (sa.select(grants, parties.c.name.label("funder_name"))
@@ -212,6 +232,8 @@ def grant_rows(conn: sa.Connection, coop_id: str, funder_id: str | None = None,
         query = query.where(g.funder_id == funder_id)
     if grant_id is not None:
         query = query.where(g.grant_id == grant_id)
+    if awarded_by is not None:
+        query = query.where(g.awarded_on <= awarded_by)
     return [_grant(row) for row in conn.execute(query).mappings()]
 
 
@@ -271,15 +293,15 @@ def funder_portfolio(conn: sa.Connection, coop_id: str, funder_id: str,
     mix = funding_mix(conn, coop_id, as_of, None)
     total = _cents(mix["total_funding"])
     t = title_issues.c
-    issues = conn.execute(sa.select(title_issues).where(t.coop_id == coop_id,
-                                                        t.holder_id == funder_id)).mappings()
+    issues = conn.execute(sa.select(title_issues).where(
+        t.coop_id == coop_id, t.holder_id == funder_id, t.issued_on <= as_of)).mappings()
     investments = [
         {"id": f.ref_id, "instrument": f.instrument, "amount": format_cents(int(f.cents))}
         for f in flows if f.source == "esus" and f.funder_id == funder_id]
     return {
         "id": funder_id, "name": row["name"] or views.ERASED, "type": row["type"],
         "as_of": as_of.isoformat(),
-        "grants": grant_rows(conn, coop_id, funder_id=funder_id),
+        "grants": grant_rows(conn, coop_id, funder_id=funder_id, awarded_by=as_of),
         "participative_titles": [_issue(i, conn) for i in issues],
         "esus_investments": investments,
         "funding": format_cents(mine),

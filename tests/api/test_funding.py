@@ -242,3 +242,25 @@ def test_correcting_an_instalment(client, service, coop, clock) -> None:
                       params={"as_of": "2024-12-31", "known_at": before}).json()
     assert now["grants"]["by_funder_type"][0]["received"] == "0.00"
     assert then["grants"]["by_funder_type"][0]["received"] == "5000.00"
+
+
+def test_a_window_sums_its_flows_and_takes_balances_at_its_end(client, coop) -> None:
+    g = grant(client, coop, period_start="2024-01-01", period_end="2025-09-30",
+              agreement_ref="CR-1", amount="30000.00")
+    base = f"/v1/coops/{coop}/grants/{g['id']}"
+    post(client, f"{base}/instalments", {"amount": "30000.00", "effective_date": "2024-03-01"})
+    post(client, f"{base}/clawbacks", {"amount": "5000.00", "reason": "unspent",
+                                       "effective_date": "2025-02-01"})
+    subscribe(client, coop, admit(client, coop, "Late", "usagers", on="2025-01-01"), 10,
+              "500.00", on="2025-01-10")
+    mix = client.get(f"/v1/coops/{coop}/funding-mix", params={
+        "from": "2025-01-01", "to": "2025-06-30", "as_of": "2025-12-31"}).json()
+    assert mix["grants"]["by_funder_type"] == [{"type": "region", "awarded": "0.00",
+                                                "received": "0.00", "justified": "0.00",
+                                                "clawed_back": "5000.00"}]
+    assert mix["capital"]["subscribed"] == "5500.00"  # at 2025-06-30: 5,000 + 500
+    # the cliff is a balance: 30,000 − 5,000 still funded, ending 2025-09
+    assert mix["funding_cliff"] == [{"month": "2025-09", "amount": "25000.00"}]
+    early = client.get(f"/v1/coops/{coop}/funders/{g['funder_id']}",
+                       params={"as_of": "2023-12-31"}).json()
+    assert early["grants"] == [] and early["funding"] == "0.00"
