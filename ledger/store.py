@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -32,6 +32,9 @@ NO_STREAM = 0
 _PG_APPEND_LOCK = 0x5C1C_0001  # arbitrary, constant: identifies "the events table writer"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
+_PG_STREAM_VERSIONS = sa.text(
+    "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
+    " FROM unnest(CAST(:ids AS text[])) AS s(id)")
 
 Clock = Callable[[], datetime]
 
@@ -118,7 +121,9 @@ class EventStore:
             for projector in chosen:
                 for table in reversed(projector.tables):
                     session.conn.execute(table.delete())
-                session.checkpoints[projector.name] = 0
+                # A checkpoint never saved stays -1 so that save_checkpoints inserts its row
+                # (an update would miss it, and the next write would replay everything again).
+                session.checkpoints[projector.name] = min(session.checkpoints[projector.name], 0)
             return session.replay_into(chosen, after=0)
 
     # -- reading -----------------------------------------------------------------------
@@ -292,9 +297,10 @@ class WriteSession:
         prepared = [[self._prepare(event) for event in r.events] for r in requests]
         if any(not events for events in prepared):
             raise InvalidEvent("an append needs at least one event")
-        fingerprints = [r.fingerprint or _fingerprint(r, p)
+        fingerprints = [(r.fingerprint or _fingerprint(r, p)) if r.idempotency_key else ""
                         for r, p in zip(requests, prepared, strict=True)]
         known = self._known_keys([r.idempotency_key for r in requests if r.idempotency_key])
+        self._load_versions(r.stream_id for r in requests)
         outcome: list[list[RecordedEvent] | None] = []
         rows: list[dict[str, Any]] = []
         key_rows: list[dict[str, Any]] = []
@@ -387,6 +393,23 @@ class WriteSession:
             "effective_date": _effective_date(event, self.store.clock),
             "reverses": event.reverses,
         }
+
+    def _load_versions(self, stream_ids: Iterable[str]) -> None:
+        """Versions of every stream a batch touches, in one query per 500 streams (one
+        query per stream dominated batch appends)."""
+        missing = sorted(set(stream_ids) - self._versions.keys())
+        e = schema.events.c
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            if is_sqlite(self.conn):
+                found = dict(self.conn.execute(
+                    sa.select(e.stream_id, sa.func.max(e.stream_version))
+                    .where(e.stream_id.in_(chunk)).group_by(e.stream_id)).all())
+            else:
+                # A correlated max per id walks the (stream_id, stream_version) index.
+                found = dict(self.conn.execute(_PG_STREAM_VERSIONS, {"ids": chunk}).all())
+            for stream_id in chunk:
+                self._versions[stream_id] = found.get(stream_id) or 0
 
     def stream_version(self, stream_id: str) -> int:
         """Current version of a stream (0 if new), as this transaction sees it."""
@@ -482,13 +505,17 @@ def _effective_date(event: NewEvent, clock: Clock) -> date:
 
 
 def _fingerprint(request: AppendRequest, prepared: list[dict[str, Any]]) -> str:
+    """Describes the request as the caller made it. An effective date the caller left out
+    stays out (not the clock's date it defaulted to), so a retry the next day, such as an
+    import resumed after midnight, is still the same request."""
     described = {
         "stream_id": request.stream_id,
         "expected_version": request.expected_version,
         "events": [
             {k: (v.isoformat() if isinstance(v, date) else v)
-             for k, v in event.items() if k != "event_id"}
-            for event in prepared
+             for k, v in event.items()
+             if k != "event_id" and not (k == "effective_date" and given.effective_date is None)}
+            for event, given in zip(prepared, request.events, strict=True)
         ],
     }
     return hashlib.sha256(canonical_json(described).encode()).hexdigest()
