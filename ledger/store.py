@@ -281,7 +281,7 @@ class WriteSession:
             raise IdempotencyConflict(
                 f"idempotency key {key!r} was already used for a different request", key=key
             )
-        return Replay(self._stored_events(key), found.result)
+        return Replay(self._stored_events([key])[key], found.result)
 
     # -- append ------------------------------------------------------------------------
 
@@ -335,10 +335,10 @@ class WriteSession:
         if new_events:
             for projector in self.store.projectors:
                 projector.apply(self.conn, new_events)
-        return [
-            events if events is not None else self._stored_events(request.idempotency_key)
-            for request, events in zip(requests, outcome, strict=True)
-        ]
+        replayed = self._stored_events([r.idempotency_key for r, events
+                                        in zip(requests, outcome, strict=True) if events is None])
+        return [events if events is not None else replayed[request.idempotency_key or ""]
+                for request, events in zip(requests, outcome, strict=True)]
 
     def _known_keys(self, keys: list[str]) -> dict[str, str]:
         if not keys:
@@ -352,16 +352,22 @@ class WriteSession:
             ).all())
         return found
 
-    def _stored_events(self, key: str | None) -> list[RecordedEvent]:
+    def _stored_events(self, keys: list[str | None]) -> dict[str, list[RecordedEvent]]:
+        """The events each idempotency key produced, one query per 500 keys."""
+        found: dict[str, list[RecordedEvent]] = {key: [] for key in keys if key}
         e, k = schema.events.c, schema.idempotency_keys.c
-        rows = self.conn.execute(
-            sa.select(schema.events)
-            .join(schema.idempotency_keys,
-                  sa.and_(e.position >= k.first_position, e.position <= k.last_position))
-            .where(k.key == key)
-            .order_by(e.position)
-        ).mappings()
-        return [self.store.to_event(row) for row in rows]
+        wanted = list(found)
+        for start in range(0, len(wanted), 500):
+            rows = self.conn.execute(
+                sa.select(schema.events, k.key.label("replayed_key"))
+                .join(schema.idempotency_keys,
+                      sa.and_(e.position >= k.first_position, e.position <= k.last_position))
+                .where(k.key.in_(wanted[start:start + 500]))
+                .order_by(e.position)
+            ).mappings()
+            for row in rows:
+                found[row["replayed_key"]].append(self.store.to_event(row))
+        return found
 
     def _checked_version(self, request: AppendRequest) -> int:
         version = self.stream_version(request.stream_id)
