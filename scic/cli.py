@@ -155,7 +155,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
     try:
         with _token_service() as service, service.engine.begin() as conn:
-            record = tokens.revoke(conn, args.token_id, service.store.clock())
+            record = tokens.revoke(conn, args.token_id, service.store.clock(), "cli")
     except NotFound as exc:
         print(f"scic token revoke: {exc.detail}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """Funding projections: funders, grants, titres participatifs, ESUS, funding movements.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-23 14:18:22.624180
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import ledger.schema
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from scic.access import guard
+from scic.access.limiter import FailureLimiter
+from scic.access.policy import PUBLIC, requires
 from scic.api import problems
-from scic.api.routes import commands, views
+from scic.api.routes import access, commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
 
 
-def create_app(service: Service | None = None) -> FastAPI:
+def create_app(service: Service | None = None,
+               auth_limiter: FailureLimiter | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is None:
@@ -27,15 +31,18 @@ def create_app(service: Service | None = None) -> FastAPI:
         version="1.0.0",
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
+        dependencies=[Depends(guard.enforce)],  # every route: token and access rule
     )
 
     if service is not None:
         app.state.service = service
     problems.install(app)
+    guard.install(app, auth_limiter)
     app.include_router(commands.router)
     app.include_router(views.router)
+    app.include_router(access.router)
 
-    @app.get("/health", operation_id="health", tags=["meta"])
+    @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

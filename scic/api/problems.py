@@ -16,6 +16,7 @@ from ledger.errors import (
     UnknownEventType,
     WrongExpectedVersion,
 )
+from scic.access.errors import AccessError
 from scic.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -29,7 +30,7 @@ _LEDGER_STATUS: dict[type[LedgerError], int] = {
 
 
 def problem(status: int, slug: str, detail: str, rule: str | None = None,
-            **extra: Any) -> JSONResponse:
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/errors/{slug}",
         "title": slug.replace("-", " ").capitalize(),
@@ -39,13 +40,17 @@ def problem(status: int, slug: str, detail: str, rule: str | None = None,
     if rule is not None:
         body["rule"] = rule
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(exc.status, exc.slug, exc.detail, exc.rule)
+
+    @app.exception_handler(AccessError)
+    async def _access(request: Request, exc: AccessError) -> JSONResponse:
+        return problem(exc.status, exc.slug, exc.detail, headers=exc.headers)
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:

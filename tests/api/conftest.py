@@ -1,15 +1,21 @@
-"""An API client on a fresh database, with a clock the tests move by hand."""
+"""An API client on a fresh database, with a clock the tests move by hand.
+
+`client` carries an admin token (admin may do everything), so tests about the ledger need
+not think about access; `client_for(role, coop, party)` gives a client holding a token of
+another role, and `anonymous` one holding none (tests/api/test_access.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from scic.access import tokens
 from scic.api.app import create_app
 from scic.service import Service, open_service
 
@@ -39,9 +45,51 @@ def service(database_url: str, clock: Clock) -> Iterator[Service]:
 
 
 @pytest.fixture
-def client(service: Service) -> Iterator[TestClient]:
-    with TestClient(create_app(service)) as client:
+def app(service: Service) -> FastAPI:
+    return create_app(service)
+
+
+def issue_token(service: Service, role: str, coop: str | None = None,
+                party: str | None = None, **options: Any) -> tokens.Issued:
+    """A token written straight into the test database (as `scic token create` does)."""
+    with service.engine.begin() as conn:
+        return tokens.issue(conn, role=role, now=service.store.clock(), coop_id=coop,
+                            party_id=party, created_by="test", **options)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def client(app: FastAPI, service: Service) -> Iterator[TestClient]:
+    admin = issue_token(service, "admin")
+    with TestClient(app, headers=bearer(admin.secret)) as client:
+        client.token_id = admin.token_id  # type: ignore[attr-defined]
         yield client
+
+
+ClientFor = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_for(app: FastAPI, service: Service) -> ClientFor:
+    """`client_for("manager", coop)`, `client_for("member", coop, party_id)`…: a client
+    with a new token of that role (its id in `client.token_id`)."""
+
+    def make(role: str, coop: str | None = None, party: str | None = None,
+             **options: Any) -> TestClient:
+        issued = issue_token(service, role, coop, party, **options)
+        client = TestClient(app, headers=bearer(issued.secret))
+        client.token_id = issued.token_id  # type: ignore[attr-defined]
+        return client
+
+    return make
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> TestClient:
+    return TestClient(app)
 
 
 def event_count(service: Service) -> int:

@@ -11,7 +11,10 @@ from pydantic import AwareDatetime
 from ledger.chain import format_timestamp
 from scic.access.policy import (
     CAPITAL_TABLE,
+    FUNDER_PORTFOLIO,
     FUNDING_MIX,
+    GRANT,
+    GRANT_LIST,
     MEMBER_HOLDINGS,
     READ,
     requires,
@@ -130,7 +133,8 @@ def funding_mix(coop_id: str, service: ServiceDep, as_of: AsOf = None, known_at:
                                          from_, to)
 
 
-@router.get("/v1/coops/{coop_id}/grants", operation_id="get_grants", tags=["funding"])
+@router.get("/v1/coops/{coop_id}/grants", operation_id="get_grants", tags=["funding"],
+            dependencies=[requires(GRANT_LIST)])
 def grant_list(coop_id: str, service: ServiceDep,
                funder: Annotated[str | None, Query(description="funder id")] = None
                ) -> dict[str, Any]:
@@ -138,14 +142,15 @@ def grant_list(coop_id: str, service: ServiceDep,
         return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
 
 
-@router.get("/v1/coops/{coop_id}/grants/{grant_id}", operation_id="get_grant", tags=["funding"])
+@router.get("/v1/coops/{coop_id}/grants/{grant_id}", operation_id="get_grant", tags=["funding"],
+            dependencies=[requires(GRANT)])
 def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return funding_views.grant_detail(conn, coop_id, grant_id)
 
 
 @router.get("/v1/coops/{coop_id}/funders/{funder_id}", operation_id="get_funder",
-            tags=["funding"])
+            tags=["funding"], dependencies=[requires(FUNDER_PORTFOLIO)])
 def funder(coop_id: str, funder_id: str, service: ServiceDep,
            as_of: AsOf = None) -> dict[str, Any]:
     """A funder's grants, titles and investments, and its share of total funding."""
@@ -155,7 +160,7 @@ def funder(coop_id: str, funder_id: str, service: ServiceDep,
 
 
 @router.get("/v1/coops/{coop_id}/participative-titles", operation_id="get_participative_titles",
-            tags=["funding"])
+            tags=["funding"], dependencies=[requires(READ)])
 def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return {"issues": funding_views.title_list(conn, coop_id)}
