@@ -222,6 +222,26 @@ def _admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> De
     return Decided(member_id, decided, {"party_id": party_id})
 
 
+class EraseParty(members.Erase):
+    party_id: str
+
+
+@command("erasures", EraseParty, "Erase a party's personal data (GDPR); the ledger stays intact",
+         route="parties/{party_id}/erasure", body_model=members.Erase)
+def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
+    coop_id = _coop(ctx)
+    p = parties.c
+    erased = session.conn.execute(
+        parties.update().where(p.party_id == body.party_id, p.coop_id == coop_id,
+                               p.erased_at.is_(None))
+        .values(name=None, email=None, address=None, erased_at=session.store.clock()))
+    if erased.rowcount != 1:
+        raise NotFound("party", body.party_id)
+    data = members.PartyErased(party_id=body.party_id, reason=body.reason)
+    return Decided(body.party_id, [NewEvent("PartyErased", data.model_dump(), ctx.today,
+                                            subject_id=body.party_id)])
+
+
 class ChangeCategory(members.ChangeCategory):
     member_id: str
 

@@ -8,7 +8,7 @@ from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
-from scic.domain.members import MemberAdmitted, MemberCategoryChanged
+from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
 from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
@@ -24,7 +24,7 @@ EVENT_MODELS = [
     CoopRegistered, StatutesAmended, MemberAdmitted, MemberCategoryChanged, SharesSubscribed,
     SharesCalled, SharesPaid, MemberWithdrew, SharesReimbursed, SharesTransferred,
     LossesRecorded, EventReversed, FunderRegistered, GrantAwarded, GrantAmended, GrantClosed,
-    TitlesIssued, TitlesRedeemed, TitlesRemunerated, EsusApproved, EsusInvested,
+    TitlesIssued, TitlesRedeemed, TitlesRemunerated, EsusApproved, EsusInvested, PartyErased,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

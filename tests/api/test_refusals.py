@@ -293,3 +293,23 @@ def test_vote_ballots_must_be_from_distinct_members(client, service, coop) -> No
     refused(client, service, "POST", path, {"ballots": [{"member_id": coop["bob"],
                                                          "choice": "maybe"}]},
             422, "invalid-request")
+
+
+# -- personal data ---------------------------------------------------------------------
+
+def test_erasing_a_party_keeps_the_chain_and_the_figures(client, service, coop) -> None:
+    path = f"/v1/coops/{coop['coop']}"
+    before = client.get(f"{path}/capital-table").json()
+    party = client.get(f"{path}/members/{coop['bob']}").json()["party_id"]
+    response = client.post(f"{path}/parties/{party}/erasure", json={"reason": "RGPD art. 17"})
+    assert response.status_code == 201, response.text
+    member = client.get(f"{path}/members/{coop['bob']}").json()
+    assert member["name"] == "[effacé]"
+    after = client.get(f"{path}/capital-table").json()
+    assert after["totals"] == before["totals"]
+    assert "Bob Leroy" not in str(after) and "[effacé]" in str(after)
+    assert service.store.verify().ok
+    events = client.get(f"{path}/events", params={"limit": 1000}).json()["events"]
+    assert "Bob Leroy" not in str(events)
+    refused(client, service, "POST", f"{path}/parties/{party}/erasure", {"reason": "twice"}, 404,
+            "party-not-found")
