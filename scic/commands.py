@@ -21,6 +21,7 @@ from ledger import AppendRequest, NewEvent, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
+from scic.access.tables import api_tokens
 from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
 from scic.money import Amount
@@ -237,6 +238,11 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
         .values(name=None, email=None, address=None, erased_at=session.store.clock()))
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
+    # Nobody speaks for an erased party any more: its tokens go with its name.
+    t = api_tokens.c
+    session.conn.execute(api_tokens.update().where(t.party_id == body.party_id,
+                                                   t.revoked_at.is_(None))
+                         .values(revoked_at=session.store.clock(), revoked_by=ctx.actor))
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
     return Decided(body.party_id, [NewEvent("PartyErased", data.model_dump(), ctx.today,
                                             subject_id=body.party_id)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from ledger.db import create_engine
 from ledger.projection import Projector
 from ledger.store import Clock, utc_now
 from scic.events import build_registry
+from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
 from scic.projections.funding import FundingProjector
 
@@ -23,6 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 class Service:
     engine: sa.Engine
     store: EventStore
+    view_cache: ViewCache = field(default_factory=ViewCache)
 
     def today(self) -> date:
         """Today in France: the default effective date of a command."""

@@ -553,3 +553,16 @@ def test_health_and_the_contract_need_no_token(anonymous: TestClient) -> None:
     capital = document.json()["paths"]["/v1/coops/{coop_id}/capital-table"]["get"]
     assert capital["x-roles"] == ["accountant", "admin", "funder", "manager", "member"]
     assert capital["security"] == [{"bearer": []}]
+
+
+def test_erasing_a_party_revokes_its_tokens(client, client_for) -> None:
+    from tests.api.conftest import admit, create_coop
+
+    coop = create_coop(client)
+    member = admit(client, coop, "Alice", "salaries")
+    party = client.get(f"/v1/coops/{coop}/members/{member}").json()["party_id"]
+    alice = client_for("member", coop, party)
+    assert alice.get(f"/v1/coops/{coop}/members/{member}").status_code == 200
+    assert client.post(f"/v1/coops/{coop}/parties/{party}/erasure",
+                       json={"reason": "RGPD"}).status_code == 201
+    assert alice.get(f"/v1/coops/{coop}/members/{member}").status_code == 401

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from ledger.chain import format_timestamp
@@ -23,8 +26,10 @@ from scic.api.deps import ServiceDep
 from scic.domain import votes
 from scic.errors import refuse
 from scic.projections import funding_views, views
+from scic.projections.cache import coop_head
 from scic.projections.compliance import compliance
 from scic.projections.snapshot import load_member
+from scic.service import Service
 
 router = APIRouter(tags=["views"])
 
@@ -52,9 +57,22 @@ def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str,
             dependencies=[requires(CAPITAL_TABLE)])
 def capital_table(coop_id: str, service: ServiceDep, as_of: AsOf = None,
                   known_at: KnownAt = None,
-                  group_by: views.GroupBy = "member") -> dict[str, Any]:
+                  group_by: views.GroupBy = "member") -> Response:
+    on = as_of or service.today()
+    return cached(service, coop_id, ("capital-table", on, known_at, group_by),
+                  lambda conn: views.capital_table(conn, coop_id, on, known_at, group_by))
+
+
+def cached(service: Service, coop_id: str, key: tuple[Any, ...],
+           build: Callable[[sa.Connection], dict[str, Any]]) -> Response:
+    """Serve a view from the cache: keyed on the cooperative's last event, so any new
+    event (an erasure included) moves every later read to a fresh entry."""
     with service.engine.connect() as conn:
-        return views.capital_table(conn, coop_id, as_of or service.today(), known_at, group_by)
+        head = coop_head(conn, coop_id)
+        body = service.view_cache.get_or_build(
+            (coop_id, head, *key),
+            lambda: json.dumps(build(conn), ensure_ascii=False, separators=(",", ":")).encode())
+    return Response(body, media_type="application/json")
 
 
 @router.get("/v1/coops/{coop_id}/members/{member_id}", operation_id="get_member",
@@ -124,13 +142,13 @@ def _decimal_text(value: Any) -> str:
             dependencies=[requires(FUNDING_MIX)])
 def funding_mix(coop_id: str, service: ServiceDep, as_of: AsOf = None, known_at: KnownAt = None,
                 from_: Annotated[date | None, Query(alias="from")] = None,
-                to: Annotated[date | None, Query()] = None) -> dict[str, Any]:
+                to: Annotated[date | None, Query()] = None) -> Response:
     """Funding by source as at a date (or flows within [from, to]), with the R15 ratios:
     public share of capital, concentration (largest funder, Herfindahl), multi-year
     share and the funding cliff of the next 12 months."""
-    with service.engine.connect() as conn:
-        return funding_views.funding_mix(conn, coop_id, as_of or service.today(), known_at,
-                                         from_, to)
+    on = as_of or to or service.today()
+    return cached(service, coop_id, ("funding-mix", on, known_at, from_, to),
+                  lambda conn: funding_views.funding_mix(conn, coop_id, on, known_at, from_, to))
 
 
 @router.get("/v1/coops/{coop_id}/grants", operation_id="get_grants", tags=["funding"],
