@@ -255,6 +255,86 @@ def _reverse(label: str, reason: str) -> Step:
     return step
 
 
+def _fund(name: str, body: dict[str, Any], label: str | None = None) -> Step:
+    def step(r: _Run) -> None:
+        r.run(name, body, label)
+    return step
+
+
+def _grant_flow(label: str, flow: str, body: dict[str, Any]) -> Step:
+    def step(r: _Run) -> None:
+        r.run(f"grant-{flow}", {"grant_id": r.outcomes[label].id, **body})
+    return step
+
+
+REGION = {"name": "Région Auvergne-Rhône-Alpes", "type": "region"}
+DEPARTMENT = {"name": "Département de la Haute-Loire", "type": "department"}
+FEDER = {"name": "Union européenne — FEDER", "type": "eu"}
+
+
+def _funding(plan: _Plan) -> None:
+    """Grants, titres participatifs and a solidarity loan: the funding mix of a tiers-lieu,
+    multi-year where possible, one-off where not."""
+    plan.at("2020-02-10", _fund("grants", {
+        "funder": {"name": "État — Fabriques de territoire", "type": "state"},
+        "purpose": "operating", "amount": "150000.00", "awarded_on": "2020-02-10",
+        "agreement_ref": "ANCT-FT-2020-0412", "programme": "Fabriques de territoire",
+        "period_start": "2020-01-01", "period_end": "2022-12-31",
+        "justify_by": "2023-06-30"}, "state"))
+    plan.at("2020-03-01", _grant_flow("state", "instalments",
+                                      {"amount": "50000.00", "effective_date": "2020-03-01"}))
+    plan.at("2021-03-01", _grant_flow("state", "instalments",
+                                      {"amount": "50000.00", "effective_date": "2021-03-01"}))
+    plan.at("2022-03-01", _grant_flow("state", "instalments",
+                                      {"amount": "50000.00", "effective_date": "2022-03-01"}))
+    plan.at("2023-05-30", _grant_flow("state", "justifications",
+                                      {"amount": "150000.00", "effective_date": "2023-05-30"}))
+    plan.at("2023-07-01", _fund("grants", {
+        "funder": REGION, "purpose": "operating", "amount": "60000.00",
+        "awarded_on": "2023-07-01", "agreement_ref": "AURA-TL-23-118",
+        "programme": "Tiers-lieux ruraux", "period_start": "2023-07-01",
+        "period_end": "2026-06-30", "justify_by": "2026-12-31"}, "region"))
+    plan.at("2023-09-15", _grant_flow("region", "instalments",
+                                      {"amount": "30000.00", "effective_date": "2023-09-15"}))
+    plan.at("2024-10-01", _grant_flow("region", "instalments",
+                                      {"amount": "15000.00", "effective_date": "2024-10-01"}))
+    plan.at("2021-05-20", _fund("grants", {
+        "funder": DEPARTMENT, "purpose": "investment", "amount": "18000.00",
+        "awarded_on": "2021-05-20", "programme": "Équipement du fablab",
+        "depreciation": {"start": "2021-09-01", "years": 5}}, "department"))
+    plan.at("2021-09-01", _grant_flow("department", "instalments",
+                                      {"amount": "18000.00", "effective_date": "2021-09-01"}))
+    plan.at("2022-02-01", _fund("grants", {
+        "funder": FEDER, "purpose": "investment", "amount": "45000.00",
+        "awarded_on": "2022-02-01", "agreement_ref": "FEDER-AURA-2022-0087",
+        "programme": "FEDER 2021-2027", "period_start": "2022-01-01",
+        "period_end": "2024-12-31", "depreciation": {"start": "2022-06-01", "years": 10}},
+        "feder"))
+    plan.at("2022-07-01", _grant_flow("feder", "instalments",
+                                      {"amount": "36000.00", "effective_date": "2022-07-01"}))
+    plan.at("2025-03-31", _grant_flow("feder", "justifications",
+                                      {"amount": "32000.00", "effective_date": "2025-03-31"}))
+    plan.at("2025-06-30", _grant_flow("feder", "clawbacks", {
+        "amount": "4000.00", "effective_date": "2025-06-30",
+        "reason": "Dépenses non éligibles (contrôle de service fait)"}))
+    plan.at("2024-02-01", _fund("grants", {
+        "funder": {"name": "Commune de Saint-Julien-sur-Dore", "type": "municipality"},
+        "purpose": "operating", "amount": "8000.00", "awarded_on": "2024-02-01",
+        "programme": "Animation du café associatif", "period_start": "2024-01-01",
+        "period_end": "2024-12-31"}))
+    plan.at("2022-09-15", _fund("esus-approvals", {
+        "granted_on": "2022-09-15", "expires_on": "2027-09-15",
+        "authority": "Préfecture de la Haute-Loire", "reference": "ESUS-43-2022-017"}))
+    plan.at("2022-10-03", _fund("participative-titles", {
+        "holder": {"name": "France Active Auvergne", "type": "private"}, "count": 30,
+        "nominal": "1000.00", "fixed_rate": "0.02", "variable_rate": "0.01",
+        "issued_on": "2022-10-03"}))
+    plan.at("2023-11-20", _fund("esus-investments", {
+        "investor": {"name": "Fonds solidaire Auvergne Avenir", "type": "private"},
+        "instrument": "loan", "amount": "25000.00", "effective_date": "2023-11-20",
+        "loan": {"rate": "0.015", "term_months": 84}}))
+
+
 def _plan() -> _Plan:
     plan = _Plan()
     for name, kind, category, on, shares, paid, payments in MEMBERS:
@@ -292,6 +372,7 @@ def _plan() -> _Plan:
     plan.at("2025-09-30", _withdraw(FUND, "2025-09-30",
                                     "Sortie prévue du fonds solidaire au terme de son "
                                     "engagement de six ans", "pending"))
+    _funding(plan)
     return plan
 
 
@@ -356,7 +437,7 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
         f"categories and {len(rules.colleges) if rules else 0} colleges; {n_events} events",
         f"  capital {totals['subscribed']} € subscribed, {totals['paid']} € paid, "
         f"{totals['unpaid']} € unpaid ({totals['shares']} shares)",
-        "Look at (no token needed yet):",
+        "Look at (send one of the tokens below as `Authorization: Bearer <token>`):",
         f"  {base_url}/docs",
         f"  {api}",
         f"  {api}/capital-table?group_by=college",
@@ -370,6 +451,9 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
         lines.append(f"  {api}/members/{moved.member_id}   ({moved.name}: category change)")
     lines += [
         f"  {api}/reimbursements",
+        f"  {api}/funding-mix",
+        f"  {api}/grants",
+        f"  {api}/compliance",
         f"  {api}/events?limit=50",
     ]
     return lines

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ledger.schema import events
 from scic.demo import seed_demo
-from scic.projections import views
+from scic.projections import funding_views, views
 from scic.projections.tables import coops, members, withdrawals
 from scic.service import Service, open_service
 
@@ -115,9 +115,23 @@ def test_demo_is_a_realistic_consistent_cooperative(service: Service,
     types = _event_types(service, coop_id)
     for kind in ("CoopRegistered", "StatutesAmended", "MemberAdmitted", "SharesSubscribed",
                  "SharesPaid", "SharesCalled", "MemberWithdrew", "SharesReimbursed",
-                 "SharesTransferred", "MemberCategoryChanged", "EventReversed"):
+                 "SharesTransferred", "MemberCategoryChanged", "EventReversed",
+                 "GrantAwarded", "GrantInstalmentReceived", "GrantJustified", "GrantClawedBack",
+                 "TitlesIssued", "EsusApproved", "EsusInvested"):
         assert types[kind] >= 1, kind
     assert types["MemberAdmitted"] >= 40
+
+    # The funding mix adds up: capital + net grants + titles + solidarity loans.
+    with service.engine.connect() as conn:
+        mix = funding_views.funding_mix(conn, coop_id, TODAY, None)
+    grants_net = sum(Decimal(g["awarded"]) - Decimal(g["clawed_back"])
+                     for g in mix["grants"]["by_funder_type"])
+    assert {g["type"] for g in mix["grants"]["by_funder_type"]} >= {
+        "state", "region", "department", "eu", "municipality"}
+    assert Decimal(mix["total_funding"]) == (
+        Decimal(mix["capital"]["subscribed"]) + grants_net
+        + Decimal(mix["quasi_equity"]["total"]) + Decimal(mix["esus"]["by_instrument"]["loan"]))
+    assert mix["esus"]["approval"] is not None
 
     report = service.store.verify()
     assert report.ok, report
