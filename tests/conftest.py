@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,20 @@ _counter = itertools.count()
 
 def pytest_report_header() -> str:
     return f"database backend: {BACKEND} ({BASE_URL or 'temporary SQLite files'})"
+
+
+class SteppingClock:
+    """A clock the test moves by hand, so recorded_at values are known."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 class DatabaseFactory:

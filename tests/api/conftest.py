@@ -7,7 +7,7 @@ another role, and `anonymous` one holding none (tests/api/test_access.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,27 +18,16 @@ from fastapi.testclient import TestClient
 from scic.access import tokens
 from scic.api.app import create_app
 from scic.service import Service, open_service
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+from tests.conftest import SteppingClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SteppingClock:
+    return SteppingClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def service(database_url: str, clock: Clock) -> Iterator[Service]:
+def service(database_url: str, clock: SteppingClock) -> Iterator[Service]:
     service = open_service(database_url, clock=clock)
     yield service
     service.close()

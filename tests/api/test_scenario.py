@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Clock, create_coop
+from tests.api.conftest import create_coop
+from tests.conftest import SteppingClock
 
 # -- the register ----------------------------------------------------------------------
 # Every member subscribes on the day of admission: shares × 50.00 € subscribed, of which
@@ -156,7 +157,7 @@ def row(table: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in found[0].items() if k not in ("key", "label")}
 
 
-def test_tiers_lieu_six_years_of_membership(client: TestClient, clock: Clock) -> None:
+def test_tiers_lieu_six_years_of_membership(client: TestClient, clock: SteppingClock) -> None:
     coop = create_coop(client, statutory_floor=STATUTORY_FLOOR)
     ledger = Ledger(client, coop)
     ids = ledger.members

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import EventRegistry, EventStore, RecordedEvent
 from ledger.db import create_engine
+from tests.conftest import SteppingClock
 
 
 class Opened(BaseModel):
@@ -91,23 +92,9 @@ class BalanceProjector:
                     last_position=event.position))
 
 
-class SteppingClock:
-    """A clock the test moves by hand, so recorded_at values are known."""
-
-    def __init__(self, start: datetime = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> SteppingClock:
-    return SteppingClock()
+    return SteppingClock(datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
