@@ -29,8 +29,9 @@ from scic.projections.tables import grants as grants_table
 
 
 def resolve_funder(session: WriteSession, coop_id: str, funder: FunderIn | None,
-                   funder_id: str | None) -> tuple[str, str, list[NewEvent]]:
-    """An existing funder by id, or by the same name and type; else a new one."""
+                   funder_id: str | None, on: date) -> tuple[str, str, list[NewEvent]]:
+    """An existing funder by id, or by the same name and type; else a new one,
+    registered on `on` (the date of what it funds)."""
     conn = session.conn
     if funder_id is not None:
         found = conn.execute(sa.select(funders.c.type).where(
@@ -49,7 +50,7 @@ def resolve_funder(session: WriteSession, coop_id: str, funder: FunderIn | None,
     conn.execute(parties.insert().values(party_id=party_id, coop_id=coop_id, kind="funder",
                                          name=funder.name))
     data = FunderRegistered(funder_id=new_funder, party_id=party_id, type=funder.type)
-    return new_funder, funder.type, [NewEvent("FunderRegistered", data.model_dump(),
+    return new_funder, funder.type, [NewEvent("FunderRegistered", data.model_dump(), on,
                                               subject_id=new_funder)]
 
 
@@ -61,8 +62,7 @@ def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Deci
     on = body.awarded_on or ctx.today
     check_date(state, on)
     funder_id, funder_type, registered = resolve_funder(session, state.coop_id, body.funder,
-                                                        body.funder_id)
-    registered = [NewEvent(e.type, e.data, on, subject_id=e.subject_id) for e in registered]
+                                                        body.funder_id, on)
     grant_id = new_id("grt")
     awarded, warnings = grants.award(body, grant_id, funder_id, funder_type, on,
                                      _de_minimis_before(session, state.coop_id, on))
@@ -143,8 +143,7 @@ def _issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Dec
         raise refuse(None, "holder-required", "give either holder {name, type} or holder_id",
                      status=422)
     holder_id, _, registered = resolve_funder(session, state.coop_id, body.holder,
-                                              body.holder_id)
-    registered = [NewEvent(e.type, e.data, on, subject_id=e.subject_id) for e in registered]
+                                              body.holder_id, on)
     issue_id = new_id("tp")
     legal_form = state.statutes_at(on).legal_form
     return Decided(issue_id, [*registered, *titles.issue(body, legal_form, issue_id, holder_id,
@@ -216,8 +215,7 @@ def _invest(session: WriteSession, ctx: Context, body: esus.Invest) -> Decided:
     if body.title_issue_id is not None:
         _issue_state(session, state.coop_id, body.title_issue_id)
     investor_id, _, registered = resolve_funder(session, state.coop_id, body.investor,
-                                                body.investor_id)
-    registered = [NewEvent(e.type, e.data, on, subject_id=e.subject_id) for e in registered]
+                                                body.investor_id, on)
     a = esus_approvals.c
     in_force = session.conn.execute(sa.select(a.approval_id).where(
         a.coop_id == state.coop_id, a.granted_on <= on, a.expires_on >= on)).first() is not None

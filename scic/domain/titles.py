@@ -12,7 +12,7 @@ from ledger import NewEvent
 from scic.dates import add_years
 from scic.domain.funders import FunderIn
 from scic.errors import refuse
-from scic.money import Amount, format_cents
+from scic.money import Amount
 from scic.rules.dated import (
     TITLES_LEGAL_FORMS,
     TITLES_MIN_YEARS_BEFORE_REDEMPTION,
@@ -145,7 +145,3 @@ def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
 
 def _cents(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), ROUND_HALF_EVEN))
-
-
-def describe(state: IssueState) -> str:
-    return f"{state.outstanding} × {format_cents(state.nominal_cents)} €"

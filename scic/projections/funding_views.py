@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from scic.dates import add_years
 from scic.domain.grants import Depreciation, release_schedule
 from scic.errors import NotFound
-from scic.money import format_cents, format_ratio
+from scic.money import format_cents, format_ratio, parse_cents
 from scic.projections import views
 from scic.projections.tables import (
     esus_approvals,
@@ -88,8 +88,9 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
     colleges = views.capital_table(conn, coop_id, balance_date, known_at, "college")
     rules = views.statutes_at(conn, coop_id, balance_date, known_at)
     public_codes = {c.code for c in rules.categories if c.public_body} if rules else set()
-    subscribed = _cents(capital["totals"]["subscribed"])
-    public = sum(_cents(r["subscribed"]) for r in capital["rows"] if r["key"] in public_codes)
+    subscribed = parse_cents(capital["totals"]["subscribed"])
+    public = sum(parse_cents(r["subscribed"]) for r in capital["rows"]
+                 if r["key"] in public_codes)
     grants_net = sum(v["awarded"] - v["clawed_back"] for v in by_type.values())
     quasi = titles_issued - titles_redeemed
     loans = esus_by_instrument["loan"]
@@ -149,10 +150,6 @@ def _slim(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _money(values: dict[str, int]) -> dict[str, str]:
     return {k: format_cents(v) for k, v in values.items()}
-
-
-def _cents(text: str) -> int:
-    return int(Decimal(text) * 100)
 
 
 def _multi_year_cents(conn: sa.Connection, coop_id: str, grant_net: dict[str, int]) -> int:
@@ -273,7 +270,7 @@ def grant_detail(conn: sa.Connection, coop_id: str, grant_id: str) -> dict[str, 
     if grant["purpose"] == "investment" and grant["depreciation"]:
         year_end = conn.execute(sa.select(statutes.c.doc).where(statutes.c.coop_id == coop_id)
                                 .order_by(statutes.c.position.desc()).limit(1)).scalar_one()
-        net = _cents(grant["awarded"]) - _cents(grant["clawed_back"])
+        net = parse_cents(grant["awarded"]) - parse_cents(grant["clawed_back"])
         grant["release_schedule"] = release_schedule(
             net, Depreciation.model_validate(grant["depreciation"]), year_end["fiscal_year_end"])
     return grant
@@ -291,7 +288,7 @@ def funder_portfolio(conn: sa.Connection, coop_id: str, funder_id: str,
     flows = _flows(conn, coop_id, as_of, None, None, None)
     mine = sum(_net(f) for f in flows if f.funder_id == funder_id)
     mix = funding_mix(conn, coop_id, as_of, None)
-    total = _cents(mix["total_funding"])
+    total = parse_cents(mix["total_funding"])
     t = title_issues.c
     issues = conn.execute(sa.select(title_issues).where(
         t.coop_id == coop_id, t.holder_id == funder_id, t.issued_on <= as_of)).mappings()

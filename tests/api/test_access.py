@@ -31,7 +31,6 @@ from scic.projections.tables import funders
 from scic.service import Service
 from tests.api.conftest import (
     ClientFor,
-    Clock,
     admit,
     bearer,
     create_coop,
@@ -39,6 +38,7 @@ from tests.api.conftest import (
     issue_token,
     subscribe,
 )
+from tests.conftest import SteppingClock
 
 ROLES = ("manager", "accountant", "funder", "member")
 
@@ -413,7 +413,7 @@ def test_a_wrong_secret_is_401_like_an_unknown_token(world: World, anonymous: Te
     assert answers[0].json() == answers[1].json()
 
 
-def test_an_expired_token_is_401(world: World, client_for: ClientFor, clock: Clock) -> None:
+def test_an_expired_token_is_401(world: World, client_for: ClientFor, clock: SteppingClock) -> None:
     expiring = client_for("manager", world.coop, expires_at=clock.now + timedelta(hours=1))
     assert expiring.get(f"/v1/coops/{world.coop}/events").status_code == 200
     clock.advance(hours=1)

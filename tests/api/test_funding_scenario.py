@@ -54,7 +54,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Clock, admit, create_coop, subscribe
+from tests.api.conftest import admit, create_coop, subscribe
+from tests.conftest import SteppingClock
 
 
 def post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def cliff(m: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def books(client: TestClient, clock: Clock) -> dict[str, str]:
+def books(client: TestClient, clock: SteppingClock) -> dict[str, str]:
     """Records the ledger of the module docstring; returns the ids the tests need."""
     coop = create_coop(client)
     v1 = f"/v1/coops/{coop}"
