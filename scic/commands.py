@@ -24,7 +24,7 @@ from ledger.store import WriteSession
 from scic.access.tables import api_tokens
 from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
-from scic.money import Amount
+from scic.money import Amount, AmountOrZero
 from scic.projections import snapshot
 from scic.projections.tables import parties, reversals
 
@@ -141,7 +141,7 @@ class CreateCoop(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     legal_form: cooperative.LegalForm
     share_nominal: Amount
-    statutory_floor: Amount
+    statutory_floor: AmountOrZero
     siren: str | None = None
     categories: list[cooperative.Category] = Field(min_length=1)
     colleges: list[cooperative.College] = Field(default_factory=list)
@@ -174,7 +174,7 @@ def _create_coop(session: WriteSession, ctx: Context, body: CreateCoop) -> Decid
 class AmendStatutes(BaseModel):
     model_config = ConfigDict(extra="forbid")
     share_nominal: Amount | None = None
-    statutory_floor: Amount | None = None
+    statutory_floor: AmountOrZero | None = None
     categories: list[cooperative.Category] | None = None
     colleges: list[cooperative.College] | None = None
     reimbursement_delay_years: int | None = Field(default=None, ge=0)

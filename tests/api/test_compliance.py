@@ -63,3 +63,30 @@ def test_lowering_the_floor_releases_waiting_reimbursements(client) -> None:
     assert client.get(f"/v1/coops/{coop}/reimbursements").json()["pending"] == []
     member = client.get(f"/v1/coops/{coop}/members/{user}").json()
     assert member["withdrawals"][0]["reimbursed_on"] == "2020-06-30"
+
+
+def test_r6_reimbursement_bears_the_members_share_of_recorded_losses(client) -> None:
+    coop = create_coop(client, statutory_floor="0.00")  # SAS: the statutes may say 0
+    staff = admit(client, coop, "Salariée", "salaries")
+    first = admit(client, coop, "Usager", "usagers")
+    second = admit(client, coop, "Usagère", "usagers")
+    subscribe(client, coop, staff, 200, "10000.00")
+    subscribe(client, coop, first, 100, "5000.00")
+    subscribe(client, coop, second, 100, "5000.00")  # 400 shares, 20,000 €
+    losses = client.post(f"/v1/coops/{coop}/losses", json={
+        "amount": "2000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"})
+    assert losses.status_code == 201, losses.text
+
+    def leave(member: str, on: str) -> dict:
+        out = client.post(f"/v1/coops/{coop}/withdrawals", json={
+            "member_id": member, "effective_date": on}).json()
+        assert out["status"] == "reimbursed"
+        (withdrawal,) = client.get(f"/v1/coops/{coop}/members/{member}").json()["withdrawals"]
+        return withdrawal
+
+    # 2,000 × 100 / 400 = 500 borne: 5,000 paid − 500 = 4,500 paid back
+    first_out = leave(first, "2020-09-30")
+    assert (first_out["loss_share"], first_out["amount"]) == ("500.00", "4500.00")
+    # then 1,500 left on 300 shares: 1,500 × 100 / 300 = 500 again
+    second_out = leave(second, "2020-10-30")
+    assert (second_out["loss_share"], second_out["amount"]) == ("500.00", "4500.00")
