@@ -2,7 +2,8 @@
 [--only NAME,...] [--events N]`.
 
 Measures the generic event store directly (no HTTP layer) on fresh throw-away databases,
-with baselines measured in the same run on the same machine: the raw driver inserting the
+and (the api-* benches, bench/api.py) the SCIC API over real HTTP, with baselines measured
+in the same run on the same machine: the raw driver inserting the
 same rows, and the `eventsourcing` library doing the same work. Prints a table with the
 DESIGN.md goals beside each figure and writes the same as JSON to bench/out/. Nothing is
 asserted: these are figures, not tests.
@@ -25,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import benches
+from bench import api, benches
 from bench.backends import DEFAULT_PG_URL, PostgresBackend, SQLiteBackend
 from bench.benches import Result
 
@@ -42,6 +43,11 @@ BENCHES = [
     "import",
     "rebuild",
     "concurrent-writers",
+    "api-single-post",
+    "api-batch-post",
+    "api-capital-table",
+    "api-funding-mix",
+    "api-member-lookup",
 ]
 
 # DESIGN.md "Performance goals": (minimum rate, text) per backend.
@@ -58,6 +64,26 @@ GOALS: dict[str, dict[str, tuple[float | None, str]]] = {
                 "postgresql": (200_000, "1M ≤5 s: ≥200k ev/s")},
     "concurrent-writers": {"sqlite": (None, "0 lost updates"),
                            "postgresql": (None, "0 lost updates")},
+    "api-single-post": {"sqlite": (500, "≥500 req/s"), "postgresql": (400, "≥400 req/s")},
+    "api-batch-post": {"sqlite": (30_000, "≥30k ev/s"), "postgresql": (10_000, "≥10k ev/s")},
+    # latency goals: the threshold is in MAX_MS below
+    "api-capital-table-uncached": {b: (None, "median ≤75 ms (10k members)")
+                                   for b in ("sqlite", "postgresql")},
+    "api-capital-table-cached": {b: (None, "median ≤10 ms (10k members)")
+                                 for b in ("sqlite", "postgresql")},
+    "api-funding-mix-cached": {"sqlite": (None, "p99 ≤2 ms"), "postgresql": (None, "p99 ≤3 ms")},
+    "api-funding-mix-uncached": {"sqlite": (None, "p99 ≤2 ms"),
+                                 "postgresql": (None, "p99 ≤3 ms")},
+    "api-member-lookup": {"sqlite": (None, "p99 ≤2 ms"), "postgresql": (None, "p99 ≤3 ms")},
+}
+
+# Latency goals (DESIGN.md): (figure in Result.extra, maximum in ms) per backend.
+MAX_MS: dict[str, dict[str, tuple[str, float]]] = {
+    "api-capital-table-uncached": {b: ("p50_ms", 75) for b in ("sqlite", "postgresql")},
+    "api-capital-table-cached": {b: ("p50_ms", 10) for b in ("sqlite", "postgresql")},
+    "api-funding-mix-cached": {"sqlite": ("p99_ms", 2), "postgresql": ("p99_ms", 3)},
+    "api-funding-mix-uncached": {"sqlite": ("p99_ms", 2), "postgresql": ("p99_ms", 3)},
+    "api-member-lookup": {"sqlite": ("p99_ms", 2), "postgresql": ("p99_ms", 3)},
 }
 
 RATIOS = [  # (numerator, denominator, label)
@@ -65,6 +91,8 @@ RATIOS = [  # (numerator, denominator, label)
     ("batch-append-100", "eventsourcing-batch-100", "ledger/eventsourcing"),
     ("single-append", "raw-insert-single", "ledger/raw"),
     ("single-append", "eventsourcing-single", "ledger/eventsourcing"),
+    ("api-single-post", "single-append", "api/store"),
+    ("api-batch-post", "batch-append-100", "api/store"),
 ]
 
 
@@ -76,6 +104,15 @@ def sizes(args: argparse.Namespace) -> dict[str, int]:
         "import": args.events or (20_000 if quick else 200_000),
         "threads": 8,
         "per_thread": 250,
+        # api-* (bench/api.py); quick write loops also stop after api_budget seconds
+        "api_single": 300 if quick else 2_000,
+        "api_batch": 5_000 if quick else 30_000,
+        "api_budget": 4 if quick else 0,
+        "api_members": 2_000 if quick else 10_000,
+        "table_uncached": 30 if quick else 60,
+        "mix_uncached": 30 if quick else 60,
+        "cached": 300 if quick else 1_000,
+        "lookups": 500 if quick else 2_000,
     }
 
 
@@ -90,7 +127,11 @@ def select(only: str | None) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown bench name(s): {', '.join(unknown)}; "
                          f"choose from {', '.join(BENCHES)}")
-    return chosen
+    # An api-* write bench brings the store bench it is compared with (RATIOS).
+    for top, bottom, label in RATIOS:
+        if label == "api/store" and top in chosen and bottom not in chosen:
+            chosen.append(bottom)
+    return [name for name in BENCHES if name in chosen]
 
 
 def log(message: str) -> None:
@@ -132,6 +173,8 @@ def run_backend(backend: Any, chosen: list[str], n: dict[str, int], workdir: Pat
         ("eventsourcing-batch-100",
          lambda: benches.eventsourcing(backend, n["batch"], 100)),
     ]
+    budget = n["api_budget"] or None  # seconds per api-* write loop (quick)
+    reads = [name for name in api.READ_BENCHES if name in chosen]
     for round_ in range(1, repeat + 1):
         for name, fn in jobs:
             if name in chosen:
@@ -144,8 +187,21 @@ def run_backend(backend: Any, chosen: list[str], n: dict[str, int], workdir: Pat
         if "concurrent-writers" in chosen:
             attempt("concurrent-writers", lambda: benches.concurrent_writers(
                 backend, n["threads"], n["per_thread"]), round_)
+        if "api-single-post" in chosen:
+            attempt("api-single-post",
+                    lambda: api.single_post(backend, n["api_single"], budget), round_)
+        if "api-batch-post" in chosen:
+            attempt("api-batch-post",
+                    lambda: api.batch_post(backend, n["api_batch"], budget), round_)
+        if reads:
+            attempt(" + ".join(reads), lambda: api.reads(
+                backend, n["api_members"], n, reads), round_)
     order = {name: i for i, name in enumerate(BENCHES)}
-    return [combine(r) for _, r in sorted(runs.items(), key=lambda kv: order.get(kv[0], 99))]
+
+    def rank(name: str) -> int:  # api-capital-table-cached sorts with api-capital-table
+        return order.get(name, order.get(name.rsplit("-", 1)[0], 99))
+
+    return [combine(r) for _, r in sorted(runs.items(), key=lambda kv: rank(kv[0]))]
 
 
 def combine(rounds: list[Result]) -> Result:
@@ -176,7 +232,12 @@ def status(result: Result) -> str:
         return "error"
     goal = GOALS.get(result.name, {}).get(result.backend)
     if goal is None:
-        return "baseline" if result.name.startswith(("raw", "eventsourcing")) else ""
+        return ("baseline" if result.name.startswith(("raw", "eventsourcing", "api-http-floor"))
+                else "")
+    ceiling = MAX_MS.get(result.name, {}).get(result.backend)
+    if ceiling is not None:
+        value = result.extra.get(ceiling[0])
+        return "" if value is None else "meets" if value <= ceiling[1] else "over"
     minimum, _ = goal
     if result.name == "concurrent-writers":
         x = result.extra
@@ -223,6 +284,21 @@ def _notes(result: Result) -> str:
         return x.get("driver", "")
     if result.name.startswith("eventsourcing"):
         return x.get("persistence_module", "")
+    if result.name.startswith("api-"):
+        text = f"p50 {x['p50_ms']:.1f} ms, p99 {x['p99_ms']:.1f} ms"
+        if result.name == "api-single-post":
+            text += "; POST payments, 1 event/request"
+        elif result.name == "api-batch-post":
+            text += f"/request; {x['requests']} requests × {x['events_per_request']} admissions"
+        elif result.name == "api-http-floor":
+            text += "; GET /health: no token, no database (client + uvicorn + routing)"
+        else:
+            text += f"; {x['members']:,} members; {x['bytes_per_response']:,} B/response"
+            if "capital-table" in result.name and x["members"] < 10_000:
+                text += " (the goal is for 10k)"
+        if x.get("planned") and x["planned"] > result.n:
+            text += f"; stopped at the {x['budget_s']} s budget (planned {x['planned']:,})"
+        return text
     return ""
 
 
@@ -262,6 +338,9 @@ def render(results: list[Result], found_ratios: list[dict[str, Any]]) -> str:
         for f in found_ratios:
             lines.append(f"  {f['backend']:<10} {f['ledger']:<18} / {f['baseline']:<24} "
                          f"{f['label']:<22} {f['ratio']:.2f}x")
+        if any(f["label"] == "api/store" for f in found_ratios):
+            lines.append("  api/store: the share of the store's rate left over HTTP (auth, "
+                         "domain decisions, projections, JSON); 1.00x = no overhead")
     return "\n".join(lines)
 
 
@@ -306,12 +385,15 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
 
 HEADER = """\
 SCIC ledger benchmarks ({mode})
-Figures measure ledger.EventStore directly, in-process, with no HTTP/API layer. The
+Figures other than api-* measure ledger.EventStore directly, in-process, with no HTTP. The
 DESIGN.md goals for single and batch append are "via API": a store figure bounds the API
 figure from above, it does not prove the API goal. Baselines (raw driver, eventsourcing)
 are measured in this same run on the same machine; compare ratios, not absolute numbers.
 Every bench gets a freshly migrated database of its own. Import/rebuild rates for 1M are
-extrapolated linearly from N={import_n:,} unless --events 1000000."""
+extrapolated linearly from N={import_n:,} unless --events 1000000.
+api-* benches go through the SCIC API over real HTTP (uvicorn in a thread of this process,
+one keep-alive httpx client, a manager token on every request): these do test the
+"via API" goals. Latency rows: rate = sequential requests/s; p50/p99 in the notes."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--quick", action="store_true",
-                        help="small sizes (whole run well under a minute)")
+                        help="small sizes (store benches well under a minute; api-* "
+                             "write loops also stop after 4 s)")
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(BENCHES)} "
                                        "(a prefix such as 'eventsourcing' selects its variants)")
     parser.add_argument("--events", type=int, help="events in the import/rebuild file "
@@ -341,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sizes: single {n['single']:,}; batch {n['batch']:,}; import/rebuild "
           f"{n['import']:,}; concurrency {n['threads']}×{n['per_thread']}; "
           f"rounds {args.repeat}")
+    if any(name.startswith("api-") for name in chosen):
+        print(f"api sizes: single POST {n['api_single']:,}; batch POST {n['api_batch']:,} "
+              f"events; write budget {n['api_budget'] or 'none'}"
+              f"{' s' if n['api_budget'] else ''}; read cooperative {n['api_members']:,} "
+              f"members; uncached {n['table_uncached']} (capital table) / "
+              f"{n['mix_uncached']} (funding mix); cached {n['cached']:,}; "
+              f"lookups {n['lookups']:,}")
     load_start, pressure_start = os.getloadavg(), pressure()
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs; at start: load average "
           f"{load_start[0]:.2f}, pressure (avg60) {pressure_start} — other work on the machine "
