@@ -109,6 +109,7 @@ movements = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     *_amount_columns(),
     sa.Index("ix_share_movements_coop_date", "coop_id", "effective_date"),
+    sa.Index("ix_share_movements_member_position", "member_id", "position"),
 )
 
 coop_capital = sa.Table(
@@ -126,7 +127,7 @@ withdrawals = sa.Table(
     metadata,
     sa.Column("withdrawal_id", sa.String(40), primary_key=True),
     sa.Column("coop_id", sa.String(40), nullable=False, index=True),
-    sa.Column("member_id", sa.String(40), nullable=False),
+    sa.Column("member_id", sa.String(40), nullable=False, index=True),
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("requested_on", sa.Date, nullable=False),
     sa.Column("due_by", sa.Date, nullable=False),
