@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +15,9 @@ from hypothesis import strategies as st
 from ledger import AppendRequest, EventStore, NewEvent
 from ledger.db import create_engine
 from ledger.schema import projection_checkpoints
+from tests.conftest import SteppingClock
 from tests.ledger.conftest import (
     BalanceProjector,
-    SteppingClock,
     balance_metadata,
     balances,
     make_registry,
@@ -119,7 +120,7 @@ def test_rebuild_equals_incremental_projection(databases, plan) -> None:
     engine = create_engine(url)
     try:
         balance_metadata.create_all(engine)
-        clock = SteppingClock()
+        clock = SteppingClock(datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
         registry = make_registry()
         bare = EventStore(engine, registry, clock=clock)
         store = EventStore(engine, registry, [BalanceProjector()], clock=clock)
