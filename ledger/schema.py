@@ -30,6 +30,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+MAX_POSITION = 2**63 - 1  # positions are BIGINT: a larger one cannot even be compared to them
+
 events = sa.Table(
     "events",
     metadata,

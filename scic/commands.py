@@ -15,13 +15,14 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger import AppendRequest, NewEvent, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic.access.tables import api_tokens
+from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
 from scic.money import Amount, AmountOrZero
@@ -145,10 +146,20 @@ class CreateCoop(BaseModel):
     siren: str | None = None
     categories: list[cooperative.Category] = Field(min_length=1)
     colleges: list[cooperative.College] = Field(default_factory=list)
-    incorporated_on: date
+    incorporated_on: Day
     reimbursement_delay_years: int = Field(default=5, ge=0)
     fiscal_year_end: str = Field(default="12-31",
-                                 pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+                                 pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+    @field_validator("fiscal_year_end")
+    @classmethod
+    def _a_day_every_year_has(cls, value: str) -> str:
+        month, day = (int(p) for p in value.split("-"))
+        try:  # 2001 is not a leap year: a year ending on 02-29 would end 1 year in 4
+            date(2001, month, day)
+        except ValueError:
+            raise ValueError(f"{value} is not a day every year has (e.g. 12-31, 02-28)") from None
+        return value
 
     def statutes(self) -> cooperative.Statutes:
         return cooperative.Statutes(
@@ -175,10 +186,10 @@ class AmendStatutes(BaseModel):
     model_config = ConfigDict(extra="forbid")
     share_nominal: Amount | None = None
     statutory_floor: AmountOrZero | None = None
-    categories: list[cooperative.Category] | None = None
+    categories: list[cooperative.Category] | None = Field(default=None, min_length=1)
     colleges: list[cooperative.College] | None = None
     reimbursement_delay_years: int | None = Field(default=None, ge=0)
-    effective_date: date | None = None
+    effective_date: Day | None = None
     reason: str | None = Field(default=None, max_length=1000)
 
 
@@ -325,7 +336,7 @@ class RecordLosses(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
     fiscal_year: int = Field(ge=1900, le=2200)
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 @command("losses", RecordLosses, "Record losses not absorbed by reserves (R6)")

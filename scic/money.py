@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+from scic.errors import refuse
+
 _AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
+MAX_CENTS = 10**15 - 1
+"""The largest amount the API takes ("9999999999999.99"). An amount the ledger computes
+from several inputs (titles: count × nominal; a remuneration) is held to it too: far below
+what the BIGINT amount columns hold, which a product of two inputs could exceed."""
 
 
 def parse_cents(value: Any) -> int:
@@ -20,6 +26,15 @@ def parse_cents(value: Any) -> int:
     if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
         raise ValueError('amount must be a decimal string with at most 2 decimals, e.g. "1250.00"')
     return int((Decimal(value.strip()) * 100).to_integral_exact())
+
+
+def within_max(cents: int, what: str) -> int:
+    """`cents`, or a 422 when it is beyond MAX_CENTS."""
+    if cents > MAX_CENTS:
+        raise refuse(None, "amount-too-large",
+                     f"{what} would be {format_cents(cents)}, beyond the largest amount the "
+                     f"ledger records ({format_cents(MAX_CENTS)})", status=422)
+    return cents
 
 
 def format_cents(cents: int) -> str:

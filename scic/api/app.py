@@ -11,6 +11,7 @@ from scic.access import guard
 from scic.access.limiter import FailureLimiter
 from scic.access.policy import PUBLIC, requires
 from scic.api import problems
+from scic.api.deps import refuse_nul
 from scic.api.routes import access, commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
@@ -31,7 +32,9 @@ def create_app(service: Service | None = None,
         version="1.0.0",
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
-        dependencies=[Depends(guard.enforce)],  # every route: token and access rule
+        # every route: no NUL in any text (422) — first, as the access rules look ids
+        # up — then the token and the access rule
+        dependencies=[Depends(refuse_nul), Depends(guard.enforce)],
     )
 
     if service is not None:

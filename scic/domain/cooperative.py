@@ -93,14 +93,14 @@ class StatutesAmended(BaseModel):
 
 # -- decisions -------------------------------------------------------------------------
 
-_SIREN = re.compile(r"^\d{9}$")
+_SIREN = re.compile(r"[0-9]{9}")  # ASCII digits; fullmatch: no trailing newline
 
 
 def check_siren(siren: str | None) -> None:
     """SIREN: 9 digits with a Luhn check digit (INSEE)."""
     if siren is None:
         return
-    if not _SIREN.match(siren) or _luhn(siren) % 10 != 0:
+    if not _SIREN.fullmatch(siren) or _luhn(siren) % 10 != 0:
         raise refuse(None, "invalid-siren", f"SIREN {siren!r} is not 9 digits with a valid "
                      "check digit", status=422)
 

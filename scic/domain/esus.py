@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
-from scic.dates import add_years
+from scic.dates import Day, add_years
 from scic.domain.funders import FunderIn
 from scic.errors import refuse
 from scic.money import Amount
@@ -30,7 +30,7 @@ class LoanTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rate: str = Field(pattern=r"^0?\.\d{1,6}$|^0$", examples=["0.02"])
     term_months: int = Field(gt=0, le=600)
-    first_repayment_on: date | None = None
+    first_repayment_on: Day | None = None
 
 
 class EsusInvested(BaseModel):
@@ -45,8 +45,8 @@ class EsusInvested(BaseModel):
 
 class ApproveEsus(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    granted_on: date
-    expires_on: date
+    granted_on: Day
+    expires_on: Day
     authority: str = Field(min_length=2, max_length=200, examples=["Préfecture de la Manche"])
     reference: str = Field(min_length=1, max_length=120)
 
@@ -57,7 +57,7 @@ class Invest(BaseModel):
     investor_id: str | None = None
     instrument: Instrument
     amount: Amount
-    effective_date: date | None = None
+    effective_date: Day | None = None
     subscription_id: str | None = Field(default=None, description="shares: the subscription")
     title_issue_id: str | None = Field(default=None, description="titles: the issue")
     loan: LoanTerms | None = None

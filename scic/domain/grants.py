@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
-from scic.dates import add_years
+from scic.dates import Day, add_years
 from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType
 from scic.errors import refuse
 from scic.money import Amount, format_cents, format_ratio
@@ -32,7 +32,7 @@ class Depreciation(BaseModel):
     """Schedule of the funded asset: an investment grant is released to income pro rata."""
 
     model_config = ConfigDict(extra="forbid")
-    start: date
+    start: Day
     years: int = Field(gt=0, le=50)
 
 
@@ -84,8 +84,8 @@ class AwardGrant(BaseModel):
     funder_id: str | None = Field(default=None, description="an existing funder, instead of funder")
     purpose: Purpose
     amount: Amount
-    awarded_on: date | None = None
-    justify_by: date | None = None
+    awarded_on: Day | None = None
+    justify_by: Day | None = None
     de_minimis: bool = False
     de_minimis_override: str | None = Field(
         default=None, min_length=5, max_length=1000,
@@ -93,8 +93,8 @@ class AwardGrant(BaseModel):
     agreement_ref: str | None = Field(default=None, max_length=120)
     programme: str | None = Field(default=None, max_length=200)
     conditions: str | None = Field(default=None, max_length=2000)
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
     depreciation: Depreciation | None = None
 
     @model_validator(mode="after")
@@ -109,7 +109,7 @@ class AwardGrant(BaseModel):
 class GrantAmount(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class Clawback(GrantAmount):
@@ -120,12 +120,12 @@ class Amend(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
     reason: str = Field(min_length=3, max_length=1000)
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class Close(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 # -- state -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
+from scic.dates import Day
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
 from scic.errors import refuse
@@ -48,7 +49,7 @@ class AdmitMember(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: MemberKind
     category: str
-    admitted_on: date | None = None
+    admitted_on: Day | None = None
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
     address: str | None = Field(default=None, max_length=400)
 
@@ -61,7 +62,7 @@ class Erase(BaseModel):
 class ChangeCategory(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: str
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 # -- decisions -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
-from scic.dates import add_years
+from scic.dates import Day, add_years
 from scic.domain.members import check_date, require_active
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import (
@@ -101,36 +101,36 @@ class Subscribe(BaseModel):
     member_id: str
     shares: int = Field(gt=0, le=10_000_000)
     paid: Amount
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class Pay(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subscription_id: str
     amount: Amount
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class Call(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subscription_id: str
     amount: Amount
-    due_date: date
-    effective_date: date | None = None
+    due_date: Day
+    effective_date: Day | None = None
 
 
 class Withdraw(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
     shares: int | None = Field(default=None, gt=0, description="omit to withdraw all shares")
-    effective_date: date | None = None
+    effective_date: Day | None = None
     reason: str | None = Field(default=None, max_length=500)
 
 
 class Exclude(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class Transfer(BaseModel):
@@ -138,7 +138,7 @@ class Transfer(BaseModel):
     from_member_id: str
     to_member_id: str
     shares: int = Field(gt=0)
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 # -- decisions -------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
-from scic.dates import add_years
+from scic.dates import Day, add_years
 from scic.domain.funders import FunderIn
 from scic.errors import refuse
-from scic.money import Amount
+from scic.money import Amount, within_max
 from scic.rules.dated import (
     TITLES_LEGAL_FORMS,
     TITLES_MIN_YEARS_BEFORE_REDEMPTION,
@@ -64,13 +64,13 @@ class IssueTitles(BaseModel):
         description="share of the nominal the variable part is based on (at most 0.40)")
     reference_figure: Amount | None = Field(
         default=None, description="result or activity figure the variable part is indexed on")
-    issued_on: date | None = None
+    issued_on: Day | None = None
 
 
 class Redeem(BaseModel):
     model_config = ConfigDict(extra="forbid")
     count: int = Field(gt=0)
-    effective_date: date | None = None
+    effective_date: Day | None = None
     at_liquidation: bool = False
 
 
@@ -78,7 +78,7 @@ class Remunerate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fiscal_year: int = Field(ge=1900, le=2200)
     figure: Amount = Field(description="the year's result or activity figure")
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,13 @@ def issue(cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str,
         raise refuse("R11", "variable-base-above-cap",
                      f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
                      f"nominal, not {cmd.variable_base}", status=422)
+    total = within_max(cmd.count * cmd.nominal, f"the issue ({cmd.count} titles)")
     data = TitlesIssued(issue_id=issue_id, holder_id=holder_id, count=cmd.count,
                         nominal_cents=cmd.nominal, fixed_rate=cmd.fixed_rate,
                         variable_rate=cmd.variable_rate, variable_base=cmd.variable_base,
                         reference_figure_cents=cmd.reference_figure)
     return [NewEvent("TitlesIssued", data.model_dump(mode="json"), on, subject_id=holder_id,
-                     amount_cents=cmd.count * cmd.nominal)]
+                     amount_cents=total)]
 
 
 def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
@@ -135,6 +136,8 @@ def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
     index = (Decimal(cmd.figure) / Decimal(state.reference_figure_cents)
              if state.reference_figure_cents else Decimal(1))
     variable = nominal * state.variable_base * state.variable_rate * index
+    # checked before rounding: quantize fails on a figure beyond 28 digits
+    within_max(int(fixed + variable), f"the remuneration for {cmd.fiscal_year}")
     data = TitlesRemunerated(issue_id=state.issue_id, fiscal_year=cmd.fiscal_year,
                              figure_cents=cmd.figure, fixed_cents=_cents(fixed),
                              variable_cents=_cents(variable))

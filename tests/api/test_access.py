@@ -323,6 +323,20 @@ def test_funder_reads_its_own_funding_only(world: World) -> None:
     assert {g["id"] for g in all_grants} == {own["id"], theirs["id"]}
 
 
+@pytest.mark.parametrize(("who", "path"), [
+    ("member", "members/mbr%00"),
+    ("funder", "grants/grt%00"),
+    ("funder", "funders/fnd%00"),
+    ("funder", "grants?funder=fnd%00"),
+])
+def test_nul_in_an_id_the_policy_looks_up_is_422(world: World, who: str, path: str) -> None:
+    """The member and funder rules look the id up to find its owner: with a NUL in it,
+    PostgreSQL raised a DataError (500) before the route's own NUL check could run."""
+    response = world.clients[who].get(f"/v1/coops/{world.coop}/{path}")
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == "/errors/invalid-request"
+
+
 def test_accountant_reads_but_does_not_record(world: World, service: Service) -> None:
     accountant = world.clients["accountant"]
     before = event_count(service)
@@ -465,6 +479,10 @@ def test_admin_issues_lists_and_revokes_tokens(world: World, client: TestClient,
     ({"role": "member", "coop_id": "COOP", "party_id": "OTHER_PARTY"}, 404, "party-not-found"),
     ({"role": "member", "coop_id": "COOP", "expires_at": "2020-01-01"}, 422,
      "expiry-in-the-past"),
+    # the end of 9999-12-31, or that instant in UTC, overflowed (500)
+    ({"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31"}, 422, "invalid-request"),
+    ({"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31T23:00:00-05:00"}, 422,
+     "invalid-request"),
     ({"role": "owner", "coop_id": "COOP"}, 422, "invalid-request"),
 ])
 def test_token_requests_outside_the_rules(world: World, client: TestClient,

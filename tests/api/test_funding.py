@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import admit, create_coop, subscribe
+from tests.api.conftest import TIERS_LIEU, admit, create_coop, subscribe
 from tests.api.test_refusals import refused
 
 REGION = {"name": "Région Normandie", "type": "region"}
@@ -159,6 +159,22 @@ def test_investment_grant_release_schedule(client, coop) -> None:
         ("2028-12-31", "2400.00", "747"), ("2029-12-31", "1200.00", "747")]
 
 
+@pytest.mark.parametrize("year_end", ["02-29", "02-30", "04-31", "12-1\u0665"])
+def test_a_fiscal_year_end_not_in_every_year_is_422(client, service, year_end) -> None:
+    """Accepted before, it made the release schedules of investment grants a 500
+    (date(2023, 2, 29)); "12-1٥" passed the pattern with a non-ASCII digit."""
+    refused(client, service, "POST", "/v1/coops", {**TIERS_LIEU, "fiscal_year_end": year_end},
+            422, "invalid-request")
+
+
+def test_a_fiscal_year_ending_in_february_schedules_releases(client) -> None:
+    coop = create_coop(client, fiscal_year_end="02-28")
+    g = grant(client, coop, purpose="investment", amount="1200.00",
+              depreciation={"start": "2024-03-01", "years": 1})
+    schedule = client.get(f"/v1/coops/{coop}/grants/{g['id']}").json()["release_schedule"]
+    assert [(r["fiscal_year_end"], r["months"]) for r in schedule] == [("2025-02-28", 12)]
+
+
 # -- titres participatifs (R11) --------------------------------------------------------
 
 def titles(client: TestClient, coop: str, **body: Any) -> Any:
@@ -198,6 +214,21 @@ def test_titles_remuneration(client, coop) -> None:
                   {"fiscal_year": 2021, "figure": "120000.00", "effective_date": "2022-06-30"})
     # fixed 20,000 × 2 % = 400; variable 20,000 × 0.40 × 5 % × 120,000/100,000 = 480
     assert (result["fixed"], result["variable"]) == ("400.00", "480.00")
+
+
+def test_titles_amounts_beyond_the_largest_amount_are_422(client, service, coop) -> None:
+    """count × nominal, and a remuneration indexed on a tiny reference figure, overflowed
+    the BIGINT amount column (500) or Decimal rounding (500): now 422."""
+    path = f"/v1/coops/{coop}/participative-titles"
+    body = {"holder": {"name": "FA", "type": "private"}, "count": 10_000_000,
+            "nominal": "9999999999999.99", "fixed_rate": "0.02", "variable_rate": "0.05",
+            "issued_on": "2020-06-01"}
+    refused(client, service, "POST", path, body, 422, "amount-too-large")
+    issue = titles(client, coop, count=1000, nominal="9999999999.99", fixed_rate="0.99",
+                   variable_rate="0.99", reference_figure="0.01").json()["id"]
+    refused(client, service, "POST", f"{path}/{issue}/remunerations",
+            {"fiscal_year": 2021, "figure": "9999999999999.99", "effective_date": "2022-06-30"},
+            422, "amount-too-large")
 
 
 # -- ESUS (R12) ------------------------------------------------------------------------

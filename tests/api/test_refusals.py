@@ -56,8 +56,10 @@ def _colleges(*weights: str) -> list[dict[str, Any]]:
      "college-unknown-category", "R4"),
     ({"reimbursement_delay_years": 6}, "reimbursement-delay-too-long", "R6"),
     ({"siren": "123456789"}, "invalid-siren", None),
+    ({"siren": "732829320\n"}, "invalid-siren", None),  # was a 500: int("\n") in the Luhn sum
+    ({"siren": "\u0667\u0663\u0662\u0668\u0662\u0669\u0663\u0662\u0660"}, "invalid-siren", None),
 ], ids=["R1-SA-minimum", "R4-two-colleges", "R4-weight-60", "R4-sum-90", "R4-unknown-cat",
-        "R6-delay", "siren"])
+        "R6-delay", "siren", "siren-newline", "siren-arabic-digits"])
 def test_statutes_outside_the_law_are_refused(client, service, overrides, slug, rule) -> None:
     refused(client, service, "POST", "/v1/coops", {**TIERS_LIEU, **overrides}, 422, slug, rule)
 
@@ -207,6 +209,64 @@ def test_malformed_json_is_422(client, service, coop) -> None:
     refused(client, service, "POST", f"/v1/coops/{coop['coop']}/subscriptions", None, 422,
             "invalid-request", content=b'{"member_id": ', headers={
                 "content-type": "application/json"})
+
+
+# -- input that crashed the API (found fuzzing it: tests/api/test_fuzz.py) -------------
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/v1/coops", {**TIERS_LIEU, "incorporated_on": "1899-12-31"}),
+    ("POST", "{coop}/withdrawals", {"member_id": "{bob}", "shares": 1,
+                                    "effective_date": "9999-12-31"}),
+    ("GET", "{coop}/compliance?as_of=1899-01-01", None),
+    ("GET", "{coop}/funding-mix?as_of=1899-01-01", None),
+    ("GET", "{coop}/funding-mix?as_of=9999-12-31", None),
+    ("GET", "{coop}/capital-table?known_at=9999-12-31T23:00:00-05:00", None),
+], ids=["incorporated-1899", "withdrawn-9999", "compliance-1899", "funding-mix-1899",
+        "funding-mix-9999", "known-at-overflow"])
+def test_dates_outside_1900_2200_are_422(client, service, coop, method, path, body) -> None:
+    """No rule value is known before 1900 (LookupError: 500) and date arithmetic on
+    9999-12-31 overflows: business dates run from 1900-01-01 to 2200-12-31."""
+    values = {**coop, "coop": f"/v1/coops/{coop['coop']}"}
+    path = path.format(**values)
+    if body is not None:
+        body = {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+    refused(client, service, method, path, body, 422, "invalid-request")
+
+
+@pytest.mark.parametrize("feed", ["events", "audit"])
+def test_feed_positions_beyond_bigint_are_422(client, service, coop, feed) -> None:
+    """after=2**63 overflowed the BIGINT comparison (500 on SQLite)."""
+    path = f"/v1/coops/{coop['coop']}/{feed}"
+    refused(client, service, "GET", f"{path}?after={2**63}", None, 422, "invalid-request")
+    assert client.get(f"{path}?after={2**63 - 1}").json()["next_after"] == 2**63 - 1
+
+
+@pytest.mark.parametrize(("method", "path", "body", "where"), [
+    ("POST", "members", {"name": "Alice\x00", "kind": "person", "category": "usagers"}, "name"),
+    ("POST", "subscriptions", {"member_id": "\x00", "shares": 1, "paid": "50.00"},
+     "member_id"),
+    ("POST", "votes/tally", {"ballots": [{"member_id": "mbr\x00", "choice": "yes"}]},
+     "ballots.0.member_id"),
+    ("GET", "grants?funder=%00", None, "query.funder"),
+    ("GET", "members/mbr%00", None, "path.member_id"),
+], ids=["body-name", "body-id", "nested", "query", "path"])
+def test_nul_characters_are_422(client, service, coop, method, path, body, where) -> None:
+    """PostgreSQL refuses U+0000 in text (a DataError: 500); every backend refuses it."""
+    problem = refused(client, service, method, f"/v1/coops/{coop['coop']}/{path}", body, 422,
+                      "invalid-request")
+    assert problem["detail"].startswith(f"{where}: ") and "NUL" in problem["detail"]
+
+
+def test_a_backslash_u0000_that_is_not_nul_is_fine(client, coop) -> None:
+    response = client.post(f"/v1/coops/{coop['coop']}/members", json={
+        "name": "C:\\u0000", "kind": "person", "category": "usagers"})
+    assert response.status_code == 201, response.text
+
+
+def test_amending_statutes_to_no_category_is_422(client, service, coop) -> None:
+    """`categories: []` passed the request model and failed Statutes inside the handler."""
+    refused(client, service, "POST", f"/v1/coops/{coop['coop']}/statutes", {"categories": []},
+            422, "invalid-request")
 
 
 # -- concurrency and idempotency -------------------------------------------------------

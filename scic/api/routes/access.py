@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.chain import format_timestamp
-from ledger.schema import events
+from ledger.schema import MAX_POSITION, events
 from scic.access import tokens
 from scic.access.policy import ADMIN_ONLY, READ, requires
 from scic.access.tokens import Principal, Role
 from scic.api.deps import ServiceDep
+from scic.dates import Day, Instant
 from scic.projections import views
 
 router = APIRouter(tags=["access"])
@@ -29,7 +30,7 @@ class TokenRequest(BaseModel):
     party_id: str | None = Field(default=None,
                                  description="member and funder tokens: the party they "
                                              "speak for")
-    expires_at: AwareDatetime | date | None = Field(
+    expires_at: Instant | Day | None = Field(
         default=None, description="a date means through the end of that day (French time)")
     label: str | None = Field(default=None, max_length=200)
 
@@ -93,7 +94,7 @@ def revoke_token(token_id: str, service: ServiceDep, who: Admin) -> dict[str, An
 @router.get("/v1/coops/{coop_id}/audit", operation_id="get_audit", tags=["feed"],
             dependencies=[requires(READ)])
 def audit(coop_id: str, service: ServiceDep,
-          after: Annotated[int, Query(ge=0)] = 0,
+          after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
           actor: Annotated[str | None, Query(description="only this actor's events")] = None
           ) -> dict[str, Any]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from ledger.chain import format_timestamp
+from ledger.schema import MAX_POSITION
 from scic.access.policy import (
     CAPITAL_TABLE,
     FUNDER_PORTFOLIO,
@@ -23,6 +22,7 @@ from scic.access.policy import (
     requires,
 )
 from scic.api.deps import ServiceDep
+from scic.dates import Day, Instant
 from scic.domain import votes
 from scic.errors import refuse
 from scic.projections import funding_views, views
@@ -33,8 +33,8 @@ from scic.service import Service
 
 router = APIRouter(tags=["views"])
 
-AsOf = Annotated[date | None, Query(description="business date (default: today)")]
-KnownAt = Annotated[AwareDatetime | None, Query(
+AsOf = Annotated[Day | None, Query(description="business date (default: today)")]
+KnownAt = Annotated[Instant | None, Query(
     description="what the ledger knew at this instant (ISO 8601 with offset; default: now)")]
 
 
@@ -141,8 +141,8 @@ def _decimal_text(value: Any) -> str:
 @router.get("/v1/coops/{coop_id}/funding-mix", operation_id="get_funding_mix", tags=["funding"],
             dependencies=[requires(FUNDING_MIX)])
 def funding_mix(coop_id: str, service: ServiceDep, as_of: AsOf = None, known_at: KnownAt = None,
-                from_: Annotated[date | None, Query(alias="from")] = None,
-                to: Annotated[date | None, Query()] = None) -> Response:
+                from_: Annotated[Day | None, Query(alias="from")] = None,
+                to: Annotated[Day | None, Query()] = None) -> Response:
     """Funding by source as at a date (or flows within [from, to]), with the R15 ratios:
     public share of capital, concentration (largest funder, Herfindahl), multi-year
     share and the funding cliff of the next 12 months."""
@@ -187,7 +187,7 @@ def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get("/v1/coops/{coop_id}/events", operation_id="get_events", tags=["feed"],
             dependencies=[requires(READ)])
 def events(coop_id: str, service: ServiceDep,
-           after: Annotated[int, Query(ge=0)] = 0,
+           after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """The cooperative's events in commit order. Positions are global (they skip other
     cooperatives' events); pass `next_after` back as `after` to continue."""
