@@ -40,33 +40,13 @@ from scic.access import tokens
 from scic.api.app import create_app
 from scic.commands import COMMANDS, Context, Outcome, execute
 from scic.service import Service, open_service
+from tests.api.conftest import TIERS_LIEU
 
 WARMUP = 20  # untimed requests before each timed loop
 CHUNK = 500  # seeding: commands per write session
 
-# The cooperative of tests/api/conftest.py (a tiers-lieu with four categories).
-STATUTES: dict[str, Any] = {
-    "name": "La Fabrique du Coin",
-    "legal_form": "SAS",
-    "share_nominal": "50.00",
-    "statutory_floor": "5000.00",
-    "siren": "732829320",
-    "incorporated_on": "2019-03-01",
-    "categories": [
-        {"code": "salaries", "name": "Salariés", "role": "employees"},
-        {"code": "usagers", "name": "Usagers", "role": "beneficiaries"},
-        {"code": "collectivites", "name": "Collectivités", "public_body": True,
-         "role": "public_bodies"},
-        {"code": "soutiens", "name": "Soutiens", "role": "supporters"},
-    ],
-    "colleges": [
-        {"code": "A", "name": "Salariés", "weight": "0.40", "categories": ["salaries"]},
-        {"code": "B", "name": "Usagers et soutiens", "weight": "0.40",
-         "categories": ["usagers", "soutiens"]},
-        {"code": "C", "name": "Collectivités", "weight": "0.20",
-         "categories": ["collectivites"]},
-    ],
-}
+# The cooperative of the API tests (a tiers-lieu with four categories).
+STATUTES: dict[str, Any] = TIERS_LIEU
 PRIVATE_CATEGORIES = ("salaries", "usagers", "soutiens")
 SEED_DAY = date(2019, 3, 1)  # admissions and subscriptions
 READ_DAY = date(2021, 1, 1)  # first as_of of the reads: every seeded event is before it
