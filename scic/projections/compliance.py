@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from scic.dates import add_years
 from scic.domain.state import CoopState
-from scic.money import format_cents, format_ratio, parse_cents
+from scic.money import format_cents, format_ratio
 from scic.projections import views
 from scic.projections.snapshot import load_coop
 from scic.projections.tables import calls, members, subscriptions
@@ -60,11 +60,8 @@ def _categories(conn: sa.Connection, state: CoopState, on: date) -> list[dict[st
 
 def _public_share(conn: sa.Connection, state: CoopState, on: date) -> dict[str, Any]:
     """R3 — after reimbursements a cooperative can drift above the cap: say so."""
-    table = views.capital_table(conn, state.coop_id, on, None, "category")
-    statutes = state.statutes_at(on)
-    public_codes = {c.code for c in statutes.categories if c.public_body}
-    public = sum(parse_cents(r["subscribed"]) for r in table["rows"] if r["key"] in public_codes)
-    total = parse_cents(table["totals"]["subscribed"])
+    inputs = views.capital_inputs(conn, state.coop_id, on, None)
+    public, total = inputs.public_subscribed_cents, inputs.subscribed_cents
     cap = value_at(PUBLIC_CAPITAL_CAP, on)
     share = format_ratio(public, total)
     above = total > 0 and Decimal(public) / Decimal(total) > cap

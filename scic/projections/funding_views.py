@@ -84,13 +84,12 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
             if f.instrument == "loan":  # shares and titles are already counted above
                 per_funder[f.funder_id] += cents
 
-    capital = views.capital_table(conn, coop_id, balance_date, known_at, "category")
-    colleges = views.capital_table(conn, coop_id, balance_date, known_at, "college")
-    rules = views.statutes_at(conn, coop_id, balance_date, known_at)
-    public_codes = {c.code for c in rules.categories if c.public_body} if rules else set()
-    subscribed = parse_cents(capital["totals"]["subscribed"])
-    public = sum(parse_cents(r["subscribed"]) for r in capital["rows"]
-                 if r["key"] in public_codes)
+    inputs = views.capital_inputs(conn, coop_id, balance_date, known_at)
+    capital = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at,
+                                         "category")
+    colleges = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at,
+                                          "college")
+    subscribed, public = inputs.subscribed_cents, inputs.public_subscribed_cents
     grants_net = sum(v["awarded"] - v["clawed_back"] for v in by_type.values())
     quasi = titles_issued - titles_redeemed
     loans = esus_by_instrument["loan"]

@@ -4,6 +4,7 @@ reimbursements. Every view answers "as at D, as known at T"."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -74,12 +75,44 @@ def categories_at(conn: sa.Connection, coop_id: str, as_of: date,
     return {row.member_id: row.category for row in conn.execute(query)}
 
 
+@dataclass(frozen=True)
+class CapitalInputs:
+    """What every capital view as at D, as known at T, is computed from: each member's
+    summed movements, its category then, and the statutes then. Read once, in cents."""
+
+    held: dict[str, dict[str, int]]
+    categories: dict[str, str]
+    rules: Statutes | None
+
+    @property
+    def subscribed_cents(self) -> int:
+        return sum(amounts["subscribed_cents"] for amounts in self.held.values())
+
+    @property
+    def public_subscribed_cents(self) -> int:
+        """Capital held by members of public-body categories (R3)."""
+        codes = {c.code for c in self.rules.categories if c.public_body} if self.rules else set()
+        return sum(amounts["subscribed_cents"] for member_id, amounts in self.held.items()
+                   if self.categories.get(member_id) in codes)
+
+
+def capital_inputs(conn: sa.Connection, coop_id: str, as_of: date,
+                   known_at: datetime | None) -> CapitalInputs:
+    coop_row(conn, coop_id)
+    return CapitalInputs(holdings_by_member(conn, coop_id, as_of, known_at),
+                         categories_at(conn, coop_id, as_of, known_at),
+                         statutes_at(conn, coop_id, as_of, known_at))
+
+
 def capital_table(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
                   group_by: GroupBy = "member") -> dict[str, Any]:
-    coop_row(conn, coop_id)
-    held = holdings_by_member(conn, coop_id, as_of, known_at)
-    categories = categories_at(conn, coop_id, as_of, known_at)
-    rules = statutes_at(conn, coop_id, as_of, known_at)
+    inputs = capital_inputs(conn, coop_id, as_of, known_at)
+    return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
+
+
+def render_capital_table(conn: sa.Connection, coop_id: str, inputs: CapitalInputs, as_of: date,
+                         known_at: datetime | None, group_by: GroupBy) -> dict[str, Any]:
+    held, categories, rules = inputs.held, inputs.categories, inputs.rules
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
     labels: dict[str, str] = {}
     order: list[str] = []
