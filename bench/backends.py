@@ -49,8 +49,12 @@ class SQLiteBackend:
         return f"sqlite:///{path}"
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": "sqlite", "version": sqlite3.sqlite_version, "dir": str(self.root),
-                "settings": "WAL, synchronous=FULL (as ledger.db sets them)"}
+        return {
+            "engine": "sqlite",
+            "version": sqlite3.sqlite_version,
+            "dir": str(self.root),
+            "settings": "WAL, synchronous=FULL (as ledger.db sets them)",
+        }
 
     def fresh(self, label: str) -> str:
         """A migrated database of its own for one benchmark."""
@@ -80,8 +84,9 @@ class PostgresBackend:
         self.base = make_url(admin_url)
         if self.base.drivername in ("postgresql", "postgres"):
             self.base = self.base.set(drivername="postgresql+psycopg")
-        self.admin = sa.create_engine(self.base, isolation_level="AUTOCOMMIT",
-                                      poolclass=sa.pool.NullPool)
+        self.admin = sa.create_engine(
+            self.base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         self.prefix = f"bench_{uuid.uuid4().hex[:10]}"
         self.created: list[str] = []
         self._seq = itertools.count(1)
@@ -101,9 +106,13 @@ class PostgresBackend:
             raise
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": "postgresql", "version": self.server_version,
-                "server": self.base.render_as_string(hide_password=True),
-                "settings": self.settings, "template": self.template}
+        return {
+            "engine": "postgresql",
+            "version": self.server_version,
+            "server": self.base.render_as_string(hide_password=True),
+            "settings": self.settings,
+            "template": self.template,
+        }
 
     def _execute(self, sql: str) -> None:
         with self.admin.connect() as conn:

@@ -52,6 +52,7 @@ def _count(engine: sa.Engine) -> int:
 
 # -- ledger appends --------------------------------------------------------------------
 
+
 def single_append(backend: Any, n: int) -> Result:
     """EventStore.append: one event per call, hence per transaction."""
     engine = create_engine(backend.fresh("single"))
@@ -67,8 +68,15 @@ def single_append(backend: Any, n: int) -> Result:
 
         seconds, _ = _timed(run)
         assert _count(engine) == n + WARMUP
-        return Result(backend.name, "single-append", n, seconds, n / seconds, "req/s",
-                      {"events_per_transaction": 1})
+        return Result(
+            backend.name,
+            "single-append",
+            n,
+            seconds,
+            n / seconds,
+            "req/s",
+            {"events_per_transaction": 1},
+        )
     finally:
         engine.dispose()
 
@@ -98,9 +106,15 @@ def batch_append(backend: Any, n: int, size: int = 100, one_stream: bool = False
         seconds, _ = _timed(run)
         done = sum(len(r.events) for batch in timed for r in batch)
         assert _count(engine) == done + WARMUP * size
-        return Result(backend.name, name, done, seconds, done / seconds, "events/s",
-                      {"events_per_transaction": size,
-                       "requests_per_transaction": 1 if one_stream else size})
+        return Result(
+            backend.name,
+            name,
+            done,
+            seconds,
+            done / seconds,
+            "events/s",
+            {"events_per_transaction": size, "requests_per_transaction": 1 if one_stream else size},
+        )
     finally:
         engine.dispose()
 
@@ -134,9 +148,15 @@ def raw_insert(backend: Any, n: int, size: int = 100) -> Result:
     else:
         seconds = _raw_postgres(url, rows, size)
     unit = "events/s" if size > 1 else "req/s"
-    return Result(backend.name, name, n, seconds, n / seconds, unit,
-                  {"events_per_transaction": size,
-                   "driver": _driver(backend.name, size)})
+    return Result(
+        backend.name,
+        name,
+        n,
+        seconds,
+        n / seconds,
+        unit,
+        {"events_per_transaction": size, "driver": _driver(backend.name, size)},
+    )
 
 
 def _driver(backend: str, size: int) -> str:
@@ -148,16 +168,18 @@ def _driver(backend: str, size: int) -> str:
 def _raw_sqlite(path: str, rows: list[dict[str, Any]], size: int) -> float:
     params = [
         tuple(
-            json.dumps(r["data"]) if c == "data"
-            else r[c].isoformat() if c == "effective_date"
-            else r[c].replace(tzinfo=None).isoformat(" ") if c == "recorded_at"
+            json.dumps(r["data"])
+            if c == "data"
+            else r[c].isoformat()
+            if c == "effective_date"
+            else r[c].replace(tzinfo=None).isoformat(" ")
+            if c == "recorded_at"
             else r[c]
             for c in _COLUMNS
         )
         for r in rows
     ]
-    sql = (f"INSERT INTO events ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+    sql = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
     conn = sqlite3.connect(path, isolation_level=None, timeout=60)
     try:
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
@@ -165,7 +187,7 @@ def _raw_sqlite(path: str, rows: list[dict[str, Any]], size: int) -> float:
         start = time.perf_counter()
         for i in range(0, len(params), size):
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(sql, params[i:i + size])
+            conn.executemany(sql, params[i : i + size])
             conn.execute("COMMIT")
         seconds = time.perf_counter() - start
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(rows)
@@ -181,8 +203,10 @@ def _raw_postgres(url: str, rows: list[dict[str, Any]], size: int) -> float:
 
     params = [
         tuple(
-            json.dumps(r["data"]) if c == "data"
-            else r[c].replace(tzinfo=None) if c == "recorded_at"
+            json.dumps(r["data"])
+            if c == "data"
+            else r[c].replace(tzinfo=None)
+            if c == "recorded_at"
             else r[c]
             for c in _COLUMNS
         )
@@ -197,7 +221,7 @@ def _raw_postgres(url: str, rows: list[dict[str, Any]], size: int) -> float:
                 if size == 1:
                     cur.execute(sql, params[i])
                 else:
-                    cur.executemany(sql, params[i:i + size])
+                    cur.executemany(sql, params[i : i + size])
         seconds = time.perf_counter() - start
         count = conn.execute("SELECT count(*) FROM events").fetchone()
         assert count is not None and count[0] == len(rows)
@@ -205,6 +229,7 @@ def _raw_postgres(url: str, rows: list[dict[str, Any]], size: int) -> float:
 
 
 # -- eventsourcing baseline ------------------------------------------------------------
+
 
 def eventsourcing(backend: Any, n: int, size: int) -> Result:
     """The `eventsourcing` library doing the same work: aggregates `acct-0000`…
@@ -215,8 +240,12 @@ def eventsourcing(backend: Any, n: int, size: int) -> Result:
     try:
         from bench.es_baseline import run_eventsourcing
     except ImportError as exc:
-        return Result(backend.name, name, error=f"eventsourcing not installed "
-                      f"(pip install 'eventsourcing[postgres]>=9.3'): {exc}")
+        return Result(
+            backend.name,
+            name,
+            error=f"eventsourcing not installed "
+            f"(pip install 'eventsourcing[postgres]>=9.3'): {exc}",
+        )
     try:
         env = backend.eventsourcing_env(name)
     except Exception as exc:
@@ -230,18 +259,26 @@ def eventsourcing(backend: Any, n: int, size: int) -> Result:
             why += f" ({cause}; pip install 'eventsourcing[postgres]>=9.3')"
         return Result(backend.name, name, error=why)
     unit = "req/s" if size == 1 else "events/s"
-    return Result(backend.name, name, done, seconds, done / seconds, unit,
-                  {"events_per_transaction": size,
-                   "persistence_module": env["PERSISTENCE_MODULE"]})
+    return Result(
+        backend.name,
+        name,
+        done,
+        seconds,
+        done / seconds,
+        unit,
+        {"events_per_transaction": size, "persistence_module": env["PERSISTENCE_MODULE"]},
+    )
 
 
 # -- import and rebuild (child processes) ----------------------------------------------
 
+
 def write_jsonl(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for start in range(0, n, 10_000):
-            handle.write("".join(workload.jsonl_line(i) + "\n"
-                                 for i in range(start, min(start + 10_000, n))))
+            handle.write(
+                "".join(workload.jsonl_line(i) + "\n" for i in range(start, min(start + 10_000, n)))
+            )
 
 
 def run_child(args: list[str]) -> tuple[dict[str, Any], int]:
@@ -250,7 +287,9 @@ def run_child(args: list[str]) -> tuple[dict[str, Any], int]:
     maximum over all children)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.import_child", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         cwd=str(Path(__file__).resolve().parent.parent),
     )
     # Drain both pipes without waiting for the exit status: wait4 must reap the child.
@@ -277,13 +316,21 @@ def _memory(report: dict[str, Any], ru_maxrss: int) -> dict[str, Any]:
     parent's RSS at spawn time (exec keeps the old image's high-water mark), so the figure
     shown is the child's own VmHWM; ru_maxrss is kept for the record."""
     mib = lambda kib: None if kib is None else round(kib / 1024, 1)  # noqa: E731
-    return {"peak_rss_mib": mib(report.get("hwm_kib")) or mib(ru_maxrss),
-            "rss_before_mib": mib(report.get("hwm_before_kib")),
-            "ru_maxrss_mib": mib(ru_maxrss)}
+    return {
+        "peak_rss_mib": mib(report.get("hwm_kib")) or mib(ru_maxrss),
+        "rss_before_mib": mib(report.get("hwm_before_kib")),
+        "ru_maxrss_mib": mib(ru_maxrss),
+    }
 
 
-def import_and_rebuild(backend: Any, n: int, workdir: Path, batch_size: int = 2_000,
-                       do_import: bool = True, do_rebuild: bool = True) -> list[Result]:
+def import_and_rebuild(
+    backend: Any,
+    n: int,
+    workdir: Path,
+    batch_size: int = 2_000,
+    do_import: bool = True,
+    do_rebuild: bool = True,
+) -> list[Result]:
     path = workdir / f"events-{n}.jsonl"
     if not path.exists():
         write_jsonl(path, n)
@@ -291,27 +338,51 @@ def import_and_rebuild(backend: Any, n: int, workdir: Path, batch_size: int = 2_
     results: list[Result] = []
     report, rss = run_child(["import", url, str(path), "--batch-size", str(batch_size)])
     if do_import:
-        results.append(Result(
-            backend.name, "import", report["appended"], report["seconds"],
-            report["appended"] / report["seconds"], "events/s",
-            {**_memory(report, rss), "batch_size": batch_size,
-             "file_mib": round(path.stat().st_size / 2**20, 1),
-             "extrapolated_1m_seconds": round(1e6 * report["seconds"] / report["appended"], 1)}))
+        results.append(
+            Result(
+                backend.name,
+                "import",
+                report["appended"],
+                report["seconds"],
+                report["appended"] / report["seconds"],
+                "events/s",
+                {
+                    **_memory(report, rss),
+                    "batch_size": batch_size,
+                    "file_mib": round(path.stat().st_size / 2**20, 1),
+                    "extrapolated_1m_seconds": round(
+                        1e6 * report["seconds"] / report["appended"], 1
+                    ),
+                },
+            )
+        )
     if do_rebuild:
         report, rss = run_child(["rebuild", url])
-        results.append(Result(
-            backend.name, "rebuild", report["events"], report["seconds"],
-            report["events"] / report["seconds"], "events/s",
-            {**_memory(report, rss), "projector": "bench_balances (upsert per page)",
-             "projection_ok": report["projection_ok"],
-             "extrapolated_1m_seconds": round(1e6 * report["seconds"] / report["events"], 1)}))
+        results.append(
+            Result(
+                backend.name,
+                "rebuild",
+                report["events"],
+                report["seconds"],
+                report["events"] / report["seconds"],
+                "events/s",
+                {
+                    **_memory(report, rss),
+                    "projector": "bench_balances (upsert per page)",
+                    "projection_ok": report["projection_ok"],
+                    "extrapolated_1m_seconds": round(1e6 * report["seconds"] / report["events"], 1),
+                },
+            )
+        )
     return results
 
 
 # -- concurrency -----------------------------------------------------------------------
 
-def concurrent_writers(backend: Any, threads: int = 8, per_thread: int = 250,
-                       hot_streams: int = 16) -> Result:
+
+def concurrent_writers(
+    backend: Any, threads: int = 8, per_thread: int = 250, hot_streams: int = 16
+) -> Result:
     """`threads` threads each append `per_thread` single events (any expected version) on
     a few shared streams, with the projector updated in each append's transaction; then
     count what landed, check positions, stream versions, projection and hash chain."""
@@ -345,27 +416,41 @@ def concurrent_writers(backend: Any, threads: int = 8, per_thread: int = 250,
         expected_cents = sum(workload.amount(k) for k in range(expected))
         with engine.connect() as conn:
             count, low, high = conn.execute(
-                sa.text("SELECT count(*), min(position), max(position) FROM events")).one()
-            broken_streams = conn.execute(sa.text(
-                "SELECT count(*) FROM (SELECT stream_id FROM events GROUP BY stream_id "
-                "HAVING count(*) <> max(stream_version) OR min(stream_version) <> 1) s"
-            )).scalar_one()
-            movements, cents = conn.execute(sa.select(
-                sa.func.coalesce(sa.func.sum(workload.balances.c.movements), 0),
-                sa.func.coalesce(sa.func.sum(workload.balances.c.balance_cents), 0),
-            )).one()
+                sa.text("SELECT count(*), min(position), max(position) FROM events")
+            ).one()
+            broken_streams = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM (SELECT stream_id FROM events GROUP BY stream_id "
+                    "HAVING count(*) <> max(stream_version) OR min(stream_version) <> 1) s"
+                )
+            ).scalar_one()
+            movements, cents = conn.execute(
+                sa.select(
+                    sa.func.coalesce(sa.func.sum(workload.balances.c.movements), 0),
+                    sa.func.coalesce(sa.func.sum(workload.balances.c.balance_cents), 0),
+                )
+            ).one()
         chain = store.verify()
         lost = expected - count
-        return Result(backend.name, "concurrent-writers", threads * per_thread, seconds,
-                      threads * per_thread / seconds, "events/s", {
-                          "threads": threads, "per_thread": per_thread,
-                          "lost_updates": lost,
-                          "errors": len(errors), "first_error": errors[0] if errors else None,
-                          "gapless_positions": bool(low == 1 and high == count),
-                          "stream_versions_ok": broken_streams == 0,
-                          "projection_lost_updates": expected - int(movements),
-                          "projection_sum_ok": int(cents) == expected_cents,
-                          "hash_chain_ok": chain.ok,
-                      })
+        return Result(
+            backend.name,
+            "concurrent-writers",
+            threads * per_thread,
+            seconds,
+            threads * per_thread / seconds,
+            "events/s",
+            {
+                "threads": threads,
+                "per_thread": per_thread,
+                "lost_updates": lost,
+                "errors": len(errors),
+                "first_error": errors[0] if errors else None,
+                "gapless_positions": bool(low == 1 and high == count),
+                "stream_versions_ok": broken_streams == 0,
+                "projection_lost_updates": expected - int(movements),
+                "projection_sum_ok": int(cents) == expected_cents,
+                "hash_chain_ok": chain.ok,
+            },
+        )
     finally:
         engine.dispose()

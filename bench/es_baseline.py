@@ -34,8 +34,9 @@ class Bank(Application):
     pass
 
 
-def run_eventsourcing(env: dict[str, str], n: int, size: int,
-                      warmup: int = 20) -> tuple[float, int]:
+def run_eventsourcing(
+    env: dict[str, str], n: int, size: int, warmup: int = 20
+) -> tuple[float, int]:
     """Save `n` Deposited events, `size` per transaction; returns (seconds, events).
 
     The 1,000 aggregates are created and saved before timing and kept in memory (no
@@ -46,7 +47,7 @@ def run_eventsourcing(env: dict[str, str], n: int, size: int,
     try:
         accounts = [Account(workload.account(i)) for i in range(workload.STREAMS)]
         for start in range(0, len(accounts), 100):
-            app.save(*accounts[start:start + 100])
+            app.save(*accounts[start : start + 100])
 
         def save(first: int, count: int) -> None:
             touched = []

@@ -44,17 +44,20 @@ def _workload(backend, bench: str, n: int, workdir: Path):  # type: ignore[no-un
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hotspots", description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--bench", default="batch-append-100",
-                        choices=("batch-append-100", "batch-append-stream", "single-append",
-                                 "import"))
+    parser.add_argument(
+        "--bench",
+        default="batch-append-100",
+        choices=("batch-append-100", "batch-append-stream", "single-append", "import"),
+    )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="scic-profile-") as tmp:
-        backend = (SQLiteBackend(Path(tmp) / "db") if args.db == "sqlite"
-                   else PostgresBackend(args.pg_url))
+        backend = (
+            SQLiteBackend(Path(tmp) / "db") if args.db == "sqlite" else PostgresBackend(args.pg_url)
+        )
         try:
             engine, fn = _workload(backend, args.bench, args.events, Path(tmp))
             profiler = cProfile.Profile()
@@ -68,10 +71,14 @@ def main() -> int:
     OUT_DIR.mkdir(exist_ok=True)
     out = OUT_DIR / f"profile-{args.bench}-{args.db}.pstats"
     profiler.dump_stats(out)
-    print(f"{args.bench} on {args.db}: {args.events:,} events in {seconds:.2f} s under cProfile "
-          f"(profiler overhead included; not a benchmark figure)\n")
-    for title, sort, restrict in (("top functions by own time", "tottime", args.top),
-                                  ("ledger/ by cumulative time", "cumulative", "ledger/")):
+    print(
+        f"{args.bench} on {args.db}: {args.events:,} events in {seconds:.2f} s under cProfile "
+        f"(profiler overhead included; not a benchmark figure)\n"
+    )
+    for title, sort, restrict in (
+        ("top functions by own time", "tottime", args.top),
+        ("ledger/ by cumulative time", "cumulative", "ledger/"),
+    ):
         buffer = io.StringIO()
         stats = pstats.Stats(profiler, stream=buffer)
         stats.sort_stats(sort)
@@ -80,7 +87,7 @@ def main() -> int:
         else:
             stats.print_stats(restrict)
         text = buffer.getvalue()
-        body = text[text.find("   ncalls"):] if "   ncalls" in text else text
+        body = text[text.find("   ncalls") :] if "   ncalls" in text else text
         print(f"== {title} ==")
         print(_shorten(body))
     print(f"stats: {out}")
@@ -91,8 +98,15 @@ def _shorten(text: str) -> str:
     import site
     import sys
 
-    prefixes = sorted({*site.getsitepackages(), sys.prefix + "/lib/python3.11",
-                       str(Path(__file__).resolve().parent.parent)}, key=len, reverse=True)
+    prefixes = sorted(
+        {
+            *site.getsitepackages(),
+            sys.prefix + "/lib/python3.11",
+            str(Path(__file__).resolve().parent.parent),
+        },
+        key=len,
+        reverse=True,
+    )
     for prefix in prefixes:
         text = text.replace(prefix + "/", "")
     return text

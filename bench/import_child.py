@@ -43,9 +43,15 @@ def _import(args: argparse.Namespace) -> dict:
     report = import_jsonl(store, args.file, batch_size=args.batch_size)
     seconds = time.perf_counter() - start
     engine.dispose()
-    return {"seconds": seconds, "lines": report.lines, "appended": report.appended,
-            "skipped": report.skipped, "hwm_before_kib": hwm_before, "hwm_kib": vm_hwm_kib(),
-            "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    return {
+        "seconds": seconds,
+        "lines": report.lines,
+        "appended": report.appended,
+        "skipped": report.skipped,
+        "hwm_before_kib": hwm_before,
+        "hwm_kib": vm_hwm_kib(),
+        "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
 
 
 def _rebuild(args: argparse.Namespace) -> dict:
@@ -57,8 +63,11 @@ def _rebuild(args: argparse.Namespace) -> dict:
     # never-run projector up (a whole extra replay) before emptying and replaying.
     with engine.begin() as conn:
         head = conn.execute(sa.select(sa.func.max(ledger_schema.events.c.position))).scalar()
-        conn.execute(ledger_schema.projection_checkpoints.insert().values(
-            name=projector.name, position=head or 0))
+        conn.execute(
+            ledger_schema.projection_checkpoints.insert().values(
+                name=projector.name, position=head or 0
+            )
+        )
     hwm_before = vm_hwm_kib()
     start = time.perf_counter()
     events = store.rebuild()
@@ -66,9 +75,14 @@ def _rebuild(args: argparse.Namespace) -> dict:
     with engine.connect() as conn:
         movements = conn.execute(sa.select(sa.func.sum(workload.balances.c.movements))).scalar()
     engine.dispose()
-    return {"seconds": seconds, "events": events, "projection_ok": movements == events,
-            "hwm_before_kib": hwm_before, "hwm_kib": vm_hwm_kib(),
-            "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    return {
+        "seconds": seconds,
+        "events": events,
+        "projection_ok": movements == events,
+        "hwm_before_kib": hwm_before,
+        "hwm_kib": vm_hwm_kib(),
+        "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
 
 
 def main() -> int:

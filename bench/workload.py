@@ -59,15 +59,18 @@ def new_event(i: int, streams: int = STREAMS) -> tuple[str, NewEvent]:
 
 def jsonl_line(i: int) -> str:
     acct, cents = account(i), amount(i)
-    return json.dumps({
-        "stream_id": acct,
-        "type": "Deposited",
-        "data": {"account": acct, "amount_cents": cents},
-        "effective_date": EFFECTIVE.isoformat(),
-        "tenant_id": f"tenant-{i % TENANTS}",
-        "subject_id": acct,
-        "amount_cents": cents,
-    }, separators=(",", ":"))
+    return json.dumps(
+        {
+            "stream_id": acct,
+            "type": "Deposited",
+            "data": {"account": acct, "amount_cents": cents},
+            "effective_date": EFFECTIVE.isoformat(),
+            "tenant_id": f"tenant-{i % TENANTS}",
+            "subject_id": acct,
+            "amount_cents": cents,
+        },
+        separators=(",", ":"),
+    )
 
 
 def ledger_rows(n: int, batch: int = 100) -> list[dict[str, Any]]:
@@ -149,7 +152,10 @@ class BalanceProjector:
                 "last_position": stmt.excluded.last_position,
             },
         )
-        conn.execute(stmt, [
-            {"account": acct, "balance_cents": b, "movements": m, "last_position": p}
-            for acct, (b, m, p) in folded.items()
-        ])
+        conn.execute(
+            stmt,
+            [
+                {"account": acct, "balance_cents": b, "movements": m, "last_position": p}
+                for acct, (b, m, p) in folded.items()
+            ],
+        )

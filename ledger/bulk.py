@@ -76,9 +76,10 @@ def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
         raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
     if not isinstance(record, dict) or "stream_id" not in record or "type" not in record:
         raise InvalidEvent(f"line {line_no}: needs at least stream_id and type", line=line_no)
-    key = record.get("idempotency_key") or "import:" + hashlib.sha256(
-        f"{line_no}:{line}".encode()
-    ).hexdigest()
+    key = (
+        record.get("idempotency_key")
+        or "import:" + hashlib.sha256(f"{line_no}:{line}".encode()).hexdigest()
+    )
     event = NewEvent(
         type=record["type"],
         data=record.get("data", {}),

@@ -34,7 +34,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
 _PG_STREAM_VERSIONS = sa.text(
     "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
-    " FROM unnest(CAST(:ids AS text[])) AS s(id)")
+    " FROM unnest(CAST(:ids AS text[])) AS s(id)"
+)
 
 Clock = Callable[[], datetime]
 
@@ -159,8 +160,9 @@ class EventStore:
         ledger had recorded at that instant. Both together answer "what did we know at T
         about the situation at D".
         """
-        query = self.all_query(after, tenant_id=tenant_id, as_of=as_of, known_at=known_at,
-                               types=types)
+        query = self.all_query(
+            after, tenant_id=tenant_id, as_of=as_of, known_at=known_at, types=types
+        )
         if limit is not None:
             query = query.limit(limit)
         if conn is not None:
@@ -168,8 +170,9 @@ class EventStore:
         with self.engine.connect() as own:
             return [self.to_event(row) for row in own.execute(query).mappings()]
 
-    def iter_all(self, after: int = 0, conn: sa.Connection | None = None,
-                 **filters: Any) -> Iterator[RecordedEvent]:
+    def iter_all(
+        self, after: int = 0, conn: sa.Connection | None = None, **filters: Any
+    ) -> Iterator[RecordedEvent]:
         """Every event after `after`, read in pages (constant memory)."""
         while True:
             page = self.read_all(after, _READ_PAGE, conn=conn, **filters)
@@ -230,12 +233,16 @@ class EventStore:
             after = 0
             with self.engine.connect() as conn:
                 while True:
-                    page = conn.execute(
-                        sa.select(schema.events)
-                        .where(schema.events.c.position > after)
-                        .order_by(schema.events.c.position)
-                        .limit(_READ_PAGE)
-                    ).mappings().all()
+                    page = (
+                        conn.execute(
+                            sa.select(schema.events)
+                            .where(schema.events.c.position > after)
+                            .order_by(schema.events.c.position)
+                            .limit(_READ_PAGE)
+                        )
+                        .mappings()
+                        .all()
+                    )
                     yield from page
                     if len(page) < _READ_PAGE:
                         return
@@ -272,9 +279,7 @@ class WriteSession:
     def replay(self, key: str, fingerprint: str) -> Replay | None:
         """The earlier outcome of `key`, None if new; raises if the key meant another request."""
         k = schema.idempotency_keys.c
-        found = self.conn.execute(
-            sa.select(k.fingerprint, k.result).where(k.key == key)
-        ).first()
+        found = self.conn.execute(sa.select(k.fingerprint, k.result).where(k.key == key)).first()
         if found is None:
             return None
         if found.fingerprint != fingerprint:
@@ -297,8 +302,10 @@ class WriteSession:
         prepared = [[self._prepare(event) for event in r.events] for r in requests]
         if any(not events for events in prepared):
             raise InvalidEvent("an append needs at least one event")
-        fingerprints = [(r.fingerprint or _fingerprint(r, p)) if r.idempotency_key else ""
-                        for r, p in zip(requests, prepared, strict=True)]
+        fingerprints = [
+            (r.fingerprint or _fingerprint(r, p)) if r.idempotency_key else ""
+            for r, p in zip(requests, prepared, strict=True)
+        ]
         known = self._known_keys([r.idempotency_key for r in requests if r.idempotency_key])
         self._load_versions(r.stream_id for r in requests)
         outcome: list[list[RecordedEvent] | None] = []
@@ -319,14 +326,16 @@ class WriteSession:
             outcome.append([self.store.to_event(row) for row in new_rows])
             if key is not None:
                 known[key] = fingerprint
-                key_rows.append({
-                    "key": key,
-                    "fingerprint": fingerprint,
-                    "first_position": new_rows[0]["position"],
-                    "last_position": new_rows[-1]["position"],
-                    "result": request.result,
-                    "recorded_at": new_rows[-1]["recorded_at"],
-                })
+                key_rows.append(
+                    {
+                        "key": key,
+                        "fingerprint": fingerprint,
+                        "first_position": new_rows[0]["position"],
+                        "last_position": new_rows[-1]["position"],
+                        "result": request.result,
+                        "recorded_at": new_rows[-1]["recorded_at"],
+                    }
+                )
         if rows:
             self.conn.execute(schema.events.insert(), rows)
         if key_rows:
@@ -335,10 +344,17 @@ class WriteSession:
         if new_events:
             for projector in self.store.projectors:
                 projector.apply(self.conn, new_events)
-        replayed = self._stored_events([r.idempotency_key for r, events
-                                        in zip(requests, outcome, strict=True) if events is None])
-        return [events if events is not None else replayed[request.idempotency_key or ""]
-                for request, events in zip(requests, outcome, strict=True)]
+        replayed = self._stored_events(
+            [
+                r.idempotency_key
+                for r, events in zip(requests, outcome, strict=True)
+                if events is None
+            ]
+        )
+        return [
+            events if events is not None else replayed[request.idempotency_key or ""]
+            for request, events in zip(requests, outcome, strict=True)
+        ]
 
     def _known_keys(self, keys: list[str]) -> dict[str, str]:
         if not keys:
@@ -346,10 +362,10 @@ class WriteSession:
         k = schema.idempotency_keys.c
         found: dict[str, str] = {}
         for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            found.update(self.conn.execute(
-                sa.select(k.key, k.fingerprint).where(k.key.in_(chunk))
-            ).all())
+            chunk = keys[start : start + 500]
+            found.update(
+                self.conn.execute(sa.select(k.key, k.fingerprint).where(k.key.in_(chunk))).all()
+            )
         return found
 
     def _stored_events(self, keys: list[str | None]) -> dict[str, list[RecordedEvent]]:
@@ -360,9 +376,11 @@ class WriteSession:
         for start in range(0, len(wanted), 500):
             rows = self.conn.execute(
                 sa.select(schema.events, k.key.label("replayed_key"))
-                .join(schema.idempotency_keys,
-                      sa.and_(e.position >= k.first_position, e.position <= k.last_position))
-                .where(k.key.in_(wanted[start:start + 500]))
+                .join(
+                    schema.idempotency_keys,
+                    sa.and_(e.position >= k.first_position, e.position <= k.last_position),
+                )
+                .where(k.key.in_(wanted[start : start + 500]))
                 .order_by(e.position)
             ).mappings()
             for row in rows:
@@ -406,11 +424,15 @@ class WriteSession:
         missing = sorted(set(stream_ids) - self._versions.keys())
         e = schema.events.c
         for start in range(0, len(missing), 500):
-            chunk = missing[start:start + 500]
+            chunk = missing[start : start + 500]
             if is_sqlite(self.conn):
-                found = dict(self.conn.execute(
-                    sa.select(e.stream_id, sa.func.max(e.stream_version))
-                    .where(e.stream_id.in_(chunk)).group_by(e.stream_id)).all())
+                found = dict(
+                    self.conn.execute(
+                        sa.select(e.stream_id, sa.func.max(e.stream_version))
+                        .where(e.stream_id.in_(chunk))
+                        .group_by(e.stream_id)
+                    ).all()
+                )
             else:
                 # A correlated max per id walks the (stream_id, stream_version) index.
                 found = dict(self.conn.execute(_PG_STREAM_VERSIONS, {"ids": chunk}).all())
@@ -427,8 +449,9 @@ class WriteSession:
             self._versions[stream_id] = current or 0
         return self._versions[stream_id]
 
-    def _chain(self, request: AppendRequest, prepared: list[dict[str, Any]],
-               version: int) -> list[dict[str, Any]]:
+    def _chain(
+        self, request: AppendRequest, prepared: list[dict[str, Any]], version: int
+    ) -> list[dict[str, Any]]:
         position, prev_hash, last_recorded = self._head
         now = self.store.clock()
         # recorded_at never goes backwards along positions, so "known at T" is a prefix.
@@ -518,17 +541,20 @@ def _fingerprint(request: AppendRequest, prepared: list[dict[str, Any]]) -> str:
         "stream_id": request.stream_id,
         "expected_version": request.expected_version,
         "events": [
-            {k: (v.isoformat() if isinstance(v, date) else v)
-             for k, v in event.items()
-             if k != "event_id" and not (k == "effective_date" and given.effective_date is None)}
+            {
+                k: (v.isoformat() if isinstance(v, date) else v)
+                for k, v in event.items()
+                if k != "event_id" and not (k == "effective_date" and given.effective_date is None)
+            }
             for event, given in zip(prepared, request.events, strict=True)
         ],
     }
     return hashlib.sha256(canonical_json(described).encode()).hexdigest()
 
 
-def _pages(events: Iterator[RecordedEvent],
-           size: int = _READ_PAGE) -> Iterator[list[RecordedEvent]]:
+def _pages(
+    events: Iterator[RecordedEvent], size: int = _READ_PAGE
+) -> Iterator[list[RecordedEvent]]:
     page: list[RecordedEvent] = []
     for event in events:
         page.append(event)

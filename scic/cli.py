@@ -68,12 +68,15 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     token = commands.add_parser("token", help="API tokens: create, list, revoke")
     token_commands = token.add_subparsers(title="token commands", required=True)
     create = token_commands.add_parser(
-        "create", help="issue a token: printed once, as the last word of the output")
+        "create", help="issue a token: printed once, as the last word of the output"
+    )
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--coop", help="its cooperative (every role but admin)")
     create.add_argument("--party", help="member and funder tokens: the party they speak for")
-    create.add_argument("--expires", help="YYYY-MM-DD (through that day, French time) or an "
-                                          "ISO 8601 datetime; default: never")
+    create.add_argument(
+        "--expires",
+        help="YYYY-MM-DD (through that day, French time) or an ISO 8601 datetime; default: never",
+    )
     create.add_argument("--label", help="a note for whoever lists tokens later")
     create.set_defaults(run=_token_create)
     listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
@@ -122,17 +125,26 @@ def _token_create(args: argparse.Namespace) -> int:
     try:
         expires = tokens.parse_expiry(args.expires) if args.expires else None
         with _token_service() as service, service.engine.begin() as conn:
-            issued = tokens.issue(conn, role=args.role, now=service.store.clock(),
-                                  coop_id=args.coop, party_id=args.party, expires_at=expires,
-                                  label=args.label, created_by="cli")
+            issued = tokens.issue(
+                conn,
+                role=args.role,
+                now=service.store.clock(),
+                coop_id=args.coop,
+                party_id=args.party,
+                expires_at=expires,
+                label=args.label,
+                created_by="cli",
+            )
     except (DomainError, ValueError) as exc:
         print(f"scic token create: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         return 2
     record = issued.record
     scope = f"cooperative {record['coop_id']}" if record["coop_id"] else "every cooperative"
     party = f", speaking for party {record['party_id']}" if record["party_id"] else ""
-    print(f"token {record['id']}: {record['role']} of {scope}{party}; expires "
-          f"{record['expires_at'] or 'never'}. It is shown this once:")
+    print(
+        f"token {record['id']}: {record['role']} of {scope}{party}; expires "
+        f"{record['expires_at'] or 'never'}. It is shown this once:"
+    )
     print(issued.secret)
     return 0
 
@@ -144,8 +156,10 @@ def _token_list(args: argparse.Namespace) -> int:
         rows = tokens.listing(conn, service.store.clock(), args.coop, args.active)
     for r in rows:
         state = "active" if r["active"] else ("revoked" if r["revoked_at"] else "expired")
-        print(f"{r['id']}  {r['role']:<10}  {r['coop_id'] or '-':<21}  {r['party_id'] or '-':<21}"
-              f"  {state:<7}  expires {r['expires_at'] or 'never'}  {r['label'] or ''}".rstrip())
+        print(
+            f"{r['id']}  {r['role']:<10}  {r['coop_id'] or '-':<21}  {r['party_id'] or '-':<21}"
+            f"  {state:<7}  expires {r['expires_at'] or 'never'}  {r['label'] or ''}".rstrip()
+        )
     return 0
 
 
@@ -187,8 +201,9 @@ def _import(args: argparse.Namespace) -> int:
     service = open_service(_url())
     size = os.path.getsize(args.file)
     with tqdm(total=size, unit="B", unit_scale=True, desc="import", file=sys.stderr) as bar:
-        report = import_jsonl(service.store, args.file, args.batch_size, progress=bar.update,
-                              actor="cli:import")
+        report = import_jsonl(
+            service.store, args.file, args.batch_size, progress=bar.update, actor="cli:import"
+        )
     print(f"{report.lines} lines: {report.appended} appended, {report.skipped} already there")
     return 0
 

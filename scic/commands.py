@@ -76,13 +76,19 @@ class CommandType:
 COMMANDS: dict[str, CommandType] = {}
 
 
-def command(name: str, model: type[BaseModel], summary: str, route: str | None = None,
-            body_model: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
+def command(
+    name: str,
+    model: type[BaseModel],
+    summary: str,
+    route: str | None = None,
+    body_model: type[BaseModel] | None = None,
+) -> Callable[[Handler], Handler]:
     path_fields = tuple(re.findall(r"{(\w+)}", route or ""))
 
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = CommandType(name, model, handler, summary, route or name, path_fields,
-                                     body_model or model)
+        COMMANDS[name] = CommandType(
+            name, model, handler, summary, route or name, path_fields, body_model or model
+        )
         return handler
 
     return register
@@ -98,26 +104,39 @@ def stream_of(coop_id: str) -> str:
 
 # -- execution -------------------------------------------------------------------------
 
-def execute(session: WriteSession, ctx: Context, name: str, body: BaseModel,
-            idempotency_key: str | None = None, expected_version: int | None = None) -> Outcome:
+
+def execute(
+    session: WriteSession,
+    ctx: Context,
+    name: str,
+    body: BaseModel,
+    idempotency_key: str | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
     fingerprint = fingerprint_of(name, body)
     if idempotency_key is not None:
         earlier = session.replay(idempotency_key, fingerprint)
         if earlier is not None:
             result = earlier.result or {}
-            return Outcome(result["id"], [e.event_id for e in earlier.events], replayed=True,
-                           extra=result.get("extra", {}))
+            return Outcome(
+                result["id"],
+                [e.event_id for e in earlier.events],
+                replayed=True,
+                extra=result.get("extra", {}),
+            )
     decided = COMMANDS[name].handler(session, ctx, body)
     coop_id = ctx.coop_id or decided.id
-    recorded: list[RecordedEvent] = session.append(AppendRequest(
-        stream_id=stream_of(coop_id),
-        events=[replace(e, tenant_id=coop_id) for e in decided.events],
-        expected_version=expected_version,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        result={"id": decided.id, "extra": decided.extra},
-        actor=ctx.actor,
-    ))
+    recorded: list[RecordedEvent] = session.append(
+        AppendRequest(
+            stream_id=stream_of(coop_id),
+            events=[replace(e, tenant_id=coop_id) for e in decided.events],
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            result={"id": decided.id, "extra": decided.extra},
+            actor=ctx.actor,
+        )
+    )
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
 
 
@@ -137,6 +156,7 @@ def _on(body: Any, ctx: Context) -> date:
 
 # -- cooperative -----------------------------------------------------------------------
 
+
 class CreateCoop(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -148,8 +168,9 @@ class CreateCoop(BaseModel):
     colleges: list[cooperative.College] = Field(default_factory=list)
     incorporated_on: Day
     reimbursement_delay_years: int = Field(default=5, ge=0)
-    fiscal_year_end: str = Field(default="12-31",
-                                 pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    fiscal_year_end: str = Field(
+        default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+    )
 
     @field_validator("fiscal_year_end")
     @classmethod
@@ -163,11 +184,14 @@ class CreateCoop(BaseModel):
 
     def statutes(self) -> cooperative.Statutes:
         return cooperative.Statutes(
-            legal_form=self.legal_form, share_nominal_cents=self.share_nominal,
-            statutory_floor_cents=self.statutory_floor, categories=self.categories,
+            legal_form=self.legal_form,
+            share_nominal_cents=self.share_nominal,
+            statutory_floor_cents=self.statutory_floor,
+            categories=self.categories,
             colleges=self.colleges,
             reimbursement_delay_years=self.reimbursement_delay_years,
-            fiscal_year_end=self.fiscal_year_end)
+            fiscal_year_end=self.fiscal_year_end,
+        )
 
 
 @command("coops", CreateCoop, "Register a cooperative and its statutes")
@@ -176,10 +200,24 @@ def _create_coop(session: WriteSession, ctx: Context, body: CreateCoop) -> Decid
     statutes = body.statutes()
     cooperative.check_statutes(statutes, body.incorporated_on)
     coop_id = new_id("coop")
-    data = cooperative.CoopRegistered(coop_id=coop_id, name=body.name, siren=body.siren,
-                                      incorporated_on=body.incorporated_on, statutes=statutes)
-    return Decided(coop_id, [NewEvent("CoopRegistered", data.model_dump(mode="json"),
-                                      body.incorporated_on, subject_id=coop_id)])
+    data = cooperative.CoopRegistered(
+        coop_id=coop_id,
+        name=body.name,
+        siren=body.siren,
+        incorporated_on=body.incorporated_on,
+        statutes=statutes,
+    )
+    return Decided(
+        coop_id,
+        [
+            NewEvent(
+                "CoopRegistered",
+                data.model_dump(mode="json"),
+                body.incorporated_on,
+                subject_id=coop_id,
+            )
+        ],
+    )
 
 
 class AmendStatutes(BaseModel):
@@ -213,8 +251,9 @@ def _amend_statutes(session: WriteSession, ctx: Context, body: AmendStatutes) ->
     amended = cooperative.Statutes.model_validate({**current.model_dump(), **changes})
     cooperative.check_statutes(amended, on)
     data = cooperative.StatutesAmended(coop_id=state.coop_id, statutes=amended, reason=body.reason)
-    amendment = NewEvent("StatutesAmended", data.model_dump(mode="json"), on,
-                         subject_id=state.coop_id)
+    amendment = NewEvent(
+        "StatutesAmended", data.model_dump(mode="json"), on, subject_id=state.coop_id
+    )
     # R5 — a lower floor may let waiting reimbursements go at once.
     amended_state = replace(state, statutes_versions=[*state.statutes_versions, (on, amended)])
     return Decided(state.coop_id, [amendment, *shares.release_pending(amended_state, on, 0)])
@@ -222,15 +261,23 @@ def _amend_statutes(session: WriteSession, ctx: Context, body: AmendStatutes) ->
 
 # -- members ---------------------------------------------------------------------------
 
+
 @command("members", members.AdmitMember, "Admit a member")
 def _admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> Decided:
     state = snapshot.load_coop(session.conn, _coop(ctx))
     on = body.admitted_on or ctx.today
     member_id, party_id = new_id("mbr"), new_id("pty")
     decided = members.admit(state, body, member_id, party_id, on)
-    session.conn.execute(parties.insert().values(
-        party_id=party_id, coop_id=state.coop_id, kind=body.kind, name=body.name,
-        email=body.email, address=body.address))
+    session.conn.execute(
+        parties.insert().values(
+            party_id=party_id,
+            coop_id=state.coop_id,
+            kind=body.kind,
+            name=body.name,
+            email=body.email,
+            address=body.address,
+        )
+    )
     return Decided(member_id, decided, {"party_id": party_id})
 
 
@@ -238,25 +285,35 @@ class EraseParty(members.Erase):
     party_id: str
 
 
-@command("erasures", EraseParty, "Erase a party's personal data (GDPR); the ledger stays intact",
-         route="parties/{party_id}/erasure", body_model=members.Erase)
+@command(
+    "erasures",
+    EraseParty,
+    "Erase a party's personal data (GDPR); the ledger stays intact",
+    route="parties/{party_id}/erasure",
+    body_model=members.Erase,
+)
 def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     coop_id = _coop(ctx)
     p = parties.c
     erased = session.conn.execute(
-        parties.update().where(p.party_id == body.party_id, p.coop_id == coop_id,
-                               p.erased_at.is_(None))
-        .values(name=None, email=None, address=None, erased_at=session.store.clock()))
+        parties.update()
+        .where(p.party_id == body.party_id, p.coop_id == coop_id, p.erased_at.is_(None))
+        .values(name=None, email=None, address=None, erased_at=session.store.clock())
+    )
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
     # Nobody speaks for an erased party any more: its tokens go with its name.
     t = api_tokens.c
-    session.conn.execute(api_tokens.update().where(t.party_id == body.party_id,
-                                                   t.revoked_at.is_(None))
-                         .values(revoked_at=session.store.clock(), revoked_by=ctx.actor))
+    session.conn.execute(
+        api_tokens.update()
+        .where(t.party_id == body.party_id, t.revoked_at.is_(None))
+        .values(revoked_at=session.store.clock(), revoked_by=ctx.actor)
+    )
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
-    return Decided(body.party_id, [NewEvent("PartyErased", data.model_dump(), ctx.today,
-                                            subject_id=body.party_id)])
+    return Decided(
+        body.party_id,
+        [NewEvent("PartyErased", data.model_dump(), ctx.today, subject_id=body.party_id)],
+    )
 
 
 class ChangeCategory(members.ChangeCategory):
@@ -267,11 +324,13 @@ class ChangeCategory(members.ChangeCategory):
 def _change_category(session: WriteSession, ctx: Context, body: ChangeCategory) -> Decided:
     state = snapshot.load_coop(session.conn, _coop(ctx))
     member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
-    return Decided(body.member_id,
-                   members.change_category(state, member, body.category, _on(body, ctx)))
+    return Decided(
+        body.member_id, members.change_category(state, member, body.category, _on(body, ctx))
+    )
 
 
 # -- shares ----------------------------------------------------------------------------
+
 
 @command("subscriptions", shares.Subscribe, "Subscribe shares (R3, R7)")
 def _subscribe(session: WriteSession, ctx: Context, body: shares.Subscribe) -> Decided:
@@ -305,8 +364,11 @@ def _withdraw(session: WriteSession, ctx: Context, body: shares.Withdraw) -> Dec
     member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
     wid = new_id("wdr")
     decided = shares.withdraw(state, member, body.shares, wid, _on(body, ctx), body.reason)
-    status = "reimbursed" if any(e.type == "SharesReimbursed" and e.data["withdrawal_id"] == wid
-                                 for e in decided) else "pending"
+    status = (
+        "reimbursed"
+        if any(e.type == "SharesReimbursed" and e.data["withdrawal_id"] == wid for e in decided)
+        else "pending"
+    )
     return Decided(wid, decided, {"status": status})
 
 
@@ -319,8 +381,9 @@ def _exclude(session: WriteSession, ctx: Context, body: ExcludeMember) -> Decide
     state = snapshot.load_coop(session.conn, _coop(ctx))
     member = snapshot.load_member(session.conn, state.coop_id, body.member_id)
     wid = new_id("wdr")
-    return Decided(wid, shares.withdraw(state, member, None, wid, _on(body, ctx), body.reason,
-                                        excluded=True))
+    return Decided(
+        wid, shares.withdraw(state, member, None, wid, _on(body, ctx), body.reason, excluded=True)
+    )
 
 
 @command("transfers", shares.Transfer, "Transfer fully paid shares between members (R3)")
@@ -345,31 +408,50 @@ def _losses(session: WriteSession, ctx: Context, body: RecordLosses) -> Decided:
     on = _on(body, ctx)
     members.check_date(state, on)
     data = shares.LossesRecorded(amount_cents=body.amount, fiscal_year=body.fiscal_year)
-    return Decided(new_id("loss"), [NewEvent("LossesRecorded", data.model_dump(mode="json"), on,
-                                             amount_cents=body.amount)])
+    return Decided(
+        new_id("loss"),
+        [NewEvent("LossesRecorded", data.model_dump(mode="json"), on, amount_cents=body.amount)],
+    )
 
 
 # -- corrections -----------------------------------------------------------------------
+
 
 @command("corrections", corrections.Correct, "Reverse an event (corrections never edit)")
 def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> Decided:
     coop_id = _coop(ctx)
     state = snapshot.load_coop(session.conn, coop_id)
-    row = session.conn.execute(sa.select(events_table).where(
-        events_table.c.event_id == body.reverses, events_table.c.tenant_id == coop_id)
-    ).mappings().first()
+    row = (
+        session.conn.execute(
+            sa.select(events_table).where(
+                events_table.c.event_id == body.reverses, events_table.c.tenant_id == coop_id
+            )
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("event", body.reverses)
     original = session.store.to_event(row)
-    already = session.conn.execute(sa.select(reversals.c.reversal_event_id).where(
-        reversals.c.reversed_event_id == original.event_id)).first() is not None
+    already = (
+        session.conn.execute(
+            sa.select(reversals.c.reversal_event_id).where(
+                reversals.c.reversed_event_id == original.event_id
+            )
+        ).first()
+        is not None
+    )
     data = original.data
     member_ids = {data[k] for k in ("member_id", "from_member_id", "to_member_id") if k in data}
     involved = {m: snapshot.load_member(session.conn, coop_id, m) for m in member_ids}
-    sub = (snapshot.load_subscription(session.conn, coop_id, data["subscription_id"])
-           if "subscription_id" in data else None)
-    grant = (snapshot.load_grant(session.conn, coop_id, data["grant_id"])
-             if "grant_id" in data else None)
+    sub = (
+        snapshot.load_subscription(session.conn, coop_id, data["subscription_id"])
+        if "subscription_id" in data
+        else None
+    )
+    grant = (
+        snapshot.load_grant(session.conn, coop_id, data["grant_id"]) if "grant_id" in data else None
+    )
     decided = corrections.reverse(state, original, already, involved, sub, body.reason, grant)
     return Decided(new_id("cor"), decided)
 

@@ -15,8 +15,12 @@ Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 is known (a 1899 date has no R1/R3 value in force) and date arithmetic may overflow; such
 dates are refused with 422 like any invalid field."""
 
-Instant = Annotated[AwareDatetime, Field(ge=datetime.combine(FIRST_DAY, time(), UTC),
-                                         le=datetime.combine(LAST_DAY, time.max, UTC))]
+Instant = Annotated[
+    AwareDatetime,
+    Field(
+        ge=datetime.combine(FIRST_DAY, time(), UTC), le=datetime.combine(LAST_DAY, time.max, UTC)
+    ),
+]
 """An instant given to the API (ISO 8601 with offset), in the same range: converting
 9999-12-31T23:00-05:00 to UTC would overflow."""
 

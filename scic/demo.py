@@ -56,20 +56,34 @@ COOP: dict[str, Any] = {
         {"code": "salaries", "name": "Salariés", "role": "employees"},
         {"code": "usagers", "name": "Usagers et bénéficiaires", "role": "beneficiaries"},
         {"code": "benevoles", "name": "Bénévoles et soutiens", "role": "volunteers"},
-        {"code": "collectivites", "name": "Collectivités territoriales", "public_body": True,
-         "role": "public_bodies"},
-        {"code": "partenaires", "name": "Partenaires et financeurs solidaires",
-         "role": "funders"},
+        {
+            "code": "collectivites",
+            "name": "Collectivités territoriales",
+            "public_body": True,
+            "role": "public_bodies",
+        },
+        {"code": "partenaires", "name": "Partenaires et financeurs solidaires", "role": "funders"},
     ],
     "colleges": [
-        {"code": "SAL", "name": "Collège des salariés", "weight": "0.30",
-         "categories": ["salaries"]},
-        {"code": "USA", "name": "Collège des usagers", "weight": "0.30",
-         "categories": ["usagers"]},
-        {"code": "SOU", "name": "Collège des soutiens et partenaires", "weight": "0.20",
-         "categories": ["benevoles", "partenaires"]},
-        {"code": "COL", "name": "Collège des collectivités", "weight": "0.20",
-         "categories": ["collectivites"]},
+        {
+            "code": "SAL",
+            "name": "Collège des salariés",
+            "weight": "0.30",
+            "categories": ["salaries"],
+        },
+        {"code": "USA", "name": "Collège des usagers", "weight": "0.30", "categories": ["usagers"]},
+        {
+            "code": "SOU",
+            "name": "Collège des soutiens et partenaires",
+            "weight": "0.20",
+            "categories": ["benevoles", "partenaires"],
+        },
+        {
+            "code": "COL",
+            "name": "Collège des collectivités",
+            "weight": "0.20",
+            "categories": ["collectivites"],
+        },
     ],
 }
 
@@ -77,7 +91,7 @@ FLOOR_AMENDMENT = {
     "statutory_floor": "32000.00",
     "effective_date": "2023-06-17",
     "reason": "AG du 17 juin 2023 : capital plancher porté à 32 000 € pour garantir aux "
-              "prêteurs de l'extension du fablab la stabilité des fonds propres",
+    "prêteurs de l'extension du fablab la stabilité des fonds propres",
 }
 
 PER, ORG = "person", "organisation"
@@ -87,8 +101,15 @@ PER, ORG = "person", "organisation"
 MEMBERS: list[tuple[str, str, str, str, int, str, list[tuple[str, str]]]] = [
     # -- constitution, 12 April 2019 --
     ("Élodie Ferrand", PER, "salaries", "2019-04-12", 20, "1000.00", []),
-    ("Thomas Chabrier", PER, "salaries", "2019-04-12", 20, "250.00",
-     [("2020-04-10", "250.00"), ("2021-04-12", "250.00"), ("2022-04-11", "250.00")]),
+    (
+        "Thomas Chabrier",
+        PER,
+        "salaries",
+        "2019-04-12",
+        20,
+        "250.00",
+        [("2020-04-10", "250.00"), ("2021-04-12", "250.00"), ("2022-04-11", "250.00")],
+    ),
     ("Nadia Benali", PER, "salaries", "2019-04-12", 10, "125.00", [("2021-05-03", "125.00")]),
     ("Julien Mazeyrat", PER, "salaries", "2019-04-12", 10, "500.00", []),
     ("Sarah Lemaire", PER, "usagers", "2019-04-12", 4, "200.00", []),
@@ -104,15 +125,29 @@ MEMBERS: list[tuple[str, str, str, str, int, str, list[tuple[str, str]]]] = [
     ("Sylvie Bouchet", PER, "benevoles", "2019-04-12", 4, "100.00", [("2020-04-14", "100.00")]),
     ("Denis Chazal", PER, "benevoles", "2019-04-12", 2, "100.00", []),
     ("Haut-Vallon Initiatives Solidaires", ORG, "partenaires", "2019-04-12", 200, "10000.00", []),
-    ("Association Les Amis du Moulinage", ORG, "partenaires", "2019-04-12", 40, "1000.00",
-     [("2020-04-12", "1000.00")]),
+    (
+        "Association Les Amis du Moulinage",
+        ORG,
+        "partenaires",
+        "2019-04-12",
+        40,
+        "1000.00",
+        [("2020-04-12", "1000.00")],
+    ),
     ("Brasserie artisanale de la Dore", ORG, "partenaires", "2019-04-12", 20, "1000.00", []),
     ("Commune de Saint-Julien-sur-Dore", ORG, "collectivites", "2019-07-08", 80, "4000.00", []),
     ("Mathilde Sarrazin", PER, "usagers", "2019-11-18", 2, "100.00", []),
     # -- 2020 --
     ("Romain Faure", PER, "usagers", "2020-01-20", 2, "100.00", []),
-    ("Communauté de communes du Haut-Vallon", ORG, "collectivites", "2020-02-10", 160, "4000.00",
-     [("2021-02-08", "4000.00")]),
+    (
+        "Communauté de communes du Haut-Vallon",
+        ORG,
+        "collectivites",
+        "2020-02-10",
+        160,
+        "4000.00",
+        [("2021-02-08", "4000.00")],
+    ),
     ("Amandine Pélissier", PER, "usagers", "2020-06-15", 2, "25.00", [("2021-06-15", "75.00")]),
     ("Yanis Boudjema", PER, "usagers", "2020-09-07", 2, "100.00", []),
     # -- 2021 --
@@ -133,8 +168,15 @@ MEMBERS: list[tuple[str, str, str, str, int, str, list[tuple[str, str]]]] = [
     ("Atelier Vélo Solidaire du Vallon", ORG, "usagers", "2022-10-03", 6, "300.00", []),
     ("Imprimerie coopérative du Vallon", ORG, "partenaires", "2022-11-07", 10, "500.00", []),
     # -- 2023 --
-    ("Karim Aït-Ouali", PER, "usagers", "2023-01-09", 4, "50.00",
-     [("2024-02-05", "50.00"), ("2024-09-02", "100.00")]),
+    (
+        "Karim Aït-Ouali",
+        PER,
+        "usagers",
+        "2023-01-09",
+        4,
+        "50.00",
+        [("2024-02-05", "50.00"), ("2024-09-02", "100.00")],
+    ),
     ("Juliette Morange", PER, "usagers", "2023-03-13", 2, "100.00", []),
     ("Commune de Vernières", ORG, "collectivites", "2023-04-03", 20, "1000.00", []),
     ("Noémie Chassang", PER, "usagers", "2023-05-22", 2, "100.00", []),
@@ -194,76 +236,111 @@ class _Plan:
 
 def _admit(name: str, kind: str, category: str, on: str) -> Step:
     def step(r: _Run) -> None:
-        r.member_ids[name] = r.run("members", {"name": name, "kind": kind,
-                                               "category": category, "admitted_on": on}).id
+        r.member_ids[name] = r.run(
+            "members", {"name": name, "kind": kind, "category": category, "admitted_on": on}
+        ).id
+
     return step
 
 
 def _subscribe(name: str, shares: int, paid: str, on: str) -> Step:
     def step(r: _Run) -> None:
-        outcome = r.run("subscriptions", {"member_id": r.member_ids[name], "shares": shares,
-                                          "paid": paid, "effective_date": on})
+        outcome = r.run(
+            "subscriptions",
+            {"member_id": r.member_ids[name], "shares": shares, "paid": paid, "effective_date": on},
+        )
         r.subscription_ids.setdefault(name, []).append(outcome.id)
+
     return step
 
 
 def _pay(name: str, amount: str, on: str, index: int = 0, label: str | None = None) -> Step:
     def step(r: _Run) -> None:
-        r.run("payments", {"subscription_id": r.sub(name, index), "amount": amount,
-                           "effective_date": on}, label)
+        r.run(
+            "payments",
+            {"subscription_id": r.sub(name, index), "amount": amount, "effective_date": on},
+            label,
+        )
+
     return step
 
 
 def _call(name: str, amount: str, on: str, due: str, index: int = 0) -> Step:
     def step(r: _Run) -> None:
-        r.run("calls", {"subscription_id": r.sub(name, index), "amount": amount,
-                        "due_date": due, "effective_date": on})
+        r.run(
+            "calls",
+            {
+                "subscription_id": r.sub(name, index),
+                "amount": amount,
+                "due_date": due,
+                "effective_date": on,
+            },
+        )
+
     return step
 
 
 def _withdraw(name: str, on: str, reason: str, label: str) -> Step:
     def step(r: _Run) -> None:
-        r.run("withdrawals", {"member_id": r.member_ids[name], "effective_date": on,
-                              "reason": reason}, label)
+        r.run(
+            "withdrawals",
+            {"member_id": r.member_ids[name], "effective_date": on, "reason": reason},
+            label,
+        )
+
     return step
 
 
 def _transfer(giver: str, taker: str, shares: int, on: str) -> Step:
     def step(r: _Run) -> None:
-        r.run("transfers", {"from_member_id": r.member_ids[giver],
-                            "to_member_id": r.member_ids[taker], "shares": shares,
-                            "effective_date": on})
+        r.run(
+            "transfers",
+            {
+                "from_member_id": r.member_ids[giver],
+                "to_member_id": r.member_ids[taker],
+                "shares": shares,
+                "effective_date": on,
+            },
+        )
+
     return step
 
 
 def _change_category(name: str, category: str, on: str) -> Step:
     def step(r: _Run) -> None:
-        r.run("category-changes", {"member_id": r.member_ids[name], "category": category,
-                                   "effective_date": on})
+        r.run(
+            "category-changes",
+            {"member_id": r.member_ids[name], "category": category, "effective_date": on},
+        )
+
     return step
 
 
 def _amend(body: dict[str, Any]) -> Step:
     def step(r: _Run) -> None:
         r.run("statutes", body)
+
     return step
 
 
 def _reverse(label: str, reason: str) -> Step:
     def step(r: _Run) -> None:
         r.run("corrections", {"reverses": r.outcomes[label].event_ids[0], "reason": reason})
+
     return step
 
 
 def _fund(name: str, body: dict[str, Any], label: str | None = None) -> Step:
     def step(r: _Run) -> None:
         r.run(name, body, label)
+
     return step
 
 
 def _grant_flow(label: str, flow: str, body: dict[str, Any]) -> Step:
     def step(r: _Run) -> None:
         r.run(f"grant-{flow}", {"grant_id": r.outcomes[label].id, **body})
+
     return step
 
 
@@ -275,64 +352,187 @@ FEDER = {"name": "Union européenne — FEDER", "type": "eu"}
 def _funding(plan: _Plan) -> None:
     """Grants, titres participatifs and a solidarity loan: the funding mix of a tiers-lieu,
     multi-year where possible, one-off where not."""
-    plan.at("2020-02-10", _fund("grants", {
-        "funder": {"name": "État — Fabriques de territoire", "type": "state"},
-        "purpose": "operating", "amount": "150000.00", "awarded_on": "2020-02-10",
-        "agreement_ref": "ANCT-FT-2020-0412", "programme": "Fabriques de territoire",
-        "period_start": "2020-01-01", "period_end": "2022-12-31",
-        "justify_by": "2023-06-30"}, "state"))
-    plan.at("2020-03-01", _grant_flow("state", "instalments",
-                                      {"amount": "50000.00", "effective_date": "2020-03-01"}))
-    plan.at("2021-03-01", _grant_flow("state", "instalments",
-                                      {"amount": "50000.00", "effective_date": "2021-03-01"}))
-    plan.at("2022-03-01", _grant_flow("state", "instalments",
-                                      {"amount": "50000.00", "effective_date": "2022-03-01"}))
-    plan.at("2023-05-30", _grant_flow("state", "justifications",
-                                      {"amount": "150000.00", "effective_date": "2023-05-30"}))
-    plan.at("2023-07-01", _fund("grants", {
-        "funder": REGION, "purpose": "operating", "amount": "60000.00",
-        "awarded_on": "2023-07-01", "agreement_ref": "AURA-TL-23-118",
-        "programme": "Tiers-lieux ruraux", "period_start": "2023-07-01",
-        "period_end": "2026-06-30", "justify_by": "2026-12-31"}, "region"))
-    plan.at("2023-09-15", _grant_flow("region", "instalments",
-                                      {"amount": "30000.00", "effective_date": "2023-09-15"}))
-    plan.at("2024-10-01", _grant_flow("region", "instalments",
-                                      {"amount": "15000.00", "effective_date": "2024-10-01"}))
-    plan.at("2021-05-20", _fund("grants", {
-        "funder": DEPARTMENT, "purpose": "investment", "amount": "18000.00",
-        "awarded_on": "2021-05-20", "programme": "Équipement du fablab",
-        "depreciation": {"start": "2021-09-01", "years": 5}}, "department"))
-    plan.at("2021-09-01", _grant_flow("department", "instalments",
-                                      {"amount": "18000.00", "effective_date": "2021-09-01"}))
-    plan.at("2022-02-01", _fund("grants", {
-        "funder": FEDER, "purpose": "investment", "amount": "45000.00",
-        "awarded_on": "2022-02-01", "agreement_ref": "FEDER-AURA-2022-0087",
-        "programme": "FEDER 2021-2027", "period_start": "2022-01-01",
-        "period_end": "2024-12-31", "depreciation": {"start": "2022-06-01", "years": 10}},
-        "feder"))
-    plan.at("2022-07-01", _grant_flow("feder", "instalments",
-                                      {"amount": "36000.00", "effective_date": "2022-07-01"}))
-    plan.at("2025-03-31", _grant_flow("feder", "justifications",
-                                      {"amount": "32000.00", "effective_date": "2025-03-31"}))
-    plan.at("2025-06-30", _grant_flow("feder", "clawbacks", {
-        "amount": "4000.00", "effective_date": "2025-06-30",
-        "reason": "Dépenses non éligibles (contrôle de service fait)"}))
-    plan.at("2024-02-01", _fund("grants", {
-        "funder": {"name": "Commune de Saint-Julien-sur-Dore", "type": "municipality"},
-        "purpose": "operating", "amount": "8000.00", "awarded_on": "2024-02-01",
-        "programme": "Animation du café associatif", "period_start": "2024-01-01",
-        "period_end": "2024-12-31"}))
-    plan.at("2022-09-15", _fund("esus-approvals", {
-        "granted_on": "2022-09-15", "expires_on": "2027-09-15",
-        "authority": "Préfecture de la Haute-Loire", "reference": "ESUS-43-2022-017"}))
-    plan.at("2022-10-03", _fund("participative-titles", {
-        "holder": {"name": "France Active Auvergne", "type": "private"}, "count": 30,
-        "nominal": "1000.00", "fixed_rate": "0.02", "variable_rate": "0.01",
-        "issued_on": "2022-10-03"}))
-    plan.at("2023-11-20", _fund("esus-investments", {
-        "investor": {"name": "Fonds solidaire Auvergne Avenir", "type": "private"},
-        "instrument": "loan", "amount": "25000.00", "effective_date": "2023-11-20",
-        "loan": {"rate": "0.015", "term_months": 84}}))
+    plan.at(
+        "2020-02-10",
+        _fund(
+            "grants",
+            {
+                "funder": {"name": "État — Fabriques de territoire", "type": "state"},
+                "purpose": "operating",
+                "amount": "150000.00",
+                "awarded_on": "2020-02-10",
+                "agreement_ref": "ANCT-FT-2020-0412",
+                "programme": "Fabriques de territoire",
+                "period_start": "2020-01-01",
+                "period_end": "2022-12-31",
+                "justify_by": "2023-06-30",
+            },
+            "state",
+        ),
+    )
+    plan.at(
+        "2020-03-01",
+        _grant_flow("state", "instalments", {"amount": "50000.00", "effective_date": "2020-03-01"}),
+    )
+    plan.at(
+        "2021-03-01",
+        _grant_flow("state", "instalments", {"amount": "50000.00", "effective_date": "2021-03-01"}),
+    )
+    plan.at(
+        "2022-03-01",
+        _grant_flow("state", "instalments", {"amount": "50000.00", "effective_date": "2022-03-01"}),
+    )
+    plan.at(
+        "2023-05-30",
+        _grant_flow(
+            "state", "justifications", {"amount": "150000.00", "effective_date": "2023-05-30"}
+        ),
+    )
+    plan.at(
+        "2023-07-01",
+        _fund(
+            "grants",
+            {
+                "funder": REGION,
+                "purpose": "operating",
+                "amount": "60000.00",
+                "awarded_on": "2023-07-01",
+                "agreement_ref": "AURA-TL-23-118",
+                "programme": "Tiers-lieux ruraux",
+                "period_start": "2023-07-01",
+                "period_end": "2026-06-30",
+                "justify_by": "2026-12-31",
+            },
+            "region",
+        ),
+    )
+    plan.at(
+        "2023-09-15",
+        _grant_flow(
+            "region", "instalments", {"amount": "30000.00", "effective_date": "2023-09-15"}
+        ),
+    )
+    plan.at(
+        "2024-10-01",
+        _grant_flow(
+            "region", "instalments", {"amount": "15000.00", "effective_date": "2024-10-01"}
+        ),
+    )
+    plan.at(
+        "2021-05-20",
+        _fund(
+            "grants",
+            {
+                "funder": DEPARTMENT,
+                "purpose": "investment",
+                "amount": "18000.00",
+                "awarded_on": "2021-05-20",
+                "programme": "Équipement du fablab",
+                "depreciation": {"start": "2021-09-01", "years": 5},
+            },
+            "department",
+        ),
+    )
+    plan.at(
+        "2021-09-01",
+        _grant_flow(
+            "department", "instalments", {"amount": "18000.00", "effective_date": "2021-09-01"}
+        ),
+    )
+    plan.at(
+        "2022-02-01",
+        _fund(
+            "grants",
+            {
+                "funder": FEDER,
+                "purpose": "investment",
+                "amount": "45000.00",
+                "awarded_on": "2022-02-01",
+                "agreement_ref": "FEDER-AURA-2022-0087",
+                "programme": "FEDER 2021-2027",
+                "period_start": "2022-01-01",
+                "period_end": "2024-12-31",
+                "depreciation": {"start": "2022-06-01", "years": 10},
+            },
+            "feder",
+        ),
+    )
+    plan.at(
+        "2022-07-01",
+        _grant_flow("feder", "instalments", {"amount": "36000.00", "effective_date": "2022-07-01"}),
+    )
+    plan.at(
+        "2025-03-31",
+        _grant_flow(
+            "feder", "justifications", {"amount": "32000.00", "effective_date": "2025-03-31"}
+        ),
+    )
+    plan.at(
+        "2025-06-30",
+        _grant_flow(
+            "feder",
+            "clawbacks",
+            {
+                "amount": "4000.00",
+                "effective_date": "2025-06-30",
+                "reason": "Dépenses non éligibles (contrôle de service fait)",
+            },
+        ),
+    )
+    plan.at(
+        "2024-02-01",
+        _fund(
+            "grants",
+            {
+                "funder": {"name": "Commune de Saint-Julien-sur-Dore", "type": "municipality"},
+                "purpose": "operating",
+                "amount": "8000.00",
+                "awarded_on": "2024-02-01",
+                "programme": "Animation du café associatif",
+                "period_start": "2024-01-01",
+                "period_end": "2024-12-31",
+            },
+        ),
+    )
+    plan.at(
+        "2022-09-15",
+        _fund(
+            "esus-approvals",
+            {
+                "granted_on": "2022-09-15",
+                "expires_on": "2027-09-15",
+                "authority": "Préfecture de la Haute-Loire",
+                "reference": "ESUS-43-2022-017",
+            },
+        ),
+    )
+    plan.at(
+        "2022-10-03",
+        _fund(
+            "participative-titles",
+            {
+                "holder": {"name": "France Active Auvergne", "type": "private"},
+                "count": 30,
+                "nominal": "1000.00",
+                "fixed_rate": "0.02",
+                "variable_rate": "0.01",
+                "issued_on": "2022-10-03",
+            },
+        ),
+    )
+    plan.at(
+        "2023-11-20",
+        _fund(
+            "esus-investments",
+            {
+                "investor": {"name": "Fonds solidaire Auvergne Avenir", "type": "private"},
+                "instrument": "loan",
+                "amount": "25000.00",
+                "effective_date": "2023-11-20",
+                "loan": {"rate": "0.015", "term_months": 84},
+            },
+        ),
+    )
 
 
 def _plan() -> _Plan:
@@ -344,10 +544,13 @@ def _plan() -> _Plan:
         for paid_on, amount in payments:
             plan.at(paid_on, _pay(name, amount, paid_on))
     # More shares from members already in.
-    plan.at("2022-06-25", _subscribe("Association Les Amis du Moulinage", 20, "1000.00",
-                                     "2022-06-25"))
-    plan.at("2023-06-26", _subscribe("Communauté de communes du Haut-Vallon", 40, "2000.00",
-                                     "2023-06-26"))
+    plan.at(
+        "2022-06-25", _subscribe("Association Les Amis du Moulinage", 20, "1000.00", "2022-06-25")
+    )
+    plan.at(
+        "2023-06-26",
+        _subscribe("Communauté de communes du Haut-Vallon", 40, "2000.00", "2023-06-26"),
+    )
     # A volunteer passes 2 paid-up shares to his grandson, admitted the same day.
     plan.at("2021-11-15", _transfer("Gérard Vialle", "Lucas Vialle", 2, "2021-11-15"))
     # A coworker is hired: users → employees, and she subscribes more as an employee.
@@ -362,21 +565,35 @@ def _plan() -> _Plan:
     plan.at("2025-06-02", _call("Manon Roudier", "375.00", "2025-06-02", due="2026-03-31"))
     # The bank statement of February 2024 was imported twice: the duplicate is reversed.
     plan.at("2024-02-05", _pay("Karim Aït-Ouali", "50.00", "2024-02-05", label="duplicate"))
-    plan.at("2024-02-05", _reverse(
-        "duplicate", "Virement du 5 février 2024 saisi deux fois (relevé bancaire importé en "
-        "double) : la seconde écriture est annulée"))
+    plan.at(
+        "2024-02-05",
+        _reverse(
+            "duplicate",
+            "Virement du 5 février 2024 saisi deux fois (relevé bancaire importé en "
+            "double) : la seconde écriture est annulée",
+        ),
+    )
     # An employee leaves: reimbursed at once, the capital is well above the floor.
-    plan.at("2024-08-31", _withdraw("Julien Mazeyrat", "2024-08-31",
-                                    "Démission (départ de la région)", "reimbursed"))
+    plan.at(
+        "2024-08-31",
+        _withdraw("Julien Mazeyrat", "2024-08-31", "Démission (départ de la région)", "reimbursed"),
+    )
     # The solidarity fund leaves after six years: its reimbursement waits for the floor.
-    plan.at("2025-09-30", _withdraw(FUND, "2025-09-30",
-                                    "Sortie prévue du fonds solidaire au terme de son "
-                                    "engagement de six ans", "pending"))
+    plan.at(
+        "2025-09-30",
+        _withdraw(
+            FUND,
+            "2025-09-30",
+            "Sortie prévue du fonds solidaire au terme de son engagement de six ans",
+            "pending",
+        ),
+    )
     _funding(plan)
     return plan
 
 
 # -- entry point -----------------------------------------------------------------------
+
 
 def seed_demo(service: Service, base_url: str = DEFAULT_BASE_URL) -> str:
     """Seed the demo cooperative if the database has none; say where to look either way."""
@@ -385,36 +602,43 @@ def seed_demo(service: Service, base_url: str = DEFAULT_BASE_URL) -> str:
         coop_id = _first_coop(session.conn)
         seeded = coop_id is None
         if coop_id is None:
-            coop_id = execute(session, Context(None, actor=ACTOR, today=today), "coops",
-                              COMMANDS["coops"].model.model_validate(COOP)).id
+            coop_id = execute(
+                session,
+                Context(None, actor=ACTOR, today=today),
+                "coops",
+                COMMANDS["coops"].model.model_validate(COOP),
+            ).id
             run = _Run(session, Context(coop_id, actor=ACTOR, today=today))
             for step in _plan().ordered():
                 step(run)
     with service.engine.connect() as conn:
-        name = conn.execute(sa.select(coops.c.name).where(coops.c.coop_id == coop_id)
-                            ).scalar_one()
+        name = conn.execute(sa.select(coops.c.name).where(coops.c.coop_id == coop_id)).scalar_one()
         if seeded:
             head = f"Demo seeded: {name} (SCIC SAS, tiers-lieu), cooperative id {coop_id}"
         else:
-            head = (f"Demo already there: the database already holds cooperative {name!r} "
-                    f"({coop_id}); nothing seeded.")
+            head = (
+                f"Demo already there: the database already holds cooperative {name!r} "
+                f"({coop_id}); nothing seeded."
+            )
         return "\n".join([head, *_where_to_look(conn, coop_id, base_url, today)])
 
 
 def _first_coop(conn: sa.Connection) -> str | None:
-    return conn.execute(sa.select(coops.c.coop_id)
-                        .order_by(coops.c.registered_at, coops.c.coop_id).limit(1)).scalar()
+    return conn.execute(
+        sa.select(coops.c.coop_id).order_by(coops.c.registered_at, coops.c.coop_id).limit(1)
+    ).scalar()
 
 
-def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
-                   today: date) -> list[str]:
+def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str, today: date) -> list[str]:
     rules = views.statutes_at(conn, coop_id, today, None)
     m = members.c
     count = conn.execute(sa.select(sa.func.count()).where(m.coop_id == coop_id)).scalar_one()
-    active = conn.execute(sa.select(sa.func.count()).where(
-        m.coop_id == coop_id, m.status == "active")).scalar_one()
-    n_events = conn.execute(sa.select(sa.func.count()).where(
-        events_table.c.tenant_id == coop_id)).scalar_one()
+    active = conn.execute(
+        sa.select(sa.func.count()).where(m.coop_id == coop_id, m.status == "active")
+    ).scalar_one()
+    n_events = conn.execute(
+        sa.select(sa.func.count()).where(events_table.c.tenant_id == coop_id)
+    ).scalar_one()
     table = views.capital_table(conn, coop_id, today, None, "member")
     totals = table["totals"]
     pending = conn.execute(
@@ -422,7 +646,9 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
         .join(members, members.c.member_id == withdrawals.c.member_id)
         .join(parties, parties.c.party_id == members.c.party_id)
         .where(withdrawals.c.coop_id == coop_id, withdrawals.c.status == "pending")
-        .order_by(withdrawals.c.position).limit(1)).first()
+        .order_by(withdrawals.c.position)
+        .limit(1)
+    ).first()
     moved = conn.execute(
         sa.select(member_categories.c.member_id, parties.c.name)
         .join(members, members.c.member_id == member_categories.c.member_id)
@@ -430,7 +656,9 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
         .where(member_categories.c.coop_id == coop_id)
         .group_by(member_categories.c.member_id, parties.c.name)
         .having(sa.func.count() > 1)
-        .order_by(member_categories.c.member_id).limit(1)).first()
+        .order_by(member_categories.c.member_id)
+        .limit(1)
+    ).first()
     api = f"{base_url}/v1/coops/{coop_id}"
     lines = [
         f"  {count} members ({active} active) in {len(rules.categories) if rules else 0} "
@@ -445,8 +673,10 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str,
         f"  {api}/capital-table?as_of=2021-12-31",
     ]
     if pending is not None:
-        lines.append(f"  {api}/members/{pending.member_id}   ({pending.name}: withdrawn, "
-                     "reimbursement waiting for the capital floor)")
+        lines.append(
+            f"  {api}/members/{pending.member_id}   ({pending.name}: withdrawn, "
+            "reimbursement waiting for the capital floor)"
+        )
     if moved is not None:
         lines.append(f"  {api}/members/{moved.member_id}   ({moved.name}: category change)")
     lines += [

@@ -10,8 +10,14 @@ class DomainError(Exception):
 
     status = 409
 
-    def __init__(self, slug: str, detail: str, rule: str | None = None,
-                 status: int | None = None, **context: object) -> None:
+    def __init__(
+        self,
+        slug: str,
+        detail: str,
+        rule: str | None = None,
+        status: int | None = None,
+        **context: object,
+    ) -> None:
         super().__init__(detail)
         self.slug = slug
         self.detail = detail

@@ -21,10 +21,28 @@ from scic.domain.shares import (
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 
 EVENT_MODELS = [
-    CoopRegistered, StatutesAmended, MemberAdmitted, MemberCategoryChanged, SharesSubscribed,
-    SharesCalled, SharesPaid, MemberWithdrew, SharesReimbursed, SharesTransferred,
-    LossesRecorded, EventReversed, FunderRegistered, GrantAwarded, GrantAmended, GrantClosed,
-    TitlesIssued, TitlesRedeemed, TitlesRemunerated, EsusApproved, EsusInvested, PartyErased,
+    CoopRegistered,
+    StatutesAmended,
+    MemberAdmitted,
+    MemberCategoryChanged,
+    SharesSubscribed,
+    SharesCalled,
+    SharesPaid,
+    MemberWithdrew,
+    SharesReimbursed,
+    SharesTransferred,
+    LossesRecorded,
+    EventReversed,
+    FunderRegistered,
+    GrantAwarded,
+    GrantAmended,
+    GrantClosed,
+    TitlesIssued,
+    TitlesRedeemed,
+    TitlesRemunerated,
+    EsusApproved,
+    EsusInvested,
+    PartyErased,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

@@ -20,7 +20,7 @@ what the BIGINT amount columns hold, which a product of two inputs could exceed.
 def parse_cents(value: Any) -> int:
     """'1250.5' or '1250.50' → 125050. Refuses floats, more than 2 decimals, and junk."""
     if isinstance(value, bool | float):
-        raise ValueError("amounts are decimal strings such as \"1250.00\", not numbers")
+        raise ValueError('amounts are decimal strings such as "1250.00", not numbers')
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
@@ -31,9 +31,13 @@ def parse_cents(value: Any) -> int:
 def within_max(cents: int, what: str) -> int:
     """`cents`, or a 422 when it is beyond MAX_CENTS."""
     if cents > MAX_CENTS:
-        raise refuse(None, "amount-too-large",
-                     f"{what} would be {format_cents(cents)}, beyond the largest amount the "
-                     f"ledger records ({format_cents(MAX_CENTS)})", status=422)
+        raise refuse(
+            None,
+            "amount-too-large",
+            f"{what} would be {format_cents(cents)}, beyond the largest amount the "
+            f"ledger records ({format_cents(MAX_CENTS)})",
+            status=422,
+        )
     return cents
 
 
@@ -64,7 +68,8 @@ def _not_negative(cents: int) -> int:
 
 
 _schema = WithJsonSchema(
-    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]})
+    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]}
+)
 _as_string = PlainSerializer(format_cents, return_type=str)
 
 Amount = Annotated[int, BeforeValidator(lambda v: _positive(parse_cents(v))), _as_string, _schema]

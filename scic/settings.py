@@ -20,7 +20,7 @@ class Settings(BaseSettings):
         # Accept the URLs people paste (postgres://, postgresql://) and use psycopg 3.
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+                return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
 

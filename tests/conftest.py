@@ -57,7 +57,8 @@ class DatabaseFactory:
         else:
             self.admin = sa.create_engine(
                 Settings(database_url=BASE_URL).database_url,
-                isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+                isolation_level="AUTOCOMMIT",
+                poolclass=sa.pool.NullPool,
             )
             self.template = f"{self.prefix}_template"
             self._execute(f'CREATE DATABASE "{self.template}"')

@@ -37,8 +37,9 @@ def scic(*args: str, url: str | None, cwd: Path | None = None) -> subprocess.Com
     env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
     if url is not None:
         env["SCIC_DATABASE_URL"] = url
-    return subprocess.run([scic_script(), *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [scic_script(), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -59,8 +60,17 @@ def append_deposits(engine: sa.Engine, count: int) -> EventStore:
     """Events of the generic test vocabulary, written straight through the ledger."""
     store = EventStore(engine, make_registry())
     for cents in range(1, count + 1):
-        store.append("s1", [NewEvent("Deposited", {"account": "a", "amount_cents": cents},
-                                     effective_date="2026-01-10", amount_cents=cents)])
+        store.append(
+            "s1",
+            [
+                NewEvent(
+                    "Deposited",
+                    {"account": "a", "amount_cents": cents},
+                    effective_date="2026-01-10",
+                    amount_cents=cents,
+                )
+            ],
+        )
     return store
 
 
@@ -93,10 +103,14 @@ def test_verify_an_empty_ledger(database_url: str) -> None:
     assert "hash chain intact: 0 events" in result.stdout
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE events SET amount_cents = 999 WHERE position = 3",
-    "DELETE FROM events WHERE position = 3",
-], ids=["edited", "deleted"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE events SET amount_cents = 999 WHERE position = 3",
+        "DELETE FROM events WHERE position = 3",
+    ],
+    ids=["edited", "deleted"],
+)
 def test_verify_names_the_first_broken_position(database_url: str, engine, sql) -> None:
     append_deposits(engine, 5)
     intact = scic("verify", url=database_url)
@@ -116,8 +130,11 @@ def test_rebuild_replays_every_event(database_url: str, engine) -> None:
     assert result.returncode == 0, result.stderr
     assert "rebuilt projections from 4 events" in result.stdout
     with engine.connect() as conn:
-        saved = dict(conn.execute(
-            sa.select(projection_checkpoints.c.name, projection_checkpoints.c.position)).all())
+        saved = dict(
+            conn.execute(
+                sa.select(projection_checkpoints.c.name, projection_checkpoints.c.position)
+            ).all()
+        )
     assert saved == {p.name: 4 for p in projectors()}
     assert store.verify().ok
 
@@ -133,8 +150,13 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
     with log.open("wb") as out:
-        server = subprocess.Popen([scic_script(), "serve", "--port", str(port)], cwd=tmp_path,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [scic_script(), "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         response = None
         deadline = time.monotonic() + 30

@@ -39,8 +39,9 @@ def seeded(service: Service) -> tuple[str, str]:
 
 def _event_types(service: Service, coop_id: str) -> Counter[str]:
     with service.engine.connect() as conn:
-        return Counter(conn.execute(sa.select(events.c.type)
-                                    .where(events.c.tenant_id == coop_id)).scalars())
+        return Counter(
+            conn.execute(sa.select(events.c.type).where(events.c.tenant_id == coop_id)).scalars()
+        )
 
 
 def _check_sums(table: dict[str, Any]) -> None:
@@ -54,8 +55,9 @@ def _check_sums(table: dict[str, Any]) -> None:
         assert drift <= len(rows) * Decimal("0.00005")
 
 
-def test_demo_is_a_realistic_consistent_cooperative(service: Service,
-                                                    seeded: tuple[str, str]) -> None:
+def test_demo_is_a_realistic_consistent_cooperative(
+    service: Service, seeded: tuple[str, str]
+) -> None:
     coop_id, message = seeded
     assert coop_id in message
     assert f"http://127.0.0.1:8765/v1/coops/{coop_id}/capital-table?group_by=college" in message
@@ -76,33 +78,45 @@ def test_demo_is_a_realistic_consistent_cooperative(service: Service,
         assert sum(c.weight for c in rules.colleges) == 1
         assert all(Decimal("0.10") <= c.weight <= Decimal("0.50") for c in rules.colleges)
 
-        member_categories = conn.execute(
-            sa.select(members.c.category).where(members.c.coop_id == coop_id)).scalars().all()
+        member_categories = (
+            conn.execute(sa.select(members.c.category).where(members.c.coop_id == coop_id))
+            .scalars()
+            .all()
+        )
         assert len(member_categories) >= 40
         assert len(set(member_categories)) >= 4
 
         # R5: one withdrawal reimbursed at once, one waiting for the capital floor.
         pending = views.pending_reimbursements(conn, coop_id)
         assert len(pending) >= 1 and pending[0]["status"] == "pending"
-        statuses = Counter(conn.execute(sa.select(withdrawals.c.status)
-                                        .where(withdrawals.c.coop_id == coop_id)).scalars())
+        statuses = Counter(
+            conn.execute(
+                sa.select(withdrawals.c.status).where(withdrawals.c.coop_id == coop_id)
+            ).scalars()
+        )
         assert statuses["reimbursed"] >= 1 and statuses["pending"] >= 1
         waiting = Decimal(pending[0]["subscribed"])
 
-        tables = {group: views.capital_table(conn, coop_id, TODAY, None, group)
-                  for group in ("member", "category", "college")}
+        tables = {
+            group: views.capital_table(conn, coop_id, TODAY, None, group)
+            for group in ("member", "category", "college")
+        }
         for table in tables.values():
             _check_sums(table)
-        assert tables["member"]["totals"] == tables["category"]["totals"] \
+        assert (
+            tables["member"]["totals"]
+            == tables["category"]["totals"]
             == tables["college"]["totals"]
+        )
         totals = tables["college"]["totals"]
         assert totals["shares"] > 0 and Decimal(totals["unpaid"]) > 0  # partial payments
         # The pending reimbursement would take the capital below the (amended) floor.
         assert Decimal(totals["subscribed"]) - waiting < Decimal(rules.statutory_floor_cents) / 100
         # R3: public bodies hold at most half the capital.
         public = {c.code for c in rules.categories if c.public_body}
-        public_capital = sum(Decimal(r["subscribed"]) for r in tables["category"]["rows"]
-                             if r["key"] in public)
+        public_capital = sum(
+            Decimal(r["subscribed"]) for r in tables["category"]["rows"] if r["key"] in public
+        )
         assert 0 < public_capital <= Decimal(totals["subscribed"]) / 2
         # Every category and college holds capital.
         assert all(Decimal(r["subscribed"]) > 0 for r in tables["college"]["rows"])
@@ -113,24 +127,48 @@ def test_demo_is_a_realistic_consistent_cooperative(service: Service,
         assert 0 < earlier["totals"]["shares"] < totals["shares"]
 
     types = _event_types(service, coop_id)
-    for kind in ("CoopRegistered", "StatutesAmended", "MemberAdmitted", "SharesSubscribed",
-                 "SharesPaid", "SharesCalled", "MemberWithdrew", "SharesReimbursed",
-                 "SharesTransferred", "MemberCategoryChanged", "EventReversed",
-                 "GrantAwarded", "GrantInstalmentReceived", "GrantJustified", "GrantClawedBack",
-                 "TitlesIssued", "EsusApproved", "EsusInvested"):
+    for kind in (
+        "CoopRegistered",
+        "StatutesAmended",
+        "MemberAdmitted",
+        "SharesSubscribed",
+        "SharesPaid",
+        "SharesCalled",
+        "MemberWithdrew",
+        "SharesReimbursed",
+        "SharesTransferred",
+        "MemberCategoryChanged",
+        "EventReversed",
+        "GrantAwarded",
+        "GrantInstalmentReceived",
+        "GrantJustified",
+        "GrantClawedBack",
+        "TitlesIssued",
+        "EsusApproved",
+        "EsusInvested",
+    ):
         assert types[kind] >= 1, kind
     assert types["MemberAdmitted"] >= 40
 
     # The funding mix adds up: capital + net grants + titles + solidarity loans.
     with service.engine.connect() as conn:
         mix = funding_views.funding_mix(conn, coop_id, TODAY, None)
-    grants_net = sum(Decimal(g["awarded"]) - Decimal(g["clawed_back"])
-                     for g in mix["grants"]["by_funder_type"])
+    grants_net = sum(
+        Decimal(g["awarded"]) - Decimal(g["clawed_back"]) for g in mix["grants"]["by_funder_type"]
+    )
     assert {g["type"] for g in mix["grants"]["by_funder_type"]} >= {
-        "state", "region", "department", "eu", "municipality"}
+        "state",
+        "region",
+        "department",
+        "eu",
+        "municipality",
+    }
     assert Decimal(mix["total_funding"]) == (
-        Decimal(mix["capital"]["subscribed"]) + grants_net
-        + Decimal(mix["quasi_equity"]["total"]) + Decimal(mix["esus"]["by_instrument"]["loan"]))
+        Decimal(mix["capital"]["subscribed"])
+        + grants_net
+        + Decimal(mix["quasi_equity"]["total"])
+        + Decimal(mix["esus"]["by_instrument"]["loan"])
+    )
     assert mix["esus"]["approval"] is not None
 
     report = service.store.verify()

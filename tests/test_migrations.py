@@ -48,13 +48,18 @@ def schema_of(url: str) -> dict[str, Any]:
         tables: dict[str, Any] = {}
         for name in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
             tables[name] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"])
-                            for c in inspector.get_columns(name)],
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)
+                ],
                 "primary_key": inspector.get_pk_constraint(name)["constrained_columns"],
-                "unique": sorted((u["name"] or "", tuple(u["column_names"]))
-                                 for u in inspector.get_unique_constraints(name)),
-                "indexes": sorted((i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
-                                  for i in inspector.get_indexes(name)),
+                "unique": sorted(
+                    (u["name"] or "", tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(name)
+                ),
+                "indexes": sorted(
+                    (i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
+                    for i in inspector.get_indexes(name)
+                ),
             }
         return {"tables": tables, "triggers": triggers_of(engine)}
     finally:
@@ -65,13 +70,15 @@ def triggers_of(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(
-                "SELECT tbl_name || '.' || name FROM sqlite_master WHERE type = 'trigger'")
+                "SELECT tbl_name || '.' || name FROM sqlite_master WHERE type = 'trigger'"
+            )
         else:
             rows = conn.exec_driver_sql(
                 "SELECT c.relname || '.' || t.tgname FROM pg_trigger t "
                 "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
                 "UNION ALL SELECT 'function ' || p.proname FROM pg_proc p "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'")
+                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+            )
         return sorted(row[0] for row in rows)
 
 
@@ -87,8 +94,17 @@ def assert_events_are_append_only(url: str) -> None:
     engine = open_engine(url)
     try:
         store = EventStore(engine, make_registry())
-        store.append("s1", [NewEvent("Deposited", {"account": "a", "amount_cents": 5},
-                                     effective_date="2026-01-02", amount_cents=5)])
+        store.append(
+            "s1",
+            [
+                NewEvent(
+                    "Deposited",
+                    {"account": "a", "amount_cents": 5},
+                    effective_date="2026-01-02",
+                    amount_cents=5,
+                )
+            ],
+        )
         refused = ["UPDATE events SET amount_cents = 6", "DELETE FROM events"]
         if engine.dialect.name == "postgresql":
             refused.append("TRUNCATE events")
@@ -158,7 +174,8 @@ def differences(url: str, metadata: sa.MetaData) -> list[Any]:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": True})
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
             return compare_metadata(context, metadata)
     finally:
         engine.dispose()

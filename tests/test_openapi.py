@@ -28,7 +28,8 @@ STABLE_PATHS = {
 
 def test_checked_in_contract_is_current() -> None:
     assert CONTRACT.read_text(encoding="utf-8") == openapi_document(), (
-        "openapi/openapi.json is stale: run `scic openapi`")
+        "openapi/openapi.json is stale: run `scic openapi`"
+    )
 
 
 def test_stable_contract_paths_exist() -> None:
@@ -40,8 +41,18 @@ def test_stable_contract_paths_exist() -> None:
 def test_contract_field_names() -> None:
     schemas = json.loads(CONTRACT.read_text(encoding="utf-8"))["components"]["schemas"]
     assert {"member_id", "shares", "paid", "effective_date"} <= set(
-        schemas["Subscribe"]["properties"])
+        schemas["Subscribe"]["properties"]
+    )
     assert {"from_member_id", "to_member_id", "shares", "effective_date"} <= set(
-        schemas["Transfer"]["properties"])
-    assert {"name", "legal_form", "share_nominal", "statutory_floor", "siren", "categories",
-            "colleges", "incorporated_on"} <= set(schemas["CreateCoop"]["properties"])
+        schemas["Transfer"]["properties"]
+    )
+    assert {
+        "name",
+        "legal_form",
+        "share_nominal",
+        "statutory_floor",
+        "siren",
+        "categories",
+        "colleges",
+        "incorporated_on",
+    } <= set(schemas["CreateCoop"]["properties"])

@@ -30,8 +30,10 @@ def upgrade() -> None:
         sa.Column("expires_at", ledger.schema.UTCDateTime(), nullable=True),
         sa.Column("revoked_at", ledger.schema.UTCDateTime(), nullable=True),
         sa.Column("revoked_by", sa.String(length=128), nullable=True),
-        sa.CheckConstraint("role IN ('admin', 'manager', 'accountant', 'funder', 'member')",
-                           name="ck_api_tokens_role"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'manager', 'accountant', 'funder', 'member')",
+            name="ck_api_tokens_role",
+        ),
         sa.CheckConstraint("(role = 'admin') = (coop_id IS NULL)", name="ck_api_tokens_coop"),
         sa.PrimaryKeyConstraint("token_id"),
     )

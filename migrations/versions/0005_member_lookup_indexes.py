@@ -14,8 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_share_movements_member_position", "share_movements",
-                    ["member_id", "position"])
+    op.create_index(
+        "ix_share_movements_member_position", "share_movements", ["member_id", "position"]
+    )
     op.create_index("ix_withdrawals_member_id", "withdrawals", ["member_id"])
 
 

@@ -36,5 +36,7 @@ class TooManyFailures(AccessError):
     slug = "too-many-authentication-failures"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed authentications from this client: retry in "
-                         f"{retry_after} s", {"Retry-After": str(retry_after)})
+        super().__init__(
+            f"too many failed authentications from this client: retry in {retry_after} s",
+            {"Retry-After": str(retry_after)},
+        )

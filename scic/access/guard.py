@@ -64,9 +64,12 @@ def install(app: FastAPI, limiter: FailureLimiter | None = None) -> None:
                 operations = paths.get(getattr(route, "path", None), {})
                 for method in getattr(route, "methods", ()):
                     if rule is not None and method.lower() in operations:
-                        operations[method.lower()].update({
-                            "x-access-rule": rule.name,
-                            "x-roles": ["anyone"] if rule.public else sorted(rule.allowed)})
+                        operations[method.lower()].update(
+                            {
+                                "x-access-rule": rule.name,
+                                "x-roles": ["anyone"] if rule.public else sorted(rule.allowed),
+                            }
+                        )
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -18,8 +18,12 @@ _MAX_CLIENTS = 10_000  # beyond this many tracked clients, forget the idle ones
 
 
 class FailureLimiter:
-    def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        window: float = DEFAULT_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock

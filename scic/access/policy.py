@@ -54,8 +54,12 @@ from scic.errors import NotFound
 from scic.projections.tables import funders, grants, members
 from scic.service import Service
 
-BEARER = HTTPBearer(scheme_name="bearer", auto_error=False, bearerFormat="scic_<id>_<secret>",
-                    description="An API token from `scic token create` or POST /v1/tokens.")
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    auto_error=False,
+    bearerFormat="scic_<id>_<secret>",
+    description="An API token from `scic token create` or POST /v1/tokens.",
+)
 
 Limit = Callable[[Principal, Request, Service], None]
 """A further check for one role of a rule: returns, or raises Forbidden or NotFound."""
@@ -74,8 +78,11 @@ class Rule:
     def __post_init__(self) -> None:
         assert self.roles <= set(ROLES) and set(self.limits) <= self.roles, self.name
 
-    async def __call__(self, request: Request, _bearer: Annotated[
-            HTTPAuthorizationCredentials | None, Security(BEARER)] = None) -> Principal:
+    async def __call__(
+        self,
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    ) -> Principal:
         """As a dependency: the principal the guard let through (the bearer parameter
         only marks the route as token-protected in the OpenAPI document)."""
         return principal_of(request)
@@ -107,19 +114,18 @@ def principal_of(request: Request) -> Principal:
 
 # -- limits ----------------------------------------------------------------------------
 
+
 def only_query(name: str, allowed: Collection[str], default: str, why: str) -> Limit:
     """The query parameter `name` (whose default is `default`) must be one of `allowed`."""
 
     def limit(who: Principal, request: Request, service: Service) -> None:
         if request.query_params.get(name, default) not in allowed:
-            raise Forbidden(f"a {who.role} token {why} ({name}="
-                            f"{'|'.join(sorted(allowed))})")
+            raise Forbidden(f"a {who.role} token {why} ({name}={'|'.join(sorted(allowed))})")
 
     return limit
 
 
-def owns(what: str, param: str,
-         owner: Callable[[sa.Connection, str, str], str | None]) -> Limit:
+def owns(what: str, param: str, owner: Callable[[sa.Connection, str, str], str | None]) -> Limit:
     """The resource named by path parameter `param` must belong to the token's party:
     `owner(conn, coop_id, ident)` gives its party. Anything else is answered as if it did
     not exist (404), so a member cannot probe which ids are taken."""
@@ -134,8 +140,9 @@ def owns(what: str, param: str,
     return limit
 
 
-def own_filter(param: str, what: str,
-               owner: Callable[[sa.Connection, str, str], str | None]) -> Limit:
+def own_filter(
+    param: str, what: str, owner: Callable[[sa.Connection, str, str], str | None]
+) -> Limit:
     """A list narrowed by the query parameter `param` to one resource (a funder…) that
     must belong to the token's party: without it, or with another's, 403."""
 
@@ -145,33 +152,39 @@ def own_filter(param: str, what: str,
             with service.engine.connect() as conn:
                 if owner(conn, request.path_params["coop_id"], ident) == who.party_id:
                     return
-        raise Forbidden(f"a {who.role} token lists its own rows only: pass {param}=<its "
-                        f"{what} id>")
+        raise Forbidden(f"a {who.role} token lists its own rows only: pass {param}=<its {what} id>")
 
     return limit
 
 
 def _member_party(conn: sa.Connection, coop_id: str, member_id: str) -> str | None:
     m = members.c
-    return conn.execute(sa.select(m.party_id).where(m.member_id == member_id,
-                                                    m.coop_id == coop_id)).scalar()
+    return conn.execute(
+        sa.select(m.party_id).where(m.member_id == member_id, m.coop_id == coop_id)
+    ).scalar()
 
 
 def _funder_party(conn: sa.Connection, coop_id: str, funder_id: str) -> str | None:
     f = funders.c
-    return conn.execute(sa.select(f.party_id).where(f.funder_id == funder_id,
-                                                    f.coop_id == coop_id)).scalar()
+    return conn.execute(
+        sa.select(f.party_id).where(f.funder_id == funder_id, f.coop_id == coop_id)
+    ).scalar()
 
 
 def _grant_party(conn: sa.Connection, coop_id: str, grant_id: str) -> str | None:
-    return conn.execute(sa.select(funders.c.party_id)
-                        .join(grants, grants.c.funder_id == funders.c.funder_id)
-                        .where(grants.c.grant_id == grant_id, grants.c.coop_id == coop_id)
-                        ).scalar()
+    return conn.execute(
+        sa.select(funders.c.party_id)
+        .join(grants, grants.c.funder_id == funders.c.funder_id)
+        .where(grants.c.grant_id == grant_id, grants.c.coop_id == coop_id)
+    ).scalar()
 
 
-_AGGREGATE = only_query("group_by", ("category", "college"), "member",
-                        "reads the capital table by category or college only")
+_AGGREGATE = only_query(
+    "group_by",
+    ("category", "college"),
+    "member",
+    "reads the capital table by category or college only",
+)
 _FUNDING_READERS = frozenset({MANAGER, ACCOUNTANT, FUNDER})
 
 # -- the rules (the table in the module docstring) -------------------------------------
@@ -182,22 +195,41 @@ RECORD = Rule("record", frozenset({MANAGER}), summary="record events")
 READ = Rule("read", frozenset({MANAGER, ACCOUNTANT}), summary="read the whole ledger")
 CLOSE_YEAR = Rule("close-year", frozenset({MANAGER, ACCOUNTANT}), summary="close a fiscal year")
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
-CAPITAL_TABLE = Rule("capital-table", frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
-                     {FUNDER: _AGGREGATE, MEMBER: _AGGREGATE},
-                     summary="read the capital table")
-MEMBER_HOLDINGS = Rule("member-holdings", frozenset({MANAGER, ACCOUNTANT, MEMBER}),
-                       {MEMBER: owns("member", "member_id", _member_party)},
-                       summary="read a member's holdings")
-FUNDING_MIX = Rule("funding-mix", frozenset({MANAGER, ACCOUNTANT, FUNDER}),
-                   summary="read the aggregate funding mix")
-FUNDER_PORTFOLIO = Rule("funder-portfolio", _FUNDING_READERS,
-                        {FUNDER: owns("funder", "funder_id", _funder_party)},
-                        summary="read a funder's grants, titles and investments")
-GRANT = Rule("grant", _FUNDING_READERS, {FUNDER: owns("grant", "grant_id", _grant_party)},
-             summary="read a grant")
-GRANT_LIST = Rule("grant-list", _FUNDING_READERS,
-                  {FUNDER: own_filter("funder", "funder", _funder_party)},
-                  summary="list grants")
+CAPITAL_TABLE = Rule(
+    "capital-table",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
+    {FUNDER: _AGGREGATE, MEMBER: _AGGREGATE},
+    summary="read the capital table",
+)
+MEMBER_HOLDINGS = Rule(
+    "member-holdings",
+    frozenset({MANAGER, ACCOUNTANT, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read a member's holdings",
+)
+FUNDING_MIX = Rule(
+    "funding-mix",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER}),
+    summary="read the aggregate funding mix",
+)
+FUNDER_PORTFOLIO = Rule(
+    "funder-portfolio",
+    _FUNDING_READERS,
+    {FUNDER: owns("funder", "funder_id", _funder_party)},
+    summary="read a funder's grants, titles and investments",
+)
+GRANT = Rule(
+    "grant",
+    _FUNDING_READERS,
+    {FUNDER: owns("grant", "grant_id", _grant_party)},
+    summary="read a grant",
+)
+GRANT_LIST = Rule(
+    "grant-list",
+    _FUNDING_READERS,
+    {FUNDER: own_filter("funder", "funder", _funder_party)},
+    summary="list grants",
+)
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
 # route under the cooperative (the hook for the accountant's fiscal-year close).
@@ -210,6 +242,7 @@ def command_rule(route: str) -> Rule:
 
 # -- deciding --------------------------------------------------------------------------
 
+
 def decide(rule: Rule | None, who: Principal, request: Request, service: Service) -> None:
     """Let the request through, or raise NotFound (another cooperative), Forbidden."""
     if who.is_admin:
@@ -218,8 +251,7 @@ def decide(rule: Rule | None, who: Principal, request: Request, service: Service
     if coop_id is not None and coop_id != who.coop_id:
         raise NotFound("cooperative", coop_id)
     if rule is None:
-        raise Forbidden(f"{request.method} {request.url.path} declares no access rule: "
-                        "admin only")
+        raise Forbidden(f"{request.method} {request.url.path} declares no access rule: admin only")
     allow(rule, who)
     limit = rule.limits.get(who.role)
     if limit is not None:
@@ -255,6 +287,8 @@ def rule_of(route: Any) -> Rule | None:
             found.add(sub.call)
         pending.extend(sub.dependencies)
     if len(found) > 1:
-        raise RuntimeError(f"{getattr(route, 'path', route)} declares several access rules: "
-                           f"{sorted(r.name for r in found)}")
+        raise RuntimeError(
+            f"{getattr(route, 'path', route)} declares several access rules: "
+            f"{sorted(r.name for r in found)}"
+        )
     return found.pop() if found else None

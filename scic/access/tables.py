@@ -26,7 +26,7 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UTCDateTime),
     sa.Column("revoked_by", sa.String(128)),
     sa.CheckConstraint(
-        "role IN ('admin', 'manager', 'accountant', 'funder', 'member')",
-        name="ck_api_tokens_role"),
+        "role IN ('admin', 'manager', 'accountant', 'funder', 'member')", name="ck_api_tokens_role"
+    ),
     sa.CheckConstraint("(role = 'admin') = (coop_id IS NULL)", name="ck_api_tokens_coop"),
 )

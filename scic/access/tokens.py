@@ -78,47 +78,80 @@ def parse(presented: str) -> tuple[str, str] | None:
     return (match[1], match[2]) if match else None
 
 
-def issue(conn: sa.Connection, *, role: str, now: datetime, coop_id: str | None = None,
-          party_id: str | None = None, expires_at: datetime | None = None,
-          label: str | None = None, created_by: str = "cli") -> Issued:
+def issue(
+    conn: sa.Connection,
+    *,
+    role: str,
+    now: datetime,
+    coop_id: str | None = None,
+    party_id: str | None = None,
+    expires_at: datetime | None = None,
+    label: str | None = None,
+    created_by: str = "cli",
+) -> Issued:
     """Create a token. Admin tokens are global; every other one belongs to an existing
     cooperative, and only member and funder tokens speak for a party of it."""
     _check_binding(conn, role, coop_id, party_id)
     if expires_at is not None and expires_at <= now:
-        raise refuse(None, "expiry-in-the-past", f"the token would expire at {expires_at}, "
-                     "which is already past", status=422)
+        raise refuse(
+            None,
+            "expiry-in-the-past",
+            f"the token would expire at {expires_at}, which is already past",
+            status=422,
+        )
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    row = {"token_id": token_id, "secret_hash": hash_secret(secret), "role": role,
-           "coop_id": coop_id, "party_id": party_id, "label": label, "created_at": now,
-           "created_by": created_by, "expires_at": expires_at, "revoked_at": None,
-           "revoked_by": None}
+    row = {
+        "token_id": token_id,
+        "secret_hash": hash_secret(secret),
+        "role": role,
+        "coop_id": coop_id,
+        "party_id": party_id,
+        "label": label,
+        "created_at": now,
+        "created_by": created_by,
+        "expires_at": expires_at,
+        "revoked_at": None,
+        "revoked_by": None,
+    }
     conn.execute(api_tokens.insert().values(**row))
     return Issued(f"scic_{token_id}_{secret}", public(row, now))
 
 
-def _check_binding(conn: sa.Connection, role: str, coop_id: str | None,
-                   party_id: str | None) -> None:
+def _check_binding(
+    conn: sa.Connection, role: str, coop_id: str | None, party_id: str | None
+) -> None:
     if role not in ROLES:
-        raise refuse(None, "unknown-role", f"role must be one of {', '.join(ROLES)}",
-                     status=422)
+        raise refuse(None, "unknown-role", f"role must be one of {', '.join(ROLES)}", status=422)
     if role == ADMIN:
         if coop_id is not None or party_id is not None:
-            raise refuse(None, "admin-token-is-global",
-                         "an admin token belongs to no cooperative and no party", status=422)
+            raise refuse(
+                None,
+                "admin-token-is-global",
+                "an admin token belongs to no cooperative and no party",
+                status=422,
+            )
         return
     if coop_id is None:
-        raise refuse(None, "cooperative-required", f"a {role} token needs a cooperative",
-                     status=422)
-    if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() \
-            is None:
+        raise refuse(
+            None, "cooperative-required", f"a {role} token needs a cooperative", status=422
+        )
+    if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() is None:
         raise NotFound("cooperative", coop_id)
     if party_id is None:
         return
     if role not in PARTY_ROLES:
-        raise refuse(None, "party-not-allowed", f"a {role} token speaks for the whole "
-                     "cooperative: only member and funder tokens take a party", status=422)
-    found = conn.execute(sa.select(parties.c.party_id).where(
-        parties.c.party_id == party_id, parties.c.coop_id == coop_id)).first()
+        raise refuse(
+            None,
+            "party-not-allowed",
+            f"a {role} token speaks for the whole "
+            "cooperative: only member and funder tokens take a party",
+            status=422,
+        )
+    found = conn.execute(
+        sa.select(parties.c.party_id).where(
+            parties.c.party_id == party_id, parties.c.coop_id == coop_id
+        )
+    ).first()
     if found is None:
         raise NotFound("party", party_id)
 
@@ -130,8 +163,11 @@ def verify(conn: sa.Connection, presented: str, now: datetime) -> Principal:
     if parsed is None:
         raise Unauthorized("malformed token: expected scic_<id>_<secret>")
     token_id, secret = parsed
-    row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_id == token_id)
-                       ).mappings().first()
+    row = (
+        conn.execute(sa.select(api_tokens).where(api_tokens.c.token_id == token_id))
+        .mappings()
+        .first()
+    )
     stored = row["secret_hash"] if row is not None else _NO_HASH
     if not hmac.compare_digest(stored, hash_secret(secret)) or row is None:
         raise Unauthorized("invalid token")
@@ -145,16 +181,20 @@ def verify(conn: sa.Connection, presented: str, now: datetime) -> Principal:
 def revoke(conn: sa.Connection, token_id: str, now: datetime, by: str) -> dict[str, Any]:
     """Revoke a token (once: revoking it again keeps the first instant and revoker)."""
     t = api_tokens.c
-    conn.execute(api_tokens.update().where(t.token_id == token_id, t.revoked_at.is_(None))
-                 .values(revoked_at=now, revoked_by=by))
+    conn.execute(
+        api_tokens.update()
+        .where(t.token_id == token_id, t.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=by)
+    )
     row = conn.execute(sa.select(api_tokens).where(t.token_id == token_id)).mappings().first()
     if row is None:
         raise NotFound("token", token_id)
     return public(row, now)
 
 
-def listing(conn: sa.Connection, now: datetime, coop_id: str | None = None,
-            active_only: bool = False) -> list[dict[str, Any]]:
+def listing(
+    conn: sa.Connection, now: datetime, coop_id: str | None = None, active_only: bool = False
+) -> list[dict[str, Any]]:
     """Tokens without their secrets (which are not stored anyway), oldest first."""
     t = api_tokens.c
     query = sa.select(api_tokens).order_by(t.created_at, t.token_id)
@@ -168,9 +208,13 @@ def public(row: Any, now: datetime) -> dict[str, Any]:
     """What may be shown of a token: everything but its hash."""
     expires, revoked = row["expires_at"], row["revoked_at"]
     return {
-        "id": row["token_id"], "role": row["role"], "coop_id": row["coop_id"],
-        "party_id": row["party_id"], "label": row["label"],
-        "created_at": format_timestamp(row["created_at"]), "created_by": row["created_by"],
+        "id": row["token_id"],
+        "role": row["role"],
+        "coop_id": row["coop_id"],
+        "party_id": row["party_id"],
+        "label": row["label"],
+        "created_at": format_timestamp(row["created_at"]),
+        "created_by": row["created_by"],
         "expires_at": format_timestamp(expires) if expires else None,
         "revoked_at": format_timestamp(revoked) if revoked else None,
         "revoked_by": row["revoked_by"],
@@ -198,27 +242,48 @@ def demo_tokens(conn: sa.Connection, now: datetime, coop_id: str | None = None) 
     member admitted, the funder token for a funder; a role with nobody to speak for is
     skipped with a note."""
     if coop_id is None:  # the first registered, in commit order
-        coop_id = conn.execute(sa.select(events.c.tenant_id).where(
-            events.c.type == "CoopRegistered").order_by(events.c.position).limit(1)).scalar()
+        coop_id = conn.execute(
+            sa.select(events.c.tenant_id)
+            .where(events.c.type == "CoopRegistered")
+            .order_by(events.c.position)
+            .limit(1)
+        ).scalar()
         if coop_id is None:
             return "no cooperative yet: no demo tokens"
-    member = conn.execute(sa.select(members.c.member_id.label("id"), members.c.party_id).where(
-        members.c.coop_id == coop_id).order_by(members.c.admitted_on, members.c.member_id)
-        .limit(1)).first()
-    funder = conn.execute(sa.select(funders.c.funder_id.label("id"), funders.c.party_id).where(
-        funders.c.coop_id == coop_id).order_by(funders.c.funder_id).limit(1)).first()
-    lines = [f"API tokens for the demo cooperative {coop_id} "
-             "(send them as `Authorization: Bearer <token>`):"]
+    member = conn.execute(
+        sa.select(members.c.member_id.label("id"), members.c.party_id)
+        .where(members.c.coop_id == coop_id)
+        .order_by(members.c.admitted_on, members.c.member_id)
+        .limit(1)
+    ).first()
+    funder = conn.execute(
+        sa.select(funders.c.funder_id.label("id"), funders.c.party_id)
+        .where(funders.c.coop_id == coop_id)
+        .order_by(funders.c.funder_id)
+        .limit(1)
+    ).first()
+    lines = [
+        f"API tokens for the demo cooperative {coop_id} "
+        "(send them as `Authorization: Bearer <token>`):"
+    ]
     for role in ROLES:
-        coop, party, note = (None, None, "every cooperative") if role == ADMIN else (
-            coop_id, None, "")
+        coop, party, note = (
+            (None, None, "every cooperative") if role == ADMIN else (coop_id, None, "")
+        )
         if role in PARTY_ROLES:
             speaker, what = (member, "member") if role == MEMBER else (funder, "funder")
             if speaker is None:
                 lines.append(f"  {role:<11} (none: this cooperative has no {what} yet)")
                 continue
             party, note = speaker.party_id, f"{what} {speaker.id}: its own only"
-        issued = issue(conn, role=role, now=now, coop_id=coop, party_id=party,
-                       label=f"demo {role}", created_by="demo")
+        issued = issue(
+            conn,
+            role=role,
+            now=now,
+            coop_id=coop,
+            party_id=party,
+            label=f"demo {role}",
+            created_by="demo",
+        )
         lines.append(f"  {role:<11} {issued.secret}" + (f"  ({note})" if note else ""))
     return "\n".join(lines)

@@ -17,8 +17,9 @@ from scic.service import Service, open_service
 from scic.settings import get_settings
 
 
-def create_app(service: Service | None = None,
-               auth_limiter: FailureLimiter | None = None) -> FastAPI:
+def create_app(
+    service: Service | None = None, auth_limiter: FailureLimiter | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is None:

@@ -40,9 +40,15 @@ async def refuse_nul(request: Request) -> None:
     ]
     for base, value in places:
         for loc in _nul_places(value, base):
-            raise RequestValidationError([{
-                "loc": loc, "type": "nul_character",
-                "msg": "text must not contain NUL (\\u0000) characters"}])
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": loc,
+                        "type": "nul_character",
+                        "msg": "text must not contain NUL (\\u0000) characters",
+                    }
+                ]
+            )
 
 
 def _nul_places(value: Any, loc: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:

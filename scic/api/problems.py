@@ -29,8 +29,14 @@ _LEDGER_STATUS: dict[type[LedgerError], int] = {
 }
 
 
-def problem(status: int, slug: str, detail: str, rule: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    slug: str,
+    detail: str,
+    rule: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/errors/{slug}",
         "title": slug.replace("-", " ").capitalize(),
@@ -69,6 +75,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {401: "unauthorized", 403: "forbidden", 404: "not-found",
-                405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        slug = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not-found",
+            405: "method-not-allowed",
+        }.get(exc.status_code, "http-error")
         return problem(exc.status_code, slug, str(exc.detail))

@@ -64,11 +64,13 @@ class Invest(BaseModel):
 
     @model_validator(mode="after")
     def _instrument_reference(self) -> Invest:
-        needed = {"shares": self.subscription_id, "titles": self.title_issue_id,
-                  "loan": self.loan}[self.instrument]
+        needed = {"shares": self.subscription_id, "titles": self.title_issue_id, "loan": self.loan}[
+            self.instrument
+        ]
         if needed is None:
-            field = {"shares": "subscription_id", "titles": "title_issue_id",
-                     "loan": "loan"}[self.instrument]
+            field = {"shares": "subscription_id", "titles": "title_issue_id", "loan": "loan"}[
+                self.instrument
+            ]
             raise ValueError(f"an investment in {self.instrument} needs {field}")
         return self
 
@@ -76,29 +78,57 @@ class Invest(BaseModel):
 def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[NewEvent]:
     """R12 — approval for 5 years, 2 when the company is less than 3 years old."""
     if cmd.expires_on <= cmd.granted_on:
-        raise refuse("R12", "esus-approval-dates", "expires_on must be after granted_on",
-                     status=422)
+        raise refuse(
+            "R12", "esus-approval-dates", "expires_on must be after granted_on", status=422
+        )
     young = cmd.granted_on < add_years(incorporated_on, ESUS_YOUNG_COMPANY_AGE)
     years = ESUS_YOUNG_COMPANY_YEARS if young else ESUS_YEARS
     if cmd.expires_on > add_years(cmd.granted_on, years):
-        raise refuse("R12", "esus-approval-too-long",
-                     f"an ESUS approval lasts at most {years} years"
-                     + (" for a company less than 3 years old" if young else ""), status=422)
-    data = EsusApproved(approval_id=approval_id, granted_on=cmd.granted_on,
-                        expires_on=cmd.expires_on, authority=cmd.authority,
-                        reference=cmd.reference)
-    return [NewEvent("EsusApproved", data.model_dump(mode="json"), cmd.granted_on,
-                     subject_id=approval_id)]
+        raise refuse(
+            "R12",
+            "esus-approval-too-long",
+            f"an ESUS approval lasts at most {years} years"
+            + (" for a company less than 3 years old" if young else ""),
+            status=422,
+        )
+    data = EsusApproved(
+        approval_id=approval_id,
+        granted_on=cmd.granted_on,
+        expires_on=cmd.expires_on,
+        authority=cmd.authority,
+        reference=cmd.reference,
+    )
+    return [
+        NewEvent(
+            "EsusApproved", data.model_dump(mode="json"), cmd.granted_on, subject_id=approval_id
+        )
+    ]
 
 
-def invest(cmd: Invest, investment_id: str, investor_id: str, on: date,
-           approval_in_force: bool) -> list[NewEvent]:
+def invest(
+    cmd: Invest, investment_id: str, investor_id: str, on: date, approval_in_force: bool
+) -> list[NewEvent]:
     if not approval_in_force:
-        raise refuse("R12", "no-esus-approval",
-                     f"no ESUS approval in force on {on}: solidarity investments need one")
+        raise refuse(
+            "R12",
+            "no-esus-approval",
+            f"no ESUS approval in force on {on}: solidarity investments need one",
+        )
     reference = cmd.subscription_id or cmd.title_issue_id
-    data = EsusInvested(investment_id=investment_id, investor_id=investor_id,
-                        instrument=cmd.instrument, amount_cents=cmd.amount,
-                        reference_id=reference, loan=cmd.loan)
-    return [NewEvent("EsusInvested", data.model_dump(mode="json"), on, subject_id=investor_id,
-                     amount_cents=cmd.amount)]
+    data = EsusInvested(
+        investment_id=investment_id,
+        investor_id=investor_id,
+        instrument=cmd.instrument,
+        amount_cents=cmd.amount,
+        reference_id=reference,
+        loan=cmd.loan,
+    )
+    return [
+        NewEvent(
+            "EsusInvested",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=investor_id,
+            amount_cents=cmd.amount,
+        )
+    ]

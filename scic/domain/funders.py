@@ -7,10 +7,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FunderType = Literal["state", "region", "department", "municipality", "intercommunality", "eu",
-                     "foundation", "private"]
-PUBLIC_FUNDER_TYPES = frozenset({"state", "region", "department", "municipality",
-                                 "intercommunality", "eu"})
+FunderType = Literal[
+    "state",
+    "region",
+    "department",
+    "municipality",
+    "intercommunality",
+    "eu",
+    "foundation",
+    "private",
+]
+PUBLIC_FUNDER_TYPES = frozenset(
+    {"state", "region", "department", "municipality", "intercommunality", "eu"}
+)
 
 
 class FunderIn(BaseModel):

@@ -28,6 +28,7 @@ Purpose = Literal["operating", "investment"]
 
 # -- events ----------------------------------------------------------------------------
 
+
 class Depreciation(BaseModel):
     """Schedule of the funded asset: an investment grant is released to income pro rata."""
 
@@ -78,6 +79,7 @@ class GrantClosed(BaseModel):
 
 # -- commands --------------------------------------------------------------------------
 
+
 class AwardGrant(BaseModel):
     model_config = ConfigDict(extra="forbid")
     funder: FunderIn | None = None
@@ -88,8 +90,11 @@ class AwardGrant(BaseModel):
     justify_by: Day | None = None
     de_minimis: bool = False
     de_minimis_override: str | None = Field(
-        default=None, min_length=5, max_length=1000,
-        description="reason to record a de minimis grant beyond the ceiling")
+        default=None,
+        min_length=5,
+        max_length=1000,
+        description="reason to record a de minimis grant beyond the ceiling",
+    )
     agreement_ref: str | None = Field(default=None, max_length=120)
     programme: str | None = Field(default=None, max_length=200)
     conditions: str | None = Field(default=None, max_length=2000)
@@ -130,6 +135,7 @@ class Close(BaseModel):
 
 # -- state -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GrantState:
     grant_id: str
@@ -144,35 +150,71 @@ class GrantState:
 
 # -- decisions -------------------------------------------------------------------------
 
-def award(cmd: AwardGrant, grant_id: str, funder_id: str, funder_type: FunderType, on: date,
-          de_minimis_before: int) -> tuple[list[NewEvent], list[str]]:
+
+def award(
+    cmd: AwardGrant,
+    grant_id: str,
+    funder_id: str,
+    funder_type: FunderType,
+    on: date,
+    de_minimis_before: int,
+) -> tuple[list[NewEvent], list[str]]:
     """`de_minimis_before`: de minimis aid awarded in the 3 rolling years up to `on`.
     Returns the events and warnings (80 % of the ceiling reached)."""
-    if funder_type in PUBLIC_FUNDER_TYPES and cmd.amount > AGREEMENT_THRESHOLD_CENTS \
-            and not cmd.agreement_ref:
-        raise refuse("R14", "agreement-required",
-                     f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
-                     "written agreement: give agreement_ref", status=422)
+    if (
+        funder_type in PUBLIC_FUNDER_TYPES
+        and cmd.amount > AGREEMENT_THRESHOLD_CENTS
+        and not cmd.agreement_ref
+    ):
+        raise refuse(
+            "R14",
+            "agreement-required",
+            f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
+            "written agreement: give agreement_ref",
+            status=422,
+        )
     warnings: list[str] = []
     if cmd.de_minimis:
         ceiling = value_at(DE_MINIMIS_CEILING_CENTS, on)
         total = de_minimis_before + cmd.amount
         if total > ceiling and not cmd.de_minimis_override:
-            raise refuse("R14", "de-minimis-ceiling",
-                         f"de minimis aid over {DE_MINIMIS_YEARS} rolling years would reach "
-                         f"{format_cents(total)} €, above the {format_cents(ceiling)} € ceiling "
-                         f"in force on {on}; record it only with de_minimis_override and a reason")
+            raise refuse(
+                "R14",
+                "de-minimis-ceiling",
+                f"de minimis aid over {DE_MINIMIS_YEARS} rolling years would reach "
+                f"{format_cents(total)} €, above the {format_cents(ceiling)} € ceiling "
+                f"in force on {on}; record it only with de_minimis_override and a reason",
+            )
         if Decimal(total) >= DE_MINIMIS_WARNING * ceiling:
-            warnings.append(f"R14: de minimis aid reaches {format_ratio(total, ceiling)} of the "
-                            f"{format_cents(ceiling)} € ceiling")
+            warnings.append(
+                f"R14: de minimis aid reaches {format_ratio(total, ceiling)} of the "
+                f"{format_cents(ceiling)} € ceiling"
+            )
     data = GrantAwarded(
-        grant_id=grant_id, funder_id=funder_id, funder_type=funder_type, purpose=cmd.purpose,
-        amount_cents=cmd.amount, justify_by=cmd.justify_by, de_minimis=cmd.de_minimis,
+        grant_id=grant_id,
+        funder_id=funder_id,
+        funder_type=funder_type,
+        purpose=cmd.purpose,
+        amount_cents=cmd.amount,
+        justify_by=cmd.justify_by,
+        de_minimis=cmd.de_minimis,
         de_minimis_override=cmd.de_minimis_override if cmd.de_minimis else None,
-        agreement_ref=cmd.agreement_ref, programme=cmd.programme, conditions=cmd.conditions,
-        period_start=cmd.period_start, period_end=cmd.period_end, depreciation=cmd.depreciation)
-    return [NewEvent("GrantAwarded", data.model_dump(mode="json"), on, subject_id=funder_id,
-                     amount_cents=cmd.amount)], warnings
+        agreement_ref=cmd.agreement_ref,
+        programme=cmd.programme,
+        conditions=cmd.conditions,
+        period_start=cmd.period_start,
+        period_end=cmd.period_end,
+        depreciation=cmd.depreciation,
+    )
+    return [
+        NewEvent(
+            "GrantAwarded",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=funder_id,
+            amount_cents=cmd.amount,
+        )
+    ], warnings
 
 
 def de_minimis_window(on: date) -> tuple[date, date]:
@@ -184,22 +226,31 @@ def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
     _open(grant, on)
     room = grant.awarded_cents - grant.received_cents
     if cmd.amount > room:
-        raise refuse("R14", "instalment-exceeds-award",
-                     f"{format_cents(cmd.amount)} received would exceed the award: "
-                     f"{format_cents(room)} remain of {format_cents(grant.awarded_cents)}")
+        raise refuse(
+            "R14",
+            "instalment-exceeds-award",
+            f"{format_cents(cmd.amount)} received would exceed the award: "
+            f"{format_cents(room)} remain of {format_cents(grant.awarded_cents)}",
+        )
     return [_flow("GrantInstalmentReceived", grant, cmd.amount, on)]
 
 
 def justification(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
     _open(grant, on)
     if grant.received_cents == 0:
-        raise refuse("R14", "justification-before-payment",
-                     f"grant {grant.grant_id} has received nothing yet: nothing to justify")
+        raise refuse(
+            "R14",
+            "justification-before-payment",
+            f"grant {grant.grant_id} has received nothing yet: nothing to justify",
+        )
     room = grant.received_cents - grant.justified_cents
     if cmd.amount > room:
-        raise refuse("R14", "justification-exceeds-received",
-                     f"{format_cents(cmd.amount)} justified but only {format_cents(room)} of "
-                     "what was received is not yet justified")
+        raise refuse(
+            "R14",
+            "justification-exceeds-received",
+            f"{format_cents(cmd.amount)} justified but only {format_cents(room)} of "
+            "what was received is not yet justified",
+        )
     return [_flow("GrantJustified", grant, cmd.amount, on)]
 
 
@@ -207,42 +258,70 @@ def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[NewEvent]:
     _after_award(grant, on)
     room = grant.received_cents - grant.clawed_back_cents
     if cmd.amount > room:
-        raise refuse("R14", "clawback-exceeds-received",
-                     f"{format_cents(cmd.amount)} clawed back but only {format_cents(room)} was "
-                     "received and not yet paid back")
+        raise refuse(
+            "R14",
+            "clawback-exceeds-received",
+            f"{format_cents(cmd.amount)} clawed back but only {format_cents(room)} was "
+            "received and not yet paid back",
+        )
     return [_flow("GrantClawedBack", grant, cmd.amount, on, cmd.reason)]
 
 
 def amend(grant: GrantState, cmd: Amend, on: date) -> list[NewEvent]:
     _open(grant, on)
     if cmd.amount < grant.received_cents:
-        raise refuse("R14", "award-below-received",
-                     f"the award cannot fall below the {format_cents(grant.received_cents)} "
-                     "already received; record a clawback instead")
-    data = GrantAmended(grant_id=grant.grant_id, amount_cents=cmd.amount,
-                        previous_cents=grant.awarded_cents, reason=cmd.reason)
-    return [NewEvent("GrantAmended", data.model_dump(mode="json"), on, subject_id=grant.grant_id,
-                     amount_cents=cmd.amount - grant.awarded_cents)]
+        raise refuse(
+            "R14",
+            "award-below-received",
+            f"the award cannot fall below the {format_cents(grant.received_cents)} "
+            "already received; record a clawback instead",
+        )
+    data = GrantAmended(
+        grant_id=grant.grant_id,
+        amount_cents=cmd.amount,
+        previous_cents=grant.awarded_cents,
+        reason=cmd.reason,
+    )
+    return [
+        NewEvent(
+            "GrantAmended",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=grant.grant_id,
+            amount_cents=cmd.amount - grant.awarded_cents,
+        )
+    ]
 
 
 def close(grant: GrantState, on: date) -> list[NewEvent]:
     _open(grant, on)
-    return [NewEvent("GrantClosed", GrantClosed(grant_id=grant.grant_id).model_dump(), on,
-                     subject_id=grant.grant_id)]
+    return [
+        NewEvent(
+            "GrantClosed",
+            GrantClosed(grant_id=grant.grant_id).model_dump(),
+            on,
+            subject_id=grant.grant_id,
+        )
+    ]
 
 
-def _flow(kind: str, grant: GrantState, amount: int, on: date,
-          reason: str | None = None) -> NewEvent:
+def _flow(
+    kind: str, grant: GrantState, amount: int, on: date, reason: str | None = None
+) -> NewEvent:
     data = GrantFlow(grant_id=grant.grant_id, amount_cents=amount, reason=reason)
-    return NewEvent(kind, data.model_dump(mode="json"), on, subject_id=grant.grant_id,
-                    amount_cents=amount)
+    return NewEvent(
+        kind, data.model_dump(mode="json"), on, subject_id=grant.grant_id, amount_cents=amount
+    )
 
 
 def _after_award(grant: GrantState, on: date) -> None:
     if on < grant.awarded_on:
-        raise refuse(None, "date-before-award",
-                     f"{on} is before grant {grant.grant_id} was awarded ({grant.awarded_on})",
-                     status=422)
+        raise refuse(
+            None,
+            "date-before-award",
+            f"{on} is before grant {grant.grant_id} was awarded ({grant.awarded_on})",
+            status=422,
+        )
 
 
 def _open(grant: GrantState, on: date) -> None:
@@ -251,8 +330,9 @@ def _open(grant: GrantState, on: date) -> None:
         raise refuse("R14", "grant-closed", f"grant {grant.grant_id} is closed")
 
 
-def release_schedule(amount_cents: int, depreciation: Depreciation,
-                     fiscal_year_end: str) -> list[dict[str, object]]:
+def release_schedule(
+    amount_cents: int, depreciation: Depreciation, fiscal_year_end: str
+) -> list[dict[str, object]]:
     """R14 — an investment grant (131/138) is released to income (139 via 777, or 747 for
     fiscal years opened from 2025) pro rata temporis of the asset's depreciation.
 
@@ -271,14 +351,24 @@ def release_schedule(amount_cents: int, depreciation: Depreciation,
         year_start = add_years(year_end, -1)
         opened = date.fromordinal(year_start.toordinal() + 1)
         first = max(start, opened)
-        months = min(total_months - months_done,
-                     (year_end.year - first.year) * 12 + year_end.month - first.month + 1)
+        months = min(
+            total_months - months_done,
+            (year_end.year - first.year) * 12 + year_end.month - first.month + 1,
+        )
         months_done += months
-        share = (amount_cents - released if months_done == total_months
-                 else amount_cents * months // total_months)
+        share = (
+            amount_cents - released
+            if months_done == total_months
+            else amount_cents * months // total_months
+        )
         released += share
-        rows.append({"fiscal_year_end": year_end.isoformat(), "months": months,
-                     "amount": format_cents(share),
-                     "account": value_at(GRANT_RELEASE_ACCOUNT, opened)})
+        rows.append(
+            {
+                "fiscal_year_end": year_end.isoformat(),
+                "months": months,
+                "amount": format_cents(share),
+                "account": value_at(GRANT_RELEASE_ACCOUNT, opened),
+            }
+        )
         year_end = add_years(year_end, 1)
     return rows

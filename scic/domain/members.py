@@ -18,6 +18,7 @@ MemberKind = Literal["person", "organisation"]
 
 # -- events ----------------------------------------------------------------------------
 
+
 class MemberAdmitted(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
@@ -44,6 +45,7 @@ class PartyErased(BaseModel):
 
 # -- commands --------------------------------------------------------------------------
 
+
 class AdmitMember(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -67,52 +69,75 @@ class ChangeCategory(BaseModel):
 
 # -- decisions -------------------------------------------------------------------------
 
+
 def check_date(state: CoopState, on: date) -> None:
     if on < state.incorporated_on:
-        raise refuse(None, "date-before-incorporation",
-                     f"{on} is before the cooperative was incorporated "
-                     f"({state.incorporated_on})", status=422)
+        raise refuse(
+            None,
+            "date-before-incorporation",
+            f"{on} is before the cooperative was incorporated ({state.incorporated_on})",
+            status=422,
+        )
 
 
-def admit(state: CoopState, cmd: AdmitMember, member_id: str, party_id: str,
-          on: date) -> list[NewEvent]:
+def admit(
+    state: CoopState, cmd: AdmitMember, member_id: str, party_id: str, on: date
+) -> list[NewEvent]:
     check_date(state, on)
     if state.statutes_at(on).category(cmd.category) is None:
-        raise refuse("R2", "unknown-category",
-                     f"category {cmd.category!r} is not in the statutes in force on {on}",
-                     status=422)
-    data = MemberAdmitted(member_id=member_id, party_id=party_id, kind=cmd.kind,
-                          category=cmd.category)
+        raise refuse(
+            "R2",
+            "unknown-category",
+            f"category {cmd.category!r} is not in the statutes in force on {on}",
+            status=422,
+        )
+    data = MemberAdmitted(
+        member_id=member_id, party_id=party_id, kind=cmd.kind, category=cmd.category
+    )
     return [NewEvent("MemberAdmitted", data.model_dump(mode="json"), on, subject_id=member_id)]
 
 
-def change_category(state: CoopState, member: MemberState, category: str,
-                    on: date) -> list[NewEvent]:
+def change_category(
+    state: CoopState, member: MemberState, category: str, on: date
+) -> list[NewEvent]:
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
     new = statutes.category(category)
     if new is None:
-        raise refuse("R2", "unknown-category",
-                     f"category {category!r} is not in the statutes in force on {on}", status=422)
+        raise refuse(
+            "R2",
+            "unknown-category",
+            f"category {category!r} is not in the statutes in force on {on}",
+            status=422,
+        )
     if category == member.category:
-        raise refuse("R2", "same-category", f"member is already in category {category!r}",
-                     status=422)
+        raise refuse(
+            "R2", "same-category", f"member is already in category {category!r}", status=422
+        )
     old = statutes.category(member.category)
     moved = member.holding.subscribed_cents
     delta = (moved if new.public_body else 0) - (moved if old and old.public_body else 0)
     check_public_cap(state, on, public_delta=delta, total_delta=0)
-    data = MemberCategoryChanged(member_id=member.member_id, category=category,
-                                 previous=member.category)
-    return [NewEvent("MemberCategoryChanged", data.model_dump(mode="json"), on,
-                     subject_id=member.member_id)]
+    data = MemberCategoryChanged(
+        member_id=member.member_id, category=category, previous=member.category
+    )
+    return [
+        NewEvent(
+            "MemberCategoryChanged", data.model_dump(mode="json"), on, subject_id=member.member_id
+        )
+    ]
 
 
 def require_active(member: MemberState, on: date) -> None:
     if not member.active:
-        raise refuse(None, "member-not-active",
-                     f"member {member.member_id} left on {member.exited_on}")
+        raise refuse(
+            None, "member-not-active", f"member {member.member_id} left on {member.exited_on}"
+        )
     if on < member.admitted_on:
-        raise refuse(None, "date-before-admission",
-                     f"{on} is before member {member.member_id} was admitted "
-                     f"({member.admitted_on})", status=422)
+        raise refuse(
+            None,
+            "date-before-admission",
+            f"{on} is before member {member.member_id} was admitted ({member.admitted_on})",
+            status=422,
+        )

@@ -25,6 +25,9 @@ def check_public_cap(state: CoopState, on: date, public_delta: int, total_delta:
     share_after = Decimal(after_public) / Decimal(after_total)
     share_before = Decimal(before_public) / Decimal(before_total) if before_total else Decimal(0)
     if share_after > cap and share_after > share_before:
-        raise refuse("R3", "public-capital-cap",
-                     f"local public bodies would hold {format_ratio(after_public, after_total)} "
-                     f"of the capital; the cap on {on} is {cap}")
+        raise refuse(
+            "R3",
+            "public-capital-cap",
+            f"local public bodies would hold {format_ratio(after_public, after_total)} "
+            f"of the capital; the cap on {on} is {cap}",
+        )

@@ -27,6 +27,7 @@ from scic.rules.dated import FIRST_PAYMENT_MIN, PAY_UP_YEARS
 
 # -- events ----------------------------------------------------------------------------
 
+
 class _Amounts(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shares: int = Field(ge=0)
@@ -96,6 +97,7 @@ class SharesTransferred(_Amounts):
 
 # -- commands --------------------------------------------------------------------------
 
+
 class Subscribe(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
@@ -143,8 +145,10 @@ class Transfer(BaseModel):
 
 # -- decisions -------------------------------------------------------------------------
 
-def subscribe(state: CoopState, member: MemberState, cmd: Subscribe, subscription_id: str,
-              on: date) -> list[NewEvent]:
+
+def subscribe(
+    state: CoopState, member: MemberState, cmd: Subscribe, subscription_id: str, on: date
+) -> list[NewEvent]:
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
@@ -152,117 +156,219 @@ def subscribe(state: CoopState, member: MemberState, cmd: Subscribe, subscriptio
     minimum = int((Decimal(subscribed) * FIRST_PAYMENT_MIN).to_integral_value(ROUND_CEILING))
     if cmd.paid < minimum:
         # R7 — C. com. L225-144: at least a quarter paid at subscription.
-        raise refuse("R7", "first-payment-below-quarter",
-                     f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
-                     f"at least a quarter ({format_cents(minimum)}) is paid at subscription")
+        raise refuse(
+            "R7",
+            "first-payment-below-quarter",
+            f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
+            f"at least a quarter ({format_cents(minimum)}) is paid at subscription",
+        )
     if cmd.paid > subscribed:
-        raise refuse("R7", "payment-exceeds-unpaid",
-                     f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} "
-                     "subscribed")
+        raise refuse(
+            "R7",
+            "payment-exceeds-unpaid",
+            f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} subscribed",
+        )
     category = statutes.category(member.category)
     public = category is not None and category.public_body
     check_public_cap(state, on, public_delta=subscribed if public else 0, total_delta=subscribed)
-    data = SharesSubscribed(subscription_id=subscription_id, member_id=member.member_id,
-                            shares=cmd.shares, subscribed_cents=subscribed,
-                            called_cents=cmd.paid, paid_cents=cmd.paid)
-    event = NewEvent("SharesSubscribed", data.model_dump(mode="json"), on,
-                     subject_id=member.member_id, amount_cents=subscribed)
+    data = SharesSubscribed(
+        subscription_id=subscription_id,
+        member_id=member.member_id,
+        shares=cmd.shares,
+        subscribed_cents=subscribed,
+        called_cents=cmd.paid,
+        paid_cents=cmd.paid,
+    )
+    event = NewEvent(
+        "SharesSubscribed",
+        data.model_dump(mode="json"),
+        on,
+        subject_id=member.member_id,
+        amount_cents=subscribed,
+    )
     return [event, *release_pending(state, on, extra_capital=subscribed)]
 
 
-def call(state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Call,
-         call_id: str, on: date) -> list[NewEvent]:
+def call(
+    state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Call, call_id: str, on: date
+) -> list[NewEvent]:
     check_date(state, on)
     require_active(member, on)
     uncalled = sub.subscribed_cents - sub.called_cents
     if cmd.amount > uncalled:
-        raise refuse("R7", "call-exceeds-uncalled",
-                     f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
-                     f"subscription {sub.subscription_id} is not yet called")
+        raise refuse(
+            "R7",
+            "call-exceeds-uncalled",
+            f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
+            f"subscription {sub.subscription_id} is not yet called",
+        )
     deadline = add_years(sub.subscribed_on, PAY_UP_YEARS)
     if cmd.due_date > deadline or cmd.due_date < on:
         # R7 — the unpaid part is paid within 5 years of the subscription.
-        raise refuse("R7", "call-due-date-out-of-bounds",
-                     f"due date {cmd.due_date} must fall between the call ({on}) and five years "
-                     f"after the subscription ({deadline})", status=422)
-    data = SharesCalled(call_id=call_id, subscription_id=sub.subscription_id,
-                        member_id=member.member_id, amount_cents=cmd.amount,
-                        due_date=cmd.due_date)
-    return [NewEvent("SharesCalled", data.model_dump(mode="json"), on,
-                     subject_id=member.member_id, amount_cents=cmd.amount)]
+        raise refuse(
+            "R7",
+            "call-due-date-out-of-bounds",
+            f"due date {cmd.due_date} must fall between the call ({on}) and five years "
+            f"after the subscription ({deadline})",
+            status=422,
+        )
+    data = SharesCalled(
+        call_id=call_id,
+        subscription_id=sub.subscription_id,
+        member_id=member.member_id,
+        amount_cents=cmd.amount,
+        due_date=cmd.due_date,
+    )
+    return [
+        NewEvent(
+            "SharesCalled",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=member.member_id,
+            amount_cents=cmd.amount,
+        )
+    ]
 
 
-def pay(state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Pay,
-        payment_id: str, on: date) -> list[NewEvent]:
+def pay(
+    state: CoopState,
+    member: MemberState,
+    sub: SubscriptionState,
+    cmd: Pay,
+    payment_id: str,
+    on: date,
+) -> list[NewEvent]:
     check_date(state, on)
     require_active(member, on)
     unpaid = sub.subscribed_cents - sub.paid_cents
     if cmd.amount > unpaid:
         # R7 — a payment never exceeds what is still unpaid.
-        raise refuse("R7", "payment-exceeds-unpaid",
-                     f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
-                     f"subscription {sub.subscription_id} is unpaid")
+        raise refuse(
+            "R7",
+            "payment-exceeds-unpaid",
+            f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
+            f"subscription {sub.subscription_id} is unpaid",
+        )
     implicitly_called = max(0, sub.paid_cents + cmd.amount - sub.called_cents)
-    data = SharesPaid(payment_id=payment_id, subscription_id=sub.subscription_id,
-                      member_id=member.member_id, amount_cents=cmd.amount,
-                      called_cents=implicitly_called)
-    return [NewEvent("SharesPaid", data.model_dump(mode="json"), on,
-                     subject_id=member.member_id, amount_cents=cmd.amount)]
+    data = SharesPaid(
+        payment_id=payment_id,
+        subscription_id=sub.subscription_id,
+        member_id=member.member_id,
+        amount_cents=cmd.amount,
+        called_cents=implicitly_called,
+    )
+    return [
+        NewEvent(
+            "SharesPaid",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=member.member_id,
+            amount_cents=cmd.amount,
+        )
+    ]
 
 
-def withdraw(state: CoopState, member: MemberState, shares: int | None, withdrawal_id: str,
-             on: date, reason: str | None = None, excluded: bool = False) -> list[NewEvent]:
+def withdraw(
+    state: CoopState,
+    member: MemberState,
+    shares: int | None,
+    withdrawal_id: str,
+    on: date,
+    reason: str | None = None,
+    excluded: bool = False,
+) -> list[NewEvent]:
     """R5 — a withdrawal cannot be refused, only its reimbursement delayed (Cass. com.
     18 Dec 2024): the member leaves now, the money waits in a FIFO queue."""
     check_date(state, on)
     require_active(member, on)
     free = member.free
     if free.shares <= 0:
-        raise refuse(None, "no-shares-to-withdraw", f"member {member.member_id} holds no shares "
-                     "that are not already being reimbursed")
+        raise refuse(
+            None,
+            "no-shares-to-withdraw",
+            f"member {member.member_id} holds no shares that are not already being reimbursed",
+        )
     count = free.shares if shares is None else shares
     if count > free.shares:
-        raise refuse(None, "not-enough-shares",
-                     f"member {member.member_id} holds {free.shares} shares, cannot withdraw "
-                     f"{count}")
+        raise refuse(
+            None,
+            "not-enough-shares",
+            f"member {member.member_id} holds {free.shares} shares, cannot withdraw {count}",
+        )
     exit_ = count == free.shares
     nominal = state.statutes_at(on).share_nominal_cents
     amounts = free if exit_ else _fully_paid(member, count, nominal, "withdraw")
     delay = state.statutes_at(on).reimbursement_delay_years
-    data = MemberWithdrew(withdrawal_id=withdrawal_id, member_id=member.member_id, exit=exit_,
-                          excluded=excluded, due_by=add_years(on, delay), reason=reason,
-                          shares=amounts.shares, subscribed_cents=amounts.subscribed_cents,
-                          called_cents=amounts.called_cents, paid_cents=amounts.paid_cents)
-    event = NewEvent("MemberWithdrew", data.model_dump(mode="json"), on,
-                     subject_id=member.member_id, amount_cents=amounts.paid_cents)
+    data = MemberWithdrew(
+        withdrawal_id=withdrawal_id,
+        member_id=member.member_id,
+        exit=exit_,
+        excluded=excluded,
+        due_by=add_years(on, delay),
+        reason=reason,
+        shares=amounts.shares,
+        subscribed_cents=amounts.subscribed_cents,
+        called_cents=amounts.called_cents,
+        paid_cents=amounts.paid_cents,
+    )
+    event = NewEvent(
+        "MemberWithdrew",
+        data.model_dump(mode="json"),
+        on,
+        subject_id=member.member_id,
+        amount_cents=amounts.paid_cents,
+    )
     queued = _queue_with(state, withdrawal_id, member.member_id, on, amounts)
     return [event, *release_pending(queued, on, extra_capital=0)]
 
 
-def transfer(state: CoopState, giver: MemberState, taker: MemberState, cmd: Transfer,
-             transfer_id: str, on: date) -> list[NewEvent]:
+def transfer(
+    state: CoopState,
+    giver: MemberState,
+    taker: MemberState,
+    cmd: Transfer,
+    transfer_id: str,
+    on: date,
+) -> list[NewEvent]:
     check_date(state, on)
     require_active(giver, on)
     require_active(taker, on)
     if giver.member_id == taker.member_id:
-        raise refuse(None, "transfer-to-self", "a member cannot transfer shares to itself",
-                     status=422)
+        raise refuse(
+            None, "transfer-to-self", "a member cannot transfer shares to itself", status=422
+        )
     if cmd.shares > giver.free.shares:
-        raise refuse(None, "not-enough-shares",
-                     f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
-                     f"cannot transfer {cmd.shares}")
+        raise refuse(
+            None,
+            "not-enough-shares",
+            f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
+            f"cannot transfer {cmd.shares}",
+        )
     statutes = state.statutes_at(on)
     amounts = _fully_paid(giver, cmd.shares, statutes.share_nominal_cents, "transfer")
     giver_cat, taker_cat = statutes.category(giver.category), statutes.category(taker.category)
     delta = (amounts.subscribed_cents if taker_cat and taker_cat.public_body else 0) - (
-        amounts.subscribed_cents if giver_cat and giver_cat.public_body else 0)
+        amounts.subscribed_cents if giver_cat and giver_cat.public_body else 0
+    )
     check_public_cap(state, on, public_delta=delta, total_delta=0)
-    data = SharesTransferred(transfer_id=transfer_id, from_member_id=giver.member_id,
-                             to_member_id=taker.member_id, shares=amounts.shares,
-                             subscribed_cents=amounts.subscribed_cents,
-                             called_cents=amounts.called_cents, paid_cents=amounts.paid_cents)
-    return [NewEvent("SharesTransferred", data.model_dump(mode="json"), on,
-                     subject_id=giver.member_id, amount_cents=amounts.subscribed_cents)]
+    data = SharesTransferred(
+        transfer_id=transfer_id,
+        from_member_id=giver.member_id,
+        to_member_id=taker.member_id,
+        shares=amounts.shares,
+        subscribed_cents=amounts.subscribed_cents,
+        called_cents=amounts.called_cents,
+        paid_cents=amounts.paid_cents,
+    )
+    return [
+        NewEvent(
+            "SharesTransferred",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=giver.member_id,
+            amount_cents=amounts.subscribed_cents,
+        )
+    ]
 
 
 def release_pending(state: CoopState, on: date, extra_capital: int) -> list[NewEvent]:
@@ -271,22 +377,34 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[NewE
     events: list[NewEvent] = []
     capital = state.capital.subscribed_cents + extra_capital
     highest = max(state.capital.highest_subscribed_cents, capital)
-    floor = replace(state, capital=replace(state.capital, highest_subscribed_cents=highest)
-                    ).floor_cents(on)
+    floor = replace(
+        state, capital=replace(state.capital, highest_subscribed_cents=highest)
+    ).floor_cents(on)
     losses_left, shares_left = state.capital.uncovered_losses_cents, state.capital.shares
     for pending in state.pending:
         amounts = pending.amounts
         if capital - amounts.subscribed_cents < floor:
             break
         loss_share = _loss_share(losses_left, amounts.shares, shares_left, amounts.paid_cents)
-        data = SharesReimbursed(withdrawal_id=pending.withdrawal_id, member_id=pending.member_id,
-                                shares=amounts.shares, subscribed_cents=amounts.subscribed_cents,
-                                called_cents=amounts.called_cents, paid_cents=amounts.paid_cents,
-                                loss_share_cents=loss_share,
-                                amount_cents=amounts.paid_cents - loss_share)
-        events.append(NewEvent("SharesReimbursed", data.model_dump(mode="json"),
-                               max(on, pending.requested_on), subject_id=pending.member_id,
-                               amount_cents=data.amount_cents))
+        data = SharesReimbursed(
+            withdrawal_id=pending.withdrawal_id,
+            member_id=pending.member_id,
+            shares=amounts.shares,
+            subscribed_cents=amounts.subscribed_cents,
+            called_cents=amounts.called_cents,
+            paid_cents=amounts.paid_cents,
+            loss_share_cents=loss_share,
+            amount_cents=amounts.paid_cents - loss_share,
+        )
+        events.append(
+            NewEvent(
+                "SharesReimbursed",
+                data.model_dump(mode="json"),
+                max(on, pending.requested_on),
+                subject_id=pending.member_id,
+                amount_cents=data.amount_cents,
+            )
+        )
         capital -= amounts.subscribed_cents
         losses_left -= loss_share
         shares_left -= amounts.shares
@@ -306,13 +424,17 @@ def _fully_paid(member: MemberState, count: int, nominal: int, verb: str) -> Hol
     the shares the member keeps."""
     needed = count * nominal
     if member.free.paid_cents < needed:
-        raise refuse("R7", "shares-not-paid-up",
-                     f"to {verb} {count} shares, {format_cents(needed)} must be paid up; "
-                     f"member {member.member_id} has paid {format_cents(member.free.paid_cents)}")
+        raise refuse(
+            "R7",
+            "shares-not-paid-up",
+            f"to {verb} {count} shares, {format_cents(needed)} must be paid up; "
+            f"member {member.member_id} has paid {format_cents(member.free.paid_cents)}",
+        )
     return Holding(count, needed, needed, needed)
 
 
-def _queue_with(state: CoopState, withdrawal_id: str, member_id: str, on: date,
-                amounts: Holding) -> CoopState:
+def _queue_with(
+    state: CoopState, withdrawal_id: str, member_id: str, on: date, amounts: Holding
+) -> CoopState:
     queued = PendingWithdrawal(withdrawal_id, member_id, on, amounts)
     return replace(state, pending=[*state.pending, queued])

@@ -37,8 +37,12 @@ class MemberState:
     def free(self) -> Holding:
         """What the member can still withdraw or transfer."""
         h, p = self.holding, self.pending
-        return Holding(h.shares - p.shares, h.subscribed_cents - p.subscribed_cents,
-                       h.called_cents - p.called_cents, h.paid_cents - p.paid_cents)
+        return Holding(
+            h.shares - p.shares,
+            h.subscribed_cents - p.subscribed_cents,
+            h.called_cents - p.called_cents,
+            h.paid_cents - p.paid_cents,
+        )
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,15 @@ class IssueTitles(BaseModel):
     fixed_rate: Decimal = Rate
     variable_rate: Decimal = Rate
     variable_base: Decimal = Field(
-        default=TITLES_VARIABLE_BASE_MAX, gt=0, le=1, decimal_places=4,
-        description="share of the nominal the variable part is based on (at most 0.40)")
+        default=TITLES_VARIABLE_BASE_MAX,
+        gt=0,
+        le=1,
+        decimal_places=4,
+        description="share of the nominal the variable part is based on (at most 0.40)",
+    )
     reference_figure: Amount | None = Field(
-        default=None, description="result or activity figure the variable part is indexed on")
+        default=None, description="result or activity figure the variable part is indexed on"
+    )
     issued_on: Day | None = None
 
 
@@ -93,39 +98,77 @@ class IssueState:
     issued_on: date
 
 
-def issue(cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str,
-          on: date) -> list[NewEvent]:
+def issue(
+    cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str, on: date
+) -> list[NewEvent]:
     if legal_form not in TITLES_LEGAL_FORMS:
-        raise refuse("R11", "titles-not-open-to-form",
-                     f"titres participatifs are open to cooperatives in SA or SAS form, "
-                     f"not {legal_form} (C. com. L228-36)")
+        raise refuse(
+            "R11",
+            "titles-not-open-to-form",
+            f"titres participatifs are open to cooperatives in SA or SAS form, "
+            f"not {legal_form} (C. com. L228-36)",
+        )
     if cmd.variable_base > TITLES_VARIABLE_BASE_MAX:
-        raise refuse("R11", "variable-base-above-cap",
-                     f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
-                     f"nominal, not {cmd.variable_base}", status=422)
+        raise refuse(
+            "R11",
+            "variable-base-above-cap",
+            f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
+            f"nominal, not {cmd.variable_base}",
+            status=422,
+        )
     total = within_max(cmd.count * cmd.nominal, f"the issue ({cmd.count} titles)")
-    data = TitlesIssued(issue_id=issue_id, holder_id=holder_id, count=cmd.count,
-                        nominal_cents=cmd.nominal, fixed_rate=cmd.fixed_rate,
-                        variable_rate=cmd.variable_rate, variable_base=cmd.variable_base,
-                        reference_figure_cents=cmd.reference_figure)
-    return [NewEvent("TitlesIssued", data.model_dump(mode="json"), on, subject_id=holder_id,
-                     amount_cents=total)]
+    data = TitlesIssued(
+        issue_id=issue_id,
+        holder_id=holder_id,
+        count=cmd.count,
+        nominal_cents=cmd.nominal,
+        fixed_rate=cmd.fixed_rate,
+        variable_rate=cmd.variable_rate,
+        variable_base=cmd.variable_base,
+        reference_figure_cents=cmd.reference_figure,
+    )
+    return [
+        NewEvent(
+            "TitlesIssued",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=holder_id,
+            amount_cents=total,
+        )
+    ]
 
 
 def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
     earliest = add_years(state.issued_on, TITLES_MIN_YEARS_BEFORE_REDEMPTION)
     if not cmd.at_liquidation and on < earliest:
-        raise refuse("R11", "redemption-before-seven-years",
-                     f"titres participatifs are redeemable at the issuer's initiative from "
-                     f"{earliest} (7 years after issue), or at liquidation")
+        raise refuse(
+            "R11",
+            "redemption-before-seven-years",
+            f"titres participatifs are redeemable at the issuer's initiative from "
+            f"{earliest} (7 years after issue), or at liquidation",
+        )
     if cmd.count > state.outstanding:
-        raise refuse("R11", "redemption-exceeds-outstanding",
-                     f"{cmd.count} titles redeemed but {state.outstanding} are outstanding")
+        raise refuse(
+            "R11",
+            "redemption-exceeds-outstanding",
+            f"{cmd.count} titles redeemed but {state.outstanding} are outstanding",
+        )
     amount = cmd.count * state.nominal_cents
-    data = TitlesRedeemed(issue_id=state.issue_id, count=cmd.count, amount_cents=amount,
-                          at_liquidation=cmd.at_liquidation)
-    return [NewEvent("TitlesRedeemed", data.model_dump(mode="json"), on,
-                     subject_id=state.issue_id, amount_cents=amount)]
+    data = TitlesRedeemed(
+        issue_id=state.issue_id,
+        count=cmd.count,
+        amount_cents=amount,
+        at_liquidation=cmd.at_liquidation,
+    )
+    return [
+        NewEvent(
+            "TitlesRedeemed",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=state.issue_id,
+            amount_cents=amount,
+        )
+    ]
 
 
 def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
@@ -133,17 +176,30 @@ def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
     indexed on the year's figure against the reference figure given at issue."""
     nominal = Decimal(state.outstanding * state.nominal_cents)
     fixed = nominal * state.fixed_rate
-    index = (Decimal(cmd.figure) / Decimal(state.reference_figure_cents)
-             if state.reference_figure_cents else Decimal(1))
+    index = (
+        Decimal(cmd.figure) / Decimal(state.reference_figure_cents)
+        if state.reference_figure_cents
+        else Decimal(1)
+    )
     variable = nominal * state.variable_base * state.variable_rate * index
     # checked before rounding: quantize fails on a figure beyond 28 digits
     within_max(int(fixed + variable), f"the remuneration for {cmd.fiscal_year}")
-    data = TitlesRemunerated(issue_id=state.issue_id, fiscal_year=cmd.fiscal_year,
-                             figure_cents=cmd.figure, fixed_cents=_cents(fixed),
-                             variable_cents=_cents(variable))
-    return [NewEvent("TitlesRemunerated", data.model_dump(mode="json"), on,
-                     subject_id=state.issue_id,
-                     amount_cents=data.fixed_cents + data.variable_cents)]
+    data = TitlesRemunerated(
+        issue_id=state.issue_id,
+        fiscal_year=cmd.fiscal_year,
+        figure_cents=cmd.figure,
+        fixed_cents=_cents(fixed),
+        variable_cents=_cents(variable),
+    )
+    return [
+        NewEvent(
+            "TitlesRemunerated",
+            data.model_dump(mode="json"),
+            on,
+            subject_id=state.issue_id,
+            amount_cents=data.fixed_cents + data.variable_cents,
+        )
+    ]
 
 
 def _cents(value: Decimal) -> int:

@@ -38,8 +38,9 @@ class ViewCache:
 
 def coop_head(conn: sa.Connection, coop_id: str) -> int:
     """Position of the cooperative's last event (index ix_events_tenant_position)."""
-    head = conn.execute(sa.select(sa.func.max(events.c.position))
-                        .where(events.c.tenant_id == coop_id)).scalar()
+    head = conn.execute(
+        sa.select(sa.func.max(events.c.position)).where(events.c.tenant_id == coop_id)
+    ).scalar()
     if head is None:
         raise NotFound("cooperative", coop_id)
     return int(head)

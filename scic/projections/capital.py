@@ -40,179 +40,368 @@ class CapitalProjector:
     # -- cooperative -------------------------------------------------------------------
 
     def _on_CoopRegistered(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(coops.insert().values(
-            coop_id=d["coop_id"], name=d["name"], siren=d["siren"],
-            legal_form=d["statutes"]["legal_form"], incorporated_on=e.effective_date,
-            registered_at=e.recorded_at))
+        conn.execute(
+            coops.insert().values(
+                coop_id=d["coop_id"],
+                name=d["name"],
+                siren=d["siren"],
+                legal_form=d["statutes"]["legal_form"],
+                incorporated_on=e.effective_date,
+                registered_at=e.recorded_at,
+            )
+        )
         self._add_statutes(conn, e, d)
-        conn.execute(coop_capital.insert().values(
-            coop_id=d["coop_id"], shares=0, subscribed_cents=0, called_cents=0, paid_cents=0,
-            public_subscribed_cents=0, highest_subscribed_cents=0, uncovered_losses_cents=0))
+        conn.execute(
+            coop_capital.insert().values(
+                coop_id=d["coop_id"],
+                shares=0,
+                subscribed_cents=0,
+                called_cents=0,
+                paid_cents=0,
+                public_subscribed_cents=0,
+                highest_subscribed_cents=0,
+                uncovered_losses_cents=0,
+            )
+        )
 
     def _on_StatutesAmended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         self._add_statutes(conn, e, d)
         public = public_categories(conn, d["coop_id"])
         total = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(members.c.subscribed_cents), 0))
-            .where(members.c.coop_id == d["coop_id"], members.c.category.in_(public))
+            sa.select(sa.func.coalesce(sa.func.sum(members.c.subscribed_cents), 0)).where(
+                members.c.coop_id == d["coop_id"], members.c.category.in_(public)
+            )
         ).scalar_one()
-        conn.execute(coop_capital.update().where(coop_capital.c.coop_id == d["coop_id"])
-                     .values(public_subscribed_cents=total))
+        conn.execute(
+            coop_capital.update()
+            .where(coop_capital.c.coop_id == d["coop_id"])
+            .values(public_subscribed_cents=total)
+        )
 
     @staticmethod
     def _add_statutes(conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(statutes.insert().values(
-            coop_id=d["coop_id"], position=e.position, valid_from=e.effective_date,
-            recorded_at=e.recorded_at, doc=d["statutes"]))
+        conn.execute(
+            statutes.insert().values(
+                coop_id=d["coop_id"],
+                position=e.position,
+                valid_from=e.effective_date,
+                recorded_at=e.recorded_at,
+                doc=d["statutes"],
+            )
+        )
 
     def _on_LossesRecorded(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(coop_capital.update().where(coop_capital.c.coop_id == e.tenant_id).values(
-            uncovered_losses_cents=coop_capital.c.uncovered_losses_cents + d["amount_cents"]))
+        conn.execute(
+            coop_capital.update()
+            .where(coop_capital.c.coop_id == e.tenant_id)
+            .values(
+                uncovered_losses_cents=coop_capital.c.uncovered_losses_cents + d["amount_cents"]
+            )
+        )
 
     # -- members -----------------------------------------------------------------------
 
     def _on_MemberAdmitted(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(members.insert().values(
-            member_id=d["member_id"], coop_id=e.tenant_id, party_id=d["party_id"],
-            kind=d["kind"], category=d["category"], admitted_on=e.effective_date,
-            admitted_at=e.recorded_at, status="active", shares=0, subscribed_cents=0,
-            called_cents=0, paid_cents=0, pending_shares=0, pending_subscribed_cents=0,
-            pending_called_cents=0, pending_paid_cents=0))
+        conn.execute(
+            members.insert().values(
+                member_id=d["member_id"],
+                coop_id=e.tenant_id,
+                party_id=d["party_id"],
+                kind=d["kind"],
+                category=d["category"],
+                admitted_on=e.effective_date,
+                admitted_at=e.recorded_at,
+                status="active",
+                shares=0,
+                subscribed_cents=0,
+                called_cents=0,
+                paid_cents=0,
+                pending_shares=0,
+                pending_subscribed_cents=0,
+                pending_called_cents=0,
+                pending_paid_cents=0,
+            )
+        )
         self._category_history(conn, e, d["member_id"], d["category"])
 
-    def _on_MemberCategoryChanged(self, conn: sa.Connection, e: RecordedEvent,
-                                  d: dict[str, Any]) -> None:
+    def _on_MemberCategoryChanged(
+        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
+    ) -> None:
         public = public_categories(conn, e.tenant_id)
-        held = conn.execute(sa.select(members.c.subscribed_cents)
-                            .where(members.c.member_id == d["member_id"])).scalar_one()
+        held = conn.execute(
+            sa.select(members.c.subscribed_cents).where(members.c.member_id == d["member_id"])
+        ).scalar_one()
         delta = held * ((d["category"] in public) - (d["previous"] in public))
-        conn.execute(members.update().where(members.c.member_id == d["member_id"])
-                     .values(category=d["category"]))
+        conn.execute(
+            members.update()
+            .where(members.c.member_id == d["member_id"])
+            .values(category=d["category"])
+        )
         if delta:
-            conn.execute(coop_capital.update().where(coop_capital.c.coop_id == e.tenant_id)
-                         .values(public_subscribed_cents=coop_capital.c.public_subscribed_cents
-                                 + delta))
+            conn.execute(
+                coop_capital.update()
+                .where(coop_capital.c.coop_id == e.tenant_id)
+                .values(public_subscribed_cents=coop_capital.c.public_subscribed_cents + delta)
+            )
         self._category_history(conn, e, d["member_id"], d["category"])
 
     @staticmethod
-    def _category_history(conn: sa.Connection, e: RecordedEvent, member_id: str,
-                          category: str) -> None:
-        conn.execute(member_categories.insert().values(
-            member_id=member_id, position=e.position, coop_id=e.tenant_id, category=category,
-            effective_date=e.effective_date, recorded_at=e.recorded_at))
+    def _category_history(
+        conn: sa.Connection, e: RecordedEvent, member_id: str, category: str
+    ) -> None:
+        conn.execute(
+            member_categories.insert().values(
+                member_id=member_id,
+                position=e.position,
+                coop_id=e.tenant_id,
+                category=category,
+                effective_date=e.effective_date,
+                recorded_at=e.recorded_at,
+            )
+        )
 
     # -- shares ------------------------------------------------------------------------
 
-    def _on_SharesSubscribed(self, conn: sa.Connection, e: RecordedEvent,
-                             d: dict[str, Any]) -> None:
-        conn.execute(subscriptions.insert().values(
-            subscription_id=d["subscription_id"], coop_id=e.tenant_id, member_id=d["member_id"],
-            subscribed_on=e.effective_date, shares=0, subscribed_cents=0, called_cents=0,
-            paid_cents=0))
-        self._move(conn, e, e.event_id, d["member_id"], d["subscription_id"], "subscription",
-                   {k: d[k] for k in AMOUNTS})
+    def _on_SharesSubscribed(
+        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
+    ) -> None:
+        conn.execute(
+            subscriptions.insert().values(
+                subscription_id=d["subscription_id"],
+                coop_id=e.tenant_id,
+                member_id=d["member_id"],
+                subscribed_on=e.effective_date,
+                shares=0,
+                subscribed_cents=0,
+                called_cents=0,
+                paid_cents=0,
+            )
+        )
+        self._move(
+            conn,
+            e,
+            e.event_id,
+            d["member_id"],
+            d["subscription_id"],
+            "subscription",
+            {k: d[k] for k in AMOUNTS},
+        )
 
     def _on_SharesCalled(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(calls.insert().values(
-            call_id=d["call_id"], coop_id=e.tenant_id, subscription_id=d["subscription_id"],
-            member_id=d["member_id"], amount_cents=d["amount_cents"],
-            called_on=e.effective_date, due_date=date.fromisoformat(d["due_date"]), reversed=False))
-        self._move(conn, e, e.event_id, d["member_id"], d["subscription_id"], "call",
-                   {"shares": 0, "subscribed_cents": 0, "called_cents": d["amount_cents"],
-                    "paid_cents": 0})
+        conn.execute(
+            calls.insert().values(
+                call_id=d["call_id"],
+                coop_id=e.tenant_id,
+                subscription_id=d["subscription_id"],
+                member_id=d["member_id"],
+                amount_cents=d["amount_cents"],
+                called_on=e.effective_date,
+                due_date=date.fromisoformat(d["due_date"]),
+                reversed=False,
+            )
+        )
+        self._move(
+            conn,
+            e,
+            e.event_id,
+            d["member_id"],
+            d["subscription_id"],
+            "call",
+            {
+                "shares": 0,
+                "subscribed_cents": 0,
+                "called_cents": d["amount_cents"],
+                "paid_cents": 0,
+            },
+        )
 
     def _on_SharesPaid(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        self._move(conn, e, e.event_id, d["member_id"], d["subscription_id"], "payment",
-                   {"shares": 0, "subscribed_cents": 0, "called_cents": d["called_cents"],
-                    "paid_cents": d["amount_cents"]})
+        self._move(
+            conn,
+            e,
+            e.event_id,
+            d["member_id"],
+            d["subscription_id"],
+            "payment",
+            {
+                "shares": 0,
+                "subscribed_cents": 0,
+                "called_cents": d["called_cents"],
+                "paid_cents": d["amount_cents"],
+            },
+        )
 
     def _on_MemberWithdrew(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(withdrawals.insert().values(
-            withdrawal_id=d["withdrawal_id"], coop_id=e.tenant_id, member_id=d["member_id"],
-            position=e.position, requested_on=e.effective_date,
-            due_by=date.fromisoformat(d["due_by"]),
-            exit=d["exit"], excluded=d["excluded"], status="pending",
-            **{k: d[k] for k in AMOUNTS}))
+        conn.execute(
+            withdrawals.insert().values(
+                withdrawal_id=d["withdrawal_id"],
+                coop_id=e.tenant_id,
+                member_id=d["member_id"],
+                position=e.position,
+                requested_on=e.effective_date,
+                due_by=date.fromisoformat(d["due_by"]),
+                exit=d["exit"],
+                excluded=d["excluded"],
+                status="pending",
+                **{k: d[k] for k in AMOUNTS},
+            )
+        )
         m = members.c
         values: dict[str, Any] = {f"pending_{k}": m[f"pending_{k}"] + d[k] for k in AMOUNTS}
         if d["exit"]:
-            values.update(status="excluded" if d["excluded"] else "withdrawn",
-                          exited_on=e.effective_date)
+            values.update(
+                status="excluded" if d["excluded"] else "withdrawn", exited_on=e.effective_date
+            )
         conn.execute(members.update().where(m.member_id == d["member_id"]).values(**values))
 
-    def _on_SharesReimbursed(self, conn: sa.Connection, e: RecordedEvent,
-                             d: dict[str, Any]) -> None:
-        conn.execute(withdrawals.update().where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
-                     .values(status="reimbursed", reimbursed_on=e.effective_date,
-                             amount_cents=d["amount_cents"],
-                             loss_share_cents=d["loss_share_cents"]))
+    def _on_SharesReimbursed(
+        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
+    ) -> None:
+        conn.execute(
+            withdrawals.update()
+            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .values(
+                status="reimbursed",
+                reimbursed_on=e.effective_date,
+                amount_cents=d["amount_cents"],
+                loss_share_cents=d["loss_share_cents"],
+            )
+        )
         m = members.c
-        conn.execute(members.update().where(m.member_id == d["member_id"]).values(
-            **{f"pending_{k}": m[f"pending_{k}"] - d[k] for k in AMOUNTS}))
-        self._move(conn, e, e.event_id, d["member_id"], None, "reimbursement",
-                   {k: -d[k] for k in AMOUNTS})
+        conn.execute(
+            members.update()
+            .where(m.member_id == d["member_id"])
+            .values(**{f"pending_{k}": m[f"pending_{k}"] - d[k] for k in AMOUNTS})
+        )
+        self._move(
+            conn, e, e.event_id, d["member_id"], None, "reimbursement", {k: -d[k] for k in AMOUNTS}
+        )
         if d["loss_share_cents"]:
-            conn.execute(coop_capital.update().where(coop_capital.c.coop_id == e.tenant_id)
-                         .values(uncovered_losses_cents=coop_capital.c.uncovered_losses_cents
-                                 - d["loss_share_cents"]))
+            conn.execute(
+                coop_capital.update()
+                .where(coop_capital.c.coop_id == e.tenant_id)
+                .values(
+                    uncovered_losses_cents=coop_capital.c.uncovered_losses_cents
+                    - d["loss_share_cents"]
+                )
+            )
 
-    def _on_SharesTransferred(self, conn: sa.Connection, e: RecordedEvent,
-                              d: dict[str, Any]) -> None:
+    def _on_SharesTransferred(
+        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
+    ) -> None:
         amounts = {k: d[k] for k in AMOUNTS}
-        self._move(conn, e, e.event_id, d["from_member_id"], None, "transfer-out",
-                   {k: -v for k, v in amounts.items()})
+        self._move(
+            conn,
+            e,
+            e.event_id,
+            d["from_member_id"],
+            None,
+            "transfer-out",
+            {k: -v for k, v in amounts.items()},
+        )
         self._move(conn, e, e.event_id, d["to_member_id"], None, "transfer-in", amounts)
 
     def _on_EventReversed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         original = d["reversed_event_id"]
-        conn.execute(reversals.insert().values(reversed_event_id=original, coop_id=e.tenant_id,
-                                               reversal_event_id=e.event_id))
+        conn.execute(
+            reversals.insert().values(
+                reversed_event_id=original, coop_id=e.tenant_id, reversal_event_id=e.event_id
+            )
+        )
         if d["reversed_type"] == "SharesCalled":
-            conn.execute(calls.update().where(calls.c.coop_id == e.tenant_id)
-                         .where(calls.c.call_id == _call_id_of(conn, original))
-                         .values(reversed=True))
-        rows = conn.execute(sa.select(movements).where(movements.c.event_id == original)
-                            .order_by(movements.c.member_id)).mappings().all()
+            conn.execute(
+                calls.update()
+                .where(calls.c.coop_id == e.tenant_id)
+                .where(calls.c.call_id == _call_id_of(conn, original))
+                .values(reversed=True)
+            )
+        rows = (
+            conn.execute(
+                sa.select(movements)
+                .where(movements.c.event_id == original)
+                .order_by(movements.c.member_id)
+            )
+            .mappings()
+            .all()
+        )
         for row in rows:
-            self._move(conn, e, e.event_id, row["member_id"], row["subscription_id"],
-                       "reversal", {k: -row[k] for k in AMOUNTS},
-                       effective_date=row["effective_date"])
+            self._move(
+                conn,
+                e,
+                e.event_id,
+                row["member_id"],
+                row["subscription_id"],
+                "reversal",
+                {k: -row[k] for k in AMOUNTS},
+                effective_date=row["effective_date"],
+            )
 
     # -- the one place amounts move ----------------------------------------------------
 
-    def _move(self, conn: sa.Connection, e: RecordedEvent, event_id: str, member_id: str,
-              subscription_id: str | None, kind: str, amounts: dict[str, int],
-              effective_date: Any = None) -> None:
-        conn.execute(movements.insert().values(
-            event_id=event_id, member_id=member_id, coop_id=e.tenant_id,
-            subscription_id=subscription_id, kind=kind, position=e.position,
-            effective_date=effective_date or e.effective_date, recorded_at=e.recorded_at,
-            **amounts))
+    def _move(
+        self,
+        conn: sa.Connection,
+        e: RecordedEvent,
+        event_id: str,
+        member_id: str,
+        subscription_id: str | None,
+        kind: str,
+        amounts: dict[str, int],
+        effective_date: Any = None,
+    ) -> None:
+        conn.execute(
+            movements.insert().values(
+                event_id=event_id,
+                member_id=member_id,
+                coop_id=e.tenant_id,
+                subscription_id=subscription_id,
+                kind=kind,
+                position=e.position,
+                effective_date=effective_date or e.effective_date,
+                recorded_at=e.recorded_at,
+                **amounts,
+            )
+        )
         m = members.c
-        conn.execute(members.update().where(m.member_id == member_id)
-                     .values(**{k: m[k] + v for k, v in amounts.items()}))
+        conn.execute(
+            members.update()
+            .where(m.member_id == member_id)
+            .values(**{k: m[k] + v for k, v in amounts.items()})
+        )
         if subscription_id is not None:
             s = subscriptions.c
-            conn.execute(subscriptions.update().where(s.subscription_id == subscription_id)
-                         .values(**{k: s[k] + v for k, v in amounts.items()}))
+            conn.execute(
+                subscriptions.update()
+                .where(s.subscription_id == subscription_id)
+                .values(**{k: s[k] + v for k, v in amounts.items()})
+            )
         category = conn.execute(sa.select(m.category).where(m.member_id == member_id)).scalar_one()
         public = category in public_categories(conn, e.tenant_id)
         c = coop_capital.c
         subscribed_after = c.subscribed_cents + amounts["subscribed_cents"]
-        conn.execute(coop_capital.update().where(c.coop_id == e.tenant_id).values(
-            **{k: c[k] + v for k, v in amounts.items()},
-            public_subscribed_cents=c.public_subscribed_cents
-            + (amounts["subscribed_cents"] if public else 0),
-            highest_subscribed_cents=sa.case(
-                (subscribed_after > c.highest_subscribed_cents, subscribed_after),
-                else_=c.highest_subscribed_cents)))
+        conn.execute(
+            coop_capital.update()
+            .where(c.coop_id == e.tenant_id)
+            .values(
+                **{k: c[k] + v for k, v in amounts.items()},
+                public_subscribed_cents=c.public_subscribed_cents
+                + (amounts["subscribed_cents"] if public else 0),
+                highest_subscribed_cents=sa.case(
+                    (subscribed_after > c.highest_subscribed_cents, subscribed_after),
+                    else_=c.highest_subscribed_cents,
+                ),
+            )
+        )
 
 
 def public_categories(conn: sa.Connection, coop_id: str | None) -> set[str]:
     """Codes of public-body categories in the latest statutes recorded (R3)."""
-    doc = conn.execute(sa.select(statutes.c.doc).where(statutes.c.coop_id == coop_id)
-                       .order_by(statutes.c.valid_from.desc(), statutes.c.position.desc())
-                       .limit(1)).scalar_one()
+    doc = conn.execute(
+        sa.select(statutes.c.doc)
+        .where(statutes.c.coop_id == coop_id)
+        .order_by(statutes.c.valid_from.desc(), statutes.c.position.desc())
+        .limit(1)
+    ).scalar_one()
     return {c["code"] for c in doc["categories"] if c.get("public_body")}
 
 

@@ -19,42 +19,80 @@ from scic.rules.dated import PAY_UP_YEARS, PUBLIC_CAPITAL_CAP, value_at
 
 
 def finding(rule: str, code: str, severity: str, message: str, **figures: Any) -> dict[str, Any]:
-    return {"rule": rule, "code": code, "severity": severity, "message": message,
-            "figures": figures}
+    return {
+        "rule": rule,
+        "code": code,
+        "severity": severity,
+        "message": message,
+        "figures": figures,
+    }
 
 
 def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
     state = load_coop(conn, coop_id)
-    findings = [*_categories(conn, state, on), _public_share(conn, state, on),
-                *_floor(conn, state, on), *_overdue_calls(conn, coop_id, on)]
-    return {"as_of": on.isoformat(), "findings": findings,
-            "warnings": sum(f["severity"] == "warning" for f in findings)}
+    findings = [
+        *_categories(conn, state, on),
+        _public_share(conn, state, on),
+        *_floor(conn, state, on),
+        *_overdue_calls(conn, coop_id, on),
+    ]
+    return {
+        "as_of": on.isoformat(),
+        "findings": findings,
+        "warnings": sum(f["severity"] == "warning" for f in findings),
+    }
 
 
 def _categories(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, Any]]:
     """R2 — at least 3 categories, including employees (or producers) and beneficiaries."""
     statutes = state.statutes_at(on)
-    active = {row.member_id for row in conn.execute(
-        sa.select(members.c.member_id).where(
-            members.c.coop_id == state.coop_id, members.c.admitted_on <= on,
-            sa.or_(members.c.exited_on.is_(None), members.c.exited_on > on)))}
+    active = {
+        row.member_id
+        for row in conn.execute(
+            sa.select(members.c.member_id).where(
+                members.c.coop_id == state.coop_id,
+                members.c.admitted_on <= on,
+                sa.or_(members.c.exited_on.is_(None), members.c.exited_on > on),
+            )
+        )
+    }
     categories = views.categories_at(conn, state.coop_id, on, None)
     represented = {categories[m] for m in active if m in categories}
     roles = {c.role for c in statutes.categories if c.code in represented}
     out = []
     if len(represented) < 3:
-        out.append(finding("R2", "fewer-than-three-categories", "warning",
-                           f"{len(represented)} member categories represented; a SCIC needs 3",
-                           represented=sorted(represented)))
+        out.append(
+            finding(
+                "R2",
+                "fewer-than-three-categories",
+                "warning",
+                f"{len(represented)} member categories represented; a SCIC needs 3",
+                represented=sorted(represented),
+            )
+        )
     if not roles & {"employees", "producers"}:
-        out.append(finding("R2", "no-employees-or-producers", "warning",
-                           "no member in an employees or producers category"))
+        out.append(
+            finding(
+                "R2",
+                "no-employees-or-producers",
+                "warning",
+                "no member in an employees or producers category",
+            )
+        )
     if "beneficiaries" not in roles:
-        out.append(finding("R2", "no-beneficiaries", "warning",
-                           "no member in a beneficiaries category"))
+        out.append(
+            finding("R2", "no-beneficiaries", "warning", "no member in a beneficiaries category")
+        )
     if not out:
-        out.append(finding("R2", "categories", "ok", f"{len(represented)} categories represented",
-                           represented=sorted(represented)))
+        out.append(
+            finding(
+                "R2",
+                "categories",
+                "ok",
+                f"{len(represented)} categories represented",
+                represented=sorted(represented),
+            )
+        )
     return out
 
 
@@ -65,10 +103,16 @@ def _public_share(conn: sa.Connection, state: CoopState, on: date) -> dict[str, 
     cap = value_at(PUBLIC_CAPITAL_CAP, on)
     share = format_ratio(public, total)
     above = total > 0 and Decimal(public) / Decimal(total) > cap
-    return finding("R3", "public-share", "warning" if above else "ok",
-                   f"local public bodies hold {share} of the capital (cap {cap})",
-                   public=format_cents(public), capital=format_cents(total), share=share,
-                   cap=str(cap))
+    return finding(
+        "R3",
+        "public-share",
+        "warning" if above else "ok",
+        f"local public bodies hold {share} of the capital (cap {cap})",
+        public=format_cents(public),
+        capital=format_cents(total),
+        share=share,
+        cap=str(cap),
+    )
 
 
 def _floor(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, Any]]:
@@ -76,19 +120,34 @@ def _floor(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, An
     floor = state.floor_cents(on)
     capital = state.capital.subscribed_cents
     waiting = sum(p.amounts.paid_cents for p in state.pending)
-    out = [finding("R5", "floor-headroom", "ok" if capital >= floor else "warning",
-                   f"capital {format_cents(capital)} € against a floor of "
-                   f"{format_cents(floor)} €", capital=format_cents(capital),
-                   floor=format_cents(floor), headroom=format_cents(capital - floor),
-                   pending_reimbursements=len(state.pending),
-                   pending_amount=format_cents(waiting))]
-    overdue = [p for p in state.pending if add_years(p.requested_on,
-                                                       state.statutes_at(on)
-                                                       .reimbursement_delay_years) < on]
+    out = [
+        finding(
+            "R5",
+            "floor-headroom",
+            "ok" if capital >= floor else "warning",
+            f"capital {format_cents(capital)} € against a floor of {format_cents(floor)} €",
+            capital=format_cents(capital),
+            floor=format_cents(floor),
+            headroom=format_cents(capital - floor),
+            pending_reimbursements=len(state.pending),
+            pending_amount=format_cents(waiting),
+        )
+    ]
+    overdue = [
+        p
+        for p in state.pending
+        if add_years(p.requested_on, state.statutes_at(on).reimbursement_delay_years) < on
+    ]
     if overdue:
-        out.append(finding("R5", "reimbursement-overdue", "warning",
-                           f"{len(overdue)} reimbursements past the statutory delay",
-                           withdrawals=[p.withdrawal_id for p in overdue]))
+        out.append(
+            finding(
+                "R5",
+                "reimbursement-overdue",
+                "warning",
+                f"{len(overdue)} reimbursements past the statutory delay",
+                withdrawals=[p.withdrawal_id for p in overdue],
+            )
+        )
     return out
 
 
@@ -96,19 +155,44 @@ def _overdue_calls(conn: sa.Connection, coop_id: str, on: date) -> list[dict[str
     """R7 — calls past due while the subscription is still unpaid; unpaid past 5 years."""
     s, c = subscriptions.c, calls.c
     late_calls = conn.execute(
-        sa.select(c.call_id, c.member_id, c.due_date, (s.subscribed_cents - s.paid_cents)
-                  .label("unpaid"))
+        sa.select(
+            c.call_id, c.member_id, c.due_date, (s.subscribed_cents - s.paid_cents).label("unpaid")
+        )
         .join(subscriptions, s.subscription_id == c.subscription_id)
-        .where(c.coop_id == coop_id, c.due_date < on, sa.not_(c.reversed),
-               s.called_cents > s.paid_cents)).all()
-    out = [finding("R7", "call-overdue", "warning",
-                   f"call {r.call_id} was due on {r.due_date} and is not fully paid",
-                   member_id=r.member_id, unpaid=format_cents(r.unpaid)) for r in late_calls]
+        .where(
+            c.coop_id == coop_id,
+            c.due_date < on,
+            sa.not_(c.reversed),
+            s.called_cents > s.paid_cents,
+        )
+    ).all()
+    out = [
+        finding(
+            "R7",
+            "call-overdue",
+            "warning",
+            f"call {r.call_id} was due on {r.due_date} and is not fully paid",
+            member_id=r.member_id,
+            unpaid=format_cents(r.unpaid),
+        )
+        for r in late_calls
+    ]
     stale = conn.execute(
         sa.select(s.subscription_id, s.member_id, s.subscribed_on).where(
-            s.coop_id == coop_id, s.subscribed_cents > s.paid_cents,
-            s.subscribed_on < add_years(on, -PAY_UP_YEARS))).all()
-    out += [finding("R7", "unpaid-after-five-years", "warning",
-                    f"subscription {r.subscription_id} of {r.subscribed_on} is not fully paid "
-                    "five years on", member_id=r.member_id) for r in stale]
+            s.coop_id == coop_id,
+            s.subscribed_cents > s.paid_cents,
+            s.subscribed_on < add_years(on, -PAY_UP_YEARS),
+        )
+    ).all()
+    out += [
+        finding(
+            "R7",
+            "unpaid-after-five-years",
+            "warning",
+            f"subscription {r.subscription_id} of {r.subscribed_on} is not fully paid "
+            "five years on",
+            member_id=r.member_id,
+        )
+        for r in stale
+    ]
     return out

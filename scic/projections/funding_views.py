@@ -30,18 +30,41 @@ from scic.projections.tables import (
 from scic.rules.dated import ESUS_EXPIRY_WARNING_MONTHS, PUBLIC_CAPITAL_CAP, value_at
 
 GRANT_KINDS = ("awarded", "received", "justified", "clawed_back")
-FUNDER_TYPES = ("state", "region", "department", "intercommunality", "municipality", "eu",
-                "foundation", "private")
+FUNDER_TYPES = (
+    "state",
+    "region",
+    "department",
+    "intercommunality",
+    "municipality",
+    "eu",
+    "foundation",
+    "private",
+)
 
 
-def _flows(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
-           start: date | None, end: date | None) -> list[Any]:
+def _flows(
+    conn: sa.Connection,
+    coop_id: str,
+    as_of: date,
+    known_at: datetime | None,
+    start: date | None,
+    end: date | None,
+) -> list[Any]:
     m = funding_movements.c
-    query = (sa.select(m.source, m.kind, m.funder_id, m.funder_type, m.purpose, m.instrument,
-                       m.ref_id, sa.func.sum(m.amount_cents).label("cents"))
-             .where(m.coop_id == coop_id, m.effective_date <= min(as_of, end or as_of))
-             .group_by(m.source, m.kind, m.funder_id, m.funder_type, m.purpose, m.instrument,
-                       m.ref_id))
+    query = (
+        sa.select(
+            m.source,
+            m.kind,
+            m.funder_id,
+            m.funder_type,
+            m.purpose,
+            m.instrument,
+            m.ref_id,
+            sa.func.sum(m.amount_cents).label("cents"),
+        )
+        .where(m.coop_id == coop_id, m.effective_date <= min(as_of, end or as_of))
+        .group_by(m.source, m.kind, m.funder_id, m.funder_type, m.purpose, m.instrument, m.ref_id)
+    )
     if start is not None:
         query = query.where(m.effective_date >= start)
     if known_at is not None:
@@ -49,16 +72,23 @@ def _flows(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | 
     return conn.execute(query).all()
 
 
-def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
-                start: date | None = None, end: date | None = None) -> dict[str, Any]:
+def funding_mix(
+    conn: sa.Connection,
+    coop_id: str,
+    as_of: date,
+    known_at: datetime | None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
     """Flows (grants, titles, ESUS) are those effective within [start, end] when given;
     balances (capital, the funding cliff) are taken at the window's end, or `as_of`."""
     views.coop_row(conn, coop_id)
     balance_date = min(as_of, end) if end else as_of
     flows = _flows(conn, coop_id, as_of, known_at, start, end)
     by_type: dict[str, dict[str, int]] = {t: dict.fromkeys(GRANT_KINDS, 0) for t in FUNDER_TYPES}
-    by_purpose: dict[str, dict[str, int]] = {p: dict.fromkeys(GRANT_KINDS, 0)
-                                             for p in ("operating", "investment")}
+    by_purpose: dict[str, dict[str, int]] = {
+        p: dict.fromkeys(GRANT_KINDS, 0) for p in ("operating", "investment")
+    }
     per_funder: dict[str, int] = defaultdict(int)
     grant_net: dict[str, int] = defaultdict(int)
     titles_issued = titles_redeemed = 0
@@ -85,10 +115,8 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
                 per_funder[f.funder_id] += cents
 
     inputs = views.capital_inputs(conn, coop_id, balance_date, known_at)
-    capital = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at,
-                                         "category")
-    colleges = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at,
-                                          "college")
+    capital = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at, "category")
+    colleges = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at, "college")
     subscribed, public = inputs.subscribed_cents, inputs.public_subscribed_cents
     grants_net = sum(v["awarded"] - v["clawed_back"] for v in by_type.values())
     quasi = titles_issued - titles_redeemed
@@ -96,8 +124,11 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
     total = subscribed + grants_net + quasi + loans
     funder_total = sum(v for v in per_funder.values() if v > 0)
     largest = max(per_funder.values(), default=0)
-    hhi = sum((Decimal(v) / funder_total) ** 2 for v in per_funder.values() if v > 0) \
-        if funder_total else Decimal(0)
+    hhi = (
+        sum((Decimal(v) / funder_total) ** 2 for v in per_funder.values() if v > 0)
+        if funder_total
+        else Decimal(0)
+    )
     multi_year = _multi_year_cents(conn, coop_id, grant_net)
     return {
         "as_of": as_of.isoformat(),
@@ -113,16 +144,23 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
             "by_college": _slim(colleges["rows"]),
         },
         "grants": {
-            "by_funder_type": [{"type": t, **_money(v)} for t, v in by_type.items()
-                               if any(v.values())],
+            "by_funder_type": [
+                {"type": t, **_money(v)} for t, v in by_type.items() if any(v.values())
+            ],
             "by_purpose": [{"purpose": p, **_money(v)} for p, v in by_purpose.items()],
             "net_awarded": format_cents(grants_net),
         },
-        "quasi_equity": {"total": format_cents(quasi), "issued": format_cents(titles_issued),
-                         "redeemed": format_cents(titles_redeemed), "account": "1671"},
-        "esus": {"total": format_cents(sum(esus_by_instrument.values())),
-                 "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
-                 "approval": esus_status(conn, coop_id, as_of, known_at)},
+        "quasi_equity": {
+            "total": format_cents(quasi),
+            "issued": format_cents(titles_issued),
+            "redeemed": format_cents(titles_redeemed),
+            "account": "1671",
+        },
+        "esus": {
+            "total": format_cents(sum(esus_by_instrument.values())),
+            "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
+            "approval": esus_status(conn, coop_id, as_of, known_at),
+        },
         "reserves": None,
         "own_revenue": None,
         "total_funding": format_cents(total),
@@ -136,15 +174,19 @@ def funding_mix(conn: sa.Connection, coop_id: str, as_of: date, known_at: dateti
             "herfindahl": str(hhi.quantize(Decimal("0.0001"))),
             "multi_year_grant_share": format_ratio(multi_year, grants_net),
         },
-        "funding_cliff": funding_cliff(conn, coop_id, balance_date, grant_net if start is None
-                                       else _grant_balances(conn, coop_id, balance_date,
-                                                            known_at)),
+        "funding_cliff": funding_cliff(
+            conn,
+            coop_id,
+            balance_date,
+            grant_net if start is None else _grant_balances(conn, coop_id, balance_date, known_at),
+        ),
     }
 
 
 def _slim(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: r[k] for k in ("key", "label", "subscribed", "paid", "share_of_capital")}
-            for r in rows]
+    return [
+        {k: r[k] for k in ("key", "label", "subscribed", "paid", "share_of_capital")} for r in rows
+    ]
 
 
 def _money(values: dict[str, int]) -> dict[str, str]:
@@ -154,16 +196,18 @@ def _money(values: dict[str, int]) -> dict[str, str]:
 def _multi_year_cents(conn: sa.Connection, coop_id: str, grant_net: dict[str, int]) -> int:
     """Grants whose funded period exceeds one year: multi-year agreements (R15)."""
     total = 0
-    for row in conn.execute(sa.select(grants.c.grant_id, grants.c.doc)
-                            .where(grants.c.coop_id == coop_id)):
+    for row in conn.execute(
+        sa.select(grants.c.grant_id, grants.c.doc).where(grants.c.coop_id == coop_id)
+    ):
         start, end = row.doc.get("period_start"), row.doc.get("period_end")
         if start and end and (date.fromisoformat(end) - date.fromisoformat(start)).days > 366:
             total += grant_net.get(row.grant_id, 0)
     return total
 
 
-def _grant_balances(conn: sa.Connection, coop_id: str, on: date,
-                    known_at: datetime | None) -> dict[str, int]:
+def _grant_balances(
+    conn: sa.Connection, coop_id: str, on: date, known_at: datetime | None
+) -> dict[str, int]:
     """Net awarded (awarded − clawed back) per grant as at `on`."""
     net: dict[str, int] = defaultdict(int)
     for f in _flows(conn, coop_id, on, known_at, None, None):
@@ -172,34 +216,44 @@ def _grant_balances(conn: sa.Connection, coop_id: str, on: date,
     return net
 
 
-def funding_cliff(conn: sa.Connection, coop_id: str, as_of: date,
-                  grant_net: dict[str, int]) -> list[dict[str, str]]:
+def funding_cliff(
+    conn: sa.Connection, coop_id: str, as_of: date, grant_net: dict[str, int]
+) -> list[dict[str, str]]:
     """Grant money whose funded period ends in the next 12 months, by month (R15)."""
     horizon = add_years(as_of, 1)
     months: dict[str, int] = defaultdict(int)
-    for row in conn.execute(sa.select(grants.c.grant_id, grants.c.period_end).where(
-            grants.c.coop_id == coop_id, grants.c.period_end > as_of,
-            grants.c.period_end <= horizon)):
+    for row in conn.execute(
+        sa.select(grants.c.grant_id, grants.c.period_end).where(
+            grants.c.coop_id == coop_id, grants.c.period_end > as_of, grants.c.period_end <= horizon
+        )
+    ):
         months[row.period_end.strftime("%Y-%m")] += grant_net.get(row.grant_id, 0)
     return [{"month": m, "amount": format_cents(v)} for m, v in sorted(months.items()) if v]
 
 
-def esus_status(conn: sa.Connection, coop_id: str, on: date,
-                known_at: datetime | None = None) -> dict[str, Any] | None:
+def esus_status(
+    conn: sa.Connection, coop_id: str, on: date, known_at: datetime | None = None
+) -> dict[str, Any] | None:
     """R12 — the approval in force on `on` (as known at `known_at`), and whether it
     expires within 6 months."""
     a = esus_approvals.c
     query = sa.select(esus_approvals).where(
-        a.coop_id == coop_id, a.granted_on <= on, a.expires_on >= on)
+        a.coop_id == coop_id, a.granted_on <= on, a.expires_on >= on
+    )
     if known_at is not None:
         query = query.where(a.recorded_at <= known_at)
     row = conn.execute(query.order_by(a.expires_on.desc()).limit(1)).mappings().first()
     if row is None:
         return None
     warn_from = _add_months(row["expires_on"], -ESUS_EXPIRY_WARNING_MONTHS)
-    return {"id": row["approval_id"], "reference": row["reference"],
-            "authority": row["authority"], "granted_on": row["granted_on"].isoformat(),
-            "expires_on": row["expires_on"].isoformat(), "expires_soon": on >= warn_from}
+    return {
+        "id": row["approval_id"],
+        "reference": row["reference"],
+        "authority": row["authority"],
+        "granted_on": row["granted_on"].isoformat(),
+        "expires_on": row["expires_on"].isoformat(),
+        "expires_soon": on >= warn_from,
+    }
 
 
 def _add_months(day: date, months: int) -> date:
@@ -215,15 +269,23 @@ def _add_months(day: date, months: int) -> date:
 
 # -- grants ----------------------------------------------------------------------------
 
-def grant_rows(conn: sa.Connection, coop_id: str, funder_id: str | None = None,
-               grant_id: str | None = None, awarded_by: date | None = None
-               ) -> list[dict[str, Any]]:
+
+def grant_rows(
+    conn: sa.Connection,
+    coop_id: str,
+    funder_id: str | None = None,
+    grant_id: str | None = None,
+    awarded_by: date | None = None,
+) -> list[dict[str, Any]]:
     views.coop_row(conn, coop_id)
     g = grants.c
-    query = (sa.select(grants, parties.c.name.label("funder_name"))
-             .join(funders, funders.c.funder_id == g.funder_id)
-             .join(parties, parties.c.party_id == funders.c.party_id)
-             .where(g.coop_id == coop_id).order_by(g.awarded_on, g.grant_id))
+    query = (
+        sa.select(grants, parties.c.name.label("funder_name"))
+        .join(funders, funders.c.funder_id == g.funder_id)
+        .join(parties, parties.c.party_id == funders.c.party_id)
+        .where(g.coop_id == coop_id)
+        .order_by(g.awarded_on, g.grant_id)
+    )
     if funder_id is not None:
         query = query.where(g.funder_id == funder_id)
     if grant_id is not None:
@@ -236,9 +298,11 @@ def grant_rows(conn: sa.Connection, coop_id: str, funder_id: str | None = None,
 def _grant(row: Any) -> dict[str, Any]:
     doc = row["doc"]
     return {
-        "id": row["grant_id"], "funder_id": row["funder_id"],
+        "id": row["grant_id"],
+        "funder_id": row["funder_id"],
         "funder": {"name": row["funder_name"] or views.ERASED, "type": row["funder_type"]},
-        "purpose": row["purpose"], "status": row["status"],
+        "purpose": row["purpose"],
+        "status": row["status"],
         "awarded_on": row["awarded_on"].isoformat(),
         "awarded": format_cents(row["awarded_cents"]),
         "received": format_cents(row["received_cents"]),
@@ -246,11 +310,14 @@ def _grant(row: Any) -> dict[str, Any]:
         "clawed_back": format_cents(row["clawed_back_cents"]),
         "to_receive": format_cents(row["awarded_cents"] - row["received_cents"]),
         "to_justify": format_cents(row["received_cents"] - row["justified_cents"]),
-        "justify_by": doc.get("justify_by"), "de_minimis": doc["de_minimis"],
+        "justify_by": doc.get("justify_by"),
+        "de_minimis": doc["de_minimis"],
         "de_minimis_override": doc.get("de_minimis_override"),
-        "agreement_ref": doc.get("agreement_ref"), "programme": doc.get("programme"),
+        "agreement_ref": doc.get("agreement_ref"),
+        "programme": doc.get("programme"),
         "conditions": doc.get("conditions"),
-        "period_start": doc.get("period_start"), "period_end": doc.get("period_end"),
+        "period_start": doc.get("period_start"),
+        "period_end": doc.get("period_end"),
         "depreciation": doc.get("depreciation"),
     }
 
@@ -262,26 +329,44 @@ def grant_detail(conn: sa.Connection, coop_id: str, grant_id: str) -> dict[str, 
     grant = rows[0]
     m = funding_movements.c
     grant["history"] = [
-        {"event_id": r.event_id, "kind": r.kind, "amount": format_cents(r.amount_cents),
-         "effective_date": r.effective_date.isoformat(), "recorded_at": r.recorded_at.isoformat()}
-        for r in conn.execute(sa.select(funding_movements).where(m.ref_id == grant_id)
-                              .order_by(m.position))]
+        {
+            "event_id": r.event_id,
+            "kind": r.kind,
+            "amount": format_cents(r.amount_cents),
+            "effective_date": r.effective_date.isoformat(),
+            "recorded_at": r.recorded_at.isoformat(),
+        }
+        for r in conn.execute(
+            sa.select(funding_movements).where(m.ref_id == grant_id).order_by(m.position)
+        )
+    ]
     if grant["purpose"] == "investment" and grant["depreciation"]:
-        year_end = conn.execute(sa.select(statutes.c.doc).where(statutes.c.coop_id == coop_id)
-                                .order_by(statutes.c.position.desc()).limit(1)).scalar_one()
+        year_end = conn.execute(
+            sa.select(statutes.c.doc)
+            .where(statutes.c.coop_id == coop_id)
+            .order_by(statutes.c.position.desc())
+            .limit(1)
+        ).scalar_one()
         net = parse_cents(grant["awarded"]) - parse_cents(grant["clawed_back"])
         grant["release_schedule"] = release_schedule(
-            net, Depreciation.model_validate(grant["depreciation"]), year_end["fiscal_year_end"])
+            net, Depreciation.model_validate(grant["depreciation"]), year_end["fiscal_year_end"]
+        )
     return grant
 
 
-def funder_portfolio(conn: sa.Connection, coop_id: str, funder_id: str,
-                     as_of: date) -> dict[str, Any]:
+def funder_portfolio(
+    conn: sa.Connection, coop_id: str, funder_id: str, as_of: date
+) -> dict[str, Any]:
     """What one funder gave or holds, and its share of the cooperative's funding."""
-    row = conn.execute(sa.select(funders, parties.c.name)
-                       .join(parties, parties.c.party_id == funders.c.party_id)
-                       .where(funders.c.funder_id == funder_id, funders.c.coop_id == coop_id)
-                       ).mappings().first()
+    row = (
+        conn.execute(
+            sa.select(funders, parties.c.name)
+            .join(parties, parties.c.party_id == funders.c.party_id)
+            .where(funders.c.funder_id == funder_id, funders.c.coop_id == coop_id)
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("funder", funder_id)
     flows = _flows(conn, coop_id, as_of, None, None, None)
@@ -289,13 +374,20 @@ def funder_portfolio(conn: sa.Connection, coop_id: str, funder_id: str,
     mix = funding_mix(conn, coop_id, as_of, None)
     total = parse_cents(mix["total_funding"])
     t = title_issues.c
-    issues = conn.execute(sa.select(title_issues).where(
-        t.coop_id == coop_id, t.holder_id == funder_id, t.issued_on <= as_of)).mappings()
+    issues = conn.execute(
+        sa.select(title_issues).where(
+            t.coop_id == coop_id, t.holder_id == funder_id, t.issued_on <= as_of
+        )
+    ).mappings()
     investments = [
         {"id": f.ref_id, "instrument": f.instrument, "amount": format_cents(int(f.cents))}
-        for f in flows if f.source == "esus" and f.funder_id == funder_id]
+        for f in flows
+        if f.source == "esus" and f.funder_id == funder_id
+    ]
     return {
-        "id": funder_id, "name": row["name"] or views.ERASED, "type": row["type"],
+        "id": funder_id,
+        "name": row["name"] or views.ERASED,
+        "type": row["type"],
         "as_of": as_of.isoformat(),
         "grants": grant_rows(conn, coop_id, funder_id=funder_id, awarded_by=as_of),
         "participative_titles": [_issue(i, conn) for i in issues],
@@ -317,22 +409,39 @@ def _net(flow: Any) -> int:
 def _issue(row: Any, conn: sa.Connection) -> dict[str, Any]:
     doc = row["doc"]
     r = title_remunerations.c
-    paid = conn.execute(sa.select(r.fiscal_year, r.fixed_cents, r.variable_cents)
-                        .where(r.issue_id == row["issue_id"]).order_by(r.position)).all()
+    paid = conn.execute(
+        sa.select(r.fiscal_year, r.fixed_cents, r.variable_cents)
+        .where(r.issue_id == row["issue_id"])
+        .order_by(r.position)
+    ).all()
     return {
-        "id": row["issue_id"], "holder_id": row["holder_id"], "count": row["count"],
-        "outstanding": row["outstanding"], "nominal": format_cents(row["nominal_cents"]),
+        "id": row["issue_id"],
+        "holder_id": row["holder_id"],
+        "count": row["count"],
+        "outstanding": row["outstanding"],
+        "nominal": format_cents(row["nominal_cents"]),
         "outstanding_amount": format_cents(row["outstanding"] * row["nominal_cents"]),
-        "issued_on": row["issued_on"].isoformat(), "fixed_rate": doc["fixed_rate"],
-        "variable_rate": doc["variable_rate"], "variable_base": doc["variable_base"],
+        "issued_on": row["issued_on"].isoformat(),
+        "fixed_rate": doc["fixed_rate"],
+        "variable_rate": doc["variable_rate"],
+        "variable_base": doc["variable_base"],
         "redeemable_from": add_years(row["issued_on"], 7).isoformat(),
-        "remunerations": [{"fiscal_year": y, "fixed": format_cents(f),
-                           "variable": format_cents(v)} for y, f, v in paid],
+        "remunerations": [
+            {"fiscal_year": y, "fixed": format_cents(f), "variable": format_cents(v)}
+            for y, f, v in paid
+        ],
     }
 
 
 def title_list(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
     views.coop_row(conn, coop_id)
-    rows = conn.execute(sa.select(title_issues).where(title_issues.c.coop_id == coop_id)
-                        .order_by(title_issues.c.issued_on)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(title_issues)
+            .where(title_issues.c.coop_id == coop_id)
+            .order_by(title_issues.c.issued_on)
+        )
+        .mappings()
+        .all()
+    )
     return [_issue(r, conn) for r in rows]

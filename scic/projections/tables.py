@@ -162,8 +162,18 @@ reversals = sa.Table(
 )
 
 # Owned by the capital projector, emptied children-first on rebuild (parties is not).
-CAPITAL_TABLES = [coops, statutes, members, member_categories, subscriptions, movements,
-                  coop_capital, withdrawals, calls, reversals]
+CAPITAL_TABLES = [
+    coops,
+    statutes,
+    members,
+    member_categories,
+    subscriptions,
+    movements,
+    coop_capital,
+    withdrawals,
+    calls,
+    reversals,
+]
 
 
 # -- funding (R11, R12, R14, R15) ------------------------------------------------------
@@ -253,5 +263,11 @@ esus_approvals = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
 
-FUNDING_TABLES = [funders, grants, funding_movements, title_issues, title_remunerations,
-                  esus_approvals]
+FUNDING_TABLES = [
+    funders,
+    grants,
+    funding_movements,
+    title_issues,
+    title_remunerations,
+    esus_approvals,
+]

@@ -36,8 +36,9 @@ def coop_row(conn: sa.Connection, coop_id: str) -> sa.RowMapping:
     return row
 
 
-def statutes_at(conn: sa.Connection, coop_id: str, as_of: date,
-                known_at: datetime | None) -> Statutes | None:
+def statutes_at(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> Statutes | None:
     s = statutes.c
     query = sa.select(s.doc, s.valid_from).where(s.coop_id == coop_id)
     if known_at is not None:
@@ -52,24 +53,31 @@ def statutes_at(conn: sa.Connection, coop_id: str, as_of: date,
     return Statutes.model_validate(chosen)
 
 
-def holdings_by_member(conn: sa.Connection, coop_id: str, as_of: date,
-                       known_at: datetime | None) -> dict[str, dict[str, int]]:
+def holdings_by_member(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> dict[str, dict[str, int]]:
     m = movements.c
-    query = (sa.select(m.member_id, *(sa.func.sum(m[k]).label(k) for k in AMOUNT_KEYS))
-             .where(m.coop_id == coop_id, m.effective_date <= as_of)
-             .group_by(m.member_id))
+    query = (
+        sa.select(m.member_id, *(sa.func.sum(m[k]).label(k) for k in AMOUNT_KEYS))
+        .where(m.coop_id == coop_id, m.effective_date <= as_of)
+        .group_by(m.member_id)
+    )
     if known_at is not None:
         query = query.where(m.recorded_at <= known_at)
-    return {row.member_id: {k: int(getattr(row, k)) for k in AMOUNT_KEYS}
-            for row in conn.execute(query)}
+    return {
+        row.member_id: {k: int(getattr(row, k)) for k in AMOUNT_KEYS} for row in conn.execute(query)
+    }
 
 
-def categories_at(conn: sa.Connection, coop_id: str, as_of: date,
-                  known_at: datetime | None) -> dict[str, str]:
+def categories_at(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> dict[str, str]:
     c = member_categories.c
-    query = (sa.select(c.member_id, c.category).where(c.coop_id == coop_id,
-                                                      c.effective_date <= as_of)
-             .order_by(c.effective_date, c.position))
+    query = (
+        sa.select(c.member_id, c.category)
+        .where(c.coop_id == coop_id, c.effective_date <= as_of)
+        .order_by(c.effective_date, c.position)
+    )
     if known_at is not None:
         query = query.where(c.recorded_at <= known_at)
     return {row.member_id: row.category for row in conn.execute(query)}
@@ -92,26 +100,43 @@ class CapitalInputs:
     def public_subscribed_cents(self) -> int:
         """Capital held by members of public-body categories (R3)."""
         codes = {c.code for c in self.rules.categories if c.public_body} if self.rules else set()
-        return sum(amounts["subscribed_cents"] for member_id, amounts in self.held.items()
-                   if self.categories.get(member_id) in codes)
+        return sum(
+            amounts["subscribed_cents"]
+            for member_id, amounts in self.held.items()
+            if self.categories.get(member_id) in codes
+        )
 
 
-def capital_inputs(conn: sa.Connection, coop_id: str, as_of: date,
-                   known_at: datetime | None) -> CapitalInputs:
+def capital_inputs(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> CapitalInputs:
     coop_row(conn, coop_id)
-    return CapitalInputs(holdings_by_member(conn, coop_id, as_of, known_at),
-                         categories_at(conn, coop_id, as_of, known_at),
-                         statutes_at(conn, coop_id, as_of, known_at))
+    return CapitalInputs(
+        holdings_by_member(conn, coop_id, as_of, known_at),
+        categories_at(conn, coop_id, as_of, known_at),
+        statutes_at(conn, coop_id, as_of, known_at),
+    )
 
 
-def capital_table(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None,
-                  group_by: GroupBy = "member") -> dict[str, Any]:
+def capital_table(
+    conn: sa.Connection,
+    coop_id: str,
+    as_of: date,
+    known_at: datetime | None,
+    group_by: GroupBy = "member",
+) -> dict[str, Any]:
     inputs = capital_inputs(conn, coop_id, as_of, known_at)
     return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
 
 
-def render_capital_table(conn: sa.Connection, coop_id: str, inputs: CapitalInputs, as_of: date,
-                         known_at: datetime | None, group_by: GroupBy) -> dict[str, Any]:
+def render_capital_table(
+    conn: sa.Connection,
+    coop_id: str,
+    inputs: CapitalInputs,
+    as_of: date,
+    known_at: datetime | None,
+    group_by: GroupBy,
+) -> dict[str, Any]:
     held, categories, rules = inputs.held, inputs.categories, inputs.rules
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
     labels: dict[str, str] = {}
@@ -146,8 +171,10 @@ def render_capital_table(conn: sa.Connection, coop_id: str, inputs: CapitalInput
     for amounts in groups.values():
         for k, v in amounts.items():
             totals[k] += v
-    rows = [_capital_row(key, labels.get(key, key), groups[key], totals["subscribed_cents"])
-            for key in order]
+    rows = [
+        _capital_row(key, labels.get(key, key), groups[key], totals["subscribed_cents"])
+        for key in order
+    ]
     return {
         "as_of": as_of.isoformat(),
         "known_at": known_at.isoformat() if known_at else None,
@@ -177,30 +204,58 @@ def _capital_row(key: str, label: str, amounts: dict[str, int], total: int) -> d
 
 
 def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
-    query = (sa.select(members.c.member_id, parties.c.name)
-             .join(parties, parties.c.party_id == members.c.party_id)
-             .where(members.c.coop_id == coop_id))
+    query = (
+        sa.select(members.c.member_id, parties.c.name)
+        .join(parties, parties.c.party_id == members.c.party_id)
+        .where(members.c.coop_id == coop_id)
+    )
     return {row.member_id: row.name or ERASED for row in conn.execute(query)}
 
 
 def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        sa.select(members, parties.c.name, parties.c.email)
-        .join(parties, parties.c.party_id == members.c.party_id)
-        .where(members.c.member_id == member_id, members.c.coop_id == coop_id)
-    ).mappings().first()
+    row = (
+        conn.execute(
+            sa.select(members, parties.c.name, parties.c.email)
+            .join(parties, parties.c.party_id == members.c.party_id)
+            .where(members.c.member_id == member_id, members.c.coop_id == coop_id)
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("member", member_id)
     history = conn.execute(
         sa.select(member_categories.c.category, member_categories.c.effective_date)
         .where(member_categories.c.member_id == member_id)
-        .order_by(member_categories.c.effective_date, member_categories.c.position)).all()
-    moves = conn.execute(sa.select(movements).where(movements.c.member_id == member_id)
-                         .order_by(movements.c.position)).mappings().all()
-    subs = conn.execute(sa.select(subscriptions).where(subscriptions.c.member_id == member_id)
-                        .order_by(subscriptions.c.subscribed_on)).mappings().all()
-    outs = conn.execute(sa.select(withdrawals).where(withdrawals.c.member_id == member_id)
-                        .order_by(withdrawals.c.position)).mappings().all()
+        .order_by(member_categories.c.effective_date, member_categories.c.position)
+    ).all()
+    moves = (
+        conn.execute(
+            sa.select(movements)
+            .where(movements.c.member_id == member_id)
+            .order_by(movements.c.position)
+        )
+        .mappings()
+        .all()
+    )
+    subs = (
+        conn.execute(
+            sa.select(subscriptions)
+            .where(subscriptions.c.member_id == member_id)
+            .order_by(subscriptions.c.subscribed_on)
+        )
+        .mappings()
+        .all()
+    )
+    outs = (
+        conn.execute(
+            sa.select(withdrawals)
+            .where(withdrawals.c.member_id == member_id)
+            .order_by(withdrawals.c.position)
+        )
+        .mappings()
+        .all()
+    )
     return {
         "id": member_id,
         "party_id": row["party_id"],
@@ -213,37 +268,66 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str
         "holding": _amounts(row),
         "pending_reimbursement": _amounts(row, "pending_"),
         "categories": [{"category": c, "from": d.isoformat()} for c, d in history],
-        "subscriptions": [{"id": s["subscription_id"], "subscribed_on":
-                           s["subscribed_on"].isoformat(), **_amounts(s)} for s in subs],
+        "subscriptions": [
+            {
+                "id": s["subscription_id"],
+                "subscribed_on": s["subscribed_on"].isoformat(),
+                **_amounts(s),
+            }
+            for s in subs
+        ],
         "withdrawals": [_withdrawal(w) for w in outs],
-        "history": [{"event_id": m["event_id"], "kind": m["kind"],
-                     "effective_date": m["effective_date"].isoformat(),
-                     "recorded_at": m["recorded_at"].isoformat(),
-                     "subscription_id": m["subscription_id"], **_amounts(m)} for m in moves],
+        "history": [
+            {
+                "event_id": m["event_id"],
+                "kind": m["kind"],
+                "effective_date": m["effective_date"].isoformat(),
+                "recorded_at": m["recorded_at"].isoformat(),
+                "subscription_id": m["subscription_id"],
+                **_amounts(m),
+            }
+            for m in moves
+        ],
     }
 
 
 def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(withdrawals).where(
-        withdrawals.c.coop_id == coop_id, withdrawals.c.status == "pending")
-        .order_by(withdrawals.c.position)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(withdrawals)
+            .where(withdrawals.c.coop_id == coop_id, withdrawals.c.status == "pending")
+            .order_by(withdrawals.c.position)
+        )
+        .mappings()
+        .all()
+    )
     return [_withdrawal(w) for w in rows]
 
 
 def _withdrawal(w: Any) -> dict[str, Any]:
     return {
-        "id": w["withdrawal_id"], "member_id": w["member_id"], "status": w["status"],
-        "requested_on": w["requested_on"].isoformat(), "due_by": w["due_by"].isoformat(),
-        "exit": w["exit"], "excluded": w["excluded"], **_amounts(w),
+        "id": w["withdrawal_id"],
+        "member_id": w["member_id"],
+        "status": w["status"],
+        "requested_on": w["requested_on"].isoformat(),
+        "due_by": w["due_by"].isoformat(),
+        "exit": w["exit"],
+        "excluded": w["excluded"],
+        **_amounts(w),
         "reimbursed_on": w["reimbursed_on"].isoformat() if w["reimbursed_on"] else None,
         "amount": format_cents(w["amount_cents"]) if w["amount_cents"] is not None else None,
-        "loss_share": (format_cents(w["loss_share_cents"])
-                       if w["loss_share_cents"] is not None else None),
+        "loss_share": (
+            format_cents(w["loss_share_cents"]) if w["loss_share_cents"] is not None else None
+        ),
     }
 
 
 def _amounts(row: Any, prefix: str = "") -> dict[str, Any]:
     subscribed, paid = row[f"{prefix}subscribed_cents"], row[f"{prefix}paid_cents"]
-    return {"shares": row[f"{prefix}shares"], "subscribed": format_cents(subscribed),
-            "called": format_cents(row[f"{prefix}called_cents"]), "paid": format_cents(paid),
-            "unpaid": format_cents(subscribed - paid)}
+    return {
+        "shares": row[f"{prefix}shares"],
+        "subscribed": format_cents(subscribed),
+        "called": format_cents(row[f"{prefix}called_cents"]),
+        "paid": format_cents(paid),
+        "unpaid": format_cents(subscribed - paid),
+    }

@@ -31,14 +31,22 @@ def value_at(table: list[Dated[T]], on: date) -> T:
 # R3 — local public bodies hold at most this share of the capital.
 PUBLIC_CAPITAL_CAP: list[Dated[Decimal]] = [
     Dated(date(1900, 1, 1), Decimal("0.20"), "loi 47-1775 art. 19 septies, before loi ESS"),
-    Dated(date(2014, 8, 1), Decimal("0.50"),
-          "loi 47-1775 art. 19 septies (now 19 octodecies) as amended by loi 2014-856"),
+    Dated(
+        date(2014, 8, 1),
+        Decimal("0.50"),
+        "loi 47-1775 art. 19 septies (now 19 octodecies) as amended by loi 2014-856",
+    ),
 ]
 
 # R1 — legal minimum capital by legal form, in cents.
 LEGAL_MINIMUM_CAPITAL_CENTS: dict[str, list[Dated[int]]] = {
-    "SA": [Dated(date(1900, 1, 1), 1_850_000,
-                 "DOMAIN.md R1: SCIC in SA form, 18,500 € (verify the article)")],
+    "SA": [
+        Dated(
+            date(1900, 1, 1),
+            1_850_000,
+            "DOMAIN.md R1: SCIC in SA form, 18,500 € (verify the article)",
+        )
+    ],
     "SAS": [Dated(date(1900, 1, 1), 0, "C. com. L227-1: statutes choose")],
     "SARL": [Dated(date(1900, 1, 1), 0, "C. com. L223-2: statutes choose")],
 }

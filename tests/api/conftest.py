@@ -38,12 +38,20 @@ def app(service: Service) -> FastAPI:
     return create_app(service)
 
 
-def issue_token(service: Service, role: str, coop: str | None = None,
-                party: str | None = None, **options: Any) -> tokens.Issued:
+def issue_token(
+    service: Service, role: str, coop: str | None = None, party: str | None = None, **options: Any
+) -> tokens.Issued:
     """A token written straight into the test database (as `scic token create` does)."""
     with service.engine.begin() as conn:
-        return tokens.issue(conn, role=role, now=service.store.clock(), coop_id=coop,
-                            party_id=party, created_by="test", **options)
+        return tokens.issue(
+            conn,
+            role=role,
+            now=service.store.clock(),
+            coop_id=coop,
+            party_id=party,
+            created_by="test",
+            **options,
+        )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -66,8 +74,9 @@ def client_for(app: FastAPI, service: Service) -> ClientFor:
     """`client_for("manager", coop)`, `client_for("member", coop, party_id)`…: a client
     with a new token of that role (its id in `client.token_id`)."""
 
-    def make(role: str, coop: str | None = None, party: str | None = None,
-             **options: Any) -> TestClient:
+    def make(
+        role: str, coop: str | None = None, party: str | None = None, **options: Any
+    ) -> TestClient:
         issued = issue_token(service, role, coop, party, **options)
         client = TestClient(app, headers=bearer(issued.secret))
         client.token_id = issued.token_id  # type: ignore[attr-defined]
@@ -96,14 +105,22 @@ TIERS_LIEU: dict[str, Any] = {
     "categories": [
         {"code": "salaries", "name": "Salariés", "role": "employees"},
         {"code": "usagers", "name": "Usagers", "role": "beneficiaries"},
-        {"code": "collectivites", "name": "Collectivités", "public_body": True,
-         "role": "public_bodies"},
+        {
+            "code": "collectivites",
+            "name": "Collectivités",
+            "public_body": True,
+            "role": "public_bodies",
+        },
         {"code": "soutiens", "name": "Soutiens", "role": "supporters"},
     ],
     "colleges": [
         {"code": "A", "name": "Salariés", "weight": "0.40", "categories": ["salaries"]},
-        {"code": "B", "name": "Usagers et soutiens", "weight": "0.40",
-         "categories": ["usagers", "soutiens"]},
+        {
+            "code": "B",
+            "name": "Usagers et soutiens",
+            "weight": "0.40",
+            "categories": ["usagers", "soutiens"],
+        },
         {"code": "C", "name": "Collectivités", "weight": "0.20", "categories": ["collectivites"]},
     ],
 }
@@ -115,17 +132,28 @@ def create_coop(client: TestClient, **overrides: Any) -> str:
     return response.json()["id"]
 
 
-def admit(client: TestClient, coop: str, name: str, category: str,
-          on: str = "2019-03-01", kind: str = "person") -> str:
-    response = client.post(f"/v1/coops/{coop}/members", json={
-        "name": name, "kind": kind, "category": category, "admitted_on": on})
+def admit(
+    client: TestClient,
+    coop: str,
+    name: str,
+    category: str,
+    on: str = "2019-03-01",
+    kind: str = "person",
+) -> str:
+    response = client.post(
+        f"/v1/coops/{coop}/members",
+        json={"name": name, "kind": kind, "category": category, "admitted_on": on},
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def subscribe(client: TestClient, coop: str, member: str, shares: int, paid: str,
-              on: str = "2019-03-01") -> dict[str, Any]:
-    response = client.post(f"/v1/coops/{coop}/subscriptions", json={
-        "member_id": member, "shares": shares, "paid": paid, "effective_date": on})
+def subscribe(
+    client: TestClient, coop: str, member: str, shares: int, paid: str, on: str = "2019-03-01"
+) -> dict[str, Any]:
+    response = client.post(
+        f"/v1/coops/{coop}/subscriptions",
+        json={"member_id": member, "shares": shares, "paid": paid, "effective_date": on},
+    )
     assert response.status_code == 201, response.text
     return response.json()

@@ -86,8 +86,8 @@ PINNED: dict[str, str] = {
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
         PINNED[f"post_{_name.replace('-', '_')}"] = (
-            "close-year" if re.fullmatch(r"fiscal-years/\{\w+\}/close", _spec.route)
-            else "record")
+            "close-year" if re.fullmatch(r"fiscal-years/\{\w+\}/close", _spec.route) else "record"
+        )
 
 # Served without a token on purpose: the OpenAPI document and its viewers.
 DOC_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -109,8 +109,9 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
     for route in policy.routes_of(app.routes):
         for method in sorted(getattr(route, "methods", None) or ()):
             if method != "HEAD":
-                found.append(Endpoint(method, route.path,
-                                      getattr(route, "operation_id", None), route))
+                found.append(
+                    Endpoint(method, route.path, getattr(route, "operation_id", None), route)
+                )
     return found
 
 
@@ -120,12 +121,14 @@ API_ENDPOINTS = [e for e in endpoints(APP) if e.path not in DOC_PATHS]
 
 # -- every route declares its rule -----------------------------------------------------
 
+
 @pytest.mark.parametrize("endpoint", API_ENDPOINTS, ids=str)
 def test_every_route_declares_one_access_rule(endpoint: Endpoint) -> None:
     rule = policy.rule_of(endpoint.route)  # raises if it declares two
     assert rule is not None, (
         f"{endpoint} declares no access rule: add `dependencies=[requires(<rule>)]` "
-        "(scic.access.policy) to the route; until then only admin may call it")
+        "(scic.access.policy) to the route; until then only admin may call it"
+    )
     assert rule.name in EXPECTED_ROLES, f"{endpoint}: rule {rule.name!r} missing from the matrix"
     assert rule.allowed - {"admin"} == EXPECTED_ROLES[rule.name] - {"anonymous"} or rule.public
 
@@ -140,8 +143,11 @@ def test_product_routes_keep_their_rule(operation_id: str, rule_name: str) -> No
 
 def test_only_the_openapi_document_is_served_outside_api_routes() -> None:
     """Mounts (static files…) and plain routes escape the guard: none but the docs."""
-    others = {getattr(route, "path", repr(route)) for route in policy.routes_of(APP.routes)
-              if not hasattr(route, "dependant")}
+    others = {
+        getattr(route, "path", repr(route))
+        for route in policy.routes_of(APP.routes)
+        if not hasattr(route, "dependant")
+    }
     assert others <= DOC_PATHS, f"routes outside the access guard: {others - DOC_PATHS}"
 
 
@@ -164,6 +170,7 @@ def test_an_undeclared_route_is_refused_and_flagged(service: Service) -> None:
 
 # -- the matrix ------------------------------------------------------------------------
 
+
 @dataclass
 class World:
     coop: str
@@ -176,21 +183,32 @@ class World:
 
     @property
     def path_params(self) -> dict[str, str]:
-        return {"coop_id": self.coop, "member_id": self.alice,
-                "funder_id": self.region["funder_id"], "grant_id": self.region["id"]}
+        return {
+            "coop_id": self.coop,
+            "member_id": self.alice,
+            "funder_id": self.region["funder_id"],
+            "grant_id": self.region["id"],
+        }
 
 
 def _grant(client: TestClient, coop: str, name: str, kind: str) -> dict[str, str]:
-    response = client.post(f"/v1/coops/{coop}/grants", json={
-        "funder": {"name": name, "type": kind}, "purpose": "operating", "amount": "8000.00",
-        "awarded_on": "2024-02-01"})
+    response = client.post(
+        f"/v1/coops/{coop}/grants",
+        json={
+            "funder": {"name": name, "type": kind},
+            "purpose": "operating",
+            "amount": "8000.00",
+            "awarded_on": "2024-02-01",
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def world(client: TestClient, client_for: ClientFor, anonymous: TestClient,
-          service: Service) -> World:
+def world(
+    client: TestClient, client_for: ClientFor, anonymous: TestClient, service: Service
+) -> World:
     coop, other = create_coop(client), create_coop(client, name="Autre SCIC")
     alice = admit(client, coop, "Alice Martin", "salaries")
     bob = admit(client, coop, "Bob Leroy", "usagers")
@@ -201,17 +219,26 @@ def world(client: TestClient, client_for: ClientFor, anonymous: TestClient,
     department = _grant(client, coop, "Département de la Manche", "department")
     alice_party = client.get(f"/v1/coops/{coop}/members/{alice}").json()["party_id"]
     with service.engine.connect() as conn:
-        region_party = conn.execute(sa.select(funders.c.party_id).where(
-            funders.c.funder_id == region["funder_id"])).scalar_one()
-    return World(coop, other, alice, bob, region, department, {
-        "admin": client,
-        "manager": client_for("manager", coop),
-        "accountant": client_for("accountant", coop),
-        "funder": client_for("funder", coop, region_party),
-        "member": client_for("member", coop, alice_party),
-        "other-coop manager": client_for("manager", other),
-        "anonymous": anonymous,
-    })
+        region_party = conn.execute(
+            sa.select(funders.c.party_id).where(funders.c.funder_id == region["funder_id"])
+        ).scalar_one()
+    return World(
+        coop,
+        other,
+        alice,
+        bob,
+        region,
+        department,
+        {
+            "admin": client,
+            "manager": client_for("manager", coop),
+            "accountant": client_for("accountant", coop),
+            "funder": client_for("funder", coop, region_party),
+            "member": client_for("member", coop, alice_party),
+            "other-coop manager": client_for("manager", other),
+            "anonymous": anonymous,
+        },
+    )
 
 
 # Query parameters that put each route within reach of its narrowest allowed role.
@@ -223,8 +250,9 @@ QUERIES: dict[str, Any] = {
 
 def _request(world: World, who: str, endpoint: Endpoint) -> Any:
     params = world.path_params
-    path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: params.get(m[1], "unknown0000000000"),
-                  endpoint.path)
+    path = re.sub(
+        r"\{(\w+)(:\w+)?\}", lambda m: params.get(m[1], "unknown0000000000"), endpoint.path
+    )
     query = QUERIES[endpoint.operation_id](world) if endpoint.operation_id in QUERIES else None
     body = {} if endpoint.method in ("POST", "PUT", "PATCH") else None
     return world.clients[who].request(endpoint.method, path, params=query, json=body)
@@ -239,8 +267,11 @@ def _expected(who: str, endpoint: Endpoint) -> str:
     if who == "admin":
         return "allowed"
     if who == "other-coop manager":
-        return "404" if "{coop_id}" in endpoint.path else (
-            "allowed" if rule and "manager" in EXPECTED_ROLES[rule.name] else "403")
+        return (
+            "404"
+            if "{coop_id}" in endpoint.path
+            else ("allowed" if rule and "manager" in EXPECTED_ROLES[rule.name] else "403")
+        )
     return "allowed" if rule and who in EXPECTED_ROLES[rule.name] else "403"
 
 
@@ -273,6 +304,7 @@ def test_role_endpoint_matrix(world: World) -> None:
 
 # -- roles in detail -------------------------------------------------------------------
 
+
 def test_member_reads_its_own_holdings_only(world: World) -> None:
     member = world.clients["member"]
     own = member.get(f"/v1/coops/{world.coop}/members/{world.alice}")
@@ -281,8 +313,10 @@ def test_member_reads_its_own_holdings_only(world: World) -> None:
     unknown = member.get(f"/v1/coops/{world.coop}/members/mbr_nobody")
     assert other.status_code == unknown.status_code == 404
     assert other.json()["type"] == unknown.json()["type"] == "/errors/member-not-found"
-    assert world.clients["accountant"].get(
-        f"/v1/coops/{world.coop}/members/{world.bob}").status_code == 200
+    assert (
+        world.clients["accountant"].get(f"/v1/coops/{world.coop}/members/{world.bob}").status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("who", ["funder", "member"])
@@ -307,8 +341,10 @@ def test_funder_reads_its_own_funding_only(world: World) -> None:
     own, theirs = world.region, world.department
     assert funder.get(f"{base}/grants/{own['id']}").json()["funder_id"] == own["funder_id"]
     assert funder.get(f"{base}/funders/{own['funder_id']}").status_code == 200
-    for path, unknown, slug in ((f"grants/{theirs['id']}", "grants/grt_nope", "grant"),
-                                (f"funders/{theirs['funder_id']}", "funders/fnd_nope", "funder")):
+    for path, unknown, slug in (
+        (f"grants/{theirs['id']}", "grants/grt_nope", "grant"),
+        (f"funders/{theirs['funder_id']}", "funders/fnd_nope", "funder"),
+    ):
         other, missing = funder.get(f"{base}/{path}"), funder.get(f"{base}/{unknown}")
         assert other.status_code == missing.status_code == 404
         assert other.json()["type"] == missing.json()["type"] == f"/errors/{slug}-not-found"
@@ -323,12 +359,15 @@ def test_funder_reads_its_own_funding_only(world: World) -> None:
     assert {g["id"] for g in all_grants} == {own["id"], theirs["id"]}
 
 
-@pytest.mark.parametrize(("who", "path"), [
-    ("member", "members/mbr%00"),
-    ("funder", "grants/grt%00"),
-    ("funder", "funders/fnd%00"),
-    ("funder", "grants?funder=fnd%00"),
-])
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("member", "members/mbr%00"),
+        ("funder", "grants/grt%00"),
+        ("funder", "funders/fnd%00"),
+        ("funder", "grants?funder=fnd%00"),
+    ],
+)
 def test_nul_in_an_id_the_policy_looks_up_is_422(world: World, who: str, path: str) -> None:
     """The member and funder rules look the id up to find its owner: with a NUL in it,
     PostgreSQL raised a DataError (500) before the route's own NUL check could run."""
@@ -340,8 +379,15 @@ def test_nul_in_an_id_the_policy_looks_up_is_422(world: World, who: str, path: s
 def test_accountant_reads_but_does_not_record(world: World, service: Service) -> None:
     accountant = world.clients["accountant"]
     before = event_count(service)
-    response = accountant.post(f"/v1/coops/{world.coop}/members", json={
-        "name": "Chloé", "kind": "person", "category": "usagers", "admitted_on": "2020-01-01"})
+    response = accountant.post(
+        f"/v1/coops/{world.coop}/members",
+        json={
+            "name": "Chloé",
+            "kind": "person",
+            "category": "usagers",
+            "admitted_on": "2020-01-01",
+        },
+    )
     assert response.status_code == 403 and event_count(service) == before
     assert accountant.get(f"/v1/coops/{world.coop}/events").status_code == 200
     assert accountant.get(f"/v1/coops/{world.coop}/audit").status_code == 200
@@ -350,17 +396,27 @@ def test_accountant_reads_but_does_not_record(world: World, service: Service) ->
     assert "accountant" in policy.CLOSE_YEAR.allowed
 
 
-def test_batch_checks_the_rule_of_each_command(world: World, service: Service,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_checks_the_rule_of_each_command(
+    world: World, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(policy.COMMAND_RULES, COMMANDS["members"].route, policy.ADMIN_ONLY)
     before = event_count(service)
-    response = world.clients["manager"].post(f"/v1/coops/{world.coop}/batch", json={
-        "commands": [{"type": "members", "body": {"name": "Chloé", "kind": "person",
-                                                  "category": "usagers"}}]})
+    response = world.clients["manager"].post(
+        f"/v1/coops/{world.coop}/batch",
+        json={
+            "commands": [
+                {
+                    "type": "members",
+                    "body": {"name": "Chloé", "kind": "person", "category": "usagers"},
+                }
+            ]
+        },
+    )
     assert response.status_code == 403 and event_count(service) == before
 
 
 # -- cooperatives apart ----------------------------------------------------------------
+
 
 def test_another_cooperative_is_answered_as_if_missing(world: World) -> None:
     stranger = world.clients["other-coop manager"]
@@ -369,30 +425,42 @@ def test_another_cooperative_is_answered_as_if_missing(world: World) -> None:
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["type"] == missing.json()["type"] == "/errors/cooperative-not-found"
     assert theirs.json()["detail"] == missing.json()["detail"].replace(
-        "coop_0000000000000000", world.coop)
-    write = stranger.post(f"/v1/coops/{world.coop}/members", json={
-        "name": "Intrus", "kind": "person", "category": "usagers"})
+        "coop_0000000000000000", world.coop
+    )
+    write = stranger.post(
+        f"/v1/coops/{world.coop}/members",
+        json={"name": "Intrus", "kind": "person", "category": "usagers"},
+    )
     assert write.status_code == 404
 
 
-def test_ids_of_another_cooperative_are_unknown_in_ones_own(world: World,
-                                                            service: Service) -> None:
-    zoe = next(e["data"]["member_id"] for e in world.clients["other-coop manager"].get(
-        f"/v1/coops/{world.other}/events").json()["events"] if e["type"] == "MemberAdmitted")
+def test_ids_of_another_cooperative_are_unknown_in_ones_own(world: World, service: Service) -> None:
+    zoe = next(
+        e["data"]["member_id"]
+        for e in world.clients["other-coop manager"]
+        .get(f"/v1/coops/{world.other}/events")
+        .json()["events"]
+        if e["type"] == "MemberAdmitted"
+    )
     manager, before = world.clients["manager"], event_count(service)
     assert manager.get(f"/v1/coops/{world.coop}/members/{zoe}").status_code == 404
-    response = manager.post(f"/v1/coops/{world.coop}/subscriptions", json={
-        "member_id": zoe, "shares": 2, "paid": "100.00"})
+    response = manager.post(
+        f"/v1/coops/{world.coop}/subscriptions",
+        json={"member_id": zoe, "shares": 2, "paid": "100.00"},
+    )
     assert response.status_code == 404 and event_count(service) == before
 
 
 def test_the_events_feed_never_carries_another_cooperative(world: World) -> None:
-    for coop, manager in ((world.coop, world.clients["manager"]),
-                          (world.other, world.clients["other-coop manager"])):
+    for coop, manager in (
+        (world.coop, world.clients["manager"]),
+        (world.other, world.clients["other-coop manager"]),
+    ):
         after, seen = 0, []
         while True:
-            page = manager.get(f"/v1/coops/{coop}/events",
-                               params={"after": after, "limit": 2}).json()
+            page = manager.get(
+                f"/v1/coops/{coop}/events", params={"after": after, "limit": 2}
+            ).json()
             seen += page["events"]
             if not page["events"]:
                 break
@@ -402,27 +470,40 @@ def test_the_events_feed_never_carries_another_cooperative(world: World) -> None
 
 # -- tokens ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header", [
-    "Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Token scic_0123456789abcdef_x",
-    "Bearer not-a-token", "Bearer scic_0123456789abcdef_" + "A" * 43, "bearer\tscic_x",
-], ids=["no-token", "blank", "basic", "other-scheme", "malformed", "unknown-id", "tab"])
-def test_bad_authorization_headers_are_401(world: World, anonymous: TestClient,
-                                           header: str) -> None:
-    response = anonymous.get(f"/v1/coops/{world.coop}/events",
-                             headers={"Authorization": header})
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer",
+        "Bearer ",
+        "Basic YWRtaW46YWRtaW4=",
+        "Token scic_0123456789abcdef_x",
+        "Bearer not-a-token",
+        "Bearer scic_0123456789abcdef_" + "A" * 43,
+        "bearer\tscic_x",
+    ],
+    ids=["no-token", "blank", "basic", "other-scheme", "malformed", "unknown-id", "tab"],
+)
+def test_bad_authorization_headers_are_401(
+    world: World, anonymous: TestClient, header: str
+) -> None:
+    response = anonymous.get(f"/v1/coops/{world.coop}/events", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"] == "/errors/unauthorized"
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_a_wrong_secret_is_401_like_an_unknown_token(world: World, anonymous: TestClient,
-                                                    service: Service) -> None:
+def test_a_wrong_secret_is_401_like_an_unknown_token(
+    world: World, anonymous: TestClient, service: Service
+) -> None:
     issued = issue_token(service, "manager", world.coop)
     forged = issued.secret[:-4] + ("AAAA" if not issued.secret.endswith("AAAA") else "BBBB")
     unknown = "scic_0123456789abcdef_" + issued.secret[-43:]
-    answers = [anonymous.get(f"/v1/coops/{world.coop}/events", headers=bearer(t))
-               for t in (forged, unknown)]
+    answers = [
+        anonymous.get(f"/v1/coops/{world.coop}/events", headers=bearer(t))
+        for t in (forged, unknown)
+    ]
     assert [a.status_code for a in answers] == [401, 401]
     assert answers[0].json() == answers[1].json()
 
@@ -447,11 +528,18 @@ def test_a_revoked_token_is_401(world: World, client: TestClient) -> None:
     assert again["revoked_at"] == revoked.json()["revoked_at"]  # the first revocation stays
 
 
-def test_admin_issues_lists_and_revokes_tokens(world: World, client: TestClient,
-                                               anonymous: TestClient, service: Service) -> None:
-    created = client.post("/v1/tokens", json={
-        "role": "accountant", "coop_id": world.coop, "label": "cabinet comptable",
-        "expires_at": "2027-01-31"})
+def test_admin_issues_lists_and_revokes_tokens(
+    world: World, client: TestClient, anonymous: TestClient, service: Service
+) -> None:
+    created = client.post(
+        "/v1/tokens",
+        json={
+            "role": "accountant",
+            "coop_id": world.coop,
+            "label": "cabinet comptable",
+            "expires_at": "2027-01-31",
+        },
+    )
     assert created.status_code == 201, created.text
     issued = created.json()
     assert issued["token"].startswith(f"scic_{issued['id']}_")
@@ -462,31 +550,49 @@ def test_admin_issues_lists_and_revokes_tokens(world: World, client: TestClient,
     assert issued["id"] in {t["id"] for t in listed}
     assert all(set(t) == set(issued) - {"token"} for t in listed)
     with service.engine.connect() as conn:  # stored hashed: the secret is nowhere
-        row = conn.execute(sa.select(api_tokens).where(
-            api_tokens.c.token_id == issued["id"])).mappings().one()
+        row = (
+            conn.execute(sa.select(api_tokens).where(api_tokens.c.token_id == issued["id"]))
+            .mappings()
+            .one()
+        )
     assert issued["token"].split("_", 2)[2] not in str(dict(row))
     assert client.post(f"/v1/tokens/{issued['id']}/revoke").json()["active"] is False
     assert reader.get(f"/v1/coops/{world.coop}/events").status_code == 401
     assert client.get("/v1/tokens", params={"active": True}).json()["tokens"] and all(
-        t["active"] for t in client.get("/v1/tokens", params={"active": True}).json()["tokens"])
+        t["active"] for t in client.get("/v1/tokens", params={"active": True}).json()["tokens"]
+    )
 
 
-@pytest.mark.parametrize(("body", "status", "slug"), [
-    ({"role": "admin", "coop_id": "COOP"}, 422, "admin-token-is-global"),
-    ({"role": "manager"}, 422, "cooperative-required"),
-    ({"role": "manager", "coop_id": "coop_missing"}, 404, "cooperative-not-found"),
-    ({"role": "manager", "coop_id": "COOP", "party_id": "PARTY"}, 422, "party-not-allowed"),
-    ({"role": "member", "coop_id": "COOP", "party_id": "OTHER_PARTY"}, 404, "party-not-found"),
-    ({"role": "member", "coop_id": "COOP", "expires_at": "2020-01-01"}, 422,
-     "expiry-in-the-past"),
-    # the end of 9999-12-31, or that instant in UTC, overflowed (500)
-    ({"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31"}, 422, "invalid-request"),
-    ({"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31T23:00:00-05:00"}, 422,
-     "invalid-request"),
-    ({"role": "owner", "coop_id": "COOP"}, 422, "invalid-request"),
-])
-def test_token_requests_outside_the_rules(world: World, client: TestClient,
-                                          body: dict[str, str], status: int, slug: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "slug"),
+    [
+        ({"role": "admin", "coop_id": "COOP"}, 422, "admin-token-is-global"),
+        ({"role": "manager"}, 422, "cooperative-required"),
+        ({"role": "manager", "coop_id": "coop_missing"}, 404, "cooperative-not-found"),
+        ({"role": "manager", "coop_id": "COOP", "party_id": "PARTY"}, 422, "party-not-allowed"),
+        ({"role": "member", "coop_id": "COOP", "party_id": "OTHER_PARTY"}, 404, "party-not-found"),
+        (
+            {"role": "member", "coop_id": "COOP", "expires_at": "2020-01-01"},
+            422,
+            "expiry-in-the-past",
+        ),
+        # the end of 9999-12-31, or that instant in UTC, overflowed (500)
+        (
+            {"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31"},
+            422,
+            "invalid-request",
+        ),
+        (
+            {"role": "manager", "coop_id": "COOP", "expires_at": "9999-12-31T23:00:00-05:00"},
+            422,
+            "invalid-request",
+        ),
+        ({"role": "owner", "coop_id": "COOP"}, 422, "invalid-request"),
+    ],
+)
+def test_token_requests_outside_the_rules(
+    world: World, client: TestClient, body: dict[str, str], status: int, slug: str
+) -> None:
     other_party = client.get(f"/v1/coops/{world.other}/events").json()["events"]
     zoe = next(e["data"]["party_id"] for e in other_party if e["type"] == "MemberAdmitted")
     values = {"COOP": world.coop, "PARTY": "pty_region", "OTHER_PARTY": zoe}
@@ -498,16 +604,17 @@ def test_token_requests_outside_the_rules(world: World, client: TestClient,
 
 def test_only_admin_handles_tokens_and_cooperatives(world: World) -> None:
     manager = world.clients["manager"]
-    assert manager.post("/v1/tokens", json={"role": "manager",
-                                            "coop_id": world.coop}).status_code == 403
+    assert (
+        manager.post("/v1/tokens", json={"role": "manager", "coop_id": world.coop}).status_code
+        == 403
+    )
     assert manager.get("/v1/tokens").status_code == 403
     assert manager.post("/v1/coops", json={}).status_code == 403
 
 
 def test_repeated_failures_are_throttled(service: Service, world: World) -> None:
     now = [0.0]
-    app = create_app(service, auth_limiter=FailureLimiter(limit=3, window=60,
-                                                          clock=lambda: now[0]))
+    app = create_app(service, auth_limiter=FailureLimiter(limit=3, window=60, clock=lambda: now[0]))
     good = bearer(issue_token(service, "manager", world.coop).secret)
     bad = bearer("scic_0123456789abcdef_" + "A" * 43)
     path = f"/v1/coops/{world.coop}/events"
@@ -527,23 +634,46 @@ def test_repeated_failures_are_throttled(service: Service, world: World) -> None
 
 # -- actors ----------------------------------------------------------------------------
 
+
 def test_events_record_the_token_that_recorded_them(world: World, client: TestClient) -> None:
     manager = world.clients["manager"]
-    admitted = manager.post(f"/v1/coops/{world.coop}/members", json={
-        "name": "Chloé", "kind": "person", "category": "usagers", "admitted_on": "2020-01-01"})
+    admitted = manager.post(
+        f"/v1/coops/{world.coop}/members",
+        json={
+            "name": "Chloé",
+            "kind": "person",
+            "category": "usagers",
+            "admitted_on": "2020-01-01",
+        },
+    )
     assert admitted.status_code == 201
-    batch = manager.post(f"/v1/coops/{world.coop}/batch", json={"commands": [
-        {"type": "subscriptions", "body": {"member_id": admitted.json()["id"], "shares": 2,
-                                           "paid": "100.00", "effective_date": "2020-01-01"}}]})
+    batch = manager.post(
+        f"/v1/coops/{world.coop}/batch",
+        json={
+            "commands": [
+                {
+                    "type": "subscriptions",
+                    "body": {
+                        "member_id": admitted.json()["id"],
+                        "shares": 2,
+                        "paid": "100.00",
+                        "effective_date": "2020-01-01",
+                    },
+                }
+            ]
+        },
+    )
     assert batch.status_code == 201
     actor = f"token:{manager.token_id}:manager"
     events = manager.get(f"/v1/coops/{world.coop}/events").json()["events"]
     mine = {e["event_id"] for e in events if e["actor"] == actor}
     assert mine == {*admitted.json()["event_ids"], *batch.json()["results"][0]["event_ids"]}
-    assert all(re.fullmatch(r"token:[0-9a-f]{16}:(admin|manager)", e["actor"])
-               for e in events)
-    audit = world.clients["accountant"].get(f"/v1/coops/{world.coop}/audit",
-                                            params={"actor": actor}).json()
+    assert all(re.fullmatch(r"token:[0-9a-f]{16}:(admin|manager)", e["actor"]) for e in events)
+    audit = (
+        world.clients["accountant"]
+        .get(f"/v1/coops/{world.coop}/audit", params={"actor": actor})
+        .json()
+    )
     assert {e["event_id"] for e in audit["entries"]} == mine
     assert set(audit["entries"][0]) == {"position", "event_id", "type", "actor", "recorded_at"}
 
@@ -552,16 +682,19 @@ def test_audit_is_paged_like_the_feed(world: World) -> None:
     manager = world.clients["manager"]
     feed = manager.get(f"/v1/coops/{world.coop}/events").json()["events"]
     after, entries = 0, []
-    while page := manager.get(f"/v1/coops/{world.coop}/audit",
-                              params={"after": after, "limit": 2}).json()["entries"]:
+    while page := manager.get(
+        f"/v1/coops/{world.coop}/audit", params={"after": after, "limit": 2}
+    ).json()["entries"]:
         assert len(page) <= 2
         entries += page
         after = entries[-1]["position"]
     assert [(e["position"], e["event_id"], e["actor"]) for e in entries] == [
-        (e["position"], e["event_id"], e["actor"]) for e in feed]
+        (e["position"], e["event_id"], e["actor"]) for e in feed
+    ]
 
 
 # -- without a token -------------------------------------------------------------------
+
 
 def test_health_and_the_contract_need_no_token(anonymous: TestClient) -> None:
     assert anonymous.get("/health").status_code == 200
@@ -581,6 +714,10 @@ def test_erasing_a_party_revokes_its_tokens(client, client_for) -> None:
     party = client.get(f"/v1/coops/{coop}/members/{member}").json()["party_id"]
     alice = client_for("member", coop, party)
     assert alice.get(f"/v1/coops/{coop}/members/{member}").status_code == 200
-    assert client.post(f"/v1/coops/{coop}/parties/{party}/erasure",
-                       json={"reason": "RGPD"}).status_code == 201
+    assert (
+        client.post(
+            f"/v1/coops/{coop}/parties/{party}/erasure", json={"reason": "RGPD"}
+        ).status_code
+        == 201
+    )
     assert alice.get(f"/v1/coops/{coop}/members/{member}").status_code == 401

@@ -41,39 +41,69 @@ def _seed(client: TestClient, service: Service) -> dict[str, str]:
     bob = admit(client, coop, "Bob Leroy", "usagers")
     sub = subscribe(client, coop, alice, 10, "125.00")
     subscribe(client, coop, bob, 20, "1000.00")
-    grant = client.post(f"/v1/coops/{coop}/grants", json={
-        "funder": {"name": "Région Normandie", "type": "region"}, "purpose": "operating",
-        "amount": "20000.00", "awarded_on": "2024-02-01"})
+    grant = client.post(
+        f"/v1/coops/{coop}/grants",
+        json={
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": "20000.00",
+            "awarded_on": "2024-02-01",
+        },
+    )
     assert grant.status_code == 201, grant.text
-    titles = client.post(f"/v1/coops/{coop}/participative-titles", json={
-        "holder": {"name": "France Active Normandie", "type": "private"}, "count": 20,
-        "nominal": "1000.00", "fixed_rate": "0.02", "variable_rate": "0.05",
-        "issued_on": "2020-06-01"})
+    titles = client.post(
+        f"/v1/coops/{coop}/participative-titles",
+        json={
+            "holder": {"name": "France Active Normandie", "type": "private"},
+            "count": 20,
+            "nominal": "1000.00",
+            "fixed_rate": "0.02",
+            "variable_rate": "0.05",
+            "issued_on": "2020-06-01",
+        },
+    )
     assert titles.status_code == 201, titles.text
     party = client.get(f"/v1/coops/{coop}/members/{bob}").json()["party_id"]
     # A token the fuzzer may revoke: never the admin token the requests carry.
     spare = issue_token(service, "manager", coop)
     return {
-        "coop_id": coop, "member_id": alice, "party_id": party,
-        "grant_id": grant.json()["id"], "funder_id": grant.json()["funder_id"],
-        "issue_id": titles.json()["id"], "token_id": spare.token_id,
+        "coop_id": coop,
+        "member_id": alice,
+        "party_id": party,
+        "grant_id": grant.json()["id"],
+        "funder_id": grant.json()["funder_id"],
+        "issue_id": titles.json()["id"],
+        "token_id": spare.token_id,
         # body fields only
-        "from_member_id": alice, "to_member_id": bob, "subscription_id": sub["id"],
-        "reverses": sub["event_ids"][0], "investor_id": grant.json()["funder_id"],
-        "holder_id": grant.json()["funder_id"], "title_issue_id": titles.json()["id"],
+        "from_member_id": alice,
+        "to_member_id": bob,
+        "subscription_id": sub["id"],
+        "reverses": sub["event_ids"][0],
+        "investor_id": grant.json()["funder_id"],
+        "holder_id": grant.json()["funder_id"],
+        "title_issue_id": titles.json()["id"],
     }
 
 
-PATH_PARAMETERS = ("coop_id", "member_id", "party_id", "grant_id", "funder_id", "issue_id",
-                   "token_id")
+PATH_PARAMETERS = (
+    "coop_id",
+    "member_id",
+    "party_id",
+    "grant_id",
+    "funder_id",
+    "issue_id",
+    "token_id",
+)
 
 
 def with_real_ids(value: Any, ids: dict[str, str]) -> Any:
     """The body with every string field named like a seeded id (`member_id`,
     `subscription_id`…, nested in ballots or batch commands too) set to that id."""
     if isinstance(value, dict):
-        return {k: ids[k] if k in ids and isinstance(v, str) else with_real_ids(v, ids)
-                for k, v in value.items()}
+        return {
+            k: ids[k] if k in ids and isinstance(v, str) else with_real_ids(v, ids)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [with_real_ids(v, ids) for v in value]
     return value
@@ -110,7 +140,8 @@ def problem_json(ctx: Any, response: schemathesis.Response, case: schemathesis.C
         return
     content_type = response.headers.get("content-type", [""])[0]
     assert content_type.startswith("application/problem+json"), (
-        f"{response.status_code} answered as {content_type!r}: {response.text[:300]}")
+        f"{response.status_code} answered as {content_type!r}: {response.text[:300]}"
+    )
     body = response.json()
     for name, kind in PROBLEM_FIELDS.items():
         assert isinstance(body.get(name), kind), f"problem without {name}: {body}"

@@ -17,8 +17,13 @@ from tests.api.conftest import admit, bearer, create_coop, subscribe
 
 def scic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCIC_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "scic.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scic.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -30,8 +35,9 @@ def coop(client: TestClient) -> dict[str, str]:
     return {"coop": coop, "alice": alice, "party": party}
 
 
-def test_token_create_prints_a_working_token_last(database_url: str, anonymous: TestClient,
-                                                  coop: dict[str, str]) -> None:
+def test_token_create_prints_a_working_token_last(
+    database_url: str, anonymous: TestClient, coop: dict[str, str]
+) -> None:
     made = scic(database_url, "token", "create", "--coop", coop["coop"], "--role", "manager")
     assert made.returncode == 0, made.stderr
     token = made.stdout.split()[-1]
@@ -44,15 +50,27 @@ def test_token_create_prints_a_working_token_last(database_url: str, anonymous: 
     admin = TestClient(anonymous.app, headers=bearer(made.stdout.split()[-1]))
     assert admin.get("/v1/tokens").status_code == 200
 
-    made = scic(database_url, "token", "create", "--coop", coop["coop"], "--role", "member",
-                "--party", coop["party"], "--expires", "2099-12-31")
+    made = scic(
+        database_url,
+        "token",
+        "create",
+        "--coop",
+        coop["coop"],
+        "--role",
+        "member",
+        "--party",
+        coop["party"],
+        "--expires",
+        "2099-12-31",
+    )
     member = TestClient(anonymous.app, headers=bearer(made.stdout.split()[-1]))
     assert member.get(f"/v1/coops/{coop['coop']}/members/{coop['alice']}").status_code == 200
     assert member.get(f"/v1/coops/{coop['coop']}/events").status_code == 403
 
 
-def test_token_list_and_revoke(database_url: str, anonymous: TestClient,
-                               coop: dict[str, str]) -> None:
+def test_token_list_and_revoke(
+    database_url: str, anonymous: TestClient, coop: dict[str, str]
+) -> None:
     made = scic(database_url, "token", "create", "--coop", coop["coop"], "--role", "accountant")
     token = made.stdout.split()[-1]
     token_id = token.split("_")[1]
@@ -61,28 +79,35 @@ def test_token_list_and_revoke(database_url: str, anonymous: TestClient,
     revoked = scic(database_url, "token", "revoke", token_id)
     assert revoked.returncode == 0 and token_id in revoked.stdout
     response = TestClient(anonymous.app, headers=bearer(token)).get(
-        f"/v1/coops/{coop['coop']}/events")
+        f"/v1/coops/{coop['coop']}/events"
+    )
     assert response.status_code == 401 and response.json()["detail"] == "token revoked"
     assert token_id not in scic(database_url, "token", "list", "--active").stdout
     assert scic(database_url, "token", "revoke", "0123456789abcdef").returncode == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--role", "admin", "--coop", "COOP"), "belongs to no cooperative"),
-    (("--role", "manager"), "needs a cooperative"),
-    (("--role", "manager", "--coop", "coop_missing"), "no cooperative 'coop_missing'"),
-    (("--role", "member", "--coop", "COOP", "--expires", "2020-01-01"), "already past"),
-    (("--role", "member", "--coop", "COOP", "--expires", "soon"), "soon"),
-])
-def test_token_create_refusals(database_url: str, coop: dict[str, str],
-                               args: tuple[str, ...], message: str) -> None:
-    made = scic(database_url, "token", "create",
-                *(coop["coop"] if a == "COOP" else a for a in args))
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "admin", "--coop", "COOP"), "belongs to no cooperative"),
+        (("--role", "manager"), "needs a cooperative"),
+        (("--role", "manager", "--coop", "coop_missing"), "no cooperative 'coop_missing'"),
+        (("--role", "member", "--coop", "COOP", "--expires", "2020-01-01"), "already past"),
+        (("--role", "member", "--coop", "COOP", "--expires", "soon"), "soon"),
+    ],
+)
+def test_token_create_refusals(
+    database_url: str, coop: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    made = scic(
+        database_url, "token", "create", *(coop["coop"] if a == "COOP" else a for a in args)
+    )
     assert made.returncode == 2 and message in made.stderr and not made.stdout
 
 
-def test_demo_tokens_one_per_role(service: Service, anonymous: TestClient,
-                                  coop: dict[str, str], client: TestClient) -> None:
+def test_demo_tokens_one_per_role(
+    service: Service, anonymous: TestClient, coop: dict[str, str], client: TestClient
+) -> None:
     create_coop(client, name="Second")  # the first registered cooperative gets the tokens
     with service.engine.begin() as conn:
         text = demo_tokens(conn, service.store.clock())
@@ -91,8 +116,12 @@ def test_demo_tokens_one_per_role(service: Service, anonymous: TestClient,
     assert set(tokens) == {"admin", "manager", "accountant", "member", "funder"}
     assert "no funder" in text  # this cooperative has no funder yet: skipped, with a note
     base = f"/v1/coops/{coop['coop']}"
-    expected = {"admin": (200, 200), "manager": (200, 200), "accountant": (200, 200),
-                "member": (200, 403)}
+    expected = {
+        "admin": (200, 200),
+        "manager": (200, 200),
+        "accountant": (200, 200),
+        "member": (200, 403),
+    }
     for role, (holdings, feed) in expected.items():
         holder = TestClient(anonymous.app, headers=bearer(tokens[role]))
         assert holder.get(f"{base}/members/{coop['alice']}").status_code == holdings, role
@@ -100,11 +129,17 @@ def test_demo_tokens_one_per_role(service: Service, anonymous: TestClient,
 
 
 def test_demo_tokens_include_a_funder_when_there_is_one(
-        service: Service, anonymous: TestClient, coop: dict[str, str],
-        client: TestClient) -> None:
-    grant = client.post(f"/v1/coops/{coop['coop']}/grants", json={
-        "funder": {"name": "Région Normandie", "type": "region"}, "purpose": "operating",
-        "amount": "8000.00", "awarded_on": "2024-02-01"}).json()
+    service: Service, anonymous: TestClient, coop: dict[str, str], client: TestClient
+) -> None:
+    grant = client.post(
+        f"/v1/coops/{coop['coop']}/grants",
+        json={
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": "8000.00",
+            "awarded_on": "2024-02-01",
+        },
+    ).json()
     with service.engine.begin() as conn:
         text = demo_tokens(conn, service.store.clock())
     line = next(line for line in text.splitlines() if line.split()[0] == "funder")

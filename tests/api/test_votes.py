@@ -14,9 +14,20 @@ COLLEGES = [
 
 
 def members(client: TestClient, coop: str, category: str, count: int) -> list[str]:
-    body = {"commands": [{"type": "members", "body": {
-        "name": f"{category} {i}", "kind": "person", "category": category,
-        "admitted_on": "2020-01-01"}} for i in range(count)]}
+    body = {
+        "commands": [
+            {
+                "type": "members",
+                "body": {
+                    "name": f"{category} {i}",
+                    "kind": "person",
+                    "category": category,
+                    "admitted_on": "2020-01-01",
+                },
+            }
+            for i in range(count)
+        ]
+    }
     response = client.post(f"/v1/coops/{coop}/batch", json=body)
     assert response.status_code == 201, response.text
     return [r["id"] for r in response.json()["results"]]
@@ -52,8 +63,11 @@ def test_silent_college_weight_is_shared_and_abstentions_are_not_cast(client) ->
     a = members(client, coop, "salaries", 5)
     b = members(client, coop, "usagers", 20)
     c = members(client, coop, "collectivites", 2)
-    body = {"ballots": ballots(a, 3) + ballots(b, 5, abstain=4)
-            + [{"member_id": m, "choice": "abstain"} for m in c]}
+    body = {
+        "ballots": ballots(a, 3)
+        + ballots(b, 5, abstain=4)
+        + [{"member_id": m, "choice": "abstain"} for m in c]
+    }
     tally = client.post(f"/v1/coops/{coop}/votes/tally", json=body).json()
     # C cast nothing: A weighs 0.5/0.8, B 0.3/0.8; B cast 16 (4 abstained).
     # 0.625 × 3/5 + 0.375 × 5/16 = 0.375 + 0.1171875 = 0.4921875 → 0.4922
@@ -66,7 +80,8 @@ def test_silent_college_weight_is_shared_and_abstentions_are_not_cast(client) ->
 def test_one_member_one_vote_without_colleges(client) -> None:
     coop = create_coop(client, colleges=[])
     voters = members(client, coop, "usagers", 3)
-    tally = client.post(f"/v1/coops/{coop}/votes/tally",
-                        json={"ballots": ballots(voters, 2)}).json()
+    tally = client.post(
+        f"/v1/coops/{coop}/votes/tally", json={"ballots": ballots(voters, 2)}
+    ).json()
     assert tally["result"] == "0.6667" and tally["adopted"] is True
     assert TIERS_LIEU["colleges"]  # the default fixture keeps its colleges

@@ -82,14 +82,21 @@ class BalanceProjector:
             updated = conn.execute(
                 balances.update()
                 .where(balances.c.account == account)
-                .values(balance_cents=balances.c.balance_cents + amount,
-                        movements=balances.c.movements + 1,
-                        last_position=event.position)
+                .values(
+                    balance_cents=balances.c.balance_cents + amount,
+                    movements=balances.c.movements + 1,
+                    last_position=event.position,
+                )
             ).rowcount
             if not updated:
-                conn.execute(balances.insert().values(
-                    account=account, balance_cents=amount, movements=1,
-                    last_position=event.position))
+                conn.execute(
+                    balances.insert().values(
+                        account=account,
+                        balance_cents=amount,
+                        movements=1,
+                        last_position=event.position,
+                    )
+                )
 
 
 @pytest.fixture

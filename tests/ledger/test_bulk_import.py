@@ -30,15 +30,21 @@ def record(i: int) -> dict[str, Any]:
     account = f"acc-{i % 7}"
     base: dict[str, Any] = {"stream_id": f"stream-{i % 5}", "effective_date": "2026-02-01"}
     if i % 10 == 0:
-        base.update(type="Opened", data={"account": account, "owner_ref": f"p-{i}"},
-                    tenant_id="coop-1")
+        base.update(
+            type="Opened", data={"account": account, "owner_ref": f"p-{i}"}, tenant_id="coop-1"
+        )
     elif i % 10 == 5:
-        base.update(type="Noted", data={"text": f"note {i}", "lang": "fr"},
-                    effective_date="2026-02-15")
+        base.update(
+            type="Noted", data={"text": f"note {i}", "lang": "fr"}, effective_date="2026-02-15"
+        )
     else:
         kind = "Withdrawn" if i % 3 == 0 else "Deposited"
-        base.update(type=kind, data={"account": account, "amount_cents": 100 + i},
-                    subject_id=account, amount_cents=100 + i)
+        base.update(
+            type=kind,
+            data={"account": account, "amount_cents": 100 + i},
+            subject_id=account,
+            amount_cents=100 + i,
+        )
     if i % 11 == 4:
         base["actor"] = f"clerk-{i}"
     if i % 13 == 6:
@@ -82,8 +88,7 @@ def stored_balances(engine: sa.Engine) -> dict[str, int]:
 def test_import_appends_every_line_with_its_envelope(store: EventStore, engine, tmp_path) -> None:
     path, records = generated_file(tmp_path / "events.jsonl", 1_000)
     consumed: list[int] = []
-    report = import_jsonl(store, path, batch_size=64, progress=consumed.append,
-                          actor="importer")
+    report = import_jsonl(store, path, batch_size=64, progress=consumed.append, actor="importer")
 
     assert (report.lines, report.appended, report.skipped) == (1_000, 1_000, 0)
     assert sum(consumed) == path.stat().st_size
@@ -118,8 +123,9 @@ def test_import_appends_every_line_with_its_envelope(store: EventStore, engine, 
 
 
 @pytest.mark.parametrize("second_batch_size", [64, 7, 5_000])
-def test_rerunning_the_same_file_appends_nothing(store: EventStore, engine, tmp_path,
-                                                 second_batch_size) -> None:
+def test_rerunning_the_same_file_appends_nothing(
+    store: EventStore, engine, tmp_path, second_batch_size
+) -> None:
     path, records = generated_file(tmp_path / "events.jsonl", 300)
     first = import_jsonl(store, path, batch_size=64)
     assert first.appended == 300
@@ -132,8 +138,9 @@ def test_rerunning_the_same_file_appends_nothing(store: EventStore, engine, tmp_
     assert store.read_all() == before
     assert stored_balances(engine) == balances_before == expected_balances(records)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(idempotency_keys)).scalar() \
-            == 300
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(idempotency_keys)).scalar() == 300
+        )
     assert store.verify().ok
 
 
@@ -142,8 +149,12 @@ def test_rerun_on_a_later_day_skips_lines_without_an_effective_date(
 ) -> None:
     """A line without effective_date takes the clock's date; resuming after midnight must
     still recognise the lines that landed rather than refuse them as a key reuse."""
-    lines = [json.dumps({"stream_id": "s", "type": "Deposited",
-                         "data": {"account": "a", "amount_cents": n}}) for n in range(1, 21)]
+    lines = [
+        json.dumps(
+            {"stream_id": "s", "type": "Deposited", "data": {"account": "a", "amount_cents": n}}
+        )
+        for n in range(1, 21)
+    ]
     path = write_lines(tmp_path / "undated.jsonl", lines)
     assert import_jsonl(store, path, batch_size=8).appended == 20
     clock.advance(days=1)
@@ -155,21 +166,34 @@ def test_rerun_on_a_later_day_skips_lines_without_an_effective_date(
 
 BAD_LINES = {
     "not-json": ('{"stream_id": "s", "type": "Deposited", "data": {', InvalidEvent, "not JSON"),
-    "no-stream": ('{"type": "Deposited", "data": {"account": "a", "amount_cents": 1}}',
-                  InvalidEvent, "stream_id"),
-    "unknown-type": ('{"stream_id": "s", "type": "Teleported", "data": {"account": "a"}}',
-                     UnknownEventType, "Teleported"),
-    "invalid-payload": ('{"stream_id": "s", "type": "Deposited", '
-                        '"data": {"account": "a", "amount_cents": -3}}',
-                        InvalidEvent, "greater than 0"),
-    "bad-date": ('{"stream_id": "s", "type": "Deposited", "effective_date": "31/01/2026", '
-                 '"data": {"account": "a", "amount_cents": 3}}', InvalidEvent, "not a date"),
+    "no-stream": (
+        '{"type": "Deposited", "data": {"account": "a", "amount_cents": 1}}',
+        InvalidEvent,
+        "stream_id",
+    ),
+    "unknown-type": (
+        '{"stream_id": "s", "type": "Teleported", "data": {"account": "a"}}',
+        UnknownEventType,
+        "Teleported",
+    ),
+    "invalid-payload": (
+        '{"stream_id": "s", "type": "Deposited", "data": {"account": "a", "amount_cents": -3}}',
+        InvalidEvent,
+        "greater than 0",
+    ),
+    "bad-date": (
+        '{"stream_id": "s", "type": "Deposited", "effective_date": "31/01/2026", '
+        '"data": {"account": "a", "amount_cents": 3}}',
+        InvalidEvent,
+        "not a date",
+    ),
 }
 
 
 @pytest.mark.parametrize("bad", list(BAD_LINES), ids=list(BAD_LINES))
-def test_a_malformed_line_stops_the_import_before_its_batch(store: EventStore, engine, tmp_path,
-                                                            bad) -> None:
+def test_a_malformed_line_stops_the_import_before_its_batch(
+    store: EventStore, engine, tmp_path, bad
+) -> None:
     bad_line, error, words = BAD_LINES[bad]
     records = [record(i) for i in range(25)]
     lines = [json.dumps(r) for r in records]
@@ -203,15 +227,22 @@ KILL_BATCH = 500
 
 
 def kill_record(i: int) -> dict[str, Any]:
-    return {"stream_id": f"acct-{i % 4}", "type": "Deposited", "effective_date": "2026-03-01",
-            "data": {"account": f"a{i % 4}", "amount_cents": i + 1}, "amount_cents": i + 1}
+    return {
+        "stream_id": f"acct-{i % 4}",
+        "type": "Deposited",
+        "effective_date": "2026-03-01",
+        "data": {"account": f"a{i % 4}", "amount_cents": i + 1},
+        "amount_cents": i + 1,
+    }
 
 
 def start_worker(url: str, path: Path, batch: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.ledger.import_worker", url, str(path), str(batch)],
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -255,9 +286,12 @@ def test_import_resumes_after_the_process_is_killed(database_url, engine, tmp_pa
     store = EventStore(engine, make_registry())
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(events_table.c.position, events_table.c.stream_id,
-                      events_table.c.stream_version, events_table.c.data)
-            .order_by(events_table.c.position)
+            sa.select(
+                events_table.c.position,
+                events_table.c.stream_id,
+                events_table.c.stream_version,
+                events_table.c.data,
+            ).order_by(events_table.c.position)
         ).all()
         keys = conn.execute(sa.select(sa.func.count()).select_from(idempotency_keys)).scalar()
     assert [row.position for row in rows] == list(range(1, KILL_LINES + 1))

@@ -41,11 +41,18 @@ class Op:
 def plans(draw: st.DrawFn) -> tuple[list[Op], list[tuple[bool, list[list[Op]]]], int]:
     """Events; their grouping into transactions, each (through `append_batch`?, requests);
     and the index of the first transaction made by a store that has the projector."""
-    raw = draw(st.lists(
-        st.tuples(st.sampled_from(["Deposited", "Withdrawn", "reverse"]),
-                  st.sampled_from(ACCOUNTS), st.integers(1, 10**9), st.integers(0, 10**6)),
-        min_size=1, max_size=40,
-    ))
+    raw = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["Deposited", "Withdrawn", "reverse"]),
+                st.sampled_from(ACCOUNTS),
+                st.integers(1, 10**9),
+                st.integers(0, 10**6),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
     ops: list[Op] = []
     for kind, account, amount, pick in raw:
         movements = [i for i, op in enumerate(ops) if op.target is None]
@@ -82,8 +89,9 @@ def snapshot(engine: sa.Engine) -> tuple[list[tuple[Any, ...]], int | None]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(balances).order_by(balances.c.account)).all()
         checkpoint = conn.execute(
-            sa.select(projection_checkpoints.c.position)
-            .where(projection_checkpoints.c.name == BalanceProjector.name)
+            sa.select(projection_checkpoints.c.position).where(
+                projection_checkpoints.c.name == BalanceProjector.name
+            )
         ).scalar()
     return [tuple(row) for row in rows], checkpoint
 
@@ -106,13 +114,17 @@ def forget_projection(engine: sa.Engine) -> None:
     """Make the projector new to this database: empty table, no checkpoint row."""
     with engine.begin() as conn:
         conn.execute(balances.delete())
-        conn.execute(projection_checkpoints.delete()
-                     .where(projection_checkpoints.c.name == BalanceProjector.name))
+        conn.execute(
+            projection_checkpoints.delete().where(
+                projection_checkpoints.c.name == BalanceProjector.name
+            )
+        )
     assert snapshot(engine) == ([], None)
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plan=plans())
 def test_rebuild_equals_incremental_projection(databases, plan) -> None:
     ops, transactions, join_at = plan
@@ -132,12 +144,17 @@ def test_rebuild_equals_incremental_projection(databases, plan) -> None:
             for request_ops in requests:
                 events = []
                 for op in request_ops:
-                    events.append(NewEvent(
-                        op.type, {"account": op.account, "amount_cents": op.amount},
-                        effective_date="2026-03-01", subject_id=op.account,
-                        amount_cents=op.amount, event_id=event_id(index),
-                        reverses=None if op.target is None else event_id(op.target),
-                    ))
+                    events.append(
+                        NewEvent(
+                            op.type,
+                            {"account": op.account, "amount_cents": op.amount},
+                            effective_date="2026-03-01",
+                            subject_id=op.account,
+                            amount_cents=op.amount,
+                            event_id=event_id(index),
+                            reverses=None if op.target is None else event_id(op.target),
+                        )
+                    )
                     index += 1
                 built.append(AppendRequest(STREAMS[index % len(STREAMS)], events))
             if batched:
@@ -164,8 +181,7 @@ def test_rebuild_equals_incremental_projection(databases, plan) -> None:
             forget_projection(engine)
             late_engine = create_engine(url)
             try:
-                late = EventStore(late_engine, make_registry(), [BalanceProjector()],
-                                  clock=clock)
+                late = EventStore(late_engine, make_registry(), [BalanceProjector()], clock=clock)
                 if first_act == "rebuild":
                     assert late.rebuild() == head
                 else:
@@ -177,8 +193,16 @@ def test_rebuild_equals_incremental_projection(databases, plan) -> None:
 
         # Once caught up, the next append is folded in exactly once.
         extra = Op("Deposited", ops[0].account, 1)
-        store.append("s0", [NewEvent("Deposited", {"account": extra.account, "amount_cents": 1},
-                                     effective_date="2026-03-01")])
+        store.append(
+            "s0",
+            [
+                NewEvent(
+                    "Deposited",
+                    {"account": extra.account, "amount_cents": 1},
+                    effective_date="2026-03-01",
+                )
+            ],
+        )
         assert snapshot(engine) == (expected_rows([*ops, extra]), head + 1)
     finally:
         engine.dispose()

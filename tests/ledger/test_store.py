@@ -22,8 +22,14 @@ from tests.ledger.conftest import balances, count_events
 
 
 def deposit(account: str, cents: int, on: str = "2026-01-10", **kw) -> NewEvent:
-    return NewEvent("Deposited", {"account": account, "amount_cents": cents},
-                    effective_date=on, subject_id=account, amount_cents=cents, **kw)
+    return NewEvent(
+        "Deposited",
+        {"account": account, "amount_cents": cents},
+        effective_date=on,
+        subject_id=account,
+        amount_cents=cents,
+        **kw,
+    )
 
 
 def balance(engine: sa.Engine, account: str) -> int | None:
@@ -36,9 +42,18 @@ def balance(engine: sa.Engine, account: str) -> int | None:
 def test_append_and_read_back_the_envelope(store: EventStore, clock) -> None:
     recorded = store.append(
         "acct-1",
-        [NewEvent("Opened", {"account": "a1", "owner_ref": "p-9"}, effective_date="2026-01-02",
-                  tenant_id="t1"), deposit("a1", 12_500)],
-        expected_version=0, actor="tester", correlation_id="corr-1",
+        [
+            NewEvent(
+                "Opened",
+                {"account": "a1", "owner_ref": "p-9"},
+                effective_date="2026-01-02",
+                tenant_id="t1",
+            ),
+            deposit("a1", 12_500),
+        ],
+        expected_version=0,
+        actor="tester",
+        correlation_id="corr-1",
     )
     assert [e.position for e in recorded] == [1, 2]
     assert [e.stream_version for e in recorded] == [1, 2]
@@ -56,7 +71,10 @@ def test_positions_are_global_across_streams(store: EventStore) -> None:
     store.append("s2", [deposit("b", 2)])
     store.append("s1", [deposit("a", 3)])
     assert [(e.stream_id, e.position) for e in store.read_all()] == [
-        ("s1", 1), ("s2", 2), ("s1", 3)]
+        ("s1", 1),
+        ("s2", 2),
+        ("s1", 3),
+    ]
     assert [e.position for e in store.read_all(after=1, limit=1)] == [2]
 
 
@@ -80,17 +98,21 @@ def test_wrong_expected_version_writes_nothing(store: EventStore, engine) -> Non
 
 def test_batch_is_all_or_nothing(store: EventStore, engine) -> None:
     with pytest.raises(WrongExpectedVersion):
-        store.append_batch([
-            AppendRequest("s1", [deposit("a", 1)], expected_version=0),
-            AppendRequest("s2", [deposit("b", 1)], expected_version=0),
-            AppendRequest("s1", [deposit("a", 1)], expected_version=0),  # s1 is at 1 by now
-        ])
+        store.append_batch(
+            [
+                AppendRequest("s1", [deposit("a", 1)], expected_version=0),
+                AppendRequest("s2", [deposit("b", 1)], expected_version=0),
+                AppendRequest("s1", [deposit("a", 1)], expected_version=0),  # s1 is at 1 by now
+            ]
+        )
     assert count_events(engine) == 0
     assert balance(engine, "a") is None
-    results = store.append_batch([
-        AppendRequest("s1", [deposit("a", 1)], expected_version=0),
-        AppendRequest("s1", [deposit("a", 2)], expected_version=1),
-    ])
+    results = store.append_batch(
+        [
+            AppendRequest("s1", [deposit("a", 1)], expected_version=0),
+            AppendRequest("s1", [deposit("a", 2)], expected_version=1),
+        ]
+    )
     assert [e.stream_version for r in results for e in r] == [1, 2]
 
 
@@ -98,21 +120,44 @@ def test_batch_is_all_or_nothing(store: EventStore, engine) -> None:
     ("event", "error", "words"),
     [
         (NewEvent("Teleported", {"account": "a"}), UnknownEventType, "unknown event type"),
-        (NewEvent("Deposited", {"account": "a", "amount_cents": -5}), InvalidEvent,
-         "greater than 0"),
-        (NewEvent("Deposited", {"account": "a", "amount_cents": 5, "x": 1}), InvalidEvent,
-         "Extra inputs"),
+        (
+            NewEvent("Deposited", {"account": "a", "amount_cents": -5}),
+            InvalidEvent,
+            "greater than 0",
+        ),
+        (
+            NewEvent("Deposited", {"account": "a", "amount_cents": 5, "x": 1}),
+            InvalidEvent,
+            "Extra inputs",
+        ),
         (NewEvent("Deposited", {"amount_cents": 5}), InvalidEvent, "account"),
         (NewEvent("Deposited", ["not", "an", "object"]), InvalidEvent, "JSON object"),  # type: ignore[arg-type]
-        (NewEvent("Deposited", {"account": "a", "amount_cents": 5}, effective_date="10/01/2026"),
-         InvalidEvent, "not a date"),
-        (NewEvent("Deposited", {"account": "a", "amount_cents": 5}, effective_date="2026-02-30"),
-         InvalidEvent, "not a date"),
-        (NewEvent("Deposited", {"account": "a", "amount_cents": 5}, amount_cents=5.5),  # type: ignore[arg-type]
-         InvalidEvent, "integer number of cents"),
+        (
+            NewEvent("Deposited", {"account": "a", "amount_cents": 5}, effective_date="10/01/2026"),
+            InvalidEvent,
+            "not a date",
+        ),
+        (
+            NewEvent("Deposited", {"account": "a", "amount_cents": 5}, effective_date="2026-02-30"),
+            InvalidEvent,
+            "not a date",
+        ),
+        (
+            NewEvent("Deposited", {"account": "a", "amount_cents": 5}, amount_cents=5.5),  # type: ignore[arg-type]
+            InvalidEvent,
+            "integer number of cents",
+        ),
     ],
-    ids=["unknown-type", "negative", "extra-field", "missing-field", "not-object",
-         "french-date", "impossible-date", "float-cents"],
+    ids=[
+        "unknown-type",
+        "negative",
+        "extra-field",
+        "missing-field",
+        "not-object",
+        "french-date",
+        "impossible-date",
+        "float-cents",
+    ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(store, engine, event, error, words) -> None:
     store.append("s0", [deposit("a", 1)])
@@ -139,8 +184,9 @@ def test_idempotency_key_reused_for_another_request_is_refused(store, engine) ->
 
 
 def test_caller_fingerprint_and_result_are_kept_with_the_key(store: EventStore) -> None:
-    request = AppendRequest("s1", [deposit("a", 1)], idempotency_key="k", fingerprint="f" * 64,
-                            result={"id": "thing-1"})
+    request = AppendRequest(
+        "s1", [deposit("a", 1)], idempotency_key="k", fingerprint="f" * 64, result={"id": "thing-1"}
+    )
     with store.write() as session:
         assert session.replay("k", "f" * 64) is None
         session.append(request)
@@ -198,11 +244,15 @@ def tamper(engine: sa.Engine, sql: str) -> None:
             conn.exec_driver_sql(sql)
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE events SET amount_cents = 1000000 WHERE position = 3",
-    "UPDATE events SET effective_date = '2020-01-01' WHERE position = 3",
-    "DELETE FROM events WHERE position = 3",
-], ids=["amount", "date", "deleted"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE events SET amount_cents = 1000000 WHERE position = 3",
+        "UPDATE events SET effective_date = '2020-01-01' WHERE position = 3",
+        "DELETE FROM events WHERE position = 3",
+    ],
+    ids=["amount", "date", "deleted"],
+)
 def test_verify_names_the_first_tampered_position(store: EventStore, engine, sql) -> None:
     for cents in range(1, 6):
         store.append("s1", [deposit("a", cents)])
@@ -283,8 +333,12 @@ def test_concurrent_readers_never_skip_an_event(store: EventStore) -> None:
 
     follower = threading.Thread(target=follow)
     follower.start()
-    writers = [threading.Thread(target=lambda n=n: [store.append(f"w{n}", [deposit("a", 1)])
-                                                    for _ in range(150)]) for n in range(4)]
+    writers = [
+        threading.Thread(
+            target=lambda n=n: [store.append(f"w{n}", [deposit("a", 1)]) for _ in range(150)]
+        )
+        for n in range(4)
+    ]
     for t in writers:
         t.start()
     for t in writers:

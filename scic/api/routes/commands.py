@@ -20,17 +20,32 @@ from scic.service import Service
 router = APIRouter(tags=["commands"])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)]
-IfMatch = Annotated[str | None, Header(
-    alias="If-Match", description="stream version the client read (ETag); 409 if it moved")]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="stream version the client read (ETag); 409 if it moved"),
+]
 
 
-def run(service: Service, response: Response, coop_id: str | None, name: str,
-        body: BaseModel, key: str | None, if_match: str | None,
-        who: Principal) -> dict[str, Any]:
+def run(
+    service: Service,
+    response: Response,
+    coop_id: str | None,
+    name: str,
+    body: BaseModel,
+    key: str | None,
+    if_match: str | None,
+    who: Principal,
+) -> dict[str, Any]:
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     with service.store.write() as session:
-        outcome = execute(session, ctx, name, body, scoped_key(ctx, name, key),
-                          expected_version=_version(if_match))
+        outcome = execute(
+            session,
+            ctx,
+            name,
+            body,
+            scoped_key(ctx, name, key),
+            expected_version=_version(if_match),
+        )
         etag = session.stream_version(stream_of(coop_id or outcome.id))
     response.status_code = 200 if outcome.replayed else 201
     if etag is not None:
@@ -42,41 +57,67 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     try:
-        return int(if_match.strip().strip('W/').strip('"'))
+        return int(if_match.strip().strip("W/").strip('"'))
     except ValueError:
-        raise RequestValidationError([{"loc": ("header", "If-Match"), "type": "value_error",
-                                       "msg": 'If-Match must be a stream version such as "12"'}]
-                                     ) from None
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("header", "If-Match"),
+                    "type": "value_error",
+                    "msg": 'If-Match must be a stream version such as "12"',
+                }
+            ]
+        ) from None
 
 
 def _add_command_route(name: str) -> None:
     spec = COMMANDS[name]
 
-    def endpoint(coop_id: str, body: BaseModel, service: Service, response: Response,
-                 who: Principal, idempotency_key: str | None = None,
-                 if_match: str | None = None, **path: str) -> dict[str, Any]:
-        command = body if not path else spec.model.model_validate(
-            {**body.model_dump(mode="json", exclude_unset=True), **path})
+    def endpoint(
+        coop_id: str,
+        body: BaseModel,
+        service: Service,
+        response: Response,
+        who: Principal,
+        idempotency_key: str | None = None,
+        if_match: str | None = None,
+        **path: str,
+    ) -> dict[str, Any]:
+        command = (
+            body
+            if not path
+            else spec.model.model_validate(
+                {**body.model_dump(mode="json", exclude_unset=True), **path}
+            )
+        )
         return run(service, response, coop_id, name, command, idempotency_key, if_match, who)
 
     # FastAPI reads the signature: give it the real path parameters and body model.
     P = inspect.Parameter
-    endpoint.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-        P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
-        *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
-        P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
-        P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
-        P("response", P.KEYWORD_ONLY, annotation=Response),
-        P("who", P.KEYWORD_ONLY,
-          annotation=Annotated[Principal, requires(command_rule(spec.route))]),
-        P("idempotency_key", P.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
-        P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
-    ])
-    router.post(f"/v1/coops/{{coop_id}}/{spec.route}", status_code=201,
-                response_model=WriteResult, operation_id=f"post_{name.replace('-', '_')}",
-                summary=spec.summary,
-                responses={200: {"model": WriteResult, "description": "idempotent replay"}},
-                )(endpoint)
+    endpoint.__signature__ = inspect.Signature(
+        [  # type: ignore[attr-defined]
+            P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
+            *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
+            P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
+            P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
+            P("response", P.KEYWORD_ONLY, annotation=Response),
+            P(
+                "who",
+                P.KEYWORD_ONLY,
+                annotation=Annotated[Principal, requires(command_rule(spec.route))],
+            ),
+            P("idempotency_key", P.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
+            P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
+        ]
+    )
+    router.post(
+        f"/v1/coops/{{coop_id}}/{spec.route}",
+        status_code=201,
+        response_model=WriteResult,
+        operation_id=f"post_{name.replace('-', '_')}",
+        summary=spec.summary,
+        responses={200: {"model": WriteResult, "description": "idempotent replay"}},
+    )(endpoint)
 
 
 for _name in COMMANDS:
@@ -84,12 +125,21 @@ for _name in COMMANDS:
         _add_command_route(_name)
 
 
-@router.post("/v1/coops", status_code=201, response_model=WriteResult,
-             operation_id="post_coops", summary=COMMANDS["coops"].summary,
-             tags=["cooperatives"])
-def create_coop(body: CreateCoop, service: ServiceDep, response: Response,
-                who: Annotated[Principal, requires(ADMIN_ONLY)],
-                idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+@router.post(
+    "/v1/coops",
+    status_code=201,
+    response_model=WriteResult,
+    operation_id="post_coops",
+    summary=COMMANDS["coops"].summary,
+    tags=["cooperatives"],
+)
+def create_coop(
+    body: CreateCoop,
+    service: ServiceDep,
+    response: Response,
+    who: Annotated[Principal, requires(ADMIN_ONLY)],
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
     return run(service, response, None, "coops", body, idempotency_key, None, who)
 
 
@@ -104,27 +154,40 @@ class BatchRequest(BaseModel):
     commands: list[BatchCommand] = Field(min_length=1, max_length=1000)
 
 
-@router.post("/v1/coops/{coop_id}/batch", status_code=201, response_model=BatchResult,
-             operation_id="post_batch", summary="Append many commands atomically (all or none)")
-def batch(coop_id: str, body: BatchRequest, service: ServiceDep, response: Response,
-          who: Annotated[Principal, requires(RECORD)],
-          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+@router.post(
+    "/v1/coops/{coop_id}/batch",
+    status_code=201,
+    response_model=BatchResult,
+    operation_id="post_batch",
+    summary="Append many commands atomically (all or none)",
+)
+def batch(
+    coop_id: str,
+    body: BatchRequest,
+    service: ServiceDep,
+    response: Response,
+    who: Annotated[Principal, requires(RECORD)],
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
     parsed = []
     for index, item in enumerate(body.commands):
         allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
         try:
             parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
         except ValidationError as exc:
-            raise RequestValidationError([
-                {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
-                for err in exc.errors(include_url=False)
-            ]) from None
+            raise RequestValidationError(
+                [
+                    {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
+                    for err in exc.errors(include_url=False)
+                ]
+            ) from None
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     with service.store.write() as session:
         for index, (name, command_body) in enumerate(parsed):
-            key = scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key \
-                else None
+            key = (
+                scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
+            )
             outcome = execute(session, ctx, name, command_body, key)
             replayed = replayed and outcome.replayed
             results.append(outcome.body())

@@ -34,56 +34,87 @@ from scic.service import Service
 router = APIRouter(tags=["views"])
 
 AsOf = Annotated[Day | None, Query(description="business date (default: today)")]
-KnownAt = Annotated[Instant | None, Query(
-    description="what the ledger knew at this instant (ISO 8601 with offset; default: now)")]
+KnownAt = Annotated[
+    Instant | None,
+    Query(description="what the ledger knew at this instant (ISO 8601 with offset; default: now)"),
+]
 
 
-@router.get("/v1/coops/{coop_id}", operation_id="get_coop", tags=["cooperatives"],
-            dependencies=[requires(READ)])
+@router.get(
+    "/v1/coops/{coop_id}",
+    operation_id="get_coop",
+    tags=["cooperatives"],
+    dependencies=[requires(READ)],
+)
 def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     with service.engine.connect() as conn:
         row = views.coop_row(conn, coop_id)
         on = as_of or service.today()
         statutes = views.statutes_at(conn, coop_id, on, None)
     return {
-        "id": coop_id, "name": row["name"], "siren": row["siren"],
-        "legal_form": row["legal_form"], "incorporated_on": row["incorporated_on"].isoformat(),
+        "id": coop_id,
+        "name": row["name"],
+        "siren": row["siren"],
+        "legal_form": row["legal_form"],
+        "incorporated_on": row["incorporated_on"].isoformat(),
         "statutes_as_of": on.isoformat(),
         "statutes": statutes.model_dump(mode="json") if statutes else None,
     }
 
 
-@router.get("/v1/coops/{coop_id}/capital-table", operation_id="get_capital_table",
-            dependencies=[requires(CAPITAL_TABLE)])
-def capital_table(coop_id: str, service: ServiceDep, as_of: AsOf = None,
-                  known_at: KnownAt = None,
-                  group_by: views.GroupBy = "member") -> Response:
+@router.get(
+    "/v1/coops/{coop_id}/capital-table",
+    operation_id="get_capital_table",
+    dependencies=[requires(CAPITAL_TABLE)],
+)
+def capital_table(
+    coop_id: str,
+    service: ServiceDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    group_by: views.GroupBy = "member",
+) -> Response:
     on = as_of or service.today()
-    return cached(service, coop_id, ("capital-table", on, known_at, group_by),
-                  lambda conn: views.capital_table(conn, coop_id, on, known_at, group_by))
+    return cached(
+        service,
+        coop_id,
+        ("capital-table", on, known_at, group_by),
+        lambda conn: views.capital_table(conn, coop_id, on, known_at, group_by),
+    )
 
 
-def cached(service: Service, coop_id: str, key: tuple[Any, ...],
-           build: Callable[[sa.Connection], dict[str, Any]]) -> Response:
+def cached(
+    service: Service,
+    coop_id: str,
+    key: tuple[Any, ...],
+    build: Callable[[sa.Connection], dict[str, Any]],
+) -> Response:
     """Serve a view from the cache: keyed on the cooperative's last event, so any new
     event (an erasure included) moves every later read to a fresh entry."""
     with service.engine.connect() as conn:
         head = coop_head(conn, coop_id)
         body = service.view_cache.get_or_build(
             (coop_id, head, *key),
-            lambda: json.dumps(build(conn), ensure_ascii=False, separators=(",", ":")).encode())
+            lambda: json.dumps(build(conn), ensure_ascii=False, separators=(",", ":")).encode(),
+        )
     return Response(body, media_type="application/json")
 
 
-@router.get("/v1/coops/{coop_id}/members/{member_id}", operation_id="get_member",
-            dependencies=[requires(MEMBER_HOLDINGS)])
+@router.get(
+    "/v1/coops/{coop_id}/members/{member_id}",
+    operation_id="get_member",
+    dependencies=[requires(MEMBER_HOLDINGS)],
+)
 def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return views.member_detail(conn, coop_id, member_id)
 
 
-@router.get("/v1/coops/{coop_id}/reimbursements", operation_id="get_pending_reimbursements",
-            dependencies=[requires(READ)])
+@router.get(
+    "/v1/coops/{coop_id}/reimbursements",
+    operation_id="get_pending_reimbursements",
+    dependencies=[requires(READ)],
+)
 def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
     """Withdrawals waiting for reimbursement, in the order they will be paid (R5)."""
     with service.engine.connect() as conn:
@@ -91,8 +122,9 @@ def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
         return {"pending": views.pending_reimbursements(conn, coop_id)}
 
 
-@router.get("/v1/coops/{coop_id}/compliance", operation_id="get_compliance",
-            dependencies=[requires(READ)])
+@router.get(
+    "/v1/coops/{coop_id}/compliance", operation_id="get_compliance", dependencies=[requires(READ)]
+)
 def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     """Findings on R2 (categories), R3 (public share), R5 (floor, waiting reimbursements)
     and R7 (overdue calls): warnings to act on, not refusals."""
@@ -100,10 +132,14 @@ def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> 
         return compliance(conn, coop_id, as_of or service.today())
 
 
-@router.post("/v1/coops/{coop_id}/votes/tally", operation_id="post_votes_tally",
-            dependencies=[requires(READ)])
-def tally(coop_id: str, body: votes.TallyRequest, service: ServiceDep,
-          as_of: AsOf = None) -> dict[str, Any]:
+@router.post(
+    "/v1/coops/{coop_id}/votes/tally",
+    operation_id="post_votes_tally",
+    dependencies=[requires(READ)],
+)
+def tally(
+    coop_id: str, body: votes.TallyRequest, service: ServiceDep, as_of: AsOf = None
+) -> dict[str, Any]:
     """Weighted result of a vote by colleges (R4). Computes; records nothing."""
     on = as_of or service.today()
     seen: set[str] = set()
@@ -114,20 +150,24 @@ def tally(coop_id: str, body: votes.TallyRequest, service: ServiceDep,
         categories = views.categories_at(conn, coop_id, on, None)
         for ballot in body.ballots:
             if ballot.member_id in seen:
-                raise refuse("R4", "duplicate-ballot",
-                             f"member {ballot.member_id} voted twice", status=422)
+                raise refuse(
+                    "R4", "duplicate-ballot", f"member {ballot.member_id} voted twice", status=422
+                )
             seen.add(ballot.member_id)
             member = load_member(conn, coop_id, ballot.member_id)
             if not member.active or member.admitted_on > on:
-                raise refuse("R4", "voter-not-member",
-                             f"{ballot.member_id} is not a member on {on}")
+                raise refuse(
+                    "R4", "voter-not-member", f"{ballot.member_id} is not a member on {on}"
+                )
             choices.append((categories.get(member.member_id, member.category), ballot.choice))
     assert statutes is not None
     result = votes.tally(statutes, choices)
     return {
         "as_of": on.isoformat(),
-        "colleges": [{"code": c.code, "weight": str(c.weight), "yes": c.yes, "cast": c.cast}
-                     for c in result.colleges],
+        "colleges": [
+            {"code": c.code, "weight": str(c.weight), "yes": c.yes, "cast": c.cast}
+            for c in result.colleges
+        ],
         "result": _decimal_text(result.result),
         "adopted": result.adopted,
     }
@@ -138,71 +178,113 @@ def _decimal_text(value: Any) -> str:
     return text if "." in text else f"{text}.0"
 
 
-@router.get("/v1/coops/{coop_id}/funding-mix", operation_id="get_funding_mix", tags=["funding"],
-            dependencies=[requires(FUNDING_MIX)])
-def funding_mix(coop_id: str, service: ServiceDep, as_of: AsOf = None, known_at: KnownAt = None,
-                from_: Annotated[Day | None, Query(alias="from")] = None,
-                to: Annotated[Day | None, Query()] = None) -> Response:
+@router.get(
+    "/v1/coops/{coop_id}/funding-mix",
+    operation_id="get_funding_mix",
+    tags=["funding"],
+    dependencies=[requires(FUNDING_MIX)],
+)
+def funding_mix(
+    coop_id: str,
+    service: ServiceDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
+) -> Response:
     """Funding by source as at a date (or flows within [from, to]), with the R15 ratios:
     public share of capital, concentration (largest funder, Herfindahl), multi-year
     share and the funding cliff of the next 12 months."""
     on = as_of or to or service.today()
-    return cached(service, coop_id, ("funding-mix", on, known_at, from_, to),
-                  lambda conn: funding_views.funding_mix(conn, coop_id, on, known_at, from_, to))
+    return cached(
+        service,
+        coop_id,
+        ("funding-mix", on, known_at, from_, to),
+        lambda conn: funding_views.funding_mix(conn, coop_id, on, known_at, from_, to),
+    )
 
 
-@router.get("/v1/coops/{coop_id}/grants", operation_id="get_grants", tags=["funding"],
-            dependencies=[requires(GRANT_LIST)])
-def grant_list(coop_id: str, service: ServiceDep,
-               funder: Annotated[str | None, Query(description="funder id")] = None
-               ) -> dict[str, Any]:
+@router.get(
+    "/v1/coops/{coop_id}/grants",
+    operation_id="get_grants",
+    tags=["funding"],
+    dependencies=[requires(GRANT_LIST)],
+)
+def grant_list(
+    coop_id: str,
+    service: ServiceDep,
+    funder: Annotated[str | None, Query(description="funder id")] = None,
+) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
 
 
-@router.get("/v1/coops/{coop_id}/grants/{grant_id}", operation_id="get_grant", tags=["funding"],
-            dependencies=[requires(GRANT)])
+@router.get(
+    "/v1/coops/{coop_id}/grants/{grant_id}",
+    operation_id="get_grant",
+    tags=["funding"],
+    dependencies=[requires(GRANT)],
+)
 def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return funding_views.grant_detail(conn, coop_id, grant_id)
 
 
-@router.get("/v1/coops/{coop_id}/funders/{funder_id}", operation_id="get_funder",
-            tags=["funding"], dependencies=[requires(FUNDER_PORTFOLIO)])
-def funder(coop_id: str, funder_id: str, service: ServiceDep,
-           as_of: AsOf = None) -> dict[str, Any]:
+@router.get(
+    "/v1/coops/{coop_id}/funders/{funder_id}",
+    operation_id="get_funder",
+    tags=["funding"],
+    dependencies=[requires(FUNDER_PORTFOLIO)],
+)
+def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     """A funder's grants, titles and investments, and its share of total funding."""
     with service.engine.connect() as conn:
-        return funding_views.funder_portfolio(conn, coop_id, funder_id,
-                                              as_of or service.today())
+        return funding_views.funder_portfolio(conn, coop_id, funder_id, as_of or service.today())
 
 
-@router.get("/v1/coops/{coop_id}/participative-titles", operation_id="get_participative_titles",
-            tags=["funding"], dependencies=[requires(READ)])
+@router.get(
+    "/v1/coops/{coop_id}/participative-titles",
+    operation_id="get_participative_titles",
+    tags=["funding"],
+    dependencies=[requires(READ)],
+)
 def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
     with service.engine.connect() as conn:
         return {"issues": funding_views.title_list(conn, coop_id)}
 
 
-@router.get("/v1/coops/{coop_id}/events", operation_id="get_events", tags=["feed"],
-            dependencies=[requires(READ)])
-def events(coop_id: str, service: ServiceDep,
-           after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
-           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+@router.get(
+    "/v1/coops/{coop_id}/events",
+    operation_id="get_events",
+    tags=["feed"],
+    dependencies=[requires(READ)],
+)
+def events(
+    coop_id: str,
+    service: ServiceDep,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
     """The cooperative's events in commit order. Positions are global (they skip other
     cooperatives' events); pass `next_after` back as `after` to continue."""
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
     page = service.store.read_all(after, limit, tenant_id=coop_id)
     return {
-        "events": [{
-            "position": e.position, "event_id": e.event_id, "type": e.type,
-            "stream_id": e.stream_id, "stream_version": e.stream_version,
-            "effective_date": e.effective_date.isoformat(),
-            "recorded_at": format_timestamp(e.recorded_at), "actor": e.actor,
-            "reverses": e.reverses, "data": e.data,
-        } for e in page],
+        "events": [
+            {
+                "position": e.position,
+                "event_id": e.event_id,
+                "type": e.type,
+                "stream_id": e.stream_id,
+                "stream_version": e.stream_version,
+                "effective_date": e.effective_date.isoformat(),
+                "recorded_at": format_timestamp(e.recorded_at),
+                "actor": e.actor,
+                "reverses": e.reverses,
+                "data": e.data,
+            }
+            for e in page
+        ],
         "next_after": page[-1].position if page else after,
     }
-
-
