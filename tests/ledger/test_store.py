@@ -204,7 +204,7 @@ def test_bitemporal_reads(store: EventStore, clock) -> None:
     clock.advance(days=1)
     store.append("s1", [deposit("a", 4, on="2026-01-03")])  # learnt late, effective early
 
-    def amounts(**filters) -> list[int]:
+    def amounts(**filters) -> list[int | None]:
         return [e.amount_cents for e in store.read_all(**filters)]
 
     assert amounts() == [1, 2, 4]
