@@ -260,11 +260,17 @@ def before_incorporation(v: Viewer, conn: sa.Connection, on: date) -> str | None
 # -- sign-in and sign-out --------------------------------------------------------------
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
 def sign_in_page(request: Request, reason: str | None, status: int = 200) -> HTMLResponse:
     response = render(
         request,
         "sign_in.html",
         status=status,
+        # browsers keep a Secure cookie from https or loopback only: say so, rather
+        # than let sign-in silently bounce back here
+        insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
         message=SIGN_IN_MESSAGES.get(reason or ""),
         problem=reason not in (None, "signed-out-now"),
         v=None,

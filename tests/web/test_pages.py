@@ -75,6 +75,13 @@ def test_sign_in_keeps_the_token_in_a_strict_cookie(
     assert f"5{THIN}00,00" not in capital.text and f"500,00{NBSP}€" in capital.text
 
 
+def test_sign_in_says_when_the_address_cannot_keep_a_secure_cookie(app: FastAPI) -> None:
+    warning = "pas en https"
+    assert warning in TestClient(app, base_url="http://ledger.example").get("/sign-in").text
+    for base in ("https://ledger.example", "http://127.0.0.1:8000", "http://localhost:8000"):
+        assert warning not in TestClient(app, base_url=base).get("/sign-in").text, base
+
+
 def test_forms_without_their_csrf_token_are_refused(
     app: FastAPI, service: Service, coop: str
 ) -> None:
