@@ -180,3 +180,61 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     assert server.returncode in (0, -signal.SIGTERM), log.read_text()
     assert "Application shutdown complete" in log.read_text()
     assert {"events", "alembic_version"} <= table_names(f"sqlite:///{tmp_path / 'scic.db'}")
+
+
+RECEIPT_KEY = "a key that lives outside the database"
+
+
+def test_head_and_receipts_catch_a_truncation_that_hides_itself(
+    database_url: str, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    append_deposits(engine, 5)
+    head = scic("head", url=database_url)
+    assert head.returncode == 0, head.stderr
+    position, _, head_hash = head.stdout.strip().partition(":")
+    assert position == "5" and len(head_hash) == 64
+
+    unsigned = scic("head", "--sign", "before the AG", url=database_url)
+    assert unsigned.returncode == 2 and "SCIC_RECEIPT_KEY" in unsigned.stderr
+    monkeypatch.setenv("SCIC_RECEIPT_KEY", RECEIPT_KEY)
+    signed = scic("head", "--sign", "before the AG", url=database_url)
+    assert signed.returncode == 0, signed.stderr
+    receipts = tmp_path / "receipts.jsonl"
+    receipts.write_text(signed.stdout)
+
+    tamper(engine, "DELETE FROM events WHERE position > 3")
+    with engine.begin() as conn:  # the checkpoints and stored receipts go too
+        conn.execute(sa.text("UPDATE projection_checkpoints SET position = 3"))
+        conn.execute(sa.text("DELETE FROM head_receipts"))
+    assert scic("verify", url=database_url).returncode == 0, "alone, the chain looks fine"
+    for given in (["--head", head.stdout.strip()], ["--receipts", str(receipts)]):
+        broken = scic("verify", *given, url=database_url)
+        assert broken.returncode == 1, broken.stdout
+        assert "broken at position 4: truncated" in broken.stdout
+
+
+def test_verify_projections_names_a_row_edited_by_hand(database_url: str, engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from scic.api.app import create_app
+    from scic.service import open_service
+    from tests.api.conftest import admit, bearer, create_coop, issue_token, subscribe
+
+    service = open_service(database_url)
+    try:
+        with TestClient(
+            create_app(service), headers=bearer(issue_token(service, "admin").secret)
+        ) as client:
+            coop = create_coop(client)
+            alice = admit(client, coop, "Alice Martin", "salaries")
+            subscribe(client, coop, alice, 4, "200.00")
+    finally:
+        service.close()
+    clean = scic("verify", "--projections", url=database_url)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "projections match" in clean.stdout
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE members SET shares = shares + 1000"))
+    edited = scic("verify", "--projections", url=database_url)
+    assert edited.returncode == 1
+    assert f"projection members row ('{alice}',)" in edited.stdout
