@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ledger import occupancy
 from scic import database
 from scic.settings import get_settings
 
@@ -132,7 +133,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
         _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+    with occupancy.claim(service.engine, alone=False):
+        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -236,7 +238,13 @@ def _import(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from scic.service import open_service
 
-    count = open_service(_url()).store.rebuild()
+    service = open_service(_url())
+    try:
+        with occupancy.claim(service.engine, alone=True):
+            count = service.store.rebuild()
+    except occupancy.InUse as busy:
+        print(f"scic rebuild: {busy}", file=sys.stderr)
+        return 1
     print(f"rebuilt projections from {count} events")
     return 0
 

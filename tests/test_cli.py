@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -145,14 +146,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+@contextmanager
+def running_server(cwd: Path, url: str | None) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`scic serve` in its own process, answering /health; stopped with SIGTERM after."""
     port = free_port()
-    log = tmp_path / "serve.log"
+    log = cwd / "serve.log"
     env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
+    if url is not None:
+        env["SCIC_DATABASE_URL"] = url
     with log.open("wb") as out:
         server = subprocess.Popen(
             [scic_script(), "serve", "--port", str(port)],
-            cwd=tmp_path,
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -169,6 +174,7 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
+        yield port, server
     finally:
         server.terminate()
         try:
@@ -179,7 +185,25 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     # uvicorn shuts down gracefully, then re-raises SIGTERM (or exits 0 on older versions)
     assert server.returncode in (0, -signal.SIGTERM), log.read_text()
     assert "Application shutdown complete" in log.read_text()
+
+
+def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    with running_server(tmp_path, url=None):
+        pass
     assert {"events", "alembic_version"} <= table_names(f"sqlite:///{tmp_path / 'scic.db'}")
+
+
+def test_rebuild_is_refused_while_a_server_runs(database_url: str, tmp_path: Path) -> None:
+    """A rebuild holds the write lock for its whole replay: beside a running server, the
+    server's writes would wait and then fail. It is refused at once, saying why."""
+    database.upgrade(database_url)
+    with running_server(tmp_path, database_url) as (port, _):
+        refused = scic("rebuild", url=database_url)
+        assert refused.returncode == 1, refused.stdout
+        assert "a server is running" in refused.stderr
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    done = scic("rebuild", url=database_url)
+    assert done.returncode == 0, done.stderr
 
 
 RECEIPT_KEY = "a key that lives outside the database"
