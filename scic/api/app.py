@@ -16,6 +16,7 @@ from scic.api.limits import BodyLimit
 from scic.api.routes import access, commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
+from scic.web import assets, pages
 
 
 def create_app(
@@ -34,6 +35,8 @@ def create_app(
         version="1.0.0",
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: scic.web.assets, with vendored files
+        redoc_url=None,
         # every route: no text a database cannot store or a reader could be fooled by
         # (422) — first, as the access rules look ids up — then the token and the rule
         dependencies=[Depends(refuse_unstorable_text), Depends(guard.enforce)],
@@ -47,6 +50,8 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(assets.router)
+    app.include_router(pages.router)
 
     @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
     def health() -> dict[str, str]:
