@@ -26,7 +26,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
-    grant-list       yes    yes      yes         ?funder=<its own funder id> only
+    grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
 """
 
 from __future__ import annotations
@@ -140,15 +140,22 @@ def owns(what: str, param: str, owner: Callable[[sa.Connection, str, str], str |
     return limit
 
 
+OWN = "own"
+"""`?funder=own`: the funder the token speaks for (the route resolves it)."""
+
+
 def own_filter(
     param: str, what: str, owner: Callable[[sa.Connection, str, str], str | None]
 ) -> Limit:
     """A list narrowed by the query parameter `param` to one resource (a funder…) that
-    must belong to the token's party: without it, or with another's, 403."""
+    must belong to the token's party, named by its id or as `own`: without it, or with
+    another's, 403."""
 
     def limit(who: Principal, request: Request, service: Service) -> None:
         ident = request.query_params.get(param)
         if ident is not None and who.party_id is not None:
+            if ident == OWN:
+                return
             with service.engine.connect() as conn:
                 if owner(conn, request.path_params["coop_id"], ident) == who.party_id:
                     return

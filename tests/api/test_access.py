@@ -359,6 +359,18 @@ def test_funder_reads_its_own_funding_only(world: World) -> None:
     assert {g["id"] for g in all_grants} == {own["id"], theirs["id"]}
 
 
+def test_grants_funder_own_as_the_readme_writes_it(world: World) -> None:
+    base = f"/v1/coops/{world.coop}/grants"
+    own = world.clients["funder"].get(base, params={"funder": "own"})
+    assert own.status_code == 200, own.text
+    assert [g["id"] for g in own.json()["grants"]] == [world.region["id"]]
+    for who in ("manager", "admin"):  # speaks for no funder: say so, do not list all
+        refused = world.clients[who].get(base, params={"funder": "own"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"] == "/errors/no-own-funder"
+    assert world.clients["member"].get(base, params={"funder": "own"}).status_code == 403
+
+
 @pytest.mark.parametrize(
     ("who", "path"),
     [
