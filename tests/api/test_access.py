@@ -425,6 +425,8 @@ def test_batch_checks_the_rule_of_each_command(
         },
     )
     assert response.status_code == 403 and event_count(service) == before
+    assert response.json()["command_index"] == 0
+    assert response.json()["detail"].startswith("commands[0]: a manager token may not")
 
 
 # -- cooperatives apart ----------------------------------------------------------------
