@@ -72,7 +72,11 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     )
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--coop", help="its cooperative (every role but admin)")
-    create.add_argument("--party", help="member and funder tokens: the party they speak for")
+    create.add_argument("--member", help="member tokens: the member (mbr_…) it speaks for")
+    create.add_argument("--funder", help="funder tokens: the funder (fnd_…) it speaks for")
+    create.add_argument(
+        "--party", help="member and funder tokens: the party (pty_…) it speaks for, instead"
+    )
     create.add_argument(
         "--expires",
         help="YYYY-MM-DD (through that day, French time) or an ISO 8601 datetime; default: never",
@@ -131,6 +135,8 @@ def _token_create(args: argparse.Namespace) -> int:
                 now=service.store.clock(),
                 coop_id=args.coop,
                 party_id=args.party,
+                member_id=args.member,
+                funder_id=args.funder,
                 expires_at=expires,
                 label=args.label,
                 created_by="cli",

@@ -586,7 +586,7 @@ def test_admin_issues_lists_and_revokes_tokens(
         ({"role": "manager", "coop_id": "COOP", "party_id": "PARTY"}, 422, "party-not-allowed"),
         ({"role": "member", "coop_id": "COOP", "party_id": "OTHER_PARTY"}, 404, "party-not-found"),
         (
-            {"role": "member", "coop_id": "COOP", "expires_at": "2020-01-01"},
+            {"role": "member", "coop_id": "COOP", "member_id": "ALICE", "expires_at": "2020-01-01"},
             422,
             "expiry-in-the-past",
         ),
@@ -602,6 +602,22 @@ def test_admin_issues_lists_and_revokes_tokens(
             "invalid-request",
         ),
         ({"role": "owner", "coop_id": "COOP"}, 422, "invalid-request"),
+        # a member or funder token without the one it speaks for would see nothing
+        ({"role": "member", "coop_id": "COOP"}, 422, "party-required"),
+        ({"role": "funder", "coop_id": "COOP"}, 422, "party-required"),
+        ({"role": "member", "coop_id": "COOP", "member_id": "mbr_nope"}, 404, "member-not-found"),
+        ({"role": "member", "coop_id": "COOP", "member_id": "ZOE"}, 404, "member-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "funder_id": "fnd_nope"}, 404, "funder-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "party_id": "fnd_nope"}, 404, "funder-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "member_id": "ALICE"}, 422, "party-kind-mismatch"),
+        ({"role": "member", "coop_id": "COOP", "funder_id": "REGION"}, 422, "party-kind-mismatch"),
+        (
+            {"role": "member", "coop_id": "COOP", "member_id": "ALICE", "funder_id": "REGION"},
+            422,
+            "one-party-only",
+        ),
+        ({"role": "manager", "coop_id": "COOP", "member_id": "ALICE"}, 422, "party-not-allowed"),
+        ({"role": "admin", "funder_id": "REGION"}, 422, "admin-token-is-global"),
     ],
 )
 def test_token_requests_outside_the_rules(
@@ -609,11 +625,50 @@ def test_token_requests_outside_the_rules(
 ) -> None:
     other_party = client.get(f"/v1/coops/{world.other}/events").json()["events"]
     zoe = next(e["data"]["party_id"] for e in other_party if e["type"] == "MemberAdmitted")
-    values = {"COOP": world.coop, "PARTY": "pty_region", "OTHER_PARTY": zoe}
+    zoe_member = next(e["data"]["member_id"] for e in other_party if e["type"] == "MemberAdmitted")
+    values = {
+        "COOP": world.coop,
+        "PARTY": "pty_region",
+        "OTHER_PARTY": zoe,
+        "ALICE": world.alice,
+        "ZOE": zoe_member,
+        "REGION": world.region["funder_id"],
+    }
     body = {k: values.get(v, v) for k, v in body.items()}
     response = client.post("/v1/tokens", json=body)
     assert response.status_code == status, response.text
     assert response.json()["type"] == f"/errors/{slug}"
+
+
+def test_tokens_take_the_member_and_funder_ids_people_have(
+    world: World, client: TestClient, anonymous: TestClient
+) -> None:
+    base = f"/v1/coops/{world.coop}"
+    for body in (
+        {"role": "funder", "funder_id": world.region["funder_id"]},
+        {"role": "funder", "party_id": world.region["funder_id"]},  # what people paste
+        {"role": "member", "member_id": world.alice},
+        {"role": "member", "party_id": world.alice},
+    ):
+        created = client.post("/v1/tokens", json={**body, "coop_id": world.coop})
+        assert created.status_code == 201, created.text
+        holder = TestClient(anonymous.app, headers=bearer(created.json()["token"]))
+        if body["role"] == "funder":
+            own = holder.get(f"{base}/grants", params={"funder": "own"}).json()["grants"]
+            assert [g["id"] for g in own] == [world.region["id"]]
+        else:
+            assert holder.get(f"{base}/members/{world.alice}").status_code == 200
+            assert holder.get(f"{base}/members/{world.bob}").status_code == 404
+
+
+def test_no_token_speaks_for_an_erased_party(world: World, client: TestClient) -> None:
+    party = client.get(f"/v1/coops/{world.coop}/members/{world.bob}").json()["party_id"]
+    erased = client.post(f"/v1/coops/{world.coop}/parties/{party}/erasure", json={"reason": "RGPD"})
+    assert erased.status_code == 201, erased.text
+    refused = client.post(
+        "/v1/tokens", json={"role": "member", "coop_id": world.coop, "member_id": world.bob}
+    )
+    assert refused.status_code == 409 and refused.json()["type"] == "/errors/party-erased"
 
 
 def test_only_admin_handles_tokens_and_cooperatives(world: World) -> None:

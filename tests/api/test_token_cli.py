@@ -68,6 +68,40 @@ def test_token_create_prints_a_working_token_last(
     assert member.get(f"/v1/coops/{coop['coop']}/events").status_code == 403
 
 
+def test_token_create_takes_the_member_and_funder_ids_people_have(
+    database_url: str, anonymous: TestClient, coop: dict[str, str], client: TestClient
+) -> None:
+    base = f"/v1/coops/{coop['coop']}"
+    grant = client.post(
+        f"{base}/grants",
+        json={
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": "8000.00",
+            "awarded_on": "2024-02-01",
+        },
+    ).json()
+    for flag, ident in (("--member", coop["alice"]), ("--party", coop["alice"])):
+        made = scic(
+            database_url, "token", "create", "--coop", coop["coop"], "--role", "member", flag, ident
+        )
+        assert made.returncode == 0, made.stderr
+        assert f"party {coop['party']}" in made.stdout
+        member = TestClient(anonymous.app, headers=bearer(made.stdout.split()[-1]))
+        assert member.get(f"{base}/members/{coop['alice']}").status_code == 200
+    for flag in ("--funder", "--party"):
+        made = scic(
+            database_url,
+            "token",
+            "create",
+            *("--coop", coop["coop"], "--role", "funder", flag, grant["funder_id"]),
+        )
+        assert made.returncode == 0, made.stderr
+        funder = TestClient(anonymous.app, headers=bearer(made.stdout.split()[-1]))
+        assert funder.get(f"{base}/grants/{grant['id']}").status_code == 200
+        assert funder.get(f"{base}/funders/{grant['funder_id']}").status_code == 200
+
+
 def test_token_list_and_revoke(
     database_url: str, anonymous: TestClient, coop: dict[str, str]
 ) -> None:
@@ -92,16 +126,29 @@ def test_token_list_and_revoke(
         (("--role", "admin", "--coop", "COOP"), "belongs to no cooperative"),
         (("--role", "manager"), "needs a cooperative"),
         (("--role", "manager", "--coop", "coop_missing"), "no cooperative 'coop_missing'"),
-        (("--role", "member", "--coop", "COOP", "--expires", "2020-01-01"), "already past"),
+        (
+            ("--role", "member", "--coop", "COOP", "--member", "ALICE", "--expires", "2020-01-01"),
+            "already past",
+        ),
         (("--role", "member", "--coop", "COOP", "--expires", "soon"), "soon"),
+        (("--role", "member", "--coop", "COOP"), "speaks for one member: give its id"),
+        (("--role", "funder", "--coop", "COOP"), "--funder fnd_"),
+        (("--role", "member", "--coop", "COOP", "--member", "mbr_nope"), "no member 'mbr_nope'"),
+        (("--role", "funder", "--coop", "COOP", "--party", "fnd_nope"), "no funder 'fnd_nope'"),
+        (("--role", "funder", "--coop", "COOP", "--member", "ALICE"), "not for member"),
+        (("--role", "funder", "--coop", "COOP", "--party", "PARTY"), "is not a funder"),
+        (("--role", "manager", "--coop", "COOP", "--member", "ALICE"), "whole cooperative"),
+        (
+            ("--role", "member", "--coop", "COOP", "--member", "ALICE", "--party", "PARTY"),
+            "one of party, member",
+        ),
     ],
 )
 def test_token_create_refusals(
     database_url: str, coop: dict[str, str], args: tuple[str, ...], message: str
 ) -> None:
-    made = scic(
-        database_url, "token", "create", *(coop["coop"] if a == "COOP" else a for a in args)
-    )
+    values = {"COOP": coop["coop"], "ALICE": coop["alice"], "PARTY": coop["party"]}
+    made = scic(database_url, "token", "create", *(values.get(a, a) for a in args))
     assert made.returncode == 2 and message in made.stderr and not made.stdout
 
 
