@@ -111,7 +111,15 @@ def _serve(args: argparse.Namespace) -> int:
         print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
         _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
+    # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
+    uvicorn.run(
+        create_app(service),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+    )
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -14,12 +14,17 @@ from scic.api import problems
 from scic.api.deps import refuse_nul
 from scic.api.routes import access, commands, views
 from scic.service import Service, open_service
-from scic.settings import get_settings
+from scic.settings import Network, get_settings
 
 
 def create_app(
-    service: Service | None = None, auth_limiter: FailureLimiter | None = None
+    service: Service | None = None,
+    auth_limiter: FailureLimiter | None = None,
+    trusted_proxies: Sequence[Network] | None = None,
 ) -> FastAPI:
+    """The app on `service` (None: opened from the settings at start-up); the reverse
+    proxies whose X-Forwarded-For is believed default to SCIC_TRUSTED_PROXIES."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is None:
@@ -41,7 +46,9 @@ def create_app(
     if service is not None:
         app.state.service = service
     problems.install(app)
-    guard.install(app, auth_limiter)
+    if trusted_proxies is None:
+        trusted_proxies = get_settings().proxy_networks
+    guard.install(app, auth_limiter, trusted_proxies)
     app.include_router(commands.router)
     app.include_router(views.router)
     app.include_router(access.router)

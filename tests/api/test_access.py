@@ -29,6 +29,7 @@ from scic.api.app import create_app
 from scic.commands import COMMANDS
 from scic.projections.tables import funders
 from scic.service import Service
+from scic.settings import Settings
 from tests.api.conftest import (
     ClientFor,
     admit,
@@ -681,24 +682,107 @@ def test_only_admin_handles_tokens_and_cooperatives(world: World) -> None:
     assert manager.post("/v1/coops", json={}).status_code == 403
 
 
-def test_repeated_failures_are_throttled(service: Service, world: World) -> None:
+def test_failures_are_throttled_per_address_and_token_id(service: Service, world: World) -> None:
     now = [0.0]
     app = create_app(service, auth_limiter=FailureLimiter(limit=3, window=60, clock=lambda: now[0]))
-    good = bearer(issue_token(service, "manager", world.coop).secret)
-    bad = bearer("scic_0123456789abcdef_" + "A" * 43)
+    issued = issue_token(service, "manager", world.coop)
+    good = bearer(issued.secret)
+    forged = bearer(issued.secret[:-43] + ("A" * 43 if issued.secret[-1] != "A" else "B" * 43))
+    other_id = bearer("scic_0123456789abcdef_" + "A" * 43)
     path = f"/v1/coops/{world.coop}/events"
     attacker = TestClient(app, client=("203.0.113.7", 40000))
-    assert [attacker.get(path, headers=bad).status_code for _ in range(3)] == [401] * 3
-    throttled = attacker.get(path, headers=bad)
+    assert [attacker.get(path, headers=forged).status_code for _ in range(3)] == [401] * 3
+    throttled = attacker.get(path, headers=forged)
     assert throttled.status_code == 429
+    assert throttled.headers["content-type"].startswith("application/problem+json")
     assert throttled.json()["type"] == "/errors/too-many-authentication-failures"
     assert int(throttled.headers["retry-after"]) == 60
-    assert attacker.get(path, headers=good).status_code == 429  # even with a good token
-    neighbour = TestClient(app, client=("198.51.100.9", 40000))
-    assert neighbour.get(path, headers=good).status_code == 200
-    assert neighbour.get(path).status_code == 401  # no token is no guess: not counted
-    now[0] += 60
+    # the valid token is never refused, not even from the guessing address
     assert attacker.get(path, headers=good).status_code == 200
+    assert attacker.get(path, headers=world.clients["admin"].headers).status_code == 200
+    # another token id from that address has failures of its own
+    assert attacker.get(path, headers=other_id).status_code == 401
+    assert (
+        TestClient(app, client=("198.51.100.9", 40000)).get(path, headers=forged).status_code == 401
+    )
+    # X-Forwarded-For from a client that is no configured proxy changes nothing
+    spoofed = {**forged, "X-Forwarded-For": "192.0.2.1"}
+    assert attacker.get(path, headers=spoofed).status_code == 429
+    assert attacker.get(path).status_code == 401  # no token is no guess
+    now[0] += 30
+    assert attacker.get(path, headers=forged).status_code == 429
+    assert int(attacker.get(path, headers=forged).headers["retry-after"]) == 30
+    now[0] += 30
+    assert attacker.get(path, headers=forged).status_code == 401
+
+
+def test_malformed_tokens_share_one_key_per_address(service: Service, world: World) -> None:
+    app = create_app(service, auth_limiter=FailureLimiter(limit=2, window=60))
+    client = TestClient(app, client=("203.0.113.8", 40000))
+    path = f"/v1/coops/{world.coop}/events"
+    statuses = [
+        client.get(path, headers={"Authorization": h}).status_code
+        for h in ("Bearer junk", "Basic x", "Bearer other")
+    ]
+    assert statuses == [401, 401, 429]
+    assert client.get(path, headers=world.clients["manager"].headers).status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_a_configured_proxy(
+    service: Service, world: World
+) -> None:
+    app = create_app(
+        service,
+        auth_limiter=FailureLimiter(limit=2, window=60),
+        trusted_proxies=Settings(trusted_proxies="10.0.0.5, 192.168.0.0/24").proxy_networks,
+    )
+    proxy = TestClient(app, client=("10.0.0.5", 40000))
+    path = f"/v1/coops/{world.coop}/events"
+    bad = bearer("scic_0123456789abcdef_" + "A" * 43)
+
+    def via(*hops: str) -> int:
+        return proxy.get(path, headers={**bad, "X-Forwarded-For": ", ".join(hops)}).status_code
+
+    # the client is the rightmost hop that is not a proxy: what our proxy appended
+    assert [via("203.0.113.7"), via("6.6.6.6", "203.0.113.7", "192.168.0.9")] == [401, 401]
+    assert via("1.1.1.1", "203.0.113.7") == 429  # a forged left part does not help
+    assert via("198.51.100.9") == 401  # another client behind the same proxy
+    # a direct peer that is no proxy is keyed by itself whatever it forwards
+    direct = TestClient(app, client=("10.0.0.6", 40000))
+    statuses = [
+        direct.get(path, headers={**bad, "X-Forwarded-For": f"192.0.2.{i}"}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_trusted_proxies_setting_refuses_what_is_not_an_address() -> None:
+    assert Settings(trusted_proxies="").proxy_networks == []
+    assert [str(n) for n in Settings(trusted_proxies="::1,10.0.0.0/8").proxy_networks] == [
+        "::1/128",
+        "10.0.0.0/8",
+    ]
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6"):
+        Settings(trusted_proxies="localhost")
+
+
+def test_serve_lets_uvicorn_believe_no_forwarded_header(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from scic import cli
+    from scic.settings import get_settings
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setenv("SCIC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options))
+    try:
+        assert cli.main(["serve", "--port", "8123"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert ran["proxy_headers"] is False and ran["port"] == 8123
 
 
 # -- actors ----------------------------------------------------------------------------
