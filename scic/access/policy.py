@@ -27,6 +27,11 @@ learns which cooperatives exist. Admin tokens pass every rule.
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
     grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
+    coop-list        yes    its own  its own     its own         its own
+    member-list      yes    yes      yes         -               itself only
+    funder-list      yes    yes      yes         itself only     -
+
+"Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from scic.access.tokens import (
     FUNDER,
     MANAGER,
     MEMBER,
+    PARTY_ROLES,
     ROLES,
     Principal,
 )
@@ -237,6 +243,23 @@ GRANT_LIST = Rule(
     {FUNDER: own_filter("funder", "funder", _funder_party)},
     summary="list grants",
 )
+
+COOP_LIST = Rule(
+    "coop-list",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
+    summary="list the cooperatives it may see",
+)
+MEMBER_LIST = Rule(
+    "member-list", frozenset({MANAGER, ACCOUNTANT, MEMBER}), summary="list the members"
+)
+FUNDER_LIST = Rule("funder-list", _FUNDING_READERS, summary="list the funders")
+
+
+def speaks_for(who: Principal) -> str | None:
+    """The party a list is narrowed to for this token: a member's or funder's own
+    (None: the token sees the whole of its cooperative)."""
+    return who.party_id if who.role in PARTY_ROLES else None
+
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
 # route under the cooperative (the hook for the accountant's fiscal-year close).

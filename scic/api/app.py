@@ -12,7 +12,7 @@ from scic.access.limiter import FailureLimiter
 from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_nul
-from scic.api.routes import access, commands, views
+from scic.api.routes import access, commands, directory, views
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 
@@ -50,6 +50,7 @@ def create_app(
         trusted_proxies = get_settings().proxy_networks
     guard.install(app, auth_limiter, trusted_proxies)
     app.include_router(commands.router)
+    app.include_router(directory.router)
     app.include_router(views.router)
     app.include_router(access.router)
 

@@ -58,6 +58,9 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
+    "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
+    "member-list": {"manager", "accountant", "member"},  # a member: itself only
+    "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
@@ -83,6 +86,9 @@ PINNED: dict[str, str] = {
     "get_grant": "grant",
     "get_grants": "grant-list",
     "get_participative_titles": "read",
+    "get_coops": "coop-list",
+    "get_members": "member-list",
+    "get_funders": "funder-list",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
