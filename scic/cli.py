@@ -8,8 +8,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from scic import database
-from scic.settings import get_settings
+from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
     from scic.service import Service
@@ -93,7 +95,9 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _url() -> str:
-    return get_settings().database_url
+    url = get_settings().database_url
+    database.prepare(url)
+    return url
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -102,6 +106,7 @@ def _serve(args: argparse.Namespace) -> int:
     from scic.api.app import create_app
     from scic.service import open_service
 
+    print(f"database: {shown(_url())}", flush=True)
     database.upgrade(_url())
     service = open_service(_url())
     if args.demo:
@@ -134,9 +139,13 @@ def _token_create(args: argparse.Namespace) -> int:
     from scic.access import tokens
     from scic.errors import DomainError
 
+    url = _url()
+    print(f"database: {shown(url)}", file=sys.stderr)
+    new = database.is_new(url)
     try:
         expires = tokens.parse_expiry(args.expires) if args.expires else None
         with _token_service() as service, service.engine.begin() as conn:
+            _warn_if_empty(conn, url, new)
             issued = tokens.issue(
                 conn,
                 role=args.role,
@@ -161,6 +170,23 @@ def _token_create(args: argparse.Namespace) -> int:
     )
     print(issued.secret)
     return 0
+
+
+def _warn_if_empty(conn: sa.Connection, url: str, new: bool) -> None:
+    """A token for a database nobody uses works nowhere: say so (the usual cause is a
+    SCIC_DATABASE_URL other than the server's)."""
+    from scic.projections.tables import coops
+
+    if new:
+        state = "is a new database (created just now)"
+    elif conn.execute(sa.select(coops.c.coop_id).limit(1)).first() is None:
+        state = "holds no cooperative yet"
+    else:
+        return
+    print(
+        f"warning: {shown(url)} {state}: is SCIC_DATABASE_URL the one the server uses?",
+        file=sys.stderr,
+    )
 
 
 def _token_list(args: argparse.Namespace) -> int:
