@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -129,10 +131,38 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _print_demo_tokens(service: Service) -> None:
+    """The demo tokens, the same from one start to the next: only hashes are in the
+    database, so the secrets printed are kept in a file of the user data directory (read
+    and written by its owner only) and printed again while they remain valid."""
+    import json
+
     from scic.access.tokens import demo_tokens
 
+    path = demo_tokens_file(_url())
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    before = dict(kept)
     with service.engine.begin() as conn:
-        print(demo_tokens(conn, service.store.clock()), flush=True)
+        print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+    if kept != before:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            json.dump(kept, out, indent=1)
+    print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def demo_tokens_file(url: str) -> Path:
+    """Where the demo tokens of a database are kept: one file per database."""
+    import hashlib
+
+    import platformdirs
+
+    sqlite = database.sqlite_file(url)
+    key = f"sqlite:{sqlite.resolve()}" if sqlite is not None else url
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return platformdirs.user_data_path("scic", appauthor=False) / "demo-tokens" / f"{digest}.json"
 
 
 def _token_create(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, get_args
@@ -310,11 +311,21 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=PARIS)
 
 
-def demo_tokens(conn: sa.Connection, now: datetime, coop_id: str | None = None) -> str:
+def demo_tokens(
+    conn: sa.Connection,
+    now: datetime,
+    coop_id: str | None = None,
+    kept: MutableMapping[str, str] | None = None,
+) -> str:
     """For `scic serve --demo`: one token per role for a cooperative (the first one
     registered unless named), as text to print. The member token speaks for the first
     member admitted, the funder token for a funder; a role with nobody to speak for is
-    skipped with a note."""
+    skipped with a note.
+
+    `kept` (role → token) holds the tokens printed at the last start: each one still
+    valid for the same role, cooperative and party is printed again instead of issuing a
+    new one, and new ones are put in it, so restarts do not pile up demo tokens."""
+    kept = {} if kept is None else kept
     if coop_id is None:  # the first registered, in commit order
         coop_id = conn.execute(
             sa.select(events.c.tenant_id)
@@ -350,14 +361,31 @@ def demo_tokens(conn: sa.Connection, now: datetime, coop_id: str | None = None) 
                 lines.append(f"  {role:<11} (none: this cooperative has no {what} yet)")
                 continue
             party, note = speaker.party_id, f"{what} {speaker.id}: its own only"
-        issued = issue(
-            conn,
-            role=role,
-            now=now,
-            coop_id=coop,
-            party_id=party,
-            label=f"demo {role}",
-            created_by="demo",
-        )
-        lines.append(f"  {role:<11} {issued.secret}" + (f"  ({note})" if note else ""))
+        secret = _still_valid(conn, kept.get(role), now, Principal("", role, coop, party))
+        if secret is None:
+            secret = issue(
+                conn,
+                role=role,
+                now=now,
+                coop_id=coop,
+                party_id=party,
+                label=f"demo {role}",
+                created_by="demo",
+            ).secret
+            kept[role] = secret
+        lines.append(f"  {role:<11} {secret}" + (f"  ({note})" if note else ""))
     return "\n".join(lines)
+
+
+def _still_valid(
+    conn: sa.Connection, secret: str | None, now: datetime, expected: Principal
+) -> str | None:
+    """`secret` when it is a usable token of the expected role, cooperative and party."""
+    if secret is None:
+        return None
+    try:
+        found = verify(conn, secret, now)
+    except Unauthorized:
+        return None
+    same = (found.role, found.coop_id, found.party_id)
+    return secret if same == (expected.role, expected.coop_id, expected.party_id) else None
