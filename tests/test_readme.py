@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from scic.access import tokens
 from scic.access.tokens import demo_tokens
 from scic.api.app import create_app
 from scic.demo import seed_demo
-from scic.projections.tables import members
+from scic.projections.tables import grants, members
 from scic.service import Service, open_service
 from tests.conftest import SteppingClock
 
@@ -89,7 +90,20 @@ def demo(database_url: str) -> Iterator[tuple[Service, dict[str, str]]]:
         member = conn.execute(
             sa.select(members.c.member_id).order_by(members.c.admitted_on).limit(1)
         ).scalar_one()
-    tokens = {
+        # the README's funder token: one for a funder with grants (the demo's own
+        # funder token may speak for a titles holder or an investor)
+        funder = conn.execute(
+            sa.select(grants.c.funder_id).order_by(grants.c.awarded_on, grants.c.grant_id)
+        ).first()
+        assert funder is not None
+        funder_token = tokens.issue(
+            conn,
+            role="funder",
+            now=service.store.clock(),
+            coop_id=printed.splitlines()[0].split("cooperative ")[1].split()[0],
+            funder_id=funder.funder_id,
+        ).secret
+    printed_tokens = {
         line.split()[0]: line.split()[1]
         for line in printed.splitlines()[1:]
         if line.split()[1].startswith("scic_")
@@ -98,8 +112,8 @@ def demo(database_url: str) -> Iterator[tuple[Service, dict[str, str]]]:
     yield (
         service,
         {
-            "TOKEN": tokens["admin"],
-            "FUNDER_TOKEN": tokens["funder"],
+            "TOKEN": printed_tokens["admin"],
+            "FUNDER_TOKEN": funder_token,
             "COOP": coop,
             "MEMBER": member,
         },
