@@ -6,9 +6,10 @@ or a parameter `who: Annotated[Principal, requires(READ)]`); the application-wid
 declares no rule is refused to everyone but admin, and tests/api/test_access.py fails
 until it declares one.
 
-Funder and member tokens speak for one party (`--party`): "its own" is checked here, on
-the ids in the path or query (a member's member id, a funder's funder id, a grant's
-funder), before the route runs; route code needs no access logic.
+Funder and member tokens speak for one party (`--funder fnd_…`, `--member mbr_…`): "its
+own" is checked here, on the ids in the path or query (a member's member id, a funder's
+funder id, a grant's funder), before the route runs; lists narrow themselves to it with
+`speaks_for`.
 
 The order of the checks is what keeps cooperatives apart: a token of another cooperative
 gets the 404 a missing cooperative gets, before its role is even looked at, so nobody
