@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from ledger import EventRegistry
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.corrections import EventReversed
@@ -20,7 +22,7 @@ from scic.domain.shares import (
 )
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 
-EVENT_MODELS = [
+EVENT_MODELS: list[type[BaseModel]] = [
     CoopRegistered,
     StatutesAmended,
     MemberAdmitted,

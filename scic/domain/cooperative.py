@@ -147,6 +147,20 @@ def check_statutes(statutes: Statutes, on: date) -> None:
     _check_colleges(statutes)
 
 
+def check_nominal_kept(current: Statutes, amended: Statutes, outstanding: int, on: date) -> None:
+    """R1/R6 — shares are never revalued: each keeps the nominal it was subscribed at, so
+    the nominal changes only when no share is outstanding (pending ones included)."""
+    old, new = current.share_nominal_cents, amended.share_nominal_cents
+    if new != old and outstanding > 0:
+        raise refuse(
+            "R1",
+            "nominal-change-with-shares-outstanding",
+            f"on {on} {outstanding} shares of {old / 100:.2f} € are outstanding; the "
+            f"nominal cannot become {new / 100:.2f} € (shares are never revalued: reduce "
+            "or raise the capital by an AG decision on each share instead)",
+        )
+
+
 def _check_colleges(statutes: Statutes) -> None:
     colleges = statutes.colleges
     if not colleges:

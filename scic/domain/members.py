@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger import NewEvent
 from scic.dates import Day
+from scic.domain.facts import Fact
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
 from scic.errors import refuse
@@ -82,7 +82,7 @@ def check_date(state: CoopState, on: date) -> None:
 
 def admit(
     state: CoopState, cmd: AdmitMember, member_id: str, party_id: str, on: date
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     if state.statutes_at(on).category(cmd.category) is None:
         raise refuse(
@@ -94,12 +94,10 @@ def admit(
     data = MemberAdmitted(
         member_id=member_id, party_id=party_id, kind=cmd.kind, category=cmd.category
     )
-    return [NewEvent("MemberAdmitted", data.model_dump(mode="json"), on, subject_id=member_id)]
+    return [Fact(data, on)]
 
 
-def change_category(
-    state: CoopState, member: MemberState, category: str, on: date
-) -> list[NewEvent]:
+def change_category(state: CoopState, member: MemberState, category: str, on: date) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
@@ -122,11 +120,7 @@ def change_category(
     data = MemberCategoryChanged(
         member_id=member.member_id, category=category, previous=member.category
     )
-    return [
-        NewEvent(
-            "MemberCategoryChanged", data.model_dump(mode="json"), on, subject_id=member.member_id
-        )
-    ]
+    return [Fact(data, on)]
 
 
 def require_active(member: MemberState, on: date) -> None:
