@@ -295,7 +295,7 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
     if e is None or isinstance(e, CoopRegistered | EventReversed):
         return None
     if state.coop is None:
-        return no("cooperative-not-found", f"on {on} the cooperative is not registered yet")
+        return no("date-before-incorporation", f"on {on} the cooperative is not registered yet")
     if on < state.coop.incorporated_on:
         return no(
             "date-before-incorporation",
@@ -452,6 +452,16 @@ def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) ->
             f"on {on} {format_cents(e.amount_cents)} € would be reimbursed for "
             f"{format_cents(e.paid_cents)} € paid",
             "R6",
+        )
+    if coop.pending[0].withdrawal_id != e.withdrawal_id:
+        # R5 — reimbursements go in the order of the withdrawals (strict FIFO).
+        return no(
+            "reimbursement-out-of-turn",
+            f"on {on} withdrawal {coop.pending[0].withdrawal_id} waits for its "
+            f"reimbursement (R5 floor), so withdrawal {e.withdrawal_id}, later in the queue, "
+            "cannot be reimbursed before it",
+            "R5",
+            "R5",
         )
     floor = coop.floor_cents(on)
     after = coop.capital.subscribed_cents - e.subscribed_cents

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ledger import EventRegistry
 from scic.dates import add_years
+from scic.domain.cooperative import CoopRegistered
 from scic.domain.rules_check import percent
 from scic.domain.state import CapitalState, CoopState
 from scic.domain.timeline import Fold, apply, corrected, judge
@@ -73,7 +74,9 @@ def _history(conn: sa.Connection, coop_id: str, on: date) -> tuple[CoopState, li
             apply(state, entry)
     if state.coop is not None:
         periods.close_day(state)
-    coop = state.coop or _before_incorporation(entries[0].event, coop_id)
+    coop = state.coop or _before_incorporation(
+        next(e.event for e in entries if isinstance(e.event, CoopRegistered)), coop_id
+    )
     return coop, periods.findings(on)
 
 
