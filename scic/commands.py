@@ -204,10 +204,8 @@ def _member(cached: Cached, state: Fold, member_id: str, on: date) -> MemberStat
     later = cached.timeline.state.members.get(member_id)
     if later is not None:
         raise refuse(
-            None,
             "date-before-admission",
             f"{on} is before member {member_id} was admitted ({later.admitted_on})",
-            status=422,
         )
     raise NotFound("member", member_id)
 
@@ -220,10 +218,8 @@ def _subscription(cached: Cached, state: Fold, sub_id: str, on: date) -> Subscri
     later = cached.timeline.state.subscriptions.get(sub_id)
     if later is not None:
         raise refuse(
-            "R7",
             "date-before-subscription",
             f"{on} is before subscription {sub_id} was made ({later.subscribed_on})",
-            status=422,
         )
     raise NotFound("subscription", sub_id)
 
@@ -550,15 +546,14 @@ def _check_funding_reversal(session: WriteSession, coop_id: str, target: Entry) 
     left = grant.received_cents - event.amount_cents
     if left < max(grant.justified_cents, grant.clawed_back_cents):
         raise refuse(
-            "R14",
             "reverse-later-events-first",
-            "justifications or clawbacks rest on this instalment; reverse them first",
+            "R14 — justifications or clawbacks rest on this instalment; reverse them first",
         )
 
 
 def _coop(ctx: Context) -> str:
     if ctx.coop_id is None:
-        raise refuse(None, "cooperative-required", "this command belongs to a cooperative")
+        raise refuse("cooperative-required", "this command belongs to a cooperative")
     return ctx.coop_id
 
 

@@ -39,7 +39,7 @@ from scic.domain.shares import (
     SharesTransferred,
 )
 from scic.domain.timeline import Entry, Timeline, Violation
-from scic.errors import NotFound, refuse
+from scic.errors import NotFound, refuse, refused_by_history
 from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
 
 # Future-dated commands: accepted up to this far after today (a decision voted for next
@@ -225,15 +225,13 @@ def as_refusal(v: Violation, new: Sequence[Entry]) -> Exception:
     command's own event keeps its slug; a later event it made unlawful says so."""
     own = any(n.event_id == v.event_id for n in new)
     detail = v.detail if own else f"{v.detail} (an event of {v.on} already in the ledger)"
-    return refuse(v.rule, v.slug, detail)
+    return refused_by_history(v.slug, detail, v.rule)
 
 
 def check_horizon(on: date, today: date) -> None:
     if on > today + FUTURE_HORIZON:
         raise refuse(
-            None,
             "date-beyond-horizon",
             f"{on} is more than {FUTURE_HORIZON.days} days after today ({today}); "
             "the ledger records future-dated facts only within that horizon",
-            status=422,
         )

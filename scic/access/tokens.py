@@ -94,10 +94,7 @@ def issue(
     _check_binding(conn, role, coop_id, party_id)
     if expires_at is not None and expires_at <= now:
         raise refuse(
-            None,
-            "expiry-in-the-past",
-            f"the token would expire at {expires_at}, which is already past",
-            status=422,
+            "expiry-in-the-past", f"the token would expire at {expires_at}, which is already past"
         )
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     row = {
@@ -121,31 +118,24 @@ def _check_binding(
     conn: sa.Connection, role: str, coop_id: str | None, party_id: str | None
 ) -> None:
     if role not in ROLES:
-        raise refuse(None, "unknown-role", f"role must be one of {', '.join(ROLES)}", status=422)
+        raise refuse("unknown-role", f"role must be one of {', '.join(ROLES)}")
     if role == ADMIN:
         if coop_id is not None or party_id is not None:
             raise refuse(
-                None,
-                "admin-token-is-global",
-                "an admin token belongs to no cooperative and no party",
-                status=422,
+                "admin-token-is-global", "an admin token belongs to no cooperative and no party"
             )
         return
     if coop_id is None:
-        raise refuse(
-            None, "cooperative-required", f"a {role} token needs a cooperative", status=422
-        )
+        raise refuse("cooperative-required", f"a {role} token needs a cooperative")
     if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() is None:
         raise NotFound("cooperative", coop_id)
     if party_id is None:
         return
     if role not in PARTY_ROLES:
         raise refuse(
-            None,
             "party-not-allowed",
             f"a {role} token speaks for the whole "
             "cooperative: only member and funder tokens take a party",
-            status=422,
         )
     found = conn.execute(
         sa.select(parties.c.party_id).where(

@@ -69,14 +69,13 @@ def reverse(timeline: Timeline, chosen: list[Entry], reason: str) -> list[Fact]:
     for entry in chosen:
         if entry.type not in REVERSIBLE:
             raise refuse(
-                None,
                 "not-reversible",
                 f"a {entry.type} event cannot be reversed; record the opposite "
                 "fact instead (e.g. a withdrawal, a category change)",
             )
     todo = [e for e in chosen if e.event_id not in timeline.reversed_ids]
     if not todo:
-        raise refuse(None, "already-reversed", f"event {chosen[0].event_id} is already reversed")
+        raise refuse("already-reversed", f"event {chosen[0].event_id} is already reversed")
     ids = {e.event_id for e in todo}
     for entry in list(todo):
         if entry.type == "MemberWithdrew":
@@ -106,7 +105,6 @@ def compensate(timeline: Timeline, violation: Violation, correction_id: str) -> 
 
 def later_events_first(violation: Violation) -> DomainError:
     return refuse(
-        None,
         "reverse-later-events-first",
         f"{violation.detail}: a later event rests on what is reversed; reverse it first",
     )

@@ -38,7 +38,7 @@ def public_cap_breach(
 def check_public_cap(state: CoopState, on: date, public_delta: int, total_delta: int) -> None:
     breach = public_cap_breach(state.capital, on, public_delta, total_delta)
     if breach is not None:
-        raise refuse("R3", "public-capital-cap", breach)
+        raise refuse("public-capital-cap", breach)
 
 
 def percent(ratio: str, whole: bool = False) -> str:

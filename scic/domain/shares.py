@@ -157,14 +157,12 @@ def subscribe(
     if cmd.paid < minimum:
         # R7 — C. com. L225-144: at least a quarter paid at subscription.
         raise refuse(
-            "R7",
             "first-payment-below-quarter",
             f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
             f"at least a quarter ({format_cents(minimum)}) is paid at subscription",
         )
     if cmd.paid > subscribed:
         raise refuse(
-            "R7",
             "payment-exceeds-unpaid",
             f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} subscribed",
         )
@@ -190,7 +188,6 @@ def call(
     uncalled = sub.subscribed_cents - sub.called_cents
     if cmd.amount > uncalled:
         raise refuse(
-            "R7",
             "call-exceeds-uncalled",
             f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
             f"subscription {sub.subscription_id} is not yet called",
@@ -199,11 +196,9 @@ def call(
     if cmd.due_date > deadline or cmd.due_date < on:
         # R7 — the unpaid part is paid within 5 years of the subscription.
         raise refuse(
-            "R7",
             "call-due-date-out-of-bounds",
             f"due date {cmd.due_date} must fall between the call ({on}) and five years "
             f"after the subscription ({deadline})",
-            status=422,
         )
     data = SharesCalled(
         call_id=call_id,
@@ -229,7 +224,6 @@ def pay(
     if cmd.amount > unpaid:
         # R7 — a payment never exceeds what is still unpaid.
         raise refuse(
-            "R7",
             "payment-exceeds-unpaid",
             f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
             f"subscription {sub.subscription_id} is unpaid",
@@ -261,14 +255,12 @@ def withdraw(
     free = member.free
     if free.shares <= 0:
         raise refuse(
-            None,
             "no-shares-to-withdraw",
             f"member {member.member_id} holds no shares that are not already being reimbursed",
         )
     count = free.shares if shares is None else shares
     if count > free.shares:
         raise refuse(
-            None,
             "not-enough-shares",
             f"member {member.member_id} holds {free.shares} shares, cannot withdraw {count}",
         )
@@ -303,12 +295,9 @@ def transfer(
     require_active(giver, on)
     require_active(taker, on)
     if giver.member_id == taker.member_id:
-        raise refuse(
-            None, "transfer-to-self", "a member cannot transfer shares to itself", status=422
-        )
+        raise refuse("transfer-to-self", "a member cannot transfer shares to itself")
     if cmd.shares > giver.free.shares:
         raise refuse(
-            None,
             "not-enough-shares",
             f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
             f"cannot transfer {cmd.shares}",
@@ -384,7 +373,6 @@ def _fully_paid(member: MemberState, count: int, nominal: int, verb: str) -> Hol
     needed = count * nominal
     if member.free.paid_cents < needed:
         raise refuse(
-            "R7",
             "shares-not-paid-up",
             f"to {verb} {count} shares, {format_cents(needed)} must be paid up; "
             f"member {member.member_id} has paid {format_cents(member.free.paid_cents)}",

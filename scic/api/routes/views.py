@@ -150,15 +150,11 @@ def tally(
         categories = views.categories_at(conn, coop_id, on, None)
         for ballot in body.ballots:
             if ballot.member_id in seen:
-                raise refuse(
-                    "R4", "duplicate-ballot", f"member {ballot.member_id} voted twice", status=422
-                )
+                raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
             seen.add(ballot.member_id)
             member = load_member(conn, coop_id, ballot.member_id)
             if not member.active or member.admitted_on > on:
-                raise refuse(
-                    "R4", "voter-not-member", f"{ballot.member_id} is not a member on {on}"
-                )
+                raise refuse("voter-not-member", f"{ballot.member_id} is not a member on {on}")
             choices.append((categories.get(member.member_id, member.category), ballot.choice))
     assert statutes is not None
     result = votes.tally(statutes, choices)
