@@ -212,6 +212,7 @@ def decide_into(cached: Cached, new: Sequence[Entry], **options: Any) -> None:
     tolerated = options.get("tolerate") or set()
     refused = [v for v in violations if v.kind not in tolerated]
     if refused:
+        cached.deciding = False  # a refused insert leaves the timeline as it was
         raise as_refusal(refused[0], new)
 
 

@@ -478,3 +478,36 @@ def test_later_statutes_do_not_reclassify_earlier_capital(client, service) -> No
     subscribe(client, coop, friend, 160, "8000.00", on="2020-01-01")
     mix = client.get(f"/v1/coops/{coop}/funding-mix", params={"as_of": "2020-06-01"}).json()
     assert mix["capital"]["public_share"] == "0.0000"
+
+
+def test_funding_corrections_by_write_id_and_their_refusal(client, service) -> None:
+    coop = create_coop(client)
+    award = post(
+        client,
+        coop,
+        "grants",
+        {
+            "funder": {"name": "Région", "type": "region"},
+            "purpose": "operating",
+            "amount": "20000.00",
+            "awarded_on": "2024-02-01",
+            "agreement_ref": "CONV-1",
+        },
+    )
+    base = f"grants/{award['id']}"
+    paid = post(client, coop, f"{base}/instalments", {"amount": "5000.00"})
+    post(client, coop, f"{base}/justifications", {"amount": "4000.00"})
+    problem = refused(
+        client,
+        service,
+        "POST",
+        f"/v1/coops/{coop}/corrections",
+        {"reverses": paid["id"], "reason": "bank error"},
+        409,
+        "reverse-later-events-first",
+    )
+    assert problem["detail"].startswith("R14")
+    second = post(client, coop, f"{base}/instalments", {"amount": "1000.00"})
+    post(client, coop, "corrections", {"reverses": second["id"], "reason": "duplicate"})
+    detail = client.get(f"/v1/coops/{coop}/{base}").json()
+    assert detail["received"] == "5000.00"
