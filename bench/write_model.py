@@ -86,6 +86,8 @@ def main() -> None:
             bench(service, args.members, args.commands)
         finally:
             service.close()
+            if args.db == "postgresql":
+                _drop_pg(url)
 
 
 def bench(service: Service, members: int, commands: int) -> None:
@@ -134,6 +136,16 @@ def _sub(member: str, on: str) -> dict[str, Any]:
 
 def _member(i: int) -> dict[str, Any]:
     return {"name": f"N{i}", "kind": "person", "category": "salaries", "admitted_on": "2026-01-03"}
+
+
+def _drop_pg(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(
+        sa.engine.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 def _fresh_pg(base: str) -> str:

@@ -550,8 +550,8 @@ class Timeline:
         ordered = sorted(entries, key=sort_key)
         history = corrected(ordered)
         state, found = fold(history)
-        reversed_ids = {e.reverses for e in ordered if e.reverses}
-        return cls(ordered, state, {v.key for v in found}, reversed_ids)  # type: ignore[arg-type]
+        reversed_ids = {e.reverses for e in ordered if e.reverses is not None}
+        return cls(ordered, state, {v.key for v in found}, reversed_ids)
 
     @property
     def last_key(self) -> tuple[date, int]:
