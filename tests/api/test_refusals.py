@@ -121,7 +121,7 @@ def test_r3_public_bodies_above_half_of_capital(client, service, coop) -> None:
     assert client.post(path, json={**body, "shares": 30, "paid": "1500.00"}).status_code == 201
 
 
-def test_r3_cap_was_20_percent_before_august_2014(client, service) -> None:
+def test_r3_cap_was_20_percent_through_1_august_2014(client, service) -> None:
     coop = create_coop(client, incorporated_on="2012-01-10")
     user = admit(client, coop, "Usager", "usagers", on="2012-01-10")
     town = admit(client, coop, "Mairie", "collectivites", on="2012-01-10", kind="organisation")
@@ -129,7 +129,7 @@ def test_r3_cap_was_20_percent_before_august_2014(client, service) -> None:
     body = {"member_id": town, "shares": 30, "paid": "1500.00", "effective_date": "2014-07-31"}
     path = f"/v1/coops/{coop}/subscriptions"
     refused(client, service, "POST", path, body, 409, "public-capital-cap", "R3")  # 27 % > 20 %
-    assert client.post(path, json={**body, "effective_date": "2014-08-01"}).status_code == 201
+    assert client.post(path, json={**body, "effective_date": "2014-08-02"}).status_code == 201
 
 
 def test_r3_transfer_to_a_public_body_above_the_cap(client, service, coop) -> None:
