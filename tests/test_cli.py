@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -180,3 +181,17 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     assert server.returncode in (0, -signal.SIGTERM), log.read_text()
     assert "Application shutdown complete" in log.read_text()
     assert {"events", "alembic_version"} <= table_names(f"sqlite:///{tmp_path / 'scic.db'}")
+
+
+def test_long_commands_show_progress_on_stderr_and_end_with_a_summary(
+    database_url: str, engine
+) -> None:
+    append_deposits(engine, 3)
+    for command, summary in [
+        ("verify", r"^hash chain intact: 3 events verified in \d+\.\d s$"),
+        ("rebuild", r"^rebuilt projections from 3 events in \d+\.\d s$"),
+    ]:
+        result = scic(command, url=database_url)
+        assert result.returncode == 0, result.stderr
+        assert re.match(summary, result.stdout.strip()), result.stdout
+        assert f"{command}: " in result.stderr and "/3 [" in result.stderr  # the tqdm bar
