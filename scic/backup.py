@@ -135,7 +135,7 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 def sniff(path: Path) -> Kind:
     """What an event file holds: a feed page (`GET …/events`), recorded events (a backup,
     or the feed's event objects one per line), or events to append (ledger.bulk)."""
-    if path.suffix == ".json":
+    if path.suffix.lower() == ".json":
         return "page"
     with path.open("rb") as handle:
         for raw in handle:

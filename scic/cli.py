@@ -244,16 +244,12 @@ def _import_events(path: Path, batch_size: int) -> int:
             f"{report.skipped:,} already there{_took(started)}"
         )
         return 0
-    beside: Path | None = backup.parties_path(path)
-    if beside is None or not beside.is_file():
-        print(
-            f"note: no {backup.parties_path(path).name} beside it: members will have no names",
-            file=sys.stderr,
-        )
-        beside = None
-    lines = None if kind == "page" else sum(1 for raw in path.open("rb") if raw.strip())
-    with _bar(lines, "import", "event") as bar:
-        done = backup.restore(service, backup.read_records(path, kind), beside, bar.update)
+    beside = backup.parties_path(path)
+    party_file = beside if beside.is_file() else None
+    if party_file is None:
+        print(f"note: no {beside.name} beside it: members will have no names", file=sys.stderr)
+    with _bar(None if kind == "page" else _count_lines(path), "import", "event") as bar:
+        done = backup.restore(service, backup.read_records(path, kind), party_file, bar.update)
     r = done.events
     print(
         f"restored {r.records:,} events{_took(started)}: {r.verbatim:,} verbatim (same positions"
@@ -261,6 +257,11 @@ def _import_events(path: Path, batch_size: int) -> int:
         f"{done.parties:,} parties"
     )
     return 0
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for raw in handle if raw.strip())
 
 
 def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:

@@ -1,7 +1,8 @@
 """Bring a member register kept in a spreadsheet (CSV or XLSX) into the ledger.
 
-One line per subscription: the first line naming a member admits it, each line with
-`parts` subscribes shares for it, and `versement` records a later payment on that
+One line per subscription: the first line naming a member (or giving its reference,
+`n° d'associé`, which tells homonyms apart) admits it, each line with `parts`
+subscribes shares for it, and `versement` records a later payment on that
 subscription. Headers may be English or French (see COLUMNS); amounts take a decimal
 comma and spaces ("1 250,50 €"), dates dd/mm/yyyy or YYYY-MM-DD.
 
@@ -37,6 +38,7 @@ SUFFIXES = (".csv", ".xlsx")
 
 # Canonical field → the headers that name it, normalised (lower case, no accents, words).
 COLUMNS: dict[str, tuple[str, ...]] = {
+    "ref": ("ref", "reference", "n d associe", "numero d associe", "n associe", "member ref"),
     "name": ("name", "nom", "nom prenom", "prenom nom", "nom et prenom", "raison sociale",
              "nom ou raison sociale", "denomination", "associe", "membre", "societaire"),
     "kind": ("kind", "type", "nature", "type de personne", "personne"),
@@ -332,7 +334,9 @@ def _plan_line(plan: _Plan, line: int, cells: dict[str, Any], categories: dict[s
     if name is None:
         plan.findings.append(Finding(line, plan.columns["name"], "the member's name is empty"))
         return
-    key = normalise(name)
+    # The same name (or reference, for homonyms) on a later line is the same member.
+    ref = cell("ref", text)
+    key = f"ref {normalise(ref)}" if ref is not None else normalise(name)
     member = {
         "name": name,
         "kind": cell("kind", kind),

@@ -244,3 +244,22 @@ def test_amounts_take_french_and_spreadsheet_forms(given: Any, amount: str) -> N
 )  # fmt: skip
 def test_dates_take_french_and_iso_forms(given: Any, iso: str) -> None:
     assert day(given) == iso
+
+
+def test_a_reference_column_tells_homonyms_apart(coop, tmp_path) -> None:
+    url, coop_id = coop
+    path = csv_file(
+        tmp_path / "homonymes.csv",
+        [
+            "N° d'associé,Nom,Catégorie,Date d'admission,Parts,Montant versé",
+            "12,Jean Martin,usagers,2024-01-10,2,100",
+            "13,Jean Martin,salaries,2024-01-11,1,50",
+            "12,Jean Martin,,,1,50",
+        ],
+    )
+    result = scic("import", str(path), "--coop", coop_id, url=url)
+    assert result.returncode == 0, result.stderr
+    assert "imported 2 members, 3 subscriptions, 0 payments" in result.stdout
+    _, names, table = state(url, coop_id)
+    assert names == ["Jean Martin", "Jean Martin"]
+    assert sorted(r["shares"] for r in table["rows"]) == [1, 3]
