@@ -68,6 +68,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("not-enough-shares", None, "conflict"),
         Refusal("not-reversible", None, "conflict"),
         Refusal("party-not-allowed", None, "invalid"),
+        Refusal("party-required", None, "invalid"),
         Refusal("payment-exceeds-unpaid", "R7", "conflict"),
         Refusal("public-capital-cap", "R3", "conflict"),
         Refusal("redemption-before-seven-years", "R11", "conflict"),

@@ -160,9 +160,9 @@ def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker)
         return None
     if not given:
         raise refuse(
-            "party-not-allowed",
-            f"a {role} token speaks for the whole "
-            "cooperative: only member and funder tokens take a party",
+            "party-required",
+            f"a {role} token speaks for one {role}: give its id (scic token create "
+            f"--{role} {'mbr' if role == MEMBER else 'fnd'}_…; POST /v1/tokens: {role}_id)",
         )
     if len(given) > 1:
         raise refuse(
