@@ -122,8 +122,11 @@ def execute(
     body: BaseModel,
     idempotency_key: str | None = None,
     expected_version: int | None = None,
+    fingerprint: str | None = None,
 ) -> Outcome:
-    fingerprint = fingerprint_of(name, body)
+    """`fingerprint`: what the idempotency key stands for (default: this command); a
+    batch passes the whole request's, so a key replays only the same request."""
+    fingerprint = fingerprint or fingerprint_of(name, body)
     if idempotency_key is not None:
         earlier = session.replay(idempotency_key, fingerprint)
         if earlier is not None:
@@ -158,7 +161,17 @@ def execute(
 
 
 def fingerprint_of(name: str, body: BaseModel) -> str:
-    described = {"command": name, "body": body.model_dump(mode="json")}
+    return _fingerprint({"command": name, "body": body.model_dump(mode="json")})
+
+
+def batch_fingerprint(commands: list[tuple[str, BaseModel]]) -> str:
+    """A batch is one request: its key means these commands, all of them, in this order."""
+    return _fingerprint(
+        {"batch": [{"command": n, "body": b.model_dump(mode="json")} for n, b in commands]}
+    )
+
+
+def _fingerprint(described: object) -> str:
     return hashlib.sha256(canonical_json(described).encode()).hexdigest()
 
 

@@ -528,6 +528,29 @@ def test_idempotent_retry_and_key_reuse(client, service, coop) -> None:
     )
 
 
+def test_a_batch_key_stands_for_the_whole_request(client, service, coop) -> None:
+    """The key was checked per command position: [1,2,3] then [1,2,3,4] appended the 4th,
+    and [1,2] replayed as 200. The same key with another request is refused."""
+    path = f"/v1/coops/{coop['coop']}/batch"
+
+    def payment(cents: int) -> dict[str, Any]:
+        body = {"subscription_id": coop["sub"], "amount": f"{cents}.00"}
+        return {"type": "payments", "body": {**body, "effective_date": "2020-01-01"}}
+
+    three = {"commands": [payment(1), payment(2), payment(3)]}
+    key = {"Idempotency-Key": "batch-7"}
+    first = client.post(path, json=three, headers=key)
+    assert first.status_code == 201, first.text
+    again = client.post(path, json=three, headers=key)
+    assert again.status_code == 200 and again.json() == first.json()
+    for other in (
+        {"commands": [*three["commands"], payment(4)]},
+        {"commands": three["commands"][:2]},
+        {"commands": [payment(3), payment(2), payment(1)]},
+    ):
+        refused(client, service, "POST", path, other, 409, "idempotency-conflict", headers=key)
+
+
 def test_stale_if_match_is_a_conflict(client, service, coop) -> None:
     path = f"/v1/coops/{coop['coop']}/payments"
     body = {"subscription_id": coop["sub"], "amount": "10.00", "effective_date": "2020-01-01"}
