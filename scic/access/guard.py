@@ -32,17 +32,25 @@ class AccessControl:
         if header is None:  # not a guess: it does not count as a failure
             raise Unauthorized("missing token: send Authorization: Bearer <token>")
         scheme, _, token = header.partition(" ")
-        parsed = tokens.parse(token.strip())
+        if scheme.lower() != "bearer" or not token.strip():
+            self._count_failure(request, token.strip())
+            raise Unauthorized("malformed Authorization header: expected Bearer <token>")
+        return self.verify(request, service, token.strip())
+
+    def verify(self, request: Request, service: Service, token: str) -> Principal:
+        """The principal of a presented token (a header, or the dashboard's sign-in).
+        Failures are counted only once the token failed: a valid token is never throttled."""
         try:
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("malformed Authorization header: expected Bearer <token>")
             with service.engine.connect() as conn:
-                return tokens.verify(conn, token.strip(), service.store.clock())
+                return tokens.verify(conn, token, service.store.clock())
         except Unauthorized:
-            # Judged only once the token failed: a valid token is never throttled.
-            client = client_address(request, self.trusted_proxies)
-            self.limiter.failed((client, parsed[0] if parsed else ""))
+            self._count_failure(request, token)
             raise
+
+    def _count_failure(self, request: Request, token: str) -> None:
+        parsed = tokens.parse(token)
+        client = client_address(request, self.trusted_proxies)
+        self.limiter.failed((client, parsed[0] if parsed else ""))
 
 
 def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str:

@@ -22,8 +22,9 @@ import sqlalchemy as sa
 from fastapi import Request, Response
 from starlette.routing import Match
 
-from scic.access import policy, tokens
+from scic.access import policy
 from scic.access.errors import AccessError, Unauthorized
+from scic.access.guard import AccessControl
 from scic.access.tokens import Principal
 from scic.errors import NotFound
 from scic.projections.tables import funders, members
@@ -79,22 +80,11 @@ class Viewer:
         return f"/v1/coops/{self.coop_id}{tail}"
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def authenticate(request: Request, service: Service, presented: str) -> Principal:
     """The principal of a presented token, counted by the API's failure limiter like a
     bearer token (so the sign-in form is no way around the throttle)."""
-    limiter = request.app.state.access.limiter
-    client = client_of(request)
-    limiter.check(client)
-    try:
-        with service.engine.connect() as conn:
-            return tokens.verify(conn, presented.strip(), service.store.clock())
-    except Unauthorized:
-        limiter.failed(client)
-        raise
+    access: AccessControl = request.app.state.access
+    return access.verify(request, service, presented.strip())
 
 
 def reason_of(error: Unauthorized) -> str:
