@@ -13,6 +13,7 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_nul
 from scic.api.routes import access, commands, views
+from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import get_settings
 
@@ -46,7 +47,13 @@ def create_app(
     app.include_router(views.router)
     app.include_router(access.router)
 
-    @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
+    @app.get(
+        "/health",
+        operation_id="health",
+        tags=["meta"],
+        response_model=Health,
+        dependencies=[requires(PUBLIC)],
+    )
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import (
@@ -20,6 +21,89 @@ from scic.access.errors import AccessError
 from scic.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class InvalidField(BaseModel):
+    """One field a 422 `invalid-request` refused."""
+
+    loc: list[str | int] = Field(description="where: body, query, path or header, then the field")
+    msg: str
+    type: str | None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every refusal of the API has this shape."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/errors/public-capital-cap",
+                    "title": "Public capital cap",
+                    "status": 409,
+                    "detail": "public bodies would hold 52.00 % of the capital (at most 50 %)",
+                    "rule": "R3",
+                }
+            ]
+        }
+    )
+    type: str = Field(pattern=r"^/errors/[a-z0-9-]+$", description="stable: one per refusal")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str
+    rule: str | None = Field(
+        default=None, description="the DOMAIN.md rule that refused it, e.g. R3"
+    )
+    instance: str | None = None
+    errors: list[InvalidField] | None = Field(
+        default=None, description="422 invalid-request: every field refused"
+    )
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+_DESCRIPTIONS = {
+    401: "no usable token (missing, unknown, expired or revoked)",
+    403: "the token's role may not do this",
+    404: "no such cooperative or resource (or not this token's)",
+    409: "refused by a rule that depends on the ledger's state, or a version conflict",
+    422: "malformed request, or refused by a rule whatever the state",
+    429: "too many failed authentications from this client",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: its refusals, each problem+json (one place for all)."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_REF}},
+        }
+        for status in statuses
+    }
+
+
+READ_REFUSALS = responses(401, 403, 404, 422, 429)
+"""A view of a cooperative: who may not read it, what is not there, a bad query."""
+WRITE_REFUSALS = responses(401, 403, 404, 409, 422, 429)
+"""A write: the same, and the refusals of the rules that depend on state."""
+
+
+def _document(app: FastAPI) -> None:
+    """The routes' refusals refer to the Problem schema: add it to the OpenAPI components."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()  # also caches it in app.openapi_schema
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(defs.pop("$defs", {}))
+            components["Problem"] = defs
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 _LEDGER_STATUS: dict[type[LedgerError], int] = {
     UnknownEventType: 422,
@@ -50,6 +134,8 @@ def problem(
 
 
 def install(app: FastAPI) -> None:
+    _document(app)
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return problem(exc.status, exc.slug, exc.detail, exc.rule)
@@ -81,4 +167,5 @@ def install(app: FastAPI) -> None:
             404: "not-found",
             405: "method-not-allowed",
         }.get(exc.status_code, "http-error")
-        return problem(exc.status_code, slug, str(exc.detail))
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, slug, str(exc.detail), headers=headers)

@@ -14,11 +14,13 @@ from ledger.schema import MAX_POSITION, events
 from scic.access import tokens
 from scic.access.policy import ADMIN_ONLY, READ, requires
 from scic.access.tokens import Principal, Role
+from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.public.feed import Audit
 from scic.dates import Day, Instant
 from scic.projections import views
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], responses=problems.READ_REFUSALS)
 
 Admin = Annotated[Principal, requires(ADMIN_ONLY)]
 
@@ -120,6 +122,7 @@ def revoke_token(token_id: str, service: ServiceDep, who: Admin) -> dict[str, An
 @router.get(
     "/v1/coops/{coop_id}/audit",
     operation_id="get_audit",
+    response_model=Audit,
     tags=["feed"],
     dependencies=[requires(READ)],
 )

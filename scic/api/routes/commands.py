@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
+from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.schemas import BatchResult, WriteResult
 from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
 from scic.service import Service
 
-router = APIRouter(tags=["commands"])
+router = APIRouter(tags=["commands"], responses=problems.WRITE_REFUSALS)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)]
 IfMatch = Annotated[
@@ -114,6 +115,7 @@ def _add_command_route(name: str) -> None:
         f"/v1/coops/{{coop_id}}/{spec.route}",
         status_code=201,
         response_model=WriteResult,
+        response_model_exclude_unset=True,
         operation_id=f"post_{name.replace('-', '_')}",
         summary=spec.summary,
         responses={200: {"model": WriteResult, "description": "idempotent replay"}},
@@ -129,6 +131,7 @@ for _name in COMMANDS:
     "/v1/coops",
     status_code=201,
     response_model=WriteResult,
+    response_model_exclude_unset=True,
     operation_id="post_coops",
     summary=COMMANDS["coops"].summary,
     tags=["cooperatives"],
@@ -158,6 +161,7 @@ class BatchRequest(BaseModel):
     "/v1/coops/{coop_id}/batch",
     status_code=201,
     response_model=BatchResult,
+    response_model_exclude_unset=True,
     operation_id="post_batch",
     summary="Append many commands atomically (all or none)",
 )

@@ -21,7 +21,21 @@ from scic.access.policy import (
     READ,
     requires,
 )
+from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.public.capital import CapitalTable
+from scic.api.public.compliance import ComplianceReport
+from scic.api.public.coops import CoopPublic
+from scic.api.public.feed import Feed
+from scic.api.public.funding import (
+    FunderPortfolio,
+    FundingMix,
+    GrantDetail,
+    GrantList,
+    TitleIssues,
+)
+from scic.api.public.members import MemberPublic, PendingReimbursements
+from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
 from scic.errors import refuse
@@ -31,7 +45,7 @@ from scic.projections.compliance import compliance
 from scic.projections.snapshot import load_member
 from scic.service import Service
 
-router = APIRouter(tags=["views"])
+router = APIRouter(tags=["views"], responses=problems.READ_REFUSALS)
 
 AsOf = Annotated[Day | None, Query(description="business date (default: today)")]
 KnownAt = Annotated[
@@ -43,6 +57,7 @@ KnownAt = Annotated[
 @router.get(
     "/v1/coops/{coop_id}",
     operation_id="get_coop",
+    response_model=CoopPublic,
     tags=["cooperatives"],
     dependencies=[requires(READ)],
 )
@@ -65,6 +80,7 @@ def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str,
 @router.get(
     "/v1/coops/{coop_id}/capital-table",
     operation_id="get_capital_table",
+    response_model=CapitalTable,
     dependencies=[requires(CAPITAL_TABLE)],
 )
 def capital_table(
@@ -103,6 +119,7 @@ def cached(
 @router.get(
     "/v1/coops/{coop_id}/members/{member_id}",
     operation_id="get_member",
+    response_model=MemberPublic,
     dependencies=[requires(MEMBER_HOLDINGS)],
 )
 def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
@@ -113,6 +130,7 @@ def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/reimbursements",
     operation_id="get_pending_reimbursements",
+    response_model=PendingReimbursements,
     dependencies=[requires(READ)],
 )
 def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
@@ -123,7 +141,10 @@ def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get(
-    "/v1/coops/{coop_id}/compliance", operation_id="get_compliance", dependencies=[requires(READ)]
+    "/v1/coops/{coop_id}/compliance",
+    operation_id="get_compliance",
+    response_model=ComplianceReport,
+    dependencies=[requires(READ)],
 )
 def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     """Findings on R2 (categories), R3 (public share), R5 (floor, waiting reimbursements)
@@ -135,6 +156,8 @@ def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> 
 @router.post(
     "/v1/coops/{coop_id}/votes/tally",
     operation_id="post_votes_tally",
+    response_model=TallyResult,
+    responses=problems.responses(409),
     dependencies=[requires(READ)],
 )
 def tally(
@@ -181,6 +204,7 @@ def _decimal_text(value: Any) -> str:
 @router.get(
     "/v1/coops/{coop_id}/funding-mix",
     operation_id="get_funding_mix",
+    response_model=FundingMix,
     tags=["funding"],
     dependencies=[requires(FUNDING_MIX)],
 )
@@ -207,6 +231,7 @@ def funding_mix(
 @router.get(
     "/v1/coops/{coop_id}/grants",
     operation_id="get_grants",
+    response_model=GrantList,
     tags=["funding"],
     dependencies=[requires(GRANT_LIST)],
 )
@@ -222,6 +247,8 @@ def grant_list(
 @router.get(
     "/v1/coops/{coop_id}/grants/{grant_id}",
     operation_id="get_grant",
+    response_model=GrantDetail,
+    response_model_exclude_unset=True,
     tags=["funding"],
     dependencies=[requires(GRANT)],
 )
@@ -233,6 +260,7 @@ def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/funders/{funder_id}",
     operation_id="get_funder",
+    response_model=FunderPortfolio,
     tags=["funding"],
     dependencies=[requires(FUNDER_PORTFOLIO)],
 )
@@ -245,6 +273,7 @@ def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
 @router.get(
     "/v1/coops/{coop_id}/participative-titles",
     operation_id="get_participative_titles",
+    response_model=TitleIssues,
     tags=["funding"],
     dependencies=[requires(READ)],
 )
@@ -256,6 +285,7 @@ def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/events",
     operation_id="get_events",
+    response_model=Feed,
     tags=["feed"],
     dependencies=[requires(READ)],
 )
