@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ledger.errors import (
     IdempotencyConflict,
@@ -90,7 +91,9 @@ WRITE_REFUSALS = responses(401, 403, 404, 409, 422, 429)
 
 
 def _document(app: FastAPI) -> None:
-    """The routes' refusals refer to the Problem schema: add it to the OpenAPI components."""
+    """The routes' refusals refer to the Problem schema: add it to the OpenAPI components.
+    And an optional parameter is one a client leaves out: its schema does not offer
+    `null`, which in a header or a query would travel as the text "null"."""
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -100,6 +103,10 @@ def _document(app: FastAPI) -> None:
             defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(defs.pop("$defs", {}))
             components["Problem"] = defs
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    for parameter in operation.get("parameters", ()):
+                        parameter["schema"] = _not_null(parameter["schema"])
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -152,7 +159,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+            {"loc": _loc(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
             for err in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
@@ -161,11 +168,43 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI cannot read (not UTF-8…): malformed input
+            return problem(422, "invalid-request", f"body: {exc.detail}", errors=[])
         slug = {
             401: "unauthorized",
             403: "forbidden",
             404: "not-found",
             405: "method-not-allowed",
         }.get(exc.status_code, "http-error")
-        headers = dict(exc.headers) if exc.headers else None
-        return problem(exc.status_code, slug, str(exc.detail), headers=headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem(exc.status_code, slug, str(exc.detail), headers=headers or None)
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    options = [o for o in schema.get("anyOf", ()) if o != {"type": "null"}]
+    if "anyOf" not in schema or len(options) == len(schema["anyOf"]):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**options[0], **rest} if len(options) == 1 else {**rest, "anyOf": options}
+
+
+def _loc(loc: Any) -> list[Any]:
+    """Where a field is, as the client wrote it: a batch item is typed by its `type`, and
+    pydantic puts that tag in the path (commands.3.payments.body.amount); drop it."""
+    parts = list(loc)
+    if parts[:2] == ["body", "commands"] and len(parts) > 4 and parts[4] in ("body", "type"):
+        del parts[3]
+    return parts
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of the path: Starlette's 405 names only the first route that matched
+    it, while a path's GET and POST may live in different routers."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
 from scic.dates import Day, add_years
-from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType
+from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType, one_funder
 from scic.errors import refuse
 from scic.money import Amount, format_cents, format_ratio
 from scic.rules.dated import (
@@ -81,7 +81,7 @@ class GrantClosed(BaseModel):
 
 
 class AwardGrant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=one_funder("funder"))
     funder: FunderIn | None = None
     funder_id: str | None = Field(default=None, description="an existing funder, instead of funder")
     purpose: Purpose

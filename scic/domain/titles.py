@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
 from scic.dates import Day, add_years
-from scic.domain.funders import FunderIn
+from scic.decimals import RateText, ShareText
+from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
 from scic.money import Amount, within_max
 from scic.rules.dated import (
@@ -52,14 +53,14 @@ class TitlesRemunerated(BaseModel):
 
 
 class IssueTitles(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=one_funder("holder"))
     holder: FunderIn | None = None
     holder_id: str | None = None
     count: int = Field(gt=0, le=10_000_000)
     nominal: Amount
-    fixed_rate: Decimal = Rate
-    variable_rate: Decimal = Rate
-    variable_base: Decimal = Field(
+    fixed_rate: RateText = Rate
+    variable_rate: RateText = Rate
+    variable_base: ShareText = Field(
         default=TITLES_VARIABLE_BASE_MAX,
         gt=0,
         le=1,

@@ -4,11 +4,11 @@
 FastAPI must see each body model as a real class.)"""
 
 import inspect
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Header, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
@@ -21,9 +21,15 @@ from scic.service import Service
 router = APIRouter(tags=["commands"], responses=problems.WRITE_REFUSALS)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)]
+IF_MATCH = r'^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$'
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="stream version the client read (ETag); 409 if it moved"),
+    Header(
+        alias="If-Match",
+        description="stream version the client read (ETag); 409 if it moved",
+        pattern=IF_MATCH,
+        examples=['"12"'],
+    ),
 ]
 
 
@@ -55,20 +61,10 @@ def run(
 
 
 def _version(if_match: str | None) -> int | None:
+    """The version an `If-Match` names (its form is checked with the header: IF_MATCH)."""
     if if_match is None:
         return None
-    try:
-        return int(if_match.strip().strip("W/").strip('"'))
-    except ValueError:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("header", "If-Match"),
-                    "type": "value_error",
-                    "msg": 'If-Match must be a stream version such as "12"',
-                }
-            ]
-        ) from None
+    return int(if_match.removeprefix("W/").strip('"'))
 
 
 def _add_command_route(name: str) -> None:
@@ -146,10 +142,21 @@ def create_coop(
     return run(service, response, None, "coops", body, idempotency_key, None, who)
 
 
-class BatchCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal[tuple(n for n in COMMANDS if n != "coops")]  # type: ignore[valid-type]
-    body: dict[str, Any]
+def _batch_item(name: str) -> type[BaseModel]:
+    """`{type: name, body: …}`: the body typed by the command it names."""
+    title = "Batch" + "".join(part.capitalize() for part in re.split(r"[-_/{}]+", name))
+    return create_model(
+        title,
+        __config__=ConfigDict(extra="forbid"),
+        type=(Literal[name], ...),
+        body=(COMMANDS[name].model, ...),
+    )
+
+
+BatchCommand = Annotated[
+    Union[tuple(_batch_item(n) for n in COMMANDS if n != "coops")],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="type"),
+]
 
 
 class BatchRequest(BaseModel):
@@ -174,17 +181,9 @@ def batch(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     parsed = []
-    for index, item in enumerate(body.commands):
+    for item in body.commands:
         allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
-        try:
-            parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [
-                    {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
-                    for err in exc.errors(include_url=False)
-                ]
-            ) from None
+        parsed.append((item.type, item.body))
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     with service.store.write() as session:
