@@ -129,6 +129,7 @@ for _name in COMMANDS:
     response_model=WriteResult,
     response_model_exclude_unset=True,
     operation_id="post_coops",
+    responses={200: {"model": WriteResult, "description": "idempotent replay"}},
     summary=COMMANDS["coops"].summary,
     tags=["cooperatives"],
 )
@@ -170,6 +171,7 @@ class BatchRequest(BaseModel):
     response_model=BatchResult,
     response_model_exclude_unset=True,
     operation_id="post_batch",
+    responses={200: {"model": BatchResult, "description": "idempotent replay"}},
     summary="Append many commands atomically (all or none)",
 )
 def batch(
