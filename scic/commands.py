@@ -25,6 +25,7 @@ from scic.access.tables import api_tokens
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
+from scic.jsontypes import Integer, NonNegativeInteger
 from scic.money import Amount, AmountOrZero
 from scic.projections import snapshot
 from scic.projections.tables import parties, reversals
@@ -167,7 +168,7 @@ class CreateCoop(BaseModel):
     categories: list[cooperative.Category] = Field(min_length=1)
     colleges: list[cooperative.College] = Field(default_factory=list)
     incorporated_on: Day
-    reimbursement_delay_years: int = Field(default=5, ge=0)
+    reimbursement_delay_years: Integer = Field(default=5, ge=0)
     fiscal_year_end: str = Field(
         default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
     )
@@ -226,7 +227,7 @@ class AmendStatutes(BaseModel):
     statutory_floor: AmountOrZero | None = None
     categories: list[cooperative.Category] | None = Field(default=None, min_length=1)
     colleges: list[cooperative.College] | None = None
-    reimbursement_delay_years: int | None = Field(default=None, ge=0)
+    reimbursement_delay_years: NonNegativeInteger | None = None
     effective_date: Day | None = None
     reason: str | None = Field(default=None, max_length=1000)
 
@@ -398,7 +399,7 @@ def _transfer(session: WriteSession, ctx: Context, body: shares.Transfer) -> Dec
 class RecordLosses(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
-    fiscal_year: int = Field(ge=1900, le=2200)
+    fiscal_year: Integer = Field(ge=1900, le=2200)
     effective_date: Day | None = None
 
 

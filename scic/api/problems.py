@@ -19,6 +19,7 @@ from ledger.errors import (
     WrongExpectedVersion,
 )
 from scic.access.errors import AccessError
+from scic.access.policy import routes_of
 from scic.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -203,7 +204,7 @@ def allowed_methods(request: Request) -> list[str]:
     """Every method of the path: Starlette's 405 names only the first route that matched
     it, while a path's GET and POST may live in different routers."""
     methods: set[str] = set()
-    for route in request.app.routes:
+    for route in routes_of(request.app.routes):
         match, _ = route.matches({**request.scope, "method": "GET"})
         if match != Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())

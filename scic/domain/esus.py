@@ -11,6 +11,7 @@ from ledger import NewEvent
 from scic.dates import Day, add_years
 from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
+from scic.jsontypes import Integer
 from scic.money import Amount
 from scic.rules.dated import ESUS_YEARS, ESUS_YOUNG_COMPANY_AGE, ESUS_YOUNG_COMPANY_YEARS
 
@@ -29,7 +30,7 @@ class EsusApproved(BaseModel):
 class LoanTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rate: str = Field(pattern=r"^0?\.\d{1,6}$|^0$", examples=["0.02"])
-    term_months: int = Field(gt=0, le=600)
+    term_months: Integer = Field(gt=0, le=600)
     first_repayment_on: Day | None = None
 
 

@@ -26,7 +26,14 @@ Admin = Annotated[Principal, requires(ADMIN_ONLY)]
 
 
 class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "manager", "coop_id": "coop_8babfc4f4d5847bf", "label": "tableur CA"}
+            ]
+        },
+    )
     role: Role
     coop_id: str | None = Field(default=None, description="every role but admin needs one")
     party_id: str | None = Field(

@@ -5,15 +5,16 @@ FastAPI must see each body model as a real class.)"""
 
 import inspect
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.examples import BATCH, BODIES, openapi_examples
 from scic.api.schemas import BatchResult, WriteResult
 from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
 from scic.service import Service
@@ -91,11 +92,17 @@ def _add_command_route(name: str) -> None:
 
     # FastAPI reads the signature: give it the real path parameters and body model.
     P = inspect.Parameter
-    endpoint.__signature__ = inspect.Signature(
-        [  # type: ignore[attr-defined]
+    signature = inspect.Signature(
+        [
             P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
             *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
-            P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
+            P(
+                "body",
+                P.KEYWORD_ONLY,
+                annotation=Annotated[
+                    spec.body_model, Body(openapi_examples=openapi_examples(BODIES[name]))
+                ],
+            ),
             P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
             P("response", P.KEYWORD_ONLY, annotation=Response),
             P(
@@ -107,6 +114,7 @@ def _add_command_route(name: str) -> None:
             P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
         ]
     )
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
     router.post(
         f"/v1/coops/{{coop_id}}/{spec.route}",
         status_code=201,
@@ -134,7 +142,7 @@ for _name in COMMANDS:
     tags=["cooperatives"],
 )
 def create_coop(
-    body: CreateCoop,
+    body: Annotated[CreateCoop, Body(openapi_examples=openapi_examples(BODIES["coops"]))],
     service: ServiceDep,
     response: Response,
     who: Annotated[Principal, requires(ADMIN_ONLY)],
@@ -146,18 +154,25 @@ def create_coop(
 def _batch_item(name: str) -> type[BaseModel]:
     """`{type: name, body: …}`: the body typed by the command it names."""
     title = "Batch" + "".join(part.capitalize() for part in re.split(r"[-_/{}]+", name))
+    tag: Any = Literal[name]  # type: ignore[valid-type]
     return create_model(
         title,
         __config__=ConfigDict(extra="forbid"),
-        type=(Literal[name], ...),
+        type=(tag, ...),
         body=(COMMANDS[name].model, ...),
     )
 
 
-BatchCommand = Annotated[
-    Union[tuple(_batch_item(n) for n in COMMANDS if n != "coops")],  # type: ignore[valid-type]  # noqa: UP007
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:
+
+    class BatchCommand(BaseModel):
+        type: str
+        body: BaseModel
+
+else:
+    # one item schema per command, told apart by `type` (a oneOf in the contract)
+    _items = tuple(_batch_item(n) for n in COMMANDS if n != "coops")
+    BatchCommand = Annotated[Union[_items], Field(discriminator="type")]  # noqa: UP007
 
 
 class BatchRequest(BaseModel):
@@ -176,7 +191,7 @@ class BatchRequest(BaseModel):
 )
 def batch(
     coop_id: str,
-    body: BatchRequest,
+    body: Annotated[BatchRequest, Body(openapi_examples=openapi_examples(BATCH))],
     service: ServiceDep,
     response: Response,
     who: Annotated[Principal, requires(RECORD)],

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from ledger.chain import format_timestamp
 from ledger.schema import MAX_POSITION
@@ -23,6 +23,7 @@ from scic.access.policy import (
 )
 from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.examples import BALLOTS, openapi_examples
 from scic.api.public.capital import CapitalTable
 from scic.api.public.compliance import ComplianceReport
 from scic.api.public.coops import CoopPublic
@@ -161,7 +162,10 @@ def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> 
     dependencies=[requires(READ)],
 )
 def tally(
-    coop_id: str, body: votes.TallyRequest, service: ServiceDep, as_of: AsOf = None
+    coop_id: str,
+    body: Annotated[votes.TallyRequest, Body(openapi_examples=openapi_examples(BALLOTS))],
+    service: ServiceDep,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Weighted result of a vote by colleges (R4). Computes; records nothing."""
     on = as_of or service.today()
