@@ -30,6 +30,11 @@ from scic.money import Amount, AmountOrZero
 from scic.projections import snapshot
 from scic.projections.tables import parties, reversals
 
+# a day every year has (no 02-29), as the validator of CreateCoop checks
+FISCAL_YEAR_END = (
+    r"^((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -169,9 +174,7 @@ class CreateCoop(BaseModel):
     colleges: list[cooperative.College] = Field(default_factory=list)
     incorporated_on: Day
     reimbursement_delay_years: Integer = Field(default=5, ge=0)
-    fiscal_year_end: str = Field(
-        default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-    )
+    fiscal_year_end: str = Field(default="12-31", pattern=FISCAL_YEAR_END)
 
     @field_validator("fiscal_year_end")
     @classmethod
