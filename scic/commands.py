@@ -30,10 +30,16 @@ from scic.domain.grants import GrantFlow
 from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.domain.timeline import Entry, Fold
 from scic.errors import NotFound, refuse
+from scic.jsontypes import Integer, NonNegativeInteger
 from scic.money import Amount, AmountOrZero
 from scic.projections import snapshot
 from scic.projections.tables import parties
 from scic.write_model import Cached
+
+# a day every year has (no 02-29), as the validator of CreateCoop checks
+FISCAL_YEAR_END = (
+    r"^((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+)
 
 
 @dataclass(frozen=True)
@@ -261,10 +267,8 @@ class CreateCoop(BaseModel):
     categories: list[cooperative.Category] = Field(min_length=1)
     colleges: list[cooperative.College] = Field(default_factory=list)
     incorporated_on: Day
-    reimbursement_delay_years: int = Field(default=5, ge=0)
-    fiscal_year_end: str = Field(
-        default="12-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-    )
+    reimbursement_delay_years: Integer = Field(default=5, ge=0)
+    fiscal_year_end: str = Field(default="12-31", pattern=FISCAL_YEAR_END)
 
     @field_validator("fiscal_year_end")
     @classmethod
@@ -310,7 +314,7 @@ class AmendStatutes(BaseModel):
     statutory_floor: AmountOrZero | None = None
     categories: list[cooperative.Category] | None = Field(default=None, min_length=1)
     colleges: list[cooperative.College] | None = None
-    reimbursement_delay_years: int | None = Field(default=None, ge=0)
+    reimbursement_delay_years: NonNegativeInteger | None = None
     effective_date: Day | None = None
     reason: str | None = Field(default=None, max_length=1000)
 
@@ -492,7 +496,7 @@ def _transfer(session: WriteSession, ctx: Context, body: shares.Transfer) -> Dec
 class RecordLosses(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
-    fiscal_year: int = Field(ge=1900, le=2200)
+    fiscal_year: Integer = Field(ge=1900, le=2200)
     effective_date: Day | None = None
 
 

@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 FIRST_DAY = date(1900, 1, 1)  # the oldest rule values start here (scic/rules/dated.py)
 LAST_DAY = date(2200, 12, 31)  # far enough; keeps date arithmetic (+ years) in range
 
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+_YEAR = r"(19[0-9]{2}|2[01][0-9]{2}|2200)"
+DAY_PATTERN = rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
+INSTANT_PATTERN = (
+    rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\.[0-9]{{1,6}})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _text(pattern: str, what: str) -> BeforeValidator:
+    """Dates arrive as text in exactly the form the contract states (no timestamps, no
+    other layouts pydantic would also read), so the schema says all the server takes."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(f"{what} from year 1900 to 2200")
+        return value
+
+    return BeforeValidator(check)
+
+
+Day = Annotated[
+    date,
+    _text(DAY_PATTERN, "a date YYYY-MM-DD"),
+    Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DAY_PATTERN}),
+]
 """A business date given to the API: 1900-01-01 to 2200-12-31. Outside that range no rule
 is known (a 1899 date has no R1/R3 value in force) and date arithmetic may overflow; such
 dates are refused with 422 like any invalid field."""
 
 Instant = Annotated[
     AwareDatetime,
+    _text(INSTANT_PATTERN, "an instant YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or an offset,"),
     Field(
-        ge=datetime.combine(FIRST_DAY, time(), UTC), le=datetime.combine(LAST_DAY, time.max, UTC)
+        ge=datetime.combine(FIRST_DAY, time(), UTC),
+        le=datetime.combine(LAST_DAY, time.max, UTC),
+        json_schema_extra={"pattern": INSTANT_PATTERN},
     ),
 ]
 """An instant given to the API (ISO 8601 with offset), in the same range: converting

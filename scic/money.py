@@ -53,26 +53,39 @@ def format_ratio(numerator: int, denominator: int, places: int = 4) -> str:
     return str((Decimal(numerator) / Decimal(denominator)).quantize(quantum, ROUND_HALF_EVEN))
 
 
-def _positive(cents: int) -> int:
-    if cents <= 0:
-        raise ValueError("amount must be greater than 0")
-    return cents
+# What the API takes, exactly: the schema states it and the server holds to it (no sign,
+# no leading zeros, no spaces, at most 13 digits and 2 decimals; ASCII digits only).
+POSITIVE_AMOUNT = r"^([1-9][0-9]{0,12}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$"
+AMOUNT_OR_ZERO = r"^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$"
 
 
-def _not_negative(cents: int) -> int:
-    if cents < 0:
-        raise ValueError("amount must not be negative")
-    return cents
+def _edge(pattern: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> int:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            if isinstance(value, str) and re.fullmatch(AMOUNT_OR_ZERO, value):
+                raise ValueError("amount must be greater than 0")
+            raise ValueError(
+                'amount must be a decimal string with at most 2 decimals, e.g. "1250.00"'
+            )
+        return parse_cents(value)
+
+    return check
 
 
-_schema = WithJsonSchema(
-    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["1250.00"]}
-)
 _as_string = PlainSerializer(format_cents, return_type=str)
 
-Amount = Annotated[int, BeforeValidator(lambda v: _positive(parse_cents(v))), _as_string, _schema]
+
+def _schema(pattern: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "examples": ["1250.00"]})
+
+
+Amount = Annotated[
+    int, BeforeValidator(_edge(POSITIVE_AMOUNT)), _as_string, _schema(POSITIVE_AMOUNT)
+]
 """A strictly positive amount given as a decimal string; held as cents."""
 
 AmountOrZero = Annotated[
-    int, BeforeValidator(lambda v: _not_negative(parse_cents(v))), _as_string, _schema
+    int, BeforeValidator(_edge(AMOUNT_OR_ZERO)), _as_string, _schema(AMOUNT_OR_ZERO)
 ]

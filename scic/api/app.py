@@ -14,6 +14,7 @@ from scic.api import problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
 from scic.api.routes import access, commands, directory, views
+from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
@@ -61,7 +62,13 @@ def create_app(
     app.include_router(assets.router)
     app.include_router(pages.router)
 
-    @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
+    @app.get(
+        "/health",
+        operation_id="health",
+        tags=["meta"],
+        response_model=Health,
+        dependencies=[requires(PUBLIC)],
+    )
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scic.api.public.common import Money
 
 
 class WriteResult(BaseModel):
-    """Every write answers with the id of what it created and the events it recorded."""
+    """Every write answers with the id of what it created and the events it recorded;
+    some writes add what the client needs next (the funder a grant created…)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"id": "sub_3f2a9c1d4b5e6f70", "event_ids": ["5b8e…"]}],
+        },
+    )
     id: str
     event_ids: list[str]
+    party_id: str | None = Field(default=None, description="members: the member's party")
+    status: Literal["pending", "reimbursed"] | None = Field(
+        default=None, description="withdrawals: pending until reimbursed"
+    )
+    funder_id: str | None = Field(default=None, description="grants: the funder")
+    warnings: list[str] | None = Field(default=None, description="grants: e.g. de minimis")
+    holder_id: str | None = Field(default=None, description="participative titles: holder")
+    investor_id: str | None = Field(default=None, description="ESUS investments: investor")
+    fixed: Money | None = Field(default=None, description="remunerations: fixed part")
+    variable: Money | None = Field(default=None, description="remunerations: variable part")
 
 
 class BatchResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     results: list[WriteResult]
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(examples=["ok"])

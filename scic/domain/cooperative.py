@@ -9,7 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scic.decimals import ShareText
 from scic.errors import refuse
+from scic.jsontypes import Boolean
 from scic.rules.dated import (
     COLLEGE_WEIGHT_MAX,
     COLLEGE_WEIGHT_MIN,
@@ -41,7 +43,7 @@ class Category(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=120)
-    public_body: bool = False
+    public_body: Boolean = False
     role: CategoryRole | None = None
 
 
@@ -51,7 +53,7 @@ class College(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=120)
-    weight: Decimal = Field(gt=0, le=1, decimal_places=4)
+    weight: ShareText = Field(gt=0, le=1, decimal_places=4)
     categories: list[Code] = Field(min_length=1)
 
     @field_validator("weight", mode="before")

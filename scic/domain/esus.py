@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
 from scic.dates import Day, add_years
-from scic.domain.funders import FunderIn
+from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
+from scic.jsontypes import Integer
 from scic.money import Amount
 from scic.rules.dated import ESUS_YEARS, ESUS_YOUNG_COMPANY_AGE, ESUS_YOUNG_COMPANY_YEARS
 
@@ -29,7 +30,7 @@ class EsusApproved(BaseModel):
 class LoanTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rate: str = Field(pattern=r"^0?\.\d{1,6}$|^0$", examples=["0.02"])
-    term_months: int = Field(gt=0, le=600)
+    term_months: Integer = Field(gt=0, le=600)
     first_repayment_on: Day | None = None
 
 
@@ -51,8 +52,28 @@ class ApproveEsus(BaseModel):
     reference: str = Field(min_length=1, max_length=120)
 
 
+INVEST_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        one_funder("investor"),
+        {  # each instrument names what it is invested in (checked by _instrument_reference)
+            "oneOf": [
+                {
+                    "properties": {"instrument": {"const": instrument}, ref: {"type": kind}},
+                    "required": [ref],
+                }
+                for instrument, ref, kind in (
+                    ("shares", "subscription_id", "string"),
+                    ("titles", "title_issue_id", "string"),
+                    ("loan", "loan", "object"),
+                )
+            ]
+        },
+    ]
+}
+
+
 class Invest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=INVEST_SCHEMA)
     investor: FunderIn | None = None
     investor_id: str | None = None
     instrument: Instrument

@@ -3,7 +3,7 @@ participatifs and invest; its name lives in `parties` like every other name."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,3 +33,14 @@ class FunderRegistered(BaseModel):
     funder_id: str
     party_id: str
     type: FunderType
+
+
+def one_funder(field: str) -> dict[str, Any]:
+    """JSON Schema of a command naming a funder: exactly one of `field` ({name, type}, a
+    new or known funder) and `<field>_id` (an existing one), as the command checks."""
+    return {
+        "oneOf": [
+            {"required": [field], "properties": {field: {"type": "object"}}},
+            {"required": [f"{field}_id"], "properties": {f"{field}_id": {"type": "string"}}},
+        ]
+    }

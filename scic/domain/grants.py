@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
 from scic.dates import Day, add_years
-from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType
+from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType, one_funder
 from scic.errors import refuse
+from scic.jsontypes import Boolean, Integer
 from scic.money import Amount, format_cents, format_ratio
 from scic.rules.dated import (
     AGREEMENT_THRESHOLD_CENTS,
@@ -34,7 +35,7 @@ class Depreciation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     start: Day
-    years: int = Field(gt=0, le=50)
+    years: Integer = Field(gt=0, le=50)
 
 
 class GrantAwarded(BaseModel):
@@ -81,14 +82,14 @@ class GrantClosed(BaseModel):
 
 
 class AwardGrant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=one_funder("funder"))
     funder: FunderIn | None = None
     funder_id: str | None = Field(default=None, description="an existing funder, instead of funder")
     purpose: Purpose
     amount: Amount
     awarded_on: Day | None = None
     justify_by: Day | None = None
-    de_minimis: bool = False
+    de_minimis: Boolean = False
     de_minimis_override: str | None = Field(
         default=None,
         min_length=5,

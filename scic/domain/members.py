@@ -52,7 +52,9 @@ class AdmitMember(BaseModel):
     kind: MemberKind
     category: str
     admitted_on: Day | None = None
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(
+        default=None, max_length=200, pattern=r"^[^@\x00-\x20]+@[^@\x00-\x20]+$"
+    )
     address: str | None = Field(default=None, max_length=400)
 
 

@@ -22,6 +22,7 @@ from scic.domain.state import (
     SubscriptionState,
 )
 from scic.errors import refuse
+from scic.jsontypes import Integer, PositiveInteger
 from scic.money import Amount, format_cents
 from scic.rules.dated import FIRST_PAYMENT_MIN, PAY_UP_YEARS
 
@@ -101,7 +102,7 @@ class SharesTransferred(_Amounts):
 class Subscribe(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
-    shares: int = Field(gt=0, le=10_000_000)
+    shares: Integer = Field(gt=0, le=10_000_000)
     paid: Amount
     effective_date: Day | None = None
 
@@ -124,7 +125,7 @@ class Call(BaseModel):
 class Withdraw(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: str
-    shares: int | None = Field(default=None, gt=0, description="omit to withdraw all shares")
+    shares: PositiveInteger | None = Field(default=None, description="omit to withdraw all shares")
     effective_date: Day | None = None
     reason: str | None = Field(default=None, max_length=500)
 
@@ -139,7 +140,7 @@ class Transfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     from_member_id: str
     to_member_id: str
-    shares: int = Field(gt=0)
+    shares: Integer = Field(gt=0)
     effective_date: Day | None = None
 
 

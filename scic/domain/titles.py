@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
 from scic.dates import Day, add_years
-from scic.domain.funders import FunderIn
+from scic.decimals import RateText, ShareText
+from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
+from scic.jsontypes import Boolean, Integer
 from scic.money import Amount, within_max
 from scic.rules.dated import (
     TITLES_LEGAL_FORMS,
@@ -52,14 +54,14 @@ class TitlesRemunerated(BaseModel):
 
 
 class IssueTitles(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=one_funder("holder"))
     holder: FunderIn | None = None
     holder_id: str | None = None
-    count: int = Field(gt=0, le=10_000_000)
+    count: Integer = Field(gt=0, le=10_000_000)
     nominal: Amount
-    fixed_rate: Decimal = Rate
-    variable_rate: Decimal = Rate
-    variable_base: Decimal = Field(
+    fixed_rate: RateText = Rate
+    variable_rate: RateText = Rate
+    variable_base: ShareText = Field(
         default=TITLES_VARIABLE_BASE_MAX,
         gt=0,
         le=1,
@@ -74,14 +76,14 @@ class IssueTitles(BaseModel):
 
 class Redeem(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    count: int = Field(gt=0)
+    count: Integer = Field(gt=0)
     effective_date: Day | None = None
-    at_liquidation: bool = False
+    at_liquidation: Boolean = False
 
 
 class Remunerate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    fiscal_year: int = Field(ge=1900, le=2200)
+    fiscal_year: Integer = Field(ge=1900, le=2200)
     figure: Amount = Field(description="the year's result or activity figure")
     effective_date: Day | None = None
 

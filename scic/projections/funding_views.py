@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from scic.dates import add_years
 from scic.domain.grants import Depreciation, release_schedule
 from scic.errors import NotFound
-from scic.money import format_cents, format_ratio, parse_cents
+from scic.money import format_cents, format_ratio
 from scic.projections import views
 from scic.projections.tables import (
     esus_approvals,
@@ -356,11 +356,17 @@ def grant_detail(conn: sa.Connection, coop_id: str, grant_id: str) -> dict[str, 
             .order_by(statutes.c.position.desc())
             .limit(1)
         ).scalar_one()
-        net = parse_cents(grant["awarded"]) - parse_cents(grant["clawed_back"])
+        net = _cents(grant["awarded"]) - _cents(grant["clawed_back"])
         grant["release_schedule"] = release_schedule(
             net, Depreciation.model_validate(grant["depreciation"]), year_end["fiscal_year_end"]
         )
     return grant
+
+
+def _cents(text: str) -> int:
+    """Back to cents from a figure this module formatted: a sum may exceed what the API
+    takes as input (parse_cents refuses more than 13 digits), so it is not re-parsed."""
+    return int(Decimal(text) * 100)
 
 
 def funder_portfolio(
@@ -381,7 +387,7 @@ def funder_portfolio(
     flows = _flows(conn, coop_id, as_of, None, None, None)
     mine = sum(_net(f) for f in flows if f.funder_id == funder_id)
     mix = funding_mix(conn, coop_id, as_of, None)
-    total = parse_cents(mix["total_funding"])
+    total = _cents(mix["total_funding"])
     t = title_issues.c
     issues = conn.execute(
         sa.select(title_issues).where(

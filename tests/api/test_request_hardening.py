@@ -133,7 +133,8 @@ def test_text_no_register_should_hold_is_422(
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["type"] == "/errors/invalid-request"
-    assert problem["detail"] == f"{where}: text must not contain {what}"
+    located = "commands[0]: " if path == "batch" else ""  # a batch names the command
+    assert problem["detail"] == f"{located}{where}: text must not contain {what}"
     assert event_count(service) == before
 
 

@@ -14,17 +14,26 @@ from ledger.schema import MAX_POSITION, events
 from scic.access import tokens
 from scic.access.policy import ADMIN_ONLY, READ, requires
 from scic.access.tokens import Principal, Role
+from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.public.feed import Audit
 from scic.dates import Day, Instant
 from scic.projections import views
 
-router = APIRouter(tags=["access"])
+router = APIRouter(tags=["access"], responses=problems.READ_REFUSALS)
 
 Admin = Annotated[Principal, requires(ADMIN_ONLY)]
 
 
 class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "manager", "coop_id": "coop_8babfc4f4d5847bf", "label": "tableur CA"}
+            ]
+        },
+    )
     role: Role
     coop_id: str | None = Field(default=None, description="every role but admin needs one")
     member_id: str | None = Field(
@@ -130,6 +139,7 @@ def revoke_token(token_id: str, service: ServiceDep, who: Admin) -> dict[str, An
 @router.get(
     "/v1/coops/{coop_id}/audit",
     operation_id="get_audit",
+    response_model=Audit,
     tags=["feed"],
     dependencies=[requires(READ)],
 )

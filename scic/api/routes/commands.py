@@ -4,17 +4,19 @@
 FastAPI must see each body model as a real class.)"""
 
 import inspect
-from typing import Annotated, Any, Literal
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Header, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi import APIRouter, Body, Header, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ledger.errors import LedgerError
 from scic.access.errors import AccessError
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
+from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.examples import BATCH, BODIES, openapi_examples
 from scic.api.problems import InBatch
 from scic.api.schemas import BatchResult, WriteResult
 from scic.commands import (
@@ -29,12 +31,18 @@ from scic.commands import (
 from scic.errors import DomainError
 from scic.service import Service
 
-router = APIRouter(tags=["commands"])
+router = APIRouter(tags=["commands"], responses=problems.WRITE_REFUSALS)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=120)]
+IF_MATCH = r'^(W/)?("[0-9]{1,18}"|[0-9]{1,18})$'
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="stream version the client read (ETag); 409 if it moved"),
+    Header(
+        alias="If-Match",
+        description="stream version the client read (ETag); 409 if it moved",
+        pattern=IF_MATCH,
+        examples=['"12"'],
+    ),
 ]
 
 
@@ -66,20 +74,10 @@ def run(
 
 
 def _version(if_match: str | None) -> int | None:
+    """The version an `If-Match` names (its form is checked with the header: IF_MATCH)."""
     if if_match is None:
         return None
-    try:
-        return int(if_match.strip().strip("W/").strip('"'))
-    except ValueError:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("header", "If-Match"),
-                    "type": "value_error",
-                    "msg": 'If-Match must be a stream version such as "12"',
-                }
-            ]
-        ) from None
+    return int(if_match.removeprefix("W/").strip('"'))
 
 
 def _add_command_route(name: str) -> None:
@@ -106,11 +104,17 @@ def _add_command_route(name: str) -> None:
 
     # FastAPI reads the signature: give it the real path parameters and body model.
     P = inspect.Parameter
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    signature = inspect.Signature(
         [
             P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
             *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
-            P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
+            P(
+                "body",
+                P.KEYWORD_ONLY,
+                annotation=Annotated[
+                    spec.body_model, Body(openapi_examples=openapi_examples(BODIES[name]))
+                ],
+            ),
             P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
             P("response", P.KEYWORD_ONLY, annotation=Response),
             P(
@@ -122,10 +126,12 @@ def _add_command_route(name: str) -> None:
             P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
         ]
     )
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
     router.post(
         f"/v1/coops/{{coop_id}}/{spec.route}",
         status_code=201,
         response_model=WriteResult,
+        response_model_exclude_unset=True,
         operation_id=f"post_{name.replace('-', '_')}",
         summary=spec.summary,
         responses={200: {"model": WriteResult, "description": "idempotent replay"}},
@@ -141,12 +147,14 @@ for _name in COMMANDS:
     "/v1/coops",
     status_code=201,
     response_model=WriteResult,
+    response_model_exclude_unset=True,
     operation_id="post_coops",
+    responses={200: {"model": WriteResult, "description": "idempotent replay"}},
     summary=COMMANDS["coops"].summary,
     tags=["cooperatives"],
 )
 def create_coop(
-    body: CreateCoop,
+    body: Annotated[CreateCoop, Body(openapi_examples=openapi_examples(BODIES["coops"]))],
     service: ServiceDep,
     response: Response,
     who: Annotated[Principal, requires(ADMIN_ONLY)],
@@ -155,10 +163,28 @@ def create_coop(
     return run(service, response, None, "coops", body, idempotency_key, None, who)
 
 
-class BatchCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal[tuple(n for n in COMMANDS if n != "coops")]  # type: ignore[valid-type]
-    body: dict[str, Any]
+def _batch_item(name: str) -> type[BaseModel]:
+    """`{type: name, body: …}`: the body typed by the command it names."""
+    title = "Batch" + "".join(part.capitalize() for part in re.split(r"[-_/{}]+", name))
+    tag: Any = Literal[name]  # type: ignore[valid-type]
+    return create_model(
+        title,
+        __config__=ConfigDict(extra="forbid"),
+        type=(tag, ...),
+        body=(COMMANDS[name].model, ...),
+    )
+
+
+if TYPE_CHECKING:
+
+    class BatchCommand(BaseModel):
+        type: str
+        body: BaseModel
+
+else:
+    # one item schema per command, told apart by `type` (a oneOf in the contract)
+    _items = tuple(_batch_item(n) for n in COMMANDS if n != "coops")
+    BatchCommand = Annotated[Union[_items], Field(discriminator="type")]  # noqa: UP007
 
 
 class BatchRequest(BaseModel):
@@ -170,12 +196,14 @@ class BatchRequest(BaseModel):
     "/v1/coops/{coop_id}/batch",
     status_code=201,
     response_model=BatchResult,
+    response_model_exclude_unset=True,
     operation_id="post_batch",
+    responses={200: {"model": BatchResult, "description": "idempotent replay"}},
     summary="Append many commands atomically (all or none)",
 )
 def batch(
     coop_id: str,
-    body: BatchRequest,
+    body: Annotated[BatchRequest, Body(openapi_examples=openapi_examples(BATCH))],
     service: ServiceDep,
     response: Response,
     who: Annotated[Principal, requires(RECORD)],
@@ -185,17 +213,9 @@ def batch(
     for index, item in enumerate(body.commands):
         try:
             allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
-            parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
         except AccessError as exc:
             raise InBatch(index, exc) from None
-        except ValidationError as exc:
-            invalid = RequestValidationError(
-                [
-                    {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
-                    for err in exc.errors(include_url=False)
-                ]
-            )
-            raise InBatch(index, invalid) from None
+        parsed.append((item.type, item.body))
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     whole = batch_fingerprint(parsed) if idempotency_key else None

@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 from scic.access.policy import COOP_LIST, FUNDER_LIST, MEMBER_LIST, requires, speaks_for
 from scic.access.tokens import Principal
+from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.dates import Day
 from scic.projections import directory
 
-router = APIRouter(tags=["directory"])
+router = APIRouter(tags=["directory"], responses=problems.READ_REFUSALS)
 
 
 class CoopPublic(BaseModel):

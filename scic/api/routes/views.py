@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from ledger.chain import format_timestamp
 from ledger.schema import MAX_POSITION
@@ -23,7 +23,22 @@ from scic.access.policy import (
     requires,
 )
 from scic.access.tokens import FUNDER, Principal
+from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.examples import BALLOTS, openapi_examples
+from scic.api.public.capital import CapitalTable
+from scic.api.public.compliance import ComplianceReport
+from scic.api.public.coops import CoopPublic
+from scic.api.public.feed import Feed
+from scic.api.public.funding import (
+    FunderPortfolio,
+    FundingMix,
+    GrantDetail,
+    GrantList,
+    TitleIssues,
+)
+from scic.api.public.members import MemberPublic, PendingReimbursements
+from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
 from scic.errors import refuse
@@ -33,7 +48,7 @@ from scic.projections.compliance import compliance
 from scic.projections.snapshot import load_member
 from scic.service import Service
 
-router = APIRouter(tags=["views"])
+router = APIRouter(tags=["views"], responses=problems.READ_REFUSALS)
 
 AsOf = Annotated[Day | None, Query(description="business date (default: today)")]
 KnownAt = Annotated[
@@ -45,6 +60,7 @@ KnownAt = Annotated[
 @router.get(
     "/v1/coops/{coop_id}",
     operation_id="get_coop",
+    response_model=CoopPublic,
     tags=["cooperatives"],
     dependencies=[requires(READ)],
 )
@@ -67,6 +83,7 @@ def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str,
 @router.get(
     "/v1/coops/{coop_id}/capital-table",
     operation_id="get_capital_table",
+    response_model=CapitalTable,
     dependencies=[requires(CAPITAL_TABLE)],
 )
 def capital_table(
@@ -105,6 +122,7 @@ def cached(
 @router.get(
     "/v1/coops/{coop_id}/members/{member_id}",
     operation_id="get_member",
+    response_model=MemberPublic,
     dependencies=[requires(MEMBER_HOLDINGS)],
 )
 def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
@@ -115,6 +133,7 @@ def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/reimbursements",
     operation_id="get_pending_reimbursements",
+    response_model=PendingReimbursements,
     dependencies=[requires(READ)],
 )
 def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
@@ -125,7 +144,10 @@ def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get(
-    "/v1/coops/{coop_id}/compliance", operation_id="get_compliance", dependencies=[requires(READ)]
+    "/v1/coops/{coop_id}/compliance",
+    operation_id="get_compliance",
+    response_model=ComplianceReport,
+    dependencies=[requires(READ)],
 )
 def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
     """Findings on R2 (categories), R3 (public share), R5 (floor, waiting reimbursements)
@@ -137,10 +159,15 @@ def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> 
 @router.post(
     "/v1/coops/{coop_id}/votes/tally",
     operation_id="post_votes_tally",
+    response_model=TallyResult,
+    responses=problems.responses(409),
     dependencies=[requires(READ)],
 )
 def tally(
-    coop_id: str, body: votes.TallyRequest, service: ServiceDep, as_of: AsOf = None
+    coop_id: str,
+    body: Annotated[votes.TallyRequest, Body(openapi_examples=openapi_examples(BALLOTS))],
+    service: ServiceDep,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Weighted result of a vote by colleges (R4). Computes; records nothing."""
     on = as_of or service.today()
@@ -187,6 +214,7 @@ def _decimal_text(value: Any) -> str:
 @router.get(
     "/v1/coops/{coop_id}/funding-mix",
     operation_id="get_funding_mix",
+    response_model=FundingMix,
     tags=["funding"],
     dependencies=[requires(FUNDING_MIX)],
 )
@@ -213,6 +241,7 @@ def funding_mix(
 @router.get(
     "/v1/coops/{coop_id}/grants",
     operation_id="get_grants",
+    response_model=GrantList,
     tags=["funding"],
 )
 def grant_list(
@@ -246,6 +275,8 @@ def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
 @router.get(
     "/v1/coops/{coop_id}/grants/{grant_id}",
     operation_id="get_grant",
+    response_model=GrantDetail,
+    response_model_exclude_unset=True,
     tags=["funding"],
     dependencies=[requires(GRANT)],
 )
@@ -257,6 +288,7 @@ def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/funders/{funder_id}",
     operation_id="get_funder",
+    response_model=FunderPortfolio,
     tags=["funding"],
     dependencies=[requires(FUNDER_PORTFOLIO)],
 )
@@ -269,6 +301,7 @@ def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
 @router.get(
     "/v1/coops/{coop_id}/participative-titles",
     operation_id="get_participative_titles",
+    response_model=TitleIssues,
     tags=["funding"],
     dependencies=[requires(READ)],
 )
@@ -280,6 +313,7 @@ def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
 @router.get(
     "/v1/coops/{coop_id}/events",
     operation_id="get_events",
+    response_model=Feed,
     tags=["feed"],
     dependencies=[requires(READ)],
 )

@@ -1,0 +1,24 @@
+"""Field types every public schema uses: money, ratios, dates and instants as text."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["1250.00"], description="euros")]
+Ratio = Annotated[
+    str,
+    Field(pattern=r"^-?\d+\.\d{4}$", examples=["0.1234"], description="a share of a whole"),
+]
+DecimalText = Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", examples=["0.30"])]
+DayText = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2026-03-31"])]
+InstantText = Annotated[
+    str, Field(json_schema_extra={"format": "date-time"}, examples=["2026-03-31T14:05:00Z"])
+]
+
+
+class Public(BaseModel):
+    """A response body: exactly these fields, no others."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,57 @@
+"""A cooperative and its statutes in force."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from scic.api.public.common import DayText, DecimalText, Public
+
+
+class CategoryPublic(Public):
+    code: str
+    name: str
+    public_body: bool = Field(description="local public body, counted by R3")
+    role: (
+        Literal[
+            "employees",
+            "producers",
+            "beneficiaries",
+            "volunteers",
+            "public_bodies",
+            "supporters",
+            "funders",
+            "other",
+        ]
+        | None
+    )
+
+
+class CollegePublic(Public):
+    code: str
+    name: str
+    weight: DecimalText
+    categories: list[str]
+
+
+class StatutesPublic(Public):
+    """The statutes in force on `statutes_as_of` (amounts in cents, as recorded)."""
+
+    legal_form: Literal["SA", "SAS", "SARL"]
+    share_nominal_cents: int
+    statutory_floor_cents: int
+    categories: list[CategoryPublic]
+    colleges: list[CollegePublic]
+    reimbursement_delay_years: int
+    fiscal_year_end: str = Field(pattern=r"^\d{2}-\d{2}$", examples=["12-31"])
+
+
+class CoopPublic(Public):
+    id: str
+    name: str
+    siren: str | None
+    legal_form: Literal["SA", "SAS", "SARL"]
+    incorporated_on: DayText
+    statutes_as_of: DayText
+    statutes: StatutesPublic | None
