@@ -27,6 +27,9 @@ learns which cooperatives exist. Admin tokens pass every rule.
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
     grant-list       yes    yes      yes         ?funder=<its own funder id> only
+    grant-statement  yes    yes      yes         ?funder=<its own funder id> only
+
+Reports (`reports/{name}`) are exports; the grant statement alone is also a funder's.
 """
 
 from __future__ import annotations
@@ -229,6 +232,12 @@ GRANT_LIST = Rule(
     _FUNDING_READERS,
     {FUNDER: own_filter("funder", "funder", _funder_party)},
     summary="list grants",
+)
+GRANT_STATEMENT = Rule(
+    "grant-statement",
+    _FUNDING_READERS,
+    {FUNDER: own_filter("funder", "funder", _funder_party)},
+    summary="read a grant statement",
 )
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their

@@ -13,7 +13,7 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, commands, views
+from scic.api.routes import access, commands, reports, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
 
@@ -47,6 +47,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(reports.router)
 
     @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
     def health() -> dict[str, str]:

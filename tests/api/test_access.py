@@ -57,6 +57,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
+    "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
@@ -82,6 +83,8 @@ PINNED: dict[str, str] = {
     "get_grant": "grant",
     "get_grants": "grant-list",
     "get_participative_titles": "read",
+    "get_report": "export",
+    "get_report_grant_statement": "grant-statement",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
@@ -245,6 +248,7 @@ def world(
 QUERIES: dict[str, Any] = {
     "get_capital_table": lambda world: {"group_by": "category"},
     "get_grants": lambda world: {"funder": world.region["funder_id"]},
+    "get_report_grant_statement": lambda world: {"funder": world.region["funder_id"]},
 }
 
 
