@@ -9,6 +9,7 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -22,6 +23,7 @@ from scic.projections.tables import coops, funders, members
 from scic.reports.formats import french
 from scic.service import Service
 from tests.api.conftest import ClientFor, admit, create_coop, subscribe
+from tests.test_cli import scic
 
 TABLE_REPORTS = (
     "member-register",
@@ -101,6 +103,7 @@ def _xlsx_cells(sheet: Any, table: dict[str, Any]) -> list[list[Any]]:
 
 def _check_xlsx(body: bytes, doc: dict[str, Any]) -> None:
     book = openpyxl.load_workbook(io.BytesIO(body))
+    assert book.properties.modified == book.properties.created == datetime(2000, 1, 1)
     assert len(book.worksheets) == len(doc["tables"])
     for sheet, table in zip(book.worksheets, doc["tables"], strict=True):
         assert doc["coop"]["name"] in sheet["A1"].value
@@ -357,3 +360,40 @@ def test_bad_requests_are_problems_not_files(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == f"/errors/{slug}"
     assert "content-disposition" not in response.headers
+
+
+def test_cli_writes_the_same_file_as_the_api(
+    client: TestClient, demo: str, database_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "registre.xlsx"
+    done = scic(
+        "report",
+        "member-register",
+        "--coop",
+        demo,
+        "--year",
+        "2024",
+        "--format",
+        "xlsx",
+        "-o",
+        str(target),
+        url=database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "member-register_852916345_2024.xlsx" in done.stdout
+    api = _get(client, demo, "member-register", year=2024, format="xlsx")
+    assert target.read_bytes() == api.content
+    missing = tmp_path / "nothing.pdf"
+    refused = scic(
+        "report",
+        "capital-variation",
+        "--coop",
+        demo,
+        "--year",
+        "1990",
+        "-o",
+        str(missing),
+        url=database_url,
+    )
+    assert refused.returncode == 2 and "fiscal year 1990 does not exist" in refused.stderr
+    assert not missing.exists()

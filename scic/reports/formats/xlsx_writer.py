@@ -5,6 +5,7 @@ and zip entry times are fixed so the same report gives the same bytes."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime
 
@@ -72,13 +73,20 @@ def _sheet(book: Workbook, report: Report, table: Table) -> None:
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def fixed_zip_times(data: bytes) -> bytes:
-    """The same archive with every entry dated 1980-01-01: byte-identical re-exports."""
+    """The same archive with every entry dated 1980-01-01 and the workbook's "modified"
+    property (openpyxl stamps the time of saving) fixed: byte-identical re-exports."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            target.writestr(entry, body)
     return out.getvalue()
