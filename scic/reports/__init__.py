@@ -18,6 +18,7 @@ from scic.reports import (
     grant_statement,
     member_register,
     movements,
+    ocf,
     tax_certificates,
     titles_schedule,
 )
@@ -59,7 +60,14 @@ REPORTS: dict[str, ReportSpec] = {
     "grant-statement": ReportSpec("grant-statement", grant_statement.build),
     "titles-schedule": ReportSpec("titles-schedule", titles_schedule.build),
     "tax-certificates": ReportSpec("tax-certificates", tax_certificates.build),
+    "ocf": ReportSpec("ocf", export=lambda conn, ctx, fmt: _ocf(conn, ctx), formats=("zip",)),
 }
+
+
+def _ocf(conn: sa.Connection, ctx: Context) -> File:
+    period = ctx.year if ctx.year is not None else ctx.as_of.isoformat()
+    name = f"ocf_{ctx.siren or ctx.coop_id}_{period}.ocf.zip"
+    return File(ocf.build_zip(conn, ctx), "application/zip", name)
 
 
 def spec_of(name: str) -> ReportSpec:
