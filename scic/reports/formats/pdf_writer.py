@@ -6,6 +6,7 @@ fixed so the same report gives the same bytes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from fpdf import FPDF
 
@@ -95,10 +96,23 @@ def _table(pdf: _Document, table: Table) -> None:
     size = 7 if len(table.columns) > 8 else 8
 
     def heading() -> None:
+        """Labels wrap within their column (figures decide the widths, not headers)."""
         pdf.set_font("helvetica", "B", size)
-        for column, width in zip(table.columns, widths, strict=True):
-            pdf.cell(width, ROW_HEIGHT, _fit(pdf, column.label, width), border=1)
-        pdf.ln(ROW_HEIGHT)
+        line = ROW_HEIGHT - 1.5
+        lines: list[list[str]] = [
+            cast(list[str], pdf.multi_cell(width, line, c.label, dry_run=True, output="LINES"))
+            for c, width in zip(table.columns, widths, strict=True)
+        ]
+        height = line * max(len(ls) for ls in lines) + 1
+        if pdf.will_page_break(height + ROW_HEIGHT):
+            pdf.add_page()
+        x, y = pdf.get_x(), pdf.get_y()
+        for width, wrapped in zip(widths, lines, strict=True):
+            pdf.rect(x, y, width, height)
+            pdf.set_xy(x, y + 0.5)
+            pdf.multi_cell(width, line, "\n".join(wrapped))
+            x += width
+        pdf.set_xy(pdf.l_margin, y + height)
 
     heading()
     rows = [*table.rows, *([table.totals] if table.totals is not None else [])]
