@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +25,7 @@ from scic.projections.tables import coops, funders, members
 from scic.reports.formats import french
 from scic.service import Service
 from tests.api.conftest import ClientFor, admit, create_coop, subscribe
-from tests.test_cli import scic
+from tests.live import scic_script
 
 TABLE_REPORTS = (
     "member-register",
@@ -360,6 +362,13 @@ def test_bad_requests_are_problems_not_files(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == f"/errors/{slug}"
     assert "content-disposition" not in response.headers
+
+
+def scic(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCIC_DATABASE_URL": url}
+    return subprocess.run(
+        [scic_script(), *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_writes_the_same_file_as_the_api(

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from scic.access.policy import EXPORT, GRANT_STATEMENT, requires
+from scic.access.policy import EXPORT, GRANT_STATEMENT, OWN, requires
+from scic.access.tokens import Principal
 from scic.api.deps import ServiceDep
+from scic.api.routes.views import _own_funder as own_funder
 from scic.dates import Day
 from scic.reports import check_format, render, spec_of
 from scic.reports.context import resolve
@@ -103,21 +105,25 @@ def _serve(
 @router.get(
     "/v1/coops/{coop_id}/reports/grant-statement",
     operation_id="get_report_grant_statement",
-    dependencies=[requires(GRANT_STATEMENT)],
     response_model=ReportDocument,
     responses=FILE_RESPONSES,
 )
 def grant_statement(
     coop_id: str,
     service: ServiceDep,
+    who: Annotated[Principal, requires(GRANT_STATEMENT)],
     as_of: AsOf = None,
     year: Year = None,
     fmt: Format = None,
     funder: Annotated[
-        str | None, Query(description="funder id (a funder token: its own, required)")
+        str | None,
+        Query(description="funder id, or `own` (a funder token: its own, required)"),
     ] = None,
 ) -> Response:
     """Awarded, received, justified and clawed-back amounts per grant, with deadlines."""
+    if funder == OWN:
+        with service.engine.connect() as conn:
+            funder = own_funder(conn, coop_id, who)
     return _serve(service, coop_id, "grant-statement", as_of, year, fmt, funder)
 
 
