@@ -325,6 +325,7 @@ def test_grant_statement_a_funder_reads_its_own_only(
     assert own.status_code == 200 and own.headers["content-type"] == "application/pdf"
     doc = funder.get(url, params={"funder": mine.funder_id}).json()
     everyone = client.get(url).json()
+    assert funder.get(url, params={"funder": "own"}).json() == doc
     ids = {r["grant_id"] for r in doc["tables"][0]["rows"]}
     assert ids < {r["grant_id"] for r in everyone["tables"][0]["rows"]}
     for params in ({"funder": other.funder_id}, {}):
