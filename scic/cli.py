@@ -1,4 +1,5 @@
-"""The `scic` command: serve, database upgrade, import, export, rebuild, verify, API tokens."""
+"""The `scic` command: serve, database upgrade, import, export, rebuild, verify, head, API
+tokens, reports."""
 
 from __future__ import annotations
 
@@ -107,7 +108,68 @@ def build_parser() -> argparse.ArgumentParser:
     head.set_defaults(run=_head)
 
     _token_parsers(commands)
+    _report_parser(commands)
     return parser
+
+
+# -- scic report: the documents of scic.reports, to a file or stdout -----------------------
+
+
+def _report_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser(
+        "report", help="write a report (registers, statements, OCF) as JSON, CSV, XLSX or PDF"
+    )
+    report.add_argument("name", help="member-register, movements, capital-variation, …")
+    report.add_argument("--coop", required=True)
+    when = report.add_mutually_exclusive_group()
+    when.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    when.add_argument("--year", type=int, help="a fiscal year")
+    report.add_argument("--format", help="json, csv, xlsx, pdf (ocf: zip)")
+    report.add_argument("--funder", help="grant-statement: one funder's")
+    report.add_argument("-o", "--output", help="file to write (default: standard output)")
+    report.set_defaults(run=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from datetime import date
+
+    from tqdm import tqdm
+
+    from scic import reports
+    from scic.errors import DomainError
+    from scic.reports.context import resolve
+    from scic.service import open_service
+
+    service = open_service(_url())
+    try:
+        with tqdm(total=3, desc=f"report {args.name}", file=sys.stderr, leave=False) as bar:
+            spec = reports.spec_of(args.name)
+            fmt = reports.check_format(spec, args.format)
+            as_of = date.fromisoformat(args.as_of) if args.as_of else None
+            with service.engine.connect() as conn:
+                ctx = resolve(conn, args.coop, service.today(), as_of, args.year, args.funder)
+                bar.update()
+                file = reports.render(conn, spec, ctx, fmt)
+                bar.update()
+            if args.output is None:
+                sys.stdout.buffer.write(file.body)
+                sys.stdout.flush()
+            else:  # written whole, then renamed: never a half-written report on disk
+                folder = os.path.dirname(os.path.abspath(args.output))
+                with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
+                    tmp.write(file.body)
+                os.replace(tmp.name, args.output)
+            bar.update()
+    except (DomainError, ValueError) as exc:
+        print(f"scic report: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+    if args.output is not None:
+        print(f"wrote {args.output} ({file.filename}, {len(file.body)} bytes)")
+    return 0
 
 
 def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -31,8 +31,10 @@ learns which cooperatives exist. Admin tokens pass every rule.
     coop-list        yes    its own  its own     its own         its own
     member-list      yes    yes      yes         -               itself only
     funder-list      yes    yes      yes         itself only     -
+    grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
 
 "Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
+Reports (`reports/{name}`) are exports; the grant statement alone is also a funder's.
 """
 
 from __future__ import annotations
@@ -243,6 +245,12 @@ GRANT_LIST = Rule(
     _FUNDING_READERS,
     {FUNDER: own_filter("funder", "funder", _funder_party)},
     summary="list grants",
+)
+GRANT_STATEMENT = Rule(
+    "grant-statement",
+    _FUNDING_READERS,
+    {FUNDER: own_filter("funder", "funder", _funder_party)},
+    summary="read a grant statement",
 )
 
 COOP_LIST = Rule(

@@ -91,3 +91,27 @@ ESUS_YEARS = 5
 ESUS_YOUNG_COMPANY_YEARS = 2
 ESUS_YOUNG_COMPANY_AGE = 3
 ESUS_EXPIRY_WARNING_MONTHS = 6
+
+# R13 — IR-PME (CGI art. 199 terdecies-0 A): income-tax reduction on cash subscriptions
+# to an eligible SME's capital, by the date the shares are paid up. 18 % by default; the
+# 25 % windows below follow the finance laws as summarised in DOMAIN.md (verify dates).
+IR_PME_RATE: list[Dated[Decimal]] = [
+    Dated(date(1900, 1, 1), Decimal("0.18"), "CGI art. 199 terdecies-0 A: 18 %"),
+    Dated(
+        date(2020, 8, 10),
+        Decimal("0.25"),
+        "LFR 2020-935 art. 4, décret 2020-1013; extended through 2021 by LF 2021 (verify)",
+    ),
+    Dated(date(2022, 1, 1), Decimal("0.18"), "CGI art. 199 terdecies-0 A: 18 % (verify)"),
+    Dated(date(2022, 3, 19), Decimal("0.25"), "LF 2022, décret 2022-346: 25 % (verify)"),
+    Dated(date(2023, 1, 1), Decimal("0.18"), "CGI art. 199 terdecies-0 A: 18 % (verify)"),
+]
+# ESUS companies (and entreprises foncières solidaires): 25 % in 2024–2025 (DOMAIN.md R13,
+# LF 2024 art. 6 as summarised there; verify dates). Outside this window: IR_PME_RATE.
+IR_PME_RATE_ESUS: list[Dated[Decimal | None]] = [
+    Dated(date(1900, 1, 1), None, "no ESUS-specific rate"),
+    Dated(date(2024, 1, 1), Decimal("0.25"), "LF 2024: ESUS 25 % (verify dates)"),
+    Dated(date(2026, 1, 1), None, "no ESUS-specific rate (verify)"),
+]
+IR_PME_CEILING_CENTS = 5_000_000  # 50,000 € a year for a single person (100,000 € couple)
+IR_PME_HOLDING_YEARS = 5  # shares held 5 years, or the reduction is taken back

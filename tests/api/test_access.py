@@ -61,6 +61,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
+    "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
@@ -89,6 +90,8 @@ PINNED: dict[str, str] = {
     "get_coops": "coop-list",
     "get_members": "member-list",
     "get_funders": "funder-list",
+    "get_report": "export",
+    "get_report_grant_statement": "grant-statement",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
@@ -252,6 +255,7 @@ def world(
 QUERIES: dict[str, Any] = {
     "get_capital_table": lambda world: {"group_by": "category"},
     "get_grants": lambda world: {"funder": world.region["funder_id"]},
+    "get_report_grant_statement": lambda world: {"funder": world.region["funder_id"]},
 }
 
 
