@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from ledger import EventRegistry
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.corrections import EventReversed
@@ -19,8 +21,9 @@ from scic.domain.shares import (
     SharesTransferred,
 )
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
+from scic.integrations.reminders import LedgerVerified, ReminderDue
 
-EVENT_MODELS = [
+EVENT_MODELS: list[type[BaseModel]] = [
     CoopRegistered,
     StatutesAmended,
     MemberAdmitted,
@@ -43,6 +46,8 @@ EVENT_MODELS = [
     EsusApproved,
     EsusInvested,
     PartyErased,
+    ReminderDue,
+    LedgerVerified,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

@@ -27,6 +27,9 @@ learns which cooperatives exist. Admin tokens pass every rule.
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
     grant-list       yes    yes      yes         ?funder=<its own funder id> only
+    webhooks         yes    yes      -           -               -
+    webhook-read     yes    yes      yes         -               -
+    event-stream     yes    yes      yes         its own events  its own events
 """
 
 from __future__ import annotations
@@ -229,6 +232,18 @@ GRANT_LIST = Rule(
     _FUNDING_READERS,
     {FUNDER: own_filter("funder", "funder", _funder_party)},
     summary="list grants",
+)
+
+WEBHOOKS = Rule("webhooks", frozenset({MANAGER}), summary="manage webhook subscriptions")
+WEBHOOK_READ = Rule(
+    "webhook-read", frozenset({MANAGER, ACCOUNTANT}), summary="read webhook subscriptions"
+)
+# Funder and member tokens get the events whose subject is their own (the route narrows
+# the stream by the principal's party: scic.integrations.feed.visible_to).
+EVENT_STREAM = Rule(
+    "event-stream",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
+    summary="follow the live feed of events",
 )
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
