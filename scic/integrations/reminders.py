@@ -20,7 +20,7 @@ Obligations are read from the projections (they are what a manager sees), as at 
                               previous fiscal year's remuneration recorded: due
     cooperative-review   R10  every 5 years from incorporation: 90-days before, due
     ir-pme-holding       R13  5 years after a person's subscription (the holding
-                              period ends): 30-days before, ended
+                              period ends): 30-days before, ended (listed 30 days more)
 """
 
 from __future__ import annotations
@@ -284,8 +284,8 @@ def _holdings(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligatio
     )
     for row in rows:
         ends = add_years(row.subscribed_on, HOLDING_YEARS)
-        if on > ends:
-            continue  # the period is over: nothing left to watch
+        if on > ends + _days(30):
+            continue  # ended a while ago: nothing left to watch
         yield Obligation(
             coop_id,
             "ir-pme-holding",
