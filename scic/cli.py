@@ -117,10 +117,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from scic.api.app import create_app
+    from scic.integrations.config import EventsOut
     from scic.service import open_service
 
     database.upgrade(_url())
     service = open_service(_url())
+    service.events_out = EventsOut(allow_loopback_targets=get_settings().webhook_allow_loopback)
     if args.demo:
         from scic.demo import seed_demo
 

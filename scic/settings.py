@@ -14,6 +14,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./scic.db"
     """Unset: an SQLite file in the working directory. PostgreSQL: postgresql+psycopg://…"""
 
+    webhook_allow_loopback: bool = False
+    """Accept webhook URLs on this machine (127.0.0.1, localhost): off, as it would let a
+    client make the server call its own loopback services."""
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, url: str) -> str:
