@@ -77,6 +77,17 @@ projection_checkpoints = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+head_receipts = sa.Table(
+    "head_receipts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("signature", sa.String(80), nullable=False),
+)
+
 # The transactional outbox (ledger/outbox.py): one row per event, written by a projector in
 # the append's transaction, so an event is never committed without its outbox row.
 outbox = sa.Table(
