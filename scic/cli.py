@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
+from ledger import occupancy
 from scic import database
-from scic.settings import get_settings
+from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
     from scic.service import Service
@@ -76,8 +81,33 @@ def build_parser() -> argparse.ArgumentParser:
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(run=_openapi)
 
-    verify = commands.add_parser("verify", help="recompute the hash chain")
+    verify = commands.add_parser(
+        "verify", help="recompute the hash chain and hold it against receipts of its head"
+    )
+    verify.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="POSITION:HASH",
+        help="a head noted earlier (`scic head`); repeatable",
+    )
+    verify.add_argument(
+        "--receipts", metavar="FILE", help="JSON Lines of receipts kept outside the database"
+    )
+    verify.add_argument(
+        "--projections",
+        action="store_true",
+        help="also replay into the projections (rolled back) and name the first row that differs",
+    )
     verify.set_defaults(run=_verify)
+
+    head = commands.add_parser("head", help="print the chain's head: position and hash")
+    head.add_argument(
+        "--sign",
+        metavar="REASON",
+        help="also record a receipt signed with SCIC_RECEIPT_KEY, printed as JSON",
+    )
+    head.set_defaults(run=_head)
 
     _token_parsers(commands)
     return parser
@@ -93,7 +123,11 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     )
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--coop", help="its cooperative (every role but admin)")
-    create.add_argument("--party", help="member and funder tokens: the party they speak for")
+    create.add_argument("--member", help="member tokens: the member (mbr_…) it speaks for")
+    create.add_argument("--funder", help="funder tokens: the funder (fnd_…) it speaks for")
+    create.add_argument(
+        "--party", help="member and funder tokens: the party (pty_…) it speaks for, instead"
+    )
     create.add_argument(
         "--expires",
         help="YYYY-MM-DD (through that day, French time) or an ISO 8601 datetime; default: never",
@@ -110,7 +144,9 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _url() -> str:
-    return get_settings().database_url
+    url = get_settings().database_url
+    database.prepare(url)
+    return url
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -120,6 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
     from scic.integrations.config import EventsOut
     from scic.service import open_service
 
+    print(f"database: {shown(_url())}", flush=True)
     database.upgrade(_url())
     service = open_service(_url())
     service.events_out = EventsOut(allow_loopback_targets=get_settings().webhook_allow_loopback)
@@ -130,8 +167,19 @@ def _serve(args: argparse.Namespace) -> int:
         print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
         _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    with _events_out(service, not args.no_dispatch, not args.no_scheduler):
-        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
+    # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
+    with (
+        _events_out(service, not args.no_dispatch, not args.no_scheduler),
+        occupancy.claim(service.engine, alone=False),
+    ):
+        uvicorn.run(
+            create_app(service),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=False,
+        )
     return 0
 
 
@@ -221,25 +269,59 @@ def _scheduler(args: argparse.Namespace) -> int:
 
 
 def _print_demo_tokens(service: Service) -> None:
+    """The demo tokens, the same from one start to the next: only hashes are in the
+    database, so the secrets printed are kept in a file of the user data directory (read
+    and written by its owner only) and printed again while they remain valid."""
+    import json
+
     from scic.access.tokens import demo_tokens
 
+    path = demo_tokens_file(_url())
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    before = dict(kept)
     with service.engine.begin() as conn:
-        print(demo_tokens(conn, service.store.clock()), flush=True)
+        print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+    if kept != before:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            json.dump(kept, out, indent=1)
+    print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def demo_tokens_file(url: str) -> Path:
+    """Where the demo tokens of a database are kept: one file per database."""
+    import hashlib
+
+    import platformdirs
+
+    sqlite = database.sqlite_file(url)
+    key = f"sqlite:{sqlite.resolve()}" if sqlite is not None else url
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return platformdirs.user_data_path("scic", appauthor=False) / "demo-tokens" / f"{digest}.json"
 
 
 def _token_create(args: argparse.Namespace) -> int:
     from scic.access import tokens
     from scic.errors import DomainError
 
+    url = _url()
+    print(f"database: {shown(url)}", file=sys.stderr)
+    new = database.is_new(url)
     try:
         expires = tokens.parse_expiry(args.expires) if args.expires else None
         with _token_service() as service, service.engine.begin() as conn:
+            _warn_if_empty(conn, url, new)
             issued = tokens.issue(
                 conn,
                 role=args.role,
                 now=service.store.clock(),
                 coop_id=args.coop,
                 party_id=args.party,
+                member_id=args.member,
+                funder_id=args.funder,
                 expires_at=expires,
                 label=args.label,
                 created_by="cli",
@@ -256,6 +338,23 @@ def _token_create(args: argparse.Namespace) -> int:
     )
     print(issued.secret)
     return 0
+
+
+def _warn_if_empty(conn: sa.Connection, url: str, new: bool) -> None:
+    """A token for a database nobody uses works nowhere: say so (the usual cause is a
+    SCIC_DATABASE_URL other than the server's)."""
+    from scic.projections.tables import coops
+
+    if new:
+        state = "is a new database (created just now)"
+    elif conn.execute(sa.select(coops.c.coop_id).limit(1)).first() is None:
+        state = "holds no cooperative yet"
+    else:
+        return
+    print(
+        f"warning: {shown(url)} {state}: is SCIC_DATABASE_URL the one the server uses?",
+        file=sys.stderr,
+    )
 
 
 def _token_list(args: argparse.Namespace) -> int:
@@ -320,7 +419,13 @@ def _import(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from scic.service import open_service
 
-    count = open_service(_url()).store.rebuild()
+    service = open_service(_url())
+    try:
+        with occupancy.claim(service.engine, alone=True):
+            count = service.store.rebuild()
+    except occupancy.InUse as busy:
+        print(f"scic rebuild: {busy}", file=sys.stderr)
+        return 1
     print(f"rebuilt projections from {count} events")
     return 0
 
@@ -342,14 +447,63 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from ledger.receipts import Receipt
     from scic.service import open_service
 
-    report = open_service(_url()).store.verify()
-    if report.ok:
-        print(f"hash chain intact: {report.checked} events")
+    anchors = []
+    for given in args.head:
+        position, _, head_hash = given.partition(":")
+        if not position.isdigit() or len(head_hash) != 64:
+            print(f"--head {given!r}: expected POSITION:HASH (64 hex digits)", file=sys.stderr)
+            return 2
+        anchors.append(Receipt(int(position), head_hash, datetime.now(UTC), "--head", ""))
+    if args.receipts:
+        with open(args.receipts, encoding="utf-8") as lines:
+            anchors += [Receipt.from_json(json.loads(line)) for line in lines if line.strip()]
+    key = get_settings().receipt_key
+    store = open_service(_url()).store
+    report = store.verify(anchors, key.encode() if key else None)
+    if not report.ok:
+        print(f"hash chain broken at position {report.first_broken_position}: {report.reason}")
+        return 1
+    print(
+        f"hash chain intact: {report.checked} events, held against {len(anchors)} given heads"
+        + ("" if key else " (receipt signatures not checked: SCIC_RECEIPT_KEY unset)")
+    )
+    if args.projections:
+        drift = store.projection_drift()
+        if drift is not None:
+            print(
+                f"projection {drift.table} row {drift.key}: stored {drift.stored}, "
+                f"the events give {drift.replayed}"
+            )
+            return 1
+        print("projections match a replay of the events")
+    return 0
+
+
+def _head(args: argparse.Namespace) -> int:
+    import json
+
+    from scic.service import open_service
+
+    store = open_service(_url()).store
+    if args.sign is None:
+        position, head_hash = store.head_of_chain()
+        print(f"{position}:{head_hash}")
         return 0
-    print(f"hash chain broken at position {report.first_broken_position}: {report.reason}")
-    return 1
+    key = get_settings().receipt_key
+    if not key:
+        print(
+            "scic head --sign needs SCIC_RECEIPT_KEY (a key kept outside the database)",
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(store.issue_receipt(key.encode(), args.sign).to_json()))
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Events out: the transactional outbox, webhook subscriptions and their delivery log.
 
 Revision ID: 0007
-Revises: 0010
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import ledger.schema
 
 revision = "0007"
-down_revision = "0010"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
