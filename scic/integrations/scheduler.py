@@ -32,7 +32,7 @@ from scic.service import PARIS, Service
 
 log = logging.getLogger("scic.scheduler")
 
-_PG_SCHEDULER_LOCK = 0x5C1C_0002  # the store's append lock is 0x5C1C_0001
+_PG_SCHEDULER_LOCK = 0x5C1C_0003  # 0001: append lock, 0002: occupancy (ledger)
 
 
 class Leadership(Protocol):
