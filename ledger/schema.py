@@ -87,3 +87,15 @@ head_receipts = sa.Table(
     sa.Column("reason", sa.String(200), nullable=False),
     sa.Column("signature", sa.String(80), nullable=False),
 )
+
+# The transactional outbox (ledger/outbox.py): one row per event, written by a projector in
+# the append's transaction, so an event is never committed without its outbox row.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("tenant_id", sa.String(64)),
+    sa.Column("type", sa.String(96), nullable=False),
+    sa.Index("ix_outbox_tenant_position", "tenant_id", "position"),
+)

@@ -39,7 +39,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed a demo cooperative if empty")
+    serve.add_argument(
+        "--no-dispatch", action="store_true", help="do not deliver webhooks in this process"
+    )
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the scheduler in this process"
+    )
     serve.set_defaults(run=_serve)
+
+    dispatch = commands.add_parser("dispatch", help="deliver webhooks (until stopped)")
+    dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
+    dispatch.add_argument("--idle", type=float, default=0.5, help="seconds between idle looks")
+    dispatch.add_argument("--lease", type=float, default=60.0, help="seconds a claim lasts")
+    dispatch.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout, seconds")
+    dispatch.set_defaults(run=_dispatch)
+
+    scheduler = commands.add_parser(
+        "scheduler", help="run the scheduler: reminders, nightly chain verification"
+    )
+    scheduler.add_argument(
+        "--every", type=float, default=900.0, help="seconds between reminder runs"
+    )
+    scheduler.set_defaults(run=_scheduler)
 
     db = commands.add_parser("db", help="schema migrations")
     db_commands = db.add_subparsers(title="db commands", required=True)
@@ -212,11 +233,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from scic.api.app import create_app
+    from scic.integrations.config import EventsOut
     from scic.service import open_service
 
     print(f"database: {shown(_url())}", flush=True)
     database.upgrade(_url())
     service = open_service(_url())
+    service.events_out = EventsOut(allow_loopback_targets=get_settings().webhook_allow_loopback)
     if args.demo:
         from scic.demo import seed_demo
 
@@ -226,7 +249,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
     # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
     # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
-    with occupancy.claim(service.engine, alone=False):
+    with (
+        _events_out(service, not args.no_dispatch, not args.no_scheduler),
+        occupancy.claim(service.engine, alone=False),
+    ):
         uvicorn.run(
             create_app(service),
             host=args.host,
@@ -234,6 +260,91 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
             proxy_headers=False,
         )
+    return 0
+
+
+@contextmanager
+def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[None]:
+    """The webhook dispatcher and the scheduler beside the API, stopped with it."""
+    import threading
+
+    from scic.integrations.dispatcher import Dispatcher
+    from scic.integrations.scheduler import Scheduler
+
+    stop = threading.Event()
+    dispatcher = Dispatcher(service) if dispatch else None
+    worker = None
+    if dispatcher is not None:
+        worker = threading.Thread(target=dispatcher.run, args=(stop,), daemon=True)
+        worker.start()
+    scheduler = Scheduler(service) if schedule else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=15)
+        if dispatcher is not None:
+            dispatcher.close()
+        if scheduler is not None:
+            scheduler.shutdown()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from scic.integrations.dispatcher import Dispatcher
+    from scic.service import open_service
+
+    database.upgrade(_url())
+    service = open_service(_url())
+    dispatcher = Dispatcher(service, timeout=args.timeout, lease=timedelta(seconds=args.lease))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("dispatcher running", flush=True)
+    try:
+        if args.once:
+            print(f"{dispatcher.run_once()} attempts")
+        else:
+            dispatcher.run(stop, idle=args.idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dispatcher.close()
+        service.close()
+    return 0
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from scic.integrations.scheduler import Scheduler
+    from scic.service import open_service
+
+    database.upgrade(_url())
+    service = open_service(_url())
+    scheduler = Scheduler(
+        service,
+        reminders_every=timedelta(seconds=args.every),
+        on_leadership=lambda leader: print("leader" if leader else "follower", flush=True),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler.start()
+    print("scheduler running", flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown()
+        service.close()
     return 0
 
 

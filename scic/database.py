@@ -49,9 +49,15 @@ def is_new(url: str) -> bool:
 
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
+    from scic.integrations import tables as integration_tables
     from scic.projections import tables
 
-    return [ledger_schema.metadata, tables.metadata, access_tables.metadata]
+    return [
+        ledger_schema.metadata,
+        tables.metadata,
+        access_tables.metadata,
+        integration_tables.metadata,
+    ]
 
 
 def alembic_config(url: str) -> Config:

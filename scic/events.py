@@ -21,6 +21,7 @@ from scic.domain.shares import (
     SharesTransferred,
 )
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
+from scic.integrations.reminders import LedgerVerified, ReminderDue
 
 EVENT_MODELS: list[type[BaseModel]] = [
     CoopRegistered,
@@ -45,6 +46,8 @@ EVENT_MODELS: list[type[BaseModel]] = [
     EsusApproved,
     EsusInvested,
     PartyErased,
+    ReminderDue,
+    LedgerVerified,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from ledger import EventStore
 from ledger.db import create_engine
+from ledger.outbox import OutboxProjector
 from ledger.projection import Projector
 from ledger.store import Clock, utc_now
 from scic.events import build_registry
+from scic.integrations.config import EventsOut
 from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
 from scic.projections.funding import FundingProjector
@@ -25,6 +27,7 @@ class Service:
     engine: sa.Engine
     store: EventStore
     view_cache: ViewCache = field(default_factory=ViewCache)
+    events_out: EventsOut = field(default_factory=EventsOut)
 
     def today(self) -> date:
         """Today in France: the default effective date of a command."""
@@ -35,7 +38,7 @@ class Service:
 
 
 def projectors() -> list[Projector]:
-    return [CapitalProjector(), FundingProjector()]
+    return [CapitalProjector(), FundingProjector(), OutboxProjector()]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

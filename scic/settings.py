@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     """Largest request body accepted (413 beyond), checked before authentication. A batch
     of 100 commands takes about 20 kB."""
 
+    webhook_allow_loopback: bool = False
+    """Accept webhook URLs on this machine (127.0.0.1, localhost): off, as it would let a
+    client make the server call its own loopback services."""
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, url: str) -> str:

@@ -32,6 +32,9 @@ learns which cooperatives exist. Admin tokens pass every rule.
     member-list      yes    yes      yes         -               itself only
     funder-list      yes    yes      yes         itself only     -
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
+    webhooks         yes    yes      -           -               -
+    webhook-read     yes    yes      yes         -               -
+    event-stream     yes    yes      yes         its own events  its own events
 
 "Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
 Reports (`reports/{name}`) are exports; the grant statement alone is also a funder's.
@@ -269,6 +272,18 @@ def speaks_for(who: Principal) -> str | None:
     (None: the token sees the whole of its cooperative)."""
     return who.party_id if who.role in PARTY_ROLES else None
 
+
+WEBHOOKS = Rule("webhooks", frozenset({MANAGER}), summary="manage webhook subscriptions")
+WEBHOOK_READ = Rule(
+    "webhook-read", frozenset({MANAGER, ACCOUNTANT}), summary="read webhook subscriptions"
+)
+# Funder and member tokens get the events whose subject is their own (the route narrows
+# the stream by the principal's party: scic.integrations.feed.visible_to).
+EVENT_STREAM = Rule(
+    "event-stream",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
+    summary="follow the live feed of events",
+)
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
 # route under the cooperative (the hook for the accountant's fiscal-year close).

@@ -13,7 +13,7 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, commands, directory, reports, views
+from scic.api.routes import access, commands, directory, events_out, reports, views
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
@@ -62,6 +62,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    app.include_router(events_out.router)
 
     @app.get(
         "/health",

@@ -62,6 +62,9 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
     "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
+    "webhooks": {"manager"},
+    "webhook-read": {"manager", "accountant"},
+    "event-stream": {"manager", "accountant", "funder", "member"},  # narrowed to its own
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
@@ -92,6 +95,16 @@ PINNED: dict[str, str] = {
     "get_funders": "funder-list",
     "get_report": "export",
     "get_report_grant_statement": "grant-statement",
+    "post_webhooks": "webhooks",
+    "get_webhooks": "webhook-read",
+    "get_webhook": "webhook-read",
+    "delete_webhook": "webhooks",
+    "post_webhook_secret_rotation": "webhooks",
+    "post_webhook_replay": "webhooks",
+    "post_webhook_test": "webhooks",
+    "get_webhook_deliveries": "webhook-read",
+    "get_events_stream": "event-stream",
+    "get_reminders": "read",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
@@ -256,6 +269,7 @@ QUERIES: dict[str, Any] = {
     "get_capital_table": lambda world: {"group_by": "category"},
     "get_grants": lambda world: {"funder": world.region["funder_id"]},
     "get_report_grant_statement": lambda world: {"funder": world.region["funder_id"]},
+    "get_events_stream": lambda world: {"timeout": 0},  # the backlog, then the stream ends
 }
 
 

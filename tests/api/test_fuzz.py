@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
+from scic.integrations.config import EventsOut
 from scic.service import Service
 from tests.api.conftest import admit, bearer, create_coop, issue_token, subscribe
 
@@ -123,6 +124,8 @@ def with_real_ids(value: Any, ids: dict[str, str]) -> Any:
 @pytest.fixture
 def fuzz_schema(app: FastAPI, service: Service, client: TestClient) -> Any:
     ids = _seed(client, service)
+    # The SSE stream answers its backlog and ends instead of staying open.
+    service.events_out = EventsOut(stream_timeout=0)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.update(
         parameters={f"path.{name}": ids[name] for name in PATH_PARAMETERS},
