@@ -22,6 +22,7 @@ from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic.access.tables import api_tokens
+from scic.accounting.fiscal_years import as_prior_period_adjustments, check_open
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.errors import NotFound, refuse
@@ -126,6 +127,7 @@ def execute(
             )
     decided = COMMANDS[name].handler(session, ctx, body)
     coop_id = ctx.coop_id or decided.id
+    check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
     recorded: list[RecordedEvent] = session.append(
         AppendRequest(
             stream_id=stream_of(coop_id),
@@ -453,6 +455,7 @@ def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> 
         snapshot.load_grant(session.conn, coop_id, data["grant_id"]) if "grant_id" in data else None
     )
     decided = corrections.reverse(state, original, already, involved, sub, body.reason, grant)
+    decided = as_prior_period_adjustments(session.conn, coop_id, decided, ctx.today)  # R16
     return Decided(new_id("cor"), decided)
 
 
@@ -464,3 +467,4 @@ def _coop(ctx: Context) -> str:
 
 # Funding commands register themselves in COMMANDS on import.
 from scic import commands_funding  # noqa: E402, F401
+from scic.accounting import commands as accounting_commands  # noqa: E402, F401

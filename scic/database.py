@@ -21,9 +21,15 @@ def database_url() -> str:
 
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
+    from scic.accounting import tables as accounting_tables
     from scic.projections import tables
 
-    return [ledger_schema.metadata, tables.metadata, access_tables.metadata]
+    return [
+        ledger_schema.metadata,
+        tables.metadata,
+        access_tables.metadata,
+        accounting_tables.metadata,
+    ]
 
 
 def alembic_config(url: str) -> Config:

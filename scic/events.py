@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ledger import EventRegistry
+from scic.accounting.fiscal_years import FiscalYearClosed
+from scic.accounting.surplus import SurplusAllocated, TmoRateSet
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusApproved, EsusInvested
@@ -43,6 +45,9 @@ EVENT_MODELS = [
     EsusApproved,
     EsusInvested,
     PartyErased,
+    FiscalYearClosed,
+    SurplusAllocated,
+    TmoRateSet,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

@@ -12,6 +12,7 @@ from ledger import EventStore
 from ledger.db import create_engine
 from ledger.projection import Projector
 from ledger.store import Clock, utc_now
+from scic.accounting.projector import AccountingProjector
 from scic.events import build_registry
 from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
@@ -35,7 +36,7 @@ class Service:
 
 
 def projectors() -> list[Projector]:
-    return [CapitalProjector(), FundingProjector()]
+    return [CapitalProjector(), FundingProjector(), AccountingProjector()]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

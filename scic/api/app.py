@@ -12,7 +12,7 @@ from scic.access.limiter import FailureLimiter
 from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_nul
-from scic.api.routes import access, commands, views
+from scic.api.routes import access, accounting, commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
 
@@ -45,6 +45,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(accounting.router)
 
     @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
     def health() -> dict[str, str]:
