@@ -25,7 +25,7 @@ import socket
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -201,7 +201,7 @@ def latency(samples_ms: list[float]) -> dict[str, float]:
 
 def timed_requests(
     client: httpx.Client,
-    requests: list[tuple[str, str, bytes | None]],
+    requests: Sequence[tuple[str, str, bytes | None]],
     expect: int,
     budget: float | None = None,
     at_least: int = 10,
@@ -610,6 +610,7 @@ def profile_requests(
             body = _dumps(
                 {"subscription_id": sub, "amount": "1.00", "effective_date": "2024-01-15"}
             )
+            requests: list[tuple[str, str, bytes | None]]
             requests = [("POST", f"/v1/coops/{coop}/payments", body)] * (WARMUP + count)
             warm, expect = WARMUP, 201
         elif what == "member-lookup":

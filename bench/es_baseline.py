@@ -46,8 +46,8 @@ def run_eventsourcing(
     app = Bank(env=env)
     try:
         accounts = [Account(workload.account(i)) for i in range(workload.STREAMS)]
-        for start in range(0, len(accounts), 100):
-            app.save(*accounts[start : start + 100])
+        for first_account in range(0, len(accounts), 100):
+            app.save(*accounts[first_account : first_account + 100])
 
         def save(first: int, count: int) -> None:
             touched = []

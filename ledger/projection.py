@@ -17,11 +17,13 @@ from ledger.envelope import RecordedEvent
 
 
 class Projector(Protocol):
-    name: str
-    """Stable checkpoint name."""
+    @property
+    def name(self) -> str:
+        """Stable checkpoint name."""
 
-    tables: Sequence[sa.Table]
-    """Tables this projector owns entirely: emptied on rebuild (children first)."""
+    @property
+    def tables(self) -> Sequence[sa.Table]:
+        """Tables this projector owns entirely: emptied on rebuild (children first)."""
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Fold `events` (in position order) into the tables. No other I/O."""

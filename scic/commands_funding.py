@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -12,7 +13,7 @@ from ledger import NewEvent
 from ledger.store import WriteSession
 from scic.commands import Context, Decided, _coop, _on, command, new_id
 from scic.domain import esus, grants, titles
-from scic.domain.funders import FunderIn, FunderRegistered
+from scic.domain.funders import FunderIn, FunderRegistered, FunderType
 from scic.domain.members import check_date
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
@@ -30,7 +31,7 @@ from scic.projections.tables import grants as grants_table
 
 def resolve_funder(
     session: WriteSession, coop_id: str, funder: FunderIn | None, funder_id: str | None, on: date
-) -> tuple[str, str, list[NewEvent]]:
+) -> tuple[str, FunderType, list[NewEvent]]:
     """An existing funder by id, or by the same name and type; else a new one,
     registered on `on` (the date of what it funds)."""
     conn = session.conn
@@ -42,7 +43,7 @@ def resolve_funder(
         ).scalar()
         if found is None:
             raise NotFound("funder", funder_id)
-        return funder_id, found, []
+        return funder_id, cast(FunderType, found), []
     assert funder is not None
     existing = conn.execute(
         sa.select(funders.c.funder_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from ledger import EventRegistry
 from scic.accounting.fiscal_years import FiscalYearClosed
 from scic.accounting.surplus import SurplusAllocated, TmoRateSet
@@ -22,7 +24,7 @@ from scic.domain.shares import (
 )
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 
-EVENT_MODELS = [
+EVENT_MODELS: list[type[BaseModel]] = [
     CoopRegistered,
     StatutesAmended,
     MemberAdmitted,

@@ -96,6 +96,7 @@ class DatabaseFactory:
         if BACKEND == "sqlite":
             return
         name = make_url(url).database
+        assert name is not None
         self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.remove(name)
 

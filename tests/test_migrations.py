@@ -154,7 +154,7 @@ def test_each_migration_downgrades_to_exactly_the_schema_before_it(empty_url: st
         database.upgrade(empty_url, revision.revision)
         after = schema_of(empty_url)
         assert after != before, f"revision {revision.revision} changed nothing"
-        database.downgrade(empty_url, revision.down_revision or "base")
+        database.downgrade(empty_url, str(revision.down_revision or "base"))
         assert schema_of(empty_url) == before, f"downgrade of {revision.revision}"
         database.upgrade(empty_url, revision.revision)
         assert schema_of(empty_url) == after, f"upgrade of {revision.revision} again"

@@ -69,7 +69,7 @@ def _flows(
         query = query.where(m.effective_date >= start)
     if known_at is not None:
         query = query.where(m.recorded_at <= known_at)
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())
 
 
 def funding_mix(
@@ -125,7 +125,7 @@ def funding_mix(
     funder_total = sum(v for v in per_funder.values() if v > 0)
     largest = max(per_funder.values(), default=0)
     hhi = (
-        sum((Decimal(v) / funder_total) ** 2 for v in per_funder.values() if v > 0)
+        sum(((Decimal(v) / funder_total) ** 2 for v in per_funder.values() if v > 0), Decimal(0))
         if funder_total
         else Decimal(0)
     )

@@ -25,6 +25,7 @@ from scic.projections.tables import (
 )
 
 GroupBy = Literal["member", "category", "college"]
+GROUPS: tuple[GroupBy, ...] = ("member", "category", "college")
 ERASED = "[effacé]"
 AMOUNT_KEYS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
 

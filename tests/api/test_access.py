@@ -254,7 +254,7 @@ def _request(world: World, who: str, endpoint: Endpoint) -> Any:
         r"\{(\w+)(:\w+)?\}", lambda m: params.get(m[1], "unknown0000000000"), endpoint.path
     )
     query = QUERIES[endpoint.operation_id](world) if endpoint.operation_id in QUERIES else None
-    body = {} if endpoint.method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, object] | None = {} if endpoint.method in ("POST", "PUT", "PATCH") else None
     return world.clients[who].request(endpoint.method, path, params=query, json=body)
 
 

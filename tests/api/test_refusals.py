@@ -542,7 +542,7 @@ def test_stale_if_match_is_a_conflict(client, service, coop) -> None:
 
 
 def test_batch_is_all_or_nothing(client, service, coop) -> None:
-    body = {
+    body: dict[str, Any] = {
         "commands": [
             {"type": "payments", "body": {"subscription_id": coop["sub"], "amount": "100.00"}},
             {"type": "members", "body": {"name": "Zoé", "kind": "person", "category": "usagers"}},

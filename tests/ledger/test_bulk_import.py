@@ -114,7 +114,7 @@ def test_import_appends_every_line_with_its_envelope(store: EventStore, engine, 
         if "idempotency_key" in r:
             assert event.idempotency_key == r["idempotency_key"]
         else:
-            assert event.idempotency_key.startswith("import:")
+            assert (event.idempotency_key or "").startswith("import:")
 
     assert len({e.idempotency_key for e in stored}) == 1_000
     verified = store.verify()

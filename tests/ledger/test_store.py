@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -204,7 +207,7 @@ def test_bitemporal_reads(store: EventStore, clock) -> None:
     clock.advance(days=1)
     store.append("s1", [deposit("a", 4, on="2026-01-03")])  # learnt late, effective early
 
-    def amounts(**filters) -> list[int]:
+    def amounts(**filters) -> list[int | None]:
         return [e.amount_cents for e in store.read_all(**filters)]
 
     assert amounts() == [1, 2, 4]
@@ -229,6 +232,55 @@ def test_events_are_append_only_in_the_database(store: EventStore, engine) -> No
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
             conn.exec_driver_sql("TRUNCATE events")
     assert [e.amount_cents for e in store.read_all()] == [1]
+
+
+def _copy_of_row(engine: sa.Engine, position: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(sa.text("SELECT * FROM events WHERE position = :p"), {"p": position})
+            .mappings()
+            .one()
+        )
+
+
+def _insert(engine: sa.Engine, verb: str, row: dict[str, Any], suffix: str = "") -> None:
+    columns = ", ".join(row)
+    values = ", ".join(f":{c}" for c in row)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"{verb} INTO events ({columns}) VALUES ({values}){suffix}"), row)
+
+
+def _rewrite_conflicts(engine: sa.Engine) -> list[tuple[str, dict[str, Any], str]]:
+    """Every way an INSERT can try to replace the row at position 2."""
+    row = _copy_of_row(engine, 2)
+    if isinstance(row["data"], dict):  # PostgreSQL hands JSONB back decoded
+        row["data"] = json.dumps(row["data"])
+    forged = {**row, "amount_cents": 1_000_000}
+    head = {**forged, "position": 4}
+    cases = [("INSERT", forged, " ON CONFLICT (position) DO UPDATE SET amount_cents = 1000000")]
+    if engine.dialect.name == "sqlite":
+        cases += [
+            ("INSERT OR REPLACE", forged, ""),
+            ("REPLACE", forged, ""),
+            ("INSERT OR REPLACE", head, ""),  # a new position reusing the event id
+            ("INSERT OR REPLACE", {**head, "event_id": str(uuid.uuid4())}, ""),  # the version
+            ("INSERT", {**head, "position": 10, "event_id": str(uuid.uuid4())}, ""),  # a gap
+        ]
+    else:
+        cases.append(("INSERT", {**head, "position": 10, "event_id": str(uuid.uuid4())}, ""))
+    return cases
+
+
+def test_no_insert_can_replace_or_skip_a_position(store: EventStore, engine) -> None:
+    for cents in (1, 2, 3):
+        store.append("s1", [deposit("a", cents)])
+    for verb, row, suffix in _rewrite_conflicts(engine):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            _insert(engine, verb, row, suffix)
+    assert [e.amount_cents for e in store.read_all()] == [1, 2, 3]
+    assert store.verify().ok
+    store.append("s1", [deposit("a", 4)])  # the store's own appends still land
+    assert store.verify().checked == 4
 
 
 def tamper(engine: sa.Engine, sql: str) -> None:

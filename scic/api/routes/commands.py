@@ -94,8 +94,8 @@ def _add_command_route(name: str) -> None:
 
     # FastAPI reads the signature: give it the real path parameters and body model.
     P = inspect.Parameter
-    endpoint.__signature__ = inspect.Signature(
-        [  # type: ignore[attr-defined]
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
             P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
             *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
             P("body", P.KEYWORD_ONLY, annotation=spec.body_model),
