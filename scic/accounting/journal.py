@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from ledger import RecordedEvent
 from scic.accounting.fiscal_years import FiscalYear, years_until
-from scic.dates import add_years
-from scic.rules.dated import GRANT_RELEASE_ACCOUNT, value_at
+from scic.domain.grants import Depreciation, release_schedule
+from scic.money import parse_cents
 
 # -- the chart: accounts this ledger moves ------------------------------------------------
 
@@ -356,24 +356,18 @@ def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
 
 def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
     """R14 — investment grants with a depreciation schedule are released to the P&L pro
-    rata of the asset's depreciation (linear, by day), 139 → 777 (747 for fiscal years
-    opened on or after 2025-01-01, ANC 2022-06). Cumulated amounts are rounded down, so
-    the releases of all years add up to the grant exactly."""
-    income = value_at(GRANT_RELEASE_ACCOUNT, fy.start)
+    rata of the asset's depreciation, 139 → 777 (747 for fiscal years opened on or after
+    2025-01-01, ANC 2022-06): the schedule the grant's detail shows
+    (scic.domain.grants.release_schedule), on the grant net of clawbacks at the year end."""
     out = []
     for grant_id, grant in sorted(ctx.grants.items()):
         schedule = grant.get("depreciation")
         if grant["purpose"] != "investment" or not schedule:
             continue
         net = sum(cents for day, cents in ctx.grant_net[grant_id] if day <= fy.end)
-        start = date.fromisoformat(schedule["start"])
-        total = (add_years(start, schedule["years"]) - start).days
-
-        def cumulated(day: date, net: int = net, start: date = start, total: int = total) -> int:
-            elapsed = min(max((day - start).days + 1, 0), total)
-            return net * elapsed // total
-
-        amount = cumulated(fy.end) - cumulated(fy.start - timedelta(days=1))
+        rows = release_schedule(net, Depreciation.model_validate(schedule), ctx.fiscal_year_end)
+        row = next((r for r in rows if r["fiscal_year_end"] == fy.end.isoformat()), None)
+        amount = parse_cents(row["amount"]) if row else 0
         if amount:
             out.append(
                 Entry(
@@ -381,7 +375,7 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
                     fy.end,
                     f"QP{fy.year}-{grant_id}"[:40],
                     f"Quote-part subvention virée au résultat {grant_id}",
-                    tuple(_pair("139", income, amount)),
+                    tuple(_pair("139", str(row["account"]) if row else "777", amount)),
                     None,
                     position,
                 )

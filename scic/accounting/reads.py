@@ -124,7 +124,7 @@ def eligible_capital(conn: sa.Connection, coop_id: str, on: date) -> int:
     for member_id, amounts in inputs.held.items():
         category = rules.category(inputs.categories.get(member_id, "")) if rules else None
         if category is None or not category.public_body:
-            total += amounts["paid"]
+            total += amounts["paid_cents"]
     return total
 
 
