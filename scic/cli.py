@@ -1,4 +1,5 @@
-"""The `scic` command: serve, database upgrade, import, rebuild, verify, API tokens."""
+"""The `scic` command: serve, database upgrade, import, rebuild, verify, API tokens,
+reports (FEC) and rule tables (TMO)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,68 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(run=_verify)
 
     _token_parsers(commands)
+    _accounting_parsers(commands)
     return parser
+
+
+# -- accounting: `scic report fec`, `scic rules tmo-set` (R8, R17) ----------------------
+
+
+def _accounting_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser("report", help="reports: fec")
+    report_names = report.add_subparsers(title="reports", required=True)
+    fec = report_names.add_parser("fec", help="the FEC of a fiscal year (LPF A47 A-1)")
+    fec.add_argument("--coop", required=True)
+    fec.add_argument("--year", type=int, required=True)
+    fec.add_argument("--encoding", choices=("iso-8859-15", "utf-8"), default="iso-8859-15")
+    fec.add_argument("--include-open", action="store_true", help="an open year, not validated")
+    fec.add_argument("-o", "--output", help="file or directory (default: {SIREN}FEC{end}.txt)")
+    fec.set_defaults(run=_report_fec)
+    rules = commands.add_parser("rules", help="dated rule tables")
+    rule_names = rules.add_subparsers(title="rules", required=True)
+    tmo = rule_names.add_parser("tmo-set", help="record the published TMO of a year (R8)")
+    tmo.add_argument("--year", type=int, required=True)
+    tmo.add_argument("--rate", required=True, help='decimal rate, e.g. "0.0345" for 3.45 %%')
+    tmo.add_argument("--source", required=True)
+    tmo.set_defaults(run=_tmo_set)
+
+
+def _report_fec(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from scic.accounting.exports import fec_export
+    from scic.errors import DomainError
+
+    with _token_service() as service, service.engine.connect() as conn:
+        try:
+            exported = fec_export(
+                service.store, conn, args.coop, args.year, args.encoding, args.include_open
+            )
+        except DomainError as exc:
+            print(f"{exc.slug}: {exc.detail}", file=sys.stderr)
+            return 1
+    target = Path(args.output or exported.name)
+    if target.is_dir():
+        target = target / exported.name
+    target.write_bytes(exported.content)
+    print(f"wrote {exported.lines} lines to {target}")
+    return 0
+
+
+def _tmo_set(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from ledger import NewEvent
+    from scic.accounting.reads import rules_request
+    from scic.accounting.surplus import TmoRateSet
+
+    data = TmoRateSet(year=args.year, rate=args.rate, source=args.source).model_dump(mode="json")
+    with _token_service() as service, service.store.write() as session:
+        session.append(
+            rules_request([NewEvent("TmoRateSet", data, date(args.year + 1, 1, 1))], "cli:admin")
+        )
+    print(f"TMO {args.year} = {args.rate}")
+    return 0
 
 
 def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
