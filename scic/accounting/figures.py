@@ -66,3 +66,29 @@ def year_figures(
         for kind, cents in conn.execute(flows.group_by(m.kind))
     )
     return YearFigures(closed.year, closed.own_revenue_cents, subsidies, reserves_cents)
+
+
+@dataclass(frozen=True)
+class ReviewTrigger:
+    """R10 — a result that calls for a cooperative review (révision coopérative)."""
+
+    year: int
+    reason: str
+
+
+def review_triggers(
+    results: dict[int, int | None], highest_capital: dict[int, int]
+) -> list[ReviewTrigger]:
+    """R10 (loi 1947 art. 25-1, art. 19 duodecies): three loss-making years in a row, or
+    a year's loss of at least half the highest capital reached. `results` by closed year
+    (None: not recorded), `highest_capital` at each year's end."""
+    found: list[ReviewTrigger] = []
+    streak = 0
+    for year in sorted(results):
+        result = results[year]
+        streak = streak + 1 if result is not None and result < 0 else 0
+        if streak >= 3:
+            found.append(ReviewTrigger(year, "third loss-making fiscal year in a row"))
+        if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
+            found.append(ReviewTrigger(year, "the loss reaches half of the highest capital"))
+    return found

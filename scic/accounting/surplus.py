@@ -51,7 +51,7 @@ class TmoRateSet(BaseModel):
     """An admin records the published TMO of a calendar year (R8)."""
 
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=1900, le=2200)
+    year: int = Field(ge=1900, le=2199)  # in force from the next 1 January
     rate: Decimal = Field(ge=0, le=1, decimal_places=6)
     source: str = Field(min_length=3, max_length=500)
 

@@ -14,6 +14,7 @@ from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
 from scic.accounting import journal, reads, surplus
 from scic.accounting.exports import fec_export
+from scic.accounting.figures import review_triggers
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
 from scic.dates import Day
@@ -43,8 +44,15 @@ class FiscalYearOut(BaseModel):
     allocated: bool
 
 
+class ReviewOut(BaseModel):
+    year: int
+    rule: Literal["R10"] = "R10"
+    reason: str
+
+
 class FiscalYearList(BaseModel):
     fiscal_years: list[FiscalYearOut]
+    cooperative_review: list[ReviewOut]
 
 
 class BoundsOut(BaseModel):
@@ -128,11 +136,14 @@ class TmoList(BaseModel):
     dependencies=[requires(READ)],
 )
 def fiscal_years(coop_id: str, service: ServiceDep) -> dict[str, Any]:
-    """Every fiscal year from incorporation to the current one, with its closing."""
+    """Every fiscal year from incorporation to the current one, with its closing; and the
+    recorded results that call for a cooperative review (R10)."""
     with service.engine.connect() as conn:
         cal = reads.calendar(conn, coop_id)
         closed = reads.closings(conn, coop_id)
         allocated = reads.allocations(conn, coop_id)
+        highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
+    triggers = review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest)
     out = []
     for fy in cal.years(service.today()):
         row = closed.get(fy.year)
@@ -151,7 +162,10 @@ def fiscal_years(coop_id: str, service: ServiceDep) -> dict[str, Any]:
                 "allocated": fy.year in allocated,
             }
         )
-    return {"fiscal_years": out}
+    return {
+        "fiscal_years": out,
+        "cooperative_review": [{"year": t.year, "reason": t.reason} for t in triggers],
+    }
 
 
 def _cents(value: int | None) -> str | None:
