@@ -347,3 +347,91 @@ def _cents(text: str) -> int:
     sign = -1 if text.startswith("-") else 1
     whole, _, part = text.lstrip("-").partition(".")
     return sign * (int(whole) * 100 + int((part + "00")[:2]))
+
+
+def test_every_event_type_in_a_closed_year_passes_the_checker(
+    client: TestClient, story: dict[str, Any]
+) -> None:
+    """2021 adds what the story lacks: a statutes amendment, a category change, a grant
+    amendment, justification and closure, titles redeemed, a correction in the open year,
+    the AG allocation of 2020's loss (R6: departing members bear their share), a member
+    leaving with unpaid shares, an erasure — then 2021 is closed and checked, and the
+    erasure changes no closed year's file."""
+    c, alice, bob, region = story["c"], story["alice"], story["bob"], story["region"]
+    close(client, c, 2019, result="1000.00")
+    close(client, c, 2020, result="-800.00")
+    post(
+        client,
+        f"{c}/fiscal-years/2019/surplus-allocation",
+        {
+            "decided_on": "2021-01-20",
+            "legal_reserve": "150.00",
+            "statutory_reserve": "425.00",
+            "other_reserves": "425.00",
+        },
+    )
+    post(client, f"{c}/fiscal-years/2020/surplus-allocation", {"decided_on": "2021-05-20"})
+    post(client, f"{c}/statutes", {"reimbursement_delay_years": 3, "effective_date": "2021-01-10"})
+    carol = admit(client, story["coop"], "Carol", "usagers", on="2021-02-01")
+    subscribe(client, story["coop"], carol, 4, "50.00", "2021-02-01")
+    post(
+        client,
+        f"{c}/category-changes",
+        {"member_id": carol, "category": "soutiens", "effective_date": "2021-03-01"},
+    )
+    post(
+        client,
+        f"{c}/grants/{region['id']}/amendments",
+        {"amount": "13000.00", "reason": "avenant n°1", "effective_date": "2021-02-15"},
+    )
+    post(
+        client,
+        f"{c}/grants/{region['id']}/justifications",
+        {"amount": "7000.00", "effective_date": "2021-03-15"},
+    )
+    post(client, f"{c}/grants/{region['id']}/closure", {"effective_date": "2021-04-01"})
+    issue = client.get(f"{c}/participative-titles").json()["issues"][0]["id"]
+    post(
+        client,
+        f"{c}/participative-titles/{issue}/redemptions",
+        {"count": 2, "effective_date": "2021-06-01", "at_liquidation": True},
+    )
+    wrong = post(
+        client,
+        f"{c}/payments",
+        {
+            "subscription_id": client.get(f"{c}/members/{carol}").json()["history"][0][
+                "subscription_id"
+            ],
+            "amount": "10.00",
+            "effective_date": "2021-06-10",
+        },
+    )
+    post(
+        client,
+        f"{c}/corrections",
+        {"reverses": wrong["event_ids"][0], "reason": "saisie en double"},
+    )
+    left = post(client, f"{c}/withdrawals", {"member_id": carol, "effective_date": "2021-07-01"})
+    assert left["status"] == "reimbursed"
+    del alice, bob
+    close(client, c, 2021)
+    files = {y: fec(client, c, y).content for y in (2019, 2020, 2021)}
+    y2021 = fec(client, c, 2021)
+    assert (
+        fec_checker.check(filename(y2021), y2021.content, date(2021, 1, 1), date(2021, 12, 31))
+        == []
+    )
+    text = y2021.content.decode("iso-8859-15")
+    assert "Affectation du résultat 2020 (AG)" in text and "Annulation: Versement" in text
+    reimbursed = [
+        line.split("\t") for line in text.split("\r\n") if "Remboursement de 4 parts" in line
+    ]
+    by_account = {f[4]: (f[11], f[12]) for f in reimbursed}
+    # Carol paid 50.00 of 200.00: the uncalled 150.00 leave 109/1011; her share of the
+    # 800.00 loss (4 of 154 shares: 20.77) stays with the cooperative on 119
+    assert by_account["1011"] == ("150,00", "0,00") and by_account["109"] == ("0,00", "150,00")
+    assert by_account["119"] == ("0,00", "20,77")
+    party = client.get(f"{c}/members/{carol}").json()["party_id"]
+    post(client, f"{c}/parties/{party}/erasure", {"reason": "RGPD art. 17"})
+    assert {y: fec(client, c, y).content for y in files} == files
