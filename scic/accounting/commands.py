@@ -109,6 +109,14 @@ def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided
             status=422,
         )
     result = _result(body, closing["result_cents"], fy.year)
+    reserves = sum(surplus.reserves_of(a) for a in reads.allocations(conn, coop_id).values())
+    if body.charged_to_reserves > reserves:
+        raise refuse(
+            "R9",
+            "reserves-insufficient",
+            f"{format_cents(body.charged_to_reserves)} charged to reserves, but the AGs "
+            f"have put only {format_cents(reserves)} in reserves: carry the rest forward",
+        )
     bounds = reads.bounds_for(conn, cal, fy, result, body.decided_on)
     decided = surplus.decide(fy.year, bounds, replace_result(body, result))
     events = [

@@ -180,6 +180,13 @@ def test_a_loss_is_carried_forward_and_charged_on_reimbursements(client: TestCli
         422,
         "loss-not-distributable",
     )
+    problem(
+        client,
+        path,
+        {"decided_on": "2020-05-01", "charged_to_reserves": "100.00"},
+        409,
+        "reserves-insufficient",
+    )
     created = post(client, path, {"decided_on": "2020-05-01"})
     events = client.get(f"{c}/events", params={"limit": 100}).json()["events"]
     recorded = [e for e in events if e["event_id"] in created["event_ids"]]
