@@ -119,6 +119,10 @@ def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided
         )
     bounds = reads.bounds_for(conn, cal, fy, result, body.decided_on)
     decided = surplus.decide(fy.year, bounds, replace_result(body, result))
+    if decided.interest_cents:
+        eligible = reads.eligible_by_member(conn, coop_id, fy.end)
+        split = surplus.split_interest(decided.interest_cents, eligible)
+        decided = decided.model_copy(update={"interest_by_member": split})
     events = [
         NewEvent(
             "SurplusAllocated",

@@ -322,9 +322,9 @@ def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
                     ("1061", "legal_reserve_cents"),
                     ("1063", "statutory_reserve_cents"),
                     ("1068", "other_reserves_cents"),
-                    ("457", "interest_cents"),
                 )
             ],
+            *_interest_lines(d, "credit"),
         ]
     else:
         lines = [
@@ -343,12 +343,21 @@ def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
             date.fromisoformat(d["interest_paid_on"]),
             ref,
             f"Paiement des intérêts aux parts {d['year']}",
-            tuple(_pair("457", "512", d["interest_cents"])),
+            (*_interest_lines(d, "debit"), Line("512", credit_cents=d["interest_cents"])),
             e.event_id,
             e.position,
         )
         out.append(paid)
     return out
+
+
+def _interest_lines(d: dict[str, Any], side: str) -> list[Line]:
+    """R8 — interest on shares owed to each member (457, sub-ledger by member)."""
+    split = d.get("interest_by_member") or (
+        {None: d["interest_cents"]} if d["interest_cents"] else {}
+    )
+    key = "credit_cents" if side == "credit" else "debit_cents"
+    return [Line("457", aux=member, **{key: cents}) for member, cents in split.items()]
 
 
 # -- derived year-end entries ----------------------------------------------------------

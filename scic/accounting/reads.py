@@ -115,17 +115,21 @@ def highest_capital(conn: sa.Connection, coop_id: str, until: date) -> int:
     return highest
 
 
-def eligible_capital(conn: sa.Connection, coop_id: str, on: date) -> int:
-    """R8 — paid capital that earns interest: shares of public bodies are left out, as
-    financed by public money (art. 19 nonies; verify)."""
+def eligible_by_member(conn: sa.Connection, coop_id: str, on: date) -> dict[str, int]:
+    """R8 — paid capital that earns interest, by member: shares of public bodies are left
+    out, as financed by public money (art. 19 nonies; verify)."""
     inputs = views.capital_inputs(conn, coop_id, on, None)
     rules = inputs.rules
-    total = 0
-    for member_id, amounts in inputs.held.items():
+    found: dict[str, int] = {}
+    for member_id, amounts in sorted(inputs.held.items()):
         category = rules.category(inputs.categories.get(member_id, "")) if rules else None
-        if category is None or not category.public_body:
-            total += amounts["paid_cents"]
-    return total
+        if (category is None or not category.public_body) and amounts["paid_cents"] > 0:
+            found[member_id] = amounts["paid_cents"]
+    return found
+
+
+def eligible_capital(conn: sa.Connection, coop_id: str, on: date) -> int:
+    return sum(eligible_by_member(conn, coop_id, on).values())
 
 
 def public_operating_subsidies(conn: sa.Connection, coop_id: str, fy: FiscalYear) -> int:

@@ -45,6 +45,8 @@ class SurplusAllocated(BaseModel):
     interest_paid_on: date | None = None
     interest_cap_rate: str
     interest_max_cents: int
+    interest_by_member: dict[str, int] = Field(default_factory=dict)
+    """R8 — the interest split over the members pro rata of their eligible capital."""
 
 
 class TmoRateSet(BaseModel):
@@ -259,6 +261,20 @@ def _allocated(
         interest_cap_rate=str(b.interest_cap_rate.quantize(RATE_QUANTUM)),
         interest_max_cents=b.interest_max_cents,
     )
+
+
+def split_interest(total: int, eligible_by_member: dict[str, int]) -> dict[str, int]:
+    """`total` cents pro rata of each member's eligible capital; the cents rounding leaves
+    go one each to the largest remainders (ties: member id), so the parts add up."""
+    base = sum(eligible_by_member.values())
+    if total <= 0 or base <= 0:
+        return {}
+    parts = {m: total * cents // base for m, cents in eligible_by_member.items() if cents > 0}
+    left = total - sum(parts.values())
+    by_remainder = sorted(parts, key=lambda m: (-(total * eligible_by_member[m] % base), m))
+    for member in by_remainder[:left]:
+        parts[member] += 1
+    return {m: c for m, c in sorted(parts.items()) if c}
 
 
 def reserves_of(allocation: SurplusAllocated) -> int:

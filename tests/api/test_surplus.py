@@ -159,6 +159,10 @@ def test_ag_decision_over_http(client: TestClient) -> None:
         ),
         ("BQ", [("457", "270.00", "0.00"), ("512", "0.00", "270.00")]),
     ]
+    alice = next(
+        li["aux"] for x in entries["entries"] for li in x["lines"] if li["account"] == "457"
+    )
+    assert alice is not None and alice.startswith("mbr_")  # the Commune's shares earn nothing
     mix = client.get(f"{c}/funding-mix", params={"as_of": "2020-07-01"}).json()
     assert mix["reserves"] == "9730.00"
     assert mix["own_revenue"] == "9000.00"
@@ -241,3 +245,13 @@ def test_recorded_losses_call_for_a_cooperative_review() -> None:
         ReviewTrigger(2021, "third loss-making fiscal year in a row"),
         ReviewTrigger(2023, "the loss reaches half of the highest capital"),
     ]
+
+
+def test_interest_is_split_pro_rata_and_adds_up() -> None:
+    split = surplus.split_interest(10_000, {"a": 1, "b": 1, "c": 1, "d": 0})
+    assert split == {"a": 3334, "b": 3333, "c": 3333}
+    assert surplus.split_interest(27_000, {"m1": 1_000_000, "m2": 250_000}) == {
+        "m1": 21_600,
+        "m2": 5_400,
+    }
+    assert surplus.split_interest(0, {"a": 5}) == {}
