@@ -113,7 +113,9 @@ class Entry:
         return Entry(self.journal, on, self.piece_ref, label, swapped, event_id, position)
 
 
-def _pair(debit: str, credit: str, cents: int, daux: str | None = None, caux: str | None = None):
+def _pair(
+    debit: str, credit: str, cents: int, daux: str | None = None, caux: str | None = None
+) -> tuple[Line, ...]:
     """A debit and a credit of `cents` (swapped when negative; nothing when 0)."""
     if cents == 0:
         return ()
