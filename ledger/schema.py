@@ -76,3 +76,14 @@ projection_checkpoints = sa.Table(
     sa.Column("name", sa.String(96), primary_key=True),
     sa.Column("position", sa.BigInteger, nullable=False),
 )
+
+head_receipts = sa.Table(
+    "head_receipts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("signature", sa.String(80), nullable=False),
+)

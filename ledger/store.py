@@ -19,8 +19,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import schema
-from ledger.chain import GENESIS, VerifyReport, canonical_json, event_hash, verify_rows
+from ledger import receipts, schema
+from ledger.chain import (
+    GENESIS,
+    VerifyReport,
+    canonical_json,
+    event_hash,
+    format_timestamp,
+    verify_rows,
+)
 from ledger.db import WRITE_OPTION, is_sqlite
 from ledger.envelope import NewEvent, RecordedEvent
 from ledger.errors import IdempotencyConflict, InvalidEvent, WrongExpectedVersion
@@ -127,6 +134,73 @@ class EventStore:
                 session.checkpoints[projector.name] = min(session.checkpoints[projector.name], 0)
             return session.replay_into(chosen, after=0)
 
+    # -- tamper evidence ---------------------------------------------------------------
+
+    def head_of_chain(self, conn: sa.Connection | None = None) -> tuple[int, str]:
+        """(position, hash) of the last event; (0, GENESIS) for an empty ledger."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.head_of_chain(own)
+        e = schema.events.c
+        last = conn.execute(
+            sa.select(e.position, e.hash).order_by(e.position.desc()).limit(1)
+        ).first()
+        return (last.position, last.hash) if last is not None else (0, GENESIS)
+
+    def issue_receipt(
+        self, key: bytes, reason: str, conn: sa.Connection | None = None
+    ) -> receipts.Receipt:
+        """Sign the head as it is now and keep the receipt in `head_receipts`; `conn` lets
+        a caller sign the head its own transaction sees (a fiscal-year closing)."""
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.issue_receipt(key, reason, own)
+        position, head_hash = self.head_of_chain(conn)
+        receipt = receipts.sign(key, position, head_hash, self.clock(), reason[:200])
+        conn.execute(
+            schema.head_receipts.insert().values(
+                position=receipt.position,
+                hash=receipt.hash,
+                issued_at=receipt.issued_at,
+                reason=receipt.reason,
+                signature=receipt.signature,
+            )
+        )
+        return receipt
+
+    def stored_receipts(self) -> list[receipts.Receipt]:
+        r = schema.head_receipts.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(r.position, r.hash, r.issued_at, r.reason, r.signature).order_by(r.id)
+            ).all()
+        return [receipts.Receipt(*row) for row in rows]
+
+    def projection_drift(self) -> ProjectionDrift | None:
+        """Replay every event into the projection tables inside a transaction that is
+        rolled back, and compare with what is stored: the first row that differs, or None.
+        Holds the append lock while it runs (writers wait), so run it off-peak."""
+        connection = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        with connection as conn:
+            transaction = conn.begin()
+            try:
+                if not is_sqlite(conn):
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
+                session = WriteSession(self, conn)
+                tables = [t for p in self.projectors for t in p.tables]
+                stored = {t.name: _rows_by_key(conn, t) for t in tables}
+                for projector in self.projectors:
+                    for table in reversed(projector.tables):
+                        conn.execute(table.delete())
+                session.replay_into(self.projectors, after=0)
+                for table in tables:
+                    drift = _first_difference(table.name, stored[table.name], conn, table)
+                    if drift is not None:
+                        return drift
+                return None
+            finally:
+                transaction.rollback()
+
     # -- reading -----------------------------------------------------------------------
 
     def head(self) -> int:
@@ -226,8 +300,32 @@ class EventStore:
             hash=row["hash"],
         )
 
-    def verify(self) -> VerifyReport:
-        """Recompute the hash chain over the raw stored rows (no upcasting)."""
+    def verify(
+        self,
+        anchors: Sequence[receipts.Receipt] = (),
+        key: bytes | None = None,
+    ) -> VerifyReport:
+        """Recompute the hash chain over the raw stored rows (no upcasting), then hold it
+        against what the database itself remembers of its head (projection checkpoints,
+        idempotency keys, stored receipts) and against `anchors` (receipts kept elsewhere,
+        or a head given as an unsigned receipt). With `key`, every signed receipt must be
+        authentic. A chain rewritten from a position on, with recomputed hashes, or
+        truncated, verifies by itself: only an anchor from before the change shows it."""
+        chain = self._verify_chain()
+        if not chain.ok:
+            return chain
+        with self.engine.connect() as conn:
+            position, _ = self.head_of_chain(conn)
+            beyond = _positions_beyond(conn, position)
+            if beyond is not None:
+                return VerifyReport(False, chain.checked, position + 1, beyond)
+            for receipt in [*anchors, *self.stored_receipts()]:
+                broken = _check_anchor(conn, receipt, position, key)
+                if broken is not None:
+                    return VerifyReport(False, chain.checked, *broken)
+        return chain
+
+    def _verify_chain(self) -> VerifyReport:
 
         def rows() -> Iterator[Any]:
             after = 0
@@ -511,6 +609,81 @@ class WriteSession:
                     .values(position=self.head)
                 )
             self.checkpoints[name] = self.head
+
+
+@dataclass(frozen=True)
+class ProjectionDrift:
+    """A projection row that is not what replaying the events gives (None: missing)."""
+
+    table: str
+    key: tuple[Any, ...]
+    stored: dict[str, Any] | None
+    replayed: dict[str, Any] | None
+
+
+def _rows_by_key(conn: sa.Connection, table: sa.Table) -> dict[tuple[Any, ...], dict[str, Any]]:
+    key_columns = list(table.primary_key.columns) or list(table.columns)
+    rows = conn.execute(sa.select(table)).mappings()
+    return {tuple(row[c.name] for c in key_columns): dict(row) for row in rows}
+
+
+def _first_difference(
+    name: str,
+    stored: dict[tuple[Any, ...], dict[str, Any]],
+    conn: sa.Connection,
+    table: sa.Table,
+) -> ProjectionDrift | None:
+    replayed = _rows_by_key(conn, table)
+    for key in sorted(stored.keys() | replayed.keys(), key=lambda k: tuple(map(str, k))):
+        if stored.get(key) != replayed.get(key):
+            return ProjectionDrift(name, key, stored.get(key), replayed.get(key))
+    return None
+
+
+def _positions_beyond(conn: sa.Connection, head: int) -> str | None:
+    """The store's own tables remember positions: none may lie past the last event."""
+    c, k = schema.projection_checkpoints.c, schema.idempotency_keys.c
+    checkpoint = conn.execute(
+        sa.select(c.name, c.position).where(c.position > head).order_by(c.position.desc())
+    ).first()
+    if checkpoint is not None:
+        return (
+            f"truncated: projection {checkpoint.name!r} was written up to position "
+            f"{checkpoint.position}, the chain ends at {head}"
+        )
+    last_keyed = conn.execute(sa.select(sa.func.max(k.last_position))).scalar()
+    if last_keyed is not None and last_keyed > head:
+        return (
+            f"truncated: an idempotency key recorded position {last_keyed}, "
+            f"the chain ends at {head}"
+        )
+    return None
+
+
+def _check_anchor(
+    conn: sa.Connection, receipt: receipts.Receipt, head: int, key: bytes | None
+) -> tuple[int, str] | None:
+    """(first broken position, reason) when the chain no longer holds what `receipt`
+    says it held; None when it does."""
+    signed = receipt.signature != ""
+    if signed and key is not None and not receipts.authentic(key, receipt):
+        return receipt.position, f"receipt of {format_timestamp(receipt.issued_at)} is forged"
+    if receipt.position > head:
+        return head + 1, (
+            f"truncated: a receipt of {format_timestamp(receipt.issued_at)} saw position "
+            f"{receipt.position}, the chain ends at {head}"
+        )
+    if receipt.position == 0:
+        return None
+    found = conn.execute(
+        sa.select(schema.events.c.hash).where(schema.events.c.position == receipt.position)
+    ).scalar()
+    if found != receipt.hash:
+        return receipt.position, (
+            f"rewritten at or before position {receipt.position}: its hash is not the one "
+            f"the receipt of {format_timestamp(receipt.issued_at)} saw"
+        )
+    return None
 
 
 def _head_position(conn: sa.Connection) -> int:

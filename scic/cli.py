@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ledger import occupancy
 from scic import database
 from scic.settings import get_settings
 
@@ -56,8 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(run=_openapi)
 
-    verify = commands.add_parser("verify", help="recompute the hash chain")
+    verify = commands.add_parser(
+        "verify", help="recompute the hash chain and hold it against receipts of its head"
+    )
+    verify.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="POSITION:HASH",
+        help="a head noted earlier (`scic head`); repeatable",
+    )
+    verify.add_argument(
+        "--receipts", metavar="FILE", help="JSON Lines of receipts kept outside the database"
+    )
+    verify.add_argument(
+        "--projections",
+        action="store_true",
+        help="also replay into the projections (rolled back) and name the first row that differs",
+    )
     verify.set_defaults(run=_verify)
+
+    head = commands.add_parser("head", help="print the chain's head: position and hash")
+    head.add_argument(
+        "--sign",
+        metavar="REASON",
+        help="also record a receipt signed with SCIC_RECEIPT_KEY, printed as JSON",
+    )
+    head.set_defaults(run=_head)
 
     _token_parsers(commands)
     _accounting_parsers(commands)
@@ -169,7 +195,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
         _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+    with occupancy.claim(service.engine, alone=False):
+        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -273,7 +300,13 @@ def _import(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     from scic.service import open_service
 
-    count = open_service(_url()).store.rebuild()
+    service = open_service(_url())
+    try:
+        with occupancy.claim(service.engine, alone=True):
+            count = service.store.rebuild()
+    except occupancy.InUse as busy:
+        print(f"scic rebuild: {busy}", file=sys.stderr)
+        return 1
     print(f"rebuilt projections from {count} events")
     return 0
 
@@ -295,14 +328,63 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from ledger.receipts import Receipt
     from scic.service import open_service
 
-    report = open_service(_url()).store.verify()
-    if report.ok:
-        print(f"hash chain intact: {report.checked} events")
+    anchors = []
+    for given in args.head:
+        position, _, head_hash = given.partition(":")
+        if not position.isdigit() or len(head_hash) != 64:
+            print(f"--head {given!r}: expected POSITION:HASH (64 hex digits)", file=sys.stderr)
+            return 2
+        anchors.append(Receipt(int(position), head_hash, datetime.now(UTC), "--head", ""))
+    if args.receipts:
+        with open(args.receipts, encoding="utf-8") as lines:
+            anchors += [Receipt.from_json(json.loads(line)) for line in lines if line.strip()]
+    key = get_settings().receipt_key
+    store = open_service(_url()).store
+    report = store.verify(anchors, key.encode() if key else None)
+    if not report.ok:
+        print(f"hash chain broken at position {report.first_broken_position}: {report.reason}")
+        return 1
+    print(
+        f"hash chain intact: {report.checked} events, held against {len(anchors)} given heads"
+        + ("" if key else " (receipt signatures not checked: SCIC_RECEIPT_KEY unset)")
+    )
+    if args.projections:
+        drift = store.projection_drift()
+        if drift is not None:
+            print(
+                f"projection {drift.table} row {drift.key}: stored {drift.stored}, "
+                f"the events give {drift.replayed}"
+            )
+            return 1
+        print("projections match a replay of the events")
+    return 0
+
+
+def _head(args: argparse.Namespace) -> int:
+    import json
+
+    from scic.service import open_service
+
+    store = open_service(_url()).store
+    if args.sign is None:
+        position, head_hash = store.head_of_chain()
+        print(f"{position}:{head_hash}")
         return 0
-    print(f"hash chain broken at position {report.first_broken_position}: {report.reason}")
-    return 1
+    key = get_settings().receipt_key
+    if not key:
+        print(
+            "scic head --sign needs SCIC_RECEIPT_KEY (a key kept outside the database)",
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(store.issue_receipt(key.encode(), args.sign).to_json()))
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +18,7 @@ from scic import database
 from scic.service import projectors
 from tests.ledger.conftest import make_registry
 from tests.ledger.test_store import tamper
-
-
-def scic_script() -> str:
-    beside = Path(sys.executable).with_name("scic")
-    found = str(beside) if beside.exists() else shutil.which("scic")
-    if found is None:
-        pytest.fail("the `scic` console script is not installed (pip install -e .)")
-    return found
+from tests.live import running_server, scic_script
 
 
 def scic(*args: str, url: str | None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -139,44 +127,78 @@ def test_rebuild_replays_every_event(database_url: str, engine) -> None:
     assert store.verify().ok
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [scic_script(), "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        response = None
-        deadline = time.monotonic() + 30
-        while response is None:
-            assert server.poll() is None, f"scic serve exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"no answer on /health:\n{log.read_text()}"
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    # uvicorn shuts down gracefully, then re-raises SIGTERM (or exits 0 on older versions)
-    assert server.returncode in (0, -signal.SIGTERM), log.read_text()
-    assert "Application shutdown complete" in log.read_text()
+    with running_server(tmp_path, url=None):
+        pass
     assert {"events", "alembic_version"} <= table_names(f"sqlite:///{tmp_path / 'scic.db'}")
+
+
+def test_rebuild_is_refused_while_a_server_runs(database_url: str, tmp_path: Path) -> None:
+    """A rebuild holds the write lock for its whole replay: beside a running server, the
+    server's writes would wait and then fail. It is refused at once, saying why."""
+    database.upgrade(database_url)
+    with running_server(tmp_path, database_url) as (port, _):
+        refused = scic("rebuild", url=database_url)
+        assert refused.returncode == 1, refused.stdout
+        assert "a server is running" in refused.stderr
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    done = scic("rebuild", url=database_url)
+    assert done.returncode == 0, done.stderr
+
+
+RECEIPT_KEY = "a key that lives outside the database"
+
+
+def test_head_and_receipts_catch_a_truncation_that_hides_itself(
+    database_url: str, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    append_deposits(engine, 5)
+    head = scic("head", url=database_url)
+    assert head.returncode == 0, head.stderr
+    position, _, head_hash = head.stdout.strip().partition(":")
+    assert position == "5" and len(head_hash) == 64
+
+    unsigned = scic("head", "--sign", "before the AG", url=database_url)
+    assert unsigned.returncode == 2 and "SCIC_RECEIPT_KEY" in unsigned.stderr
+    monkeypatch.setenv("SCIC_RECEIPT_KEY", RECEIPT_KEY)
+    signed = scic("head", "--sign", "before the AG", url=database_url)
+    assert signed.returncode == 0, signed.stderr
+    receipts = tmp_path / "receipts.jsonl"
+    receipts.write_text(signed.stdout)
+
+    tamper(engine, "DELETE FROM events WHERE position > 3")
+    with engine.begin() as conn:  # the checkpoints and stored receipts go too
+        conn.execute(sa.text("UPDATE projection_checkpoints SET position = 3"))
+        conn.execute(sa.text("DELETE FROM head_receipts"))
+    assert scic("verify", url=database_url).returncode == 0, "alone, the chain looks fine"
+    for given in (["--head", head.stdout.strip()], ["--receipts", str(receipts)]):
+        broken = scic("verify", *given, url=database_url)
+        assert broken.returncode == 1, broken.stdout
+        assert "broken at position 4: truncated" in broken.stdout
+
+
+def test_verify_projections_names_a_row_edited_by_hand(database_url: str, engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from scic.api.app import create_app
+    from scic.service import open_service
+    from tests.api.conftest import admit, bearer, create_coop, issue_token, subscribe
+
+    service = open_service(database_url)
+    try:
+        with TestClient(
+            create_app(service), headers=bearer(issue_token(service, "admin").secret)
+        ) as client:
+            coop = create_coop(client)
+            alice = admit(client, coop, "Alice Martin", "salaries")
+            subscribe(client, coop, alice, 4, "200.00")
+    finally:
+        service.close()
+    clean = scic("verify", "--projections", url=database_url)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "projections match" in clean.stdout
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE members SET shares = shares + 1000"))
+    edited = scic("verify", "--projections", url=database_url)
+    assert edited.returncode == 1
+    assert f"projection members row ('{alice}',)" in edited.stdout

@@ -11,7 +11,8 @@ from scic.access import guard
 from scic.access.limiter import FailureLimiter
 from scic.access.policy import PUBLIC, requires
 from scic.api import problems
-from scic.api.deps import refuse_nul
+from scic.api.deps import refuse_unstorable_text
+from scic.api.limits import BodyLimit
 from scic.api.routes import access, accounting, commands, views
 from scic.service import Service, open_service
 from scic.settings import get_settings
@@ -33,14 +34,15 @@ def create_app(
         version="1.0.0",
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
-        # every route: no NUL in any text (422) — first, as the access rules look ids
-        # up — then the token and the access rule
-        dependencies=[Depends(refuse_nul), Depends(guard.enforce)],
+        # every route: no text a database cannot store or a reader could be fooled by
+        # (422) — first, as the access rules look ids up — then the token and the rule
+        dependencies=[Depends(refuse_unstorable_text), Depends(guard.enforce)],
     )
 
     if service is not None:
         app.state.service = service
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     guard.install(app, auth_limiter)
     app.include_router(commands.router)
     app.include_router(views.router)

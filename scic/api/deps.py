@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -18,48 +19,70 @@ def get_service(request: Request) -> Service:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 
-NUL = "\x00"
+# What no stored text may hold, with the reason given back. NUL: PostgreSQL can neither
+# store nor compare it. Lone surrogates: not Unicode at all (they cannot be encoded to
+# UTF-8, so hashing or storing them fails). Controls, zero-width and bidirectional
+# formatting characters: invisible, they make two names look alike or a name read
+# backwards in a legal register. Tab, line feed and carriage return stay allowed.
+FORBIDDEN_TEXT = (
+    (re.compile("\x00"), "NUL (\\u0000) characters"),
+    (re.compile("[\ud800-\udfff]"), "lone surrogates (invalid Unicode)"),
+    (re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"), "control characters"),
+    (re.compile("[\u200b-\u200d\u2060\ufeff]"), "zero-width characters"),
+    (re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"), "bidirectional controls"),
+)
+# Bytes of a JSON body that may spell one of them (an escape, or the raw UTF-8): only
+# such a body is parsed a second time to look.
+_SUSPECT_BODY = re.compile(
+    rb"\x00|\\u|\\[bf]|\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8b-\x8f\xaa-\xae]"
+    rb"|\xe2\x81[\xa0\xa6-\xa9]|\xef\xbb\xbf"
+)
 
 
-async def refuse_nul(request: Request) -> None:
-    """Application dependency: no text of a request may hold NUL (U+0000). PostgreSQL
-    cannot store it (nor compare against it: a lookup by such an id fails), so it is
-    refused with 422 wherever it comes, on every backend alike."""
+async def refuse_unstorable_text(request: Request) -> None:
+    """Application dependency: no text of a request (path, query, body; NUL in headers)
+    may hold what FORBIDDEN_TEXT lists: 422 naming the place, on every backend alike."""
     body = await request.body()
     parsed: Any = None
-    if b"\\u0000" in body or b"\x00" in body:
+    if _SUSPECT_BODY.search(body):
         try:
             parsed = json.loads(body)
-        except ValueError:
-            parsed = body.decode("utf-8", "replace")  # FastAPI reports bad JSON itself
-    places: list[tuple[tuple[Any, ...], Any]] = [
-        *((("path", k), v) for k, v in request.path_params.items()),
-        *((("query", k), v) for k, v in request.query_params.multi_items()),
-        *((("header", k), v) for k, v in request.headers.items()),
-        (("body",), parsed),
+        except (ValueError, RecursionError):
+            parsed = None  # FastAPI reports bad JSON itself
+    places: list[tuple[tuple[Any, ...], Any, bool]] = [
+        *((("path", k), v, True) for k, v in request.path_params.items()),
+        *((("query", k), v, True) for k, v in request.query_params.multi_items()),
+        *((("header", k), v, False) for k, v in request.headers.items()),
+        (("body",), parsed, True),
     ]
-    for base, value in places:
-        for loc in _nul_places(value, base):
+    for base, value, strict in places:
+        for loc, what in _forbidden_places(value, base, FORBIDDEN_TEXT if strict else NUL_ONLY):
             raise RequestValidationError(
                 [
                     {
                         "loc": loc,
-                        "type": "nul_character",
-                        "msg": "text must not contain NUL (\\u0000) characters",
+                        "type": "forbidden_character",
+                        "msg": f"text must not contain {what}",
                     }
                 ]
             )
 
 
-def _nul_places(value: Any, loc: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+NUL_ONLY = FORBIDDEN_TEXT[:1]
+
+
+def _forbidden_places(
+    value: Any, loc: tuple[Any, ...], forbidden: tuple[tuple[re.Pattern[str], str], ...]
+) -> Iterator[tuple[tuple[Any, ...], str]]:
     if isinstance(value, str):
-        if NUL in value:
-            yield loc
+        for pattern, what in forbidden:
+            if pattern.search(value):
+                yield loc, what
+                return
     elif isinstance(value, dict):
         for key, item in value.items():
-            if NUL in key:
-                yield loc
-            yield from _nul_places(item, (*loc, key))
+            yield from _forbidden_places(key, loc, forbidden)
+            yield from _forbidden_places(item, (*loc, key), forbidden)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_places(item, (*loc, index))
+            yield from _forbidden_places(item, (*loc, index), forbidden)

@@ -70,11 +70,15 @@ def install(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
+        loc = first["loc"][1:] if first["loc"][:1] == ["body"] else first["loc"]
+        where = ".".join(str(p) for p in loc) or "request"
         return problem(422, "invalid-request", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the only 400 FastAPI raises: a body it could not parse
+            detail = "the body is not valid JSON (or is nested too deeply)"
+            return problem(422, "invalid-request", detail)
         slug = {
             401: "unauthorized",
             403: "forbidden",

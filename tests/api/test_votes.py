@@ -49,12 +49,13 @@ def test_worked_example_of_domain_md(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     tally = response.json()
     # 0.5 × 3/5 + 0.3 × 5/20 + 0.2 × 2/2 = 0.3 + 0.075 + 0.2
-    assert tally["result"] == "0.575"
+    assert tally["result"] == "0.575" and tally["result_exact"] == "23/40"
     assert tally["adopted"] is True
+    assert tally["redistribution"] is None
     assert tally["colleges"] == [
-        {"code": "A", "weight": "0.50", "yes": 3, "cast": 5},
-        {"code": "B", "weight": "0.30", "yes": 5, "cast": 20},
-        {"code": "C", "weight": "0.20", "yes": 2, "cast": 2},
+        {"code": "A", "weight": "0.50", "yes": 3, "cast": 5, "applied_weight": "0.5"},
+        {"code": "B", "weight": "0.30", "yes": 5, "cast": 20, "applied_weight": "0.3"},
+        {"code": "C", "weight": "0.20", "yes": 2, "cast": 2, "applied_weight": "0.2"},
     ]
 
 
@@ -69,11 +70,14 @@ def test_silent_college_weight_is_shared_and_abstentions_are_not_cast(client) ->
         + [{"member_id": m, "choice": "abstain"} for m in c]
     }
     tally = client.post(f"/v1/coops/{coop}/votes/tally", json=body).json()
-    # C cast nothing: A weighs 0.5/0.8, B 0.3/0.8; B cast 16 (4 abstained).
-    # 0.625 × 3/5 + 0.375 × 5/16 = 0.375 + 0.1171875 = 0.4921875 → 0.4922
-    assert tally["result"] == "0.4922"
+    # C cast nothing: pro rata A would weigh 0.5/0.8 = 62.5 %, above the 50 % maximum of
+    # a college (R4); it stops at 0.5 and B takes the other 0.5. B cast 16 (4 abstained).
+    # 0.5 × 3/5 + 0.5 × 5/16 = 0.3 + 0.15625 = 0.45625 → 0.4562 (half to even)
+    assert tally["result"] == "0.4562" and tally["result_exact"] == "73/160"
     assert tally["adopted"] is False
-    assert tally["colleges"][1] == {"code": "B", "weight": "0.30", "yes": 5, "cast": 16}
+    assert tally["redistribution"] == "pro-rata-within-bounds"
+    assert [c["applied_weight"] for c in tally["colleges"]] == ["0.5", "0.5", "0.0"]
+    assert tally["colleges"][1]["cast"] == 16
     assert tally["colleges"][2]["cast"] == 0
 
 

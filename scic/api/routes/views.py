@@ -165,11 +165,19 @@ def tally(
     return {
         "as_of": on.isoformat(),
         "colleges": [
-            {"code": c.code, "weight": str(c.weight), "yes": c.yes, "cast": c.cast}
+            {
+                "code": c.code,
+                "weight": str(c.weight),
+                "yes": c.yes,
+                "cast": c.cast,
+                "applied_weight": _decimal_text(votes.display(c.applied)),
+            }
             for c in result.colleges
         ],
-        "result": _decimal_text(result.result),
+        "result": _decimal_text(result.rounded),
+        "result_exact": f"{result.result.numerator}/{result.result.denominator}",
         "adopted": result.adopted,
+        "redistribution": result.redistribution,
     }
 
 

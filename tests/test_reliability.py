@@ -1,0 +1,166 @@
+"""The ledger's promises through a real server process: concurrent writers with a reader
+following the feed, and a server killed with SIGKILL in the middle of batches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from scic import database
+from scic.api.app import create_app
+from scic.service import open_service
+from tests.api.conftest import admit, bearer, create_coop, issue_token
+from tests.live import running_server
+from tests.test_cli import scic
+
+WRITERS, BATCHES, PER_BATCH = 8, 5, 10
+
+
+@dataclass(frozen=True)
+class Seeded:
+    coop: str
+    members: list[str]
+    token: str
+
+
+@pytest.fixture
+def seeded(database_url: str) -> Iterator[Seeded]:
+    database.upgrade(database_url)
+    service = open_service(database_url)
+    token = issue_token(service, "admin").secret
+    with TestClient(create_app(service), headers=bearer(token)) as client:
+        coop = create_coop(client)
+        members = [admit(client, coop, f"Membre {i}", "usagers") for i in range(WRITERS)]
+    service.close()
+    yield Seeded(coop, members, token)
+
+
+def batch_of(member: str) -> dict[str, Any]:
+    body = {"member_id": member, "shares": 1, "paid": "50.00", "effective_date": "2024-06-01"}
+    return {"commands": [{"type": "subscriptions", "body": body}] * PER_BATCH}
+
+
+def feed(base: str, seeded: Seeded, after: int = 0) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    with httpx.Client(base_url=base, headers=bearer(seeded.token), timeout=30) as http:
+        while True:
+            page = http.get(f"/v1/coops/{seeded.coop}/events", params={"after": after}).json()
+            events += page["events"]
+            if not page["events"]:
+                return events
+            after = page["next_after"]
+
+
+def test_eight_writers_and_a_follower_lose_and_duplicate_nothing(
+    database_url: str, tmp_path: Path, seeded: Seeded
+) -> None:
+    written: list[str] = []
+    followed: list[dict[str, Any]] = []
+    writers_done = threading.Event()
+    with running_server(tmp_path, database_url) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+
+        def write(member: str) -> None:
+            with httpx.Client(base_url=base, headers=bearer(seeded.token), timeout=60) as http:
+                for _ in range(BATCHES):
+                    response = http.post(f"/v1/coops/{seeded.coop}/batch", json=batch_of(member))
+                    assert response.status_code == 201, response.text
+                    for result in response.json()["results"]:
+                        written.extend(result["event_ids"])
+
+        def follow() -> None:
+            after = 0
+            with httpx.Client(base_url=base, headers=bearer(seeded.token), timeout=60) as http:
+                while True:
+                    last_round = writers_done.is_set()
+                    page = http.get(
+                        f"/v1/coops/{seeded.coop}/events", params={"after": after}
+                    ).json()
+                    followed.extend(page["events"])
+                    after = page["next_after"]
+                    if last_round and not page["events"]:
+                        return
+
+        follower = threading.Thread(target=follow)
+        follower.start()
+        writers = [threading.Thread(target=write, args=(m,)) for m in seeded.members]
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+        writers_done.set()
+        follower.join()
+        table = httpx.get(
+            f"{base}/v1/coops/{seeded.coop}/capital-table?group_by=member",
+            headers=bearer(seeded.token),
+        ).json()
+
+    positions = [e["position"] for e in followed]
+    assert positions == list(range(positions[0], positions[0] + len(positions))), "gapless"
+    assert len(written) == WRITERS * BATCHES * PER_BATCH == len(set(written))
+    assert set(written) <= {e["event_id"] for e in followed}, "the follower saw every write"
+    assert table["totals"]["shares"] == WRITERS * BATCHES * PER_BATCH
+
+    rebuilt = scic("rebuild", url=database_url)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    with running_server(tmp_path, database_url) as (port, _):
+        again = httpx.get(
+            f"http://127.0.0.1:{port}/v1/coops/{seeded.coop}/capital-table?group_by=member",
+            headers=bearer(seeded.token),
+        ).json()
+    assert again == table, "the projections are what the events say"
+    verified = scic("verify", url=database_url)
+    assert verified.returncode == 0, verified.stdout
+
+
+def test_a_server_killed_mid_batch_keeps_each_batch_whole_and_retries_land_once(
+    database_url: str, tmp_path: Path, seeded: Seeded
+) -> None:
+    keys = [(m, f"batch-{i}-{b}") for i, m in enumerate(seeded.members) for b in range(BATCHES)]
+    sent = threading.Semaphore(0)
+
+    def post(base: str, member: str, key: str) -> int:
+        response = httpx.post(
+            f"{base}/v1/coops/{seeded.coop}/batch",
+            json=batch_of(member),
+            headers={**bearer(seeded.token), "Idempotency-Key": key},
+            timeout=60,
+        )
+        return response.status_code
+
+    with running_server(tmp_path, database_url, graceful=False) as (port, server):
+        base = f"http://127.0.0.1:{port}"
+
+        def write(chunk: list[tuple[str, str]]) -> None:
+            for member, key in chunk:
+                try:
+                    post(base, member, key)
+                except httpx.TransportError:
+                    return  # the server is gone
+                sent.release()
+
+        threads = [threading.Thread(target=write, args=(keys[i::4],)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for _ in range(6):  # some batches have landed, others are on their way
+            sent.acquire(timeout=60)
+        server.kill()
+        for thread in threads:
+            thread.join()
+
+    with running_server(tmp_path, database_url) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+        first = [post(base, member, key) for member, key in keys]
+        assert set(first) <= {200, 201} and 200 in first and 201 in first, first
+        assert {post(base, member, key) for member, key in keys} == {200}, "all replayed"
+        subscribed = [e for e in feed(base, seeded) if e["type"] == "SharesSubscribed"]
+    assert len(subscribed) == len(keys) * PER_BATCH, "each batch landed whole, and once"
+    verified = scic("verify", url=database_url)
+    assert verified.returncode == 0, verified.stdout
