@@ -4,14 +4,18 @@ reports (FEC) and rule tables (TMO)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from ledger import occupancy
 from scic import database
-from scic.settings import get_settings
+from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
     from scic.service import Service
@@ -160,7 +164,11 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
     )
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--coop", help="its cooperative (every role but admin)")
-    create.add_argument("--party", help="member and funder tokens: the party they speak for")
+    create.add_argument("--member", help="member tokens: the member (mbr_…) it speaks for")
+    create.add_argument("--funder", help="funder tokens: the funder (fnd_…) it speaks for")
+    create.add_argument(
+        "--party", help="member and funder tokens: the party (pty_…) it speaks for, instead"
+    )
     create.add_argument(
         "--expires",
         help="YYYY-MM-DD (through that day, French time) or an ISO 8601 datetime; default: never",
@@ -177,7 +185,9 @@ def _token_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _url() -> str:
-    return get_settings().database_url
+    url = get_settings().database_url
+    database.prepare(url)
+    return url
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -186,6 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
     from scic.api.app import create_app
     from scic.service import open_service
 
+    print(f"database: {shown(_url())}", flush=True)
     database.upgrade(_url())
     service = open_service(_url())
     if args.demo:
@@ -195,31 +206,73 @@ def _serve(args: argparse.Namespace) -> int:
         print(seed_demo(service, base_url=f"http://{host}:{args.port}"), flush=True)
         _print_demo_tokens(service)
     print(f"SCIC ledger on http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
+    # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
     with occupancy.claim(service.engine, alone=False):
-        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(service),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=False,
+        )
     return 0
 
 
 def _print_demo_tokens(service: Service) -> None:
+    """The demo tokens, the same from one start to the next: only hashes are in the
+    database, so the secrets printed are kept in a file of the user data directory (read
+    and written by its owner only) and printed again while they remain valid."""
+    import json
+
     from scic.access.tokens import demo_tokens
 
+    path = demo_tokens_file(_url())
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    before = dict(kept)
     with service.engine.begin() as conn:
-        print(demo_tokens(conn, service.store.clock()), flush=True)
+        print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+    if kept != before:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            json.dump(kept, out, indent=1)
+    print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def demo_tokens_file(url: str) -> Path:
+    """Where the demo tokens of a database are kept: one file per database."""
+    import hashlib
+
+    import platformdirs
+
+    sqlite = database.sqlite_file(url)
+    key = f"sqlite:{sqlite.resolve()}" if sqlite is not None else url
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return platformdirs.user_data_path("scic", appauthor=False) / "demo-tokens" / f"{digest}.json"
 
 
 def _token_create(args: argparse.Namespace) -> int:
     from scic.access import tokens
     from scic.errors import DomainError
 
+    url = _url()
+    print(f"database: {shown(url)}", file=sys.stderr)
+    new = database.is_new(url)
     try:
         expires = tokens.parse_expiry(args.expires) if args.expires else None
         with _token_service() as service, service.engine.begin() as conn:
+            _warn_if_empty(conn, url, new)
             issued = tokens.issue(
                 conn,
                 role=args.role,
                 now=service.store.clock(),
                 coop_id=args.coop,
                 party_id=args.party,
+                member_id=args.member,
+                funder_id=args.funder,
                 expires_at=expires,
                 label=args.label,
                 created_by="cli",
@@ -236,6 +289,23 @@ def _token_create(args: argparse.Namespace) -> int:
     )
     print(issued.secret)
     return 0
+
+
+def _warn_if_empty(conn: sa.Connection, url: str, new: bool) -> None:
+    """A token for a database nobody uses works nowhere: say so (the usual cause is a
+    SCIC_DATABASE_URL other than the server's)."""
+    from scic.projections.tables import coops
+
+    if new:
+        state = "is a new database (created just now)"
+    elif conn.execute(sa.select(coops.c.coop_id).limit(1)).first() is None:
+        state = "holds no cooperative yet"
+    else:
+        return
+    print(
+        f"warning: {shown(url)} {state}: is SCIC_DATABASE_URL the one the server uses?",
+        file=sys.stderr,
+    )
 
 
 def _token_list(args: argparse.Namespace) -> int:

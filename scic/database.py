@@ -19,6 +19,34 @@ def database_url() -> str:
     return get_settings().database_url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None: another database, or in memory)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def prepare(url: str) -> None:
+    """Create the folder of an SQLite file (the default one's may not exist yet)."""
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_new(url: str) -> bool:
+    """No schema yet: a database that has never been migrated (an SQLite file that did
+    not exist is one)."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return True
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        return current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
     from scic.accounting import tables as accounting_tables

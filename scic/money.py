@@ -18,11 +18,11 @@ what the BIGINT amount columns hold, which a product of two inputs could exceed.
 
 
 def parse_cents(value: Any) -> int:
-    """'1250.5' or '1250.50' → 125050. Refuses floats, more than 2 decimals, and junk."""
-    if isinstance(value, bool | float):
+    """'1250.5' or '1250.50' → 125050. Refuses numbers (a JSON 1250 or 1250.5: amounts
+    are decimal strings, so a client never sends a float by accident), more than 2
+    decimals, and junk."""
+    if isinstance(value, bool | int | float):
         raise ValueError('amounts are decimal strings such as "1250.00", not numbers')
-    if isinstance(value, int):
-        value = str(value)
     if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
         raise ValueError('amount must be a decimal string with at most 2 decimals, e.g. "1250.00"')
     return int((Decimal(value.strip()) * 100).to_integral_exact())

@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import field_validator
+import platformdirs
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> list[Network]:
+    """Parse "10.0.0.5, 192.168.0.0/24" (a bare address is a one-address network)."""
+    return [ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def default_database_path() -> Path:
+    """The SQLite file used when SCIC_DATABASE_URL is unset: `scic.db` in the user's data
+    directory (Linux: $XDG_DATA_HOME/scic, by default ~/.local/share/scic; macOS:
+    ~/Library/Application Support/scic; Windows: %LOCALAPPDATA%\\scic)."""
+    return platformdirs.user_data_path("scic", appauthor=False) / "scic.db"
+
+
+def shown(url: str) -> str:
+    """A database URL as printed for people: its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCIC_")
 
-    database_url: str = "sqlite:///./scic.db"
-    """Unset: an SQLite file in the working directory. PostgreSQL: postgresql+psycopg://…"""
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{default_database_path()}")
+    """Unset: the SQLite file `default_database_path()`, one place whatever the working
+    folder (so `scic token create` run elsewhere finds the server's database).
+    PostgreSQL: postgresql+psycopg://…"""
+
+    trusted_proxies: str = ""
+    """Addresses or networks of the reverse proxies in front of the API, comma-separated
+    ("10.0.0.5, 192.168.0.0/24"). Only a request from one of them has its
+    `X-Forwarded-For` believed; unset, none is (the peer address is the client)."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, text: str) -> str:
+        parse_networks(text)  # refuse a typo at start rather than trust nobody silently
+        return text
+
+    @property
+    def proxy_networks(self) -> list[Network]:
+        return parse_networks(self.trusted_proxies)
 
     receipt_key: str | None = None
     """Key signing head receipts (ledger/receipts.py). Keep it outside the database (an

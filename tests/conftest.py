@@ -6,9 +6,11 @@ from a migrated template on that server (CREATE DATABASE … TEMPLATE is fast).
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -20,6 +22,14 @@ from sqlalchemy.engine import make_url
 
 from scic import database
 from scic.settings import Settings
+
+# Nothing a test runs may write to the real user data directory (where the default
+# database and the demo tokens live): this process and every subprocess it starts get a
+# temporary one instead.
+_USER_DATA = tempfile.mkdtemp(prefix="scic-test-user-data-")
+atexit.register(shutil.rmtree, _USER_DATA, True)
+os.environ["XDG_DATA_HOME"] = _USER_DATA
+os.environ["HOME"] = _USER_DATA  # where platformdirs looks on macOS and Windows-less hosts
 
 BASE_URL = os.environ.get("SCIC_TEST_DATABASE_URL", "").strip()
 BACKEND = "postgresql" if BASE_URL.startswith("postgres") else "sqlite"

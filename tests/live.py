@@ -33,19 +33,25 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    cwd: Path, url: str | None, graceful: bool = True
+    logs: Path,
+    url: str | None,
+    *,
+    graceful: bool = True,
+    cwd: Path | None = None,
+    **env_vars: str,
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """`scic serve` in its own process, answering /health; stopped with SIGTERM after
-    (`graceful=False`: the test may kill it, and how it ended is not checked)."""
+    """`scic serve` in its own process (in `cwd`, default `logs`), answering /health;
+    stopped with SIGTERM after (`graceful=False`: the test may kill it, and how it ended
+    is not checked). Its output goes to `logs/serve-PORT.log`."""
     port = free_port()
-    log = cwd / f"serve-{port}.log"
-    env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
+    log = logs / f"serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"} | env_vars
     if url is not None:
         env["SCIC_DATABASE_URL"] = url
     with log.open("wb") as out:
         server = subprocess.Popen(
             [scic_script(), "serve", "--port", str(port)],
-            cwd=cwd,
+            cwd=cwd or logs,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -21,8 +21,10 @@ from tests.ledger.test_store import tamper
 from tests.live import running_server, scic_script
 
 
-def scic(*args: str, url: str | None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"}
+def scic(
+    *args: str, url: str | None, cwd: Path | None = None, **env_vars: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SCIC_DATABASE_URL"} | env_vars
     if url is not None:
         env["SCIC_DATABASE_URL"] = url
     return subprocess.run(
@@ -128,9 +130,15 @@ def test_rebuild_replays_every_event(database_url: str, engine) -> None:
 
 
 def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
-    with running_server(tmp_path, url=None):
-        pass
-    assert {"events", "alembic_version"} <= table_names(f"sqlite:///{tmp_path / 'scic.db'}")
+    (tmp_path / "work").mkdir()
+    data = str(tmp_path / "data")
+    with running_server(tmp_path, None, cwd=tmp_path / "work", XDG_DATA_HOME=data) as (port, _):
+        log = tmp_path / f"serve-{port}.log"
+    # SCIC_DATABASE_URL unset: the one documented place, printed, not the working folder
+    default = tmp_path / "data" / "scic" / "scic.db"
+    assert f"database: sqlite:///{default}" in log.read_text()
+    assert {"events", "alembic_version"} <= table_names(f"sqlite:///{default}")
+    assert not list((tmp_path / "work").iterdir())
 
 
 def test_rebuild_is_refused_while_a_server_runs(database_url: str, tmp_path: Path) -> None:
@@ -202,3 +210,36 @@ def test_verify_projections_names_a_row_edited_by_hand(database_url: str, engine
     edited = scic("verify", "--projections", url=database_url)
     assert edited.returncode == 1
     assert f"projection members row ('{alice}',)" in edited.stdout
+
+
+def test_token_create_names_its_database_and_warns_on_an_empty_one(tmp_path: Path) -> None:
+    data = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    default = tmp_path / "data" / "scic" / "scic.db"
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+    first = scic("token", "create", "--role", "admin", url=None, cwd=tmp_path / "a", **data)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split()[-1].startswith("scic_")
+    assert f"database: sqlite:///{default}" in first.stderr
+    assert "warning:" in first.stderr and "is a new database" in first.stderr
+    # from another folder: the same database (no longer new, still without cooperative)
+    second = scic("token", "create", "--role", "admin", url=None, cwd=tmp_path / "b", **data)
+    assert second.returncode == 0, second.stderr
+    assert "new database" not in second.stderr and "holds no cooperative yet" in second.stderr
+    listed = scic("token", "list", url=None, cwd=tmp_path / "b", **data)
+    assert len(listed.stdout.splitlines()) == 2
+    assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+
+
+def test_token_create_on_a_database_in_use_warns_of_nothing(database_url: str) -> None:
+    from scic.demo import seed_demo
+    from scic.service import open_service
+
+    service = open_service(database_url)
+    try:
+        seed_demo(service)
+    finally:
+        service.close()
+    made = scic("token", "create", "--role", "admin", url=database_url)
+    assert made.returncode == 0, made.stderr
+    assert "database: " in made.stderr and "warning" not in made.stderr

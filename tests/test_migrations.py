@@ -195,3 +195,25 @@ def test_models_and_migrations_agree(empty_url: str) -> None:
 def test_append_only_triggers_exist_after_upgrade(empty_url: str) -> None:
     database.upgrade(empty_url)
     assert_events_are_append_only(empty_url)
+
+
+def test_0006_fills_the_search_key_of_existing_names(empty_url: str) -> None:
+    database.upgrade(empty_url, "0005")
+    engine = open_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO parties (party_id, coop_id, kind, name) VALUES "
+                    "('pty_a', 'coop_x', 'person', 'Éloïse LEFÈVRE'), "
+                    "('pty_b', 'coop_x', 'person', NULL)"
+                )
+            )
+        database.upgrade(empty_url)
+        with engine.connect() as conn:
+            keys: dict[str, str | None] = dict(
+                conn.execute(sa.text("SELECT party_id, name_key FROM parties")).all()
+            )
+    finally:
+        engine.dispose()
+    assert keys == {"pty_a": "eloise lefevre", "pty_b": None}

@@ -1,7 +1,7 @@
 """Accounting projections: fiscal-year closings, AG surplus allocations, TMO changes.
 
 Revision ID: 0008
-Revises: 0010 (was 0005; main added 0009 and 0010 on 0005 meanwhile)
+Revises: 0006 (was 0005; main chained 0009, 0010 and 0006 after 0005 meanwhile)
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from ledger.schema import JSONType, UTCDateTime
 
 revision = "0008"
-down_revision = "0010"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

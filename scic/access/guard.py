@@ -4,6 +4,8 @@ route declares (scic.access.policy)."""
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,29 +15,57 @@ from scic.access.errors import Unauthorized
 from scic.access.limiter import FailureLimiter
 from scic.access.tokens import Principal
 from scic.service import Service
+from scic.settings import Network
 
 
 class AccessControl:
-    """Per application: authenticates, counting failures per client."""
+    """Per application: authenticates, counting failures per (client, token id)."""
 
-    def __init__(self, limiter: FailureLimiter | None = None) -> None:
+    def __init__(
+        self, limiter: FailureLimiter | None = None, trusted_proxies: Sequence[Network] = ()
+    ) -> None:
         self.limiter = limiter or FailureLimiter()
+        self.trusted_proxies = tuple(trusted_proxies)
 
     def authenticate(self, request: Request, service: Service) -> Principal:
-        client = request.client.host if request.client else "unknown"
-        self.limiter.check(client)
         header = request.headers.get("authorization")
         if header is None:  # not a guess: it does not count as a failure
             raise Unauthorized("missing token: send Authorization: Bearer <token>")
+        scheme, _, token = header.partition(" ")
+        parsed = tokens.parse(token.strip())
         try:
-            scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("malformed Authorization header: expected Bearer <token>")
             with service.engine.connect() as conn:
                 return tokens.verify(conn, token.strip(), service.store.clock())
         except Unauthorized:
-            self.limiter.failed(client)
+            # Judged only once the token failed: a valid token is never throttled.
+            client = client_address(request, self.trusted_proxies)
+            self.limiter.failed((client, parsed[0] if parsed else ""))
             raise
+
+
+def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str:
+    """The address a request comes from. `X-Forwarded-For` is believed only from a
+    configured proxy (SCIC_TRUSTED_PROXIES): the client is the rightmost address in it
+    that is not one of the proxies (what our proxy appended; entries to its left are
+    whatever the client sent)."""
+    peer = request.client.host if request.client else "unknown"
+    if not _within(peer, trusted_proxies):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _within(hop, trusted_proxies):
+            return hop
+    return peer
+
+
+def _within(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def enforce(request: Request) -> None:
@@ -50,10 +80,12 @@ def enforce(request: Request) -> None:
     request.state.principal = who
 
 
-def install(app: FastAPI, limiter: FailureLimiter | None = None) -> None:
+def install(
+    app: FastAPI, limiter: FailureLimiter | None = None, trusted_proxies: Sequence[Network] = ()
+) -> None:
     """Give the app its access control, and list each operation's roles in the OpenAPI
     document (`x-roles`) so clients read the policy in the contract."""
-    app.state.access = AccessControl(limiter)
+    app.state.access = AccessControl(limiter, trusted_proxies)
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -1,6 +1,13 @@
-"""Throttles token guessing: a client (IP address) that fails to authenticate `limit`
-times within `window` seconds is refused (429) until the oldest of those failures ages
-out of the window. In memory, per process: each API worker counts its own failures."""
+"""Throttles token guessing, per (client address, token id): a client that fails to
+authenticate `limit` times within `window` seconds with one token id (or with malformed
+tokens, one key for all of them) is answered 429 instead of 401 on that key until the
+oldest of those failures ages out of the window. In memory, per process: each API worker
+counts its own failures.
+
+A valid token is never refused: the guard verifies it first and only a failure is
+judged here, so neither guessing at an admin's token id nor a neighbour behind the same
+address locks its holder out. (Secrets are 256 random bits: guessing is hopeless
+whatever the throttle; it makes a misbehaving client back off, per key.)"""
 
 from __future__ import annotations
 
@@ -14,7 +21,10 @@ from scic.access.errors import TooManyFailures
 
 DEFAULT_LIMIT = 10
 DEFAULT_WINDOW = 60.0
-_MAX_CLIENTS = 10_000  # beyond this many tracked clients, forget the idle ones
+_MAX_KEYS = 10_000  # beyond this many tracked keys, forget the idle ones
+
+Key = tuple[str, str]
+"""(client address, token id; "" for a token too malformed to have one)."""
 
 
 class FailureLimiter:
@@ -27,29 +37,25 @@ class FailureLimiter:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._failures: dict[Key, deque[float]] = {}
         self._lock = threading.Lock()  # authentication runs in worker threads
 
-    def check(self, client: str) -> None:
-        """Refuse a client that used up its failures (whatever token it brings now)."""
-        with self._lock:
-            failures = self._failures.get(client)
-            if failures is None or len(failures) < self.limit:
-                return
-            wait = failures[0] + self.window - self.clock()
-            if wait <= 0:
-                failures.popleft()
-                return
-        raise TooManyFailures(max(1, math.ceil(wait)))
-
-    def failed(self, client: str) -> None:
+    def failed(self, key: Key) -> None:
+        """Count one more failure of `key`, or raise TooManyFailures when it has used up
+        its failures (the refusal is not counted: the lockout does not grow)."""
         with self._lock:
             now = self.clock()
-            if len(self._failures) >= _MAX_CLIENTS:
-                self._forget_idle(now)
-            failures = self._failures.setdefault(client, deque(maxlen=self.limit))
+            failures = self._failures.get(key)
+            if failures is not None and len(failures) >= self.limit:
+                wait = failures[0] + self.window - now
+                if wait > 0:
+                    raise TooManyFailures(max(1, math.ceil(wait)))
+            if failures is None:
+                if len(self._failures) >= _MAX_KEYS:
+                    self._forget_idle(now)
+                failures = self._failures[key] = deque(maxlen=self.limit)
             failures.append(now)
 
     def _forget_idle(self, now: float) -> None:
-        for client in [c for c, f in self._failures.items() if f[-1] + self.window <= now]:
-            del self._failures[client]
+        for key in [k for k, f in self._failures.items() if f[-1] + self.window <= now]:
+            del self._failures[key]

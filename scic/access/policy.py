@@ -6,9 +6,10 @@ or a parameter `who: Annotated[Principal, requires(READ)]`); the application-wid
 declares no rule is refused to everyone but admin, and tests/api/test_access.py fails
 until it declares one.
 
-Funder and member tokens speak for one party (`--party`): "its own" is checked here, on
-the ids in the path or query (a member's member id, a funder's funder id, a grant's
-funder), before the route runs; route code needs no access logic.
+Funder and member tokens speak for one party (`--funder fnd_…`, `--member mbr_…`): "its
+own" is checked here, on the ids in the path or query (a member's member id, a funder's
+funder id, a grant's funder), before the route runs; lists narrow themselves to it with
+`speaks_for`.
 
 The order of the checks is what keeps cooperatives apart: a token of another cooperative
 gets the 404 a missing cooperative gets, before its role is even looked at, so nobody
@@ -26,7 +27,12 @@ learns which cooperatives exist. Admin tokens pass every rule.
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
-    grant-list       yes    yes      yes         ?funder=<its own funder id> only
+    grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
+    coop-list        yes    its own  its own     its own         its own
+    member-list      yes    yes      yes         -               itself only
+    funder-list      yes    yes      yes         itself only     -
+
+"Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from scic.access.tokens import (
     FUNDER,
     MANAGER,
     MEMBER,
+    PARTY_ROLES,
     ROLES,
     Principal,
 )
@@ -140,15 +147,22 @@ def owns(what: str, param: str, owner: Callable[[sa.Connection, str, str], str |
     return limit
 
 
+OWN = "own"
+"""`?funder=own`: the funder the token speaks for (the route resolves it)."""
+
+
 def own_filter(
     param: str, what: str, owner: Callable[[sa.Connection, str, str], str | None]
 ) -> Limit:
     """A list narrowed by the query parameter `param` to one resource (a funder…) that
-    must belong to the token's party: without it, or with another's, 403."""
+    must belong to the token's party, named by its id or as `own`: without it, or with
+    another's, 403."""
 
     def limit(who: Principal, request: Request, service: Service) -> None:
         ident = request.query_params.get(param)
         if ident is not None and who.party_id is not None:
+            if ident == OWN:
+                return
             with service.engine.connect() as conn:
                 if owner(conn, request.path_params["coop_id"], ident) == who.party_id:
                     return
@@ -230,6 +244,23 @@ GRANT_LIST = Rule(
     {FUNDER: own_filter("funder", "funder", _funder_party)},
     summary="list grants",
 )
+
+COOP_LIST = Rule(
+    "coop-list",
+    frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
+    summary="list the cooperatives it may see",
+)
+MEMBER_LIST = Rule(
+    "member-list", frozenset({MANAGER, ACCOUNTANT, MEMBER}), summary="list the members"
+)
+FUNDER_LIST = Rule("funder-list", _FUNDING_READERS, summary="list the funders")
+
+
+def speaks_for(who: Principal) -> str | None:
+    """The party a list is narrowed to for this token: a member's or funder's own
+    (None: the token sees the whole of its cooperative)."""
+    return who.party_id if who.role in PARTY_ROLES else None
+
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
 # route under the cooperative (the hook for the accountant's fiscal-year close).

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, get_args
@@ -85,13 +86,16 @@ def issue(
     now: datetime,
     coop_id: str | None = None,
     party_id: str | None = None,
+    member_id: str | None = None,
+    funder_id: str | None = None,
     expires_at: datetime | None = None,
     label: str | None = None,
     created_by: str = "cli",
 ) -> Issued:
     """Create a token. Admin tokens are global; every other one belongs to an existing
-    cooperative, and only member and funder tokens speak for a party of it."""
-    _check_binding(conn, role, coop_id, party_id)
+    cooperative, and member and funder tokens speak for one party of it, named by the
+    ids people have (`member_id`, `funder_id`) or by its party id."""
+    party_id = _bind(conn, role, coop_id, Speaker(party_id, member_id, funder_id))
     if expires_at is not None and expires_at <= now:
         raise refuse(
             None,
@@ -117,43 +121,114 @@ def issue(
     return Issued(f"scic_{token_id}_{secret}", public(row, now))
 
 
-def _check_binding(
-    conn: sa.Connection, role: str, coop_id: str | None, party_id: str | None
-) -> None:
+@dataclass(frozen=True)
+class Speaker:
+    """Who a member or funder token speaks for, as given: at most one of the three."""
+
+    party_id: str | None = None
+    member_id: str | None = None
+    funder_id: str | None = None
+
+    def given(self) -> list[tuple[str, str]]:
+        named = [("party", self.party_id), ("member", self.member_id), ("funder", self.funder_id)]
+        return [(what, ident) for what, ident in named if ident is not None]
+
+
+# A member or funder id passed as a party (`--party mbr_…`): what people have at hand.
+_ID_PREFIXES = {"mbr_": MEMBER, "fnd_": FUNDER}
+
+
+def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker) -> str | None:
+    """Check a token's cooperative and party against its role; the party it speaks for."""
     if role not in ROLES:
         raise refuse(None, "unknown-role", f"role must be one of {', '.join(ROLES)}", status=422)
+    given = speaker.given()
     if role == ADMIN:
-        if coop_id is not None or party_id is not None:
+        if coop_id is not None or given:
             raise refuse(
                 None,
                 "admin-token-is-global",
                 "an admin token belongs to no cooperative and no party",
                 status=422,
             )
-        return
+        return None
     if coop_id is None:
         raise refuse(
             None, "cooperative-required", f"a {role} token needs a cooperative", status=422
         )
     if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() is None:
         raise NotFound("cooperative", coop_id)
-    if party_id is None:
-        return
     if role not in PARTY_ROLES:
+        if given:
+            raise refuse(
+                None,
+                "party-not-allowed",
+                f"a {role} token speaks for the whole "
+                "cooperative: only member and funder tokens take a party",
+                status=422,
+            )
+        return None
+    if not given:
         raise refuse(
             None,
-            "party-not-allowed",
-            f"a {role} token speaks for the whole "
-            "cooperative: only member and funder tokens take a party",
+            "party-required",
+            f"a {role} token speaks for one {role}: give its id (scic token create "
+            f"--{role} {'mbr' if role == MEMBER else 'fnd'}_…; POST /v1/tokens: {role}_id)",
             status=422,
         )
+    if len(given) > 1:
+        raise refuse(
+            None,
+            "one-party-only",
+            f"a token speaks for one party: give one of {', '.join(w for w, _ in given)}",
+            status=422,
+        )
+    what, ident = given[0]
+    if what == "party" and ident[:4] in _ID_PREFIXES:
+        what = _ID_PREFIXES[ident[:4]]
+    if what == "party":
+        return _speaking_party(conn, role, coop_id, ident)
+    if what != role:
+        raise refuse(
+            None,
+            "party-kind-mismatch",
+            f"a {role} token speaks for a {role}, not for {what} {ident}",
+            status=422,
+        )
+    table, key = (
+        (members, members.c.member_id) if what == MEMBER else (funders, funders.c.funder_id)
+    )
+    party = conn.execute(
+        sa.select(table.c.party_id).where(key == ident, table.c.coop_id == coop_id)
+    ).scalar()
+    if party is None:
+        raise NotFound(what, ident)
+    return _speaking_party(conn, role, coop_id, str(party))
+
+
+def _speaking_party(conn: sa.Connection, role: str, coop_id: str, party_id: str) -> str:
+    """`party_id`, when it is a live party of the cooperative that is a `role`."""
     found = conn.execute(
-        sa.select(parties.c.party_id).where(
+        sa.select(parties.c.erased_at).where(
             parties.c.party_id == party_id, parties.c.coop_id == coop_id
         )
     ).first()
     if found is None:
         raise NotFound("party", party_id)
+    if found.erased_at is not None:
+        raise refuse(None, "party-erased", f"party {party_id} was erased: nobody speaks for it")
+    table = members if role == MEMBER else funders
+    is_role = conn.execute(
+        sa.select(table.c.party_id).where(table.c.party_id == party_id, table.c.coop_id == coop_id)
+    ).first()
+    if is_role is None:
+        raise refuse(
+            None,
+            "party-kind-mismatch",
+            f"party {party_id} is not a {role} of {coop_id}: a {role} token speaks for one",
+            status=422,
+        )
+    return party_id
 
 
 def verify(conn: sa.Connection, presented: str, now: datetime) -> Principal:
@@ -236,11 +311,21 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=PARIS)
 
 
-def demo_tokens(conn: sa.Connection, now: datetime, coop_id: str | None = None) -> str:
+def demo_tokens(
+    conn: sa.Connection,
+    now: datetime,
+    coop_id: str | None = None,
+    kept: MutableMapping[str, str] | None = None,
+) -> str:
     """For `scic serve --demo`: one token per role for a cooperative (the first one
     registered unless named), as text to print. The member token speaks for the first
     member admitted, the funder token for a funder; a role with nobody to speak for is
-    skipped with a note."""
+    skipped with a note.
+
+    `kept` (role → token) holds the tokens printed at the last start: each one still
+    valid for the same role, cooperative and party is printed again instead of issuing a
+    new one, and new ones are put in it, so restarts do not pile up demo tokens."""
+    kept = {} if kept is None else kept
     if coop_id is None:  # the first registered, in commit order
         coop_id = conn.execute(
             sa.select(events.c.tenant_id)
@@ -276,14 +361,31 @@ def demo_tokens(conn: sa.Connection, now: datetime, coop_id: str | None = None) 
                 lines.append(f"  {role:<11} (none: this cooperative has no {what} yet)")
                 continue
             party, note = speaker.party_id, f"{what} {speaker.id}: its own only"
-        issued = issue(
-            conn,
-            role=role,
-            now=now,
-            coop_id=coop,
-            party_id=party,
-            label=f"demo {role}",
-            created_by="demo",
-        )
-        lines.append(f"  {role:<11} {issued.secret}" + (f"  ({note})" if note else ""))
+        secret = _still_valid(conn, kept.get(role), now, Principal("", role, coop, party))
+        if secret is None:
+            secret = issue(
+                conn,
+                role=role,
+                now=now,
+                coop_id=coop,
+                party_id=party,
+                label=f"demo {role}",
+                created_by="demo",
+            ).secret
+            kept[role] = secret
+        lines.append(f"  {role:<11} {secret}" + (f"  ({note})" if note else ""))
     return "\n".join(lines)
+
+
+def _still_valid(
+    conn: sa.Connection, secret: str | None, now: datetime, expected: Principal
+) -> str | None:
+    """`secret` when it is a usable token of the expected role, cooperative and party."""
+    if secret is None:
+        return None
+    try:
+        found = verify(conn, secret, now)
+    except Unauthorized:
+        return None
+    same = (found.role, found.coop_id, found.party_id)
+    return secret if same == (expected.role, expected.coop_id, expected.party_id) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -13,14 +13,20 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, accounting, commands, views
+from scic.api.routes import access, accounting, commands, directory, views
 from scic.service import Service, open_service
-from scic.settings import get_settings
+from scic.settings import Network, get_settings
+from scic.web import assets, pages
 
 
 def create_app(
-    service: Service | None = None, auth_limiter: FailureLimiter | None = None
+    service: Service | None = None,
+    auth_limiter: FailureLimiter | None = None,
+    trusted_proxies: Sequence[Network] | None = None,
 ) -> FastAPI:
+    """The app on `service` (None: opened from the settings at start-up); the reverse
+    proxies whose X-Forwarded-For is believed default to SCIC_TRUSTED_PROXIES."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is None:
@@ -34,6 +40,8 @@ def create_app(
         version="1.0.0",
         summary="Membership, share capital and funding ledger for SCIC cooperatives",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: scic.web.assets, with vendored files
+        redoc_url=None,
         # every route: no text a database cannot store or a reader could be fooled by
         # (422) — first, as the access rules look ids up — then the token and the rule
         dependencies=[Depends(refuse_unstorable_text), Depends(guard.enforce)],
@@ -43,11 +51,16 @@ def create_app(
         app.state.service = service
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
-    guard.install(app, auth_limiter)
+    if trusted_proxies is None:
+        trusted_proxies = get_settings().proxy_networks
+    guard.install(app, auth_limiter, trusted_proxies)
     app.include_router(commands.router)
+    app.include_router(directory.router)
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(accounting.router)
+    app.include_router(assets.router)
+    app.include_router(pages.router)
 
     @app.get("/health", operation_id="health", tags=["meta"], dependencies=[requires(PUBLIC)])
     def health() -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -49,6 +51,16 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+class InBatch(Exception):
+    """The refusal of one command of a batch, located: its problem says `commands[i]: `
+    before the detail and carries `command_index`, so a client knows which one to fix."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(f"commands[{index}]: {error}")
+        self.index = index
+        self.error = error
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -73,6 +85,25 @@ def install(app: FastAPI) -> None:
         loc = first["loc"][1:] if first["loc"][:1] == ["body"] else first["loc"]
         where = ".".join(str(p) for p in loc) or "request"
         return problem(422, "invalid-request", f"{where}: {first['msg']}", errors=errors)
+
+    @app.exception_handler(InBatch)
+    async def _in_batch(request: Request, exc: InBatch) -> JSONResponse:
+        # The command's own problem (by the handler of its error type), then located.
+        handler = next(
+            app.exception_handlers[cls]
+            for cls in type(exc.error).__mro__
+            if cls in app.exception_handlers
+        )
+        answer = handler(request, exc.error)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        body = json.loads(bytes(answer.body))
+        body["detail"] = f"commands[{exc.index}]: {body['detail']}"
+        body["command_index"] = exc.index
+        headers = {
+            k: v for k, v in answer.headers.items() if k not in ("content-length", "content-type")
+        }
+        return JSONResponse(body, answer.status_code, headers, media_type=MEDIA_TYPE)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -283,6 +283,15 @@ def _add_months(day: date, months: int) -> date:
 # -- grants ----------------------------------------------------------------------------
 
 
+def funder_of_party(conn: sa.Connection, coop_id: str, party_id: str) -> str | None:
+    """The funder id a party is in a cooperative (a funder is one party)."""
+    f = funders.c
+    found = conn.execute(
+        sa.select(f.funder_id).where(f.coop_id == coop_id, f.party_id == party_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
 def grant_rows(
     conn: sa.Connection,
     coop_id: str,

@@ -3,9 +3,12 @@ data kept outside events so it can be erased without breaking the hash chain).""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from ledger.schema import JSONType, UTCDateTime
+from scic.names import search_key
 
 metadata = sa.MetaData()
 
@@ -21,6 +24,17 @@ def _amount_columns() -> list[sa.Column]:  # type: ignore[type-arg]
     ]
 
 
+def _name_key_on_insert(context: Any) -> str | None:
+    return search_key(context.get_current_parameters().get("name"))
+
+
+def _name_key_on_update(context: Any) -> str | None:
+    params = context.get_current_parameters()
+    if "name" not in params:  # the key would go stale, or be lost: say so in tests
+        raise ValueError("an UPDATE of parties sets name (name_key follows it)")
+    return search_key(params["name"])
+
+
 # Not a projection: mutable, erasable personal data referenced from events by party_id.
 parties = sa.Table(
     "parties",
@@ -32,6 +46,9 @@ parties = sa.Table(
     sa.Column("email", sa.String(200)),
     sa.Column("address", sa.String(400)),
     sa.Column("erased_at", UTCDateTime),
+    # What a name search compares (scic.names.search_key), written with the name by
+    # every insert and update of it, whoever writes it; erasing the name erases its key.
+    sa.Column("name_key", sa.Text, default=_name_key_on_insert, onupdate=_name_key_on_update),
 )
 
 coops = sa.Table(

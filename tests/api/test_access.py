@@ -29,6 +29,7 @@ from scic.api.app import create_app
 from scic.commands import COMMANDS
 from scic.projections.tables import funders
 from scic.service import Service
+from scic.settings import Settings
 from tests.api.conftest import (
     ClientFor,
     admit,
@@ -57,6 +58,9 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
+    "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
+    "member-list": {"manager", "accountant", "member"},  # a member: itself only
+    "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
@@ -82,6 +86,9 @@ PINNED: dict[str, str] = {
     "get_grant": "grant",
     "get_grants": "grant-list",
     "get_participative_titles": "read",
+    "get_coops": "coop-list",
+    "get_members": "member-list",
+    "get_funders": "funder-list",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
@@ -359,6 +366,18 @@ def test_funder_reads_its_own_funding_only(world: World) -> None:
     assert {g["id"] for g in all_grants} == {own["id"], theirs["id"]}
 
 
+def test_grants_funder_own_as_the_readme_writes_it(world: World) -> None:
+    base = f"/v1/coops/{world.coop}/grants"
+    own = world.clients["funder"].get(base, params={"funder": "own"})
+    assert own.status_code == 200, own.text
+    assert [g["id"] for g in own.json()["grants"]] == [world.region["id"]]
+    for who in ("manager", "admin"):  # speaks for no funder: say so, do not list all
+        refused = world.clients[who].get(base, params={"funder": "own"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["type"] == "/errors/no-own-funder"
+    assert world.clients["member"].get(base, params={"funder": "own"}).status_code == 403
+
+
 @pytest.mark.parametrize(
     ("who", "path"),
     [
@@ -413,6 +432,8 @@ def test_batch_checks_the_rule_of_each_command(
         },
     )
     assert response.status_code == 403 and event_count(service) == before
+    assert response.json()["command_index"] == 0
+    assert response.json()["detail"].startswith("commands[0]: a manager token may not")
 
 
 # -- cooperatives apart ----------------------------------------------------------------
@@ -572,7 +593,7 @@ def test_admin_issues_lists_and_revokes_tokens(
         ({"role": "manager", "coop_id": "COOP", "party_id": "PARTY"}, 422, "party-not-allowed"),
         ({"role": "member", "coop_id": "COOP", "party_id": "OTHER_PARTY"}, 404, "party-not-found"),
         (
-            {"role": "member", "coop_id": "COOP", "expires_at": "2020-01-01"},
+            {"role": "member", "coop_id": "COOP", "member_id": "ALICE", "expires_at": "2020-01-01"},
             422,
             "expiry-in-the-past",
         ),
@@ -588,6 +609,22 @@ def test_admin_issues_lists_and_revokes_tokens(
             "invalid-request",
         ),
         ({"role": "owner", "coop_id": "COOP"}, 422, "invalid-request"),
+        # a member or funder token without the one it speaks for would see nothing
+        ({"role": "member", "coop_id": "COOP"}, 422, "party-required"),
+        ({"role": "funder", "coop_id": "COOP"}, 422, "party-required"),
+        ({"role": "member", "coop_id": "COOP", "member_id": "mbr_nope"}, 404, "member-not-found"),
+        ({"role": "member", "coop_id": "COOP", "member_id": "ZOE"}, 404, "member-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "funder_id": "fnd_nope"}, 404, "funder-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "party_id": "fnd_nope"}, 404, "funder-not-found"),
+        ({"role": "funder", "coop_id": "COOP", "member_id": "ALICE"}, 422, "party-kind-mismatch"),
+        ({"role": "member", "coop_id": "COOP", "funder_id": "REGION"}, 422, "party-kind-mismatch"),
+        (
+            {"role": "member", "coop_id": "COOP", "member_id": "ALICE", "funder_id": "REGION"},
+            422,
+            "one-party-only",
+        ),
+        ({"role": "manager", "coop_id": "COOP", "member_id": "ALICE"}, 422, "party-not-allowed"),
+        ({"role": "admin", "funder_id": "REGION"}, 422, "admin-token-is-global"),
     ],
 )
 def test_token_requests_outside_the_rules(
@@ -595,11 +632,50 @@ def test_token_requests_outside_the_rules(
 ) -> None:
     other_party = client.get(f"/v1/coops/{world.other}/events").json()["events"]
     zoe = next(e["data"]["party_id"] for e in other_party if e["type"] == "MemberAdmitted")
-    values = {"COOP": world.coop, "PARTY": "pty_region", "OTHER_PARTY": zoe}
+    zoe_member = next(e["data"]["member_id"] for e in other_party if e["type"] == "MemberAdmitted")
+    values = {
+        "COOP": world.coop,
+        "PARTY": "pty_region",
+        "OTHER_PARTY": zoe,
+        "ALICE": world.alice,
+        "ZOE": zoe_member,
+        "REGION": world.region["funder_id"],
+    }
     body = {k: values.get(v, v) for k, v in body.items()}
     response = client.post("/v1/tokens", json=body)
     assert response.status_code == status, response.text
     assert response.json()["type"] == f"/errors/{slug}"
+
+
+def test_tokens_take_the_member_and_funder_ids_people_have(
+    world: World, client: TestClient, anonymous: TestClient
+) -> None:
+    base = f"/v1/coops/{world.coop}"
+    for body in (
+        {"role": "funder", "funder_id": world.region["funder_id"]},
+        {"role": "funder", "party_id": world.region["funder_id"]},  # what people paste
+        {"role": "member", "member_id": world.alice},
+        {"role": "member", "party_id": world.alice},
+    ):
+        created = client.post("/v1/tokens", json={**body, "coop_id": world.coop})
+        assert created.status_code == 201, created.text
+        holder = TestClient(anonymous.app, headers=bearer(created.json()["token"]))
+        if body["role"] == "funder":
+            own = holder.get(f"{base}/grants", params={"funder": "own"}).json()["grants"]
+            assert [g["id"] for g in own] == [world.region["id"]]
+        else:
+            assert holder.get(f"{base}/members/{world.alice}").status_code == 200
+            assert holder.get(f"{base}/members/{world.bob}").status_code == 404
+
+
+def test_no_token_speaks_for_an_erased_party(world: World, client: TestClient) -> None:
+    party = client.get(f"/v1/coops/{world.coop}/members/{world.bob}").json()["party_id"]
+    erased = client.post(f"/v1/coops/{world.coop}/parties/{party}/erasure", json={"reason": "RGPD"})
+    assert erased.status_code == 201, erased.text
+    refused = client.post(
+        "/v1/tokens", json={"role": "member", "coop_id": world.coop, "member_id": world.bob}
+    )
+    assert refused.status_code == 409 and refused.json()["type"] == "/errors/party-erased"
 
 
 def test_only_admin_handles_tokens_and_cooperatives(world: World) -> None:
@@ -612,24 +688,107 @@ def test_only_admin_handles_tokens_and_cooperatives(world: World) -> None:
     assert manager.post("/v1/coops", json={}).status_code == 403
 
 
-def test_repeated_failures_are_throttled(service: Service, world: World) -> None:
+def test_failures_are_throttled_per_address_and_token_id(service: Service, world: World) -> None:
     now = [0.0]
     app = create_app(service, auth_limiter=FailureLimiter(limit=3, window=60, clock=lambda: now[0]))
-    good = bearer(issue_token(service, "manager", world.coop).secret)
-    bad = bearer("scic_0123456789abcdef_" + "A" * 43)
+    issued = issue_token(service, "manager", world.coop)
+    good = bearer(issued.secret)
+    forged = bearer(issued.secret[:-43] + ("A" * 43 if issued.secret[-1] != "A" else "B" * 43))
+    other_id = bearer("scic_0123456789abcdef_" + "A" * 43)
     path = f"/v1/coops/{world.coop}/events"
     attacker = TestClient(app, client=("203.0.113.7", 40000))
-    assert [attacker.get(path, headers=bad).status_code for _ in range(3)] == [401] * 3
-    throttled = attacker.get(path, headers=bad)
+    assert [attacker.get(path, headers=forged).status_code for _ in range(3)] == [401] * 3
+    throttled = attacker.get(path, headers=forged)
     assert throttled.status_code == 429
+    assert throttled.headers["content-type"].startswith("application/problem+json")
     assert throttled.json()["type"] == "/errors/too-many-authentication-failures"
     assert int(throttled.headers["retry-after"]) == 60
-    assert attacker.get(path, headers=good).status_code == 429  # even with a good token
-    neighbour = TestClient(app, client=("198.51.100.9", 40000))
-    assert neighbour.get(path, headers=good).status_code == 200
-    assert neighbour.get(path).status_code == 401  # no token is no guess: not counted
-    now[0] += 60
+    # the valid token is never refused, not even from the guessing address
     assert attacker.get(path, headers=good).status_code == 200
+    assert attacker.get(path, headers=world.clients["admin"].headers).status_code == 200
+    # another token id from that address has failures of its own
+    assert attacker.get(path, headers=other_id).status_code == 401
+    assert (
+        TestClient(app, client=("198.51.100.9", 40000)).get(path, headers=forged).status_code == 401
+    )
+    # X-Forwarded-For from a client that is no configured proxy changes nothing
+    spoofed = {**forged, "X-Forwarded-For": "192.0.2.1"}
+    assert attacker.get(path, headers=spoofed).status_code == 429
+    assert attacker.get(path).status_code == 401  # no token is no guess
+    now[0] += 30
+    assert attacker.get(path, headers=forged).status_code == 429
+    assert int(attacker.get(path, headers=forged).headers["retry-after"]) == 30
+    now[0] += 30
+    assert attacker.get(path, headers=forged).status_code == 401
+
+
+def test_malformed_tokens_share_one_key_per_address(service: Service, world: World) -> None:
+    app = create_app(service, auth_limiter=FailureLimiter(limit=2, window=60))
+    client = TestClient(app, client=("203.0.113.8", 40000))
+    path = f"/v1/coops/{world.coop}/events"
+    statuses = [
+        client.get(path, headers={"Authorization": h}).status_code
+        for h in ("Bearer junk", "Basic x", "Bearer other")
+    ]
+    assert statuses == [401, 401, 429]
+    assert client.get(path, headers=world.clients["manager"].headers).status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_a_configured_proxy(
+    service: Service, world: World
+) -> None:
+    app = create_app(
+        service,
+        auth_limiter=FailureLimiter(limit=2, window=60),
+        trusted_proxies=Settings(trusted_proxies="10.0.0.5, 192.168.0.0/24").proxy_networks,
+    )
+    proxy = TestClient(app, client=("10.0.0.5", 40000))
+    path = f"/v1/coops/{world.coop}/events"
+    bad = bearer("scic_0123456789abcdef_" + "A" * 43)
+
+    def via(*hops: str) -> int:
+        return proxy.get(path, headers={**bad, "X-Forwarded-For": ", ".join(hops)}).status_code
+
+    # the client is the rightmost hop that is not a proxy: what our proxy appended
+    assert [via("203.0.113.7"), via("6.6.6.6", "203.0.113.7", "192.168.0.9")] == [401, 401]
+    assert via("1.1.1.1", "203.0.113.7") == 429  # a forged left part does not help
+    assert via("198.51.100.9") == 401  # another client behind the same proxy
+    # a direct peer that is no proxy is keyed by itself whatever it forwards
+    direct = TestClient(app, client=("10.0.0.6", 40000))
+    statuses = [
+        direct.get(path, headers={**bad, "X-Forwarded-For": f"192.0.2.{i}"}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_trusted_proxies_setting_refuses_what_is_not_an_address() -> None:
+    assert Settings(trusted_proxies="").proxy_networks == []
+    assert [str(n) for n in Settings(trusted_proxies="::1,10.0.0.0/8").proxy_networks] == [
+        "::1/128",
+        "10.0.0.0/8",
+    ]
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6"):
+        Settings(trusted_proxies="localhost")
+
+
+def test_serve_lets_uvicorn_believe_no_forwarded_header(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from scic import cli
+    from scic.settings import get_settings
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setenv("SCIC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options))
+    try:
+        assert cli.main(["serve", "--port", "8123"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert ran["proxy_headers"] is False and ran["port"] == 8123
 
 
 # -- actors ----------------------------------------------------------------------------

@@ -549,7 +549,7 @@ def test_batch_is_all_or_nothing(client, service, coop) -> None:
             {"type": "payments", "body": {"subscription_id": coop["sub"], "amount": "300.00"}},
         ]
     }  # 100 + 300 > 375 unpaid: the third is refused, so none lands
-    refused(
+    problem = refused(
         client,
         service,
         "POST",
@@ -559,6 +559,32 @@ def test_batch_is_all_or_nothing(client, service, coop) -> None:
         "payment-exceeds-unpaid",
         "R7",
     )
+    assert problem["command_index"] == 2 and problem["detail"].startswith("commands[2]: ")
+    body["commands"][1]["body"]["category"] = "nope"  # now the second one fails first
+    problem = refused(
+        client,
+        service,
+        "POST",
+        f"/v1/coops/{coop['coop']}/batch",
+        body,
+        422,
+        "unknown-category",
+        "R2",
+    )
+    assert problem["command_index"] == 1 and problem["detail"].startswith("commands[1]: ")
+    body["commands"][1]["body"]["category"] = "usagers"
+    body["commands"][0]["body"]["subscription_id"] = "sub_nope"
+    problem = refused(
+        client,
+        service,
+        "POST",
+        f"/v1/coops/{coop['coop']}/batch",
+        body,
+        404,
+        "subscription-not-found",
+    )
+    assert problem["command_index"] == 0 and problem["detail"].startswith("commands[0]: ")
+    body["commands"][0]["body"]["subscription_id"] = coop["sub"]
     body["commands"][2]["body"]["amount"] = "275.00"
     response = client.post(f"/v1/coops/{coop['coop']}/batch", json=body)
     assert response.status_code == 201
@@ -578,6 +604,7 @@ def test_batch_with_an_invalid_body_names_its_index(client, service, coop) -> No
         client, service, "POST", f"/v1/coops/{coop['coop']}/batch", body, 422, "invalid-request"
     )
     assert problem["errors"][0]["loc"][:4] == ["body", "commands", 1, "body"]
+    assert problem["command_index"] == 1 and problem["detail"].startswith("commands[1]: ")
 
 
 # -- corrections -----------------------------------------------------------------------

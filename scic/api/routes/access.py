@@ -27,8 +27,16 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role
     coop_id: str | None = Field(default=None, description="every role but admin needs one")
+    member_id: str | None = Field(
+        default=None, description="member tokens (required: this or party_id): the member"
+    )
+    funder_id: str | None = Field(
+        default=None, description="funder tokens (required: this or party_id): the funder"
+    )
     party_id: str | None = Field(
-        default=None, description="member and funder tokens: the party they speak for"
+        default=None,
+        description="member and funder tokens: the party they speak for (a mbr_… or fnd_… "
+        "id is taken as member_id or funder_id)",
     )
     expires_at: Instant | Day | None = Field(
         default=None, description="a date means through the end of that day (French time)"
@@ -76,6 +84,8 @@ def create_token(body: TokenRequest, service: ServiceDep, who: Admin) -> dict[st
             now=service.store.clock(),
             coop_id=body.coop_id,
             party_id=body.party_id,
+            member_id=body.member_id,
+            funder_id=body.funder_id,
             expires_at=expires,
             label=body.label,
             created_by=who.actor,

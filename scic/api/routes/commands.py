@@ -10,11 +10,15 @@ from fastapi import APIRouter, Header, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ledger.errors import LedgerError
+from scic.access.errors import AccessError
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
 from scic.api.deps import ServiceDep
+from scic.api.problems import InBatch
 from scic.api.schemas import BatchResult, WriteResult
 from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
+from scic.errors import DomainError
 from scic.service import Service
 
 router = APIRouter(tags=["commands"])
@@ -171,16 +175,19 @@ def batch(
 ) -> dict[str, Any]:
     parsed = []
     for index, item in enumerate(body.commands):
-        allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
         try:
+            allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
             parsed.append((item.type, COMMANDS[item.type].model.model_validate(item.body)))
+        except AccessError as exc:
+            raise InBatch(index, exc) from None
         except ValidationError as exc:
-            raise RequestValidationError(
+            invalid = RequestValidationError(
                 [
                     {**err, "loc": ("body", "commands", index, "body", *err["loc"])}
                     for err in exc.errors(include_url=False)
                 ]
-            ) from None
+            )
+            raise InBatch(index, invalid) from None
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     with service.store.write() as session:
@@ -188,7 +195,10 @@ def batch(
             key = (
                 scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
             )
-            outcome = execute(session, ctx, name, command_body, key)
+            try:
+                outcome = execute(session, ctx, name, command_body, key)
+            except (DomainError, LedgerError) as exc:  # the write rolls back: nothing lands
+                raise InBatch(index, exc) from exc
             replayed = replayed and outcome.replayed
             results.append(outcome.body())
     response.status_code = 200 if replayed else 201

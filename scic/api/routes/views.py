@@ -18,9 +18,11 @@ from scic.access.policy import (
     GRANT,
     GRANT_LIST,
     MEMBER_HOLDINGS,
+    OWN,
     READ,
     requires,
 )
+from scic.access.tokens import FUNDER, Principal
 from scic.api.deps import ServiceDep
 from scic.dates import Day, Instant
 from scic.domain import votes
@@ -216,15 +218,35 @@ def funding_mix(
     "/v1/coops/{coop_id}/grants",
     operation_id="get_grants",
     tags=["funding"],
-    dependencies=[requires(GRANT_LIST)],
 )
 def grant_list(
     coop_id: str,
     service: ServiceDep,
-    funder: Annotated[str | None, Query(description="funder id")] = None,
+    who: Annotated[Principal, requires(GRANT_LIST)],
+    funder: Annotated[
+        str | None, Query(description="funder id, or `own`: the funder a funder token is")
+    ] = None,
 ) -> dict[str, Any]:
     with service.engine.connect() as conn:
+        if funder == OWN:
+            funder = _own_funder(conn, coop_id, who)
         return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
+
+
+def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
+    """`?funder=own`: the funder a funder token speaks for; 422 for any other token."""
+    found = None
+    if who.role == FUNDER and who.party_id is not None:
+        found = funding_views.funder_of_party(conn, coop_id, who.party_id)
+    if found is None:
+        raise refuse(
+            None,
+            "no-own-funder",
+            f"funder=own names the funder a funder token speaks for; a {who.role} token "
+            "speaks for none: pass a funder id",
+            status=422,
+        )
+    return found
 
 
 @router.get(

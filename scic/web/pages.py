@@ -1,0 +1,576 @@
+"""The dashboard's pages: sign-in and sign-out, then one page per view of the API
+(capital, funding mix, members, grants, reimbursements, compliance, events), each built
+from the view functions the API routes call, for what the viewer's token may read."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from ledger.schema import events as events_table
+from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
+from scic.access.policy import PUBLIC, requires
+from scic.api.deps import ServiceDep
+from scic.dates import FIRST_DAY, LAST_DAY, add_years
+from scic.errors import DomainError, NotFound
+from scic.projections import funding_views, views
+from scic.projections.compliance import compliance
+from scic.service import Service
+from scic.web import charts, fmt
+from scic.web.session import (
+    CSRF_FIELD,
+    TOKEN_COOKIE,
+    CsrfRefused,
+    SignInNeeded,
+    Viewer,
+    authenticate,
+    check_csrf,
+    clear_cookie,
+    csrf_token,
+    keep_csrf,
+    reason_of,
+    set_cookie,
+    viewer,
+)
+
+# Pages are outside the bearer guard: each one authenticates its cookie and asks the
+# rule of the API route behind every view it shows (scic.web.session.Viewer.check).
+PAGE = requires(PUBLIC)
+
+router = APIRouter(include_in_schema=False, dependencies=[PAGE])
+
+ENV = Environment(
+    loader=PackageLoader("scic.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters.update(fmt.filters())
+
+HEADERS = {
+    # everything comes from this server; no script runs on the pages at all
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on
+    # form posts, and the CSRF check compares the origin
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+ROLE_NAMES = {
+    "manager": "gestionnaire",
+    "accountant": "comptable",
+    "funder": "financeur",
+    "member": "associé",
+    "admin": "admin",
+}
+SIGN_IN_MESSAGES = {
+    "expired": "Votre jeton a expiré. Demandez un nouveau jeton à la personne qui gère "
+    "la coopérative.",
+    "revoked": "Ce jeton a été révoqué : il n'ouvre plus le tableau de bord. Demandez un "
+    "nouveau jeton à la personne qui gère la coopérative.",
+    "invalid": "Ce jeton n'est pas reconnu. Vérifiez qu'il est copié en entier "
+    "(il commence par scic_).",
+    "admin": "Un jeton admin vaut pour toutes les coopératives : le tableau de bord "
+    "s'ouvre avec le jeton d'une coopérative (gestionnaire, comptable, financeur ou "
+    "associé).",
+    "csrf": "Le formulaire n'était plus valide. Rechargez la page et recommencez.",
+    "signed-out-now": "Vous êtes déconnecté. Le jeton n'est plus gardé par ce navigateur.",
+}
+GROUPS = {"college": "Par collège", "category": "Par catégorie", "member": "Par associé"}
+FUNDER_TYPES = {
+    "state": "État",
+    "region": "Région",
+    "department": "Département",
+    "intercommunality": "Intercommunalité",
+    "municipality": "Commune",
+    "eu": "Union européenne",
+    "foundation": "Fondation",
+    "private": "Privé",
+}
+PURPOSES = {"operating": "Fonctionnement", "investment": "Investissement"}
+GRANT_STATUS = {"open": "en cours", "closed": "soldée"}
+SOON = timedelta(days=90)
+
+
+class Redirect(Exception):  # noqa: N818 — control flow, not an error
+    def __init__(self, to: str) -> None:
+        super().__init__(to)
+        self.to = to
+
+
+class PageProblem(Exception):
+    """Input a page cannot show (a malformed date…): a message, status 400."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Link:
+    slug: str
+    label: str
+    href: str
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = ENV.get_template(template).render(
+        csrf=csrf_token(request), csrf_field=CSRF_FIELD, **context
+    )
+    response = HTMLResponse(body, status_code=status, headers=HEADERS)
+    keep_csrf(request, response)
+    return response
+
+
+# -- navigation: a page is listed when the API would serve its view to the token -------
+
+
+def links(v: Viewer) -> list[Link]:
+    found = []
+    if v.may(v.api("/capital-table"), group_by="college"):
+        found.append(Link("capital", "Capital", "/dashboard/capital"))
+    if v.may(v.api("/funding-mix")):
+        found.append(Link("funding", "Financements", "/dashboard/funding"))
+    if v.may(v.api("/capital-table"), group_by="member"):
+        found.append(Link("members", "Associés", "/dashboard/members"))
+    elif v.member_ids and v.may(v.api(f"/members/{v.member_ids[0]}")):
+        found.append(Link("members", "Mes parts", f"/dashboard/members/{v.member_ids[0]}"))
+    if v.may(v.api("/grants")) or own_grant_lists(v):
+        found.append(Link("grants", "Subventions", "/dashboard/grants"))
+    for slug, label in (
+        ("reimbursements", "Remboursements"),
+        ("compliance", "Conformité"),
+        ("events", "Événements"),
+    ):
+        if v.may(v.api(f"/{slug}")):
+            found.append(Link(slug, label, f"/dashboard/{slug}"))
+    return found
+
+
+def own_grant_lists(v: Viewer) -> list[str]:
+    """The funder ids whose grants the token may list (`grants?funder=<own id>`)."""
+    return [f for f in v.funder_ids if v.may(v.api("/grants"), funder=f)]
+
+
+# -- the page frame: sign-in, refusals and bad input become messages, never a trace ----
+
+Build = Callable[[Viewer, sa.Connection], tuple[str, dict[str, Any]]]
+
+
+def page(request: Request, service: Service, slug: str, build: Build) -> Response:
+    try:
+        v = viewer(request, service)
+    except SignInNeeded as needed:
+        if needed.reason == "signed-out":
+            return RedirectResponse("/sign-in", status_code=303)
+        return sign_in_page(request, needed.reason, status=401)
+    except TooManyFailures as error:
+        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+    nav = links(v)
+    frame: dict[str, Any] = {"v": v, "nav": nav, "slug": slug, "role_name": ROLE_NAMES[v.role]}
+    with service.engine.connect() as conn:
+        frame["coop_name"] = coop_name(v, conn)
+        try:
+            template, context = build(v, conn)
+        except Redirect as redirect:
+            return RedirectResponse(redirect.to, status_code=303)
+        except Forbidden:
+            message = f"Cette page n'est pas accessible avec un jeton « {ROLE_NAMES[v.role]} »."
+            return problem_page(request, frame, 403, "Accès refusé", message, nav)
+        except NotFound as error:
+            return problem_page(request, frame, 404, "Introuvable", error.detail, nav)
+        except PageProblem as error:
+            return problem_page(
+                request, frame, error.status, "Demande invalide", error.message, nav
+            )
+        except DomainError as error:
+            return problem_page(request, frame, error.status, "Refusé", error.detail, nav)
+    return render(request, template, **frame, **context)
+
+
+def problem_page(
+    request: Request,
+    frame: dict[str, Any] | None,
+    status: int,
+    title: str,
+    message: str,
+    nav: list[Link],
+) -> HTMLResponse:
+    return render(
+        request,
+        "problem.html",
+        status=status,
+        **(frame or {"v": None, "nav": [], "slug": "", "coop_name": "", "role_name": ""}),
+        title=title,
+        message=message,
+        offered=nav,
+    )
+
+
+def coop_name(v: Viewer, conn: sa.Connection) -> str:
+    """The cooperative's name when the token may read the cooperative (GET /coops/{id})."""
+    if v.may(v.api()):
+        return str(views.coop_row(conn, v.coop_id)["name"])
+    return f"Coopérative {v.coop_id}"
+
+
+def parse_day(text: str | None, service: Service) -> date:
+    if text is None or not text.strip():
+        return service.today()
+    try:
+        on = date.fromisoformat(text.strip())
+    except ValueError:
+        raise PageProblem(f"« {text} » n'est pas une date : attendu AAAA-MM-JJ.") from None
+    if not FIRST_DAY <= on <= LAST_DAY:
+        raise PageProblem(
+            f"Date hors de la plage connue du registre ({fmt.day(FIRST_DAY)} – "
+            f"{fmt.day(LAST_DAY)})."
+        )
+    return on
+
+
+def before_incorporation(v: Viewer, conn: sa.Connection, on: date) -> str | None:
+    incorporated = views.coop_row(conn, v.coop_id)["incorporated_on"]
+    if on >= incorporated:
+        return None
+    when = f" ({fmt.day(incorporated)})" if v.may(v.api()) else ""
+    return (
+        f"Le {fmt.day(on)} est antérieur à la constitution de la coopérative{when} : "
+        "il n'y avait encore ni capital ni financement."
+    )
+
+
+# -- sign-in and sign-out --------------------------------------------------------------
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def sign_in_page(request: Request, reason: str | None, status: int = 200) -> HTMLResponse:
+    response = render(
+        request,
+        "sign_in.html",
+        status=status,
+        # browsers keep a Secure cookie from https or loopback only: say so, rather
+        # than let sign-in silently bounce back here
+        insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
+        message=SIGN_IN_MESSAGES.get(reason or ""),
+        problem=reason not in (None, "signed-out-now"),
+        v=None,
+        nav=[],
+        slug="sign-in",
+        coop_name="",
+        role_name="",
+    )
+    if reason not in (None, "csrf"):
+        clear_cookie(response, TOKEN_COOKIE)
+    return response
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v for k, v in parse_qsl(body, keep_blank_values=True) if "\x00" not in v}
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, done: str | None = None) -> Response:
+    return sign_in_page(request, "signed-out-now" if done else None)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, service: ServiceDep) -> Response:
+    form = await read_form(request)
+    try:
+        check_csrf(request, form)
+    except CsrfRefused:  # 400: the form is incomplete; access itself is not judged yet
+        return sign_in_page(request, "csrf", status=400)
+    try:
+        who = await run_in_threadpool(authenticate, request, service, form.get("token", ""))
+    except Unauthorized as error:
+        return sign_in_page(request, reason_of(error), status=401)
+    except TooManyFailures as error:
+        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+    if who.coop_id is None:
+        return sign_in_page(request, "admin", status=401)
+    response = RedirectResponse("/dashboard", status_code=303)
+    set_cookie(response, TOKEN_COOKIE, form["token"].strip())
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    form = await read_form(request)
+    try:
+        check_csrf(request, form)
+    except CsrfRefused:
+        return sign_in_page(request, "csrf", status=400)
+    response = RedirectResponse("/sign-in?done=1", status_code=303)
+    clear_cookie(response, TOKEN_COOKIE)
+    return response
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, service: ServiceDep) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        nav = links(v)
+        if not nav:
+            raise Forbidden("this token may read none of the dashboard's views")
+        raise Redirect(nav[0].href)
+
+    return page(request, service, "", build)
+
+
+# -- capital ---------------------------------------------------------------------------
+
+
+@router.get("/dashboard/capital")
+def capital(
+    request: Request, service: ServiceDep, as_of: str | None = None, group_by: str | None = None
+) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        on = parse_day(as_of, service)
+        path = v.api("/capital-table")
+        choices = [g for g in GROUPS if v.may(path, group_by=g)]
+        chosen = group_by or "college"
+        if chosen not in GROUPS:
+            raise PageProblem(f"Regroupement inconnu : « {chosen} ».")
+        v.check(path, group_by=chosen)
+        table = views.capital_table(conn, v.coop_id, on, None, chosen)  # type: ignore[arg-type]
+        gauge = None
+        if v.may(v.api("/funding-mix")):
+            mix = funding_views.funding_mix(conn, v.coop_id, on, None)
+            share, cap = (
+                Decimal(mix["capital"]["public_share"]),
+                Decimal(mix["capital"]["public_cap"]),
+            )
+            gauge = {
+                "share": share,
+                "cap": cap,
+                "svg": charts.gauge(share, cap, "Part des collectivités publiques"),
+                "above": share > cap,
+            }
+        return "capital.html", {
+            "on": on,
+            "table": table,
+            "group_by": chosen,
+            "groups": [(g, GROUPS[g]) for g in choices],
+            "gauge": gauge,
+            "notice": before_incorporation(v, conn, on),
+            "member_links": chosen == "member" and v.may(v.api("/members/x")),
+        }
+
+    return page(request, service, "capital", build)
+
+
+# -- funding mix -----------------------------------------------------------------------
+
+
+@router.get("/dashboard/funding")
+def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        on = parse_day(as_of, service)
+        v.check(v.api("/funding-mix"))
+        mix = funding_views.funding_mix(conn, v.coop_id, on, None)
+        total = Decimal(mix["total_funding"])
+        loans = mix["esus"]["by_instrument"]["loan"]
+        sources = [
+            ("Capital souscrit", mix["capital"]["subscribed"]),
+            ("Subventions (nettes des reversements)", mix["grants"]["net_awarded"]),
+            ("Quasi-fonds propres (titres participatifs)", mix["quasi_equity"]["total"]),
+            ("Prêts solidaires (ESUS)", loans),
+        ]
+        composition = [
+            {"label": label, "amount": amount, "share": Decimal(amount) / total if total else 0}
+            for label, amount in sources
+        ]
+        cliff = cliff_months(on, mix["funding_cliff"])
+        return "funding.html", {
+            "on": on,
+            "mix": mix,
+            "composition": composition,
+            "composition_svg": charts.bar_chart(
+                [
+                    charts.Bar(
+                        c["label"].split(" (")[0], Decimal(c["amount"]), fmt.euros(c["amount"])
+                    )
+                    for c in composition
+                ],
+                "Financement par source",
+            ),
+            "cliff": cliff,
+            "cliff_svg": charts.bar_chart(
+                [
+                    charts.Bar(
+                        fmt.short_month(m["month"]), Decimal(m["amount"]), fmt.euros(m["amount"])
+                    )
+                    for m in cliff
+                ],
+                "Falaise de financement : subventions dont la période finit, par mois",
+            ),
+            "cliff_total": sum((Decimal(m["amount"]) for m in cliff), Decimal(0)),
+            "funder_types": FUNDER_TYPES,
+            "purposes": PURPOSES,
+            "notice": before_incorporation(v, conn, on),
+        }
+
+    return page(request, service, "funding", build)
+
+
+def cliff_months(on: date, cliff: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Every month of the cliff's 12-month window (R15), zeros included, in order."""
+    amounts = {row["month"]: row["amount"] for row in cliff}
+    horizon = add_years(on, 1)
+    months, year, month = [], on.year, on.month
+    while (year, month) <= (horizon.year, horizon.month):
+        key = f"{year:04d}-{month:02d}"
+        months.append({"month": key, "amount": amounts.get(key, "0.00")})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+# -- members ---------------------------------------------------------------------------
+
+
+def folded(text: str) -> str:
+    """For search: case- and accent-insensitive ('Anaïs' matches 'anais')."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@router.get("/dashboard/members")
+def member_list(
+    request: Request, service: ServiceDep, q: str | None = None, as_of: str | None = None
+) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        on = parse_day(as_of, service)
+        v.check(v.api("/capital-table"), group_by="member")
+        table = views.capital_table(conn, v.coop_id, on, None, "member")
+        rows = table["rows"]
+        if q:
+            rows = [r for r in rows if folded(q.strip()) in folded(r["label"])]
+        return "members.html", {"on": on, "table": table, "rows": rows, "q": q or ""}
+
+    return page(request, service, "members", build)
+
+
+@router.get("/dashboard/members/{member_id}")
+def member(request: Request, service: ServiceDep, member_id: str) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        v.check(v.api(f"/members/{member_id}"))
+        detail = views.member_detail(conn, v.coop_id, member_id)
+        return "member.html", {"m": detail}
+
+    return page(request, service, "members", build)
+
+
+# -- grants ----------------------------------------------------------------------------
+
+
+@router.get("/dashboard/grants")
+def grant_list(request: Request, service: ServiceDep) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        today = service.today()
+        portfolios = []
+        if v.may(v.api("/grants")):
+            rows = funding_views.grant_rows(conn, v.coop_id)
+        else:
+            own = own_grant_lists(v)
+            if not own:
+                v.check(v.api("/grants"))  # raises what the API answers
+            rows = [g for f in own for g in funding_views.grant_rows(conn, v.coop_id, funder_id=f)]
+            portfolios = [
+                funding_views.funder_portfolio(conn, v.coop_id, f, today)
+                for f in own
+                if v.may(v.api(f"/funders/{f}"))
+            ]
+        for grant in rows:
+            grant["deadline"] = deadline(grant, today)
+        return "grants.html", {
+            "rows": rows,
+            "today": today,
+            "portfolios": portfolios,
+            "funder_types": FUNDER_TYPES,
+            "purposes": PURPOSES,
+            "statuses": GRANT_STATUS,
+        }
+
+    return page(request, service, "grants", build)
+
+
+def deadline(grant: dict[str, Any], today: date) -> dict[str, str] | None:
+    """The justification deadline's state: late, soon (90 days) or later."""
+    due = grant.get("justify_by")
+    pending = grant["to_justify"] != "0.00" or grant["to_receive"] != "0.00"
+    if not due or grant["status"] == "closed" or not pending:
+        return None
+    days = (date.fromisoformat(due) - today).days
+    if days < 0:
+        return {"state": "late", "text": f"dépassée de {-days} j"}
+    if timedelta(days=days) <= SOON:
+        return {"state": "soon", "text": f"dans {days} j"}
+    return {"state": "later", "text": f"dans {days} j"}
+
+
+# -- reimbursements, compliance, events ------------------------------------------------
+
+
+@router.get("/dashboard/reimbursements")
+def reimbursements(request: Request, service: ServiceDep) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        v.check(v.api("/reimbursements"))
+        return "reimbursements.html", {
+            "rows": views.pending_reimbursements(conn, v.coop_id),
+            "names": views.member_names(conn, v.coop_id),
+        }
+
+    return page(request, service, "reimbursements", build)
+
+
+@router.get("/dashboard/compliance")
+def compliance_page(request: Request, service: ServiceDep, as_of: str | None = None) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        on = parse_day(as_of, service)
+        v.check(v.api("/compliance"))
+        notice = before_incorporation(v, conn, on)
+        report = {"findings": [], "warnings": 0} if notice else compliance(conn, v.coop_id, on)
+        return "compliance.html", {"on": on, "report": report, "notice": notice}
+
+    return page(request, service, "compliance", build)
+
+
+@router.get("/dashboard/events")
+def recent_events(request: Request, service: ServiceDep) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        v.check(v.api("/events"))
+        e = events_table.c
+        rows = conn.execute(
+            sa.select(e.position, e.type, e.effective_date, e.recorded_at, e.actor, e.reverses)
+            .where(e.tenant_id == v.coop_id)
+            .order_by(e.position.desc())
+            .limit(50)
+        ).all()
+        return "events.html", {"rows": rows}
+
+    return page(request, service, "events", build)

@@ -1,0 +1,194 @@
+"""Who is looking at a page: the API token kept in a cookie, and what the API would let
+that token read.
+
+A page is outside the API's bearer guard (its route declares the public rule) because a
+browser sends no Authorization header. It authenticates the cookie's token with the
+API's own verification and throttle, then asks, for every view it shows, the access rule
+of the API route that serves that view (`Viewer.may`): a page shows exactly what the
+token could read through the API, and nothing else.
+
+Cookies are Secure, HttpOnly and SameSite=Strict (browsers treat http://127.0.0.1 and
+localhost as secure origins, so this works on a developer's machine too). Forms carry a
+CSRF token that must equal the one in its own cookie (double submit)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from fastapi import Request, Response
+from starlette.routing import Match
+
+from scic.access import policy, tokens
+from scic.access.errors import AccessError, Unauthorized
+from scic.access.tokens import Principal
+from scic.errors import NotFound
+from scic.projections.tables import funders, members
+from scic.service import Service
+
+TOKEN_COOKIE = "scic_token"
+CSRF_COOKIE = "scic_csrf"
+CSRF_FIELD = "csrf"
+
+
+class SignInNeeded(Exception):
+    """No usable token in the cookie; `reason` says which message to show."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CsrfRefused(Exception):
+    """A form without the CSRF token of its cookie (or from another origin)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in token: its principal, its cooperative, and the members or funders its
+    party is in that cooperative (for "my holdings", "my grants")."""
+
+    principal: Principal
+    coop_id: str
+    member_ids: tuple[str, ...]
+    funder_ids: tuple[str, ...]
+    request: Request
+    service: Service
+
+    @property
+    def role(self) -> str:
+        return self.principal.role
+
+    def may(self, path: str, **query: str) -> bool:
+        """Would `GET path?query` be let through by the API's access policy?"""
+        try:
+            self.check(path, **query)
+        except (AccessError, NotFound):
+            return False
+        return True
+
+    def check(self, path: str, **query: str) -> None:
+        """Refuse as the API would refuse `GET path?query`: Forbidden, or NotFound for
+        another party's resource."""
+        check(self.request, self.service, self.principal, path, query)
+
+    def api(self, tail: str = "") -> str:
+        return f"/v1/coops/{self.coop_id}{tail}"
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate(request: Request, service: Service, presented: str) -> Principal:
+    """The principal of a presented token, counted by the API's failure limiter like a
+    bearer token (so the sign-in form is no way around the throttle)."""
+    limiter = request.app.state.access.limiter
+    client = client_of(request)
+    limiter.check(client)
+    try:
+        with service.engine.connect() as conn:
+            return tokens.verify(conn, presented.strip(), service.store.clock())
+    except Unauthorized:
+        limiter.failed(client)
+        raise
+
+
+def reason_of(error: Unauthorized) -> str:
+    detail = error.detail.lower()
+    for reason in ("expired", "revoked"):
+        if reason in detail:
+            return reason
+    return "invalid"
+
+
+def viewer(request: Request, service: Service) -> Viewer:
+    """The signed-in viewer, or SignInNeeded."""
+    presented = request.cookies.get(TOKEN_COOKIE)
+    if not presented:
+        raise SignInNeeded("signed-out")
+    try:
+        who = authenticate(request, service, presented)
+    except Unauthorized as error:
+        raise SignInNeeded(reason_of(error)) from error
+    if who.coop_id is None:  # admin: global, the dashboard shows one cooperative
+        raise SignInNeeded("admin")
+    member_ids: tuple[str, ...] = ()
+    funder_ids: tuple[str, ...] = ()
+    if who.party_id is not None:
+        with service.engine.connect() as conn:
+            member_ids = _ids(conn, members, members.c.member_id, who)
+            funder_ids = _ids(conn, funders, funders.c.funder_id, who)
+    return Viewer(who, who.coop_id, member_ids, funder_ids, request, service)
+
+
+def _ids(
+    conn: sa.Connection, table: sa.Table, column: sa.Column[str], who: Principal
+) -> tuple[str, ...]:
+    query = (
+        sa.select(column)
+        .where(table.c.coop_id == who.coop_id, table.c.party_id == who.party_id)
+        .order_by(column)
+    )
+    return tuple(conn.execute(query).scalars())
+
+
+def check(
+    request: Request, service: Service, who: Principal, path: str, query: dict[str, str]
+) -> None:
+    """Apply the rule of the API route serving `GET path?query` to `who`, exactly as the
+    guard would for that request (the role, then the rule's limits on ids and query)."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "",
+        "query_string": urlencode(query).encode(),
+        "headers": [],
+        "app": request.app,
+    }
+    for route in policy.routes_of(request.app.routes):
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            break
+    else:
+        raise LookupError(f"no API route serves GET {path}")
+    policy.decide(policy.rule_of(route), who, Request({**scope, **child}), service)
+
+
+# -- cookies and CSRF ------------------------------------------------------------------
+
+
+def set_cookie(response: Response, name: str, value: str) -> None:
+    response.set_cookie(name, value, path="/", secure=True, httponly=True, samesite="strict")
+
+
+def clear_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path="/", secure=True, httponly=True, samesite="strict")
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token of this browser (from its cookie, or a new one to set)."""
+    return request.cookies.get(CSRF_COOKIE) or request.state.__dict__.setdefault(
+        "new_csrf", secrets.token_urlsafe(32)
+    )
+
+
+def keep_csrf(request: Request, response: Response) -> None:
+    """Set the CSRF cookie when this response handed out a new token."""
+    new = request.state.__dict__.get("new_csrf")
+    if new is not None and not request.cookies.get(CSRF_COOKIE):
+        set_cookie(response, CSRF_COOKIE, new)
+
+
+def check_csrf(request: Request, form: dict[str, str]) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+        raise CsrfRefused()
+    origin = request.headers.get("origin")
+    if origin is not None and origin != str(request.base_url).rstrip("/"):
+        raise CsrfRefused()
