@@ -357,10 +357,10 @@ def test_accountant_closes_funder_and_member_cannot(
     c, coop = story["c"], story["coop"]
     accountant = client_for("accountant", coop)
     manager = client_for("manager", coop)
-    for who in ("member", "funder"):
-        assert (
-            client_for(who, coop).post(f"{c}/fiscal-years/2019/close", json={}).status_code == 403
-        )
+    member = client_for("member", coop, member_id=story["alice"])
+    funder = client_for("funder", coop, funder_id=story["region"]["funder_id"])
+    for who in (member, funder):
+        assert who.post(f"{c}/fiscal-years/2019/close", json={}).status_code == 403
     assert accountant.post(f"{c}/fiscal-years/2019/close", json={}).status_code == 201
     assert manager.post(f"{c}/fiscal-years/2020/close", json={}).status_code == 201
     assert accountant.get(f"{c}/reports/fec", params={"year": 2019}).status_code == 200
