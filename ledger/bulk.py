@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from ledger.envelope import NewEvent
 from ledger.errors import InvalidEvent
 from ledger.store import AppendRequest, EventStore
@@ -42,7 +44,16 @@ def import_jsonl(
     for batch, consumed in _batches(Path(path), batch_size):
         with store.write() as session:
             before = session.head
-            session.append_many([_request(line_no, line, actor) for line_no, line in batch])
+            requests = [_request(line_no, line, actor) for line_no, line in batch]
+            try:
+                session.append_many(requests)
+            except sa.exc.IntegrityError as exc:
+                # A projector's table refused what the payload lacks (e.g. no tenant_id).
+                first, last = batch[0][0], batch[-1][0]
+                reason = str(exc.orig).splitlines()[0]
+                raise InvalidEvent(
+                    f"lines {first}-{last}: the database refused them ({reason})", line=first
+                ) from None
             added = session.head - before
         report.lines += len(batch)
         report.appended += added

@@ -45,6 +45,7 @@ _PG_STREAM_VERSIONS = sa.text(
 )
 
 Clock = Callable[[], datetime]
+Progress = Callable[[int], None]
 
 
 def utc_now() -> datetime:
@@ -122,8 +123,9 @@ class EventStore:
         with self.write() as session:
             return session.append_many(requests)
 
-    def rebuild(self, names: Sequence[str] | None = None) -> int:
-        """Empty the chosen projections and replay every event; returns events replayed."""
+    def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Empty the chosen projections and replay every event; returns events replayed.
+        `progress` receives the number of events replayed per page."""
         chosen = [p for p in self.projectors if names is None or p.name in names]
         with self.write() as session:
             for projector in chosen:
@@ -132,7 +134,7 @@ class EventStore:
                 # A checkpoint never saved stays -1 so that save_checkpoints inserts its row
                 # (an update would miss it, and the next write would replay everything again).
                 session.checkpoints[projector.name] = min(session.checkpoints[projector.name], 0)
-            return session.replay_into(chosen, after=0)
+            return session.replay_into(chosen, after=0, progress=progress)
 
     # -- tamper evidence ---------------------------------------------------------------
 
@@ -304,14 +306,16 @@ class EventStore:
         self,
         anchors: Sequence[receipts.Receipt] = (),
         key: bytes | None = None,
+        progress: Progress | None = None,
     ) -> VerifyReport:
         """Recompute the hash chain over the raw stored rows (no upcasting), then hold it
         against what the database itself remembers of its head (projection checkpoints,
         idempotency keys, stored receipts) and against `anchors` (receipts kept elsewhere,
         or a head given as an unsigned receipt). With `key`, every signed receipt must be
         authentic. A chain rewritten from a position on, with recomputed hashes, or
-        truncated, verifies by itself: only an anchor from before the change shows it."""
-        chain = self._verify_chain()
+        truncated, verifies by itself: only an anchor from before the change shows it.
+        `progress` receives the number of rows read per page."""
+        chain = self._verify_chain(progress)
         if not chain.ok:
             return chain
         with self.engine.connect() as conn:
@@ -325,7 +329,7 @@ class EventStore:
                     return VerifyReport(False, chain.checked, *broken)
         return chain
 
-    def _verify_chain(self) -> VerifyReport:
+    def _verify_chain(self, progress: Progress | None) -> VerifyReport:
 
         def rows() -> Iterator[Any]:
             after = 0
@@ -342,6 +346,8 @@ class EventStore:
                         .all()
                     )
                     yield from page
+                    if progress is not None:
+                        progress(len(page))
                     if len(page) < _READ_PAGE:
                         return
                     after = page[-1]["position"]
@@ -371,6 +377,11 @@ class WriteSession:
     @property
     def head(self) -> int:
         return self._head[0]
+
+    @property
+    def tip(self) -> tuple[int, str, datetime | None]:
+        """(position, hash, recorded_at) of the last event, as this transaction sees it."""
+        return self._head
 
     # -- idempotency -------------------------------------------------------------------
 
@@ -453,6 +464,41 @@ class WriteSession:
             events if events is not None else replayed[request.idempotency_key or ""]
             for request, events in zip(requests, outcome, strict=True)
         ]
+
+    def insert_recorded(
+        self, rows: Sequence[dict[str, Any]], key_rows: Sequence[dict[str, Any]] = ()
+    ) -> list[RecordedEvent]:
+        """Insert rows chained by the caller (a restore, see ledger.restore): each must
+        continue the chain at the head, in its stream's next version. Checked here once
+        more because a row that does not would make `verify` fail forever after."""
+        for row in rows:
+            position, prev_hash, last_recorded = self._head
+            if row["position"] != position + 1 or row["prev_hash"] != prev_hash:
+                raise InvalidEvent(
+                    f"event {row['event_id']} does not continue the chain at position {position}"
+                )
+            if last_recorded is not None and row["recorded_at"] < last_recorded:
+                raise InvalidEvent(f"event {row['event_id']} was recorded before its predecessor")
+            if row["stream_version"] != self.stream_version(row["stream_id"]) + 1:
+                raise WrongExpectedVersion(
+                    f"stream {row['stream_id']!r} is at version "
+                    f"{self.stream_version(row['stream_id'])}, the event is version "
+                    f"{row['stream_version']}",
+                    stream_id=row["stream_id"],
+                )
+            if event_hash(prev_hash, row) != row["hash"]:
+                raise InvalidEvent(f"event {row['event_id']}: hash does not match its content")
+            self._versions[row["stream_id"]] = row["stream_version"]
+            self._head = (row["position"], row["hash"], row["recorded_at"])
+        if rows:
+            self.conn.execute(schema.events.insert(), list(rows))
+        if key_rows:
+            self.conn.execute(schema.idempotency_keys.insert(), list(key_rows))
+        recorded = [self.store.to_event(row) for row in rows]
+        if recorded:
+            for projector in self.store.projectors:
+                projector.apply(self.conn, recorded)
+        return recorded
 
     def _known_keys(self, keys: list[str]) -> dict[str, str]:
         if not keys:
@@ -585,12 +631,16 @@ class WriteSession:
             if start < self.head:
                 self.replay_into([projector], after=start)
 
-    def replay_into(self, projectors: Sequence[Projector], after: int) -> int:
+    def replay_into(
+        self, projectors: Sequence[Projector], after: int, progress: Progress | None = None
+    ) -> int:
         count = 0
         for event_page in _pages(self.store.iter_all(after, conn=self.conn)):
             for projector in projectors:
                 projector.apply(self.conn, event_page)
             count += len(event_page)
+            if progress is not None:
+                progress(len(event_page))
         return count
 
     def save_checkpoints(self) -> None:

@@ -1,4 +1,4 @@
-"""The `scic` command: serve, database upgrade, import, rebuild, verify, API tokens,
+"""The `scic` command: serve, database upgrade, import, export, rebuild, verify, API tokens,
 reports (FEC) and rule tables (TMO)."""
 
 from __future__ import annotations
@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -49,10 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
     down.set_defaults(run=lambda a: database.downgrade(_url(), a.revision))
 
-    imp = commands.add_parser("import", help="append events from a JSON Lines file (resumable)")
+    imp = commands.add_parser(
+        "import",
+        help="events (.jsonl: to append, a backup, or the feed; .json: a feed page) or a "
+        "member register (.csv, .xlsx, with --coop)",
+    )
     imp.add_argument("file")
     imp.add_argument("--batch-size", type=int, default=2_000)
+    imp.add_argument("--coop", help="a register's cooperative")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="a register: check every line, write nothing"
+    )
     imp.set_defaults(run=_import)
+
+    exp = commands.add_parser(
+        "export", help="back up events as recorded (JSONL) and their parties beside them"
+    )
+    scope = exp.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--coop", help="one cooperative's events")
+    scope.add_argument("--all", action="store_true", help="every event (restores verbatim)")
+    exp.add_argument("file", help="FILE.jsonl; parties go to FILE.parties.jsonl")
+    exp.set_defaults(run=_export)
 
     rebuild = commands.add_parser("rebuild", help="replay all events into the projections")
     rebuild.set_defaults(run=_rebuild)
@@ -349,35 +367,187 @@ def _token_service() -> Iterator[Service]:
 
 
 def _import(args: argparse.Namespace) -> int:
-    import os
+    from scic.register_import import SUFFIXES
 
-    from tqdm import tqdm
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail("import", f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".ods"):
+        return _fail("import", f"{path}: save the sheet as .xlsx or .csv first")
+    if suffix in SUFFIXES:
+        if args.coop is None:
+            return _fail("import", f"{path}: a member register needs --coop ID")
+        return _guarded("import", lambda: _import_register(path, args.coop, args.dry_run))
+    if args.coop is not None or args.dry_run:
+        return _fail("import", "--coop and --dry-run are for a member register (.csv, .xlsx)")
+    return _guarded("import", lambda: _import_events(path, args.batch_size))
 
+
+def _import_events(path: Path, batch_size: int) -> int:
     from ledger.bulk import import_jsonl
+    from scic import backup
+
+    service = _open()
+    kind = backup.sniff(path)
+    started = time.monotonic()
+    if kind == "events":
+        with _bar(path.stat().st_size, "import", "B") as bar:
+            report = import_jsonl(
+                service.store, path, batch_size, progress=bar.update, actor="cli:import"
+            )
+        print(
+            f"{report.lines:,} lines: {report.appended:,} appended, "
+            f"{report.skipped:,} already there{_took(started)}"
+        )
+        return 0
+    beside = backup.parties_path(path)
+    party_file = beside if beside.is_file() else None
+    if party_file is None:
+        print(f"note: no {beside.name} beside it: members will have no names", file=sys.stderr)
+    with _bar(None if kind == "page" else _count_lines(path), "import", "event") as bar:
+        done = backup.restore(service, backup.read_records(path, kind), party_file, bar.update)
+    r = done.events
+    print(
+        f"restored {r.records:,} events{_took(started)}: {r.verbatim:,} verbatim (same positions"
+        f" and hashes), {r.rechained:,} re-chained, {r.skipped:,} already there; "
+        f"{done.parties:,} parties"
+    )
+    return 0
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for raw in handle if raw.strip())
+
+
+def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:
+    from scic.register_import import RegisterRefused, import_register
+
+    service = _open()
+    started = time.monotonic()
+    with _bar(None, "check" if dry_run else "import", "command") as bar:
+
+        def total(count: int) -> None:
+            bar.total = count
+            bar.refresh()
+
+        try:
+            report = import_register(
+                service, path, coop_id, dry_run=dry_run, progress=bar.update, on_plan=total
+            )
+        except RegisterRefused as refused:
+            bar.close()
+            for finding in refused.findings:
+                print(f"{path.name} {finding}", file=sys.stderr)
+            count = len(refused.findings)
+            print(
+                f"scic import: {count} problem{'s' * (count > 1)} in {path.name}; nothing written",
+                file=sys.stderr,
+            )
+            return 1
+    if report.ignored_columns:
+        print(f"ignored columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
+    figures = ", ".join(
+        _counted(n, word)
+        for n, word in (
+            (report.members, "member"),
+            (report.subscriptions, "subscription"),
+            (report.payments, "payment"),
+        )
+    )
+    if dry_run:
+        print(f"dry run: {figures} from {path.name} are valid{_took(started)}; nothing written")
+    else:
+        print(f"imported {figures} from {path.name}{_took(started)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from scic import backup
+
+    def run() -> int:
+        service = _open()
+        started = time.monotonic()
+        with _bar(service.store.head(), "export", "event") as bar:
+            report = backup.export(service, Path(args.file), args.coop, bar.update)
+        print(
+            f"exported {report.events:,} events to {args.file} and {report.parties:,} parties to "
+            f"{report.parties_path}{_took(started)}"
+        )
+        return 0
+
+    return _guarded("export", run)
+
+
+def _open() -> Service:
     from scic.service import open_service
 
     database.upgrade(_url())
-    service = open_service(_url())
-    size = os.path.getsize(args.file)
-    with tqdm(total=size, unit="B", unit_scale=True, desc="import", file=sys.stderr) as bar:
-        report = import_jsonl(
-            service.store, args.file, args.batch_size, progress=bar.update, actor="cli:import"
-        )
-    print(f"{report.lines} lines: {report.appended} appended, {report.skipped} already there")
-    return 0
+    return open_service(_url())
+
+
+@contextmanager
+def _bar(total: int | None, desc: str, unit: str) -> Iterator[Any]:
+    """A tqdm progress bar on stderr (gone when done: the summary line replaces it)."""
+    from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
+
+    with tqdm(
+        total=total, desc=desc, unit=unit, unit_scale=unit == "B", file=sys.stderr, leave=False
+    ) as bar:
+        yield bar
+
+
+def _counted(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+def _took(started: float) -> str:
+    return f" in {time.monotonic() - started:.1f} s"
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"scic {command}: {message}", file=sys.stderr)
+    return 1
+
+
+def _guarded(command: str, run: Callable[[], int]) -> int:
+    """A bad file or a refusal is one line on stderr and exit 1, never a traceback."""
+    import sqlalchemy as sa
+
+    from ledger.errors import LedgerError
+    from scic.errors import DomainError
+
+    try:
+        return run()
+    except (LedgerError, DomainError) as exc:
+        return _fail(command, exc.detail)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return _fail(command, str(exc))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(command, f"the database refused it: {reason}")
+    except Exception as exc:  # a file shaped in a way nobody foresaw: still one line
+        if os.environ.get("SCIC_TRACEBACK"):
+            raise
+        return _fail(command, f"failed ({type(exc).__name__}: {exc}); SCIC_TRACEBACK=1 shows where")
 
 
 def _rebuild(args: argparse.Namespace) -> int:
     from scic.service import open_service
 
-    service = open_service(_url())
+    store = open_service(_url()).store
+    started = time.monotonic()
     try:
-        with occupancy.claim(service.engine, alone=True):
-            count = service.store.rebuild()
+        with (
+            occupancy.claim(store.engine, alone=True),
+            _bar(store.head(), "rebuild", "event") as bar,
+        ):
+            count = store.rebuild(progress=bar.update)
     except occupancy.InUse as busy:
         print(f"scic rebuild: {busy}", file=sys.stderr)
         return 1
-    print(f"rebuilt projections from {count} events")
+    print(f"rebuilt projections from {count:,} events{_took(started)}")
     return 0
 
 
@@ -416,12 +586,18 @@ def _verify(args: argparse.Namespace) -> int:
             anchors += [Receipt.from_json(json.loads(line)) for line in lines if line.strip()]
     key = get_settings().receipt_key
     store = open_service(_url()).store
-    report = store.verify(anchors, key.encode() if key else None)
+    started = time.monotonic()
+    with _bar(store.head(), "verify", "event") as bar:
+        report = store.verify(anchors, key.encode() if key else None, progress=bar.update)
     if not report.ok:
-        print(f"hash chain broken at position {report.first_broken_position}: {report.reason}")
+        print(
+            f"hash chain broken at position {report.first_broken_position}: {report.reason} "
+            f"({report.checked:,} events verified before it{_took(started)})"
+        )
         return 1
     print(
-        f"hash chain intact: {report.checked} events, held against {len(anchors)} given heads"
+        f"hash chain intact: {report.checked:,} events verified{_took(started)}, held against "
+        f"{len(anchors)} given heads"
         + ("" if key else " (receipt signatures not checked: SCIC_RECEIPT_KEY unset)")
     )
     if args.projections:

@@ -192,9 +192,7 @@ def _issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Dec
     on = body.issued_on or ctx.today
     check_date(state, on)
     if (body.holder is None) == (body.holder_id is None):
-        raise refuse(
-            None, "holder-required", "give either holder {name, type} or holder_id", status=422
-        )
+        raise refuse("holder-required", "give either holder {name, type} or holder_id")
     holder_id, _, registered = resolve_funder(
         session, state.coop_id, body.holder, body.holder_id, on
     )
@@ -294,12 +292,7 @@ def _invest(session: WriteSession, ctx: Context, body: esus.Invest) -> Decided:
     on = _on(body, ctx)
     check_date(state, on)
     if (body.investor is None) == (body.investor_id is None):
-        raise refuse(
-            None,
-            "investor-required",
-            "give either investor {name, type} or investor_id",
-            status=422,
-        )
+        raise refuse("investor-required", "give either investor {name, type} or investor_id")
     if body.subscription_id is not None:
         snapshot.load_subscription(session.conn, state.coop_id, body.subscription_id)
     if body.title_issue_id is not None:

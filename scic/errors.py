@@ -1,38 +1,128 @@
-"""Domain refusals. Each names the DOMAIN.md rule it enforces; the API maps them to
-problem+json in one place (scic/api/problems.py)."""
+"""Domain refusals: one catalogue of refusal types, each with its slug, the DOMAIN.md
+rule it enforces and its kind. The API maps a kind to an HTTP status in one place
+(scic/api/problems.py); call sites only name the slug and say what went wrong."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["conflict", "invalid", "not-found"]
+"""conflict: refused because of the ledger's state (the same request could succeed on
+another history); invalid: wrong whatever the state; not-found: names nothing here."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A type of refusal. Attributes: slug (the problem `type` is `/errors/<slug>`),
+    rule (the DOMAIN.md rule, or None for a structural or input error), kind."""
+
+    slug: str
+    rule: str | None
+    kind: Kind
+
+
+CATALOGUE: dict[str, Refusal] = {
+    r.slug: r
+    for r in [
+        Refusal("admin-token-is-global", None, "invalid"),
+        Refusal("agreement-required", "R14", "invalid"),
+        Refusal("already-reversed", None, "conflict"),
+        Refusal("amount-too-large", None, "invalid"),
+        Refusal("award-below-received", "R14", "conflict"),
+        Refusal("call-due-date-out-of-bounds", "R7", "invalid"),
+        Refusal("call-exceeds-uncalled", "R7", "conflict"),
+        Refusal("capital-below-legal-minimum", "R1", "invalid"),
+        Refusal("category-in-two-colleges", "R4", "invalid"),
+        Refusal("category-without-college", "R4", "invalid"),
+        Refusal("clawback-exceeds-received", "R14", "conflict"),
+        Refusal("college-count", "R4", "invalid"),
+        Refusal("college-unknown-category", "R4", "invalid"),
+        Refusal("college-weight-out-of-bounds", "R4", "invalid"),
+        Refusal("college-weights-sum", "R4", "invalid"),
+        Refusal("cooperative-required", None, "invalid"),
+        Refusal("date-before-admission", None, "invalid"),
+        Refusal("date-before-award", None, "invalid"),
+        Refusal("date-before-incorporation", None, "invalid"),
+        Refusal("date-before-subscription", "R7", "invalid"),
+        Refusal("date-beyond-horizon", None, "invalid"),
+        Refusal("de-minimis-ceiling", "R14", "conflict"),
+        Refusal("duplicate-ballot", "R4", "invalid"),
+        Refusal("duplicate-category", "R2", "invalid"),
+        Refusal("duplicate-subscription", None, "conflict"),
+        Refusal("esus-approval-dates", "R12", "invalid"),
+        Refusal("esus-approval-too-long", "R12", "invalid"),
+        Refusal("expiry-in-the-past", None, "invalid"),
+        Refusal("first-payment-below-quarter", "R7", "conflict"),
+        Refusal("grant-closed", "R14", "conflict"),
+        Refusal("holder-required", None, "invalid"),
+        Refusal("instalment-exceeds-award", "R14", "conflict"),
+        Refusal("invalid-siren", None, "invalid"),
+        Refusal("investor-required", None, "invalid"),
+        Refusal("justification-before-payment", "R14", "conflict"),
+        Refusal("justification-exceeds-received", "R14", "conflict"),
+        Refusal("member-not-active", None, "conflict"),
+        Refusal("no-esus-approval", "R12", "conflict"),
+        Refusal("no-shares-to-withdraw", None, "conflict"),
+        Refusal("nominal-change-with-shares-outstanding", "R1", "conflict"),
+        Refusal("not-enough-shares", None, "conflict"),
+        Refusal("not-reversible", None, "conflict"),
+        Refusal("party-not-allowed", None, "invalid"),
+        Refusal("party-required", None, "invalid"),
+        Refusal("payment-exceeds-unpaid", "R7", "conflict"),
+        Refusal("public-capital-cap", "R3", "conflict"),
+        Refusal("redemption-before-seven-years", "R11", "conflict"),
+        Refusal("redemption-exceeds-outstanding", "R11", "conflict"),
+        Refusal("reimbursement-above-paid", "R6", "conflict"),
+        Refusal("reimbursement-below-floor", "R5", "conflict"),
+        Refusal("reimbursement-delay-too-long", "R6", "invalid"),
+        Refusal("reimbursement-out-of-turn", "R5", "conflict"),
+        Refusal("reverse-later-events-first", None, "conflict"),
+        Refusal("same-category", "R2", "invalid"),
+        Refusal("shares-not-paid-up", "R7", "conflict"),
+        Refusal("titles-not-open-to-form", "R11", "conflict"),
+        Refusal("transfer-to-self", None, "invalid"),
+        Refusal("unknown-category", "R2", "invalid"),
+        Refusal("unknown-role", None, "invalid"),
+        Refusal("variable-base-above-cap", "R11", "invalid"),
+        Refusal("voter-not-member", "R4", "conflict"),
+        Refusal("voter-without-college", "R4", "invalid"),
+        Refusal("withdrawal-not-pending", None, "conflict"),
+        Refusal("party-kind-mismatch", None, "invalid"),
+        Refusal("party-erased", None, "conflict"),
+        Refusal("one-party-only", None, "invalid"),
+        Refusal("no-own-funder", None, "invalid"),
+        Refusal("invalid-cursor", None, "invalid"),
+    ]
+}
+
 
 class DomainError(Exception):
-    """A command refused by a rule. `status`: 409 when it depends on the ledger's state,
-    422 when the request itself is wrong whatever the state."""
+    """A command refused: its refusal type and what went wrong, in words."""
 
-    status = 409
-
-    def __init__(
-        self,
-        slug: str,
-        detail: str,
-        rule: str | None = None,
-        status: int | None = None,
-        **context: object,
-    ) -> None:
+    def __init__(self, refusal: Refusal, detail: str, rule: str | None = None) -> None:
         super().__init__(detail)
-        self.slug = slug
+        self.refusal = refusal
+        self.slug = refusal.slug
         self.detail = detail
-        self.rule = rule
-        self.context = context
-        if status is not None:
-            self.status = status
+        self.rule = rule or refusal.rule
+        self.kind: Kind = refusal.kind
 
 
 class NotFound(DomainError):
-    status = 404
-
     def __init__(self, what: str, ident: str) -> None:
-        super().__init__(f"{what}-not-found", f"no {what.replace('-', ' ')} {ident!r} here")
+        refusal = Refusal(f"{what}-not-found", None, "not-found")
+        super().__init__(refusal, f"no {what.replace('-', ' ')} {ident!r} here")
 
 
-def refuse(rule: str | None, slug: str, detail: str, status: int = 409) -> DomainError:
-    return DomainError(slug, detail, rule=rule, status=status)
+def refuse(slug: str, detail: str) -> DomainError:
+    """The refusal of type `slug` (KeyError for a slug not in the catalogue: a test runs
+    every refusal path, so a new slug cannot reach production unlisted)."""
+    return DomainError(CATALOGUE[slug], detail)
+
+
+def refused_by_history(slug: str, detail: str, rule: str | None) -> DomainError:
+    """A refusal found by re-judging history (scic/domain/timeline.py): it depends on the
+    events already recorded, so it is a conflict whatever the slug's own kind."""
+    refusal = CATALOGUE.get(slug, Refusal(slug, rule, "conflict"))
+    return DomainError(Refusal(refusal.slug, rule or refusal.rule, "conflict"), detail)

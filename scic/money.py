@@ -32,11 +32,9 @@ def within_max(cents: int, what: str) -> int:
     """`cents`, or a 422 when it is beyond MAX_CENTS."""
     if cents > MAX_CENTS:
         raise refuse(
-            None,
             "amount-too-large",
             f"{what} would be {format_cents(cents)}, beyond the largest amount the "
             f"ledger records ({format_cents(MAX_CENTS)})",
-            status=422,
         )
     return cents
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +244,20 @@ def test_token_create_on_a_database_in_use_warns_of_nothing(database_url: str) -
     made = scic("token", "create", "--role", "admin", url=database_url)
     assert made.returncode == 0, made.stderr
     assert "database: " in made.stderr and "warning" not in made.stderr
+
+
+def test_long_commands_show_progress_on_stderr_and_end_with_a_summary(
+    database_url: str, engine
+) -> None:
+    append_deposits(engine, 3)
+    for command, summary in [
+        (
+            "verify",
+            r"^hash chain intact: 3 events verified in \d+\.\d s, held against 0 given heads",
+        ),
+        ("rebuild", r"^rebuilt projections from 3 events in \d+\.\d s$"),
+    ]:
+        result = scic(command, url=database_url)
+        assert result.returncode == 0, result.stderr
+        assert re.match(summary, result.stdout.strip()), result.stdout
+        assert f"{command}: " in result.stderr and "/3 [" in result.stderr  # the tqdm bar

@@ -98,10 +98,7 @@ def issue(
     party_id = _bind(conn, role, coop_id, Speaker(party_id, member_id, funder_id))
     if expires_at is not None and expires_at <= now:
         raise refuse(
-            None,
-            "expiry-in-the-past",
-            f"the token would expire at {expires_at}, which is already past",
-            status=422,
+            "expiry-in-the-past", f"the token would expire at {expires_at}, which is already past"
         )
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     row = {
@@ -141,47 +138,36 @@ _ID_PREFIXES = {"mbr_": MEMBER, "fnd_": FUNDER}
 def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker) -> str | None:
     """Check a token's cooperative and party against its role; the party it speaks for."""
     if role not in ROLES:
-        raise refuse(None, "unknown-role", f"role must be one of {', '.join(ROLES)}", status=422)
+        raise refuse("unknown-role", f"role must be one of {', '.join(ROLES)}")
     given = speaker.given()
     if role == ADMIN:
         if coop_id is not None or given:
             raise refuse(
-                None,
-                "admin-token-is-global",
-                "an admin token belongs to no cooperative and no party",
-                status=422,
+                "admin-token-is-global", "an admin token belongs to no cooperative and no party"
             )
         return None
     if coop_id is None:
-        raise refuse(
-            None, "cooperative-required", f"a {role} token needs a cooperative", status=422
-        )
+        raise refuse("cooperative-required", f"a {role} token needs a cooperative")
     if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() is None:
         raise NotFound("cooperative", coop_id)
     if role not in PARTY_ROLES:
         if given:
             raise refuse(
-                None,
                 "party-not-allowed",
                 f"a {role} token speaks for the whole "
                 "cooperative: only member and funder tokens take a party",
-                status=422,
             )
         return None
     if not given:
         raise refuse(
-            None,
             "party-required",
             f"a {role} token speaks for one {role}: give its id (scic token create "
             f"--{role} {'mbr' if role == MEMBER else 'fnd'}_…; POST /v1/tokens: {role}_id)",
-            status=422,
         )
     if len(given) > 1:
         raise refuse(
-            None,
             "one-party-only",
             f"a token speaks for one party: give one of {', '.join(w for w, _ in given)}",
-            status=422,
         )
     what, ident = given[0]
     if what == "party" and ident[:4] in _ID_PREFIXES:
@@ -190,10 +176,7 @@ def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker)
         return _speaking_party(conn, role, coop_id, ident)
     if what != role:
         raise refuse(
-            None,
-            "party-kind-mismatch",
-            f"a {role} token speaks for a {role}, not for {what} {ident}",
-            status=422,
+            "party-kind-mismatch", f"a {role} token speaks for a {role}, not for {what} {ident}"
         )
     table, key = (
         (members, members.c.member_id) if what == MEMBER else (funders, funders.c.funder_id)
@@ -216,17 +199,15 @@ def _speaking_party(conn: sa.Connection, role: str, coop_id: str, party_id: str)
     if found is None:
         raise NotFound("party", party_id)
     if found.erased_at is not None:
-        raise refuse(None, "party-erased", f"party {party_id} was erased: nobody speaks for it")
+        raise refuse("party-erased", f"party {party_id} was erased: nobody speaks for it")
     table = members if role == MEMBER else funders
     is_role = conn.execute(
         sa.select(table.c.party_id).where(table.c.party_id == party_id, table.c.coop_id == coop_id)
     ).first()
     if is_role is None:
         raise refuse(
-            None,
             "party-kind-mismatch",
             f"party {party_id} is not a {role} of {coop_id}: a {role} token speaks for one",
-            status=422,
         )
     return party_id
 

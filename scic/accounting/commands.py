@@ -9,10 +9,10 @@ from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic.accounting import journal, reads, surplus
+from scic.accounting.errors import refuse
 from scic.accounting.fiscal_years import CloseYear, FiscalYearClosed
 from scic.commands import Context, Decided, _coop, command
 from scic.domain.shares import LossesRecorded
-from scic.errors import refuse
 from scic.money import format_cents, parse_cents
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ledger import EventStore
 from scic.accounting import fec, reads
-from scic.errors import refuse
+from scic.accounting.errors import refuse
 
 
 def fec_export(

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger import NewEvent
+from scic.accounting.errors import refuse
 from scic.accounting.tables import fiscal_year_closings
-from scic.errors import refuse
 from scic.money import AmountOrZero
 
 # -- events ----------------------------------------------------------------------------

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from ledger import AppendRequest, EventStore, NewEvent, RecordedEvent
 from ledger.schema import events as events_table
 from scic.accounting import journal, surplus
+from scic.accounting.errors import refuse
 from scic.accounting.fiscal_years import FiscalYear, fiscal_year, years_until
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
 from scic.domain.funders import PUBLIC_FUNDER_TYPES
-from scic.errors import NotFound, refuse
+from scic.errors import NotFound
 from scic.projections import views
 from scic.projections.tables import coops, funding_movements, movements, statutes
 from scic.rules.dated import TMO_BY_YEAR

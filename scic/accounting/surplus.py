@@ -9,8 +9,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scic.accounting.errors import refuse
 from scic.dates import Day
-from scic.errors import refuse
 from scic.money import AmountOrZero, format_cents
 from scic.rules.dated import (
     INTEREST_CAP_MARGIN,

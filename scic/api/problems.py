@@ -19,9 +19,13 @@ from ledger.errors import (
     WrongExpectedVersion,
 )
 from scic.access.errors import AccessError
-from scic.errors import DomainError
+from scic.errors import DomainError, Kind
 
 MEDIA_TYPE = "application/problem+json"
+
+# The one place a refusal's kind becomes a status: 409 when the ledger's state refused it
+# (retrying on another history could succeed), 422 when the request is wrong in itself.
+KIND_STATUS: dict[Kind, int] = {"conflict": 409, "invalid": 422, "not-found": 404}
 
 _LEDGER_STATUS: dict[type[LedgerError], int] = {
     UnknownEventType: 422,
@@ -64,7 +68,7 @@ class InBatch(Exception):
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.slug, exc.detail, exc.rule)
+        return problem(KIND_STATUS[exc.kind], exc.slug, exc.detail, exc.rule)
 
     @app.exception_handler(AccessError)
     async def _access(request: Request, exc: AccessError) -> JSONResponse:

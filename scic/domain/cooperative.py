@@ -107,12 +107,7 @@ def check_siren(siren: str | None) -> None:
     if siren is None:
         return
     if not _SIREN.fullmatch(siren) or _luhn(siren) % 10 != 0:
-        raise refuse(
-            None,
-            "invalid-siren",
-            f"SIREN {siren!r} is not 9 digits with a valid check digit",
-            status=422,
-        )
+        raise refuse("invalid-siren", f"SIREN {siren!r} is not 9 digits with a valid check digit")
 
 
 def _luhn(digits: str) -> int:
@@ -128,23 +123,32 @@ def check_statutes(statutes: Statutes, on: date) -> None:
     minimum = value_at(LEGAL_MINIMUM_CAPITAL_CENTS[statutes.legal_form], on)
     if statutes.statutory_floor_cents < minimum:
         raise refuse(
-            "R1",
             "capital-below-legal-minimum",
             f"a SCIC in {statutes.legal_form} form needs a statutory capital floor of "
             f"at least {minimum // 100} €",
-            status=422,
         )
     codes = [c.code for c in statutes.categories]
     if len(set(codes)) != len(codes):
-        raise refuse("R2", "duplicate-category", "category codes must be unique", status=422)
+        raise refuse("duplicate-category", "category codes must be unique")
     if statutes.reimbursement_delay_years > REIMBURSEMENT_DELAY_MAX_YEARS:
         raise refuse(
-            "R6",
             "reimbursement-delay-too-long",
             f"the statutory reimbursement delay is at most {REIMBURSEMENT_DELAY_MAX_YEARS} years",
-            status=422,
         )
     _check_colleges(statutes)
+
+
+def check_nominal_kept(current: Statutes, amended: Statutes, outstanding: int, on: date) -> None:
+    """R1/R6 — shares are never revalued: each keeps the nominal it was subscribed at, so
+    the nominal changes only when no share is outstanding (pending ones included)."""
+    old, new = current.share_nominal_cents, amended.share_nominal_cents
+    if new != old and outstanding > 0:
+        raise refuse(
+            "nominal-change-with-shares-outstanding",
+            f"on {on} {outstanding} shares of {old / 100:.2f} € are outstanding; the "
+            f"nominal cannot become {new / 100:.2f} € (shares are never revalued: reduce "
+            "or raise the capital by an AG decision on each share instead)",
+        )
 
 
 def _check_colleges(statutes: Statutes) -> None:
@@ -153,48 +157,29 @@ def _check_colleges(statutes: Statutes) -> None:
         return
     if not COLLEGES_MIN <= len(colleges) <= COLLEGES_MAX:
         raise refuse(
-            "R4",
             "college-count",
             f"statutes define {len(colleges)} colleges; a SCIC "
             f"has between {COLLEGES_MIN} and {COLLEGES_MAX}",
-            status=422,
         )
     for college in colleges:
         if not COLLEGE_WEIGHT_MIN <= college.weight <= COLLEGE_WEIGHT_MAX:
             raise refuse(
-                "R4",
                 "college-weight-out-of-bounds",
                 f"college {college.code} weighs {college.weight}; each college weighs "
                 f"between {COLLEGE_WEIGHT_MIN} and {COLLEGE_WEIGHT_MAX}",
-                status=422,
             )
     total = sum((c.weight for c in colleges), Decimal(0))
     if total != 1:
-        raise refuse(
-            "R4", "college-weights-sum", f"college weights sum to {total}, not 1", status=422
-        )
+        raise refuse("college-weights-sum", f"college weights sum to {total}, not 1")
     known = {c.code for c in statutes.categories}
     gathered: list[str] = [code for c in colleges for code in c.categories]
     unknown = sorted(set(gathered) - known)
     if unknown:
         raise refuse(
-            "R4",
-            "college-unknown-category",
-            f"colleges name unknown categories: {', '.join(unknown)}",
-            status=422,
+            "college-unknown-category", f"colleges name unknown categories: {', '.join(unknown)}"
         )
     if len(set(gathered)) != len(gathered):
-        raise refuse(
-            "R4",
-            "category-in-two-colleges",
-            "a category belongs to at most one college",
-            status=422,
-        )
+        raise refuse("category-in-two-colleges", "a category belongs to at most one college")
     orphans = sorted(known - set(gathered))
     if orphans:
-        raise refuse(
-            "R4",
-            "category-without-college",
-            f"categories in no college: {', '.join(orphans)}",
-            status=422,
-        )
+        raise refuse("category-without-college", f"categories in no college: {', '.join(orphans)}")

@@ -1,12 +1,13 @@
 """Corrections: a compensating event that names the event it reverses (never an edit).
 
-The reversal takes the reversed event's effective date, so views as at any later date
-change, while views as known before the correction was recorded do not."""
+The reversal takes the reversed event's effective date. The write model folds the
+corrected history (both left out, scic/domain/timeline.py), so every figure derived from
+the mistake (R5's highest capital, the reimbursements it let go) is judged again; views
+as known before the correction was recorded do not change."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
@@ -16,22 +17,27 @@ from pydantic import (
     model_serializer,
 )
 
-from ledger import NewEvent, RecordedEvent
-from scic.domain.grants import GrantState
-from scic.domain.rules_check import check_public_cap
-from scic.domain.state import CoopState, MemberState, SubscriptionState
-from scic.errors import refuse
+from scic.domain.facts import Fact
+from scic.errors import DomainError, NotFound, refuse
 
-REVERSIBLE = {
+if TYPE_CHECKING:  # the timeline folds EventReversed: import it only for types
+    from scic.domain.timeline import Entry, Timeline, Violation
+
+MEMBERSHIP_REVERSIBLE = {
     "SharesSubscribed",
     "SharesCalled",
     "SharesPaid",
     "SharesTransferred",
+    "MemberWithdrew",
+    "SharesReimbursed",
+}
+FUNDING_REVERSIBLE = {
     "GrantInstalmentReceived",
     "GrantJustified",
     "GrantClawedBack",
     "EsusInvested",
 }
+REVERSIBLE = MEMBERSHIP_REVERSIBLE | FUNDING_REVERSIBLE
 
 
 class EventReversed(BaseModel):
@@ -53,108 +59,75 @@ class EventReversed(BaseModel):
 
 class Correct(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reverses: str = Field(min_length=1, description="event_id of the event to reverse")
+    reverses: str = Field(
+        min_length=1,
+        description="event_id of the event to reverse, or the id a write returned "
+        "(`sub_…`, `pay_…`: all of its events are reversed)",
+    )
     reason: str = Field(min_length=3, max_length=1000)
 
 
-def reverse(
-    state: CoopState,
-    original: RecordedEvent,
-    already_reversed: bool,
-    members: dict[str, MemberState],
-    subscription: SubscriptionState | None,
-    reason: str,
-    grant: GrantState | None = None,
-) -> list[NewEvent]:
-    if original.type not in REVERSIBLE:
-        raise refuse(
-            None,
-            "not-reversible",
-            f"a {original.type} event cannot be reversed; record the opposite "
-            "fact instead (e.g. a withdrawal, a category change)",
-        )
-    if already_reversed:
-        raise refuse(None, "already-reversed", f"event {original.event_id} is already reversed")
-    data: dict[str, Any] = original.data
-    on: date = original.effective_date
-    if original.type == "SharesSubscribed":
-        _check_subscription_untouched(subscription, data)
-        member = members[data["member_id"]]
-        _check_can_give_back(member, data["shares"], data["paid_cents"])
-        public = _is_public(state, member, on)
-        check_public_cap(
-            state,
-            on,
-            public_delta=-data["subscribed_cents"] if public else 0,
-            total_delta=-data["subscribed_cents"],
-        )
-    elif original.type == "SharesPaid":
-        _check_can_give_back(members[data["member_id"]], 0, data["amount_cents"])
-    elif original.type == "SharesCalled":
-        if subscription is not None and (
-            subscription.called_cents - data["amount_cents"] < subscription.paid_cents
-        ):
+def targets(timeline: Timeline, reverses: str) -> list[Entry]:
+    """The events a correction names: one event by its id, or every event of a write by
+    the id the write returned (reversals themselves excepted)."""
+    found = timeline.find(reverses)
+    if found is not None:
+        return [found]
+    written = [e for e in timeline.entries if e.write_id == reverses and e.type != "EventReversed"]
+    if not written:
+        raise NotFound("event", reverses)
+    return written
+
+
+def reverse(timeline: Timeline, chosen: list[Entry], reason: str) -> list[Fact]:
+    """One reversal per event not yet reversed; a withdrawal takes its reimbursement
+    with it (the money cannot have gone for a withdrawal that never was)."""
+    for entry in chosen:
+        if entry.type not in REVERSIBLE:
             raise refuse(
-                "R7",
-                "reverse-later-events-first",
-                "payments were made against this call; reverse them first",
+                "not-reversible",
+                f"a {entry.type} event cannot be reversed; record the opposite "
+                "fact instead (e.g. a withdrawal, a category change)",
             )
-    elif original.type == "SharesTransferred":
-        taker = members[data["to_member_id"]]
-        _check_can_give_back(taker, data["shares"], data["paid_cents"])
-        giver = members[data["from_member_id"]]
-        delta = (data["subscribed_cents"] if _is_public(state, giver, on) else 0) - (
-            data["subscribed_cents"] if _is_public(state, taker, on) else 0
-        )
-        check_public_cap(state, on, public_delta=delta, total_delta=0)
-    elif original.type == "GrantInstalmentReceived" and grant is not None:
-        left = grant.received_cents - data["amount_cents"]
-        if left < max(grant.justified_cents, grant.clawed_back_cents):
-            raise refuse(
-                "R14",
-                "reverse-later-events-first",
-                "justifications or clawbacks rest on this instalment; reverse them first",
-            )
-    payload = EventReversed(
-        reversed_event_id=original.event_id, reversed_type=original.type, reason=reason
+    todo = [e for e in chosen if e.event_id not in timeline.reversed_ids]
+    if not todo:
+        raise refuse("already-reversed", f"event {chosen[0].event_id} is already reversed")
+    ids = {e.event_id for e in todo}
+    for entry in list(todo):
+        if entry.type == "MemberWithdrew":
+            wid = getattr(entry.event, "withdrawal_id", None)
+            todo += [
+                e
+                for e in timeline.entries
+                if e.type == "SharesReimbursed"
+                and getattr(e.event, "withdrawal_id", None) == wid
+                and e.event_id not in timeline.reversed_ids
+                and e.event_id not in ids
+            ]
+    return [_reversal(e, reason) for e in todo]
+
+
+def compensate(timeline: Timeline, violation: Violation, correction_id: str) -> Fact:
+    """R5 — a reimbursement the corrected history no longer allows goes back to the
+    queue: reversed, saying why."""
+    entry = timeline.find(violation.event_id)
+    assert entry is not None
+    return _reversal(
+        entry,
+        f"compensation for correction {correction_id}: {violation.detail}; "
+        "the withdrawal waits for its reimbursement again",
     )
-    return [
-        NewEvent(
-            "EventReversed",
-            payload.model_dump(mode="json"),
-            on,
-            subject_id=original.subject_id,
-            amount_cents=original.amount_cents,
-            reverses=original.event_id,
-        )
-    ]
 
 
-def _is_public(state: CoopState, member: MemberState, on: date) -> bool:
-    category = state.statutes_at(on).category(member.category)
-    return category is not None and category.public_body
+def later_events_first(violation: Violation) -> DomainError:
+    return refuse(
+        "reverse-later-events-first",
+        f"{violation.detail}: a later event rests on what is reversed; reverse it first",
+    )
 
 
-def _check_subscription_untouched(sub: SubscriptionState | None, data: dict[str, Any]) -> None:
-    if (
-        sub is None
-        or sub.called_cents != data["called_cents"]
-        or (sub.paid_cents != data["paid_cents"])
-    ):
-        raise refuse(
-            None,
-            "reverse-later-events-first",
-            "calls or payments were recorded on this subscription; reverse them first",
-        )
-
-
-def _check_can_give_back(member: MemberState, shares: int, paid: int) -> None:
-    free = member.free
-    if free.shares < shares or free.paid_cents < paid:
-        raise refuse(
-            None,
-            "reverse-later-events-first",
-            f"member {member.member_id} no longer holds what this event gave "
-            "(shares were transferred, withdrawn or reimbursed since); "
-            "reverse those events first",
-        )
+def _reversal(entry: Entry, reason: str) -> Fact:
+    payload = EventReversed(
+        reversed_event_id=entry.event_id, reversed_type=entry.type, reason=reason
+    )
+    return Fact(payload, entry.on, reverses=entry.event_id)

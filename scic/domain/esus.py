@@ -78,18 +78,14 @@ class Invest(BaseModel):
 def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[NewEvent]:
     """R12 — approval for 5 years, 2 when the company is less than 3 years old."""
     if cmd.expires_on <= cmd.granted_on:
-        raise refuse(
-            "R12", "esus-approval-dates", "expires_on must be after granted_on", status=422
-        )
+        raise refuse("esus-approval-dates", "expires_on must be after granted_on")
     young = cmd.granted_on < add_years(incorporated_on, ESUS_YOUNG_COMPANY_AGE)
     years = ESUS_YOUNG_COMPANY_YEARS if young else ESUS_YEARS
     if cmd.expires_on > add_years(cmd.granted_on, years):
         raise refuse(
-            "R12",
             "esus-approval-too-long",
             f"an ESUS approval lasts at most {years} years"
             + (" for a company less than 3 years old" if young else ""),
-            status=422,
         )
     data = EsusApproved(
         approval_id=approval_id,
@@ -110,7 +106,6 @@ def invest(
 ) -> list[NewEvent]:
     if not approval_in_force:
         raise refuse(
-            "R12",
             "no-esus-approval",
             f"no ESUS approval in force on {on}: solidarity investments need one",
         )

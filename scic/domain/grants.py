@@ -167,11 +167,9 @@ def award(
         and not cmd.agreement_ref
     ):
         raise refuse(
-            "R14",
             "agreement-required",
             f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
             "written agreement: give agreement_ref",
-            status=422,
         )
     warnings: list[str] = []
     if cmd.de_minimis:
@@ -179,7 +177,6 @@ def award(
         total = de_minimis_before + cmd.amount
         if total > ceiling and not cmd.de_minimis_override:
             raise refuse(
-                "R14",
                 "de-minimis-ceiling",
                 f"de minimis aid over {DE_MINIMIS_YEARS} rolling years would reach "
                 f"{format_cents(total)} €, above the {format_cents(ceiling)} € ceiling "
@@ -227,7 +224,6 @@ def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
     room = grant.awarded_cents - grant.received_cents
     if cmd.amount > room:
         raise refuse(
-            "R14",
             "instalment-exceeds-award",
             f"{format_cents(cmd.amount)} received would exceed the award: "
             f"{format_cents(room)} remain of {format_cents(grant.awarded_cents)}",
@@ -239,14 +235,12 @@ def justification(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEven
     _open(grant, on)
     if grant.received_cents == 0:
         raise refuse(
-            "R14",
             "justification-before-payment",
             f"grant {grant.grant_id} has received nothing yet: nothing to justify",
         )
     room = grant.received_cents - grant.justified_cents
     if cmd.amount > room:
         raise refuse(
-            "R14",
             "justification-exceeds-received",
             f"{format_cents(cmd.amount)} justified but only {format_cents(room)} of "
             "what was received is not yet justified",
@@ -259,7 +253,6 @@ def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[NewEvent]:
     room = grant.received_cents - grant.clawed_back_cents
     if cmd.amount > room:
         raise refuse(
-            "R14",
             "clawback-exceeds-received",
             f"{format_cents(cmd.amount)} clawed back but only {format_cents(room)} was "
             "received and not yet paid back",
@@ -271,7 +264,6 @@ def amend(grant: GrantState, cmd: Amend, on: date) -> list[NewEvent]:
     _open(grant, on)
     if cmd.amount < grant.received_cents:
         raise refuse(
-            "R14",
             "award-below-received",
             f"the award cannot fall below the {format_cents(grant.received_cents)} "
             "already received; record a clawback instead",
@@ -317,17 +309,15 @@ def _flow(
 def _after_award(grant: GrantState, on: date) -> None:
     if on < grant.awarded_on:
         raise refuse(
-            None,
             "date-before-award",
             f"{on} is before grant {grant.grant_id} was awarded ({grant.awarded_on})",
-            status=422,
         )
 
 
 def _open(grant: GrantState, on: date) -> None:
     _after_award(grant, on)
     if grant.status == "closed":
-        raise refuse("R14", "grant-closed", f"grant {grant.grant_id} is closed")
+        raise refuse("grant-closed", f"grant {grant.grant_id} is closed")
 
 
 def release_schedule(

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger import NewEvent
 from scic.dates import Day
+from scic.domain.facts import Fact
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
 from scic.errors import refuse
@@ -73,48 +73,36 @@ class ChangeCategory(BaseModel):
 def check_date(state: CoopState, on: date) -> None:
     if on < state.incorporated_on:
         raise refuse(
-            None,
             "date-before-incorporation",
             f"{on} is before the cooperative was incorporated ({state.incorporated_on})",
-            status=422,
         )
 
 
 def admit(
     state: CoopState, cmd: AdmitMember, member_id: str, party_id: str, on: date
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     if state.statutes_at(on).category(cmd.category) is None:
         raise refuse(
-            "R2",
-            "unknown-category",
-            f"category {cmd.category!r} is not in the statutes in force on {on}",
-            status=422,
+            "unknown-category", f"category {cmd.category!r} is not in the statutes in force on {on}"
         )
     data = MemberAdmitted(
         member_id=member_id, party_id=party_id, kind=cmd.kind, category=cmd.category
     )
-    return [NewEvent("MemberAdmitted", data.model_dump(mode="json"), on, subject_id=member_id)]
+    return [Fact(data, on)]
 
 
-def change_category(
-    state: CoopState, member: MemberState, category: str, on: date
-) -> list[NewEvent]:
+def change_category(state: CoopState, member: MemberState, category: str, on: date) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
     new = statutes.category(category)
     if new is None:
         raise refuse(
-            "R2",
-            "unknown-category",
-            f"category {category!r} is not in the statutes in force on {on}",
-            status=422,
+            "unknown-category", f"category {category!r} is not in the statutes in force on {on}"
         )
     if category == member.category:
-        raise refuse(
-            "R2", "same-category", f"member is already in category {category!r}", status=422
-        )
+        raise refuse("same-category", f"member is already in category {category!r}")
     old = statutes.category(member.category)
     moved = member.holding.subscribed_cents
     delta = (moved if new.public_body else 0) - (moved if old and old.public_body else 0)
@@ -122,22 +110,14 @@ def change_category(
     data = MemberCategoryChanged(
         member_id=member.member_id, category=category, previous=member.category
     )
-    return [
-        NewEvent(
-            "MemberCategoryChanged", data.model_dump(mode="json"), on, subject_id=member.member_id
-        )
-    ]
+    return [Fact(data, on)]
 
 
 def require_active(member: MemberState, on: date) -> None:
     if not member.active:
-        raise refuse(
-            None, "member-not-active", f"member {member.member_id} left on {member.exited_on}"
-        )
+        raise refuse("member-not-active", f"member {member.member_id} left on {member.exited_on}")
     if on < member.admitted_on:
         raise refuse(
-            None,
             "date-before-admission",
             f"{on} is before member {member.member_id} was admitted ({member.admitted_on})",
-            status=422,
         )

@@ -10,8 +10,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger import NewEvent
 from scic.dates import Day, add_years
+from scic.domain.facts import Fact
 from scic.domain.members import check_date, require_active
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import (
@@ -148,7 +148,7 @@ class Transfer(BaseModel):
 
 def subscribe(
     state: CoopState, member: MemberState, cmd: Subscribe, subscription_id: str, on: date
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
@@ -157,14 +157,12 @@ def subscribe(
     if cmd.paid < minimum:
         # R7 — C. com. L225-144: at least a quarter paid at subscription.
         raise refuse(
-            "R7",
             "first-payment-below-quarter",
             f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
             f"at least a quarter ({format_cents(minimum)}) is paid at subscription",
         )
     if cmd.paid > subscribed:
         raise refuse(
-            "R7",
             "payment-exceeds-unpaid",
             f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} subscribed",
         )
@@ -179,25 +177,17 @@ def subscribe(
         called_cents=cmd.paid,
         paid_cents=cmd.paid,
     )
-    event = NewEvent(
-        "SharesSubscribed",
-        data.model_dump(mode="json"),
-        on,
-        subject_id=member.member_id,
-        amount_cents=subscribed,
-    )
-    return [event, *release_pending(state, on, extra_capital=subscribed)]
+    return [Fact(data, on), *release_pending(state, on, extra_capital=subscribed)]
 
 
 def call(
     state: CoopState, member: MemberState, sub: SubscriptionState, cmd: Call, call_id: str, on: date
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
     uncalled = sub.subscribed_cents - sub.called_cents
     if cmd.amount > uncalled:
         raise refuse(
-            "R7",
             "call-exceeds-uncalled",
             f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
             f"subscription {sub.subscription_id} is not yet called",
@@ -206,11 +196,9 @@ def call(
     if cmd.due_date > deadline or cmd.due_date < on:
         # R7 — the unpaid part is paid within 5 years of the subscription.
         raise refuse(
-            "R7",
             "call-due-date-out-of-bounds",
             f"due date {cmd.due_date} must fall between the call ({on}) and five years "
             f"after the subscription ({deadline})",
-            status=422,
         )
     data = SharesCalled(
         call_id=call_id,
@@ -219,15 +207,7 @@ def call(
         amount_cents=cmd.amount,
         due_date=cmd.due_date,
     )
-    return [
-        NewEvent(
-            "SharesCalled",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=member.member_id,
-            amount_cents=cmd.amount,
-        )
-    ]
+    return [Fact(data, on)]
 
 
 def pay(
@@ -237,14 +217,13 @@ def pay(
     cmd: Pay,
     payment_id: str,
     on: date,
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
     unpaid = sub.subscribed_cents - sub.paid_cents
     if cmd.amount > unpaid:
         # R7 — a payment never exceeds what is still unpaid.
         raise refuse(
-            "R7",
             "payment-exceeds-unpaid",
             f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
             f"subscription {sub.subscription_id} is unpaid",
@@ -257,15 +236,7 @@ def pay(
         amount_cents=cmd.amount,
         called_cents=implicitly_called,
     )
-    return [
-        NewEvent(
-            "SharesPaid",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=member.member_id,
-            amount_cents=cmd.amount,
-        )
-    ]
+    return [Fact(data, on)]
 
 
 def withdraw(
@@ -276,7 +247,7 @@ def withdraw(
     on: date,
     reason: str | None = None,
     excluded: bool = False,
-) -> list[NewEvent]:
+) -> list[Fact]:
     """R5 — a withdrawal cannot be refused, only its reimbursement delayed (Cass. com.
     18 Dec 2024): the member leaves now, the money waits in a FIFO queue."""
     check_date(state, on)
@@ -284,20 +255,17 @@ def withdraw(
     free = member.free
     if free.shares <= 0:
         raise refuse(
-            None,
             "no-shares-to-withdraw",
             f"member {member.member_id} holds no shares that are not already being reimbursed",
         )
     count = free.shares if shares is None else shares
     if count > free.shares:
         raise refuse(
-            None,
             "not-enough-shares",
             f"member {member.member_id} holds {free.shares} shares, cannot withdraw {count}",
         )
     exit_ = count == free.shares
-    nominal = state.statutes_at(on).share_nominal_cents
-    amounts = free if exit_ else _fully_paid(member, count, nominal, "withdraw")
+    amounts = free if exit_ else _fully_paid(member, count, held_nominal(free), "withdraw")
     delay = state.statutes_at(on).reimbursement_delay_years
     data = MemberWithdrew(
         withdrawal_id=withdrawal_id,
@@ -311,15 +279,8 @@ def withdraw(
         called_cents=amounts.called_cents,
         paid_cents=amounts.paid_cents,
     )
-    event = NewEvent(
-        "MemberWithdrew",
-        data.model_dump(mode="json"),
-        on,
-        subject_id=member.member_id,
-        amount_cents=amounts.paid_cents,
-    )
     queued = _queue_with(state, withdrawal_id, member.member_id, on, amounts)
-    return [event, *release_pending(queued, on, extra_capital=0)]
+    return [Fact(data, on), *release_pending(queued, on, extra_capital=0)]
 
 
 def transfer(
@@ -329,23 +290,20 @@ def transfer(
     cmd: Transfer,
     transfer_id: str,
     on: date,
-) -> list[NewEvent]:
+) -> list[Fact]:
     check_date(state, on)
     require_active(giver, on)
     require_active(taker, on)
     if giver.member_id == taker.member_id:
-        raise refuse(
-            None, "transfer-to-self", "a member cannot transfer shares to itself", status=422
-        )
+        raise refuse("transfer-to-self", "a member cannot transfer shares to itself")
     if cmd.shares > giver.free.shares:
         raise refuse(
-            None,
             "not-enough-shares",
             f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
             f"cannot transfer {cmd.shares}",
         )
     statutes = state.statutes_at(on)
-    amounts = _fully_paid(giver, cmd.shares, statutes.share_nominal_cents, "transfer")
+    amounts = _fully_paid(giver, cmd.shares, held_nominal(giver.free), "transfer")
     giver_cat, taker_cat = statutes.category(giver.category), statutes.category(taker.category)
     delta = (amounts.subscribed_cents if taker_cat and taker_cat.public_body else 0) - (
         amounts.subscribed_cents if giver_cat and giver_cat.public_body else 0
@@ -360,21 +318,13 @@ def transfer(
         called_cents=amounts.called_cents,
         paid_cents=amounts.paid_cents,
     )
-    return [
-        NewEvent(
-            "SharesTransferred",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=giver.member_id,
-            amount_cents=amounts.subscribed_cents,
-        )
-    ]
+    return [Fact(data, on)]
 
 
-def release_pending(state: CoopState, on: date, extra_capital: int) -> list[NewEvent]:
+def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact]:
     """R5 — reimburse queued withdrawals, oldest first, while capital stays at or above
     the floor; stop at the first that does not fit (strict FIFO)."""
-    events: list[NewEvent] = []
+    events: list[Fact] = []
     capital = state.capital.subscribed_cents + extra_capital
     highest = max(state.capital.highest_subscribed_cents, capital)
     floor = replace(
@@ -396,15 +346,7 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[NewE
             loss_share_cents=loss_share,
             amount_cents=amounts.paid_cents - loss_share,
         )
-        events.append(
-            NewEvent(
-                "SharesReimbursed",
-                data.model_dump(mode="json"),
-                max(on, pending.requested_on),
-                subject_id=pending.member_id,
-                amount_cents=data.amount_cents,
-            )
-        )
+        events.append(Fact(data, max(on, pending.requested_on)))
         capital -= amounts.subscribed_cents
         losses_left -= loss_share
         shares_left -= amounts.shares
@@ -419,13 +361,18 @@ def _loss_share(losses: int, shares: int, total_shares: int, paid: int) -> int:
     return min(paid, losses * shares // total_shares)
 
 
+def held_nominal(holding: Holding) -> int:
+    """R1/R6 — shares are never revalued: a share is worth what it was subscribed at,
+    whatever the statutes say today (the nominal cannot change while shares are out)."""
+    return holding.subscribed_cents // holding.shares if holding.shares else 0
+
+
 def _fully_paid(member: MemberState, count: int, nominal: int, verb: str) -> Holding:
     """Part of a holding can only leave fully paid (R7): the unpaid remainder stays with
     the shares the member keeps."""
     needed = count * nominal
     if member.free.paid_cents < needed:
         raise refuse(
-            "R7",
             "shares-not-paid-up",
             f"to {verb} {count} shares, {format_cents(needed)} must be paid up; "
             f"member {member.member_id} has paid {format_cents(member.free.paid_cents)}",

@@ -103,18 +103,15 @@ def issue(
 ) -> list[NewEvent]:
     if legal_form not in TITLES_LEGAL_FORMS:
         raise refuse(
-            "R11",
             "titles-not-open-to-form",
             f"titres participatifs are open to cooperatives in SA or SAS form, "
             f"not {legal_form} (C. com. L228-36)",
         )
     if cmd.variable_base > TITLES_VARIABLE_BASE_MAX:
         raise refuse(
-            "R11",
             "variable-base-above-cap",
             f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
             f"nominal, not {cmd.variable_base}",
-            status=422,
         )
     total = within_max(cmd.count * cmd.nominal, f"the issue ({cmd.count} titles)")
     data = TitlesIssued(
@@ -142,14 +139,12 @@ def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
     earliest = add_years(state.issued_on, TITLES_MIN_YEARS_BEFORE_REDEMPTION)
     if not cmd.at_liquidation and on < earliest:
         raise refuse(
-            "R11",
             "redemption-before-seven-years",
             f"titres participatifs are redeemable at the issuer's initiative from "
             f"{earliest} (7 years after issue), or at liquidation",
         )
     if cmd.count > state.outstanding:
         raise refuse(
-            "R11",
             "redemption-exceeds-outstanding",
             f"{cmd.count} titles redeemed but {state.outstanding} are outstanding",
         )

@@ -78,12 +78,7 @@ def tally(statutes: Statutes, choices: list[tuple[str, Choice]]) -> Tally:
         college = statutes.college_of(category) if groups else None
         key = college.code if college else "all"
         if groups and college is None:
-            raise refuse(
-                "R4",
-                "voter-without-college",
-                f"category {category!r} belongs to no college",
-                status=422,
-            )
+            raise refuse("voter-without-college", f"category {category!r} belongs to no college")
         yes_cast = counts.setdefault(key, [0, 0])
         if choice != "abstain":
             yes_cast[1] += 1

@@ -66,7 +66,7 @@ class CapitalProjector:
 
     def _on_StatutesAmended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         self._add_statutes(conn, e, d)
-        public = public_categories(conn, d["coop_id"])
+        public = public_categories(conn, d["coop_id"], e.effective_date)
         total = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(members.c.subscribed_cents), 0)).where(
                 members.c.coop_id == d["coop_id"], members.c.category.in_(public)
@@ -127,7 +127,7 @@ class CapitalProjector:
     def _on_MemberCategoryChanged(
         self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
     ) -> None:
-        public = public_categories(conn, e.tenant_id)
+        public = public_categories(conn, e.tenant_id, e.effective_date)
         held = conn.execute(
             sa.select(members.c.subscribed_cents).where(members.c.member_id == d["member_id"])
         ).scalar_one()
@@ -312,9 +312,13 @@ class CapitalProjector:
             conn.execute(
                 calls.update()
                 .where(calls.c.coop_id == e.tenant_id)
-                .where(calls.c.call_id == _call_id_of(conn, original))
+                .where(calls.c.call_id == _data_of(conn, original)["call_id"])
                 .values(reversed=True)
             )
+        elif d["reversed_type"] == "SharesReimbursed":
+            self._unreimburse(conn, e, _data_of(conn, original))
+        elif d["reversed_type"] == "MemberWithdrew":
+            self._unwithdraw(conn, _data_of(conn, original))
         rows = (
             conn.execute(
                 sa.select(movements)
@@ -335,6 +339,43 @@ class CapitalProjector:
                 {k: -row[k] for k in AMOUNTS},
                 effective_date=row["effective_date"],
             )
+
+    @staticmethod
+    def _unreimburse(conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+        """A reimbursement reversed (a correction, or its compensation): the withdrawal
+        waits in the queue again, at its place (the queue is ordered by position)."""
+        conn.execute(
+            withdrawals.update()
+            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .values(status="pending", reimbursed_on=None, amount_cents=None, loss_share_cents=None)
+        )
+        m = members.c
+        conn.execute(
+            members.update()
+            .where(m.member_id == d["member_id"])
+            .values(**{f"pending_{k}": m[f"pending_{k}"] + d[k] for k in AMOUNTS})
+        )
+        if d["loss_share_cents"]:
+            c = coop_capital.c
+            conn.execute(
+                coop_capital.update()
+                .where(c.coop_id == e.tenant_id)
+                .values(uncovered_losses_cents=c.uncovered_losses_cents + d["loss_share_cents"])
+            )
+
+    @staticmethod
+    def _unwithdraw(conn: sa.Connection, d: dict[str, Any]) -> None:
+        """A withdrawal recorded by mistake: the member never left."""
+        conn.execute(
+            withdrawals.update()
+            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .values(status="reversed")
+        )
+        m = members.c
+        values: dict[str, Any] = {f"pending_{k}": m[f"pending_{k}"] - d[k] for k in AMOUNTS}
+        if d["exit"]:
+            values.update(status="active", exited_on=None)
+        conn.execute(members.update().where(m.member_id == d["member_id"]).values(**values))
 
     # -- the one place amounts move ----------------------------------------------------
 
@@ -376,7 +417,9 @@ class CapitalProjector:
                 .values(**{k: s[k] + v for k, v in amounts.items()})
             )
         category = conn.execute(sa.select(m.category).where(m.member_id == member_id)).scalar_one()
-        public = category in public_categories(conn, e.tenant_id)
+        public = category in public_categories(
+            conn, e.tenant_id, effective_date or e.effective_date
+        )
         c = coop_capital.c
         subscribed_after = c.subscribed_cents + amounts["subscribed_cents"]
         conn.execute(
@@ -394,19 +437,26 @@ class CapitalProjector:
         )
 
 
-def public_categories(conn: sa.Connection, coop_id: str | None) -> set[str]:
-    """Codes of public-body categories in the latest statutes recorded (R3)."""
-    doc = conn.execute(
-        sa.select(statutes.c.doc)
-        .where(statutes.c.coop_id == coop_id)
-        .order_by(statutes.c.valid_from.desc(), statutes.c.position.desc())
+def public_categories(conn: sa.Connection, coop_id: str | None, on: date) -> set[str]:
+    """Codes of public-body categories in the statutes in force on `on` (R3): a statutes
+    amendment of 2030 does not reclassify the capital of 2020."""
+    s = statutes.c
+    in_force = (
+        sa.select(s.doc)
+        .where(s.coop_id == coop_id)
+        .order_by(s.valid_from.desc(), s.position.desc())
         .limit(1)
-    ).scalar_one()
+    )
+    doc = conn.execute(in_force.where(s.valid_from <= on)).scalar()
+    if doc is None:  # before the first statutes: the founding ones
+        doc = conn.execute(in_force.order_by(None).order_by(s.valid_from, s.position)).scalar_one()
     return {c["code"] for c in doc["categories"] if c.get("public_body")}
 
 
-def _call_id_of(conn: sa.Connection, event_id: str) -> str | None:
+def _data_of(conn: sa.Connection, event_id: str) -> dict[str, Any]:
     from ledger.schema import events
 
-    data = conn.execute(sa.select(events.c.data).where(events.c.event_id == event_id)).scalar()
-    return None if data is None else data["call_id"]
+    data: dict[str, Any] = conn.execute(
+        sa.select(events.c.data).where(events.c.event_id == event_id)
+    ).scalar_one()
+    return data

@@ -5,17 +5,29 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import EventRegistry
 from scic.dates import add_years
-from scic.domain.state import CoopState
+from scic.domain.cooperative import CoopRegistered
+from scic.domain.rules_check import percent
+from scic.domain.state import CapitalState, CoopState
+from scic.domain.timeline import Fold, apply, corrected, judge
+from scic.errors import NotFound
+from scic.events import build_registry
 from scic.money import format_cents, format_ratio
 from scic.projections import views
-from scic.projections.snapshot import load_coop
 from scic.projections.tables import calls, members, subscriptions
 from scic.rules.dated import PAY_UP_YEARS, PUBLIC_CAPITAL_CAP, value_at
+from scic.write_model import read_entries
+
+
+@cache
+def _registry() -> EventRegistry:
+    return build_registry()
 
 
 def finding(rule: str, code: str, severity: str, message: str, **figures: Any) -> dict[str, Any]:
@@ -29,10 +41,11 @@ def finding(rule: str, code: str, severity: str, message: str, **figures: Any) -
 
 
 def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
-    state = load_coop(conn, coop_id)
+    state, breaches = _history(conn, coop_id, on)
     findings = [
         *_categories(conn, state, on),
         _public_share(conn, state, on),
+        *breaches,
         *_floor(conn, state, on),
         *_overdue_calls(conn, coop_id, on),
     ]
@@ -41,6 +54,84 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
         "findings": findings,
         "warnings": sum(f["severity"] == "warning" for f in findings),
     }
+
+
+def _history(conn: sa.Connection, coop_id: str, on: date) -> tuple[CoopState, list[dict[str, Any]]]:
+    """The cooperative as at `on`, folded from its corrected history (the write model's
+    fold: R5's highest capital without reversed mistakes, nothing dated after `on`), and
+    the periods when public bodies held more than the cap in force (R3)."""
+    entries = corrected(read_entries(conn, _registry(), coop_id))
+    if not entries:
+        raise NotFound("cooperative", coop_id)
+    state, periods = Fold(), _Periods()
+    for entry in entries:
+        if entry.on > on:
+            break
+        if state.coop is not None and entry.on > state.on:
+            periods.close_day(state)
+        violation = judge(state, entry)
+        if violation is None or violation.kind != "structural":
+            apply(state, entry)
+    if state.coop is not None:
+        periods.close_day(state)
+    coop = state.coop or _before_incorporation(
+        next(e.event for e in entries if isinstance(e.event, CoopRegistered)), coop_id
+    )
+    return coop, periods.findings(on)
+
+
+def _before_incorporation(registered: Any, coop_id: str) -> CoopState:
+    return CoopState(
+        coop_id,
+        registered.incorporated_on,
+        [(registered.incorporated_on, registered.statutes)],
+        CapitalState(),
+        [],
+    )
+
+
+class _Periods:
+    """R3 — dated spans when public bodies held more than the cap in force. The law does
+    not let a cooperative refuse a private member's departure, so such a span is a
+    finding to act on (welcome private capital), not a refusal."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[date, date | None, str]] = []
+        self._open: tuple[date, str] | None = None
+
+    def close_day(self, state: Fold) -> None:
+        assert state.coop is not None
+        capital, day = state.coop.capital, state.on
+        public, total = capital.public_subscribed_cents, capital.subscribed_cents
+        cap = value_at(PUBLIC_CAPITAL_CAP, day)
+        above = total > 0 and Decimal(public) / Decimal(total) > cap
+        if above and self._open is None:
+            self._open = (day, format_ratio(public, total))
+        elif above and self._open is not None:
+            ratio = format_ratio(public, total)
+            if Decimal(ratio) > Decimal(self._open[1]):
+                self._open = (self._open[0], ratio)
+        elif not above and self._open is not None:
+            self.spans.append((self._open[0], day, self._open[1]))
+            self._open = None
+
+    def findings(self, on: date) -> list[dict[str, Any]]:
+        spans = [*self.spans, *([(self._open[0], None, self._open[1])] if self._open else [])]
+        return [
+            finding(
+                "R3",
+                "public-cap-exceeded",
+                "warning",
+                f"from {start} "
+                + (f"to {end}" if end else f"until at least {on}")
+                + f" local public bodies held up to {percent(peak)} of the capital, above "
+                "the cap in force then",
+                **{"from": start.isoformat()},
+                to=end.isoformat() if end else None,
+                peak=peak,
+            )
+            for start, end, peak in spans
+        ]
 
 
 def _categories(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, Any]]:

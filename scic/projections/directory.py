@@ -175,10 +175,7 @@ def _decode(cursor: str) -> tuple[date, str]:
         return date.fromisoformat(admitted_on), member_id
     except (ValueError, TypeError, binascii.Error):
         raise refuse(
-            None,
-            "invalid-cursor",
-            "cursor is not one this list gave: pass next_cursor back unchanged",
-            status=422,
+            "invalid-cursor", "cursor is not one this list gave: pass next_cursor back unchanged"
         ) from None
 
 

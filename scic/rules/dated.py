@@ -28,11 +28,13 @@ def value_at(table: list[Dated[T]], on: date) -> T:
     return current.value
 
 
-# R3 — local public bodies hold at most this share of the capital.
+# R3 — local public bodies hold at most this share of the capital. Loi 2014-856 of
+# 31 July 2014 was published on 1 August: events effective through 2014-08-01 are judged
+# at 20 %, from 2014-08-02 at 50 %.
 PUBLIC_CAPITAL_CAP: list[Dated[Decimal]] = [
     Dated(date(1900, 1, 1), Decimal("0.20"), "loi 47-1775 art. 19 septies, before loi ESS"),
     Dated(
-        date(2014, 8, 1),
+        date(2014, 8, 2),
         Decimal("0.50"),
         "loi 47-1775 art. 19 septies (now 19 octodecies) as amended by loi 2014-856",
     ),

@@ -22,6 +22,7 @@ from ledger.schema import events as events_table
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
 from scic.access.policy import PUBLIC, requires
 from scic.api.deps import ServiceDep
+from scic.api.problems import KIND_STATUS
 from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
 from scic.projections import funding_views, views
@@ -201,7 +202,8 @@ def page(request: Request, service: Service, slug: str, build: Build) -> Respons
                 request, frame, error.status, "Demande invalide", error.message, nav
             )
         except DomainError as error:
-            return problem_page(request, frame, error.status, "Refusé", error.detail, nav)
+            status = KIND_STATUS[error.kind]
+            return problem_page(request, frame, status, "Refusé", error.detail, nav)
     return render(request, template, **frame, **context)
 
 

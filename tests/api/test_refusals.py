@@ -121,7 +121,7 @@ def test_r3_public_bodies_above_half_of_capital(client, service, coop) -> None:
     assert client.post(path, json={**body, "shares": 30, "paid": "1500.00"}).status_code == 201
 
 
-def test_r3_cap_was_20_percent_before_august_2014(client, service) -> None:
+def test_r3_cap_was_20_percent_through_1_august_2014(client, service) -> None:
     coop = create_coop(client, incorporated_on="2012-01-10")
     user = admit(client, coop, "Usager", "usagers", on="2012-01-10")
     town = admit(client, coop, "Mairie", "collectivites", on="2012-01-10", kind="organisation")
@@ -129,7 +129,7 @@ def test_r3_cap_was_20_percent_before_august_2014(client, service) -> None:
     body = {"member_id": town, "shares": 30, "paid": "1500.00", "effective_date": "2014-07-31"}
     path = f"/v1/coops/{coop}/subscriptions"
     refused(client, service, "POST", path, body, 409, "public-capital-cap", "R3")  # 27 % > 20 %
-    assert client.post(path, json={**body, "effective_date": "2014-08-01"}).status_code == 201
+    assert client.post(path, json={**body, "effective_date": "2014-08-02"}).status_code == 201
 
 
 def test_r3_transfer_to_a_public_body_above_the_cap(client, service, coop) -> None:
@@ -526,6 +526,29 @@ def test_idempotent_retry_and_key_reuse(client, service, coop) -> None:
         "idempotency-conflict",
         headers={"Idempotency-Key": "pay-42"},
     )
+
+
+def test_a_batch_key_stands_for_the_whole_request(client, service, coop) -> None:
+    """The key was checked per command position: [1,2,3] then [1,2,3,4] appended the 4th,
+    and [1,2] replayed as 200. The same key with another request is refused."""
+    path = f"/v1/coops/{coop['coop']}/batch"
+
+    def payment(cents: int) -> dict[str, Any]:
+        body = {"subscription_id": coop["sub"], "amount": f"{cents}.00"}
+        return {"type": "payments", "body": {**body, "effective_date": "2020-01-01"}}
+
+    three = {"commands": [payment(1), payment(2), payment(3)]}
+    key = {"Idempotency-Key": "batch-7"}
+    first = client.post(path, json=three, headers=key)
+    assert first.status_code == 201, first.text
+    again = client.post(path, json=three, headers=key)
+    assert again.status_code == 200 and again.json() == first.json()
+    for other in (
+        {"commands": [*three["commands"], payment(4)]},
+        {"commands": three["commands"][:2]},
+        {"commands": [payment(3), payment(2), payment(1)]},
+    ):
+        refused(client, service, "POST", path, other, 409, "idempotency-conflict", headers=key)
 
 
 def test_stale_if_match_is_a_conflict(client, service, coop) -> None:

@@ -13,12 +13,12 @@ from ledger import NewEvent
 from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
 from scic.accounting import journal, reads, surplus
+from scic.accounting.errors import refuse
 from scic.accounting.exports import fec_export
 from scic.accounting.figures import review_triggers
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
 from scic.dates import Day
-from scic.errors import refuse
 from scic.money import format_cents, parse_cents
 
 router = APIRouter(tags=["accounting"])

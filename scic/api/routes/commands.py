@@ -17,7 +17,15 @@ from scic.access.tokens import Principal
 from scic.api.deps import ServiceDep
 from scic.api.problems import InBatch
 from scic.api.schemas import BatchResult, WriteResult
-from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key, stream_of
+from scic.commands import (
+    COMMANDS,
+    Context,
+    CreateCoop,
+    batch_fingerprint,
+    execute,
+    scoped_key,
+    stream_of,
+)
 from scic.errors import DomainError
 from scic.service import Service
 
@@ -190,13 +198,14 @@ def batch(
             raise InBatch(index, invalid) from None
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
+    whole = batch_fingerprint(parsed) if idempotency_key else None
     with service.store.write() as session:
         for index, (name, command_body) in enumerate(parsed):
             key = (
                 scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
             )
             try:
-                outcome = execute(session, ctx, name, command_body, key)
+                outcome = execute(session, ctx, name, command_body, key, fingerprint=whole)
             except (DomainError, LedgerError) as exc:  # the write rolls back: nothing lands
                 raise InBatch(index, exc) from exc
             replayed = replayed and outcome.replayed

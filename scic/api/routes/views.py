@@ -152,15 +152,11 @@ def tally(
         categories = views.categories_at(conn, coop_id, on, None)
         for ballot in body.ballots:
             if ballot.member_id in seen:
-                raise refuse(
-                    "R4", "duplicate-ballot", f"member {ballot.member_id} voted twice", status=422
-                )
+                raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
             seen.add(ballot.member_id)
             member = load_member(conn, coop_id, ballot.member_id)
             if not member.active or member.admitted_on > on:
-                raise refuse(
-                    "R4", "voter-not-member", f"{ballot.member_id} is not a member on {on}"
-                )
+                raise refuse("voter-not-member", f"{ballot.member_id} is not a member on {on}")
             choices.append((categories.get(member.member_id, member.category), ballot.choice))
     assert statutes is not None
     result = votes.tally(statutes, choices)
@@ -240,11 +236,9 @@ def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
         found = funding_views.funder_of_party(conn, coop_id, who.party_id)
     if found is None:
         raise refuse(
-            None,
             "no-own-funder",
             f"funder=own names the funder a funder token speaks for; a {who.role} token "
             "speaks for none: pass a funder id",
-            status=422,
         )
     return found
 

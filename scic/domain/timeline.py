@@ -1,0 +1,609 @@
+"""A cooperative's own history, as the write model sees it: typed events in timeline
+order, folded by `evolve` into the state a decision is judged on, and re-judged event by
+event when a back-dated event or a correction changes the past.
+
+How the ledger keeps its promises (README "How the ledger keeps its promises"):
+  * Order. Events are read in `sort_key` order: (effective date, position).
+  * Corrected history. A reversed event and its reversal are both left out of the fold:
+    decisions, R5's highest capital and compliance see the history as it should have
+    been, while the ledger keeps both events (bitemporal views still show the mistake
+    as known at the time).
+  * Judging. `judge(state, entry)` says whether an event is lawful on the state just
+    before it, at its own date: the structural invariants (nothing paid, called,
+    transferred or withdrawn before it exists or beyond what is held, paid ≤ called ≤
+    subscribed, holdings never negative), R1 (no revaluation), R3 (public cap and
+    statutes in force at that date), R5 (a reimbursement keeps capital at the floor).
+    A command dated D is decided on the state as at D; then every later event is judged
+    again on the new history, and the first one that has become unlawful refuses the
+    command (a `Violation` naming the rule, the event and its date).
+  * What was already in the ledger. Violations that were in history before the command
+    (written by an older version, or tolerated by a correction) are the `baseline`:
+    they are compliance findings, not reasons to refuse everything that follows.
+
+No I/O here: scic/write_model.py loads the entries and caches the fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+from scic.domain.cooperative import CoopRegistered, Statutes, StatutesAmended
+from scic.domain.corrections import EventReversed
+from scic.domain.members import MemberAdmitted, MemberCategoryChanged
+from scic.domain.rules_check import public_cap_breach
+from scic.domain.shares import (
+    LossesRecorded,
+    MemberWithdrew,
+    SharesCalled,
+    SharesPaid,
+    SharesReimbursed,
+    SharesSubscribed,
+    SharesTransferred,
+)
+from scic.domain.state import (
+    CapitalState,
+    CoopState,
+    Holding,
+    MemberState,
+    PendingWithdrawal,
+    SubscriptionState,
+)
+from scic.money import format_cents
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of the cooperative's history.
+
+    Attributes:
+      position: ledger position (for a decision not yet appended, the position it will get).
+      event_id: the ledger's event id.
+      on: effective date.
+      event: the typed payload (None for event types the write model ignores).
+      type: the event type name.
+      reverses: event id this one compensates.
+      write_id: the id the write that produced it returned (`sub_…`, `pay_…`).
+    """
+
+    position: int
+    event_id: str
+    on: date
+    event: BaseModel | None
+    type: str
+    reverses: str | None = None
+    write_id: str | None = None
+
+
+def sort_key(entry: Entry) -> tuple[date, int]:
+    """THE order of a cooperative's history: effective date, then ledger position.
+
+    The law judges a fact on the situation at its own date (R3's cap and statutes, R5's
+    floor, R7's unpaid), so history is read by business date. Facts of the same day keep
+    the order the ledger learnt them, which is the order they were decided in: a
+    back-dated event lands after the events already recorded for its day. Every fold of
+    the write model and of the compliance view uses this key, and only this key."""
+    return (entry.on, entry.position)
+
+
+Kind = Literal["structural", "R3", "R5"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """An event that is not lawful on the history before it. `kind` says what a
+    correction does with it: R3 breaches are recorded and reported, R5 reimbursements
+    are compensated, structural ones refuse."""
+
+    event_id: str
+    on: date
+    slug: str
+    rule: str | None
+    detail: str
+    kind: Kind = "structural"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.event_id, self.slug)
+
+
+# -- the folded state ------------------------------------------------------------------
+
+
+@dataclass
+class Fold:
+    """The state of a cooperative after the events folded so far. `coop`, members and
+    subscriptions are frozen snapshots the deciders read; `evolve` replaces them."""
+
+    coop: CoopState | None = None
+    members: dict[str, MemberState] = field(default_factory=dict)
+    subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
+    withdrawals: dict[str, PendingWithdrawal] = field(default_factory=dict)
+    on: date = date.min
+
+    def copy(self) -> Fold:
+        return Fold(
+            self.coop, dict(self.members), dict(self.subscriptions), dict(self.withdrawals), self.on
+        )
+
+    def is_public(self, category: str, on: date) -> bool:
+        assert self.coop is not None
+        found = self.coop.statutes_at(on).category(category)
+        return found is not None and found.public_body
+
+
+def evolve(state: Fold, entry: Entry) -> Fold:
+    """The pure fold step: a new state, `state` untouched."""
+    return apply(state.copy(), entry)
+
+
+def apply(state: Fold, entry: Entry) -> Fold:
+    """`evolve` in place, for the long folds of a whole history (copying every member
+    map at every event would make a fold quadratic)."""
+    e, on = entry.event, entry.on
+    state.on = max(state.on, on)
+    match e:
+        case CoopRegistered():
+            state.coop = CoopState(e.coop_id, on, [(on, e.statutes)], CapitalState(), [])
+        case StatutesAmended():
+            coop = _coop(state)
+            versions = [*coop.statutes_versions, (on, e.statutes)]
+            state.coop = replace(coop, statutes_versions=versions)
+            _recount_public(state, on)
+        case LossesRecorded():
+            coop = _coop(state)
+            capital = coop.capital
+            losses = capital.uncovered_losses_cents + e.amount_cents
+            state.coop = replace(coop, capital=replace(capital, uncovered_losses_cents=losses))
+        case MemberAdmitted():
+            state.members[e.member_id] = MemberState(
+                e.member_id, e.category, on, "active", None, Holding(), Holding()
+            )
+        case MemberCategoryChanged():
+            state.members[e.member_id] = replace(state.members[e.member_id], category=e.category)
+            _recount_public(state, on)
+        case SharesSubscribed():
+            state.subscriptions[e.subscription_id] = SubscriptionState(
+                e.subscription_id, e.member_id, 0, 0, 0, 0, on
+            )
+            _move(state, e.member_id, e.subscription_id, _amounts(e), on)
+        case SharesCalled():
+            _move(state, e.member_id, e.subscription_id, Holding(0, 0, e.amount_cents, 0), on)
+        case SharesPaid():
+            paid = Holding(0, 0, e.called_cents, e.amount_cents)
+            _move(state, e.member_id, e.subscription_id, paid, on)
+        case MemberWithdrew():
+            _withdraw(state, e, on)
+        case SharesReimbursed():
+            _reimburse(state, e, on)
+        case SharesTransferred():
+            moved = _amounts(e)
+            _move(state, e.from_member_id, None, _neg(moved), on)
+            _move(state, e.to_member_id, None, moved, on)
+        case _:
+            pass
+    return state
+
+
+def _coop(state: Fold) -> CoopState:
+    assert state.coop is not None, "a cooperative's history starts with CoopRegistered"
+    return state.coop
+
+
+def _amounts(
+    e: SharesSubscribed | SharesTransferred | MemberWithdrew | SharesReimbursed,
+) -> Holding:
+    return Holding(e.shares, e.subscribed_cents, e.called_cents, e.paid_cents)
+
+
+def _neg(h: Holding) -> Holding:
+    return Holding(-h.shares, -h.subscribed_cents, -h.called_cents, -h.paid_cents)
+
+
+def _add(a: Holding, b: Holding) -> Holding:
+    return Holding(
+        a.shares + b.shares,
+        a.subscribed_cents + b.subscribed_cents,
+        a.called_cents + b.called_cents,
+        a.paid_cents + b.paid_cents,
+    )
+
+
+def _move(state: Fold, member_id: str, sub_id: str | None, delta: Holding, on: date) -> None:
+    member = state.members[member_id]
+    state.members[member_id] = replace(member, holding=_add(member.holding, delta))
+    if sub_id is not None:
+        sub = state.subscriptions[sub_id]
+        state.subscriptions[sub_id] = replace(
+            sub,
+            shares=sub.shares + delta.shares,
+            subscribed_cents=sub.subscribed_cents + delta.subscribed_cents,
+            called_cents=sub.called_cents + delta.called_cents,
+            paid_cents=sub.paid_cents + delta.paid_cents,
+        )
+    coop = _coop(state)
+    c = coop.capital
+    subscribed = c.subscribed_cents + delta.subscribed_cents
+    public = delta.subscribed_cents if state.is_public(member.category, on) else 0
+    state.coop = replace(
+        coop,
+        capital=replace(
+            c,
+            shares=c.shares + delta.shares,
+            subscribed_cents=subscribed,
+            called_cents=c.called_cents + delta.called_cents,
+            paid_cents=c.paid_cents + delta.paid_cents,
+            public_subscribed_cents=c.public_subscribed_cents + public,
+            # R5 — the highest capital reached, over the corrected history only.
+            highest_subscribed_cents=max(c.highest_subscribed_cents, subscribed),
+        ),
+    )
+
+
+def _recount_public(state: Fold, on: date) -> None:
+    """R3 — which categories are public is read in the statutes in force at `on`."""
+    coop = _coop(state)
+    public = sum(
+        m.holding.subscribed_cents
+        for m in state.members.values()
+        if state.is_public(m.category, on)
+    )
+    state.coop = replace(coop, capital=replace(coop.capital, public_subscribed_cents=public))
+
+
+def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
+    member = state.members[e.member_id]
+    amounts = _amounts(e)
+    changes: dict[str, object] = {"pending": _add(member.pending, amounts)}
+    if e.exit:
+        changes.update(status="excluded" if e.excluded else "withdrawn", exited_on=on)
+    state.members[e.member_id] = replace(member, **changes)  # type: ignore[arg-type]
+    pending = PendingWithdrawal(e.withdrawal_id, e.member_id, on, amounts)
+    state.withdrawals[e.withdrawal_id] = pending
+    coop = _coop(state)
+    state.coop = replace(coop, pending=[*coop.pending, pending])
+
+
+def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
+    amounts = _amounts(e)
+    member = state.members[e.member_id]
+    state.members[e.member_id] = replace(member, pending=_add(member.pending, _neg(amounts)))
+    _move(state, e.member_id, None, _neg(amounts), on)
+    coop = _coop(state)
+    losses = coop.capital.uncovered_losses_cents - e.loss_share_cents
+    state.coop = replace(
+        coop,
+        capital=replace(coop.capital, uncovered_losses_cents=losses),
+        pending=[p for p in coop.pending if p.withdrawal_id != e.withdrawal_id],
+    )
+
+
+# -- judging ---------------------------------------------------------------------------
+
+
+def judge(state: Fold, entry: Entry) -> Violation | None:
+    """Is `entry` lawful on `state` (the history just before it), at its own date?"""
+    e, on = entry.event, entry.on
+
+    def no(slug: str, detail: str, rule: str | None = None, kind: Kind = "structural") -> Violation:
+        return Violation(entry.event_id, on, slug, rule, detail, kind)
+
+    if e is None or isinstance(e, CoopRegistered | EventReversed):
+        return None
+    if state.coop is None:
+        return no("date-before-incorporation", f"on {on} the cooperative is not registered yet")
+    if on < state.coop.incorporated_on:
+        return no(
+            "date-before-incorporation",
+            f"{on} is before the cooperative was incorporated ({state.coop.incorporated_on})",
+        )
+    match e:
+        case StatutesAmended():
+            return _judge_statutes(state, e.statutes, on, no)
+        case MemberAdmitted():
+            if state.coop.statutes_at(on).category(e.category) is None:
+                return no(
+                    "unknown-category",
+                    f"category {e.category!r} is not in the statutes in force on {on}",
+                    "R2",
+                )
+            return None
+        case MemberCategoryChanged():
+            return _active(state, e.member_id, on, no) or _judge_category(state, e, on, no)
+        case SharesSubscribed():
+            return _active(state, e.member_id, on, no) or _judge_subscription(state, e, on, no)
+        case SharesCalled() | SharesPaid():
+            return _active(state, e.member_id, on, no) or _judge_funding_of(state, e, on, no)
+        case MemberWithdrew():
+            return _active(state, e.member_id, on, no) or _judge_withdrawal(state, e, on, no)
+        case SharesReimbursed():
+            return _judge_reimbursement(state, e, on, no)
+        case SharesTransferred():
+            return (
+                _active(state, e.from_member_id, on, no)
+                or _active(state, e.to_member_id, on, no)
+                or _judge_transfer(state, e, on, no)
+            )
+    return None
+
+
+class _No(Protocol):
+    def __call__(
+        self, slug: str, detail: str, rule: str | None = None, kind: Kind = "structural"
+    ) -> Violation: ...
+
+
+def _active(state: Fold, member_id: str, on: date, no: _No) -> Violation | None:
+    member = state.members.get(member_id)
+    if member is None:
+        return no("date-before-admission", f"on {on} member {member_id} is not admitted yet")
+    if not member.active:
+        return no("member-not-active", f"on {on} member {member_id} has left ({member.exited_on})")
+    return None
+
+
+def _judge_statutes(state: Fold, statutes: Statutes, on: date, no: _No) -> Violation | None:
+    coop = _coop(state)
+    nominal = coop.statutes_at(on).share_nominal_cents
+    if statutes.share_nominal_cents != nominal and coop.capital.shares > 0:
+        # R1/R6 — shares are never revalued: the nominal stays while shares are out.
+        return no(
+            "nominal-change-with-shares-outstanding",
+            f"on {on} {coop.capital.shares} shares of {format_cents(nominal)} € are "
+            f"outstanding; the nominal cannot become {format_cents(statutes.share_nominal_cents)} "
+            "€ until they are all reimbursed (shares are never revalued)",
+            "R1",
+        )
+    return None
+
+
+def _judge_category(state: Fold, e: MemberCategoryChanged, on: date, no: _No) -> Violation | None:
+    member = state.members[e.member_id]
+    moved = member.holding.subscribed_cents
+    delta = moved * (state.is_public(e.category, on) - state.is_public(member.category, on))
+    breach = public_cap_breach(_coop(state).capital, on, delta, 0)
+    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+
+
+def _judge_subscription(state: Fold, e: SharesSubscribed, on: date, no: _No) -> Violation | None:
+    coop = _coop(state)
+    nominal = coop.statutes_at(on).share_nominal_cents
+    if e.subscribed_cents != e.shares * nominal:
+        return no(
+            "nominal-change-with-shares-outstanding",
+            f"on {on} shares of subscription {e.subscription_id} were subscribed at "
+            f"{format_cents(e.subscribed_cents // max(e.shares, 1))} € but the statutes "
+            f"then say {format_cents(nominal)} €",
+            "R1",
+        )
+    if e.subscription_id in state.subscriptions:
+        return no("duplicate-subscription", f"subscription {e.subscription_id} exists already")
+    public = e.subscribed_cents if state.is_public(state.members[e.member_id].category, on) else 0
+    breach = public_cap_breach(coop.capital, on, public, e.subscribed_cents)
+    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+
+
+def _judge_funding_of(
+    state: Fold, e: SharesCalled | SharesPaid, on: date, no: _No
+) -> Violation | None:
+    sub = state.subscriptions.get(e.subscription_id)
+    if sub is None:
+        return no(
+            "date-before-subscription",
+            f"on {on} subscription {e.subscription_id} does not exist yet",
+            "R7",
+        )
+    called = sub.called_cents + (e.amount_cents if isinstance(e, SharesCalled) else e.called_cents)
+    paid = sub.paid_cents + (e.amount_cents if isinstance(e, SharesPaid) else 0)
+    if paid > sub.subscribed_cents:
+        return no(
+            "payment-exceeds-unpaid",
+            f"on {on} {format_cents(e.amount_cents)} € would be paid but only "
+            f"{format_cents(sub.subscribed_cents - sub.paid_cents)} € of subscription "
+            f"{sub.subscription_id} is unpaid",
+            "R7",
+        )
+    if called > sub.subscribed_cents or paid > called:
+        return no(
+            "call-exceeds-uncalled",
+            f"on {on} subscription {sub.subscription_id} would be called "
+            f"{format_cents(called)} € of {format_cents(sub.subscribed_cents)} € subscribed",
+            "R7",
+        )
+    return None
+
+
+def _judge_withdrawal(state: Fold, e: MemberWithdrew, on: date, no: _No) -> Violation | None:
+    free = state.members[e.member_id].free
+    if (
+        e.shares > free.shares
+        or e.paid_cents > free.paid_cents
+        or (e.subscribed_cents > free.subscribed_cents)
+    ):
+        return no(
+            "not-enough-shares",
+            f"on {on} member {e.member_id} would hold {free.shares} shares "
+            f"({format_cents(free.paid_cents)} € paid), not the {e.shares} withdrawn",
+        )
+    if e.exit and e.shares != free.shares:
+        return no(
+            "not-enough-shares",
+            f"on {on} member {e.member_id} leaves with {e.shares} shares and would keep "
+            f"{free.shares - e.shares}",
+        )
+    return None
+
+
+def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) -> Violation | None:
+    coop = _coop(state)
+    pending = next((p for p in coop.pending if p.withdrawal_id == e.withdrawal_id), None)
+    if pending is None or _amounts(e) != pending.amounts:
+        return no(
+            "withdrawal-not-pending",
+            f"on {on} withdrawal {e.withdrawal_id} is not waiting for this reimbursement",
+        )
+    if e.amount_cents > e.paid_cents:
+        return no(
+            "reimbursement-above-paid",
+            f"on {on} {format_cents(e.amount_cents)} € would be reimbursed for "
+            f"{format_cents(e.paid_cents)} € paid",
+            "R6",
+        )
+    if coop.pending[0].withdrawal_id != e.withdrawal_id:
+        # R5 — reimbursements go in the order of the withdrawals (strict FIFO).
+        return no(
+            "reimbursement-out-of-turn",
+            f"on {on} withdrawal {coop.pending[0].withdrawal_id} waits for its "
+            f"reimbursement (R5 floor), so withdrawal {e.withdrawal_id}, later in the queue, "
+            "cannot be reimbursed before it",
+            "R5",
+            "R5",
+        )
+    floor = coop.floor_cents(on)
+    after = coop.capital.subscribed_cents - e.subscribed_cents
+    if after < floor:
+        # R5 — the reimbursement waits while it would take capital below the floor.
+        return no(
+            "reimbursement-below-floor",
+            f"on {on} reimbursing withdrawal {e.withdrawal_id} would take the capital to "
+            f"{format_cents(after)} €, below the R5 floor of {format_cents(floor)} €",
+            "R5",
+            "R5",
+        )
+    return None
+
+
+def _judge_transfer(state: Fold, e: SharesTransferred, on: date, no: _No) -> Violation | None:
+    giver = state.members[e.from_member_id]
+    free = giver.free
+    if (
+        e.shares > free.shares
+        or e.paid_cents > free.paid_cents
+        or (e.subscribed_cents > free.subscribed_cents)
+    ):
+        return no(
+            "not-enough-shares",
+            f"on {on} member {e.from_member_id} would hold {free.shares} transferable "
+            f"shares ({format_cents(free.paid_cents)} € paid), not the {e.shares} transferred",
+        )
+    taker = state.members[e.to_member_id]
+    delta = e.subscribed_cents * (
+        state.is_public(taker.category, on) - state.is_public(giver.category, on)
+    )
+    breach = public_cap_breach(_coop(state).capital, on, delta, 0)
+    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+
+
+# -- a whole history -------------------------------------------------------------------
+
+
+def corrected(entries: Iterable[Entry]) -> list[Entry]:
+    """The history as it should have been: reversed events and their reversals left out,
+    in timeline order."""
+    listed = list(entries)
+    reversed_ids = {e.reverses for e in listed if e.reverses}
+    return sorted(
+        (e for e in listed if e.reverses is None and e.event_id not in reversed_ids),
+        key=sort_key,
+    )
+
+
+def fold(entries: Sequence[Entry], until: date | None = None) -> tuple[Fold, list[Violation]]:
+    """Fold a corrected history (in timeline order), judging each event; stops after the
+    events effective on `until`."""
+    state = Fold()
+    found: list[Violation] = []
+    for entry in entries:
+        if until is not None and entry.on > until:
+            break
+        violation = judge(state, entry)
+        if violation is not None:
+            found.append(violation)
+        step(state, entry, violation)
+    return state, found
+
+
+def step(state: Fold, entry: Entry, violation: Violation | None) -> None:
+    """Fold a judged entry. One that is structurally impossible there (a payment before
+    its subscription, shares nobody holds) has no state to act on: it is left out of
+    the fold, and stays a finding (only older ledgers hold such events)."""
+    if violation is None or violation.kind != "structural":
+        apply(state, entry)
+
+
+@dataclass
+class Timeline:
+    """A cooperative's entries (all of them, in timeline order), the fold of the
+    corrected history to its end, and the violations already in it (`baseline`)."""
+
+    entries: list[Entry]
+    state: Fold
+    baseline: set[tuple[str, str]]
+    reversed_ids: set[str]
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry]) -> Timeline:
+        ordered = sorted(entries, key=sort_key)
+        history = corrected(ordered)
+        state, found = fold(history)
+        reversed_ids = {e.reverses for e in ordered if e.reverses is not None}
+        return cls(ordered, state, {v.key for v in found}, reversed_ids)
+
+    @property
+    def last_key(self) -> tuple[date, int]:
+        return sort_key(self.entries[-1]) if self.entries else (date.min, 0)
+
+    def find(self, event_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.event_id == event_id), None)
+
+    def at(self, on: date) -> Fold:
+        """The state as at `on` (every event effective on or before it). The live state
+        when nothing is dated later (the common case: no replay)."""
+        if on >= self.state.on:
+            return self.state
+        return fold(corrected(self.entries), until=on)[0]
+
+    def insert(
+        self,
+        new: Sequence[Entry],
+        tolerate: set[Kind] | None = None,
+        dry_run: bool = False,
+    ) -> list[Violation]:
+        """Insert `new` into history, re-judge every event of the new history, and
+        return the violations it did not have before; when all are tolerated (and not
+        `dry_run`) the timeline becomes the new history. A refusal changes nothing.
+
+        Appending at the end of history judges only the new events, on the live state."""
+        tolerate = tolerate or set()
+        appended = all(sort_key(n) > self.last_key for n in new)
+        if appended and all(n.reverses is None for n in new):
+            shared = len(new) == 1 and not tolerate and not dry_run
+            state = self.state if shared else self.state.copy()
+            found = []
+            for entry in new:
+                violation = judge(state, entry)
+                if violation is not None:
+                    found.append(violation)
+                    if violation.kind not in tolerate:
+                        return found
+                step(state, entry, violation)
+            if dry_run:
+                return found
+            self.state = state
+            self.entries.extend(new)
+            self.baseline |= {v.key for v in found}
+            return found
+        entries = sorted([*self.entries, *new], key=sort_key)
+        reversed_ids = self.reversed_ids | {n.reverses for n in new if n.reverses}
+        history = [e for e in entries if e.reverses is None and e.event_id not in reversed_ids]
+        state, found = fold(history)
+        fresh = [v for v in found if v.key not in self.baseline]
+        if dry_run or any(v.kind not in tolerate for v in fresh):
+            return fresh
+        self.entries, self.state, self.reversed_ids = entries, state, reversed_ids
+        self.baseline |= {v.key for v in found}
+        return fresh

@@ -1,0 +1,238 @@
+"""The write model's plumbing: reads a cooperative's events as typed entries, keeps its
+folded timeline cached by the cooperative's last position, and maps domain facts to
+ledger envelopes (the only place the two meet).
+
+Cache: one `Timeline` per cooperative and engine, tagged with the (position, hash) of
+the cooperative's last event. Every load, inside the write transaction and under the
+append lock, reads that pair (one indexed query): equal → the cached fold is used as is;
+the cached pair still in the ledger → only the events after it are read and folded;
+anything else (a rolled-back write, another process) → the timeline is rebuilt. The hash
+chain makes a stale tag impossible to mistake for a fresh one. A batch loads once and
+decides every command against the evolving timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from ledger import NewEvent
+from ledger.schema import events as events_table
+from ledger.store import WriteSession
+from scic.domain.cooperative import CoopRegistered, StatutesAmended
+from scic.domain.facts import Fact
+from scic.domain.grants import GrantFlow
+from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
+from scic.domain.shares import (
+    MemberWithdrew,
+    SharesCalled,
+    SharesPaid,
+    SharesReimbursed,
+    SharesSubscribed,
+    SharesTransferred,
+)
+from scic.domain.timeline import Entry, Timeline, Violation
+from scic.errors import NotFound, refuse, refused_by_history
+from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
+
+# Future-dated commands: accepted up to this far after today (a decision voted for next
+# year's start, a subscription agreed for next month), refused beyond: a date further on
+# is almost always a typo (2199 for 2019), and it would weigh on every later decision.
+FUTURE_HORIZON = timedelta(days=366)
+
+_MODELS: dict[str, type[BaseModel]] = {
+    **{m.__name__: m for m in EVENT_MODELS},
+    **dict.fromkeys(GRANT_FLOW_TYPES, GrantFlow),
+}
+
+
+# -- mapping ---------------------------------------------------------------------------
+
+
+def envelope(entry: Entry) -> NewEvent:
+    """A decided entry as the ledger stores it: type, payload, promoted columns."""
+    assert entry.event is not None
+    subject, amount = _promoted(entry.event)
+    return NewEvent(
+        entry.type,
+        entry.event.model_dump(mode="json"),
+        entry.on,
+        subject_id=subject,
+        amount_cents=amount,
+        reverses=entry.reverses,
+        event_id=entry.event_id,
+    )
+
+
+def _promoted(e: BaseModel) -> tuple[str | None, int | None]:
+    match e:
+        case CoopRegistered() | StatutesAmended():
+            return e.coop_id, None
+        case MemberAdmitted() | MemberCategoryChanged():
+            return e.member_id, None
+        case SharesSubscribed():
+            return e.member_id, e.subscribed_cents
+        case SharesCalled() | SharesPaid() | SharesReimbursed():
+            return e.member_id, e.amount_cents
+        case MemberWithdrew():
+            return e.member_id, e.paid_cents
+        case SharesTransferred():
+            return e.from_member_id, e.subscribed_cents
+        case PartyErased():
+            return e.party_id, None
+    return None, getattr(e, "amount_cents", None)
+
+
+def entries_of(facts: Sequence[Fact], session: WriteSession, write_id: str) -> list[Entry]:
+    """Facts about to be appended, as the entries they will be (positions follow head)."""
+    return [
+        Entry(
+            session.head + i,
+            str(uuid.uuid4()),
+            f.on,
+            f.event,
+            f.type,
+            f.reverses,
+            write_id,
+        )
+        for i, f in enumerate(facts, start=1)
+    ]
+
+
+def typed(row: Any, session_or_registry: Any) -> Entry:
+    """An events row read back as a typed entry."""
+    registry = getattr(session_or_registry, "registry", session_or_registry)
+    _, data = registry.upcast(row["type"], row["schema_version"], row["data"])
+    model = _MODELS.get(row["type"])
+    return Entry(
+        row["position"],
+        row["event_id"],
+        row["effective_date"],
+        model.model_validate(data) if model else None,
+        row["type"],
+        row["reverses"],
+        row["correlation_id"],
+    )
+
+
+# -- loading and caching ---------------------------------------------------------------
+
+
+@dataclass
+class Cached:
+    timeline: Timeline
+    tag: tuple[int, str]  # (position, hash) of the coop's last event folded
+    deciding: bool = False  # set while a decision is in flight: not trusted until appended
+
+
+_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, Cached]] = weakref.WeakKeyDictionary()
+_COLUMNS = [
+    events_table.c[name]
+    for name in (
+        "position",
+        "event_id",
+        "type",
+        "schema_version",
+        "data",
+        "effective_date",
+        "reverses",
+        "correlation_id",
+        "hash",
+    )
+]
+
+
+def load(session: WriteSession, coop_id: str) -> Cached:
+    """The cooperative's timeline, folded to the last event in the ledger."""
+    e = events_table.c
+    conn = session.conn
+    cache = _CACHE.setdefault(conn.engine, {})
+    last = conn.execute(
+        sa.select(e.position, e.hash)
+        .where(e.tenant_id == coop_id)
+        .order_by(e.position.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        cache.pop(coop_id, None)
+        raise NotFound("cooperative", coop_id)
+    tag = (last.position, last.hash)
+    found = cache.get(coop_id)
+    if found is not None and not found.deciding:
+        if found.tag == tag:
+            return found
+        if found.tag[0] < tag[0] and _still_there(conn, found.tag):
+            newer = _read(session, coop_id, after=found.tag[0])
+            found.timeline.insert(newer, tolerate={"structural", "R3", "R5"})
+            found.tag = tag
+            return found
+    rows = _read(session, coop_id, after=0)
+    if not rows or rows[0].type != "CoopRegistered":
+        raise NotFound("cooperative", coop_id)
+    cached = Cached(Timeline.of(rows), tag)
+    cache[coop_id] = cached
+    return cached
+
+
+def _still_there(conn: sa.Connection, tag: tuple[int, str]) -> bool:
+    e = events_table.c
+    found = conn.execute(sa.select(e.hash).where(e.position == tag[0])).scalar()
+    return found == tag[1]
+
+
+def _read(session: WriteSession, coop_id: str, after: int) -> list[Entry]:
+    e = events_table.c
+    rows = session.conn.execute(
+        sa.select(*_COLUMNS).where(e.tenant_id == coop_id, e.position > after).order_by(e.position)
+    ).mappings()
+    return [typed(row, session.store.registry) for row in rows]
+
+
+def read_entries(conn: sa.Connection, registry: Any, coop_id: str) -> list[Entry]:
+    """Every entry of a cooperative, for read-side folds (compliance)."""
+    e = events_table.c
+    rows = conn.execute(
+        sa.select(*_COLUMNS).where(e.tenant_id == coop_id).order_by(e.position)
+    ).mappings()
+    return [typed(row, registry) for row in rows]
+
+
+def decide_into(cached: Cached, new: Sequence[Entry], **options: Any) -> None:
+    """Insert decided entries into the timeline, refusing on the first event of the new
+    history that has become unlawful. Marks the cache in flight until `appended`."""
+    cached.deciding = True
+    violations = cached.timeline.insert(new, **options)
+    tolerated = options.get("tolerate") or set()
+    refused = [v for v in violations if v.kind not in tolerated]
+    if refused:
+        cached.deciding = False  # a refused insert leaves the timeline as it was
+        raise as_refusal(refused[0], new)
+
+
+def appended(cached: Cached, position: int, hash_: str) -> None:
+    cached.tag = (position, hash_)
+    cached.deciding = False
+
+
+def as_refusal(v: Violation, new: Sequence[Entry]) -> Exception:
+    """A violation of the new history as the refusal of the command that caused it: the
+    command's own event keeps its slug; a later event it made unlawful says so."""
+    own = any(n.event_id == v.event_id for n in new)
+    detail = v.detail if own else f"{v.detail} (an event of {v.on} already in the ledger)"
+    return refused_by_history(v.slug, detail, v.rule)
+
+
+def check_horizon(on: date, today: date) -> None:
+    if on > today + FUTURE_HORIZON:
+        raise refuse(
+            "date-beyond-horizon",
+            f"{on} is more than {FUTURE_HORIZON.days} days after today ({today}); "
+            "the ledger records future-dated facts only within that horizon",
+        )
