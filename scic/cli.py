@@ -1,5 +1,5 @@
 """The `scic` command: serve, database upgrade, import, export, rebuild, verify, head, API
-tokens, reports."""
+tokens, reports (FEC among them) and rule tables (TMO)."""
 
 from __future__ import annotations
 
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _token_parsers(commands)
     _report_parser(commands)
+    _rules_parser(commands)
     return parser
 
 
@@ -148,10 +149,18 @@ def _report_parser(commands: argparse._SubParsersAction) -> None:  # type: ignor
     report.add_argument("--format", help="json, csv, xlsx, pdf (ocf: zip)")
     report.add_argument("--funder", help="grant-statement: one funder's")
     report.add_argument("-o", "--output", help="file to write (default: standard output)")
+    report.add_argument(
+        "--encoding", choices=("iso-8859-15", "utf-8"), default="iso-8859-15", help="fec only"
+    )
+    report.add_argument(
+        "--include-open", action="store_true", help="fec only: an open year, not validated"
+    )
     report.set_defaults(run=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
+    if args.name == "fec":  # a text file of its own shape (R17), from scic.accounting
+        return _report_fec(args)
     import os
     import tempfile
     from datetime import date
@@ -741,6 +750,60 @@ def _head(args: argparse.Namespace) -> int:
         )
         return 2
     print(json.dumps(store.issue_receipt(key.encode(), args.sign).to_json()))
+    return 0
+
+
+# -- accounting: `scic report fec`, `scic rules tmo-set` (R8, R17) ----------------------
+
+
+def _rules_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    rules = commands.add_parser("rules", help="dated rule tables")
+    rule_names = rules.add_subparsers(title="rules", required=True)
+    tmo = rule_names.add_parser("tmo-set", help="record the published TMO of a year (R8)")
+    tmo.add_argument("--year", type=int, required=True)
+    tmo.add_argument("--rate", required=True, help='decimal rate, e.g. "0.0345" for 3.45 %%')
+    tmo.add_argument("--source", required=True)
+    tmo.set_defaults(run=_tmo_set)
+
+
+def _report_fec(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from scic.accounting.exports import fec_export
+    from scic.errors import DomainError
+
+    if args.year is None:
+        print("scic report fec: --year is required", file=sys.stderr)
+        return 2
+    with _token_service() as service, service.engine.connect() as conn:
+        try:
+            exported = fec_export(
+                service.store, conn, args.coop, args.year, args.encoding, args.include_open
+            )
+        except DomainError as exc:
+            print(f"{exc.slug}: {exc.detail}", file=sys.stderr)
+            return 1
+    target = Path(args.output or exported.name)
+    if target.is_dir():
+        target = target / exported.name
+    target.write_bytes(exported.content)
+    print(f"wrote {exported.lines} lines to {target}")
+    return 0
+
+
+def _tmo_set(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from ledger import NewEvent
+    from scic.accounting.reads import rules_request
+    from scic.accounting.surplus import TmoRateSet
+
+    data = TmoRateSet(year=args.year, rate=args.rate, source=args.source).model_dump(mode="json")
+    with _token_service() as service, service.store.write() as session:
+        session.append(
+            rules_request([NewEvent("TmoRateSet", data, date(args.year + 1, 1, 1))], "cli:admin")
+        )
+    print(f"TMO {args.year} = {args.rate}")
     return 0
 
 

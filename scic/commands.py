@@ -23,6 +23,7 @@ from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import write_model
 from scic.access.tables import api_tokens
+from scic.accounting.fiscal_years import as_prior_period_adjustments, check_open
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
@@ -148,6 +149,7 @@ def execute(
         if isinstance(event.effective_date, date):
             write_model.check_horizon(event.effective_date, ctx.today)
     coop_id = ctx.coop_id or decided.id
+    check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
     recorded: list[RecordedEvent] = session.append(
         AppendRequest(
             stream_id=stream_of(coop_id),
@@ -537,7 +539,11 @@ def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> 
             break
         facts = [*facts, corrections.compensate(timeline, unfloored[0], cor_id)]
     write_model.decide_into(cached, entries, tolerate={"R3"})
-    return Decided(cor_id, [_reversal_envelope(session, e) for e in entries], {}, cached)
+    envelopes = [_reversal_envelope(session, e) for e in entries]
+    adjusted = as_prior_period_adjustments(session.conn, _coop(ctx), envelopes, ctx.today)  # R16
+    # A prior-period adjustment is stored in the open year, not where it was judged: leave
+    # the cached fold in flight so the next command refolds it from the ledger.
+    return Decided(cor_id, adjusted, {}, cached if adjusted == envelopes else None)
 
 
 def _reversal_envelope(session: WriteSession, entry: Entry) -> NewEvent:
@@ -576,3 +582,4 @@ def _coop(ctx: Context) -> str:
 
 # Funding commands register themselves in COMMANDS on import.
 from scic import commands_funding  # noqa: E402, F401
+from scic.accounting import commands as accounting_commands  # noqa: E402, F401

@@ -49,6 +49,7 @@ def is_new(url: str) -> bool:
 
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
+    from scic.accounting import tables as accounting_tables
     from scic.integrations import tables as integration_tables
     from scic.projections import tables
 
@@ -57,6 +58,7 @@ def target_metadata() -> list[sa.MetaData]:
         tables.metadata,
         access_tables.metadata,
         integration_tables.metadata,
+        accounting_tables.metadata,
     ]
 
 

@@ -19,6 +19,8 @@ The story, in effective-date order:
 - 2024: a call with a due date on an employee's unpaid shares, paid; a bank payment
   entered twice, the duplicate reversed with its reason; an employee leaves and is
   reimbursed at once.
+- 2020-03-31 and 2021-03-30: the fiscal years 2019 and 2020 are closed, and the AGs of
+  June allocate their results (R9) with the interest R8 allows.
 - 2025: a second call, only partly paid (overdue after 2026-03-31); the solidarity fund
   leaves as planned after six years, but its 10,000 € would take the capital below the
   floor: the withdrawal takes effect, the reimbursement waits (R5). Two later small
@@ -589,7 +591,67 @@ def _plan() -> _Plan:
         ),
     )
     _funding(plan)
+    _accounts(plan)
     return plan
+
+
+# -- the accountant's years (R8, R9, R16) ------------------------------------------------
+# The first two fiscal years are closed with their result and own revenue (from the
+# general accounts), and each AG allocates its result at the legal minimums, the most
+# interest R8 and R9 allow, and the rest to further indivisible reserves.
+YEARS = [
+    # year  closed on     result     own revenue  AG on
+    (2019, "2020-03-31", "4200.00", "38500.00", "2020-06-20"),
+    (2020, "2021-03-30", "2650.00", "41200.00", "2021-06-19"),
+]
+
+
+def _close_year(year: int, result: str, own_revenue: str) -> Step:
+    def step(r: _Run) -> None:
+        r.run(
+            "fiscal-year-close",
+            {
+                "year": str(year),
+                "result": result,
+                "own_revenue": own_revenue,
+                "own_revenue_source": f"comptes annuels {year} (liasse fiscale)",
+            },
+        )
+
+    return step
+
+
+def _allocate(year: int, result: str, decided_on: str) -> Step:
+    def step(r: _Run) -> None:
+        from scic.accounting import reads
+        from scic.money import format_cents, parse_cents
+
+        conn = r.session.conn
+        cal = reads.calendar(conn, r.ctx.coop_id or "")
+        b = reads.bounds_for(
+            conn, cal, cal.year(year), parse_cents(result), date.fromisoformat(decided_on)
+        )
+        rest = b.result_cents - b.reserves_min_cents - b.interest_max_cents
+        r.run(
+            "surplus-allocations",
+            {
+                "year": str(year),
+                "decided_on": decided_on,
+                "legal_reserve": format_cents(b.legal_reserve_min_cents),
+                "statutory_reserve": format_cents(b.statutory_reserve_min_cents),
+                "interest": format_cents(b.interest_max_cents),
+                "other_reserves": format_cents(rest),
+                "interest_paid_on": decided_on if b.interest_max_cents else None,
+            },
+        )
+
+    return step
+
+
+def _accounts(plan: _Plan) -> None:
+    for year, closed_on, result, own_revenue, decided_on in YEARS:
+        plan.at(closed_on, _close_year(year, result, own_revenue))
+        plan.at(decided_on, _allocate(year, result, decided_on))
 
 
 # -- entry point -----------------------------------------------------------------------

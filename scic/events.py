@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ledger import EventRegistry
+from scic.accounting.fiscal_years import FiscalYearClosed
+from scic.accounting.surplus import SurplusAllocated, TmoRateSet
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusApproved, EsusInvested
@@ -48,6 +50,9 @@ EVENT_MODELS: list[type[BaseModel]] = [
     PartyErased,
     ReminderDue,
     LedgerVerified,
+    FiscalYearClosed,
+    SurplusAllocated,
+    TmoRateSet,
 ]
 # Instalments, justifications and clawbacks share one payload shape.
 GRANT_FLOW_TYPES = ["GrantInstalmentReceived", "GrantJustified", "GrantClawedBack"]

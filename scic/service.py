@@ -13,6 +13,7 @@ from ledger.db import create_engine
 from ledger.outbox import OutboxProjector
 from ledger.projection import Projector
 from ledger.store import Clock, utc_now
+from scic.accounting.projector import AccountingProjector
 from scic.events import build_registry
 from scic.integrations.config import EventsOut
 from scic.projections.cache import ViewCache
@@ -38,7 +39,7 @@ class Service:
 
 
 def projectors() -> list[Projector]:
-    return [CapitalProjector(), FundingProjector(), OutboxProjector()]
+    return [CapitalProjector(), FundingProjector(), AccountingProjector(), OutboxProjector()]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

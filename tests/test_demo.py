@@ -194,3 +194,44 @@ def test_seeding_twice_adds_nothing(service: Service, seeded: tuple[str, str]) -
     with service.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one() == head
         assert conn.execute(sa.select(sa.func.count()).select_from(coops)).scalar_one() == 1
+
+
+def test_demo_has_two_closed_years_whose_fec_passes_the_strict_checker(
+    service: Service, seeded: tuple[str, str]
+) -> None:
+    from scic.accounting import reads
+    from scic.accounting.exports import fec_export
+    from tests.api import fec_checker
+
+    coop_id, _ = seeded
+    with service.engine.connect() as conn:
+        closed = reads.closings(conn, coop_id)
+        allocated = reads.allocations(conn, coop_id)
+        assert sorted(closed) == [2019, 2020] and sorted(allocated) == [2019, 2020]
+        cumulated: dict[str, int] = Counter()
+        for year, start in ((2019, date(2019, 4, 12)), (2020, date(2020, 1, 1))):
+            exported = fec_export(service.store, conn, coop_id, year)
+            assert exported.name == f"852916345FEC{year}1231.txt"
+            end = date(year, 12, 31)
+            assert fec_checker.check(exported.name, exported.content, start, end) == []
+            totals = fec_checker.account_totals(exported.content)
+            cumulated.update(totals)
+            mix = funding_views.funding_mix(conn, coop_id, end, None, start, end)
+            operating = next(p for p in mix["grants"]["by_purpose"] if p["purpose"] == "operating")
+            net = Decimal(operating["awarded"]) - Decimal(operating["clawed_back"])
+            assert Decimal(-totals.get("740", 0)) / 100 == net  # 74 = the year's grants
+            # 101x over the years so far = subscribed capital at the year end
+            table = views.capital_table(conn, coop_id, end, None, "category")
+            capital = -sum(v for k, v in cumulated.items() if k.startswith("101"))
+            assert Decimal(capital) / 100 == Decimal(table["totals"]["subscribed"])
+            balances = funding_views.funding_mix(conn, coop_id, end, None)
+            assert Decimal(-cumulated.get("1671", 0)) / 100 == Decimal(
+                balances["quasi_equity"]["total"]
+            )
+        # the reserves the two AGs allocated are in the funding mix, with the census ratio
+        mix = funding_views.funding_mix(conn, coop_id, TODAY, None)
+        assert (
+            Decimal(mix["reserves"])
+            == Decimal(sum(a.result_cents - a.interest_cents for a in allocated.values())) / 100
+        )
+        assert mix["ratios"]["subsidies_to_revenue"] is not None

@@ -13,7 +13,7 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, commands, directory, events_out, reports, views
+from scic.api.routes import access, accounting, commands, directory, events_out, reports, views
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
@@ -59,6 +59,7 @@ def create_app(
     app.include_router(directory.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(pages.router)

@@ -9,6 +9,18 @@ SUB = "sub_3f2a9c1d4b5e6f70"
 MEMBER, OTHER = "mbr_8d41c2a9e0b7f615", "mbr_1b9e77c3a2d04e58"
 
 BODIES: dict[str, dict[str, Any]] = {
+    "fiscal-year-close": {
+        "result": "10000.00",
+        "own_revenue": "84500.00",
+        "own_revenue_source": "comptes annuels 2025, chiffre d'affaires et autres produits",
+    },
+    "surplus-allocations": {
+        "legal_reserve": "1500.00",
+        "statutory_reserve": "4250.00",
+        "interest": "1200.00",
+        "other_reserves": "3050.00",
+        "decided_on": "2026-06-20",
+    },
     "coops": {
         "name": "La Fabrique du Coin",
         "legal_form": "SAS",

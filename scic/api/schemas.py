@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from scic.api.public.common import Money
 
 
+class ChainHead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    position: int
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class WriteResult(BaseModel):
     """Every write answers with the id of what it created and the events it recorded;
     some writes add what the client needs next (the funder a grant created…)."""
@@ -31,6 +37,9 @@ class WriteResult(BaseModel):
     investor_id: str | None = Field(default=None, description="ESUS investments: investor")
     fixed: Money | None = Field(default=None, description="remunerations: fixed part")
     variable: Money | None = Field(default=None, description="remunerations: variable part")
+    head: ChainHead | None = Field(
+        default=None, description="fiscal-year closings: the ledger head the closing records"
+    )
 
 
 class BatchResult(BaseModel):

@@ -7,9 +7,15 @@ as known before the correction was recorded do not change."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from scic.domain.facts import Fact
 from scic.errors import DomainError, NotFound, refuse
@@ -39,6 +45,16 @@ class EventReversed(BaseModel):
     reversed_event_id: str
     reversed_type: str
     reason: str
+    prior_period_year: int | None = None
+    """R16 — set when the reversed event lies in a closed fiscal year: the reversal is then
+    a prior-period adjustment dated in the open year (scic/accounting/fiscal_years.py)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_when_not_prior_period(self, handler: SerializerFunctionWrapHandler) -> Any:
+        dumped = handler(self)
+        if dumped.get("prior_period_year") is None:
+            dumped.pop("prior_period_year", None)
+        return dumped
 
 
 class Correct(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scic.accounting.figures import YearFigures, year_figures
 from scic.dates import add_years
 from scic.domain.grants import Depreciation, release_schedule
 from scic.errors import NotFound
@@ -130,6 +131,7 @@ def funding_mix(
         else Decimal(0)
     )
     multi_year = _multi_year_cents(conn, coop_id, grant_net)
+    year = year_figures(conn, coop_id, balance_date, known_at)
     return {
         "as_of": as_of.isoformat(),
         "known_at": known_at.isoformat() if known_at else None,
@@ -161,15 +163,18 @@ def funding_mix(
             "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
             "approval": esus_status(conn, coop_id, as_of, known_at),
         },
-        "reserves": None,
-        "own_revenue": None,
+        # R15 — the latest closed year's own revenue and the reserves the AGs allocated
+        "reserves": None if year.reserves_cents is None else format_cents(year.reserves_cents),
+        "own_revenue": (
+            None if year.own_revenue_cents is None else format_cents(year.own_revenue_cents)
+        ),
         "total_funding": format_cents(total),
         "ratios": {
             "public_share_of_capital": format_ratio(public, subscribed),
             "grants_to_total_funding": format_ratio(grants_net, total),
             "capital_to_total_funding": format_ratio(subscribed, total),
             "quasi_equity_to_own_funds": format_ratio(quasi, subscribed + quasi),
-            "subsidies_to_revenue": None,  # own revenue is not recorded in the ledger yet
+            "subsidies_to_revenue": _subsidies_to_revenue(year),
             "largest_funder_share": format_ratio(largest, funder_total),
             "herfindahl": str(hhi.quantize(Decimal("0.0001"))),
             "multi_year_grant_share": format_ratio(multi_year, grants_net),
@@ -181,6 +186,14 @@ def funding_mix(
             grant_net if start is None else _grant_balances(conn, coop_id, balance_date, known_at),
         ),
     }
+
+
+def _subsidies_to_revenue(year: YearFigures) -> str | None:
+    """Subsidies / (subsidies + own revenue) of the latest closed year (census: ~0.5)."""
+    if year.own_revenue_cents is None or year.operating_subsidies_cents is None:
+        return None
+    subsidies = year.operating_subsidies_cents
+    return format_ratio(subsidies, subsidies + year.own_revenue_cents)
 
 
 def _slim(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

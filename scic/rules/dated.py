@@ -115,3 +115,42 @@ IR_PME_RATE_ESUS: list[Dated[Decimal | None]] = [
 ]
 IR_PME_CEILING_CENTS = 5_000_000  # 50,000 € a year for a single person (100,000 € couple)
 IR_PME_HOLDING_YEARS = 5  # shares held 5 years, or the reduction is taken back
+# R9 — surplus allocation (loi 47-1775 art. 16 and 19 nonies): 15 % to the legal reserve
+# until it equals the highest capital reached, then at least 50 % of the remainder to the
+# statutory indivisible reserve.
+LEGAL_RESERVE_SHARE = Decimal("0.15")
+STATUTORY_RESERVE_SHARE = Decimal("0.50")
+# R9 — public operating subsidies of the year are deducted from what may pay interest
+# (art. 19 nonies as practitioners summarise it; verify the exact base). A cooperative's
+# rule may differ: this is the default, dated so a later reading can replace it.
+SUBSIDIES_OUT_OF_DISTRIBUTABLE: list[Dated[bool]] = [
+    Dated(date(1900, 1, 1), True, "loi 47-1775 art. 19 nonies (verify the exact base)"),
+]
+# R8 — interest on shares ≤ average TMO of the 3 calendar years before the AG + 2 points
+# (loi 47-1775 art. 14 as amended by loi 2014-856).
+INTEREST_CAP_MARGIN = Decimal("0.02")
+INTEREST_CAP_YEARS = 3
+
+TMO_SOURCE = (
+    "Banque de France / INSEE, taux moyen des emprunts obligataires du secteur privé (TMO), "
+    "annual average (verify: shipped figures are rounded; an admin records the published "
+    "value through POST /v1/rules/tmo or `scic rules tmo-set`)"
+)
+# R8 — the TMO by calendar year, as a decimal rate (0.0345 = 3.45 %).
+TMO_BY_YEAR: dict[int, Dated[Decimal]] = {
+    year: Dated(date(year + 1, 1, 1), Decimal(rate), TMO_SOURCE)
+    for year, rate in {
+        2014: "0.0159",
+        2015: "0.0094",
+        2016: "0.0055",
+        2017: "0.0077",
+        2018: "0.0091",
+        2019: "0.0042",
+        2020: "0.0027",
+        2021: "0.0013",
+        2022: "0.0180",
+        2023: "0.0345",
+        2024: "0.0310",
+        2025: "0.0320",
+    }.items()
+}

@@ -1,0 +1,159 @@
+"""Accounting writes: closing a fiscal year and the AG's allocation of its result. They
+join the command table of scic.commands, so the batch endpoint takes them too."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ledger import NewEvent
+from ledger.schema import events as events_table
+from ledger.store import WriteSession
+from scic.accounting import journal, reads, surplus
+from scic.accounting.fiscal_years import CloseYear, FiscalYearClosed
+from scic.commands import Context, Decided, _coop, command
+from scic.domain.shares import LossesRecorded
+from scic.errors import refuse
+from scic.money import format_cents, parse_cents
+
+
+class CloseYearFor(CloseYear):
+    year: str
+
+
+def _head(session: WriteSession) -> tuple[int, str]:
+    position = session.head
+    if position == 0:
+        return 0, ""
+    e = events_table.c
+    found = session.conn.execute(sa.select(e.hash).where(e.position == position)).scalar_one()
+    return position, found
+
+
+@command(
+    "fiscal-year-close",
+    CloseYearFor,
+    "Close a fiscal year: its reports never change afterwards (R16)",
+    route="fiscal-years/{year}/close",
+    body_model=CloseYear,
+)
+def _close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
+    coop_id = _coop(ctx)
+    cal = reads.calendar(session.conn, coop_id)
+    fy = cal.year(body.year)
+    closed = reads.closings(session.conn, coop_id)
+    if fy.year in closed:
+        raise refuse("fiscal-year-closed", f"fiscal year {fy.year} is already closed")
+    if fy.end >= ctx.today:
+        raise refuse("fiscal-year-not-ended", f"fiscal year {fy.year} ends on {fy.end}: not yet")
+    earlier = [y for y in cal.years(fy.start) if y.end < fy.start and y.year not in closed]
+    if earlier:
+        raise refuse(
+            "earlier-year-open",
+            f"fiscal year {earlier[0].year} is still open: years close in order",
+        )
+    entries = reads.year_entries(session.store, session.conn, cal, fy, None)
+    wrong = journal.unbalanced(entries)
+    if wrong:
+        raise refuse(
+            "journal-unbalanced",
+            f"{len(wrong)} entries of {fy.year} do not balance (first: {wrong[0].piece_ref})",
+        )
+    position, hash_ = _head(session)
+    data = FiscalYearClosed(
+        year=fy.year,
+        start=fy.start,
+        end=fy.end,
+        closed_at=session.store.clock(),
+        head_position=position,
+        head_hash=hash_,
+        result_cents=parse_cents(body.result) if body.result is not None else None,
+        own_revenue_cents=body.own_revenue,
+        own_revenue_source=body.own_revenue_source,
+    )
+    event = NewEvent("FiscalYearClosed", data.model_dump(mode="json"), fy.end, subject_id=coop_id)
+    return Decided(
+        f"fy_{coop_id}_{fy.year}", [event], {"head": {"position": position, "hash": hash_}}
+    )
+
+
+class AllocateFor(surplus.Allocate):
+    year: str
+
+
+@command(
+    "surplus-allocations",
+    AllocateFor,
+    "Record the AG's allocation of a closed year's result (R8, R9)",
+    route="fiscal-years/{year}/surplus-allocation",
+    body_model=surplus.Allocate,
+)
+def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided:
+    coop_id = _coop(ctx)
+    conn = session.conn
+    cal = reads.calendar(conn, coop_id)
+    fy = cal.year(body.year)
+    closing = reads.closings(conn, coop_id).get(fy.year)
+    if closing is None:
+        raise refuse("fiscal-year-open", f"fiscal year {fy.year} is not closed yet")
+    if fy.year in reads.allocations(conn, coop_id):
+        raise refuse("already-allocated", f"the result of {fy.year} is already allocated")
+    if body.decided_on <= fy.end:
+        raise refuse(
+            "decision-before-year-end",
+            f"the AG decides on {fy.year}'s result after the year ends ({fy.end})",
+        )
+    result = _result(body, closing["result_cents"], fy.year)
+    reserves = sum(surplus.reserves_of(a) for a in reads.allocations(conn, coop_id).values())
+    if body.charged_to_reserves > reserves:
+        raise refuse(
+            "reserves-insufficient",
+            f"{format_cents(body.charged_to_reserves)} charged to reserves, but the AGs "
+            f"have put only {format_cents(reserves)} in reserves: carry the rest forward",
+        )
+    bounds = reads.bounds_for(conn, cal, fy, result, body.decided_on)
+    decided = surplus.decide(fy.year, bounds, replace_result(body, result))
+    if decided.interest_cents:
+        eligible = reads.eligible_by_member(conn, coop_id, fy.end)
+        split = surplus.split_interest(decided.interest_cents, eligible)
+        decided = decided.model_copy(update={"interest_by_member": split})
+    events = [
+        NewEvent(
+            "SurplusAllocated",
+            decided.model_dump(mode="json"),
+            body.decided_on,
+            subject_id=coop_id,
+            amount_cents=result,
+        )
+    ]
+    if decided.carried_forward_cents:
+        # R6 — a loss carried forward is not absorbed by reserves: departing members bear
+        # their share of it at reimbursement.
+        loss = LossesRecorded(amount_cents=decided.carried_forward_cents, fiscal_year=fy.year)
+        events.append(
+            NewEvent(
+                "LossesRecorded",
+                loss.model_dump(mode="json"),
+                body.decided_on,
+                amount_cents=loss.amount_cents,
+            )
+        )
+    return Decided(f"ag_{coop_id}_{fy.year}", events)
+
+
+def _result(body: surplus.Allocate, recorded: int | None, year: int) -> int:
+    given = parse_cents(body.result) if body.result is not None else None
+    if given is None and recorded is None:
+        raise refuse(
+            "result-unknown", f"no result was recorded when {year} was closed: give result"
+        )
+    if given is not None and recorded is not None and given != recorded:
+        raise refuse(
+            "result-differs-from-closing",
+            f"result {format_cents(given)} differs from the {format_cents(recorded)} "
+            f"recorded when {year} was closed",
+        )
+    return given if given is not None else int(recorded)  # type: ignore[arg-type]
+
+
+def replace_result(body: surplus.Allocate, result: int) -> surplus.Allocate:
+    return body.model_copy(update={"result": format_cents(result)})

@@ -1,0 +1,38 @@
+"""The FEC of one fiscal year, as the API and the CLI produce it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ledger import EventStore
+from scic.accounting import fec, reads
+from scic.errors import refuse
+
+
+def fec_export(
+    store: EventStore,
+    conn: sa.Connection,
+    coop_id: str,
+    year: int,
+    encoding: fec.Encoding = "iso-8859-15",
+    include_open: bool = False,
+) -> fec.FecFile:
+    """A closed year reads the events known at its closing position (byte-identical ever
+    after); an open year is exported only on request, not validated."""
+    cal = reads.calendar(conn, coop_id)
+    fy = cal.year(year)
+    if cal.siren is None:
+        raise refuse("siren-required", "the FEC file is named by the SIREN: record it first")
+    closing = reads.closings(conn, coop_id).get(fy.year)
+    if closing is None:
+        if not include_open:
+            raise refuse(
+                "fiscal-year-open",
+                f"fiscal year {fy.year} is open: close it, or ask include_open=true for "
+                "entries not yet validated",
+            )
+        entries = reads.year_entries(store, conn, cal, fy, None)
+        return fec.render(entries, cal.siren, fy.end, None, encoding)
+    entries = reads.year_entries(store, conn, cal, fy, closing["head_position"])
+    valid_on = reads.closed_at_date(closing["closed_at"])
+    return fec.render(entries, cal.siren, fy.end, valid_on, encoding)

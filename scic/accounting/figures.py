@@ -1,0 +1,94 @@
+"""The year's figures in the funding mix (R15): own revenue and subsidies of the latest
+closed year, and the reserves the AG allocations built, as at a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from scic.accounting.tables import fiscal_year_closings, surplus_allocations
+from scic.projections.tables import funding_movements
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """Attributes:
+    year: the latest fiscal year closed by `as_of` (None: none yet).
+    own_revenue_cents / operating_subsidies_cents: that year's, for the census ratio
+      subsidies / (subsidies + own revenue).
+    reserves_cents: reserves allocated by the AGs decided by `as_of` (None: none yet).
+    """
+
+    year: int | None
+    own_revenue_cents: int | None
+    operating_subsidies_cents: int | None
+    reserves_cents: int | None
+
+
+def year_figures(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> YearFigures:
+    c = fiscal_year_closings.c
+    query = (
+        sa.select(c.year, c.start, c.end, c.own_revenue_cents)
+        .where(c.coop_id == coop_id, c.end <= as_of)
+        .order_by(c.end.desc())
+        .limit(1)
+    )
+    if known_at is not None:
+        query = query.where(c.closed_at <= known_at)
+    closed = conn.execute(query).first()
+    a = surplus_allocations.c
+    reserves_query = sa.select(sa.func.sum(a.reserves_cents), sa.func.count()).where(
+        a.coop_id == coop_id, a.decided_on <= as_of
+    )
+    if known_at is not None:
+        reserves_query = reserves_query.where(a.recorded_at <= known_at)
+    reserves, allocations = conn.execute(reserves_query).one()
+    reserves_cents = int(reserves) if allocations else None
+    if closed is None:
+        return YearFigures(None, None, None, reserves_cents)
+    m = funding_movements.c
+    flows = sa.select(m.kind, sa.func.sum(m.amount_cents)).where(
+        m.coop_id == coop_id,
+        m.source == "grant",
+        m.purpose == "operating",
+        m.kind.in_(("awarded", "clawed_back")),
+        m.effective_date >= closed.start,
+        m.effective_date <= closed.end,
+    )
+    if known_at is not None:
+        flows = flows.where(m.recorded_at <= known_at)
+    subsidies = sum(
+        int(cents) if kind == "awarded" else -int(cents)
+        for kind, cents in conn.execute(flows.group_by(m.kind))
+    )
+    return YearFigures(closed.year, closed.own_revenue_cents, subsidies, reserves_cents)
+
+
+@dataclass(frozen=True)
+class ReviewTrigger:
+    """R10 — a result that calls for a cooperative review (révision coopérative)."""
+
+    year: int
+    reason: str
+
+
+def review_triggers(
+    results: dict[int, int | None], highest_capital: dict[int, int]
+) -> list[ReviewTrigger]:
+    """R10 (loi 1947 art. 25-1, art. 19 duodecies): three loss-making years in a row, or
+    a year's loss of at least half the highest capital reached. `results` by closed year
+    (None: not recorded), `highest_capital` at each year's end."""
+    found: list[ReviewTrigger] = []
+    streak = 0
+    for year in sorted(results):
+        result = results[year]
+        streak = streak + 1 if result is not None and result < 0 else 0
+        if streak >= 3:
+            found.append(ReviewTrigger(year, "third loss-making fiscal year in a row"))
+        if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
+            found.append(ReviewTrigger(year, "the loss reaches half of the highest capital"))
+    return found

@@ -1,0 +1,454 @@
+"""The journal: every event of a cooperative mapped to balanced double entries in the plan
+comptable général (PCG). The one place that knows which account an event moves; the
+README's account table is this module written out.
+
+The ledger keeps the capital and funding sub-ledger of the cooperative, not its whole
+books: the year's result comes from the general accounts (entered at closing), so the
+allocation of the result debits 120/129 that the general accounts credit.
+
+Ordering: entries follow the timeline, (effective date, position) — a back-dated event
+sits at its date — then derived year-end entries (grant releases) after the day's events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from ledger import RecordedEvent
+from scic.accounting.fiscal_years import FiscalYear, years_until
+from scic.domain.grants import Depreciation, release_schedule
+from scic.money import parse_cents
+
+# -- the chart: accounts this ledger moves ------------------------------------------------
+
+ACCOUNTS: dict[str, str] = {
+    "1011": "Capital souscrit non appelé",
+    "1012": "Capital souscrit appelé non versé",
+    "1013": "Capital souscrit appelé versé",
+    "1061": "Réserve légale",
+    "1063": "Réserve statutaire impartageable",
+    "1068": "Autres réserves impartageables",
+    "109": "Associés capital souscrit non appelé",
+    "119": "Report à nouveau débiteur",
+    "120": "Résultat de l'exercice (bénéfice)",
+    "129": "Résultat de l'exercice (perte)",
+    "131": "Subventions d'équipement",
+    "138": "Autres subventions d'investissement",
+    "139": "Subventions d'investissement inscrites au compte de résultat",
+    "164": "Emprunts solidaires (investisseurs ESUS)",
+    "1671": "Titres participatifs",
+    "4411": "Subventions d'investissement à recevoir",
+    "4417": "Subventions d'exploitation à recevoir",
+    "457": "Associés intérêts aux parts à payer",
+    "4561": "Associés comptes d'apport en société",
+    "4562": "Associés capital appelé non versé",
+    "4567": "Associés capital à rembourser",
+    "512": "Banque",
+    "6611": "Intérêts des titres participatifs",
+    "740": "Subventions d'exploitation",
+    "747": "Quote-part des subventions d'investissement virée au résultat",
+    "777": "Quote-part des subventions d'investissement virée au résultat",
+}
+
+JOURNALS: dict[str, str] = {
+    "CAP": "Capital social",
+    "BQ": "Banque",
+    "SUB": "Subventions",
+    "OD": "Opérations diverses",
+}
+
+# Sub-ledgers (CompAuxNum): members on 4561/4562/4567, funders on 4411/4417, holders on
+# 1671, ESUS lenders on 164. Labels name the id, not the person: personal data can be
+# erased (GDPR) and a closed year's export must not change when it is.
+MEMBER_ACCOUNTS = {"4561", "4562", "4567"}
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    debit_cents: int = 0
+    credit_cents: int = 0
+    aux: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One balanced journal entry (an EcritureNum in the FEC).
+
+    Attributes:
+      event_id / position: the event it books; None / the year's last position for
+        derived year-end entries (investment grant releases).
+      adjusts: for a prior-period adjustment, the closed-year event it corrects.
+    """
+
+    journal: str
+    on: date
+    piece_ref: str
+    label: str
+    lines: tuple[Line, ...]
+    event_id: str | None = None
+    position: int = 0
+    adjusts: str | None = None
+
+    @property
+    def debit_cents(self) -> int:
+        return sum(line.debit_cents for line in self.lines)
+
+    @property
+    def credit_cents(self) -> int:
+        return sum(line.credit_cents for line in self.lines)
+
+    @property
+    def balanced(self) -> bool:
+        return self.debit_cents == self.credit_cents
+
+    def reversed(self, on: date, event_id: str, position: int, label: str) -> Entry:
+        swapped = tuple(
+            Line(li.account, li.credit_cents, li.debit_cents, li.aux) for li in self.lines
+        )
+        return Entry(self.journal, on, self.piece_ref, label, swapped, event_id, position)
+
+
+def _pair(
+    debit: str, credit: str, cents: int, daux: str | None = None, caux: str | None = None
+) -> tuple[Line, ...]:
+    """A debit and a credit of `cents` (swapped when negative; nothing when 0)."""
+    if cents == 0:
+        return ()
+    if cents < 0:
+        return _pair(credit, debit, -cents, caux, daux)
+    return (Line(debit, debit_cents=cents, aux=daux), Line(credit, credit_cents=cents, aux=caux))
+
+
+@dataclass
+class _Context:
+    """What mapping one event needs from earlier ones (a fold, in position order)."""
+
+    incorporated_on: date | None = None
+    fiscal_year_end: str = "12-31"
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    grant_net: dict[str, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
+    holders: dict[str, str] = field(default_factory=dict)
+    grant_flows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """event id → (grant id, change of the net award) for events a correction may undo."""
+    booked: dict[str, list[Entry]] = field(default_factory=dict)
+
+
+# -- mapping ---------------------------------------------------------------------------
+
+
+def _call(member: str, cents: int) -> tuple[Line, ...]:
+    """A call: the uncalled part becomes receivable and 1011 moves to 1012."""
+    return (*_pair("4562", "109", cents, daux=member), *_pair("1011", "1012", cents))
+
+
+def _payment(member: str, cents: int) -> tuple[Line, ...]:
+    return (*_pair("512", "4562", cents, caux=member), *_pair("1012", "1013", cents))
+
+
+def _grant_accounts(grant: dict[str, Any]) -> tuple[str, str]:
+    """(receivable, equity or income) of a grant (R14)."""
+    if grant["purpose"] == "operating":
+        return "4417", "740"
+    return "4411", ("131" if grant.get("depreciation") else "138")
+
+
+def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
+    d, on = e.data, e.effective_date
+
+    def entry(journal: str, ref: str, label: str, *lines: Line) -> Entry:
+        return Entry(journal, on, ref, label, tuple(lines), e.event_id, e.position)
+
+    t = e.type
+    if t == "CoopRegistered":
+        ctx.incorporated_on = date.fromisoformat(str(d["incorporated_on"]))
+        ctx.fiscal_year_end = d["statutes"].get("fiscal_year_end", "12-31")
+        return []
+    if t == "SharesSubscribed":
+        m, s, c, p = d["member_id"], d["subscribed_cents"], d["called_cents"], d["paid_cents"]
+        ref = d["subscription_id"]
+        out = [
+            entry(
+                "CAP",
+                ref,
+                f"Souscription de {d['shares']} parts {m}",
+                *_pair("4561", "1011", s, daux=m),
+                *_pair("109", "4561", s - c, caux=m),
+                *_pair("4562", "4561", c, daux=m, caux=m),
+                *_pair("1011", "1012", c),
+            )
+        ]
+        if p:
+            out.append(entry("BQ", ref, f"Libération à la souscription {m}", *_payment(m, p)))
+        return out
+    if t == "SharesCalled":
+        m = d["member_id"]
+        return [entry("CAP", d["call_id"], f"Appel de capital {m}", *_call(m, d["amount_cents"]))]
+    if t == "SharesPaid":
+        m, ref = d["member_id"], d["payment_id"]
+        out = []
+        if d["called_cents"]:
+            out.append(
+                entry("CAP", ref, f"Appel par versement anticipé {m}", *_call(m, d["called_cents"]))
+            )
+        out.append(entry("BQ", ref, f"Versement sur capital {m}", *_payment(m, d["amount_cents"])))
+        return out
+    if t == "SharesReimbursed":
+        return _reimbursement(e, entry)
+    if t == "GrantAwarded":
+        ctx.grants[d["grant_id"]] = d
+        ctx.grant_net[d["grant_id"]].append((on, d["amount_cents"]))
+        receivable, income = _grant_accounts(d)
+        return [
+            entry(
+                "SUB",
+                d["grant_id"],
+                f"Subvention {d['purpose']} accordée {d['funder_id']}",
+                *_pair(receivable, income, d["amount_cents"], daux=d["funder_id"]),
+            )
+        ]
+    if t == "GrantAmended":
+        grant = ctx.grants[d["grant_id"]]
+        delta = d["amount_cents"] - d["previous_cents"]
+        ctx.grant_net[d["grant_id"]].append((on, delta))
+        receivable, income = _grant_accounts(grant)
+        lines = _pair(receivable, income, delta, daux=grant["funder_id"], caux=grant["funder_id"])
+        return (
+            [entry("SUB", d["grant_id"], f"Avenant subvention {d['grant_id']}", *lines)]
+            if lines
+            else []
+        )
+    if t == "GrantInstalmentReceived":
+        grant = ctx.grants[d["grant_id"]]
+        receivable, _ = _grant_accounts(grant)
+        lines = _pair("512", receivable, d["amount_cents"], caux=grant["funder_id"])
+        return [entry("BQ", d["grant_id"], f"Versement subvention {d['grant_id']}", *lines)]
+    if t == "GrantClawedBack":
+        grant = ctx.grants[d["grant_id"]]
+        ctx.grant_net[d["grant_id"]].append((on, -d["amount_cents"]))
+        ctx.grant_flows[e.event_id] = (d["grant_id"], -d["amount_cents"])
+        _, income = _grant_accounts(grant)
+        lines = _pair(income, "512", d["amount_cents"])
+        return [entry("BQ", d["grant_id"], f"Reversement subvention {d['grant_id']}", *lines)]
+    if t == "TitlesIssued":
+        ctx.holders[d["issue_id"]] = d["holder_id"]
+        amount = d["count"] * d["nominal_cents"]
+        lines = _pair("512", "1671", amount, caux=d["holder_id"])
+        return [
+            entry("BQ", d["issue_id"], f"Émission de {d['count']} titres participatifs", *lines)
+        ]
+    if t == "TitlesRedeemed":
+        holder = ctx.holders.get(d["issue_id"])
+        lines = _pair("1671", "512", d["amount_cents"], daux=holder)
+        return [
+            entry(
+                "BQ", d["issue_id"], f"Remboursement de {d['count']} titres participatifs", *lines
+            )
+        ]
+    if t == "TitlesRemunerated":
+        lines = _pair("6611", "512", d["fixed_cents"] + d["variable_cents"])
+        label = f"Rémunération titres participatifs {d['fiscal_year']}"
+        return [entry("BQ", d["issue_id"], label, *lines)] if lines else []
+    if t == "EsusInvested" and d["instrument"] == "loan":
+        lines = _pair("512", "164", d["amount_cents"], caux=d["investor_id"])
+        return [entry("BQ", d["investment_id"], f"Prêt solidaire {d['investor_id']}", *lines)]
+    if t == "EventReversed":
+        return _reversal(e, ctx)
+    if t == "SurplusAllocated":
+        return _allocation(e, entry)
+    return []  # no effect on the accounts: registers, statutes, approvals, closings…
+
+
+def _reimbursement(e: RecordedEvent, entry: Any) -> list[Entry]:
+    """R5, R16 — the capital falls when the reimbursement is released (debit 1013, credit
+    4567), the unpaid and uncalled parts are cancelled; R6 — the member's share of losses
+    stays with the cooperative, reducing the loss carried forward (119)."""
+    d = e.data
+    m, s, c, p = d["member_id"], d["subscribed_cents"], d["called_cents"], d["paid_cents"]
+    loss, amount = d["loss_share_cents"], d["amount_cents"]
+    lines = [
+        Line("1013", debit_cents=p) if p else None,
+        Line("1012", debit_cents=c - p) if c - p else None,
+        Line("1011", debit_cents=s - c) if s - c else None,
+        Line("4567", credit_cents=amount, aux=m) if amount else None,
+        Line("119", credit_cents=loss) if loss else None,
+        Line("4562", credit_cents=c - p, aux=m) if c - p else None,
+        Line("109", credit_cents=s - c) if s - c else None,
+    ]
+    ref = d["withdrawal_id"]
+    out = [entry("CAP", ref, f"Remboursement de {d['shares']} parts {m}", *[x for x in lines if x])]
+    if amount:
+        out.append(
+            entry(
+                "BQ", ref, f"Paiement du remboursement {m}", *_pair("4567", "512", amount, daux=m)
+            )
+        )
+    return out
+
+
+def _reversal(e: RecordedEvent, ctx: _Context) -> list[Entry]:
+    """A correction books the opposite of what the reversed event booked, on its own date:
+    a prior-period adjustment (the reversed event is in a closed year) names it."""
+    d = e.data
+    year = d.get("prior_period_year")
+    prefix = f"Régularisation exercice {year}" if year else "Annulation"
+    adjusts = d["reversed_event_id"] if year else None
+    flow = ctx.grant_flows.get(d["reversed_event_id"])
+    if flow is not None:
+        ctx.grant_net[flow[0]].append((e.effective_date, -flow[1]))
+    return [
+        replace(
+            x.reversed(e.effective_date, e.event_id, e.position, f"{prefix}: {x.label}"[:200]),
+            adjusts=adjusts,
+        )
+        for x in ctx.booked.get(d["reversed_event_id"], [])
+    ]
+
+
+def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
+    """R9 — the AG allocates the result: reserves 1061/1063/1068, interest 457 (R8), then
+    paid 457 → 512; a loss goes to 119 (carried forward) or is charged to reserves."""
+    d = e.data
+    ref = f"AG{d['year']}"
+    result = d["result_cents"]
+    if result >= 0:
+        lines = [
+            Line("120", debit_cents=result) if result else None,
+            *[
+                Line(account, credit_cents=d[key]) if d[key] else None
+                for account, key in (
+                    ("1061", "legal_reserve_cents"),
+                    ("1063", "statutory_reserve_cents"),
+                    ("1068", "other_reserves_cents"),
+                )
+            ],
+            *_interest_lines(d, "credit"),
+        ]
+    else:
+        lines = [
+            Line("119", debit_cents=d["carried_forward_cents"])
+            if d["carried_forward_cents"]
+            else None,
+            Line("1068", debit_cents=d["charged_to_reserves_cents"])
+            if d["charged_to_reserves_cents"]
+            else None,
+            Line("129", credit_cents=-result),
+        ]
+    out = [entry("OD", ref, f"Affectation du résultat {d['year']} (AG)", *[x for x in lines if x])]
+    if d["interest_cents"] and d.get("interest_paid_on"):
+        paid = Entry(
+            "BQ",
+            date.fromisoformat(d["interest_paid_on"]),
+            ref,
+            f"Paiement des intérêts aux parts {d['year']}",
+            (*_interest_lines(d, "debit"), Line("512", credit_cents=d["interest_cents"])),
+            e.event_id,
+            e.position,
+        )
+        out.append(paid)
+    return out
+
+
+def _interest_lines(d: dict[str, Any], side: str) -> list[Line]:
+    """R8 — interest on shares owed to each member (457, sub-ledger by member)."""
+    split = d.get("interest_by_member") or (
+        {None: d["interest_cents"]} if d["interest_cents"] else {}
+    )
+    key = "credit_cents" if side == "credit" else "debit_cents"
+    return [Line("457", aux=member, **{key: cents}) for member, cents in split.items()]
+
+
+# -- derived year-end entries ----------------------------------------------------------
+
+
+def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
+    """R14 — investment grants with a depreciation schedule are released to the P&L pro
+    rata of the asset's depreciation, 139 → 777 (747 for fiscal years opened on or after
+    2025-01-01, ANC 2022-06): the schedule the grant's detail shows
+    (scic.domain.grants.release_schedule), on the grant net of clawbacks at the year end."""
+    out = []
+    for grant_id, grant in sorted(ctx.grants.items()):
+        schedule = grant.get("depreciation")
+        if grant["purpose"] != "investment" or not schedule:
+            continue
+        net = sum(cents for day, cents in ctx.grant_net[grant_id] if day <= fy.end)
+        rows = release_schedule(net, Depreciation.model_validate(schedule), ctx.fiscal_year_end)
+        row = next((r for r in rows if r["fiscal_year_end"] == fy.end.isoformat()), None)
+        amount = parse_cents(row["amount"]) if row else 0
+        if amount:
+            out.append(
+                Entry(
+                    "OD",
+                    fy.end,
+                    f"QP{fy.year}-{grant_id}"[:40],
+                    f"Quote-part subvention virée au résultat {grant_id}",
+                    tuple(_pair("139", str(row["account"]) if row else "777", amount)),
+                    None,
+                    position,
+                )
+            )
+    return out
+
+
+# -- building --------------------------------------------------------------------------
+
+
+def sort_key(entry: Entry) -> tuple[date, int, int, str]:
+    """The timeline order: effective date, then position; derived entries last in a day."""
+    return (entry.on, 1 if entry.event_id is None else 0, entry.position, entry.piece_ref)
+
+
+def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[Entry]:
+    """Every entry of one cooperative's events (given in position order), plus the
+    year-end releases of the fiscal years ending on or before `until`."""
+    ctx = _Context()
+    entries: list[Entry] = []
+    last = 0
+    for event in events:
+        mapped = _map(event, ctx)
+        ctx.booked[event.event_id] = mapped
+        entries.extend(mapped)
+        last = event.position
+    if until is not None and ctx.incorporated_on is not None:
+        for fy in years_until(ctx.incorporated_on, ctx.fiscal_year_end, until):
+            if fy.end <= until:
+                entries.extend(_releases(ctx, fy, last))
+    return sorted(entries, key=sort_key)
+
+
+def within(entries: Sequence[Entry], start: date | None, end: date | None) -> list[Entry]:
+    return [x for x in entries if (start is None or x.on >= start) and (end is None or x.on <= end)]
+
+
+@dataclass(frozen=True)
+class Balance:
+    account: str
+    label: str
+    debit_cents: int
+    credit_cents: int
+
+    @property
+    def balance_cents(self) -> int:
+        """Debit balance > 0, credit balance < 0."""
+        return self.debit_cents - self.credit_cents
+
+
+def trial_balance(entries: Iterable[Entry]) -> list[Balance]:
+    debit: dict[str, int] = defaultdict(int)
+    credit: dict[str, int] = defaultdict(int)
+    for x in entries:
+        for line in x.lines:
+            debit[line.account] += line.debit_cents
+            credit[line.account] += line.credit_cents
+    return [
+        Balance(a, ACCOUNTS.get(a, a), debit[a], credit[a])
+        for a in sorted(set(debit) | set(credit))
+    ]
+
+
+def unbalanced(entries: Iterable[Entry]) -> list[Entry]:
+    return [x for x in entries if not x.balanced]

@@ -1,0 +1,194 @@
+"""What the accounting needs to read: a cooperative's events (as known at a position),
+its fiscal years with their closing, and the inputs of the surplus bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ledger import AppendRequest, EventStore, NewEvent, RecordedEvent
+from ledger.schema import events as events_table
+from scic.accounting import journal, surplus
+from scic.accounting.fiscal_years import FiscalYear, fiscal_year, years_until
+from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
+from scic.domain.funders import PUBLIC_FUNDER_TYPES
+from scic.errors import NotFound, refuse
+from scic.projections import views
+from scic.projections.tables import coops, funding_movements, movements, statutes
+from scic.rules.dated import TMO_BY_YEAR
+
+
+def coop_events(
+    store: EventStore, conn: sa.Connection, coop_id: str, upto: int | None = None
+) -> list[RecordedEvent]:
+    """The cooperative's events in position order; with `upto`, as known at that position."""
+    e = events_table.c
+    query = sa.select(events_table).where(e.tenant_id == coop_id).order_by(e.position)
+    if upto is not None:
+        query = query.where(e.position <= upto)
+    return [store.to_event(row) for row in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    coop_id: str
+    siren: str | None
+    incorporated_on: date
+    fiscal_year_end: str
+
+    def year(self, year: int | str) -> FiscalYear:
+        found = None
+        if isinstance(year, int) or (isinstance(year, str) and year.isdigit() and len(year) == 4):
+            found = fiscal_year(self.incorporated_on, self.fiscal_year_end, int(year))
+        if found is None:
+            raise NotFound("fiscal-year", str(year))
+        return found
+
+    def years(self, until: date) -> list[FiscalYear]:
+        return years_until(self.incorporated_on, self.fiscal_year_end, until)
+
+
+def calendar(conn: sa.Connection, coop_id: str) -> Calendar:
+    row = conn.execute(
+        sa.select(coops.c.siren, coops.c.incorporated_on).where(coops.c.coop_id == coop_id)
+    ).first()
+    if row is None:
+        raise NotFound("cooperative", coop_id)
+    first = conn.execute(
+        sa.select(statutes.c.doc)
+        .where(statutes.c.coop_id == coop_id)
+        .order_by(statutes.c.valid_from, statutes.c.position)
+        .limit(1)
+    ).scalar()
+    fye = (first or {}).get("fiscal_year_end", "12-31")
+    return Calendar(coop_id, row.siren, row.incorporated_on, fye)
+
+
+def closings(conn: sa.Connection, coop_id: str) -> dict[int, Any]:
+    c = fiscal_year_closings.c
+    rows = conn.execute(sa.select(fiscal_year_closings).where(c.coop_id == coop_id)).mappings()
+    return {r["year"]: r for r in rows}
+
+
+def allocations(conn: sa.Connection, coop_id: str) -> dict[int, surplus.SurplusAllocated]:
+    a = surplus_allocations.c
+    rows = conn.execute(sa.select(a.year, a.doc).where(a.coop_id == coop_id))
+    return {r.year: surplus.SurplusAllocated.model_validate(r.doc) for r in rows}
+
+
+def tmo_table(conn: sa.Connection) -> dict[int, tuple[Decimal, str]]:
+    """The shipped TMO by year, overridden by what an admin recorded since."""
+    table = {year: (d.value, d.source) for year, d in TMO_BY_YEAR.items()}
+    for row in conn.execute(sa.select(tmo_rates.c.year, tmo_rates.c.rate, tmo_rates.c.source)):
+        table[row.year] = (Decimal(row.rate), row.source)
+    return dict(sorted(table.items()))
+
+
+def year_entries(
+    store: EventStore, conn: sa.Connection, cal: Calendar, fy: FiscalYear, upto: int | None
+) -> list[journal.Entry]:
+    entries = journal.build(coop_events(store, conn, cal.coop_id, upto), until=fy.end)
+    return journal.within(entries, fy.start, fy.end)
+
+
+# -- surplus inputs --------------------------------------------------------------------
+
+
+def highest_capital(conn: sa.Connection, coop_id: str, until: date) -> int:
+    """Highest subscribed capital reached on or before `until` (day by day)."""
+    m = movements.c
+    rows = conn.execute(
+        sa.select(m.effective_date, sa.func.sum(m.subscribed_cents))
+        .where(m.coop_id == coop_id, m.effective_date <= until)
+        .group_by(m.effective_date)
+        .order_by(m.effective_date)
+    )
+    running = highest = 0
+    for _, cents in rows:
+        running += int(cents)
+        highest = max(highest, running)
+    return highest
+
+
+def eligible_by_member(conn: sa.Connection, coop_id: str, on: date) -> dict[str, int]:
+    """R8 — paid capital that earns interest, by member: shares of public bodies are left
+    out, as financed by public money (art. 19 nonies; verify)."""
+    inputs = views.capital_inputs(conn, coop_id, on, None)
+    rules = inputs.rules
+    found: dict[str, int] = {}
+    for member_id, amounts in sorted(inputs.held.items()):
+        category = rules.category(inputs.categories.get(member_id, "")) if rules else None
+        if (category is None or not category.public_body) and amounts["paid_cents"] > 0:
+            found[member_id] = amounts["paid_cents"]
+    return found
+
+
+def eligible_capital(conn: sa.Connection, coop_id: str, on: date) -> int:
+    return sum(eligible_by_member(conn, coop_id, on).values())
+
+
+def public_operating_subsidies(conn: sa.Connection, coop_id: str, fy: FiscalYear) -> int:
+    m = funding_movements.c
+    rows = conn.execute(
+        sa.select(m.kind, sa.func.sum(m.amount_cents))
+        .where(
+            m.coop_id == coop_id,
+            m.source == "grant",
+            m.purpose == "operating",
+            m.funder_type.in_(sorted(PUBLIC_FUNDER_TYPES)),
+            m.kind.in_(("awarded", "clawed_back")),
+            m.effective_date >= fy.start,
+            m.effective_date <= fy.end,
+        )
+        .group_by(m.kind)
+    )
+    return sum(int(c) if kind == "awarded" else -int(c) for kind, c in rows)
+
+
+def bounds_for(
+    conn: sa.Connection,
+    cal: Calendar,
+    fy: FiscalYear,
+    result_cents: int,
+    decided_on: date,
+) -> surplus.Bounds:
+    table = tmo_table(conn)
+    years = surplus.tmo_years(decided_on)
+    missing = [y for y in years if y not in table]
+    if missing:
+        raise refuse(
+            "tmo-unknown",
+            f"the TMO of {', '.join(map(str, missing))} is not in the table: an admin "
+            "records it (POST /v1/rules/tmo) before the interest cap can be computed",
+        )
+    legal = sum(
+        a.legal_reserve_cents for y, a in allocations(conn, cal.coop_id).items() if y < fy.year
+    )
+    inputs = surplus.Inputs(
+        result_cents=result_cents,
+        highest_capital_cents=highest_capital(conn, cal.coop_id, fy.end),
+        legal_reserve_cents=legal,
+        eligible_capital_cents=eligible_capital(conn, cal.coop_id, fy.end),
+        public_subsidies_cents=public_operating_subsidies(conn, cal.coop_id, fy),
+        tmo=tuple((y, table[y][0]) for y in years),
+        decided_on=decided_on,
+    )
+    return surplus.bounds(inputs)
+
+
+def closed_at_date(closed_at: datetime) -> date:
+    """The day a year was closed, in France (the FEC's ValidDate)."""
+    return closed_at.astimezone(ZoneInfo("Europe/Paris")).date()
+
+
+RULES_STREAM = "rules:tmo"
+
+
+def rules_request(events: list[NewEvent], actor: str) -> AppendRequest:
+    """Rule tables belong to no cooperative: their changes go to one stream of their own."""
+    return AppendRequest(stream_id=RULES_STREAM, events=events, actor=actor)

@@ -1,0 +1,46 @@
+"""`scic report fec` and `scic rules tmo-set`, run as the installed console script
+against the test database: the file is the API's, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import admit, create_coop, subscribe
+from tests.api.test_accounting import post
+from tests.test_cli import scic
+
+
+def test_report_fec_writes_the_apis_bytes(
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
+    coop = create_coop(client)
+    alice = admit(client, coop, "Alice", "salaries")
+    subscribe(client, coop, alice, 10, "500.00", "2019-03-01")
+    post(client, f"/v1/coops/{coop}/fiscal-years/2019/close", {})
+    api = client.get(f"/v1/coops/{coop}/reports/fec", params={"year": 2019}).content
+    done = scic(
+        "report", "fec", "--coop", coop, "--year", "2019", "-o", str(tmp_path), url=database_url
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "732829320FEC20191231.txt").read_bytes() == api
+    refused = scic("report", "fec", "--coop", coop, "--year", "2020", url=database_url)
+    assert refused.returncode == 1 and "fiscal-year-open" in refused.stderr
+
+
+def test_rules_tmo_set_records_an_event(client: TestClient, database_url: str) -> None:
+    done = scic(
+        "rules",
+        "tmo-set",
+        "--year",
+        "2025",
+        "--rate",
+        "0.0333",
+        "--source",
+        "BdF",
+        url=database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    rates = {r["year"]: r["rate"] for r in client.get("/v1/rules/tmo").json()["rates"]}
+    assert rates[2025] == "0.0333"
