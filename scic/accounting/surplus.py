@@ -10,6 +10,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scic.dates import Day
+from scic.decimals import RateText
 from scic.errors import refuse
 from scic.money import AmountOrZero, format_cents
 from scic.rules.dated import (
@@ -59,7 +60,7 @@ class TmoRateSet(BaseModel):
         },
     )
     year: int = Field(ge=1900, le=2199)  # in force from the next 1 January
-    rate: Decimal = Field(ge=0, le=1, decimal_places=6)
+    rate: RateText = Field(ge=0, le=1, decimal_places=6)
     source: str = Field(min_length=3, max_length=500)
 
 

@@ -75,7 +75,9 @@ _DESCRIPTIONS = {
     403: "the token's role may not do this",
     404: "no such cooperative or resource (or not this token's)",
     409: "refused by a rule that depends on the ledger's state, or a version conflict",
-    422: "malformed request, or refused by a rule whatever the state",
+    422: "malformed request (including text holding NUL, lone surrogates, control, "
+    "zero-width or bidirectional formatting characters: `forbidden_character`), or refused "
+    "by a rule whatever the state",
     429: "too many failed authentications from this client",
 }
 
