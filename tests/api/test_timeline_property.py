@@ -68,7 +68,10 @@ def tables(service: Service) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: see the note on issue 10
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_random_dated_commands_keep_every_invariant(databases, data) -> None:
