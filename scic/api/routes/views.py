@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Body, Query, Response
 
-from ledger.chain import format_timestamp
 from ledger.schema import MAX_POSITION
 from scic.access.policy import (
     CAPITAL_TABLE,
@@ -42,6 +41,7 @@ from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
 from scic.errors import refuse
+from scic.integrations import feed
 from scic.projections import funding_views, views
 from scic.projections.cache import coop_head
 from scic.projections.compliance import compliance
@@ -329,20 +329,6 @@ def events(
         views.coop_row(conn, coop_id)
     page = service.store.read_all(after, limit, tenant_id=coop_id)
     return {
-        "events": [
-            {
-                "position": e.position,
-                "event_id": e.event_id,
-                "type": e.type,
-                "stream_id": e.stream_id,
-                "stream_version": e.stream_version,
-                "effective_date": e.effective_date.isoformat(),
-                "recorded_at": format_timestamp(e.recorded_at),
-                "actor": e.actor,
-                "reverses": e.reverses,
-                "data": e.data,
-            }
-            for e in page
-        ],
+        "events": [feed.event_object(e) for e in page],
         "next_after": page[-1].position if page else after,
     }
