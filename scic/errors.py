@@ -52,6 +52,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("duplicate-subscription", None, "conflict"),
         Refusal("esus-approval-dates", "R12", "invalid"),
         Refusal("esus-approval-too-long", "R12", "invalid"),
+        Refusal("exit-holding-changed", "R5", "conflict"),
         Refusal("expiry-in-the-past", None, "invalid"),
         Refusal("first-payment-below-quarter", "R7", "conflict"),
         Refusal("grant-closed", "R14", "conflict"),

@@ -435,6 +435,16 @@ def _judge_withdrawal(state: Fold, e: MemberWithdrew, on: date, no: _No) -> Viol
             f"on {on} member {e.member_id} leaves with {e.shares} shares and would keep "
             f"{free.shares - e.shares}",
         )
+    if e.exit and _amounts(e) != free:
+        # R5 — a member who leaves takes everything held then: a back-dated call or
+        # payment (or its reversal) before the exit would leave money on an empty holding.
+        return no(
+            "exit-holding-changed",
+            f"on {on} member {e.member_id} left with {format_cents(e.called_cents)} € "
+            f"called and {format_cents(e.paid_cents)} € paid, and would now hold "
+            f"{format_cents(free.called_cents)} € called and "
+            f"{format_cents(free.paid_cents)} € paid: correct the withdrawal first",
+        )
     return None
 
 

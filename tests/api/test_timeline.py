@@ -511,3 +511,29 @@ def test_funding_corrections_by_write_id_and_their_refusal(client, service) -> N
     post(client, coop, "corrections", {"reverses": second["id"], "reason": "duplicate"})
     detail = client.get(f"/v1/coops/{coop}/{base}").json()
     assert detail["received"] == "5000.00"
+
+
+def test_a_back_dated_call_or_payment_before_an_exit_is_refused(client, service, going) -> None:
+    """An exit takes everything the member held then; money called or paid before it,
+    recorded afterwards, would stay on an empty holding once reimbursed."""
+    coop, path = going["coop"], f"/v1/coops/{going['coop']}"
+    post(client, coop, "withdrawals", {"member_id": going["alice"], "effective_date": "2021-03-02"})
+    before, table = event_count(service), capital(client, coop, "2021-03-03")
+    for verb, body in [
+        ("payments", {"subscription_id": going["sub"], "amount": "7.00"}),
+        ("calls", {"subscription_id": going["sub"], "amount": "30.00", "due_date": "2021-05-01"}),
+    ]:
+        problem = refused(
+            client,
+            service,
+            "POST",
+            f"{path}/{verb}",
+            {**body, "effective_date": "2021-03-01"},
+            409,
+            "exit-holding-changed",
+            "R5",
+        )
+        assert "on 2021-03-02" in problem["detail"] and "125.00 € paid" in problem["detail"]
+    assert event_count(service) == before
+    assert capital(client, coop, "2021-03-03") == table
+    no_negative_holding(client, coop, "2021-03-01", "2021-03-03")
