@@ -540,6 +540,13 @@ def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> 
         facts = [*facts, corrections.compensate(timeline, unfloored[0], cor_id)]
     write_model.decide_into(cached, entries, tolerate={"R3"})
     envelopes = [_reversal_envelope(session, e) for e in entries]
+    # R5 — a reversed withdrawal at the head of the queue, or a lower highest capital,
+    # may let waiting reimbursements go now.
+    _, after = _coop_at(cached, ctx.today)
+    released = write_model.entries_of(shares.release_pending(after, ctx.today, 0), session, cor_id)
+    if released:
+        write_model.decide_into(cached, released)
+        envelopes += [write_model.envelope(e) for e in released]
     adjusted = as_prior_period_adjustments(session.conn, _coop(ctx), envelopes, ctx.today)  # R16
     # A prior-period adjustment is stored in the open year, not where it was judged: leave
     # the cached fold in flight so the next command refolds it from the ledger.

@@ -537,3 +537,26 @@ def test_a_back_dated_call_or_payment_before_an_exit_is_refused(client, service,
     assert event_count(service) == before
     assert capital(client, coop, "2021-03-03") == table
     no_negative_holding(client, coop, "2021-03-01", "2021-03-03")
+
+
+def test_reversing_a_withdrawal_that_blocked_the_queue_releases_the_next_at_once(
+    client, service
+) -> None:
+    """R5 — reimbursements go first in, first out: a mistaken withdrawal at the head of the
+    queue holds back the ones behind it, which go as soon as it is reversed."""
+    coop = create_coop(client, statutory_floor="0.00")
+    alice, bob, carol = (admit(client, coop, n, "salaries") for n in ("Alice", "Bob", "Carol"))
+    subscribe(client, coop, alice, 20, "1000.00")
+    subscribe(client, coop, bob, 100, "5000.00")
+    subscribe(client, coop, carol, 10, "500.00")
+    # 6,500.00 € of capital, a floor of a quarter of it: Bob's 5,000.00 € cannot go.
+    bobs = post(client, coop, "withdrawals", {"member_id": bob, "effective_date": "2021-01-04"})
+    carols = post(client, coop, "withdrawals", {"member_id": carol, "effective_date": "2021-02-01"})
+    assert (bobs["status"], carols["status"]) == ("pending", "pending")
+    undone = post(client, coop, "corrections", {"reverses": bobs["id"], "reason": "Bob stayed"})
+    pending = client.get(f"/v1/coops/{coop}/reimbursements").json()["pending"]
+    assert pending == []
+    assert len(undone["event_ids"]) == 2  # the reversal and Carol's reimbursement
+    table = capital(client, coop, "2026-11-30")
+    assert table["totals"]["subscribed"] == "6000.00"
+    assert client.get(f"/v1/coops/{coop}/members/{carol}").json()["status"] == "withdrawn"
