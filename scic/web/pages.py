@@ -4,7 +4,6 @@ from the view functions the API routes call, for what the viewer's token may rea
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,12 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger.schema import events as events_table
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
-from scic.access.policy import PUBLIC, requires
+from scic.access.policy import PUBLIC, requires, speaks_for
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
 from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
-from scic.projections import funding_views, views
+from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
 from scic.web import charts, fmt
@@ -149,7 +148,7 @@ def links(v: Viewer) -> list[Link]:
         found.append(Link("capital", "Capital", "/dashboard/capital"))
     if v.may(v.api("/funding-mix")):
         found.append(Link("funding", "Financements", "/dashboard/funding"))
-    if v.may(v.api("/capital-table"), group_by="member"):
+    if v.may(v.api("/members")) and speaks_for(v.principal) is None:
         found.append(Link("members", "Associés", "/dashboard/members"))
     elif v.member_ids and v.may(v.api(f"/members/{v.member_ids[0]}")):
         found.append(Link("members", "Mes parts", f"/dashboard/members/{v.member_ids[0]}"))
@@ -455,24 +454,46 @@ def cliff_months(on: date, cliff: list[dict[str, str]]) -> list[dict[str, str]]:
 # -- members ---------------------------------------------------------------------------
 
 
-def folded(text: str) -> str:
-    """For search: case- and accent-insensitive ('Anaïs' matches 'anais')."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+MEMBERS_PER_PAGE = 50
+STATUSES = {"active": "Présents", "left": "Sortis", "all": "Tous"}
 
 
 @router.get("/dashboard/members")
 def member_list(
-    request: Request, service: ServiceDep, q: str | None = None, as_of: str | None = None
+    request: Request,
+    service: ServiceDep,
+    q: str | None = None,
+    as_of: str | None = None,
+    status: str = "active",
+    cursor: str | None = None,
 ) -> Response:
+    """The members list of `GET …/members`: everyone admitted by the date, shares or
+    not, searched by name without regard to accents or case, a page at a time."""
+
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         on = parse_day(as_of, service)
-        v.check(v.api("/capital-table"), group_by="member")
-        table = views.capital_table(conn, v.coop_id, on, None, "member")
-        rows = table["rows"]
-        if q:
-            rows = [r for r in rows if folded(q.strip()) in folded(r["label"])]
-        return "members.html", {"on": on, "table": table, "rows": rows, "q": q or ""}
+        v.check(v.api("/members"))
+        chosen: directory.Status = status if status in STATUSES else "active"  # type: ignore[assignment]
+        query = directory.MemberQuery(
+            as_of=on,
+            q=q,
+            status=chosen,
+            limit=MEMBERS_PER_PAGE,
+            cursor=cursor or None,
+            party_id=speaks_for(v.principal),
+        )
+        found = directory.member_page(conn, v.coop_id, query)
+        kept = {"q": q or "", "as_of": on.isoformat(), "status": chosen}
+        return "members.html", {
+            "on": on,
+            "rows": found.members,
+            "q": q or "",
+            "shown": chosen,  # not `status`: render() takes that for the HTTP status
+            "statuses": STATUSES,
+            "kept": kept,
+            "next_cursor": found.next_cursor,
+            "paged": cursor is not None,
+        }
 
     return page(request, service, "members", build)
 

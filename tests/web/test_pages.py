@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -179,6 +180,65 @@ def test_a_bad_date_is_a_message(app: FastAPI, service: Service, coop: str, as_o
     assert page.status_code == 400
     assert "date" in alert(page.text).lower() and "Traceback" not in page.text
     assert "<script>" not in page.text
+
+
+def test_the_members_page_lists_everyone_admitted_a_page_at_a_time(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    """From `GET …/members`: members without shares are listed, the search ignores accents
+    and case, those who left are under « Sortis », and the list comes in pages."""
+    anais = admit(client, coop, "Anaïs Lefèvre", "usagers")  # no shares yet
+    for n in range(54):
+        admit(client, coop, f"Usager {n:02d}", "usagers", on="2020-01-02")
+    bob = admit(client, coop, "Bob Sorti", "salaries")
+    subscribe(client, coop, bob, 4, "200.00")
+    left = client.post(
+        f"/v1/coops/{coop}/withdrawals", json={"member_id": bob, "effective_date": "2021-05-01"}
+    )
+    assert left.status_code == 201, left.text
+    web = web_for(app, service, "manager", coop)
+
+    found = web.get("/dashboard/members", params={"q": "ANAIS"})
+    assert found.status_code == 200
+    assert f'data-key="{anais}"' in found.text and "Alice Martin" not in found.text
+
+    first = web.get("/dashboard/members")
+    keys = first.text.count('<tr data-key="')
+    assert keys == 50 and 'id="next-page"' in first.text
+    start = first.text.index('id="next-page" href="?') + len('id="next-page" href="?')
+    query = first.text[start : first.text.index('"', start)].replace("&amp;", "&")
+    second = web.get(f"/dashboard/members?{query}")
+    assert second.status_code == 200 and 'id="next-page"' not in second.text
+    listed = first.text.count('<tr data-key="') + second.text.count('<tr data-key="')
+    assert listed == 1 + 1 + 54  # Alice, Anaïs and the 54; Bob has left
+    assert f'data-key="{bob}"' not in first.text + second.text
+
+    gone = web.get("/dashboard/members", params={"status": "left", "as_of": "2021-06-01"})
+    assert f'data-key="{bob}"' in gone.text and gone.text.count('<tr data-key="') == 1
+    assert "01/05/2021" in gone.text
+
+    bad = web.get("/dashboard/members", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422 and "next_cursor" in alert(bad.text)
+
+
+def test_a_member_sees_only_itself_in_the_members_list(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    other = admit(client, coop, "Autre Associé", "usagers")
+    with service.engine.connect() as conn:
+        from scic.projections.tables import members
+
+        party = conn.execute(
+            sa.select(members.c.party_id).where(members.c.member_id == other)
+        ).scalar_one()
+    assert (
+        'href="/dashboard/members"' in web_for(app, service, "manager", coop).get("/dashboard").text
+    )
+    web = web_for(app, service, "member", coop, party)
+    page = web.get("/dashboard/members")
+    assert page.status_code == 200
+    assert f'data-key="{other}"' in page.text and "Alice Martin" not in page.text
+    assert 'href="/dashboard/members"' not in web.get("/dashboard").text
 
 
 def test_a_funder_by_url_gets_a_message_and_no_names(
