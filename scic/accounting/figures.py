@@ -74,6 +74,7 @@ class ReviewTrigger:
 
     year: int
     reason: str
+    code: str  # three-loss-years | loss-half-capital
 
 
 def review_triggers(
@@ -88,7 +89,13 @@ def review_triggers(
         result = results[year]
         streak = streak + 1 if result is not None and result < 0 else 0
         if streak >= 3:
-            found.append(ReviewTrigger(year, "third loss-making fiscal year in a row"))
+            found.append(
+                ReviewTrigger(year, "third loss-making fiscal year in a row", "three-loss-years")
+            )
         if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
-            found.append(ReviewTrigger(year, "the loss reaches half of the highest capital"))
+            found.append(
+                ReviewTrigger(
+                    year, "the loss reaches half of the highest capital", "loss-half-capital"
+                )
+            )
     return found

@@ -44,7 +44,9 @@ def test_r2_r3_r5_r7_on_a_going_cooperative(client) -> None:
     assert findings["public-share"]["figures"]["share"] == "0.4737"
     assert findings["public-share"]["severity"] == "ok"
     assert findings["floor-headroom"]["figures"]["headroom"] == "4500.00"  # 9,500 − 5,000
-    assert findings["call-overdue"]["figures"]["unpaid"] == "1500.00"
+    overdue = findings["call-overdue"]["figures"]  # the call, not the whole unpaid balance
+    assert (overdue["called"], overdue["paid"], overdue["overdue"]) == ("500.00", "0.00", "500.00")
+    assert overdue["from"] == "2019-10-01"
     # the user leaves: the town now holds 4,500 / 6,500 = 69 % — above the cap, reported.
     assert (
         client.post(
