@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
 from scic.projections.tables import funding_movements
+from scic.rules.dated import REVIEW_LOSS_YEARS_IN_A_ROW
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def review_triggers(
     for year in sorted(results):
         result = results[year]
         streak = streak + 1 if result is not None and result < 0 else 0
-        if streak >= 3:
+        if streak >= REVIEW_LOSS_YEARS_IN_A_ROW:
             found.append(
                 ReviewTrigger(year, "third loss-making fiscal year in a row", "three-loss-years")
             )

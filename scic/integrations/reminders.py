@@ -52,9 +52,9 @@ from scic.projections.tables import (
     title_issues,
     title_remunerations,
 )
+from scic.rules.dated import COOPERATIVE_REVIEW_YEARS
 
 ACTOR = "scheduler"
-REVIEW_EVERY_YEARS = 5  # R10 — décret 2015-706
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
 HOLDING_YEARS = 5  # R13 — IR-PME shares held 5 years
 
@@ -263,10 +263,10 @@ def _review(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]
     ).scalar()
     if incorporated is None:
         return
-    cycle = REVIEW_EVERY_YEARS
+    cycle = COOPERATIVE_REVIEW_YEARS
     # The cycle whose 90-day notice is reached and the next one's is not.
-    while add_years(incorporated, cycle + REVIEW_EVERY_YEARS) - _days(90) <= on:
-        cycle += REVIEW_EVERY_YEARS
+    while add_years(incorporated, cycle + COOPERATIVE_REVIEW_YEARS) - _days(90) <= on:
+        cycle += COOPERATIVE_REVIEW_YEARS
     due = add_years(incorporated, cycle)
     yield Obligation(
         coop_id,
@@ -287,13 +287,13 @@ def _review_triggers(
     call for a review; one taken up by a periodic review since is no longer open."""
     closed = reads.closings(conn, coop_id)
     highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
-    periodic = REVIEW_EVERY_YEARS
+    periodic = COOPERATIVE_REVIEW_YEARS
     for trigger in review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest):
         end = closed[trigger.year]["end"]
         if end > on:
             continue
         while add_years(incorporated, periodic) < end:
-            periodic += REVIEW_EVERY_YEARS
+            periodic += COOPERATIVE_REVIEW_YEARS
         if add_years(incorporated, periodic) < on:
             continue
         yield Obligation(

@@ -31,10 +31,14 @@ from scic.domain.titles import TitlesIssued, TitlesRedeemed, form_not_named
 from scic.errors import NotFound
 from scic.events import build_registry
 from scic.money import format_cents, format_ratio
-from scic.rules.dated import PAY_UP_YEARS, PUBLIC_CAPITAL_CAP, value_at
+from scic.rules.dated import (
+    COOPERATIVE_REVIEW_YEARS,
+    PAY_UP_YEARS,
+    PUBLIC_CAPITAL_CAP,
+    value_at,
+)
 from scic.write_model import read_entries
 
-REVIEW_EVERY_YEARS = 5  # R10 — décret 2015-706: a review every five years
 REVIEW_NOTICE = timedelta(days=90)  # the reminder's notice (scic/integrations/reminders.py)
 DAY = timedelta(days=1)
 
@@ -444,11 +448,11 @@ def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
     falls in (the periodic review that closes the cycle takes it up)."""
     assert walk.coop is not None
     incorporated = walk.coop.incorporated_on
-    cycle = REVIEW_EVERY_YEARS
+    cycle = COOPERATIVE_REVIEW_YEARS
     while add_years(incorporated, cycle) < on:
-        cycle += REVIEW_EVERY_YEARS
+        cycle += COOPERATIVE_REVIEW_YEARS
     due = add_years(incorporated, cycle)
-    cycle_start = add_years(incorporated, cycle - REVIEW_EVERY_YEARS)
+    cycle_start = add_years(incorporated, cycle - COOPERATIVE_REVIEW_YEARS)
     out = [
         finding(
             "R10",
@@ -464,7 +468,7 @@ def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
     highest = {year: top for year, (_, _, top) in walk.closings.items()}
     for trigger in review_triggers(results, highest):
         closed_on = walk.closings[trigger.year][0]
-        if closed_on <= cycle_start and cycle > REVIEW_EVERY_YEARS:
+        if closed_on <= cycle_start and cycle > COOPERATIVE_REVIEW_YEARS:
             continue  # taken up by the periodic review that closed its cycle
         _, result, top = walk.closings[trigger.year]
         out.append(
