@@ -50,7 +50,7 @@ def test_r14_an_amendment_is_judged_like_an_award() -> None:
     assert refused.value.slug == "agreement-required"
     with pytest.raises(DomainError) as refused:
         grants.amend(
-            _grant(2_100_000, agreement="C-9"), raise_, D("2024-09-01"), window, 27_100_000
+            _grant(2_100_000, agreement="C-9"), raise_, D("2024-09-01"), window, 29_200_000
         )
     assert refused.value.slug == "de-minimis-ceiling"  # 292,000 + 8,500 > 300,000
     events, warnings = grants.amend(
