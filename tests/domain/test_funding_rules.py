@@ -44,7 +44,7 @@ def _grant(
 
 def test_r14_an_amendment_is_judged_like_an_award() -> None:
     window = grants.de_minimis_window(D("2024-09-01"), INCORPORATED, "09-30")
-    raise_ = grants.Amend(amount="29500.00", reason="avenant")
+    raise_ = grants.Amend.model_validate({"amount": "29500.00", "reason": "avenant"})
     with pytest.raises(DomainError) as refused:
         grants.amend(_grant(2_100_000), raise_, D("2024-09-01"), window, 0)
     assert refused.value.slug == "agreement-required"
@@ -57,7 +57,7 @@ def test_r14_an_amendment_is_judged_like_an_award() -> None:
         _grant(2_100_000, agreement="C-9"), raise_, D("2024-09-01"), window, 26_000_000
     )
     assert events[0].amount_cents == 850_000 and warnings  # 268,500 ≥ 80 %
-    lower = grants.Amend(amount="19000.00", reason="avenant")
+    lower = grants.Amend.model_validate({"amount": "19000.00", "reason": "avenant"})
     assert grants.amend(_grant(2_100_000), lower, D("2024-09-01"), window, 99_999_999)[1] == []
 
 
@@ -67,11 +67,13 @@ def test_r11_forms_the_text_names(form: str, named: bool) -> None:
 
 
 def test_r12_an_investment_outside_approval_is_recorded_not_solidarity() -> None:
-    cmd = esus.Invest(
-        investor_id="fnd_1",
-        instrument="loan",
-        amount="6400.00",
-        loan=esus.LoanTerms(rate="0.015", term_months=84),
+    cmd = esus.Invest.model_validate(
+        {
+            "investor_id": "fnd_1",
+            "instrument": "loan",
+            "amount": "6400.00",
+            "loan": {"rate": "0.015", "term_months": 84},
+        }
     )
     events, warnings = esus.invest(cmd, "inv_1", "fnd_1", D("2022-02-14"), False)
     assert events[0].data["solidarity"] is False and warnings
