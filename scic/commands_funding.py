@@ -15,6 +15,7 @@ from scic.commands import Context, Decided, _coop, _on, command, new_id
 from scic.domain import esus, grants, titles
 from scic.domain.funders import FunderIn, FunderRegistered, FunderType
 from scic.domain.members import check_date
+from scic.domain.state import CoopState
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
 from scic.projections import snapshot
@@ -80,16 +81,32 @@ def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Deci
         session, state.coop_id, body.funder, body.funder_id, on
     )
     grant_id = new_id("grt")
+    window = _de_minimis_window(state, on)
     awarded, warnings = grants.award(
-        body, grant_id, funder_id, funder_type, on, _de_minimis_before(session, state.coop_id, on)
+        body,
+        grant_id,
+        funder_id,
+        funder_type,
+        on,
+        window,
+        _de_minimis_before(session, state.coop_id, window),
     )
     return Decided(
         grant_id, [*registered, *awarded], {"funder_id": funder_id, "warnings": warnings}
     )
 
 
-def _de_minimis_before(session: WriteSession, coop_id: str, on: date) -> int:
-    start, end = grants.de_minimis_window(on)
+def _de_minimis_window(state: CoopState, on: date) -> grants.DeMinimisWindow:
+    """R14 — the cooperative's fiscal years are those of the accounts (scic/accounting:
+    from incorporation to the first statutes' fiscal_year_end)."""
+    fiscal_year_end = state.statutes_versions[0][1].fiscal_year_end
+    return grants.de_minimis_window(on, state.incorporated_on, fiscal_year_end)
+
+
+def _de_minimis_before(session: WriteSession, coop_id: str, window: grants.DeMinimisWindow) -> int:
+    """De minimis aid awarded (amendments included, clawbacks not: the aid was granted)
+    within the window."""
+    start, end = window.start, window.end
     m, g = funding_movements.c, grants_table.c
     return int(
         session.conn.execute(
@@ -100,7 +117,7 @@ def _de_minimis_before(session: WriteSession, coop_id: str, on: date) -> int:
                 m.source == "grant",
                 m.kind == "awarded",
                 g.de_minimis.is_(True),
-                m.effective_date > start,
+                m.effective_date >= start,
                 m.effective_date <= end,
             )
         ).scalar_one()
@@ -167,8 +184,14 @@ def _clawback(session: WriteSession, ctx: Context, body: ClawbackFor) -> Decided
     body_model=grants.Amend,
 )
 def _amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
-    grant = snapshot.load_grant(session.conn, _coop(ctx), body.grant_id)
-    return Decided(new_id("amd"), grants.amend(grant, body, _on(body, ctx)))
+    state = snapshot.load_coop(session.conn, _coop(ctx))
+    grant = snapshot.load_grant(session.conn, state.coop_id, body.grant_id)
+    on = _on(body, ctx)
+    window = _de_minimis_window(state, on)
+    amended, warnings = grants.amend(
+        grant, body, on, window, _de_minimis_before(session, state.coop_id, window)
+    )
+    return Decided(new_id("amd"), amended, {"warnings": warnings})
 
 
 @command(
@@ -198,11 +221,8 @@ def _issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Dec
     )
     issue_id = new_id("tp")
     legal_form = state.statutes_at(on).legal_form
-    return Decided(
-        issue_id,
-        [*registered, *titles.issue(body, legal_form, issue_id, holder_id, on)],
-        {"holder_id": holder_id},
-    )
+    issued, warnings = titles.issue(body, legal_form, issue_id, holder_id, on)
+    return Decided(issue_id, [*registered, *issued], {"holder_id": holder_id, "warnings": warnings})
 
 
 def _issue_state(session: WriteSession, coop_id: str, issue_id: str) -> titles.IssueState:
@@ -310,8 +330,9 @@ def _invest(session: WriteSession, ctx: Context, body: esus.Invest) -> Decided:
         is not None
     )
     investment_id = new_id("inv")
+    invested, warnings = esus.invest(body, investment_id, investor_id, on, in_force)
     return Decided(
         investment_id,
-        [*registered, *esus.invest(body, investment_id, investor_id, on, in_force)],
-        {"investor_id": investor_id},
+        [*registered, *invested],
+        {"investor_id": investor_id, "warnings": warnings},
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
 from scic.projections.tables import funding_movements
+from scic.rules.dated import REVIEW_LOSS_YEARS_IN_A_ROW
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ReviewTrigger:
 
     year: int
     reason: str
+    code: str  # three-loss-years | loss-half-capital
 
 
 def review_triggers(
@@ -87,8 +89,14 @@ def review_triggers(
     for year in sorted(results):
         result = results[year]
         streak = streak + 1 if result is not None and result < 0 else 0
-        if streak >= 3:
-            found.append(ReviewTrigger(year, "third loss-making fiscal year in a row"))
+        if streak >= REVIEW_LOSS_YEARS_IN_A_ROW:
+            found.append(
+                ReviewTrigger(year, "third loss-making fiscal year in a row", "three-loss-years")
+            )
         if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
-            found.append(ReviewTrigger(year, "the loss reaches half of the highest capital"))
+            found.append(
+                ReviewTrigger(
+                    year, "the loss reaches half of the highest capital", "loss-half-capital"
+                )
+            )
     return found

@@ -84,7 +84,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "grant-instalments": {"amount": "10000.00", "effective_date": "2026-04-10"},
     "grant-justifications": {"amount": "8000.00", "effective_date": "2027-01-20"},
     "grant-clawbacks": {"amount": "500.00", "reason": "dépenses non éligibles"},
-    "grant-amendments": {"amount": "18000.00", "reason": "avenant n°1"},
+    "grant-amendments": {
+        "amount": "26000.00",
+        "reason": "avenant n°1",
+        "agreement_ref": "CP-2026-114-A1",
+    },
     "grant-closures": {"effective_date": "2027-06-30"},
     "participative-titles": {
         "holder": {"name": "France Active Normandie", "type": "private"},

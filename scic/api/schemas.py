@@ -32,7 +32,12 @@ class WriteResult(BaseModel):
         default=None, description="withdrawals: pending until reimbursed"
     )
     funder_id: str | None = Field(default=None, description="grants: the funder")
-    warnings: list[str] | None = Field(default=None, description="grants: e.g. de minimis")
+    warnings: list[str] | None = Field(
+        default=None,
+        description="grants and amendments: de minimis near the ceiling (R14); titles: a "
+        "legal form C. com. L228-36 does not name (R11); ESUS investments: no approval in "
+        "force, so not a solidarity investment (R12)",
+    )
     holder_id: str | None = Field(default=None, description="participative titles: holder")
     investor_id: str | None = Field(default=None, description="ESUS investments: investor")
     fixed: Money | None = Field(default=None, description="remunerations: fixed part")

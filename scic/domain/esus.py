@@ -42,6 +42,11 @@ class EsusInvested(BaseModel):
     amount_cents: int = Field(gt=0)
     reference_id: str | None = None
     loan: LoanTerms | None = None
+    solidarity: bool = Field(
+        default=True,
+        description="R12: an ESUS approval was in force on its date, so it counts as a "
+        "solidarity investment (events before this field were all under one)",
+    )
 
 
 class ApproveEsus(BaseModel):
@@ -124,12 +129,18 @@ def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[N
 
 def invest(
     cmd: Invest, investment_id: str, investor_id: str, on: date, approval_in_force: bool
-) -> list[NewEvent]:
-    if not approval_in_force:
-        raise refuse(
-            "no-esus-approval",
-            f"no ESUS approval in force on {on}: solidarity investments need one",
-        )
+) -> tuple[list[NewEvent], list[str]]:
+    """R12 — an investment is lawful whether or not an approval is in force; the approval
+    is a condition of its counting as a solidarity investment (C. trav. L3332-17-1), so
+    without one it is recorded, flagged, and the caller is told."""
+    warnings = (
+        []
+        if approval_in_force
+        else [
+            f"R12: no ESUS approval in force on {on}: recorded, but it does not count as "
+            "a solidarity investment"
+        ]
+    )
     reference = cmd.subscription_id or cmd.title_issue_id
     data = EsusInvested(
         investment_id=investment_id,
@@ -138,6 +149,7 @@ def invest(
         amount_cents=cmd.amount,
         reference_id=reference,
         loan=cmd.loan,
+        solidarity=approval_in_force,
     )
     return [
         NewEvent(
@@ -147,4 +159,4 @@ def invest(
             subject_id=investor_id,
             amount_cents=cmd.amount,
         )
-    ]
+    ], warnings

@@ -1,16 +1,18 @@
-"""Grants (R14): award, instalments, justification, clawback, amendment, closing;
-de minimis ceiling over 3 rolling years; agreement required above 23,000 € (public)."""
+"""Grants (R14): award, instalments, justification, clawback, amendment, closing; the
+de minimis ceiling over the period its regulation sets, and a written agreement above
+23,000 € (public) — an amendment raising an award is checked like a new award."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledger import NewEvent
+from scic.accounting.fiscal_years import fiscal_year, year_of
 from scic.dates import Day, add_years
 from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType, one_funder
 from scic.errors import refuse
@@ -18,9 +20,10 @@ from scic.jsontypes import Boolean, Integer
 from scic.money import Amount, format_cents, format_ratio
 from scic.rules.dated import (
     AGREEMENT_THRESHOLD_CENTS,
-    DE_MINIMIS_CEILING_CENTS,
+    DE_MINIMIS,
     DE_MINIMIS_WARNING,
-    DE_MINIMIS_YEARS,
+    DeMinimisRegime,
+    entry_at,
     value_at,
 )
 
@@ -62,6 +65,8 @@ class GrantAmended(BaseModel):
     amount_cents: int = Field(gt=0, description="new awarded total")
     previous_cents: int
     reason: str
+    agreement_ref: str | None = None
+    de_minimis_override: str | None = None
 
 
 class GrantFlow(BaseModel):
@@ -127,6 +132,18 @@ class Amend(BaseModel):
     amount: Amount
     reason: str = Field(min_length=3, max_length=1000)
     effective_date: Day | None = None
+    agreement_ref: str | None = Field(
+        default=None,
+        max_length=120,
+        description="the written agreement (avenant), needed when a public grant rises "
+        "above 23,000 € and none was given at award",
+    )
+    de_minimis_override: str | None = Field(
+        default=None,
+        min_length=5,
+        max_length=1000,
+        description="reason to record a de minimis increase beyond the ceiling",
+    )
 
 
 class Close(BaseModel):
@@ -147,6 +164,20 @@ class GrantState:
     clawed_back_cents: int
     awarded_on: date
     status: str
+    de_minimis: bool = False
+    agreement_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class DeMinimisWindow:
+    """The de minimis aid a new grant is added to. Attributes:
+    start / end: first and last day of aid counted (end: the new grant's date).
+    regime: the ceiling and period in force on `end`, with its `source`."""
+
+    start: date
+    end: date
+    regime: DeMinimisRegime
+    source: str
 
 
 # -- decisions -------------------------------------------------------------------------
@@ -158,36 +189,17 @@ def award(
     funder_id: str,
     funder_type: FunderType,
     on: date,
+    window: DeMinimisWindow,
     de_minimis_before: int,
 ) -> tuple[list[NewEvent], list[str]]:
-    """`de_minimis_before`: de minimis aid awarded in the 3 rolling years up to `on`.
-    Returns the events and warnings (80 % of the ceiling reached)."""
-    if (
-        funder_type in PUBLIC_FUNDER_TYPES
-        and cmd.amount > AGREEMENT_THRESHOLD_CENTS
-        and not cmd.agreement_ref
-    ):
-        raise refuse(
-            "agreement-required",
-            f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
-            "written agreement: give agreement_ref",
-        )
-    warnings: list[str] = []
-    if cmd.de_minimis:
-        ceiling = value_at(DE_MINIMIS_CEILING_CENTS, on)
-        total = de_minimis_before + cmd.amount
-        if total > ceiling and not cmd.de_minimis_override:
-            raise refuse(
-                "de-minimis-ceiling",
-                f"de minimis aid over {DE_MINIMIS_YEARS} rolling years would reach "
-                f"{format_cents(total)} €, above the {format_cents(ceiling)} € ceiling "
-                f"in force on {on}; record it only with de_minimis_override and a reason",
-            )
-        if Decimal(total) >= DE_MINIMIS_WARNING * ceiling:
-            warnings.append(
-                f"R14: de minimis aid reaches {format_ratio(total, ceiling)} of the "
-                f"{format_cents(ceiling)} € ceiling"
-            )
+    """`de_minimis_before`: de minimis aid granted within `window`. Returns the events
+    and warnings (80 % of the ceiling reached)."""
+    _check_agreement(funder_type, cmd.amount, cmd.agreement_ref)
+    warnings = (
+        _check_de_minimis(window, de_minimis_before, cmd.amount, cmd.de_minimis_override)
+        if cmd.de_minimis
+        else []
+    )
     data = GrantAwarded(
         grant_id=grant_id,
         funder_id=funder_id,
@@ -215,9 +227,64 @@ def award(
     ], warnings
 
 
-def de_minimis_window(on: date) -> tuple[date, date]:
-    """The 3 rolling years ending on `on` (both ends included)."""
-    return add_years(on, -DE_MINIMIS_YEARS), on
+def de_minimis_window(on: date, incorporated_on: date, fiscal_year_end: str) -> DeMinimisWindow:
+    """R14 — the period de minimis aid is summed over, by the regime in force on the
+    grant's date: before 2024 (reg. 1407/2013) the fiscal year of the grant and the two
+    before it, the beneficiary's fiscal years; from 2024 (reg. 2023/2831) the three
+    rolling years ending on the grant's date."""
+    entry = entry_at(DE_MINIMIS, on)
+    regime = entry.value
+    if regime.period == "rolling-years":
+        start = add_years(on, -regime.years) + timedelta(days=1)
+    else:
+        current = year_of(incorporated_on, fiscal_year_end, on)
+        first = (
+            fiscal_year(incorporated_on, fiscal_year_end, current.year - regime.years + 1)
+            if current
+            else None
+        )
+        start = first.start if first else min(incorporated_on, on)
+    return DeMinimisWindow(start, on, regime, entry.source)
+
+
+def _check_agreement(funder_type: str, total_cents: int, agreement_ref: str | None) -> None:
+    # R14 — décret 2001-495: a written agreement above 23,000 € for a public grant.
+    if (
+        funder_type in PUBLIC_FUNDER_TYPES
+        and total_cents > AGREEMENT_THRESHOLD_CENTS
+        and not agreement_ref
+    ):
+        raise refuse(
+            "agreement-required",
+            f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
+            f"written agreement ({format_cents(total_cents)} € here): give agreement_ref",
+        )
+
+
+def _check_de_minimis(
+    window: DeMinimisWindow, before: int, added: int, override: str | None
+) -> list[str]:
+    """R14 — refuse aid beyond the ceiling unless overridden with a reason; warn at 80 %."""
+    ceiling = window.regime.ceiling_cents
+    total = before + added
+    period = (
+        f"the fiscal years from {window.start} to {window.end}"
+        if window.regime.period == "fiscal-years"
+        else f"the {window.regime.years} rolling years from {window.start} to {window.end}"
+    )
+    if total > ceiling and not override:
+        raise refuse(
+            "de-minimis-ceiling",
+            f"de minimis aid over {period} would reach {format_cents(total)} €, above the "
+            f"{format_cents(ceiling)} € ceiling ({window.source}); record it only with "
+            "de_minimis_override and a reason",
+        )
+    if Decimal(total) >= DE_MINIMIS_WARNING * ceiling:
+        return [
+            f"R14: de minimis aid over {period} reaches {format_ratio(total, ceiling)} of "
+            f"the {format_cents(ceiling)} € ceiling"
+        ]
+    return []
 
 
 def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
@@ -261,7 +328,16 @@ def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[NewEvent]:
     return [_flow("GrantClawedBack", grant, cmd.amount, on, cmd.reason)]
 
 
-def amend(grant: GrantState, cmd: Amend, on: date) -> list[NewEvent]:
+def amend(
+    grant: GrantState,
+    cmd: Amend,
+    on: date,
+    window: DeMinimisWindow,
+    de_minimis_before: int,
+) -> tuple[list[NewEvent], list[str]]:
+    """An amendment (avenant) raising an award grants the increase on its date: it is
+    checked like a new award — the written agreement above 23,000 € and the de minimis
+    ceiling (`de_minimis_before`: aid granted within `window`, this grant's included)."""
     _open(grant, on)
     if cmd.amount < grant.received_cents:
         raise refuse(
@@ -269,11 +345,21 @@ def amend(grant: GrantState, cmd: Amend, on: date) -> list[NewEvent]:
             f"the award cannot fall below the {format_cents(grant.received_cents)} "
             "already received; record a clawback instead",
         )
+    warnings: list[str] = []
+    increase = cmd.amount - grant.awarded_cents
+    if increase > 0:
+        _check_agreement(grant.funder_type, cmd.amount, cmd.agreement_ref or grant.agreement_ref)
+        if grant.de_minimis:
+            warnings = _check_de_minimis(
+                window, de_minimis_before, increase, cmd.de_minimis_override
+            )
     data = GrantAmended(
         grant_id=grant.grant_id,
         amount_cents=cmd.amount,
         previous_cents=grant.awarded_cents,
         reason=cmd.reason,
+        agreement_ref=cmd.agreement_ref,
+        de_minimis_override=cmd.de_minimis_override if grant.de_minimis else None,
     )
     return [
         NewEvent(
@@ -281,9 +367,9 @@ def amend(grant: GrantState, cmd: Amend, on: date) -> list[NewEvent]:
             data.model_dump(mode="json"),
             on,
             subject_id=grant.grant_id,
-            amount_cents=cmd.amount - grant.awarded_cents,
+            amount_cents=increase,
         )
-    ]
+    ], warnings
 
 
 def close(grant: GrantState, on: date) -> list[NewEvent]:

@@ -19,6 +19,7 @@ from scic.rules.dated import (
     TITLES_LEGAL_FORMS,
     TITLES_MIN_YEARS_BEFORE_REDEMPTION,
     TITLES_VARIABLE_BASE_MAX,
+    entry_at,
 )
 
 Rate = Field(ge=0, le=1, max_digits=7, decimal_places=6)
@@ -100,15 +101,23 @@ class IssueState:
     issued_on: date
 
 
+def form_not_named(legal_form: str, on: date) -> str | None:
+    """R11 — C. com. L228-36 names cooperatives in SA and SARL form; an issue by another
+    form (SAS) is lawful as far as anyone can tell, but the text does not say so: a
+    compliance finding, never a refusal. Returns the finding's text, or None."""
+    named = entry_at(TITLES_LEGAL_FORMS, on)
+    if legal_form in named.value:
+        return None
+    return (
+        f"R11: titres participatifs issued on {on} by a cooperative in {legal_form} form, "
+        f"which {named.source} does not name (it names {' and '.join(sorted(named.value))})"
+    )
+
+
 def issue(
     cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str, on: date
-) -> list[NewEvent]:
-    if legal_form not in TITLES_LEGAL_FORMS:
-        raise refuse(
-            "titles-not-open-to-form",
-            f"titres participatifs are open to cooperatives in SA or SAS form, "
-            f"not {legal_form} (C. com. L228-36)",
-        )
+) -> tuple[list[NewEvent], list[str]]:
+    """The issue, and the warnings it raises (a legal form the text does not name)."""
     if cmd.variable_base > TITLES_VARIABLE_BASE_MAX:
         raise refuse(
             "variable-base-above-cap",
@@ -126,6 +135,7 @@ def issue(
         variable_base=cmd.variable_base,
         reference_figure_cents=cmd.reference_figure,
     )
+    warning = form_not_named(legal_form, on)
     return [
         NewEvent(
             "TitlesIssued",
@@ -134,7 +144,7 @@ def issue(
             subject_id=holder_id,
             amount_cents=total,
         )
-    ]
+    ], [warning] if warning else []
 
 
 def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:

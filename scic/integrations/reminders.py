@@ -18,7 +18,10 @@ Obligations are read from the projections (they are what a manager sees), as at 
     esus-expiry          R12  the last ESUS approval: 6-months before expiry, expired
     titles-remuneration  R11  each anniversary of an outstanding issue without the
                               previous fiscal year's remuneration recorded: due
-    cooperative-review   R10  every 5 years from incorporation: 90-days before, due
+    cooperative-review   R10  every 5 years from incorporation: 90-days before, due;
+                              and a closed fiscal year whose result calls for one (the
+                              third loss in a row, a loss of half the highest capital):
+                              due at the year's end, until the next periodic review
     ir-pme-holding       R13  5 years after a person's subscription (the holding
                               period ends): 30-days before, ended (listed 30 days more)
 """
@@ -36,6 +39,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger import AppendRequest, EventStore, IdempotencyConflict, NewEvent
 from ledger.schema import idempotency_keys
+from scic.accounting import reads
+from scic.accounting.figures import review_triggers
 from scic.dates import add_years
 from scic.projections.tables import (
     calls,
@@ -47,9 +52,9 @@ from scic.projections.tables import (
     title_issues,
     title_remunerations,
 )
+from scic.rules.dated import COOPERATIVE_REVIEW_YEARS
 
 ACTOR = "scheduler"
-REVIEW_EVERY_YEARS = 5  # R10 — décret 2015-706
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
 HOLDING_YEARS = 5  # R13 — IR-PME shares held 5 years
 
@@ -258,10 +263,10 @@ def _review(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]
     ).scalar()
     if incorporated is None:
         return
-    cycle = REVIEW_EVERY_YEARS
+    cycle = COOPERATIVE_REVIEW_YEARS
     # The cycle whose 90-day notice is reached and the next one's is not.
-    while add_years(incorporated, cycle + REVIEW_EVERY_YEARS) - _days(90) <= on:
-        cycle += REVIEW_EVERY_YEARS
+    while add_years(incorporated, cycle + COOPERATIVE_REVIEW_YEARS) - _days(90) <= on:
+        cycle += COOPERATIVE_REVIEW_YEARS
     due = add_years(incorporated, cycle)
     yield Obligation(
         coop_id,
@@ -272,6 +277,34 @@ def _review(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]
         (("90-days", due - _days(90)), ("due", due)),
         f"the cooperative review (révision coopérative) is due by {due}",
     )
+    yield from _review_triggers(conn, coop_id, incorporated, on)
+
+
+def _review_triggers(
+    conn: sa.Connection, coop_id: str, incorporated: date, on: date
+) -> Iterator[Obligation]:
+    """R10 (loi 1947 art. 25-1 via art. 19 duodecies) — results recorded at closing that
+    call for a review; one taken up by a periodic review since is no longer open."""
+    closed = reads.closings(conn, coop_id)
+    highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
+    periodic = COOPERATIVE_REVIEW_YEARS
+    for trigger in review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest):
+        end = closed[trigger.year]["end"]
+        if end > on:
+            continue
+        while add_years(incorporated, periodic) < end:
+            periodic += COOPERATIVE_REVIEW_YEARS
+        if add_years(incorporated, periodic) < on:
+            continue
+        yield Obligation(
+            coop_id,
+            "cooperative-review",
+            "R10",
+            f"{coop_id}-fy{trigger.year}",
+            end,
+            (("due", end),),
+            f"fiscal year {trigger.year}: {trigger.reason}: a cooperative review is due",
+        )
 
 
 def _holdings(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]:

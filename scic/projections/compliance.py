@@ -1,9 +1,16 @@
 """Compliance report: checks that find problems return findings, not refusals (R2, R3,
-R4, R5, R7). Each finding names its rule, a severity and the figures behind it."""
+R5, R7, R10, R11, R12). Each finding names its rule, a severity, the figures behind it
+and the date it starts (`from`).
+
+Everything is computed as at `as_of` from the cooperative's corrected history (the write
+model's timeline: reversed mistakes left out, nothing dated after `as_of`), never from
+the read-side tables: a report as at a past date says what was true then."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -11,18 +18,29 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import EventRegistry
+from scic.accounting.figures import review_triggers
+from scic.accounting.fiscal_years import FiscalYearClosed
 from scic.dates import add_years
 from scic.domain.cooperative import CoopRegistered
+from scic.domain.esus import EsusInvested
 from scic.domain.rules_check import percent
+from scic.domain.shares import SharesCalled, SharesPaid
 from scic.domain.state import CapitalState, CoopState
-from scic.domain.timeline import Fold, apply, corrected, judge
+from scic.domain.timeline import Entry, Fold, apply, corrected, judge
+from scic.domain.titles import TitlesIssued, TitlesRedeemed, form_not_named
 from scic.errors import NotFound
 from scic.events import build_registry
 from scic.money import format_cents, format_ratio
-from scic.projections import views
-from scic.projections.tables import calls, members, subscriptions
-from scic.rules.dated import PAY_UP_YEARS, PUBLIC_CAPITAL_CAP, value_at
+from scic.rules.dated import (
+    COOPERATIVE_REVIEW_YEARS,
+    PAY_UP_YEARS,
+    PUBLIC_CAPITAL_CAP,
+    value_at,
+)
 from scic.write_model import read_entries
+
+REVIEW_NOTICE = timedelta(days=90)  # the reminder's notice (scic/integrations/reminders.py)
+DAY = timedelta(days=1)
 
 
 @cache
@@ -41,13 +59,20 @@ def finding(rule: str, code: str, severity: str, message: str, **figures: Any) -
 
 
 def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
-    state, breaches = _history(conn, coop_id, on)
+    entries = corrected(read_entries(conn, _registry(), coop_id))
+    if not entries:
+        raise NotFound("cooperative", coop_id)
+    walk = _walk(entries, on)
     findings = [
-        *_categories(conn, state, on),
-        _public_share(conn, state, on),
-        *breaches,
-        *_floor(conn, state, on),
-        *_overdue_calls(conn, coop_id, on),
+        *_categories(walk, on),
+        _public_share(walk, on),
+        *walk.public_spans.findings(on),
+        *_floor(walk, on),
+        *_overdue_calls(walk, on),
+        *_unpaid_after_five_years(walk, on),
+        *_review(walk, on),
+        *_titles(walk, on),
+        *_esus(walk),
     ]
     return {
         "as_of": on.isoformat(),
@@ -56,33 +81,132 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
     }
 
 
-def _history(conn: sa.Connection, coop_id: str, on: date) -> tuple[CoopState, list[dict[str, Any]]]:
-    """The cooperative as at `on`, folded from its corrected history (the write model's
-    fold: R5's highest capital without reversed mistakes, nothing dated after `on`), and
-    the periods when public bodies held more than the cap in force (R3)."""
-    entries = corrected(read_entries(conn, _registry(), coop_id))
-    if not entries:
-        raise NotFound("cooperative", coop_id)
-    state, periods = Fold(), _Periods()
+# -- the walk through history ----------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    call_id: str
+    subscription_id: str
+    member_id: str
+    due_date: date
+    called_cents: int
+    paid_cents: int = 0
+
+
+@dataclass
+class _Issue:
+    issue_id: str
+    issued_on: date
+    legal_form: str
+    nominal_cents: int
+    outstanding: int
+
+
+@dataclass
+class _Walk:
+    """What the findings read, as at the report's date.
+
+    Attributes:
+      state: the write model's fold of the corrected history up to the date.
+      since: per status key, (its value, the first day it held) — the date a finding starts.
+      calls: every call, with what was paid against it (R7).
+      closings: per fiscal year, its end, recorded result and the highest capital by then.
+      issues: titres participatifs issued, with the legal form of their day (R11).
+      outside_approval: ESUS investments made while no approval was in force (R12).
+    """
+
+    state: Fold = field(default_factory=Fold)
+    since: dict[str, tuple[object, date]] = field(default_factory=dict)
+    public_spans: _Periods = field(default_factory=lambda: _Periods())
+    calls: dict[str, _Call] = field(default_factory=dict)
+    closings: dict[int, tuple[date, int | None, int]] = field(default_factory=dict)
+    issues: dict[str, _Issue] = field(default_factory=dict)
+    outside_approval: list[tuple[date, EsusInvested]] = field(default_factory=list)
+    coop: CoopState | None = None
+
+    def mark(self, key: str, value: object, day: date) -> None:
+        if key not in self.since or self.since[key][0] != value:
+            self.since[key] = (value, day)
+
+    def started(self, key: str) -> str | None:
+        found = self.since.get(key)
+        return found[1].isoformat() if found else None
+
+
+def _walk(entries: list[Entry], on: date) -> _Walk:
+    walk = _Walk()
+    state = walk.state
     for entry in entries:
         if entry.on > on:
             break
         if state.coop is not None and entry.on > state.on:
-            periods.close_day(state)
+            _close_day(walk)
         violation = judge(state, entry)
-        if violation is None or violation.kind != "structural":
-            apply(state, entry)
+        if violation is not None and violation.kind == "structural":
+            continue  # nothing to act on there (only older ledgers hold such events)
+        apply(state, entry)
+        _follow(walk, entry)
     if state.coop is not None:
-        periods.close_day(state)
-    coop = state.coop or _before_incorporation(
-        next(e.event for e in entries if isinstance(e.event, CoopRegistered)), coop_id
+        _close_day(walk)
+    walk.coop = state.coop or _before_incorporation(
+        next(e.event for e in entries if isinstance(e.event, CoopRegistered))
     )
-    return coop, periods.findings(on)
+    return walk
 
 
-def _before_incorporation(registered: Any, coop_id: str) -> CoopState:
+def _follow(walk: _Walk, entry: Entry) -> None:
+    """What the fold of capital does not keep: calls one by one, closings, titles, ESUS."""
+    e, state = entry.event, walk.state
+    match e:
+        case SharesCalled():
+            walk.calls[e.call_id] = _Call(
+                e.call_id, e.subscription_id, e.member_id, e.due_date, e.amount_cents
+            )
+        case SharesPaid():
+            # R7 — what a payment does not call itself pays the calls, oldest first
+            rest = e.amount_cents - e.called_cents
+            for call in walk.calls.values():
+                if call.subscription_id == e.subscription_id and rest > 0:
+                    paid = min(rest, call.called_cents - call.paid_cents)
+                    call.paid_cents += paid
+                    rest -= paid
+        case FiscalYearClosed():
+            assert state.coop is not None
+            highest = state.coop.capital.highest_subscribed_cents
+            walk.closings[e.year] = (entry.on, e.result_cents, highest)
+        case TitlesIssued():
+            assert state.coop is not None
+            form = state.coop.statutes_at(entry.on).legal_form
+            walk.issues[e.issue_id] = _Issue(e.issue_id, entry.on, form, e.nominal_cents, e.count)
+        case TitlesRedeemed():
+            if e.issue_id in walk.issues:
+                walk.issues[e.issue_id].outstanding -= e.count
+        case EsusInvested() if not e.solidarity:
+            walk.outside_approval.append((entry.on, e))
+
+
+def _close_day(walk: _Walk) -> None:
+    """The statuses of the day just folded: a finding starts on the first day of its
+    status (the law is judged at the close of each day)."""
+    state = walk.state
+    assert state.coop is not None
+    coop, day = state.coop, state.on
+    walk.public_spans.close_day(state)
+    for code, holds in _category_problems(walk).items():
+        walk.mark(f"R2:{code}", holds, day)
+    capital = coop.capital
+    cap = value_at(PUBLIC_CAPITAL_CAP, day)
+    above = capital.subscribed_cents > 0 and (
+        Decimal(capital.public_subscribed_cents) / Decimal(capital.subscribed_cents) > cap
+    )
+    walk.mark("R3:public-share", above, day)
+    walk.mark("R5:floor", capital.subscribed_cents >= coop.floor_cents(day), day)
+
+
+def _before_incorporation(registered: Any) -> CoopState:
     return CoopState(
-        coop_id,
+        registered.coop_id,
         registered.incorporated_on,
         [(registered.incorporated_on, registered.statutes)],
         CapitalState(),
@@ -134,46 +258,53 @@ class _Periods:
         ]
 
 
-def _categories(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, Any]]:
-    """R2 — at least 3 categories, including employees (or producers) and beneficiaries."""
-    statutes = state.statutes_at(on)
-    active = {
-        row.member_id
-        for row in conn.execute(
-            sa.select(members.c.member_id).where(
-                members.c.coop_id == state.coop_id,
-                members.c.admitted_on <= on,
-                sa.or_(members.c.exited_on.is_(None), members.c.exited_on > on),
-            )
-        )
-    }
-    categories = views.categories_at(conn, state.coop_id, on, None)
-    represented = {categories[m] for m in active if m in categories}
+# -- R2 --------------------------------------------------------------------------------
+
+
+def _represented(walk: _Walk) -> set[str]:
+    return {m.category for m in walk.state.members.values() if m.active}
+
+
+def _category_problems(walk: _Walk) -> dict[str, bool]:
+    """R2 — at least 3 categories, including employees (or producers) and beneficiaries
+    (art. 19 septies), among the members active at the close of the day."""
+    state = walk.state
+    assert state.coop is not None
+    represented = _represented(walk)
+    statutes = state.coop.statutes_at(state.on)
     roles = {c.role for c in statutes.categories if c.code in represented}
-    out = []
-    if len(represented) < 3:
-        out.append(
-            finding(
-                "R2",
-                "fewer-than-three-categories",
-                "warning",
-                f"{len(represented)} member categories represented; a SCIC needs 3",
-                represented=sorted(represented),
-            )
+    problems = {
+        "fewer-than-three-categories": len(represented) < 3,
+        "no-employees-or-producers": not roles & {"employees", "producers"},
+        "no-beneficiaries": "beneficiaries" not in roles,
+    }
+    return {**problems, "categories": not any(problems.values())}
+
+
+def _categories(walk: _Walk, on: date) -> list[dict[str, Any]]:
+    if walk.state.coop is None:  # before incorporation: nothing to judge yet
+        return []
+    represented = sorted(_represented(walk))
+    problems = _category_problems(walk)
+    messages = {
+        "fewer-than-three-categories": (
+            f"{len(represented)} member categories represented; a SCIC needs 3"
+        ),
+        "no-employees-or-producers": "no member in an employees or producers category",
+        "no-beneficiaries": "no member in a beneficiaries category",
+    }
+    out = [
+        finding(
+            "R2",
+            code,
+            "warning",
+            f"{message} (since {walk.started(f'R2:{code}')})",
+            represented=represented,
+            **{"from": walk.started(f"R2:{code}")},
         )
-    if not roles & {"employees", "producers"}:
-        out.append(
-            finding(
-                "R2",
-                "no-employees-or-producers",
-                "warning",
-                "no member in an employees or producers category",
-            )
-        )
-    if "beneficiaries" not in roles:
-        out.append(
-            finding("R2", "no-beneficiaries", "warning", "no member in a beneficiaries category")
-        )
+        for code, message in messages.items()
+        if problems[code]
+    ]
     if not out:
         out.append(
             finding(
@@ -181,16 +312,21 @@ def _categories(conn: sa.Connection, state: CoopState, on: date) -> list[dict[st
                 "categories",
                 "ok",
                 f"{len(represented)} categories represented",
-                represented=sorted(represented),
+                represented=represented,
+                **{"from": walk.started("R2:categories")},
             )
         )
     return out
 
 
-def _public_share(conn: sa.Connection, state: CoopState, on: date) -> dict[str, Any]:
+# -- R3, R5 ----------------------------------------------------------------------------
+
+
+def _public_share(walk: _Walk, on: date) -> dict[str, Any]:
     """R3 — after reimbursements a cooperative can drift above the cap: say so."""
-    inputs = views.capital_inputs(conn, state.coop_id, on, None)
-    public, total = inputs.public_subscribed_cents, inputs.subscribed_cents
+    assert walk.coop is not None
+    capital = walk.coop.capital
+    public, total = capital.public_subscribed_cents, capital.subscribed_cents
     cap = value_at(PUBLIC_CAPITAL_CAP, on)
     share = format_ratio(public, total)
     above = total > 0 and Decimal(public) / Decimal(total) > cap
@@ -203,14 +339,17 @@ def _public_share(conn: sa.Connection, state: CoopState, on: date) -> dict[str, 
         capital=format_cents(total),
         share=share,
         cap=str(cap),
+        **{"from": walk.started("R3:public-share")},
     )
 
 
-def _floor(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, Any]]:
-    """R5 — headroom above the floor, and reimbursements waiting on it."""
-    floor = state.floor_cents(on)
-    capital = state.capital.subscribed_cents
-    waiting = sum(p.amounts.paid_cents for p in state.pending)
+def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
+    """R5 — headroom above the floor, and reimbursements waiting on it past the delay."""
+    coop = walk.coop
+    assert coop is not None
+    floor = coop.floor_cents(on)
+    capital = coop.capital.subscribed_cents
+    waiting = sum(p.amounts.paid_cents for p in coop.pending)
     out = [
         finding(
             "R5",
@@ -220,70 +359,172 @@ def _floor(conn: sa.Connection, state: CoopState, on: date) -> list[dict[str, An
             capital=format_cents(capital),
             floor=format_cents(floor),
             headroom=format_cents(capital - floor),
-            pending_reimbursements=len(state.pending),
+            pending_reimbursements=len(coop.pending),
             pending_amount=format_cents(waiting),
+            **{"from": walk.started("R5:floor")},
         )
     ]
-    overdue = [
-        p
-        for p in state.pending
-        if add_years(p.requested_on, state.statutes_at(on).reimbursement_delay_years) < on
+    delay = coop.statutes_at(on).reimbursement_delay_years
+    for p in coop.pending:
+        due = add_years(p.requested_on, delay)
+        if due < on:
+            out.append(
+                finding(
+                    "R5",
+                    "reimbursement-overdue",
+                    "warning",
+                    f"withdrawal {p.withdrawal_id} of {p.requested_on} was to be reimbursed "
+                    f"by {due} (statutory delay of {delay} years)",
+                    withdrawal_id=p.withdrawal_id,
+                    member_id=p.member_id,
+                    amount=format_cents(p.amounts.paid_cents),
+                    due_on=due.isoformat(),
+                    **{"from": (due + DAY).isoformat()},
+                )
+            )
+    return out
+
+
+# -- R7 --------------------------------------------------------------------------------
+
+
+def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+    """R7 — each call past its due date with part of it unpaid as at `on`: what was
+    called, what was paid against it (payments go to the oldest call first), what is
+    overdue. A member who has left owes nothing more on its calls."""
+    members = walk.state.members
+    for call in walk.calls.values():
+        overdue = call.called_cents - call.paid_cents
+        member = members.get(call.member_id)
+        if call.due_date >= on or overdue <= 0 or member is None or not member.active:
+            continue
+        yield finding(
+            "R7",
+            "call-overdue",
+            "warning",
+            f"call {call.call_id} of {format_cents(call.called_cents)} € was due on "
+            f"{call.due_date}: {format_cents(overdue)} € of it is overdue",
+            call_id=call.call_id,
+            subscription_id=call.subscription_id,
+            member_id=call.member_id,
+            due_date=call.due_date.isoformat(),
+            called=format_cents(call.called_cents),
+            paid=format_cents(call.paid_cents),
+            overdue=format_cents(overdue),
+            **{"from": (call.due_date + DAY).isoformat()},
+        )
+
+
+def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+    """R7 — the unpaid part of a subscription is paid within 5 years."""
+    members = walk.state.members
+    for sub in walk.state.subscriptions.values():
+        deadline = add_years(sub.subscribed_on, PAY_UP_YEARS)
+        unpaid = sub.subscribed_cents - sub.paid_cents
+        member = members.get(sub.member_id)
+        if deadline >= on or unpaid <= 0 or member is None or not member.active:
+            continue
+        yield finding(
+            "R7",
+            "unpaid-after-five-years",
+            "warning",
+            f"subscription {sub.subscription_id} of {sub.subscribed_on} is not fully paid "
+            f"five years on ({format_cents(unpaid)} € unpaid since {deadline + DAY})",
+            subscription_id=sub.subscription_id,
+            member_id=sub.member_id,
+            unpaid=format_cents(unpaid),
+            **{"from": (deadline + DAY).isoformat()},
+        )
+
+
+# -- R10 -------------------------------------------------------------------------------
+
+
+def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
+    """R10 — a cooperative review every 5 years (décret 2015-706), and also when three
+    fiscal years in a row show a loss or a year's loss reaches half the highest capital
+    reached (loi 47-1775 art. 25-1, applied to SCIC by art. 19 duodecies). The ledger
+    does not record reviews done: a trigger is reported within the five-year cycle it
+    falls in (the periodic review that closes the cycle takes it up)."""
+    assert walk.coop is not None
+    incorporated = walk.coop.incorporated_on
+    cycle = COOPERATIVE_REVIEW_YEARS
+    while add_years(incorporated, cycle) < on:
+        cycle += COOPERATIVE_REVIEW_YEARS
+    due = add_years(incorporated, cycle)
+    cycle_start = add_years(incorporated, cycle - COOPERATIVE_REVIEW_YEARS)
+    out = [
+        finding(
+            "R10",
+            "cooperative-review",
+            "warning" if on >= due - REVIEW_NOTICE else "ok",
+            f"the periodic cooperative review (révision coopérative) is due by {due}",
+            trigger="every-five-years",
+            due_on=due.isoformat(),
+            **{"from": cycle_start.isoformat()},
+        )
     ]
-    if overdue:
+    results = {year: result for year, (_, result, _) in walk.closings.items()}
+    highest = {year: top for year, (_, _, top) in walk.closings.items()}
+    for trigger in review_triggers(results, highest):
+        closed_on = walk.closings[trigger.year][0]
+        if closed_on <= cycle_start and cycle > COOPERATIVE_REVIEW_YEARS:
+            continue  # taken up by the periodic review that closed its cycle
+        _, result, top = walk.closings[trigger.year]
         out.append(
             finding(
-                "R5",
-                "reimbursement-overdue",
+                "R10",
+                "cooperative-review-triggered",
                 "warning",
-                f"{len(overdue)} reimbursements past the statutory delay",
-                withdrawals=[p.withdrawal_id for p in overdue],
+                f"fiscal year {trigger.year}: {trigger.reason}: a cooperative review is "
+                f"due from the year's closing ({closed_on})",
+                trigger=trigger.code,
+                fiscal_year=trigger.year,
+                result=format_cents(result or 0),
+                highest_capital=format_cents(top),
+                due_on=closed_on.isoformat(),
+                **{"from": closed_on.isoformat()},
             )
         )
     return out
 
 
-def _overdue_calls(conn: sa.Connection, coop_id: str, on: date) -> list[dict[str, Any]]:
-    """R7 — calls past due while the subscription is still unpaid; unpaid past 5 years."""
-    s, c = subscriptions.c, calls.c
-    late_calls = conn.execute(
-        sa.select(
-            c.call_id, c.member_id, c.due_date, (s.subscribed_cents - s.paid_cents).label("unpaid")
-        )
-        .join(subscriptions, s.subscription_id == c.subscription_id)
-        .where(
-            c.coop_id == coop_id,
-            c.due_date < on,
-            sa.not_(c.reversed),
-            s.called_cents > s.paid_cents,
-        )
-    ).all()
-    out = [
-        finding(
-            "R7",
-            "call-overdue",
+# -- R11, R12 --------------------------------------------------------------------------
+
+
+def _titles(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+    """R11 — outstanding titres participatifs issued by a legal form C. com. L228-36 does
+    not name: recorded (the law is uncertain there), reported from their issue."""
+    for issue in walk.issues.values():
+        message = form_not_named(issue.legal_form, issue.issued_on)
+        if message is None or issue.outstanding <= 0:
+            continue
+        yield finding(
+            "R11",
+            "titles-form-not-named",
             "warning",
-            f"call {r.call_id} was due on {r.due_date} and is not fully paid",
-            member_id=r.member_id,
-            unpaid=format_cents(r.unpaid),
+            message.removeprefix("R11: "),
+            issue_id=issue.issue_id,
+            legal_form=issue.legal_form,
+            outstanding=format_cents(issue.outstanding * issue.nominal_cents),
+            **{"from": issue.issued_on.isoformat()},
         )
-        for r in late_calls
-    ]
-    stale = conn.execute(
-        sa.select(s.subscription_id, s.member_id, s.subscribed_on).where(
-            s.coop_id == coop_id,
-            s.subscribed_cents > s.paid_cents,
-            s.subscribed_on < add_years(on, -PAY_UP_YEARS),
-        )
-    ).all()
-    out += [
-        finding(
-            "R7",
-            "unpaid-after-five-years",
+
+
+def _esus(walk: _Walk) -> Iterator[dict[str, Any]]:
+    """R12 — investments made while no ESUS approval was in force: lawful, recorded, but
+    not solidarity investments (the approval is the condition of that status)."""
+    for day, e in walk.outside_approval:
+        yield finding(
+            "R12",
+            "investment-outside-approval",
             "warning",
-            f"subscription {r.subscription_id} of {r.subscribed_on} is not fully paid "
-            "five years on",
-            member_id=r.member_id,
+            f"investment {e.investment_id} of {format_cents(e.amount_cents)} € on {day} was "
+            "made while no ESUS approval was in force: it does not count as a solidarity "
+            "investment",
+            investment_id=e.investment_id,
+            investor_id=e.investor_id,
+            instrument=e.instrument,
+            amount=format_cents(e.amount_cents),
+            **{"from": day.isoformat()},
         )
-        for r in stale
-    ]
-    return out

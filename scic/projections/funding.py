@@ -81,6 +81,14 @@ class FundingProjector:
 
     def _on_GrantAmended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         self._grant_flow(conn, e, d["grant_id"], "awarded", d["amount_cents"] - d["previous_cents"])
+        if d.get("agreement_ref"):  # the avenant's agreement stands for later amendments
+            g = grants.c
+            doc = conn.execute(sa.select(g.doc).where(g.grant_id == d["grant_id"])).scalar_one()
+            conn.execute(
+                grants.update()
+                .where(g.grant_id == d["grant_id"])
+                .values(doc={**doc, "agreement_ref": d["agreement_ref"]})
+            )
 
     def _on_GrantClosed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         conn.execute(
@@ -199,7 +207,8 @@ class FundingProjector:
             e,
             d["investment_id"],
             "esus",
-            "invested",
+            # R12 — made while no ESUS approval was in force: not a solidarity investment
+            "invested" if d.get("solidarity", True) else "not_solidarity",
             d["investor_id"],
             _funder_type(conn, d["investor_id"]),
             d["amount_cents"],

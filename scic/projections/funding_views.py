@@ -94,6 +94,7 @@ def funding_mix(
     grant_net: dict[str, int] = defaultdict(int)
     titles_issued = titles_redeemed = 0
     esus_by_instrument: dict[str, int] = {"shares": 0, "titles": 0, "loan": 0}
+    esus_outside_approval = 0
     for f in flows:
         cents = int(f.cents)
         if f.source == "grant":
@@ -112,6 +113,8 @@ def funding_mix(
                 per_funder[f.funder_id] -= cents
         else:
             esus_by_instrument[f.instrument] += cents
+            if f.kind == "not_solidarity":
+                esus_outside_approval += cents
             if f.instrument == "loan":  # shares and titles are already counted above
                 per_funder[f.funder_id] += cents
 
@@ -161,6 +164,9 @@ def funding_mix(
         "esus": {
             "total": format_cents(sum(esus_by_instrument.values())),
             "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
+            # R12 — invested while no approval was in force: recorded, not solidarity
+            "solidarity": format_cents(sum(esus_by_instrument.values()) - esus_outside_approval),
+            "not_solidarity": format_cents(esus_outside_approval),
             "approval": esus_status(conn, coop_id, as_of, known_at),
         },
         # R15 — the latest closed year's own revenue and the reserves the AGs allocated
@@ -408,7 +414,12 @@ def funder_portfolio(
         )
     ).mappings()
     investments = [
-        {"id": f.ref_id, "instrument": f.instrument, "amount": format_cents(int(f.cents))}
+        {
+            "id": f.ref_id,
+            "instrument": f.instrument,
+            "amount": format_cents(int(f.cents)),
+            "solidarity": f.kind != "not_solidarity",
+        }
         for f in flows
         if f.source == "esus" and f.funder_id == funder_id
     ]

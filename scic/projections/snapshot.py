@@ -121,6 +121,8 @@ def load_grant(conn: sa.Connection, coop_id: str, grant_id: str) -> GrantState:
         row["clawed_back_cents"],
         row["awarded_on"],
         row["status"],
+        row["de_minimis"],
+        row["doc"].get("agreement_ref"),
     )
 
 

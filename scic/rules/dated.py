@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -17,15 +17,21 @@ class Dated(Generic[T]):
     source: str
 
 
-def value_at(table: list[Dated[T]], on: date) -> T:
-    """The value in force on `on` (tables are sorted by valid_from)."""
+def entry_at(table: list[Dated[T]], on: date) -> Dated[T]:
+    """The entry in force on `on` (tables are sorted by valid_from; an entry is valid
+    until the day before the next one's valid_from)."""
     current = None
     for entry in table:
         if entry.valid_from <= on:
             current = entry
     if current is None:
         raise LookupError(f"no rule value in force on {on}")
-    return current.value
+    return current
+
+
+def value_at(table: list[Dated[T]], on: date) -> T:
+    """The value in force on `on`."""
+    return entry_at(table, on).value
 
 
 # R3 — local public bodies hold at most this share of the capital. Loi 2014-856 of
@@ -64,13 +70,40 @@ COLLEGE_WEIGHT_MIN, COLLEGE_WEIGHT_MAX = Decimal("0.10"), Decimal("0.50")
 # R6 — statutory reimbursement delay at most 5 years.
 REIMBURSEMENT_DELAY_MAX_YEARS = 5
 
-# R14 — state aid de minimis ceiling over 3 rolling years (EU 1407/2013, then 2023/2831).
-DE_MINIMIS_CEILING_CENTS: list[Dated[int]] = [
-    Dated(date(1900, 1, 1), 20_000_000, "EU regulation 1407/2013: 200,000 €"),
-    Dated(date(2024, 1, 1), 30_000_000, "EU regulation 2023/2831: 300,000 €"),
+
+# R14 — state aid de minimis: the ceiling, and the period the aid is summed over, by the
+# date the aid is granted (the new aid's own regime judges it; aid granted under the
+# older regulation still counts in a later window).
+@dataclass(frozen=True)
+class DeMinimisRegime:
+    """Attributes:
+    ceiling_cents: aid one undertaking may receive over the period.
+    period: "fiscal-years" — the fiscal year of the grant and the `years` − 1 before it
+      (the beneficiary's fiscal years); "rolling-years" — any `years` years ending on
+      the grant's date.
+    """
+
+    ceiling_cents: int
+    period: Literal["fiscal-years", "rolling-years"]
+    years: int
+
+
+DE_MINIMIS: list[Dated[DeMinimisRegime]] = [
+    # aid granted through 2023-12-31
+    Dated(
+        date(1900, 1, 1),
+        DeMinimisRegime(20_000_000, "fiscal-years", 3),
+        "EU regulation 1407/2013 art. 3(2): 200,000 € over the current and the two "
+        "previous fiscal years (extended to 2023-12-31 by regulation 2020/972)",
+    ),
+    # aid granted from 2024-01-01
+    Dated(
+        date(2024, 1, 1),
+        DeMinimisRegime(30_000_000, "rolling-years", 3),
+        "EU regulation 2023/2831 art. 3(2): 300,000 € over any period of three years",
+    ),
 ]
 DE_MINIMIS_WARNING = Decimal("0.80")
-DE_MINIMIS_YEARS = 3
 # R14 — written agreement mandatory for public grants above this amount (décret 2001-495).
 AGREEMENT_THRESHOLD_CENTS = 2_300_000
 # R14 — investment-grant releases go to 777 until, and 747 for fiscal years opened on or
@@ -84,7 +117,24 @@ GRANT_RELEASE_ACCOUNT: list[Dated[str]] = [
 # the variable remuneration is based on at most 40 % of the nominal.
 TITLES_MIN_YEARS_BEFORE_REDEMPTION = 7
 TITLES_VARIABLE_BASE_MAX = Decimal("0.40")
-TITLES_LEGAL_FORMS = ("SA", "SAS")  # SAS: (verify) — DOMAIN.md R11
+# R11 — the legal forms C. com. L228-36 names among cooperatives that may issue titres
+# participatifs ("sociétés anonymes coopératives", and cooperatives constituted as SARL).
+# SAS is not named in the text as last read (an amendment adding it was tabled): an
+# issue by a form not named here is recorded with a compliance finding, not refused,
+# since the law is uncertain there.
+TITLES_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
+    Dated(
+        date(1900, 1, 1),
+        frozenset({"SA", "SARL"}),
+        "C. com. L228-36 (loi 83-1 of 3 January 1983, as amended; verify when SAS is added)",
+    ),
+]
+
+# R10 — cooperative review (révision coopérative) every 5 years (décret 2015-706 art. 1,
+# loi 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also after three loss-making
+# fiscal years in a row, or a year's loss of half the highest capital reached (art. 25-1).
+COOPERATIVE_REVIEW_YEARS = 5
+REVIEW_LOSS_YEARS_IN_A_ROW = 3
 
 # R12 — ESUS approval (C. trav. L3332-17-1): 5 years, 2 when the company is younger than 3.
 ESUS_YEARS = 5

@@ -1,12 +1,29 @@
-"""Compliance findings (R2, R3, R5, R7) are reported, not refused."""
+"""Compliance findings (R2, R3, R5, R7, R10, R11, R12) are reported, not refused; each is
+computed as at `as_of` from the timeline and names the date it starts."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from tests.api.conftest import admit, create_coop, subscribe
 
 
 def by_code(report: dict) -> dict[str, dict]:
     return {f["code"]: f for f in report["findings"]}
+
+
+def at(client: TestClient, coop: str, as_of: str) -> dict[str, dict]:
+    response = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": as_of})
+    assert response.status_code == 200, response.text
+    return by_code(response.json())
+
+
+def post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(path, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 def test_r2_missing_categories_are_warnings(client) -> None:
@@ -44,7 +61,9 @@ def test_r2_r3_r5_r7_on_a_going_cooperative(client) -> None:
     assert findings["public-share"]["figures"]["share"] == "0.4737"
     assert findings["public-share"]["severity"] == "ok"
     assert findings["floor-headroom"]["figures"]["headroom"] == "4500.00"  # 9,500 − 5,000
-    assert findings["call-overdue"]["figures"]["unpaid"] == "1500.00"
+    overdue = findings["call-overdue"]["figures"]  # the call, not the whole unpaid balance
+    assert (overdue["called"], overdue["paid"], overdue["overdue"]) == ("500.00", "0.00", "500.00")
+    assert overdue["from"] == "2019-10-01"
     # the user leaves: the town now holds 4,500 / 6,500 = 69 % — above the cap, reported.
     assert (
         client.post(
@@ -113,3 +132,135 @@ def test_r6_reimbursement_bears_the_members_share_of_recorded_losses(client) -> 
     # then 1,500 left on 300 shares: 1,500 × 100 / 300 = 500 again
     second_out = leave(second, "2020-10-30")
     assert (second_out["loss_share"], second_out["amount"]) == ("500.00", "4500.00")
+
+
+def test_r2_findings_are_as_at_their_date_and_name_when_they_start(client) -> None:
+    coop = create_coop(client)
+    admit(client, coop, "Usagère", "usagers", on="2019-03-01")
+    admit(client, coop, "Soutien", "soutiens", on="2019-04-20")
+    admit(client, coop, "Salarié", "salaries", on="2019-06-15")
+    before = at(client, coop, "2019-06-14")
+    assert before["no-employees-or-producers"]["figures"]["from"] == "2019-03-01"
+    assert before["fewer-than-three-categories"]["figures"]["represented"] == [
+        "soutiens",
+        "usagers",
+    ]
+    after = at(client, coop, "2019-07-01")
+    assert "no-employees-or-producers" not in after
+    assert after["categories"]["figures"]["from"] == "2019-06-15"
+
+
+def test_r3_r5_findings_name_the_date_they_start(client) -> None:
+    coop = create_coop(client, statutory_floor="1200.00")
+    staff = admit(client, coop, "Salariée", "salaries")
+    user = admit(client, coop, "Usager", "usagers")
+    town = admit(client, coop, "Mairie", "collectivites", kind="organisation")
+    subscribe(client, coop, staff, 30, "1500.00")
+    subscribe(client, coop, user, 50, "2500.00")
+    subscribe(client, coop, town, 44, "2200.00", on="2019-05-02")  # 2,200 / 6,200
+    post(
+        client, f"/v1/coops/{coop}/withdrawals", {"member_id": user, "effective_date": "2020-03-17"}
+    )
+    findings = at(client, coop, "2020-06-01")  # 2,200 / 3,700 = 59.46 %
+    share = findings["public-share"]
+    assert (share["severity"], share["figures"]["from"]) == ("warning", "2020-03-17")
+    assert share["figures"]["share"] == "0.5946"
+    assert findings["floor-headroom"]["figures"]["from"] == "2019-03-01"
+    earlier = at(client, coop, "2020-03-16")
+    assert earlier["public-share"]["severity"] == "ok"
+    assert earlier["public-share"]["figures"]["from"] == "2019-03-01"
+
+
+def test_r7_overdue_calls_one_by_one_as_at_the_date(client) -> None:
+    coop = create_coop(client)
+    member = admit(client, coop, "Usager", "usagers")
+    sub = subscribe(client, coop, member, 30, "375.00")["id"]  # 1,500 €, a quarter paid
+    calls = f"/v1/coops/{coop}/calls"
+    first = post(
+        client,
+        calls,
+        {
+            "subscription_id": sub,
+            "amount": "450.00",
+            "due_date": "2020-04-30",
+            "effective_date": "2020-02-01",
+        },
+    )["id"]
+    second = post(
+        client,
+        calls,
+        {
+            "subscription_id": sub,
+            "amount": "675.00",
+            "due_date": "2020-10-31",
+            "effective_date": "2020-06-01",
+        },
+    )["id"]
+    pay = f"/v1/coops/{coop}/payments"
+    post(client, pay, {"subscription_id": sub, "amount": "450.00", "effective_date": "2020-04-20"})
+    post(client, pay, {"subscription_id": sub, "amount": "200.00", "effective_date": "2020-11-15"})
+
+    def overdue(as_of: str) -> dict[str, dict]:
+        report = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": as_of}).json()
+        return {
+            f["figures"]["call_id"]: f["figures"]
+            for f in report["findings"]
+            if f["code"] == "call-overdue"
+        }
+
+    assert overdue("2020-10-31") == {}  # the first call was paid on time, the second is due today
+    late = overdue("2020-11-10")
+    assert list(late) == [second]
+    assert (late[second]["called"], late[second]["paid"], late[second]["overdue"]) == (
+        "675.00",
+        "0.00",
+        "675.00",
+    )
+    assert late[second]["due_date"] == "2020-10-31" and late[second]["from"] == "2020-11-01"
+    later = overdue("2020-11-30")[second]
+    assert (later["paid"], later["overdue"]) == ("200.00", "475.00")
+    assert first not in overdue("2021-01-01")
+
+
+def close(client: TestClient, coop: str, year: int, result: str) -> None:
+    post(client, f"/v1/coops/{coop}/fiscal-years/{year}/close", {"result": result})
+
+
+def test_r10_periodic_review_due_date(client) -> None:
+    coop = create_coop(client)
+    review = at(client, coop, "2021-06-01")["cooperative-review"]
+    assert (review["severity"], review["figures"]["due_on"]) == ("ok", "2024-03-01")
+    assert review["figures"]["from"] == "2019-03-01"
+    soon = at(client, coop, "2024-01-15")["cooperative-review"]
+    assert soon["severity"] == "warning"  # within 90 days
+    assert at(client, coop, "2024-03-02")["cooperative-review"]["figures"]["due_on"] == "2029-03-01"
+
+
+def test_r10_three_loss_making_years_call_for_a_review(client) -> None:
+    coop = create_coop(client)
+    subscribe(client, coop, admit(client, coop, "Salariée", "salaries"), 200, "10000.00")
+    for year, result in ((2019, "-1250.00"), (2020, "-800.00"), (2021, "-310.00")):
+        close(client, coop, year, result)
+    assert "cooperative-review-triggered" not in at(client, coop, "2021-12-30")
+    found = at(client, coop, "2022-03-01")["cooperative-review-triggered"]
+    assert found["severity"] == "warning" and found["rule"] == "R10"
+    figures = found["figures"]
+    assert (figures["trigger"], figures["fiscal_year"]) == ("three-loss-years", 2021)
+    assert figures["from"] == "2021-12-31" and figures["due_on"] == "2021-12-31"
+    # the periodic review of 2024-03-01 takes it up
+    assert "cooperative-review-triggered" not in at(client, coop, "2024-06-01")
+
+
+def test_r10_a_loss_of_half_the_highest_capital_calls_for_a_review(client) -> None:
+    coop = create_coop(client, statutory_floor="0.00")
+    subscribe(client, coop, admit(client, coop, "Salariée", "salaries"), 150, "7500.00")
+    close(client, coop, 2019, "-3749.99")  # under half of 7,500
+    assert "cooperative-review-triggered" not in at(client, coop, "2020-06-01")
+    close(client, coop, 2020, "-3750.00")
+    found = at(client, coop, "2021-01-01")["cooperative-review-triggered"]["figures"]
+    assert (found["trigger"], found["fiscal_year"], found["from"]) == (
+        "loss-half-capital",
+        2020,
+        "2020-12-31",
+    )
+    assert (found["result"], found["highest_capital"]) == ("-3750.00", "7500.00")

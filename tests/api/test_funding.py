@@ -132,15 +132,29 @@ def test_clawback_beyond_received_after_partial_payment(client, service, coop) -
 
 
 def test_an_amendment_raises_the_award(client, coop) -> None:
-    g = grant(client, coop)
+    g = grant(
+        client, coop, amount="15500.00", funder={"name": "Fondation Lumière", "type": "foundation"}
+    )
     base = f"/v1/coops/{coop}/grants/{g['id']}"
     post(
         client,
         f"{base}/amendments",
-        {"amount": "25000.00", "reason": "avenant n°1", "effective_date": "2024-06-01"},
+        {"amount": "26400.00", "reason": "avenant n°1", "effective_date": "2024-06-01"},
     )
-    post(client, f"{base}/instalments", {"amount": "25000.00", "effective_date": "2024-07-01"})
-    assert client.get(base).json()["received"] == "25000.00"
+    post(client, f"{base}/instalments", {"amount": "26400.00", "effective_date": "2024-07-01"})
+    assert client.get(base).json()["received"] == "26400.00"
+
+
+def test_r14_an_amendment_above_23k_needs_an_agreement(client, service, coop) -> None:
+    g = grant(client, coop, amount="18000.00")  # public, under the threshold: no agreement
+    path = f"/v1/coops/{coop}/grants/{g['id']}/amendments"
+    body = {"amount": "27500.00", "reason": "avenant n°1", "effective_date": "2024-05-02"}
+    problem = refused(client, service, "POST", path, body, 422, "agreement-required", "R14")
+    assert "27500.00" in problem["detail"]
+    post(client, path, {**body, "agreement_ref": "AV-2024-117"})
+    # the avenant's agreement stands for a later raise
+    post(client, path, {**body, "amount": "31250.00", "reason": "avenant n°2"})
+    assert client.get(f"/v1/coops/{coop}/grants/{g['id']}").json()["awarded"] == "31250.00"
 
 
 def test_closed_grant_takes_no_more_instalments(client, service, coop) -> None:
@@ -210,6 +224,72 @@ def test_de_minimis_ceiling_warning_and_override(client, service, coop) -> None:
     assert detail["de_minimis_override"] == "AG decision, aid notified"
     # 2025-03-02: the 2022 grant left the 3-year window: 50,000 + 100,000.01 + 140,000 fits
     assert dm("140000.00", "2025-03-02").status_code == 201
+
+
+def de_minimis(client: TestClient, coop: str, amount: str, on: str, **kw: Any) -> Any:
+    return client.post(
+        f"/v1/coops/{coop}/grants",
+        json={
+            "funder": {"name": "Département de la Manche", "type": "department"},
+            "purpose": "investment",
+            "amount": amount,
+            "awarded_on": on,
+            "de_minimis": True,
+            "agreement_ref": "CD50-DM",
+            **kw,
+        },
+    )
+
+
+def test_r14_an_amendment_is_held_to_the_de_minimis_ceiling(client, service, coop) -> None:
+    assert de_minimis(client, coop, "180000.00", "2024-03-01").status_code == 201
+    second = de_minimis(client, coop, "95000.00", "2025-01-10")
+    assert second.json()["warnings"]  # 275,000 ≥ 80 % of 300,000
+    path = f"/v1/coops/{coop}/grants/{second.json()['id']}/amendments"
+    body = {"amount": "130000.50", "reason": "avenant", "effective_date": "2025-06-01"}
+    # 180,000 + 95,000 + 35,000.50 = 310,000.50 over 2022-06-02..2025-06-01
+    problem = refused(client, service, "POST", path, body, 409, "de-minimis-ceiling", "R14")
+    assert "310000.50" in problem["detail"] and "2023/2831" in problem["detail"]
+    forced = post(client, path, {**body, "de_minimis_override": "aide notifiée, décision CP"})
+    assert forced["warnings"]
+    mix = client.get(f"/v1/coops/{coop}/grants/{second.json()['id']}").json()
+    assert mix["awarded"] == "130000.50"
+
+
+def test_r14_de_minimis_before_2024_counts_three_fiscal_years(client, service) -> None:
+    """Reg. 1407/2013: the fiscal year of the grant and the two before (here July–June),
+    200,000 €; reg. 2023/2831 from 2024: any three rolling years, 300,000 €."""
+    coop = create_coop(client, fiscal_year_end="06-30")
+    assert de_minimis(client, coop, "120000.00", "2020-05-15").status_code == 201  # FY 2020
+    body = {
+        "funder": {"name": "Département de la Manche", "type": "department"},
+        "purpose": "investment",
+        "amount": "90000.00",
+        "awarded_on": "2021-09-01",  # FY 2022: FY 2020–2022 hold 120,000 + 90,000
+        "de_minimis": True,
+        "agreement_ref": "CD50-DM",
+    }
+    problem = refused(
+        client, service, "POST", f"/v1/coops/{coop}/grants", body, 409, "de-minimis-ceiling", "R14"
+    )
+    assert "1407/2013" in problem["detail"] and "2019-07-01" in problem["detail"]
+    # FY 2023 (2022-07..2023-06) with FY 2021 and 2022: the 2020 grant no longer counts,
+    # although it is within three rolling years of 2023-03-10
+    lawful = de_minimis(client, coop, "150000.00", "2023-03-10")
+    assert lawful.status_code == 201, lawful.text
+    assert lawful.json()["warnings"] == []  # 150,000 < 160,000
+    # 2024: rolling three years (2021-02-21..2024-02-20) hold 150,000 of 300,000
+    assert de_minimis(client, coop, "140000.00", "2024-02-20").json()["warnings"]
+    refused(
+        client,
+        service,
+        "POST",
+        f"/v1/coops/{coop}/grants",
+        {**body, "amount": "10000.01", "awarded_on": "2024-02-21"},
+        409,
+        "de-minimis-ceiling",
+        "R14",
+    )
 
 
 def test_unknown_funder_type_and_negative_amounts_are_422(client, service, coop) -> None:
@@ -359,17 +439,27 @@ def test_titles_variable_base_cap_and_legal_form(client, service, coop) -> None:
         "variable-base-above-cap",
         "R11",
     )
-    sarl = create_coop(client, legal_form="SARL")
-    refused(
-        client,
-        service,
-        "POST",
-        f"/v1/coops/{sarl}/participative-titles",
-        {**body, "variable_base": "0.40"},
-        409,
-        "titles-not-open-to-form",
-        "R11",
-    )
+
+
+def test_r11_sa_and_sarl_issue_titles_an_sas_issue_is_a_finding(client, coop) -> None:
+    for form, floor in (("SA", "18500.00"), ("SARL", "2000.00")):
+        other = create_coop(client, legal_form=form, statutory_floor=floor)
+        issued = titles(client, other, count=7, nominal="1500.00")
+        assert issued.status_code == 201, issued.text
+        assert issued.json()["warnings"] == []
+        report = client.get(f"/v1/coops/{other}/compliance", params={"as_of": "2021-01-01"})
+        assert "titles-form-not-named" not in {f["code"] for f in report.json()["findings"]}
+    sas = titles(client, coop, count=7, nominal="1500.00", issued_on="2020-09-15")  # SAS
+    assert sas.status_code == 201, sas.text
+    (warning,) = sas.json()["warnings"]
+    assert "SAS" in warning and "L228-36" in warning
+    before = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2020-09-14"}).json()
+    assert "titles-form-not-named" not in {f["code"] for f in before["findings"]}
+    report = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2021-03-01"}).json()
+    (found,) = [f for f in report["findings"] if f["code"] == "titles-form-not-named"]
+    assert (found["rule"], found["severity"]) == ("R11", "warning")
+    assert found["figures"]["from"] == "2020-09-15"
+    assert found["figures"]["outstanding"] == "10500.00"
 
 
 def test_titles_remuneration(client, coop) -> None:
@@ -435,24 +525,16 @@ def test_esus_approval_length(client, service) -> None:
     post(client, path, {**older, "expires_on": "2030-01-01"})
 
 
-def test_esus_investment_needs_an_approval_in_force(client, service, coop) -> None:
+def test_r12_an_investment_without_approval_is_recorded_not_solidarity(client, coop) -> None:
     body = {
         "investor": {"name": "Fonds solidaire", "type": "private"},
         "instrument": "loan",
-        "amount": "10000.00",
-        "effective_date": "2024-01-01",
+        "amount": "12750.00",
+        "effective_date": "2023-02-01",
         "loan": {"rate": "0.02", "term_months": 60},
     }
-    refused(
-        client,
-        service,
-        "POST",
-        f"/v1/coops/{coop}/esus-investments",
-        body,
-        409,
-        "no-esus-approval",
-        "R12",
-    )
+    outside = post(client, f"/v1/coops/{coop}/esus-investments", body)
+    assert "solidarity" in outside["warnings"][0]
     post(
         client,
         f"/v1/coops/{coop}/esus-approvals",
@@ -463,10 +545,27 @@ def test_esus_investment_needs_an_approval_in_force(client, service, coop) -> No
             "reference": "E-2",
         },
     )
-    post(client, f"/v1/coops/{coop}/esus-investments", body)
+    inside = post(
+        client,
+        f"/v1/coops/{coop}/esus-investments",
+        {**body, "amount": "8300.00", "effective_date": "2024-01-01"},
+    )
+    assert inside["warnings"] == []
     mix = client.get(f"/v1/coops/{coop}/funding-mix", params={"as_of": "2028-01-01"}).json()
-    assert mix["esus"]["by_instrument"]["loan"] == "10000.00"
+    assert mix["esus"]["by_instrument"]["loan"] == "21050.00"
+    assert (mix["esus"]["solidarity"], mix["esus"]["not_solidarity"]) == ("8300.00", "12750.00")
     assert mix["esus"]["approval"]["expires_soon"] is True  # within 6 months of 2028-06-01
+    fund = client.get(f"/v1/coops/{coop}/funders/{outside['investor_id']}").json()
+    assert sorted((i["amount"], i["solidarity"]) for i in fund["esus_investments"]) == [
+        ("12750.00", False),
+        ("8300.00", True),
+    ]
+    report = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2024-06-01"}).json()
+    (found,) = [f for f in report["findings"] if f["code"] == "investment-outside-approval"]
+    assert (found["rule"], found["figures"]["from"]) == ("R12", "2023-02-01")
+    assert found["figures"]["amount"] == "12750.00"
+    early = client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2023-01-31"}).json()
+    assert "investment-outside-approval" not in {f["code"] for f in early["findings"]}
 
 
 def test_correcting_an_instalment(client, service, coop, clock) -> None:

@@ -242,8 +242,8 @@ def test_recorded_losses_call_for_a_cooperative_review() -> None:
         2024: None,
     }
     assert review_triggers(results, highest) == [
-        ReviewTrigger(2021, "third loss-making fiscal year in a row"),
-        ReviewTrigger(2023, "the loss reaches half of the highest capital"),
+        ReviewTrigger(2021, "third loss-making fiscal year in a row", "three-loss-years"),
+        ReviewTrigger(2023, "the loss reaches half of the highest capital", "loss-half-capital"),
     ]
 
 

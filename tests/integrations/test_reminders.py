@@ -187,3 +187,23 @@ def test_one_scheduler_holds_the_lock_until_it_lets_go(service: Service) -> None
     finally:
         first.shutdown()
         second.shutdown()
+
+
+def test_r10_results_calling_for_a_review_are_reminded(client: TestClient) -> None:
+    coop = create_coop(client)
+    subscribe(client, coop, admit(client, coop, "Alice", "salaries"), 120, "6000.00")
+    results = ["410.00", "95.00", "1020.00", "60.00", "-725.00", "-1310.00", "-48.00"]
+    for year, result in zip(range(2019, 2026), results, strict=True):
+        post(client, f"/v1/coops/{coop}/fiscal-years/{year}/close", {"result": result})
+    before = listed(client, coop, "2025-12-30")
+    assert (("cooperative-review", f"{coop}-fy2025")) not in before
+    response = client.get(f"/v1/coops/{coop}/reminders", params={"as_of": "2026-11-23"})
+    (trigger,) = [r for r in response.json()["reminders"] if r["obligation_id"] == f"{coop}-fy2025"]
+    assert (trigger["job"], trigger["notice"], trigger["due_on"]) == (
+        "cooperative-review",
+        "due",
+        "2025-12-31",
+    )
+    assert "third loss-making fiscal year" in trigger["detail"]
+    # the periodic review of 2029-03-01 takes it up
+    assert ("cooperative-review", f"{coop}-fy2025") not in listed(client, coop, "2029-03-02")

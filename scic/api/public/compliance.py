@@ -15,8 +15,9 @@ class Finding(Public):
     severity: Literal["ok", "warning"]
     message: str
     figures: dict[str, str | int | list[str] | None] = Field(
-        description="the figures behind the finding: amounts and ratios as decimal strings "
-        "(null: open-ended, e.g. a breach still running)"
+        description="the figures behind the finding: amounts and ratios as decimal strings, "
+        "dates as YYYY-MM-DD; `from` is the date the finding starts (the first day its "
+        "status holds); null: open-ended, e.g. a breach still running"
     )
 
 

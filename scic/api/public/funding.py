@@ -85,6 +85,13 @@ class EsusApproval(Public):
 class EsusMix(Public):
     total: Money
     by_instrument: EsusByInstrument
+    solidarity: Money = Field(
+        description="R12: invested while an ESUS approval was in force (solidarity investments)"
+    )
+    not_solidarity: Money = Field(
+        description="R12: invested while no approval was in force: recorded, not counted "
+        "as solidarity investment"
+    )
     approval: EsusApproval | None
 
 
@@ -209,6 +216,7 @@ class EsusInvestment(Public):
     id: str
     instrument: Literal["shares", "titles", "loan"]
     amount: Money
+    solidarity: bool = Field(description="R12: an ESUS approval was in force on its date")
 
 
 class FunderPortfolio(Public):
