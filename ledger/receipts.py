@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
+from ledger import schema
 from ledger.chain import format_timestamp
 
 
@@ -60,3 +63,27 @@ def sign(key: bytes, position: int, head_hash: str, issued_at: datetime, reason:
 def authentic(key: bytes, receipt: Receipt) -> bool:
     expected = sign(key, receipt.position, receipt.hash, receipt.issued_at, receipt.reason)
     return hmac.compare_digest(expected.signature, receipt.signature)
+
+
+def record(
+    conn: sa.Connection,
+    key: bytes,
+    position: int,
+    head_hash: str,
+    issued_at: datetime,
+    reason: str,
+) -> Receipt:
+    """Sign (position, hash) and keep the receipt in `head_receipts`, in `conn`'s
+    transaction: a caller that commits its own work with it never has one without the
+    other."""
+    receipt = sign(key, position, head_hash, issued_at, reason[:200])
+    conn.execute(
+        schema.head_receipts.insert().values(
+            position=receipt.position,
+            hash=receipt.hash,
+            issued_at=receipt.issued_at,
+            reason=receipt.reason,
+            signature=receipt.signature,
+        )
+    )
+    return receipt
