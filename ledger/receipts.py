@@ -5,7 +5,8 @@ The hash chain alone proves that the stored rows agree with each other; whoever 
 database can still delete the tail or rewrite every row from a position on and recompute
 the hashes. A receipt kept anywhere else (printed, exported, delivered to a funder, or in
 `head_receipts` where the signature makes a forged one useless) pins what the chain was:
-`verify` against receipts detects truncation and rewriting back to the oldest receipt.
+`verify` against receipts detects truncation and rewriting back to any receipt (each
+pins every position up to its own, through the chain).
 It cannot detect a change made after the newest receipt, nor receipts deleted from the
 database and kept nowhere else."""
 
