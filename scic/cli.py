@@ -127,13 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(run=_verify)
 
     head = commands.add_parser("head", help="print the chain's head: position and hash")
-    shown = head.add_mutually_exclusive_group()
-    shown.add_argument(
+    printed = head.add_mutually_exclusive_group()
+    printed.add_argument(
         "--sign",
         metavar="REASON",
         help="also record a receipt signed with SCIC_RECEIPT_KEY, printed as JSON",
     )
-    shown.add_argument(
+    printed.add_argument(
         "--receipts",
         action="store_true",
         help="print the receipts stored in the database as JSON Lines, to keep copies elsewhere",
