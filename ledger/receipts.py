@@ -5,7 +5,8 @@ The hash chain alone proves that the stored rows agree with each other; whoever 
 database can still delete the tail or rewrite every row from a position on and recompute
 the hashes. A receipt kept anywhere else (printed, exported, delivered to a funder, or in
 `head_receipts` where the signature makes a forged one useless) pins what the chain was:
-`verify` against receipts detects truncation and rewriting back to the oldest receipt.
+`verify` against receipts detects truncation and rewriting back to any receipt (each
+pins every position up to its own, through the chain).
 It cannot detect a change made after the newest receipt, nor receipts deleted from the
 database and kept nowhere else."""
 
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
+from ledger import schema
 from ledger.chain import format_timestamp
 
 
@@ -60,3 +64,27 @@ def sign(key: bytes, position: int, head_hash: str, issued_at: datetime, reason:
 def authentic(key: bytes, receipt: Receipt) -> bool:
     expected = sign(key, receipt.position, receipt.hash, receipt.issued_at, receipt.reason)
     return hmac.compare_digest(expected.signature, receipt.signature)
+
+
+def record(
+    conn: sa.Connection,
+    key: bytes,
+    position: int,
+    head_hash: str,
+    issued_at: datetime,
+    reason: str,
+) -> Receipt:
+    """Sign (position, hash) and keep the receipt in `head_receipts`, in `conn`'s
+    transaction: a caller that commits its own work with it never has one without the
+    other."""
+    receipt = sign(key, position, head_hash, issued_at, reason[:200])
+    conn.execute(
+        schema.head_receipts.insert().values(
+            position=receipt.position,
+            hash=receipt.hash,
+            issued_at=receipt.issued_at,
+            reason=receipt.reason,
+            signature=receipt.signature,
+        )
+    )
+    return receipt

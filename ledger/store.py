@@ -158,17 +158,7 @@ class EventStore:
             with self.engine.begin() as own:
                 return self.issue_receipt(key, reason, own)
         position, head_hash = self.head_of_chain(conn)
-        receipt = receipts.sign(key, position, head_hash, self.clock(), reason[:200])
-        conn.execute(
-            schema.head_receipts.insert().values(
-                position=receipt.position,
-                hash=receipt.hash,
-                issued_at=receipt.issued_at,
-                reason=receipt.reason,
-                signature=receipt.signature,
-            )
-        )
-        return receipt
+        return receipts.record(conn, key, position, head_hash, self.clock(), reason)
 
     def stored_receipts(self) -> list[receipts.Receipt]:
         r = schema.head_receipts.c

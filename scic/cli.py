@@ -19,6 +19,7 @@ from scic import database
 from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
+    from ledger.receipts import Receipt
     from scic.service import Service
 
 
@@ -111,7 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a head noted earlier (`scic head`); repeatable",
     )
     verify.add_argument(
-        "--receipts", metavar="FILE", help="JSON Lines of receipts kept outside the database"
+        "--receipts",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="also the receipts in FILE (JSON Lines, as `scic head --receipts` prints them); "
+        "without FILE, the stored ones only; says how many held the chain",
     )
     verify.add_argument(
         "--projections",
@@ -121,10 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(run=_verify)
 
     head = commands.add_parser("head", help="print the chain's head: position and hash")
-    head.add_argument(
+    printed = head.add_mutually_exclusive_group()
+    printed.add_argument(
         "--sign",
         metavar="REASON",
         help="also record a receipt signed with SCIC_RECEIPT_KEY, printed as JSON",
+    )
+    printed.add_argument(
+        "--receipts",
+        action="store_true",
+        help="print the receipts stored in the database as JSON Lines, to keep copies elsewhere",
     )
     head.set_defaults(run=_head)
 
@@ -716,9 +728,8 @@ def _verify(args: argparse.Namespace) -> int:
         )
         return 1
     print(
-        f"hash chain intact: {report.checked:,} events verified{_took(started)}, held against "
-        f"{len(anchors)} given heads"
-        + ("" if key else " (receipt signatures not checked: SCIC_RECEIPT_KEY unset)")
+        f"hash chain intact: {report.checked:,} events verified{_took(started)}, "
+        + _held_against(anchors, store.stored_receipts(), key is not None)
     )
     if args.projections:
         drift = store.projection_drift()
@@ -732,12 +743,31 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _held_against(given: list[Receipt], stored: list[Receipt], keyed: bool) -> str:
+    """What the chain was held against: receipts (given, stored), or the plain fact that
+    nothing outside the chain pins it."""
+    if not given and not stored:
+        return "held against no receipt: nothing outside the chain pins its head" + (
+            "" if keyed else " (SCIC_RECEIPT_KEY unset: none are recorded)"
+        )
+    newest = max([*given, *stored], key=lambda r: r.position)
+    return (
+        f"held against {len(given)} given and {len(stored)} stored receipts, the newest at "
+        f"position {newest.position} ({newest.reason})"
+        + ("" if keyed else " (signatures not checked: SCIC_RECEIPT_KEY unset)")
+    )
+
+
 def _head(args: argparse.Namespace) -> int:
     import json
 
     from scic.service import open_service
 
     store = open_service(_url()).store
+    if args.receipts:
+        for receipt in store.stored_receipts():
+            print(json.dumps(receipt.to_json()))
+        return 0
     if args.sign is None:
         position, head_hash = store.head_of_chain()
         print(f"{position}:{head_hash}")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
+from scic import anchoring
 from scic.accounting import journal, reads, surplus
 from scic.accounting.fiscal_years import CloseYear, FiscalYearClosed
 from scic.commands import Context, Decided, _coop, command
@@ -59,11 +60,17 @@ def _close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
             f"{len(wrong)} entries of {fy.year} do not balance (first: {wrong[0].piece_ref})",
         )
     position, hash_ = _head(session)
+    closed_at = session.store.clock()
+    # The receipt pins the head the closing records, in the closing's transaction: a
+    # closing never lands without it (when a key is configured: scic.anchoring).
+    anchoring.record(
+        session.conn, position, hash_, closed_at, f"fiscal-year-closed:{coop_id}:{fy.year}"
+    )
     data = FiscalYearClosed(
         year=fy.year,
         start=fy.start,
         end=fy.end,
-        closed_at=session.store.clock(),
+        closed_at=closed_at,
         head_position=position,
         head_hash=hash_,
         result_cents=parse_cents(body.result) if body.result is not None else None,

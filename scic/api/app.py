@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
 from scic.access import guard
 from scic.access.limiter import FailureLimiter
 from scic.access.policy import PUBLIC, requires
-from scic.api import problems
+from scic.api import links, problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
 from scic.api.routes import access, accounting, commands, directory, events_out, reports, views
@@ -75,4 +76,13 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    documented = app.openapi  # with the Problem schema (problems.install)
+
+    def openapi() -> dict[str, Any]:
+        """The document, with the links between operations (scic.api.links)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = links.add_links(documented())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

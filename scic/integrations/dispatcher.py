@@ -31,9 +31,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from ledger import RecordedEvent
 from ledger.chain import format_timestamp
 from ledger.outbox import next_positions
 from ledger.store import Clock
+from scic import anchoring
 from scic.integrations import webhooks
 from scic.integrations.feed import event_body
 from scic.integrations.tables import webhook_deliveries, webhook_subscriptions
@@ -135,14 +137,38 @@ class Dispatcher:
                 stop.wait(idle)
 
     def run_once(self) -> int:
-        """One pass over the subscriptions due: returns the attempts made."""
+        """One pass over the subscriptions due: returns the attempts made. A pass that
+        delivered something ends with a signed receipt of the newest event delivered."""
         due = self._due()
         if not due:
             return 0
         if self.workers <= 1 or len(due) == 1:
-            return sum(self._work(s) for s in due)
-        with ThreadPoolExecutor(min(self.workers, len(due))) as pool:
-            return sum(pool.map(self._work, due))
+            passes = [self._work(s) for s in due]
+        else:
+            with ThreadPoolExecutor(min(self.workers, len(due))) as pool:
+                passes = list(pool.map(self._work, due))
+        self._anchor([last for _, last in passes if last is not None])
+        return sum(attempts for attempts, _ in passes)
+
+    def _anchor(self, delivered: list[RecordedEvent]) -> None:
+        """Receivers now hold the events up to the newest one delivered: a receipt of its
+        position and hash lets `verify` hold the chain to what left the database. None
+        when a stored receipt already pins that position or a later one (it covers this
+        one too, through the chain)."""
+        if not delivered:
+            return
+        newest = max(delivered, key=lambda e: e.position)
+        with self.service.engine.begin() as conn:
+            if anchoring.newest_position(conn) >= newest.position:
+                return
+            anchoring.record(
+                conn,
+                newest.position,
+                newest.hash,
+                self.clock(),
+                f"webhooks-delivered:{newest.position}",
+                warn_once=True,
+            )
 
     def _due(self) -> list[str]:
         w = webhook_subscriptions.c
@@ -160,10 +186,12 @@ class Dispatcher:
 
     # -- one subscription ------------------------------------------------------------------
 
-    def _work(self, subscription_id: str) -> int:
+    def _work(self, subscription_id: str) -> tuple[int, RecordedEvent | None]:
+        """Deliver the subscription's next events: (attempts, the last event delivered)."""
         if not self._claim(subscription_id):
-            return 0
+            return 0, None
         attempts = 0
+        last: RecordedEvent | None = None
         try:
             while attempts < self.batch:
                 row = self._row(subscription_id)
@@ -173,12 +201,14 @@ class Dispatcher:
                 if position is None:
                     break
                 attempts += 1
-                if not self._deliver(row, position):
+                delivered = self._deliver(row, position)
+                if delivered is None:
                     break
+                last = delivered
                 self._renew(subscription_id)
         finally:
             self._release(subscription_id)
-        return attempts
+        return attempts, last
 
     def _claim(self, subscription_id: str) -> bool:
         w = webhook_subscriptions.c
@@ -223,8 +253,8 @@ class Dispatcher:
             found = next_positions(conn, row["coop_id"], row["cursor"], types)
         return found[0] if found else None
 
-    def _deliver(self, row: Any, position: int) -> bool:
-        """Attempt the event at `position`; True when delivered."""
+    def _deliver(self, row: Any, position: int) -> RecordedEvent | None:
+        """Attempt the event at `position`; the event when delivered."""
         event = self.service.store.read_all(position - 1, 1)[0]
         now = self.clock()
         body = event_body(event)
@@ -274,7 +304,7 @@ class Dispatcher:
                 log["next_attempt_at"] = changes["next_attempt_at"]
             conn.execute(webhook_subscriptions.update().where(same).values(**changes))
             conn.execute(webhook_deliveries.insert().values(**log))
-        return attempt.ok
+        return event if attempt.ok else None
 
 
 def _disabled(now: datetime, reason: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ Obligations are read from the projections (they are what a manager sees), as at 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger import AppendRequest, EventStore, IdempotencyConflict, NewEvent
 from ledger.schema import idempotency_keys
+from scic import anchoring
 from scic.accounting import reads
 from scic.accounting.figures import review_triggers
 from scic.dates import add_years
@@ -55,6 +57,7 @@ from scic.projections.tables import (
 from scic.rules.dated import COOPERATIVE_REVIEW_YEARS
 
 ACTOR = "scheduler"
+log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
 HOLDING_YEARS = 5  # R13 — IR-PME shares held 5 years
 
@@ -398,13 +401,16 @@ def _recorded_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
 
 
 def verify_chain(store: EventStore, on: date) -> dict[str, Any] | None:
-    """Recompute the hash chain and record the outcome once for the day (None: already
-    done that day)."""
+    """Recompute the hash chain (holding it against every receipt, their signatures checked
+    with the configured key) and record the outcome once for the day (None: already done
+    that day). Only an intact chain gets a signed receipt of the head it was verified at,
+    in the same transaction as the outcome: a tampered chain is never signed."""
     key = f"verify:{on}"
     with store.engine.connect() as conn:
         if _recorded_keys(conn, [key]):
             return None
-    report = store.verify()
+    position, head_hash = store.head_of_chain()
+    report = store.verify(key=anchoring.configured_key())
     payload = LedgerVerified(
         day=on,
         ok=report.ok,
@@ -412,11 +418,26 @@ def verify_chain(store: EventStore, on: date) -> dict[str, Any] | None:
         first_broken_position=report.first_broken_position,
         reason=report.reason,
     )
-    with contextlib.suppress(IdempotencyConflict):  # recorded meanwhile by another
-        store.append(
-            "ledger-verification",
-            [NewEvent("LedgerVerified", payload.model_dump(mode="json"), effective_date=on)],
-            idempotency_key=key,
-            actor=ACTOR,
+    if not report.ok:
+        log.error(
+            "ALARM: hash chain broken at position %s (%s); no head receipt signed",
+            report.first_broken_position,
+            report.reason,
         )
+    event = NewEvent("LedgerVerified", payload.model_dump(mode="json"), effective_date=on)
+    try:
+        with contextlib.suppress(IdempotencyConflict), store.write() as session:  # or another
+            session.append(
+                AppendRequest("ledger-verification", [event], idempotency_key=key, actor=ACTOR)
+            )
+            if report.ok:
+                anchoring.record(
+                    session.conn, position, head_hash, store.clock(), f"daily-verification:{on}"
+                )
+    except sa.exc.DBAPIError:
+        if report.ok:
+            raise
+        # A ledger tampered with may refuse the record too (projection rows left beyond a
+        # truncation): the alarm above stands.
+        log.exception("the broken chain's verification could not be recorded in the ledger")
     return payload.model_dump(mode="json")
