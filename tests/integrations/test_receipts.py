@@ -26,6 +26,7 @@ from tests.conftest import SteppingClock
 from tests.integrations.conftest import Receiver
 from tests.integrations.test_reminders import Always
 from tests.integrations.test_webhooks import dispatcher, drain, subscribe_hook
+from tests.ledger.test_store import tamper
 from tests.ledger.test_tamper_evidence import rewrite_from
 
 KEY = "a key that lives outside the database"
@@ -73,23 +74,10 @@ def copy_receipts(capsys: pytest.CaptureFixture[str], path: Path) -> Path:
     return path
 
 
-def owner(engine: sa.Engine, sql: str) -> None:
-    """What the database owner can do around the append-only triggers (as often as needed)."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
-            conn.exec_driver_sql(sql)
-            conn.exec_driver_sql("ALTER TABLE events ENABLE TRIGGER USER")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS events_no_update")
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS events_no_delete")
-            conn.exec_driver_sql(sql)
-
-
 def truncate_hidden(engine: sa.Engine, position: int) -> None:
     """Delete every event after `position` and wind back what remembers them (checkpoints,
     idempotency keys): the chain then agrees with itself."""
-    owner(engine, f"DELETE FROM events WHERE position > {position}")
+    tamper(engine, f"DELETE FROM events WHERE position > {position}")
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE projection_checkpoints SET position = :p"), {"p": position})
         conn.execute(
@@ -267,7 +255,7 @@ def test_the_daily_verification_refuses_to_sign_a_tampered_chain(
     admit(client, coop, "Bob", "usagers")
 
     clock.advance(days=1)  # an edited row: the chain itself is broken
-    owner(engine, "UPDATE events SET amount_cents = 999 WHERE position = 2")
+    tamper(engine, "UPDATE events SET amount_cents = 999 WHERE position = 2")
     with caplog.at_level(logging.ERROR, logger="scic.scheduler"):
         outcome = scheduler.run_verification()
     assert outcome is not None and not outcome["ok"]
@@ -276,7 +264,7 @@ def test_the_daily_verification_refuses_to_sign_a_tampered_chain(
     assert stored(service) == [yesterday], "no receipt for a broken chain"
 
     clock.advance(days=1)  # the row put back, then a hidden truncation below the receipt
-    owner(engine, "UPDATE events SET amount_cents = NULL WHERE position = 2")
+    tamper(engine, "UPDATE events SET amount_cents = NULL WHERE position = 2")
     assert service.store.verify().ok
     truncate_hidden(engine, yesterday.position - 1)
     outcome = scheduler.run_verification()
