@@ -121,6 +121,24 @@ def stream_of(coop_id: str) -> str:
 
 # -- execution -------------------------------------------------------------------------
 
+# Commands decided on the folded timeline alone: they read neither the events nor the
+# projections of the transaction (only the fiscal years' closings, which none of them
+# moves), so inside `WriteSession.deferred` their appends wait and land together. Every
+# other command flushes what waits before and after it.
+FOLD_ONLY = frozenset(
+    {
+        "members",
+        "category-changes",
+        "subscriptions",
+        "calls",
+        "payments",
+        "withdrawals",
+        "exclusions",
+        "transfers",
+        "losses",
+    }
+)
+
 
 def execute(
     session: WriteSession,
@@ -144,6 +162,8 @@ def execute(
                 replayed=True,
                 extra=result.get("extra", {}),
             )
+    if name not in FOLD_ONLY:
+        session.flush()  # it reads the events or the projections: they must be written
     decided = COMMANDS[name].handler(session, ctx, body)
     for event in decided.events:
         if isinstance(event.effective_date, date):
@@ -165,6 +185,8 @@ def execute(
     )
     if decided.timeline is not None:
         write_model.appended(decided.timeline, recorded[-1].position, recorded[-1].hash)
+    if name not in FOLD_ONLY:
+        session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
 
 
