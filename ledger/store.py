@@ -374,6 +374,8 @@ class WriteSession:
     _pending_rows: list[dict[str, Any]] = field(default_factory=list)
     _pending_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     _pending_events: list[RecordedEvent] = field(default_factory=list)
+    # What a caller derives from the projections, kept until the projections move.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         e = schema.events.c
@@ -537,6 +539,7 @@ class WriteSession:
 
     def _project(self, events: Sequence[RecordedEvent]) -> None:
         if events:
+            self.memo.clear()
             for projector in self.store.projectors:
                 projector.apply(self.conn, events)
 

@@ -23,7 +23,11 @@ from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import write_model
 from scic.access.tables import api_tokens
-from scic.accounting.fiscal_years import as_prior_period_adjustments, check_open
+from scic.accounting.fiscal_years import (
+    as_prior_period_adjustments,
+    check_open,
+    closed_until,
+)
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
@@ -151,8 +155,8 @@ def execute(
 ) -> Outcome:
     """`fingerprint`: what the idempotency key stands for (default: this command); a
     batch passes the whole request's, so a key replays only the same request."""
-    fingerprint = fingerprint or fingerprint_of(name, body)
     if idempotency_key is not None:
+        fingerprint = fingerprint or fingerprint_of(name, body)
         earlier = session.replay(idempotency_key, fingerprint)
         if earlier is not None:
             result = earlier.result or {}
@@ -169,7 +173,8 @@ def execute(
         if isinstance(event.effective_date, date):
             write_model.check_horizon(event.effective_date, ctx.today)
     coop_id = ctx.coop_id or decided.id
-    check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
+    if _closed_until(session, coop_id) is not None:
+        check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
     recorded: list[RecordedEvent] = session.append(
         AppendRequest(
             stream_id=stream_of(coop_id),
@@ -188,6 +193,15 @@ def execute(
     if name not in FOLD_ONLY:
         session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
+
+
+def _closed_until(session: WriteSession, coop_id: str) -> date | None:
+    """Read once per batch: only a closing (which flushes, clearing the memo) moves it."""
+    key = ("closed-until", coop_id)
+    if key not in session.memo:
+        session.memo[key] = closed_until(session.conn, coop_id)
+    until: date | None = session.memo[key]
+    return until
 
 
 def fingerprint_of(name: str, body: BaseModel) -> str:
