@@ -173,11 +173,11 @@ def mixed_batches(ids: list[str], subs: list[str], count: int) -> list[bytes]:
             if i % 3 == 0:
                 commands.append({"type": "subscriptions", "body": _sub(ids[k % n], 1, "50.00")})
             elif i % 3 == 1:
-                body = {"subscription_id": next(pays), "amount": "50.00", "effective_date": DAY}
-                commands.append({"type": "payments", "body": body})
+                pay = {"subscription_id": next(pays), "amount": "50.00", "effective_date": DAY}
+                commands.append({"type": "payments", "body": pay})
             else:
                 giver, taker = ids[k % n], ids[(k + 1) % n]
-                body = {"from_member_id": giver, "to_member_id": taker, "shares": 1}
+                body: dict[str, Any] = {"from_member_id": giver, "to_member_id": taker, "shares": 1}
                 commands.append({"type": "transfers", "body": {**body, "effective_date": DAY}})
         bodies.append(json.dumps({"commands": commands}).encode())
     return bodies
@@ -191,7 +191,7 @@ def raw_connection(url: str) -> Any:
     if parsed.get_backend_name() == "sqlite":
         import sqlite3
 
-        conn = sqlite3.connect(parsed.database, isolation_level=None)
+        conn = sqlite3.connect(str(parsed.database), isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         return conn
@@ -290,11 +290,9 @@ def post_all(base: str, token: str, path: str, bodies: list[bytes], clients: int
 
 
 def figure(label: str, count: int, unit: str, seconds: float, floor: float) -> dict[str, Any]:
-    rate, floor_rate = count / seconds, count / floor
-    print(
-        f"{label:<34} {rate:10,.0f} {unit}   floor {floor_rate:10,.0f}   ratio {floor / seconds:5.2f}"
-    )
-    return {"what": label, "rate": rate, "floor": floor_rate, "ratio": floor / seconds}
+    rate, floor_rate, ratio = count / seconds, count / floor, floor / seconds
+    print(f"{label:<34} {rate:10,.0f} {unit}   floor {floor_rate:10,.0f}   ratio {ratio:5.2f}")
+    return {"what": label, "rate": rate, "floor": floor_rate, "ratio": ratio}
 
 
 def bench(url: str, members: int, batches: int, singles: int) -> list[dict[str, Any]]:
