@@ -35,7 +35,7 @@ def test_an_event_hash_is_pinned() -> None:
         "stream_version": 1,
         "type": "T",
         "schema_version": 1,
-        "data": dict(SHAPES[0][0]) | {"x": 1e16, "n": 2**70, "u": "é"},
+        "data": {"b": 1, "a": {"d": [3, 2, 1], "c": None}, "x": 1e16, "n": 2**70, "u": "é"},
         "tenant_id": None,
         "subject_id": None,
         "amount_cents": 12,
