@@ -41,6 +41,16 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
 _TEXT_ARRAY = sa.ARRAY(sa.Text)
 _INSERT_EVENTS = schema.events.insert()
+_e, _cp = schema.events.c, schema.projection_checkpoints.c
+# Prebuilt: each write transaction runs them, and building a statement costs more than
+# SQLite takes to answer it.
+_HEAD = sa.select(_e.position, _e.hash, _e.recorded_at).order_by(_e.position.desc()).limit(1)
+_CHECKPOINTS = sa.select(_cp.name, _cp.position)
+_STREAM_VERSIONS = (
+    sa.select(_e.stream_id, sa.func.max(_e.stream_version))
+    .where(_e.stream_id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(_e.stream_id)
+)
 _INSERT_KEYS = schema.idempotency_keys.insert()
 _PG_STREAM_VERSIONS = sa.text(
     "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
@@ -378,10 +388,7 @@ class WriteSession:
     memo: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        e = schema.events.c
-        last = self.conn.execute(
-            sa.select(e.position, e.hash, e.recorded_at).order_by(e.position.desc()).limit(1)
-        ).first()
+        last = self.conn.execute(_HEAD).first()
         if last is not None:
             self._head = (last.position, last.hash, last.recorded_at)
 
@@ -620,17 +627,10 @@ class WriteSession:
         """Versions of every stream a batch touches, in one query per 500 streams (one
         query per stream dominated batch appends)."""
         missing = sorted(set(stream_ids) - self._versions.keys())
-        e = schema.events.c
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             if is_sqlite(self.conn):
-                found = dict(
-                    self.conn.execute(
-                        sa.select(e.stream_id, sa.func.max(e.stream_version))
-                        .where(e.stream_id.in_(chunk))
-                        .group_by(e.stream_id)
-                    ).all()
-                )
+                found = dict(self.conn.execute(_STREAM_VERSIONS, {"ids": chunk}).all())
             else:
                 # A correlated max per id walks the (stream_id, stream_version) index.
                 found = dict(self.conn.execute(_PG_STREAM_VERSIONS, {"ids": chunk}).all())
@@ -677,8 +677,7 @@ class WriteSession:
 
     def catch_up_projections(self) -> None:
         """Bring projectors registered after events were written (or new ones) up to head."""
-        c = schema.projection_checkpoints.c
-        saved = dict(self.conn.execute(sa.select(c.name, c.position)).all())
+        saved = dict(self.conn.execute(_CHECKPOINTS).all())
         self.checkpoints = {p.name: saved.get(p.name, -1) for p in self.store.projectors}
         for projector in self.store.projectors:
             start = max(self.checkpoints[projector.name], 0)

@@ -61,8 +61,21 @@ _INSERT = {
 }
 
 
-def _ids(column: sa.Column[Any], ids: Iterable[str]) -> sa.ColumnElement[bool]:
-    return column.in_(sorted(set(ids)))
+_s_doc = statutes.c
+# Prebuilt (compiled once, cached by SQLAlchemy): the `ids` list expands at execution.
+_CATEGORIES = sa.select(_m.member_id, _m.category).where(
+    _m.member_id.in_(sa.bindparam("ids", expanding=True))
+)
+_STATUTES = sa.select(_s_doc.coop_id, _s_doc.valid_from, _s_doc.position, _s_doc.doc).where(
+    _s_doc.coop_id.in_(sa.bindparam("ids", expanding=True))
+)
+_CAPITAL = sa.select(_c.coop_id, _c.subscribed_cents, _c.highest_subscribed_cents).where(
+    _c.coop_id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
+def _ids(ids: Iterable[str]) -> dict[str, list[str]]:
+    return {"ids": sorted(set(ids))}
 
 
 class Run:
@@ -194,20 +207,9 @@ class Run:
         categories = {m["member_id"]: m["category"] for m in self.new_members.values()}
         known = {move["member_id"] for move in self.moves} - categories.keys()
         if known:
-            categories.update(
-                conn.execute(
-                    sa.select(_m.member_id, _m.category).where(_ids(_m.member_id, known))
-                ).all()
-            )
+            categories.update(conn.execute(_CATEGORIES, _ids(known)).all())
         public = _PublicCategories(conn, coop_ids)
-        capital = {
-            row.coop_id: row
-            for row in conn.execute(
-                sa.select(_c.coop_id, _c.subscribed_cents, _c.highest_subscribed_cents).where(
-                    _ids(_c.coop_id, coop_ids)
-                )
-            )
-        }
+        capital = {row.coop_id: row for row in conn.execute(_CAPITAL, _ids(coop_ids))}
         rows: dict[str, dict[str, Any]] = {}
         for move in self.moves:
             coop_id = move["coop_id"]
@@ -254,12 +256,8 @@ class _PublicCategories:
     """`capital.public_categories` for many dates, from one read of the statutes."""
 
     def __init__(self, conn: sa.Connection, coop_ids: set[str]) -> None:
-        s = statutes.c
         self.versions: dict[str, list[tuple[date, int, set[str]]]] = {}
-        rows = conn.execute(
-            sa.select(s.coop_id, s.valid_from, s.position, s.doc).where(_ids(s.coop_id, coop_ids))
-        )
-        for row in rows:
+        for row in conn.execute(_STATUTES, _ids(coop_ids)):
             codes = {c["code"] for c in row.doc["categories"] if c.get("public_body")}
             self.versions.setdefault(row.coop_id, []).append((row.valid_from, row.position, codes))
         for versions in self.versions.values():
