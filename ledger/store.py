@@ -443,7 +443,8 @@ class WriteSession:
         for request, events, fingerprint in zip(requests, prepared, fingerprints, strict=True):
             key = request.idempotency_key
             if key is not None and key in known:
-                if known[key] != fingerprint:
+                # the caller's fingerprint, or (a key kept by an older caller) the request's own
+                if known[key] != fingerprint and known[key] != _fingerprint(request, events):
                     raise IdempotencyConflict(
                         f"idempotency key {key!r} was already used for a different request",
                         key=key,
