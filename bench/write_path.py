@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from bench.write_model import Counter, _drop_pg, _fresh_pg
+from bench.write_model import Counter, _deferred, _drop_pg, _fresh_pg
 from scic import database
 from scic.access import tokens
 from scic.commands import COMMANDS, Context, execute
@@ -126,7 +126,7 @@ def run(service: Service, coop: str | None, items: list[tuple[str, dict[str, Any
     ctx = Context(coop, "bench", date(2026, 11, 23))
     out = []
     for start in range(0, len(items), 500):
-        with service.store.write() as session, session.deferred():
+        with service.store.write() as session, _deferred(session):
             for name, body in items[start : start + 500]:
                 model = COMMANDS[name].model.model_validate(body)
                 out.append(execute(session, ctx, name, model))
@@ -206,6 +206,8 @@ def raw_insert(
     """Seconds for the raw driver to insert `tables`' rows into empty copies, committing
     every `per` rows of the first table (the events) with the others' rows in proportion.
     PostgreSQL: COPY."""
+    from psycopg.types.json import Jsonb
+
     conn = raw_connection(url)
     sqlite = not hasattr(conn, "pgconn")
     cur = conn.cursor()
@@ -231,7 +233,7 @@ def raw_insert(
             else:
                 with cur.copy(f"COPY floor_{name} ({cols}) FROM STDIN") as copy:
                     for row in part:
-                        copy.write_row(row)
+                        copy.write_row([Jsonb(v) if isinstance(v, dict) else v for v in row])
         conn.commit()
     seconds = time.perf_counter() - start
     for name in tables:
@@ -340,7 +342,7 @@ def bench(url: str, members: int, batches: int, singles: int) -> list[dict[str, 
     extra = mixed_batches(ids, subs[len(subs) // 2 :], 1)[0]
     commands = json.loads(extra)["commands"]
     ctx = Context(coop, "bench", date(2026, 11, 23))
-    with service.store.write() as session, session.deferred():
+    with service.store.write() as session, _deferred(session):
         counter.count = 0
         for item in commands:
             model = COMMANDS[item["type"]].model.model_validate(item["body"])
