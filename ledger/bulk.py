@@ -87,10 +87,9 @@ def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
         raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
     if not isinstance(record, dict) or "stream_id" not in record or "type" not in record:
         raise InvalidEvent(f"line {line_no}: needs at least stream_id and type", line=line_no)
-    key = (
-        record.get("idempotency_key")
-        or "import:" + hashlib.sha256(f"{line_no}:{line}".encode()).hexdigest()
-    )
+    given = record.get("idempotency_key")
+    digest = None if given else hashlib.sha256(f"{line_no}:{line}".encode()).hexdigest()
+    key = given or f"import:{digest}"
     event = NewEvent(
         type=record["type"],
         data=record.get("data", {}),
@@ -105,5 +104,8 @@ def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
         events=[event],
         expected_version=record.get("expected_version"),
         idempotency_key=key,
+        # A derived key already names the line's number and content: it is its own
+        # fingerprint (no second canonical encoding of every line).
+        fingerprint=digest,
         actor=record.get("actor", actor),
     )

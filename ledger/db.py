@@ -25,7 +25,12 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping per checkout (one round trip per connection use, two per request): a
+    # connection is retired after `pool_recycle` seconds instead, and a connection found
+    # dead mid-use (a server restart) makes SQLAlchemy drop every pooled connection
+    # older than it, so only the statement that met it fails.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **kwargs)
 
 

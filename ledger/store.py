@@ -39,6 +39,19 @@ NO_STREAM = 0
 _PG_APPEND_LOCK = 0x5C1C_0001  # arbitrary, constant: identifies "the events table writer"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
+_TEXT_ARRAY = sa.ARRAY(sa.Text)
+_INSERT_EVENTS = schema.events.insert()
+_e, _cp = schema.events.c, schema.projection_checkpoints.c
+# Prebuilt: each write transaction runs them, and building a statement costs more than
+# SQLite takes to answer it.
+_HEAD = sa.select(_e.position, _e.hash, _e.recorded_at).order_by(_e.position.desc()).limit(1)
+_CHECKPOINTS = sa.select(_cp.name, _cp.position)
+_STREAM_VERSIONS = (
+    sa.select(_e.stream_id, sa.func.max(_e.stream_version))
+    .where(_e.stream_id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(_e.stream_id)
+)
+_INSERT_KEYS = schema.idempotency_keys.insert()
 _PG_STREAM_VERSIONS = sa.text(
     "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
     " FROM unnest(CAST(:ids AS text[])) AS s(id)"
@@ -107,6 +120,7 @@ class EventStore:
             session = WriteSession(self, conn)
             session.catch_up_projections()
             yield session
+            session.flush()
             session.save_checkpoints()
 
     def append(
@@ -355,12 +369,16 @@ class WriteSession:
     checkpoints: dict[str, int] = field(default_factory=dict)
     _head: tuple[int, str, datetime | None] = (0, GENESIS, None)
     _versions: dict[str, int] = field(default_factory=dict)
+    # Deferred appends (see `deferred`): rows, key rows and events not yet written.
+    _deferring: bool = False
+    _pending_rows: list[dict[str, Any]] = field(default_factory=list)
+    _pending_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _pending_events: list[RecordedEvent] = field(default_factory=list)
+    # What a caller derives from the projections, kept until the projections move.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        e = schema.events.c
-        last = self.conn.execute(
-            sa.select(e.position, e.hash, e.recorded_at).order_by(e.position.desc()).limit(1)
-        ).first()
+        last = self.conn.execute(_HEAD).first()
         if last is not None:
             self._head = (last.position, last.hash, last.recorded_at)
 
@@ -377,6 +395,8 @@ class WriteSession:
 
     def replay(self, key: str, fingerprint: str) -> Replay | None:
         """The earlier outcome of `key`, None if new; raises if the key meant another request."""
+        if key in self._pending_keys:
+            self.flush()
         k = schema.idempotency_keys.c
         found = self.conn.execute(sa.select(k.fingerprint, k.result).where(k.key == key)).first()
         if found is None:
@@ -413,7 +433,8 @@ class WriteSession:
         for request, events, fingerprint in zip(requests, prepared, fingerprints, strict=True):
             key = request.idempotency_key
             if key is not None and key in known:
-                if known[key] != fingerprint:
+                # the caller's fingerprint, or (a key kept by an older caller) the request's own
+                if known[key] != fingerprint and known[key] != _fingerprint(request, events):
                     raise IdempotencyConflict(
                         f"idempotency key {key!r} was already used for a different request",
                         key=key,
@@ -435,21 +456,15 @@ class WriteSession:
                         "recorded_at": new_rows[-1]["recorded_at"],
                     }
                 )
-        if rows:
-            self.conn.execute(schema.events.insert(), rows)
-        if key_rows:
-            self.conn.execute(schema.idempotency_keys.insert(), key_rows)
-        new_events = [event for events in outcome if events for event in events]
-        if new_events:
-            for projector in self.store.projectors:
-                projector.apply(self.conn, new_events)
-        replayed = self._stored_events(
-            [
-                r.idempotency_key
-                for r, events in zip(requests, outcome, strict=True)
-                if events is None
-            ]
-        )
+        self._pending_rows.extend(rows)
+        self._pending_keys.update((row["key"], row) for row in key_rows)
+        self._pending_events.extend(e for events in outcome if events for e in events)
+        replayed_keys = [
+            r.idempotency_key for r, events in zip(requests, outcome, strict=True) if events is None
+        ]
+        if not self._deferring or any(key in self._pending_keys for key in replayed_keys):
+            self.flush()
+        replayed = self._stored_events(replayed_keys)
         return [
             events if events is not None else replayed[request.idempotency_key or ""]
             for request, events in zip(requests, outcome, strict=True)
@@ -461,6 +476,7 @@ class WriteSession:
         """Insert rows chained by the caller (a restore, see ledger.restore): each must
         continue the chain at the head, in its stream's next version. Checked here once
         more because a row that does not would make `verify` fail forever after."""
+        self.flush()
         for row in rows:
             position, prev_hash, last_recorded = self._head
             if row["position"] != position + 1 or row["prev_hash"] != prev_hash:
@@ -485,21 +501,66 @@ class WriteSession:
         if key_rows:
             self.conn.execute(schema.idempotency_keys.insert(), list(key_rows))
         recorded = [self.store.to_event(row) for row in rows]
-        if recorded:
-            for projector in self.store.projectors:
-                projector.apply(self.conn, recorded)
+        self._project(recorded)
         return recorded
+
+    # -- deferred appends --------------------------------------------------------------
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Appends inside keep their rows, key rows and events in memory (positions, chain
+        and versions move as usual) and write them at the end in one multi-row INSERT per
+        table and one projector call (set-wise), instead of once per append. A caller
+        that reads the events or the projections inside must `flush` first. On an
+        exception nothing is written (the transaction rolls back)."""
+        self._deferring = True
+        try:
+            yield
+        except BaseException:
+            self._pending_rows, self._pending_keys, self._pending_events = [], {}, []
+            raise
+        finally:
+            self._deferring = False
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what deferred appends hold: events, idempotency keys, projections."""
+        rows, keys, events = self._pending_rows, self._pending_keys, self._pending_events
+        if not rows and not keys:
+            return
+        self._pending_rows, self._pending_keys, self._pending_events = [], {}, []
+        if rows:
+            self.conn.execute(_INSERT_EVENTS, rows)
+        if keys:
+            self.conn.execute(_INSERT_KEYS, list(keys.values()))
+        self._project(events)
+
+    def _project(self, events: Sequence[RecordedEvent]) -> None:
+        if events:
+            self.memo.clear()
+            for projector in self.store.projectors:
+                projector.apply(self.conn, events)
+
+    def _keys_in(self, keys: list[str]) -> sa.ColumnElement[bool]:
+        """`key IN (…)`, on PostgreSQL `key = ANY(:array)`: one statement whatever the
+        count, so a prepared plan stays the specific one (an IN list of 100 values gets
+        a generic plan once psycopg prepares it)."""
+        k = schema.idempotency_keys.c
+        if is_sqlite(self.conn):
+            return k.key.in_(keys)
+        return k.key == sa.any_(sa.bindparam("keys", keys, type_=_TEXT_ARRAY))
 
     def _known_keys(self, keys: list[str]) -> dict[str, str]:
         if not keys:
             return {}
         k = schema.idempotency_keys.c
-        found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            found.update(
-                self.conn.execute(sa.select(k.key, k.fingerprint).where(k.key.in_(chunk))).all()
-            )
+        found: dict[str, str] = {
+            key: self._pending_keys[key]["fingerprint"] for key in keys if key in self._pending_keys
+        }
+        chunk = 500 if is_sqlite(self.conn) else len(keys)
+        for start in range(0, len(keys), chunk):
+            wanted = self._keys_in(keys[start : start + chunk])
+            found.update(self.conn.execute(sa.select(k.key, k.fingerprint).where(wanted)).all())
         return found
 
     def _stored_events(self, keys: list[str | None]) -> dict[str, list[RecordedEvent]]:
@@ -507,14 +568,15 @@ class WriteSession:
         found: dict[str, list[RecordedEvent]] = {key: [] for key in keys if key}
         e, k = schema.events.c, schema.idempotency_keys.c
         wanted = list(found)
-        for start in range(0, len(wanted), 500):
+        chunk = 500 if is_sqlite(self.conn) else max(len(wanted), 1)
+        for start in range(0, len(wanted), chunk):
             rows = self.conn.execute(
                 sa.select(schema.events, k.key.label("replayed_key"))
                 .join(
                     schema.idempotency_keys,
                     sa.and_(e.position >= k.first_position, e.position <= k.last_position),
                 )
-                .where(k.key.in_(wanted[start : start + 500]))
+                .where(self._keys_in(wanted[start : start + chunk]))
                 .order_by(e.position)
             ).mappings()
             for row in rows:
@@ -556,17 +618,10 @@ class WriteSession:
         """Versions of every stream a batch touches, in one query per 500 streams (one
         query per stream dominated batch appends)."""
         missing = sorted(set(stream_ids) - self._versions.keys())
-        e = schema.events.c
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             if is_sqlite(self.conn):
-                found = dict(
-                    self.conn.execute(
-                        sa.select(e.stream_id, sa.func.max(e.stream_version))
-                        .where(e.stream_id.in_(chunk))
-                        .group_by(e.stream_id)
-                    ).all()
-                )
+                found = dict(self.conn.execute(_STREAM_VERSIONS, {"ids": chunk}).all())
             else:
                 # A correlated max per id walks the (stream_id, stream_version) index.
                 found = dict(self.conn.execute(_PG_STREAM_VERSIONS, {"ids": chunk}).all())
@@ -613,8 +668,7 @@ class WriteSession:
 
     def catch_up_projections(self) -> None:
         """Bring projectors registered after events were written (or new ones) up to head."""
-        c = schema.projection_checkpoints.c
-        saved = dict(self.conn.execute(sa.select(c.name, c.position)).all())
+        saved = dict(self.conn.execute(_CHECKPOINTS).all())
         self.checkpoints = {p.name: saved.get(p.name, -1) for p in self.store.projectors}
         for projector in self.store.projectors:
             start = max(self.checkpoints[projector.name], 0)
@@ -634,20 +688,22 @@ class WriteSession:
         return count
 
     def save_checkpoints(self) -> None:
+        """Every moved checkpoint in one UPDATE (and one INSERT for those never saved)."""
         c = schema.projection_checkpoints.c
-        for name, saved in self.checkpoints.items():
-            if saved == self.head:
-                continue
-            if saved < 0:
-                self.conn.execute(
-                    schema.projection_checkpoints.insert().values(name=name, position=self.head)
-                )
-            else:
-                self.conn.execute(
-                    schema.projection_checkpoints.update()
-                    .where(c.name == name)
-                    .values(position=self.head)
-                )
+        moved = sorted(n for n, saved in self.checkpoints.items() if 0 <= saved != self.head)
+        new = sorted(n for n, saved in self.checkpoints.items() if saved < 0)
+        if moved:
+            self.conn.execute(
+                schema.projection_checkpoints.update()
+                .where(c.name.in_(moved))
+                .values(position=self.head)
+            )
+        if new:
+            self.conn.execute(
+                schema.projection_checkpoints.insert(),
+                [{"name": name, "position": self.head} for name in new],
+            )
+        for name in (*moved, *new):
             self.checkpoints[name] = self.head
 
 

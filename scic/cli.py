@@ -531,6 +531,7 @@ def _import_events(path: Path, batch_size: int) -> int:
         print(
             f"{report.lines:,} lines: {report.appended:,} appended, "
             f"{report.skipped:,} already there{_took(started)}"
+            f"{_rate(started, report.appended)}"
         )
         return 0
     beside = backup.parties_path(path)
@@ -638,6 +639,11 @@ def _took(started: float) -> str:
     return f" in {time.monotonic() - started:.1f} s"
 
 
+def _rate(started: float, events: int) -> str:
+    """The figure a long run ends on: events per second."""
+    return f" ({events / max(time.monotonic() - started, 1e-6):,.0f} events/s)"
+
+
 def _fail(command: str, message: str) -> int:
     print(f"scic {command}: {message}", file=sys.stderr)
     return 1
@@ -679,7 +685,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     except occupancy.InUse as busy:
         print(f"scic rebuild: {busy}", file=sys.stderr)
         return 1
-    print(f"rebuilt projections from {count:,} events{_took(started)}")
+    print(f"rebuilt projections from {count:,} events{_took(started)}{_rate(started, count)}")
     return 0
 
 

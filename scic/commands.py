@@ -23,7 +23,11 @@ from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import write_model
 from scic.access.tables import api_tokens
-from scic.accounting.fiscal_years import as_prior_period_adjustments, check_open
+from scic.accounting.fiscal_years import (
+    as_prior_period_adjustments,
+    check_open,
+    closed_until,
+)
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
@@ -121,6 +125,24 @@ def stream_of(coop_id: str) -> str:
 
 # -- execution -------------------------------------------------------------------------
 
+# Commands decided on the folded timeline alone: they read neither the events nor the
+# projections of the transaction (only the fiscal years' closings, which none of them
+# moves), so inside `WriteSession.deferred` their appends wait and land together. Every
+# other command flushes what waits before and after it.
+FOLD_ONLY = frozenset(
+    {
+        "members",
+        "category-changes",
+        "subscriptions",
+        "calls",
+        "payments",
+        "withdrawals",
+        "exclusions",
+        "transfers",
+        "losses",
+    }
+)
+
 
 def execute(
     session: WriteSession,
@@ -133,8 +155,8 @@ def execute(
 ) -> Outcome:
     """`fingerprint`: what the idempotency key stands for (default: this command); a
     batch passes the whole request's, so a key replays only the same request."""
-    fingerprint = fingerprint or fingerprint_of(name, body)
     if idempotency_key is not None:
+        fingerprint = fingerprint or fingerprint_of(name, body)
         earlier = session.replay(idempotency_key, fingerprint)
         if earlier is not None:
             result = earlier.result or {}
@@ -144,12 +166,15 @@ def execute(
                 replayed=True,
                 extra=result.get("extra", {}),
             )
+    if name not in FOLD_ONLY:
+        session.flush()  # it reads the events or the projections: they must be written
     decided = COMMANDS[name].handler(session, ctx, body)
     for event in decided.events:
         if isinstance(event.effective_date, date):
             write_model.check_horizon(event.effective_date, ctx.today)
     coop_id = ctx.coop_id or decided.id
-    check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
+    if _closed_until(session, coop_id) is not None:
+        check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
     recorded: list[RecordedEvent] = session.append(
         AppendRequest(
             stream_id=stream_of(coop_id),
@@ -165,7 +190,18 @@ def execute(
     )
     if decided.timeline is not None:
         write_model.appended(decided.timeline, recorded[-1].position, recorded[-1].hash)
+    if name not in FOLD_ONLY:
+        session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
+
+
+def _closed_until(session: WriteSession, coop_id: str) -> date | None:
+    """Read once per batch: only a closing (which flushes, clearing the memo) moves it."""
+    key = ("closed-until", coop_id)
+    if key not in session.memo:
+        session.memo[key] = closed_until(session.conn, coop_id)
+    until: date | None = session.memo[key]
+    return until
 
 
 def fingerprint_of(name: str, body: BaseModel) -> str:

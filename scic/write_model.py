@@ -6,6 +6,8 @@ Cache: one `Timeline` per cooperative and engine, tagged with the (position, has
 the cooperative's last event. Every load, inside the write transaction and under the
 append lock, reads that pair (one indexed query): equal → the cached fold is used as is;
 the cached pair still in the ledger → only the events after it are read and folded;
+a cached pair that is the ledger's own head needs no query at all (a batch's second
+command, or the next command after this cooperative's);
 anything else (a rolled-back write, another process) → the timeline is rebuilt. The hash
 chain makes a stale tag impossible to mistake for a fresh one. A batch loads once and
 decides every command against the evolving timeline.
@@ -154,6 +156,10 @@ def load(session: WriteSession, coop_id: str) -> Cached:
     e = events_table.c
     conn = session.conn
     cache = _CACHE.setdefault(conn.engine, {})
+    found = cache.get(coop_id)
+    if found is not None and not found.deciding and found.tag == session.tip[:2]:
+        return found  # its last event is the ledger's: nothing newer, no query needed
+    session.flush()  # what follows reads the events
     last = conn.execute(
         sa.select(e.position, e.hash)
         .where(e.tenant_id == coop_id)
@@ -164,7 +170,6 @@ def load(session: WriteSession, coop_id: str) -> Cached:
         cache.pop(coop_id, None)
         raise NotFound("cooperative", coop_id)
     tag = (last.position, last.hash)
-    found = cache.get(coop_id)
     if found is not None and not found.deciding:
         if found.tag == tag:
             return found

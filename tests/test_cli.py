@@ -255,7 +255,7 @@ def test_long_commands_show_progress_on_stderr_and_end_with_a_summary(
             "verify",
             r"^hash chain intact: 3 events verified in \d+\.\d s, held against no receipt",
         ),
-        ("rebuild", r"^rebuilt projections from 3 events in \d+\.\d s$"),
+        ("rebuild", r"^rebuilt projections from 3 events in \d+\.\d s \([\d,]+ events/s\)$"),
     ]:
         result = scic(command, url=database_url)
         assert result.returncode == 0, result.stderr

@@ -3,13 +3,14 @@ withdrawals, and the bitemporal `share_movements` ledger every capital view sums
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
+from scic.projections import capital_bulk
 from scic.projections.tables import (
     CAPITAL_TABLES,
     calls,
@@ -32,6 +33,18 @@ class CapitalProjector:
     tables = CAPITAL_TABLES
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """Runs of the common events set-wise (`capital_bulk`), the others one by one."""
+
+        def handler_of(event_type: str) -> Callable[[RecordedEvent], None] | None:
+            handler = getattr(self, f"_on_{event_type}", None)
+            if handler is None:
+                return None
+            return lambda e: handler(conn, e, e.data)
+
+        capital_bulk.apply_runs(conn, events, handler_of)
+
+    def apply_one_by_one(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """The per-event form: the reference the set-wise one is tested against."""
         for event in events:
             handler = getattr(self, f"_on_{event.type}", None)
             if handler is not None:

@@ -305,3 +305,25 @@ def test_import_resumes_after_the_process_is_killed(database_url, engine, tmp_pa
     assert all(v == list(range(1, len(v) + 1)) for v in per_stream.values())
     verified = store.verify()
     assert verified.ok and verified.checked == KILL_LINES
+
+
+def test_a_resume_skips_lines_whose_keys_kept_the_request_fingerprint(
+    store: EventStore, engine, tmp_path, monkeypatch
+) -> None:
+    """Keys stored before derived keys became their own fingerprint (they kept the
+    request's description) still prove their line landed."""
+    import ledger.bulk as bulk
+
+    path, _ = generated_file(tmp_path / "events.jsonl", 50)
+    plain = bulk._request
+
+    def described(line_no: int, line: str, actor: str | None) -> Any:
+        request = plain(line_no, line, actor)
+        return type(request)(**{**request.__dict__, "fingerprint": None})
+
+    monkeypatch.setattr(bulk, "_request", described)
+    assert import_jsonl(store, path, batch_size=16).appended == 50
+    monkeypatch.setattr(bulk, "_request", plain)
+    again = import_jsonl(store, path, batch_size=16)
+    assert (again.appended, again.skipped) == (0, 50)
+    assert store.verify().ok

@@ -219,7 +219,7 @@ def batch(
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     whole = batch_fingerprint(parsed) if idempotency_key else None
-    with service.store.write() as session:
+    with service.store.write() as session, session.deferred():  # one INSERT per table
         for index, (name, command_body) in enumerate(parsed):
             key = (
                 scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
