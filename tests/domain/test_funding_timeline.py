@@ -4,6 +4,7 @@ command / then the violations the new history holds, at the date they break."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from scic.domain import corrections, grants, titles
 from scic.domain.facts import Fact
@@ -113,9 +114,9 @@ def test_a_back_dated_redemption_is_judged_against_later_ones() -> None:
         holder_id="fnd_1",
         count=120,
         nominal_cents=25_000,
-        fixed_rate="0.02",
-        variable_rate="0",
-        variable_base="0.4",
+        fixed_rate=Decimal("0.02"),
+        variable_rate=Decimal(0),
+        variable_base=Decimal("0.4"),
     )
     later = titles.TitlesRedeemed(issue_id="tp", count=80, amount_cents=0, at_liquidation=False)
     ledger = coop(Fact(issued, D("2015-02-01")), Fact(later, D("2024-03-01")), since="2014-06-01")
