@@ -31,13 +31,11 @@ from scic.accounting.fiscal_years import (
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
-from scic.domain.grants import GrantFlow
 from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.domain.timeline import Entry, Fold
 from scic.errors import NotFound, refuse
 from scic.jsontypes import Integer, NonNegativeInteger
 from scic.money import Amount, AmountOrZero
-from scic.projections import snapshot
 from scic.projections.tables import parties
 from scic.write_model import Cached
 
@@ -556,9 +554,6 @@ def _correct(session: WriteSession, ctx: Context, body: corrections.Correct) -> 
     cached = _timeline(session, ctx)
     timeline = cached.timeline
     targets = corrections.targets(timeline, body.reverses)
-    for target in targets:
-        if target.type in corrections.FUNDING_REVERSIBLE:
-            _check_funding_reversal(session, _coop(ctx), target)
     cor_id = new_id("cor")
     facts = corrections.reverse(timeline, targets, body.reason)
     # Re-judge the corrected history: reimbursements that only the mistake let go are
@@ -600,21 +595,6 @@ def _reversal_envelope(session: WriteSession, entry: Entry) -> NewEvent:
         subject_id=original.subject_id,
         amount_cents=original.amount_cents,
     )
-
-
-def _check_funding_reversal(session: WriteSession, coop_id: str, target: Entry) -> None:
-    """R14 — an instalment cannot go while justifications or clawbacks rest on it (the
-    funding aggregates still judge on their projections: see README)."""
-    event = target.event
-    if target.type != "GrantInstalmentReceived" or not isinstance(event, GrantFlow):
-        return
-    grant = snapshot.load_grant(session.conn, coop_id, event.grant_id)
-    left = grant.received_cents - event.amount_cents
-    if left < max(grant.justified_cents, grant.clawed_back_cents):
-        raise refuse(
-            "reverse-later-events-first",
-            "R14 — justifications or clawbacks rest on this instalment; reverse them first",
-        )
 
 
 def _coop(ctx: Context) -> str:

@@ -1,38 +1,44 @@
 """Funding writes: grants (R14), titres participatifs (R11), ESUS (R12). Registered in
-the same command table as membership, so the batch endpoint takes them too."""
+the same command table as membership, so the batch endpoint takes them too.
+
+Decided like membership, on the cooperative's own timeline: the state as at the
+command's date (scic/domain/funding_timeline.py), then every later event judged again at
+its own date (`_judged`). Only funders are looked up in the projections: by name, an
+identity, not a rule."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import cast
 
 import sqlalchemy as sa
 
-from ledger import NewEvent
 from ledger.store import WriteSession
-from scic.commands import Context, Decided, _coop, _on, command, new_id
+from scic.commands import (
+    Context,
+    Decided,
+    _coop_at,
+    _judged,
+    _on,
+    _subscription,
+    _timeline,
+    command,
+    new_id,
+)
 from scic.domain import esus, grants, titles
+from scic.domain.facts import Fact
 from scic.domain.funders import FunderIn, FunderRegistered, FunderType
-from scic.domain.members import check_date
-from scic.domain.state import CoopState
+from scic.domain.funding_timeline import window_at
+from scic.domain.timeline import Fold
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
-from scic.projections import snapshot
-from scic.projections.tables import (
-    coops,
-    esus_approvals,
-    funders,
-    funding_movements,
-    parties,
-    title_issues,
-)
-from scic.projections.tables import grants as grants_table
+from scic.projections.tables import funders, parties
+from scic.write_model import Cached
 
 
 def resolve_funder(
     session: WriteSession, coop_id: str, funder: FunderIn | None, funder_id: str | None, on: date
-) -> tuple[str, FunderType, list[NewEvent]]:
+) -> tuple[str, FunderType, list[Fact]]:
     """An existing funder by id, or by the same name and type; else a new one,
     registered on `on` (the date of what it funds)."""
     conn = session.conn
@@ -62,11 +68,7 @@ def resolve_funder(
         parties.insert().values(party_id=party_id, coop_id=coop_id, kind="funder", name=funder.name)
     )
     data = FunderRegistered(funder_id=new_funder, party_id=party_id, type=funder.type)
-    return (
-        new_funder,
-        funder.type,
-        [NewEvent("FunderRegistered", data.model_dump(), on, subject_id=new_funder)],
-    )
+    return new_funder, funder.type, [Fact(data, on)]
 
 
 # -- grants ----------------------------------------------------------------------------
@@ -74,14 +76,14 @@ def resolve_funder(
 
 @command("grants", grants.AwardGrant, "Award a grant (R14: de minimis, agreement above 23 k€)")
 def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Decided:
-    state = snapshot.load_coop(session.conn, _coop(ctx))
+    cached = _timeline(session, ctx)
     on = body.awarded_on or ctx.today
-    check_date(state, on)
+    fold, state = _coop_at(cached, on)
     funder_id, funder_type, registered = resolve_funder(
         session, state.coop_id, body.funder, body.funder_id, on
     )
     grant_id = new_id("grt")
-    window = _de_minimis_window(state, on)
+    window = window_at(state, on)
     awarded, warnings = grants.award(
         body,
         grant_id,
@@ -89,39 +91,38 @@ def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Deci
         funder_type,
         on,
         window,
-        _de_minimis_before(session, state.coop_id, window),
+        fold.funding.de_minimis_within(window),
     )
-    return Decided(
-        grant_id, [*registered, *awarded], {"funder_id": funder_id, "warnings": warnings}
-    )
+    extra = {"funder_id": funder_id, "warnings": warnings}
+    return _judged(session, cached, grant_id, [*registered, *awarded], extra)
 
 
-def _de_minimis_window(state: CoopState, on: date) -> grants.DeMinimisWindow:
-    """R14 — the cooperative's fiscal years are those of the accounts (scic/accounting:
-    from incorporation to the first statutes' fiscal_year_end)."""
-    fiscal_year_end = state.statutes_versions[0][1].fiscal_year_end
-    return grants.de_minimis_window(on, state.incorporated_on, fiscal_year_end)
+def _grant(cached: Cached, fold: Fold, grant_id: str, on: date) -> grants.GrantState:
+    """The grant as at `on`; one awarded later is a date error, not an unknown grant."""
+    found = fold.funding.grants.get(grant_id)
+    if found is not None:
+        return found
+    later = cached.timeline.state.funding.grants.get(grant_id)
+    if later is not None:
+        raise refuse(
+            "date-before-award",
+            f"{on} is before grant {grant_id} was awarded ({later.awarded_on})",
+        )
+    raise NotFound("grant", grant_id)
 
 
-def _de_minimis_before(session: WriteSession, coop_id: str, window: grants.DeMinimisWindow) -> int:
-    """De minimis aid awarded (amendments included, clawbacks not: the aid was granted)
-    within the window."""
-    start, end = window.start, window.end
-    m, g = funding_movements.c, grants_table.c
-    return int(
-        session.conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(m.amount_cents), 0))
-            .join(grants_table, g.grant_id == m.ref_id)
-            .where(
-                m.coop_id == coop_id,
-                m.source == "grant",
-                m.kind == "awarded",
-                g.de_minimis.is_(True),
-                m.effective_date >= start,
-                m.effective_date <= end,
-            )
-        ).scalar_one()
-    )
+def _title_issue(cached: Cached, fold: Fold, issue_id: str, on: date) -> titles.IssueState:
+    """R11 — the issue as at `on`; nothing is redeemed, paid or invested before it."""
+    found = fold.funding.issues.get(issue_id)
+    if found is not None:
+        return found
+    later = cached.timeline.state.funding.issues.get(issue_id)
+    if later is not None:
+        raise refuse(
+            "date-before-issue",
+            f"{on} is before titres participatifs {issue_id} were issued ({later.issued_on})",
+        )
+    raise NotFound("title-issue", issue_id)
 
 
 class GrantAmountFor(grants.GrantAmount):
@@ -148,8 +149,11 @@ class CloseFor(grants.Close):
     body_model=grants.GrantAmount,
 )
 def _instalment(session: WriteSession, ctx: Context, body: GrantAmountFor) -> Decided:
-    grant = snapshot.load_grant(session.conn, _coop(ctx), body.grant_id)
-    return Decided(new_id("ins"), grants.instalment(grant, body, _on(body, ctx)))
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    grant = _grant(cached, fold, body.grant_id, on)
+    return _judged(session, cached, new_id("ins"), grants.instalment(grant, body, on))
 
 
 @command(
@@ -160,8 +164,11 @@ def _instalment(session: WriteSession, ctx: Context, body: GrantAmountFor) -> De
     body_model=grants.GrantAmount,
 )
 def _justify(session: WriteSession, ctx: Context, body: GrantAmountFor) -> Decided:
-    grant = snapshot.load_grant(session.conn, _coop(ctx), body.grant_id)
-    return Decided(new_id("jus"), grants.justification(grant, body, _on(body, ctx)))
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    grant = _grant(cached, fold, body.grant_id, on)
+    return _judged(session, cached, new_id("jus"), grants.justification(grant, body, on))
 
 
 @command(
@@ -172,8 +179,11 @@ def _justify(session: WriteSession, ctx: Context, body: GrantAmountFor) -> Decid
     body_model=grants.Clawback,
 )
 def _clawback(session: WriteSession, ctx: Context, body: ClawbackFor) -> Decided:
-    grant = snapshot.load_grant(session.conn, _coop(ctx), body.grant_id)
-    return Decided(new_id("clw"), grants.clawback(grant, body, _on(body, ctx)))
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    grant = _grant(cached, fold, body.grant_id, on)
+    return _judged(session, cached, new_id("clw"), grants.clawback(grant, body, on))
 
 
 @command(
@@ -184,14 +194,15 @@ def _clawback(session: WriteSession, ctx: Context, body: ClawbackFor) -> Decided
     body_model=grants.Amend,
 )
 def _amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
-    state = snapshot.load_coop(session.conn, _coop(ctx))
-    grant = snapshot.load_grant(session.conn, state.coop_id, body.grant_id)
+    cached = _timeline(session, ctx)
     on = _on(body, ctx)
-    window = _de_minimis_window(state, on)
+    fold, state = _coop_at(cached, on)
+    grant = _grant(cached, fold, body.grant_id, on)
+    window = window_at(state, on)
     amended, warnings = grants.amend(
-        grant, body, on, window, _de_minimis_before(session, state.coop_id, window)
+        grant, body, on, window, fold.funding.de_minimis_within(window)
     )
-    return Decided(new_id("amd"), amended, {"warnings": warnings})
+    return _judged(session, cached, new_id("amd"), amended, {"warnings": warnings})
 
 
 @command(
@@ -202,8 +213,11 @@ def _amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
     body_model=grants.Close,
 )
 def _close(session: WriteSession, ctx: Context, body: CloseFor) -> Decided:
-    grant = snapshot.load_grant(session.conn, _coop(ctx), body.grant_id)
-    return Decided(body.grant_id, grants.close(grant, _on(body, ctx)))
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    grant = _grant(cached, fold, body.grant_id, on)
+    return _judged(session, cached, body.grant_id, grants.close(grant, on))
 
 
 # -- titres participatifs --------------------------------------------------------------
@@ -211,9 +225,9 @@ def _close(session: WriteSession, ctx: Context, body: CloseFor) -> Decided:
 
 @command("participative-titles", titles.IssueTitles, "Issue titres participatifs (R11)")
 def _issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Decided:
-    state = snapshot.load_coop(session.conn, _coop(ctx))
+    cached = _timeline(session, ctx)
     on = body.issued_on or ctx.today
-    check_date(state, on)
+    _, state = _coop_at(cached, on)
     if (body.holder is None) == (body.holder_id is None):
         raise refuse("holder-required", "give either holder {name, type} or holder_id")
     holder_id, _, registered = resolve_funder(
@@ -222,32 +236,8 @@ def _issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Dec
     issue_id = new_id("tp")
     legal_form = state.statutes_at(on).legal_form
     issued, warnings = titles.issue(body, legal_form, issue_id, holder_id, on)
-    return Decided(issue_id, [*registered, *issued], {"holder_id": holder_id, "warnings": warnings})
-
-
-def _issue_state(session: WriteSession, coop_id: str, issue_id: str) -> titles.IssueState:
-    row = (
-        session.conn.execute(
-            sa.select(title_issues).where(
-                title_issues.c.issue_id == issue_id, title_issues.c.coop_id == coop_id
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("title-issue", issue_id)
-    doc = row["doc"]
-    return titles.IssueState(
-        issue_id,
-        row["outstanding"],
-        row["nominal_cents"],
-        Decimal(doc["fixed_rate"]),
-        Decimal(doc["variable_rate"]),
-        Decimal(doc["variable_base"]),
-        doc.get("reference_figure_cents"),
-        row["issued_on"],
-    )
+    extra = {"holder_id": holder_id, "warnings": warnings}
+    return _judged(session, cached, issue_id, [*registered, *issued], extra)
 
 
 class RedeemFor(titles.Redeem):
@@ -266,8 +256,11 @@ class RemunerateFor(titles.Remunerate):
     body_model=titles.Redeem,
 )
 def _redeem(session: WriteSession, ctx: Context, body: RedeemFor) -> Decided:
-    state = _issue_state(session, _coop(ctx), body.issue_id)
-    return Decided(new_id("red"), titles.redeem(state, body, _on(body, ctx)))
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    issue = _title_issue(cached, fold, body.issue_id, on)
+    return _judged(session, cached, new_id("red"), titles.redeem(issue, body, on))
 
 
 @command(
@@ -278,17 +271,15 @@ def _redeem(session: WriteSession, ctx: Context, body: RedeemFor) -> Decided:
     body_model=titles.Remunerate,
 )
 def _remunerate(session: WriteSession, ctx: Context, body: RemunerateFor) -> Decided:
-    state = _issue_state(session, _coop(ctx), body.issue_id)
-    events = titles.remunerate(state, body, _on(body, ctx))
-    data = events[0].data
-    return Decided(
-        new_id("rem"),
-        events,
-        {
-            "fixed": format_cents(data["fixed_cents"]),
-            "variable": format_cents(data["variable_cents"]),
-        },
-    )
+    cached = _timeline(session, ctx)
+    on = _on(body, ctx)
+    fold, _ = _coop_at(cached, on)
+    issue = _title_issue(cached, fold, body.issue_id, on)
+    facts = titles.remunerate(issue, body, on)
+    data = facts[0].event
+    assert isinstance(data, titles.TitlesRemunerated)
+    extra = {"fixed": format_cents(data.fixed_cents), "variable": format_cents(data.variable_cents)}
+    return _judged(session, cached, new_id("rem"), facts, extra)
 
 
 # -- ESUS ------------------------------------------------------------------------------
@@ -296,43 +287,30 @@ def _remunerate(session: WriteSession, ctx: Context, body: RemunerateFor) -> Dec
 
 @command("esus-approvals", esus.ApproveEsus, "Record an ESUS approval (R12: 5 or 2 years)")
 def _approve(session: WriteSession, ctx: Context, body: esus.ApproveEsus) -> Decided:
-    coop_id = _coop(ctx)
-    incorporated = session.conn.execute(
-        sa.select(coops.c.incorporated_on).where(coops.c.coop_id == coop_id)
-    ).scalar()
-    if incorporated is None:
-        raise NotFound("cooperative", coop_id)
+    cached = _timeline(session, ctx)
+    coop = cached.timeline.state.coop
+    assert coop is not None
     approval_id = new_id("esus")
-    return Decided(approval_id, esus.approve(body, incorporated, approval_id))
+    facts = esus.approve(body, coop.incorporated_on, approval_id)
+    return _judged(session, cached, approval_id, facts)
 
 
 @command("esus-investments", esus.Invest, "Record a solidarity investment (R12)")
 def _invest(session: WriteSession, ctx: Context, body: esus.Invest) -> Decided:
-    state = snapshot.load_coop(session.conn, _coop(ctx))
+    cached = _timeline(session, ctx)
     on = _on(body, ctx)
-    check_date(state, on)
+    fold, state = _coop_at(cached, on)
     if (body.investor is None) == (body.investor_id is None):
         raise refuse("investor-required", "give either investor {name, type} or investor_id")
     if body.subscription_id is not None:
-        snapshot.load_subscription(session.conn, state.coop_id, body.subscription_id)
+        _subscription(cached, fold, body.subscription_id, on)
     if body.title_issue_id is not None:
-        _issue_state(session, state.coop_id, body.title_issue_id)
+        _title_issue(cached, fold, body.title_issue_id, on)
     investor_id, _, registered = resolve_funder(
         session, state.coop_id, body.investor, body.investor_id, on
     )
-    a = esus_approvals.c
-    in_force = (
-        session.conn.execute(
-            sa.select(a.approval_id).where(
-                a.coop_id == state.coop_id, a.granted_on <= on, a.expires_on >= on
-            )
-        ).first()
-        is not None
-    )
     investment_id = new_id("inv")
+    in_force = fold.funding.approval_in_force(on)  # R12 — at the investment's date
     invested, warnings = esus.invest(body, investment_id, investor_id, on, in_force)
-    return Decided(
-        investment_id,
-        [*registered, *invested],
-        {"investor_id": investor_id, "warnings": warnings},
-    )
+    extra = {"investor_id": investor_id, "warnings": warnings}
+    return _judged(session, cached, investment_id, [*registered, *invested], extra)

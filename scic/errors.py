@@ -44,6 +44,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("date-before-admission", None, "invalid"),
         Refusal("date-before-award", None, "invalid"),
         Refusal("date-before-incorporation", None, "invalid"),
+        Refusal("date-before-issue", "R11", "invalid"),
         Refusal("date-before-subscription", "R7", "invalid"),
         Refusal("date-beyond-horizon", None, "invalid"),
         Refusal("de-minimis-ceiling", "R14", "conflict"),

@@ -29,8 +29,10 @@ from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
+from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.facts import Fact
-from scic.domain.grants import GrantFlow
+from scic.domain.funders import FunderRegistered
+from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
 from scic.domain.shares import (
     MemberWithdrew,
@@ -41,6 +43,7 @@ from scic.domain.shares import (
     SharesTransferred,
 )
 from scic.domain.timeline import Entry, Timeline, Violation
+from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.errors import NotFound, refuse, refused_by_history
 from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
 
@@ -89,6 +92,32 @@ def _promoted(e: BaseModel) -> tuple[str | None, int | None]:
             return e.from_member_id, e.subscribed_cents
         case PartyErased():
             return e.party_id, None
+    return _promoted_funding(e)
+
+
+def _promoted_funding(e: BaseModel) -> tuple[str | None, int | None]:
+    """R11/R12/R14 events: the funder, grant or issue they concern, and their amount."""
+    match e:
+        case FunderRegistered():
+            return e.funder_id, None
+        case GrantAwarded():
+            return e.funder_id, e.amount_cents
+        case GrantAmended():
+            return e.grant_id, e.amount_cents - e.previous_cents
+        case GrantClosed():
+            return e.grant_id, None
+        case GrantFlow():
+            return e.grant_id, e.amount_cents
+        case TitlesIssued():
+            return e.holder_id, e.count * e.nominal_cents
+        case TitlesRedeemed():
+            return e.issue_id, e.amount_cents
+        case TitlesRemunerated():
+            return e.issue_id, e.fixed_cents + e.variable_cents
+        case EsusApproved():
+            return e.approval_id, None
+        case EsusInvested():
+            return e.investor_id, e.amount_cents
     return None, getattr(e, "amount_cents", None)
 
 
@@ -175,7 +204,7 @@ def load(session: WriteSession, coop_id: str) -> Cached:
             return found
         if found.tag[0] < tag[0] and _still_there(conn, found.tag):
             newer = _read(session, coop_id, after=found.tag[0])
-            found.timeline.insert(newer, tolerate={"structural", "R3", "R5"})
+            found.timeline.insert(newer, tolerate={"structural", "R3", "R5", "R14"})
             found.tag = tag
             return found
     rows = _read(session, coop_id, after=0)

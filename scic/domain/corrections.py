@@ -120,9 +120,11 @@ def compensate(timeline: Timeline, violation: Violation, correction_id: str) -> 
 
 
 def later_events_first(violation: Violation) -> DomainError:
+    rule = f"{violation.rule} — " if violation.rule else ""
     return refuse(
         "reverse-later-events-first",
-        f"{violation.detail}: a later event rests on what is reversed; reverse it first",
+        f"{rule}on {violation.on}: {violation.detail}: a later event rests on what is "
+        "reversed; reverse it first",
     )
 
 

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ledger import NewEvent
 from scic.dates import Day, add_years
+from scic.domain.facts import Fact
 from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
 from scic.jsontypes import Integer
@@ -101,7 +101,7 @@ class Invest(BaseModel):
         return self
 
 
-def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[NewEvent]:
+def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[Fact]:
     """R12 — approval for 5 years, 2 when the company is less than 3 years old."""
     if cmd.expires_on <= cmd.granted_on:
         raise refuse("esus-approval-dates", "expires_on must be after granted_on")
@@ -120,16 +120,12 @@ def approve(cmd: ApproveEsus, incorporated_on: date, approval_id: str) -> list[N
         authority=cmd.authority,
         reference=cmd.reference,
     )
-    return [
-        NewEvent(
-            "EsusApproved", data.model_dump(mode="json"), cmd.granted_on, subject_id=approval_id
-        )
-    ]
+    return [Fact(data, cmd.granted_on)]
 
 
 def invest(
     cmd: Invest, investment_id: str, investor_id: str, on: date, approval_in_force: bool
-) -> tuple[list[NewEvent], list[str]]:
+) -> tuple[list[Fact], list[str]]:
     """R12 — an investment is lawful whether or not an approval is in force; the approval
     is a condition of its counting as a solidarity investment (C. trav. L3332-17-1), so
     without one it is recorded, flagged, and the caller is told."""
@@ -151,12 +147,4 @@ def invest(
         loan=cmd.loan,
         solidarity=approval_in_force,
     )
-    return [
-        NewEvent(
-            "EsusInvested",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=investor_id,
-            amount_cents=cmd.amount,
-        )
-    ], warnings
+    return [Fact(data, on)], warnings

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ledger import NewEvent
 from scic.accounting.fiscal_years import fiscal_year, year_of
 from scic.dates import Day, add_years
+from scic.domain.facts import Fact
 from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType, one_funder
 from scic.errors import refuse
 from scic.jsontypes import Boolean, Integer
@@ -191,15 +191,9 @@ def award(
     on: date,
     window: DeMinimisWindow,
     de_minimis_before: int,
-) -> tuple[list[NewEvent], list[str]]:
-    """`de_minimis_before`: de minimis aid granted within `window`. Returns the events
+) -> tuple[list[Fact], list[str]]:
+    """`de_minimis_before`: de minimis aid granted within `window`. Returns the facts
     and warnings (80 % of the ceiling reached)."""
-    _check_agreement(funder_type, cmd.amount, cmd.agreement_ref)
-    warnings = (
-        _check_de_minimis(window, de_minimis_before, cmd.amount, cmd.de_minimis_override)
-        if cmd.de_minimis
-        else []
-    )
     data = GrantAwarded(
         grant_id=grant_id,
         funder_id=funder_id,
@@ -216,15 +210,15 @@ def award(
         period_end=cmd.period_end,
         depreciation=cmd.depreciation,
     )
-    return [
-        NewEvent(
-            "GrantAwarded",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=funder_id,
-            amount_cents=cmd.amount,
-        )
-    ], warnings
+    return [Fact(data, on)], check_award(data, window, de_minimis_before)
+
+
+def check_award(e: GrantAwarded, window: DeMinimisWindow, de_minimis_before: int) -> list[str]:
+    """R14 — an award on its date: the written agreement, the de minimis ceiling."""
+    _check_agreement(e.funder_type, e.amount_cents, e.agreement_ref)
+    if not e.de_minimis:
+        return []
+    return _check_de_minimis(window, de_minimis_before, e.amount_cents, e.de_minimis_override)
 
 
 def de_minimis_window(on: date, incorporated_on: date, fiscal_year_end: str) -> DeMinimisWindow:
@@ -287,19 +281,30 @@ def _check_de_minimis(
     return []
 
 
-def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
-    _open(grant, on)
-    room = grant.awarded_cents - grant.received_cents
-    if cmd.amount > room:
-        raise refuse(
-            "instalment-exceeds-award",
-            f"{format_cents(cmd.amount)} received would exceed the award: "
-            f"{format_cents(room)} remain of {format_cents(grant.awarded_cents)}",
-        )
+def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[Fact]:
+    check_instalment(grant, cmd.amount, on)
     return [_flow("GrantInstalmentReceived", grant, cmd.amount, on)]
 
 
-def justification(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEvent]:
+def check_instalment(grant: GrantState, amount: int, on: date) -> None:
+    """R14 — what is received never exceeds the award."""
+    _open(grant, on)
+    room = grant.awarded_cents - grant.received_cents
+    if amount > room:
+        raise refuse(
+            "instalment-exceeds-award",
+            f"{format_cents(amount)} received would exceed the award: "
+            f"{format_cents(room)} remain of {format_cents(grant.awarded_cents)}",
+        )
+
+
+def justification(grant: GrantState, cmd: GrantAmount, on: date) -> list[Fact]:
+    check_justification(grant, cmd.amount, on)
+    return [_flow("GrantJustified", grant, cmd.amount, on)]
+
+
+def check_justification(grant: GrantState, amount: int, on: date) -> None:
+    """R14 — spending is justified after a payment, and never beyond what was received."""
     _open(grant, on)
     if grant.received_cents == 0:
         raise refuse(
@@ -307,25 +312,29 @@ def justification(grant: GrantState, cmd: GrantAmount, on: date) -> list[NewEven
             f"grant {grant.grant_id} has received nothing yet: nothing to justify",
         )
     room = grant.received_cents - grant.justified_cents
-    if cmd.amount > room:
+    if amount > room:
         raise refuse(
             "justification-exceeds-received",
-            f"{format_cents(cmd.amount)} justified but only {format_cents(room)} of "
+            f"{format_cents(amount)} justified but only {format_cents(room)} of "
             "what was received is not yet justified",
         )
-    return [_flow("GrantJustified", grant, cmd.amount, on)]
 
 
-def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[NewEvent]:
+def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[Fact]:
+    check_clawback(grant, cmd.amount, on)
+    return [_flow("GrantClawedBack", grant, cmd.amount, on, cmd.reason)]
+
+
+def check_clawback(grant: GrantState, amount: int, on: date) -> None:
+    """R14 — nothing is paid back beyond what was received."""
     _after_award(grant, on)
     room = grant.received_cents - grant.clawed_back_cents
-    if cmd.amount > room:
+    if amount > room:
         raise refuse(
             "clawback-exceeds-received",
-            f"{format_cents(cmd.amount)} clawed back but only {format_cents(room)} was "
+            f"{format_cents(amount)} clawed back but only {format_cents(room)} was "
             "received and not yet paid back",
         )
-    return [_flow("GrantClawedBack", grant, cmd.amount, on, cmd.reason)]
 
 
 def amend(
@@ -334,25 +343,10 @@ def amend(
     on: date,
     window: DeMinimisWindow,
     de_minimis_before: int,
-) -> tuple[list[NewEvent], list[str]]:
+) -> tuple[list[Fact], list[str]]:
     """An amendment (avenant) raising an award grants the increase on its date: it is
     checked like a new award — the written agreement above 23,000 € and the de minimis
     ceiling (`de_minimis_before`: aid granted within `window`, this grant's included)."""
-    _open(grant, on)
-    if cmd.amount < grant.received_cents:
-        raise refuse(
-            "award-below-received",
-            f"the award cannot fall below the {format_cents(grant.received_cents)} "
-            "already received; record a clawback instead",
-        )
-    warnings: list[str] = []
-    increase = cmd.amount - grant.awarded_cents
-    if increase > 0:
-        _check_agreement(grant.funder_type, cmd.amount, cmd.agreement_ref or grant.agreement_ref)
-        if grant.de_minimis:
-            warnings = _check_de_minimis(
-                window, de_minimis_before, increase, cmd.de_minimis_override
-            )
     data = GrantAmended(
         grant_id=grant.grant_id,
         amount_cents=cmd.amount,
@@ -361,36 +355,62 @@ def amend(
         agreement_ref=cmd.agreement_ref,
         de_minimis_override=cmd.de_minimis_override if grant.de_minimis else None,
     )
-    return [
-        NewEvent(
-            "GrantAmended",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=grant.grant_id,
-            amount_cents=increase,
-        )
-    ], warnings
+    return [Fact(data, on)], check_amendment(grant, data, on, window, de_minimis_before)
 
 
-def close(grant: GrantState, on: date) -> list[NewEvent]:
+def check_amendment(
+    grant: GrantState,
+    e: GrantAmended,
+    on: date,
+    window: DeMinimisWindow,
+    de_minimis_before: int,
+) -> list[str]:
+    """R14 — an amendment on its date, on the grant as it stood then."""
     _open(grant, on)
-    return [
-        NewEvent(
-            "GrantClosed",
-            GrantClosed(grant_id=grant.grant_id).model_dump(),
-            on,
-            subject_id=grant.grant_id,
+    if e.amount_cents < grant.received_cents:
+        raise refuse(
+            "award-below-received",
+            f"the award cannot fall below the {format_cents(grant.received_cents)} "
+            "already received; record a clawback instead",
         )
-    ]
+    increase = e.amount_cents - grant.awarded_cents
+    if increase <= 0:
+        return []
+    _check_agreement(grant.funder_type, e.amount_cents, e.agreement_ref or grant.agreement_ref)
+    if not grant.de_minimis:
+        return []
+    return _check_de_minimis(window, de_minimis_before, increase, e.de_minimis_override)
 
 
-def _flow(
-    kind: str, grant: GrantState, amount: int, on: date, reason: str | None = None
-) -> NewEvent:
-    data = GrantFlow(grant_id=grant.grant_id, amount_cents=amount, reason=reason)
-    return NewEvent(
-        kind, data.model_dump(mode="json"), on, subject_id=grant.grant_id, amount_cents=amount
-    )
+def close(grant: GrantState, on: date) -> list[Fact]:
+    check_close(grant, on)
+    return [Fact(GrantClosed(grant_id=grant.grant_id), on)]
+
+
+def check_close(grant: GrantState, on: date) -> None:
+    _open(grant, on)
+
+
+class GrantInstalmentReceived(GrantFlow):
+    """The three flows share GrantFlow's payload; these subclasses only name the fact
+    (the event type is the class name), and the write model reads them back as GrantFlow."""
+
+
+class GrantJustified(GrantFlow):
+    pass
+
+
+class GrantClawedBack(GrantFlow):
+    pass
+
+
+_FLOWS: dict[str, type[GrantFlow]] = {
+    c.__name__: c for c in (GrantInstalmentReceived, GrantJustified, GrantClawedBack)
+}
+
+
+def _flow(kind: str, grant: GrantState, amount: int, on: date, reason: str | None = None) -> Fact:
+    return Fact(_FLOWS[kind](grant_id=grant.grant_id, amount_cents=amount, reason=reason), on)
 
 
 def _after_award(grant: GrantState, on: date) -> None:

@@ -1,5 +1,5 @@
-"""What a decision needs to know about a cooperative: small frozen snapshots, loaded
-from the projections under the append lock (scic/projections/snapshot.py)."""
+"""What a decision needs to know about a cooperative: small frozen snapshots, folded
+from its own history (scic/domain/timeline.py)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
+from scic.domain import funding_timeline
 from scic.domain.cooperative import CoopRegistered, Statutes, StatutesAmended
 from scic.domain.corrections import EventReversed
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged
@@ -90,14 +91,15 @@ def sort_key(entry: Entry) -> tuple[date, int]:
     return (entry.on, entry.position)
 
 
-Kind = Literal["structural", "R3", "R5"]
+Kind = Literal["structural", "R3", "R5", "R14"]
 
 
 @dataclass(frozen=True)
 class Violation:
     """An event that is not lawful on the history before it. `kind` says what a
     correction does with it: R3 breaches are recorded and reported, R5 reimbursements
-    are compensated, structural ones refuse."""
+    are compensated, structural ones refuse. R14: a de minimis ceiling reached (the aid
+    was granted: it stays in the fold)."""
 
     event_id: str
     on: date
@@ -124,10 +126,16 @@ class Fold:
     subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
     withdrawals: dict[str, PendingWithdrawal] = field(default_factory=dict)
     on: date = date.min
+    funding: funding_timeline.Funding = field(default_factory=funding_timeline.Funding)
 
     def copy(self) -> Fold:
         return Fold(
-            self.coop, dict(self.members), dict(self.subscriptions), dict(self.withdrawals), self.on
+            self.coop,
+            dict(self.members),
+            dict(self.subscriptions),
+            dict(self.withdrawals),
+            self.on,
+            self.funding.copy(),
         )
 
     def is_public(self, category: str, on: date) -> bool:
@@ -185,7 +193,7 @@ def apply(state: Fold, entry: Entry) -> Fold:
             _move(state, e.from_member_id, None, _neg(moved), on)
             _move(state, e.to_member_id, None, moved, on)
         case _:
-            pass
+            funding_timeline.apply(state.funding, entry.type, e, on)
     return state
 
 
@@ -328,7 +336,11 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
                 or _active(state, e.to_member_id, on, no)
                 or _judge_transfer(state, e, on, no)
             )
-    return None
+    refused = funding_timeline.judge(state.funding, state.coop, entry.type, e, on)
+    if refused is None:
+        return None
+    kind: Kind = "R14" if refused.slug == "de-minimis-ceiling" else "structural"
+    return no(refused.slug, refused.detail, refused.rule, kind)
 
 
 class _No(Protocol):

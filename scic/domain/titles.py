@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger import NewEvent
 from scic.dates import Day, add_years
 from scic.decimals import RateText, ShareText
+from scic.domain.facts import Fact
 from scic.domain.funders import FunderIn, one_funder
 from scic.errors import refuse
 from scic.jsontypes import Boolean, Integer
@@ -116,7 +116,7 @@ def form_not_named(legal_form: str, on: date) -> str | None:
 
 def issue(
     cmd: IssueTitles, legal_form: str, issue_id: str, holder_id: str, on: date
-) -> tuple[list[NewEvent], list[str]]:
+) -> tuple[list[Fact], list[str]]:
     """The issue, and the warnings it raises (a legal form the text does not name)."""
     if cmd.variable_base > TITLES_VARIABLE_BASE_MAX:
         raise refuse(
@@ -124,7 +124,7 @@ def issue(
             f"the variable part is based on at most {TITLES_VARIABLE_BASE_MAX} of the "
             f"nominal, not {cmd.variable_base}",
         )
-    total = within_max(cmd.count * cmd.nominal, f"the issue ({cmd.count} titles)")
+    within_max(cmd.count * cmd.nominal, f"the issue ({cmd.count} titles)")
     data = TitlesIssued(
         issue_id=issue_id,
         holder_id=holder_id,
@@ -136,30 +136,10 @@ def issue(
         reference_figure_cents=cmd.reference_figure,
     )
     warning = form_not_named(legal_form, on)
-    return [
-        NewEvent(
-            "TitlesIssued",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=holder_id,
-            amount_cents=total,
-        )
-    ], [warning] if warning else []
+    return [Fact(data, on)], [warning] if warning else []
 
 
-def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
-    earliest = add_years(state.issued_on, TITLES_MIN_YEARS_BEFORE_REDEMPTION)
-    if not cmd.at_liquidation and on < earliest:
-        raise refuse(
-            "redemption-before-seven-years",
-            f"titres participatifs are redeemable at the issuer's initiative from "
-            f"{earliest} (7 years after issue), or at liquidation",
-        )
-    if cmd.count > state.outstanding:
-        raise refuse(
-            "redemption-exceeds-outstanding",
-            f"{cmd.count} titles redeemed but {state.outstanding} are outstanding",
-        )
+def redeem(state: IssueState, cmd: Redeem, on: date) -> list[Fact]:
     amount = cmd.count * state.nominal_cents
     data = TitlesRedeemed(
         issue_id=state.issue_id,
@@ -167,18 +147,28 @@ def redeem(state: IssueState, cmd: Redeem, on: date) -> list[NewEvent]:
         amount_cents=amount,
         at_liquidation=cmd.at_liquidation,
     )
-    return [
-        NewEvent(
-            "TitlesRedeemed",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=state.issue_id,
-            amount_cents=amount,
+    check_redemption(state, data, on)
+    return [Fact(data, on)]
+
+
+def check_redemption(state: IssueState, e: TitlesRedeemed, on: date) -> None:
+    """R11 — redeemable after 7 years (or at liquidation), never beyond what is
+    outstanding on the redemption's date."""
+    earliest = add_years(state.issued_on, TITLES_MIN_YEARS_BEFORE_REDEMPTION)
+    if not e.at_liquidation and on < earliest:
+        raise refuse(
+            "redemption-before-seven-years",
+            f"titres participatifs are redeemable at the issuer's initiative from "
+            f"{earliest} (7 years after issue), or at liquidation",
         )
-    ]
+    if e.count > state.outstanding:
+        raise refuse(
+            "redemption-exceeds-outstanding",
+            f"{e.count} titles redeemed on {on} but {state.outstanding} are outstanding then",
+        )
 
 
-def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
+def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[Fact]:
     """Fixed part on the outstanding nominal; variable part on at most 40 % of it,
     indexed on the year's figure against the reference figure given at issue."""
     nominal = Decimal(state.outstanding * state.nominal_cents)
@@ -198,15 +188,7 @@ def remunerate(state: IssueState, cmd: Remunerate, on: date) -> list[NewEvent]:
         fixed_cents=_cents(fixed),
         variable_cents=_cents(variable),
     )
-    return [
-        NewEvent(
-            "TitlesRemunerated",
-            data.model_dump(mode="json"),
-            on,
-            subject_id=state.issue_id,
-            amount_cents=data.fixed_cents + data.variable_cents,
-        )
-    ]
+    return [Fact(data, on)]
 
 
 def _cents(value: Decimal) -> int:

@@ -56,7 +56,9 @@ def test_r14_an_amendment_is_judged_like_an_award() -> None:
     events, warnings = grants.amend(
         _grant(2_100_000, agreement="C-9"), raise_, D("2024-09-01"), window, 26_000_000
     )
-    assert events[0].amount_cents == 850_000 and warnings  # 268,500 ≥ 80 %
+    amended = events[0].event
+    assert isinstance(amended, grants.GrantAmended)
+    assert amended.amount_cents - amended.previous_cents == 850_000 and warnings  # 268,500 ≥ 80 %
     lower = grants.Amend.model_validate({"amount": "19000.00", "reason": "avenant"})
     assert grants.amend(_grant(2_100_000), lower, D("2024-09-01"), window, 99_999_999)[1] == []
 
@@ -76,6 +78,6 @@ def test_r12_an_investment_outside_approval_is_recorded_not_solidarity() -> None
         }
     )
     events, warnings = esus.invest(cmd, "inv_1", "fnd_1", D("2022-02-14"), False)
-    assert events[0].data["solidarity"] is False and warnings
+    assert events[0].event.model_dump()["solidarity"] is False and warnings
     events, warnings = esus.invest(cmd, "inv_2", "fnd_1", D("2022-02-14"), True)
-    assert events[0].data["solidarity"] is True and warnings == []
+    assert events[0].event.model_dump()["solidarity"] is True and warnings == []
