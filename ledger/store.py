@@ -327,8 +327,9 @@ class EventStore:
             beyond = _positions_beyond(conn, position)
             if beyond is not None:
                 return VerifyReport(False, chain.checked, position + 1, beyond)
-            for receipt in [*anchors, *self.stored_receipts()]:
-                broken = _check_anchor(conn, receipt, position, key)
+            held = [(a, False) for a in anchors] + [(r, True) for r in self.stored_receipts()]
+            for receipt, stored in held:
+                broken = _check_anchor(conn, receipt, position, key, stored)
                 if broken is not None:
                     return VerifyReport(False, chain.checked, *broken)
         return chain
@@ -757,12 +758,13 @@ def _positions_beyond(conn: sa.Connection, head: int) -> str | None:
 
 
 def _check_anchor(
-    conn: sa.Connection, receipt: receipts.Receipt, head: int, key: bytes | None
+    conn: sa.Connection, receipt: receipts.Receipt, head: int, key: bytes | None, stored: bool
 ) -> tuple[int, str] | None:
     """(first broken position, reason) when the chain no longer holds what `receipt`
-    says it held; None when it does."""
-    signed = receipt.signature != ""
-    if signed and key is not None and not receipts.authentic(key, receipt):
+    says it held; None when it does. Only a head given by hand (`--head`) may be
+    unsigned: a stored receipt without a signature was edited."""
+    checked = stored or receipt.signature != ""
+    if checked and key is not None and not receipts.authentic(key, receipt):
         return receipt.position, f"receipt of {format_timestamp(receipt.issued_at)} is forged"
     if receipt.position > head:
         return head + 1, (

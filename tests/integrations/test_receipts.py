@@ -271,3 +271,35 @@ def test_the_daily_verification_refuses_to_sign_a_tampered_chain(
     assert outcome is not None and not outcome["ok"]
     assert "receipt" in outcome["reason"]
     assert stored(service) == [yesterday]
+
+
+# -- receipts edited in the table ------------------------------------------------------
+
+
+@pytest.mark.parametrize("signature", ["", "v1,é"])
+def test_a_stored_receipt_edited_to_fit_a_rewrite_is_forged(
+    signature: str,
+    keyed: None,
+    client: TestClient,
+    coop: str,
+    service: Service,
+    engine: sa.Engine,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An owner who rewrites the chain and puts the new hash in the receipt, with its
+    signature emptied or garbled, gets `forged`, never `intact` and never a crash."""
+    close_2019(client, coop)
+    [receipt] = stored(service)
+    rewrite_from(engine, receipt.position, cents=1)
+    with engine.connect() as conn:
+        new_hash = conn.execute(
+            sa.text("SELECT hash FROM events WHERE position = :p"), {"p": receipt.position}
+        ).scalar_one()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE head_receipts SET hash = :h, signature = :s"),
+            {"h": new_hash, "s": signature},
+        )
+    code, out = scic_verify(capsys, "--receipts")
+    assert code == 1 and "is forged" in out, out
+    assert service.store.verify(key=KEY.encode()).ok is False
