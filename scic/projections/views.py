@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from scic.domain.cooperative import Statutes
 from scic.errors import NotFound
 from scic.money import format_cents, format_ratio
+from scic.projections import mix
 from scic.projections.tables import (
     coops,
     member_categories,
     members,
+    mix_members,
     movements,
     parties,
     statutes,
@@ -126,8 +128,65 @@ def capital_table(
     known_at: datetime | None,
     group_by: GroupBy = "member",
 ) -> dict[str, Any]:
-    inputs = capital_inputs(conn, coop_id, as_of, known_at)
+    if group_by == "member":
+        coop_row(conn, coop_id)
+        rules = statutes_at(conn, coop_id, as_of, known_at)
+        if mix.usable(conn, coop_id, as_of, known_at):
+            held, names = member_totals(conn, coop_id)
+            inputs = CapitalInputs(held, {}, rules)
+            return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by, names)
+        inputs = CapitalInputs(
+            holdings_by_member(conn, coop_id, as_of, known_at),
+            categories_at(conn, coop_id, as_of, known_at),
+            rules,
+        )
+    else:
+        inputs = category_inputs(conn, coop_id, as_of, known_at)
     return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
+
+
+def member_totals(
+    conn: sa.Connection, coop_id: str
+) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
+    """Each member's running totals and name (scic.projections.mix), in one query."""
+    t = mix_members.c
+    query = (
+        sa.select(t.member_id, parties.c.name, *(t[k] for k in AMOUNT_KEYS))
+        .select_from(
+            mix_members.outerjoin(members, members.c.member_id == t.member_id).outerjoin(
+                parties, parties.c.party_id == members.c.party_id
+            )
+        )
+        .where(t.coop_id == coop_id)
+    )
+    held: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    for member_id, name, *amounts in conn.execute(query):
+        held[member_id] = dict(zip(AMOUNT_KEYS, amounts, strict=True))
+        names[member_id] = name or ERASED
+    return held, names
+
+
+def category_inputs(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> CapitalInputs:
+    """Inputs for the views by category or college. As at a date after every movement
+    (scic.projections.mix.usable) each category stands as one holder of its running
+    totals, instead of summing every holding; earlier, the holdings are summed."""
+    coop_row(conn, coop_id)
+    rules = statutes_at(conn, coop_id, as_of, known_at)
+    if rules is not None and mix.usable(conn, coop_id, as_of, known_at):
+        totals = mix.category_totals(conn, coop_id)
+        codes = {c.code for c in rules.categories}
+        # A category the statutes no longer name (or in no college) would be listed
+        # in the order its holders are met: leave that to the exact computation.
+        if all(k in codes and rules.college_of(k) is not None for k in totals):
+            return CapitalInputs(totals, {k: k for k in totals}, rules)
+    return CapitalInputs(
+        holdings_by_member(conn, coop_id, as_of, known_at),
+        categories_at(conn, coop_id, as_of, known_at),
+        rules,
+    )
 
 
 def render_capital_table(
@@ -137,13 +196,14 @@ def render_capital_table(
     as_of: date,
     known_at: datetime | None,
     group_by: GroupBy,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     held, categories, rules = inputs.held, inputs.categories, inputs.rules
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
     labels: dict[str, str] = {}
     order: list[str] = []
     if group_by == "member":
-        names = member_names(conn, coop_id)
+        names = member_names(conn, coop_id) if names is None else names
         for member_id, amounts in held.items():
             if any(amounts.values()):
                 groups[member_id] = amounts
@@ -172,9 +232,21 @@ def render_capital_table(
     for amounts in groups.values():
         for k, v in amounts.items():
             totals[k] += v
+    fmt = Formatter()
+    total = totals["subscribed_cents"]
     rows = [
-        _capital_row(key, labels.get(key, key), groups[key], totals["subscribed_cents"])
+        {
+            "key": key,
+            "label": labels.get(key, key),
+            "shares": amounts["shares"],
+            "subscribed": fmt.cents(amounts["subscribed_cents"]),
+            "called": fmt.cents(amounts["called_cents"]),
+            "paid": fmt.cents(amounts["paid_cents"]),
+            "unpaid": fmt.cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
+            "share_of_capital": fmt.ratio(amounts["subscribed_cents"], total),
+        }
         for key in order
+        for amounts in (groups[key],)
     ]
     return {
         "as_of": as_of.isoformat(),
@@ -191,17 +263,26 @@ def render_capital_table(
     }
 
 
-def _capital_row(key: str, label: str, amounts: dict[str, int], total: int) -> dict[str, Any]:
-    return {
-        "key": key,
-        "label": label,
-        "shares": amounts["shares"],
-        "subscribed": format_cents(amounts["subscribed_cents"]),
-        "called": format_cents(amounts["called_cents"]),
-        "paid": format_cents(amounts["paid_cents"]),
-        "unpaid": format_cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
-        "share_of_capital": format_ratio(amounts["subscribed_cents"], total),
-    }
+class Formatter:
+    """Cents and shares to decimal strings, each distinct value formatted once: a table
+    of 10k holdings repeats a few hundred amounts."""
+
+    def __init__(self) -> None:
+        self._cents: dict[int, str] = {}
+        self._ratios: dict[tuple[int, int], str] = {}
+
+    def cents(self, value: int) -> str:
+        found = self._cents.get(value)
+        if found is None:
+            found = self._cents[value] = format_cents(value)
+        return found
+
+    def ratio(self, numerator: int, denominator: int) -> str:
+        key = (numerator, denominator)
+        found = self._ratios.get(key)
+        if found is None:
+            found = self._ratios[key] = format_ratio(numerator, denominator)
+        return found
 
 
 def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
