@@ -3,13 +3,15 @@ every movement gives, after mixed histories with back-dated events and correctio
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from scic.projections import mix, views
+from scic.projections import funding_views, mix, views
 from scic.projections.tables import mix_categories
 from scic.service import Service
 from tests.api.conftest import admit, create_coop, subscribe
@@ -145,3 +147,30 @@ def test_a_rebuild_and_the_projection_check_cover_the_totals(
         )
     drift = service.store.projection_drift()
     assert drift is not None and drift.table == "mix_categories"
+
+
+def test_orjson_writes_the_bytes_json_dumps_wrote(client: TestClient, service: Service) -> None:
+    """The cached views moved from json.dumps to orjson: the same bytes, non-ASCII names
+    included."""
+    coop = mixed_history(client)
+    client.post(
+        f"/v1/coops/{coop}/members",
+        json={
+            "name": "Zoë Ñandú ✓",
+            "kind": "person",
+            "category": "usagers",
+            "admitted_on": "2019-03-01",
+        },
+    )
+    with service.engine.connect() as conn:
+        built = [
+            views.capital_table(conn, coop, on, None, group_by)
+            for on in (LATER, date(2021, 2, 15))
+            for group_by in views.GROUPS
+        ]
+        built.append(funding_views.funding_mix(conn, coop, LATER, None))
+    for view in built:
+        dumped = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+        assert orjson.dumps(view) == dumped
+    response = client.get(f"/v1/coops/{coop}/capital-table", params={"as_of": "2030-01-01"})
+    assert response.content == orjson.dumps(built[0])
