@@ -130,41 +130,55 @@ def capital_table(
 ) -> dict[str, Any]:
     if group_by == "member":
         coop_row(conn, coop_id)
-        rules = statutes_at(conn, coop_id, as_of, known_at)
         if mix.usable(conn, coop_id, as_of, known_at):
-            held, names = member_totals(conn, coop_id)
-            inputs = CapitalInputs(held, {}, rules)
-            return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by, names)
+            return members_from_totals(conn, coop_id, as_of, known_at)
         inputs = CapitalInputs(
             holdings_by_member(conn, coop_id, as_of, known_at),
-            categories_at(conn, coop_id, as_of, known_at),
-            rules,
+            {},  # the member rows show no category
+            statutes_at(conn, coop_id, as_of, known_at),
         )
     else:
         inputs = category_inputs(conn, coop_id, as_of, known_at)
     return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
 
 
-def member_totals(
-    conn: sa.Connection, coop_id: str
-) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
-    """Each member's running totals and name (scic.projections.mix), in one query."""
-    t = mix_members.c
-    query = (
-        sa.select(t.member_id, parties.c.name, *(t[k] for k in AMOUNT_KEYS))
-        .select_from(
-            mix_members.outerjoin(members, members.c.member_id == t.member_id).outerjoin(
-                parties, parties.c.party_id == members.c.party_id
-            )
+_t = mix_members.c
+MEMBER_TOTALS = (
+    sa.select(_t.member_id, parties.c.name, *(_t[k] for k in AMOUNT_KEYS))
+    .select_from(
+        mix_members.outerjoin(members, members.c.member_id == _t.member_id).outerjoin(
+            parties, parties.c.party_id == members.c.party_id
         )
-        .where(t.coop_id == coop_id)
     )
-    held: dict[str, dict[str, int]] = {}
-    names: dict[str, str] = {}
-    for member_id, name, *amounts in conn.execute(query):
-        held[member_id] = dict(zip(AMOUNT_KEYS, amounts, strict=True))
-        names[member_id] = name or ERASED
-    return held, names
+    .where(_t.coop_id == sa.bindparam("coop_id"))
+)
+
+
+def members_from_totals(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> dict[str, Any]:
+    """The capital table by member from each member's running totals
+    (scic.projections.mix): the rows `render_capital_table` builds from the movements,
+    built straight from one query's tuples."""
+    found = conn.execute(MEMBER_TOTALS, {"coop_id": coop_id}).all()
+    held = [(k, name or ERASED, *amounts) for k, name, *amounts in found if any(amounts)]
+    held.sort(key=lambda r: (r[1].lower(), r[0]))
+    totals = dict(zip(AMOUNT_KEYS, (sum(r[i] for r in held) for i in range(2, 6)), strict=True))
+    fmt, total = Formatter(), totals["subscribed_cents"]
+    rows = [
+        {
+            "key": key,
+            "label": label,
+            "shares": shares,
+            "subscribed": fmt.cents(subscribed),
+            "called": fmt.cents(called),
+            "paid": fmt.cents(paid),
+            "unpaid": fmt.cents(subscribed - paid),
+            "share_of_capital": fmt.ratio(subscribed, total),
+        }
+        for key, label, shares, subscribed, called, paid in held
+    ]
+    return _table(as_of, known_at, "member", totals, rows)
 
 
 def category_inputs(
@@ -196,14 +210,13 @@ def render_capital_table(
     as_of: date,
     known_at: datetime | None,
     group_by: GroupBy,
-    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     held, categories, rules = inputs.held, inputs.categories, inputs.rules
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
     labels: dict[str, str] = {}
     order: list[str] = []
     if group_by == "member":
-        names = member_names(conn, coop_id) if names is None else names
+        names = member_names(conn, coop_id)
         for member_id, amounts in held.items():
             if any(amounts.values()):
                 groups[member_id] = amounts
@@ -248,6 +261,16 @@ def render_capital_table(
         for key in order
         for amounts in (groups[key],)
     ]
+    return _table(as_of, known_at, group_by, totals, rows)
+
+
+def _table(
+    as_of: date,
+    known_at: datetime | None,
+    group_by: GroupBy,
+    totals: dict[str, int],
+    rows: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "as_of": as_of.isoformat(),
         "known_at": known_at.isoformat() if known_at else None,
