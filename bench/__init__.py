@@ -1,4 +1,5 @@
-"""Benchmarks of the generic event store, with baselines measured in the same run.
+"""Benchmarks of the product (commands over HTTP, import, rebuild, views), each figure
+beside its floor measured in the same run.
 
-Run `python -m bench.run --help`. These are not tests: nothing here asserts on timings.
+Run `python -m bench --help`. These are not tests: nothing here asserts on timings.
 """

@@ -19,6 +19,7 @@ from scic.integrations.config import EventsOut
 from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
 from scic.projections.funding import FundingProjector
+from scic.projections.mix import TotalsProjector
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -39,7 +40,13 @@ class Service:
 
 
 def projectors() -> list[Projector]:
-    return [CapitalProjector(), FundingProjector(), AccountingProjector(), OutboxProjector()]
+    return [
+        CapitalProjector(),
+        TotalsProjector(),
+        FundingProjector(),
+        AccountingProjector(),
+        OutboxProjector(),
+    ]
 
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:

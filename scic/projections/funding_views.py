@@ -118,7 +118,7 @@ def funding_mix(
             if f.instrument == "loan":  # shares and titles are already counted above
                 per_funder[f.funder_id] += cents
 
-    inputs = views.capital_inputs(conn, coop_id, balance_date, known_at)
+    inputs = views.category_inputs(conn, coop_id, balance_date, known_at)
     capital = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at, "category")
     colleges = views.render_capital_table(conn, coop_id, inputs, balance_date, known_at, "college")
     subscribed, public = inputs.subscribed_cents, inputs.public_subscribed_cents

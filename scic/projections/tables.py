@@ -288,3 +288,40 @@ FUNDING_TABLES = [
     title_remunerations,
     esus_approvals,
 ]
+
+
+# -- running totals for the views (scic.projections.mix) --------------------------------
+
+# Each member's holding summed over all its movements, and its category as the timeline
+# orders it: the one with the latest (effective date, position), as a view dated after
+# every event would pick it.
+mix_members = sa.Table(
+    "mix_members",
+    metadata,
+    sa.Column("member_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("category_from", sa.Date, nullable=False),
+    *_amount_columns(),
+)
+
+# The same totals per cooperative and category.
+mix_categories = sa.Table(
+    "mix_categories",
+    metadata,
+    sa.Column("coop_id", sa.String(40), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    *_amount_columns(),
+)
+
+# The latest effective date and recorded time of any event the totals fold, per
+# cooperative: a view as at or after `last_effective` (as known now) may use the totals.
+mix_marks = sa.Table(
+    "mix_marks",
+    metadata,
+    sa.Column("coop_id", sa.String(40), primary_key=True),
+    sa.Column("last_effective", sa.Date, nullable=False),
+    sa.Column("last_recorded", UTCDateTime, nullable=False),
+)
+
+MIX_TABLES = [mix_members, mix_categories, mix_marks]

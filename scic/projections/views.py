@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from scic.domain.cooperative import Statutes
 from scic.errors import NotFound
 from scic.money import format_cents, format_ratio
+from scic.projections import mix
 from scic.projections.tables import (
     coops,
     member_categories,
     members,
+    mix_members,
     movements,
     parties,
     statutes,
@@ -126,8 +128,79 @@ def capital_table(
     known_at: datetime | None,
     group_by: GroupBy = "member",
 ) -> dict[str, Any]:
-    inputs = capital_inputs(conn, coop_id, as_of, known_at)
+    if group_by == "member":
+        coop_row(conn, coop_id)
+        if mix.usable(conn, coop_id, as_of, known_at):
+            return members_from_totals(conn, coop_id, as_of, known_at)
+        inputs = CapitalInputs(
+            holdings_by_member(conn, coop_id, as_of, known_at),
+            {},  # the member rows show no category
+            statutes_at(conn, coop_id, as_of, known_at),
+        )
+    else:
+        inputs = category_inputs(conn, coop_id, as_of, known_at)
     return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
+
+
+_t = mix_members.c
+MEMBER_TOTALS = (
+    sa.select(_t.member_id, parties.c.name, *(_t[k] for k in AMOUNT_KEYS))
+    .select_from(
+        mix_members.outerjoin(members, members.c.member_id == _t.member_id).outerjoin(
+            parties, parties.c.party_id == members.c.party_id
+        )
+    )
+    .where(_t.coop_id == sa.bindparam("coop_id"))
+)
+
+
+def members_from_totals(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> dict[str, Any]:
+    """The capital table by member from each member's running totals
+    (scic.projections.mix): the rows `render_capital_table` builds from the movements,
+    built straight from one query's tuples."""
+    found = conn.execute(MEMBER_TOTALS, {"coop_id": coop_id}).all()
+    held = [(k, name or ERASED, *amounts) for k, name, *amounts in found if any(amounts)]
+    held.sort(key=lambda r: (r[1].lower(), r[0]))
+    totals = dict(zip(AMOUNT_KEYS, (sum(r[i] for r in held) for i in range(2, 6)), strict=True))
+    fmt, total = Formatter(), totals["subscribed_cents"]
+    rows = [
+        {
+            "key": key,
+            "label": label,
+            "shares": shares,
+            "subscribed": fmt.cents(subscribed),
+            "called": fmt.cents(called),
+            "paid": fmt.cents(paid),
+            "unpaid": fmt.cents(subscribed - paid),
+            "share_of_capital": fmt.ratio(subscribed, total),
+        }
+        for key, label, shares, subscribed, called, paid in held
+    ]
+    return _table(as_of, known_at, "member", totals, rows)
+
+
+def category_inputs(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> CapitalInputs:
+    """Inputs for the views by category or college. As at a date after every movement
+    (scic.projections.mix.usable) each category stands as one holder of its running
+    totals, instead of summing every holding; earlier, the holdings are summed."""
+    coop_row(conn, coop_id)
+    rules = statutes_at(conn, coop_id, as_of, known_at)
+    if rules is not None and mix.usable(conn, coop_id, as_of, known_at):
+        totals = mix.category_totals(conn, coop_id)
+        codes = {c.code for c in rules.categories}
+        # A category the statutes no longer name (or in no college) would be listed
+        # in the order its holders are met: leave that to the exact computation.
+        if all(k in codes and rules.college_of(k) is not None for k in totals):
+            return CapitalInputs(totals, {k: k for k in totals}, rules)
+    return CapitalInputs(
+        holdings_by_member(conn, coop_id, as_of, known_at),
+        categories_at(conn, coop_id, as_of, known_at),
+        rules,
+    )
 
 
 def render_capital_table(
@@ -172,10 +245,32 @@ def render_capital_table(
     for amounts in groups.values():
         for k, v in amounts.items():
             totals[k] += v
+    fmt = Formatter()
+    total = totals["subscribed_cents"]
     rows = [
-        _capital_row(key, labels.get(key, key), groups[key], totals["subscribed_cents"])
+        {
+            "key": key,
+            "label": labels.get(key, key),
+            "shares": amounts["shares"],
+            "subscribed": fmt.cents(amounts["subscribed_cents"]),
+            "called": fmt.cents(amounts["called_cents"]),
+            "paid": fmt.cents(amounts["paid_cents"]),
+            "unpaid": fmt.cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
+            "share_of_capital": fmt.ratio(amounts["subscribed_cents"], total),
+        }
         for key in order
+        for amounts in (groups[key],)
     ]
+    return _table(as_of, known_at, group_by, totals, rows)
+
+
+def _table(
+    as_of: date,
+    known_at: datetime | None,
+    group_by: GroupBy,
+    totals: dict[str, int],
+    rows: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "as_of": as_of.isoformat(),
         "known_at": known_at.isoformat() if known_at else None,
@@ -191,17 +286,26 @@ def render_capital_table(
     }
 
 
-def _capital_row(key: str, label: str, amounts: dict[str, int], total: int) -> dict[str, Any]:
-    return {
-        "key": key,
-        "label": label,
-        "shares": amounts["shares"],
-        "subscribed": format_cents(amounts["subscribed_cents"]),
-        "called": format_cents(amounts["called_cents"]),
-        "paid": format_cents(amounts["paid_cents"]),
-        "unpaid": format_cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
-        "share_of_capital": format_ratio(amounts["subscribed_cents"], total),
-    }
+class Formatter:
+    """Cents and shares to decimal strings, each distinct value formatted once: a table
+    of 10k holdings repeats a few hundred amounts."""
+
+    def __init__(self) -> None:
+        self._cents: dict[int, str] = {}
+        self._ratios: dict[tuple[int, int], str] = {}
+
+    def cents(self, value: int) -> str:
+        found = self._cents.get(value)
+        if found is None:
+            found = self._cents[value] = format_cents(value)
+        return found
+
+    def ratio(self, numerator: int, denominator: int) -> str:
+        key = (numerator, denominator)
+        found = self._ratios.get(key)
+        if found is None:
+            found = self._ratios[key] = format_ratio(numerator, denominator)
+        return found
 
 
 def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:

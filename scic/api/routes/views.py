@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Body, Query, Response
 
@@ -109,12 +109,14 @@ def cached(
     build: Callable[[sa.Connection], dict[str, Any]],
 ) -> Response:
     """Serve a view from the cache: keyed on the cooperative's last event, so any new
-    event (an erasure included) moves every later read to a fresh entry."""
+    event (an erasure included) moves every later read to a fresh entry. The body is
+    the view's dict as orjson writes it: compact, UTF-8, the bytes `json.dumps` gives
+    with ensure_ascii=False and no spaces (the views hold no floats)."""
     with service.engine.connect() as conn:
         head = coop_head(conn, coop_id)
         body = service.view_cache.get_or_build(
             (coop_id, head, *key),
-            lambda: json.dumps(build(conn), ensure_ascii=False, separators=(",", ":")).encode(),
+            lambda: orjson.dumps(build(conn)),
         )
     return Response(body, media_type="application/json")
 

@@ -1,0 +1,243 @@
+"""`python -m bench [--quick] [--db sqlite|postgresql|both]`: the product's figures beside
+their floors, measured in the same run; the full run writes bench/RESULTS.md and the
+growth plot bench/growth.png. Not tests: nothing here asserts on a timing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import suite
+from bench.backends import DEFAULT_PG_URL, PostgresBackend, SQLiteBackend
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Sizes:
+    members: int  # the read benches' cooperative (also imported and rebuilt)
+    events: int  # its history: the import and rebuild size
+    growth: tuple[tuple[int, int], ...]  # (members, events) of each write-cost point
+    batches: int  # timed batches of 100 commands per point
+    singles: int  # timed single POSTs
+    reads: int  # timed requests per uncached read figure
+    es_events: int  # eventsourcing appends and replay
+
+
+# 22,000 events give each of 10,000 members a holding (admission, subscription, a few
+# payments and transfers); the growth points are (members, events already recorded).
+FULL = Sizes(10_000, 22_000, ((100, 1_000), (1_000, 5_000), (10_000, 22_000)), 10, 400, 30, 20_000)
+QUICK = Sizes(300, 800, ((300, 800),), 2, 40, 5, 1_000)
+
+
+def run_backend(
+    backend: Any, sizes: Sizes, workdir: Path
+) -> tuple[list[suite.Figure], list[dict[str, Any]]]:
+    figures: list[suite.Figure] = []
+    suite.log(f"{backend.name}: import {sizes.events:,} events, {sizes.members:,} members")
+    main_url = backend.fresh("main")
+    seeded = suite.seed(main_url, workdir, "m", sizes.members, sizes.events)
+    figures += suite.import_figures(backend, main_url, seeded)
+    suite.log(f"{backend.name}: rebuild")
+    figures.append(suite.rebuild_figure(backend, main_url))
+    suite.log(f"{backend.name}: reads")
+    figures += suite.read_figures(backend, main_url, "m", sizes.members, sizes.reads)
+    growth: list[dict[str, Any]] = []
+    for members, events in sizes.growth:
+        if (members, events) == (sizes.members, sizes.events):
+            url, tag = main_url, "m"
+        else:
+            tag = f"g{members}"
+            url = backend.fresh(tag)
+            suite.seed(url, workdir, tag, members, events)
+        suite.log(f"{backend.name}: batches on {members:,} members, {events:,} events")
+        figure = suite.batch_figure(backend, url, tag, members, sizes.batches)
+        growth.append(
+            {
+                "members": members,
+                "events": events,
+                "us_per_event": 1e6 / figure.value,
+                "floor_us_per_event": 1e6 / figure.floor if figure.floor else None,
+            }
+        )
+        if (members, events) == sizes.growth[len(sizes.growth) // 2]:
+            figures.append(figure)
+            suite.log(f"{backend.name}: single POSTs")
+            figures.append(suite.single_figure(backend, url, tag, members, sizes.singles))
+    suite.log(f"{backend.name}: eventsourcing")
+    figures += suite.eventsourcing_figures(backend, sizes.es_events)
+    for g in growth:
+        g["backend"] = backend.name
+    return figures, growth
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "ms" or value < 100:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def table(figures: list[suite.Figure]) -> str:
+    lines = [
+        "| db | figure | product | floor | ratio | goal | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        met = "—" if f.met is None else ("met" if f.met else "missed")
+        ratio = "—" if f.ratio is None else f"{f.ratio:.2f}×"
+        lines.append(
+            f"| {f.backend} | {f.name} | {fmt(f.value, f.unit)} {f.unit} | "
+            f"{fmt(f.floor, f.unit)} | {ratio} | {f.goal} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def notes(figures: list[suite.Figure]) -> str:
+    return "\n".join(f"- {f.backend}, {f.name}: {f.notes}" for f in figures if f.notes)
+
+
+def plot(growth: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name in sorted({g["backend"] for g in growth}):
+        points = [g for g in growth if g["backend"] == name]
+        xs = [g["events"] for g in points]
+        ax.plot(xs, [g["us_per_event"] for g in points], marker="o", label=f"{name}: product")
+        ax.plot(
+            xs,
+            [g["floor_us_per_event"] for g in points],
+            ls="--",
+            marker=".",
+            label=f"{name}: floor",
+        )
+        for g in points:
+            ax.annotate(f"{g['members']:,} members", (g["events"], g["us_per_event"]), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("events already in the ledger")
+    ax.set_ylabel("µs per event (batch of 100 commands via HTTP)")
+    ax.set_title("Write cost per event as the ledger and the membership grow")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def environment() -> str:
+    load = os.getloadavg()
+    return (
+        f"{platform.node()} — {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql", "both"),
+        default=None,
+        help="default: both; with --quick, sqlite (add --db both for both in ~2 min)",
+    )
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL))
+    parser.add_argument("--out", type=Path, default=None, help="RESULTS.md path (full run)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.db is None:
+        args.db = "sqlite" if args.quick else "both"
+    started = time.monotonic()
+    at_start = environment()
+    print(at_start)
+    figures: list[suite.Figure] = []
+    growth: list[dict[str, Any]] = []
+    names = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    with tempfile.TemporaryDirectory(prefix="scic-bench-") as tmp:
+        for name in names:
+            backend: Any = (
+                SQLiteBackend(Path(tmp) / "sqlite")
+                if name == "sqlite"
+                else PostgresBackend(args.pg_url)
+            )
+            try:
+                found, points = run_backend(backend, sizes, Path(tmp))
+            finally:
+                backend.close()
+            figures += found
+            growth += points
+    took = time.monotonic() - started
+    print()
+    print(table(figures))
+    print()
+    print(notes(figures))
+    print(f"\n{took:.0f} s")
+    if not args.quick:
+        out = args.out or HERE / "RESULTS.md"
+        plot(growth, out.parent / "growth.png")
+        out.write_text(
+            results(figures, growth, at_start, environment(), took, args), encoding="utf-8"
+        )
+        print(f"wrote {out} and {out.parent / 'growth.png'}")
+    return 0
+
+
+def results(
+    figures: list[suite.Figure],
+    growth: list[dict[str, Any]],
+    at_start: str,
+    at_end: str,
+    took: float,
+    args: argparse.Namespace,
+) -> str:
+    points = "\n".join(
+        f"| {g['backend']} | {g['members']:,} | {g['events']:,} | {g['us_per_event']:.0f} | "
+        f"{fmt(g['floor_us_per_event'])} |"
+        for g in growth
+    )
+    return f"""# Bench results
+
+- Date: {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+- Command: `python -m bench{" --db " + args.db if args.db != "both" else ""}` ({took / 60:.1f} min)
+- Machine at start: {at_start}
+- Machine at end: {at_end}
+- The machine was shared and loaded during the run (other engineers' test suites): trust
+  the ratios, measured in the same run, more than the absolute figures.
+
+Ratios: product ÷ floor for rates, floor ÷ product for latencies (1.00× = the floor).
+Floors: the raw driver (sqlite3 `executemany`; psycopg `COPY`) writing or reading the same
+rows, and a bare FastAPI app on the same uvicorn stack for HTTP figures. Import and rebuild
+figures for 1M events are extrapolated linearly from the size run.
+
+{table(figures)}
+
+## Notes
+
+{notes(figures)}
+
+## Cost growth
+
+Per-event cost of batches of 100 mixed commands via HTTP, on ledgers of growing size and
+membership (members and events grow together here).
+
+| db | members | events before | µs / event | floor µs / event |
+|---|---|---|---|---|
+{points}
+
+![growth](growth.png)
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
