@@ -164,9 +164,12 @@ def _follow(walk: _Walk, entry: Entry) -> None:
                 e.call_id, e.subscription_id, e.member_id, e.due_date, e.amount_cents
             )
         case SharesPaid():
-            # R7 — what a payment does not call itself pays the calls, oldest first
-            rest = e.amount_cents - e.called_cents
-            for call in walk.calls.values():
+            # R7 — a payment goes to the calls by due date, those already due first
+            # (C. civ. art. 1342-10); only what is left beyond them calls shares itself.
+            # Not `e.called_cents`: that was fixed when the payment was recorded, and a
+            # call recorded later with an earlier date is one this payment answered.
+            rest = e.amount_cents
+            for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
                 if call.subscription_id == e.subscription_id and rest > 0:
                     paid = min(rest, call.called_cents - call.paid_cents)
                     call.paid_cents += paid
@@ -390,7 +393,7 @@ def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
 
 def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
     """R7 — each call past its due date with part of it unpaid as at `on`: what was
-    called, what was paid against it (payments go to the oldest call first), what is
+    called, what was paid against it (payments go to the call due first), what is
     overdue. A member who has left owes nothing more on its calls."""
     members = walk.state.members
     for call in walk.calls.values():
