@@ -91,7 +91,9 @@ def review_triggers(
         streak = streak + 1 if result is not None and result < 0 else 0
         if streak >= REVIEW_LOSS_YEARS_IN_A_ROW:
             found.append(
-                ReviewTrigger(year, "third loss-making fiscal year in a row", "three-loss-years")
+                ReviewTrigger(
+                    year, f"{streak} loss-making fiscal years in a row", "three-loss-years"
+                )
             )
         if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
             found.append(

@@ -232,18 +232,20 @@ def test_recorded_losses_call_for_a_cooperative_review() -> None:
     """R10 — three loss-making years in a row, or a loss of half the highest capital."""
     from scic.accounting.figures import ReviewTrigger, review_triggers
 
-    highest = dict.fromkeys(range(2019, 2025), 1_000_000)
+    highest = dict.fromkeys(range(2019, 2026), 1_000_000)
     results: dict[int, int | None] = {
         2019: -100,
         2020: -100,
         2021: -100,
-        2022: 50,
-        2023: -500_000,
-        2024: None,
+        2022: -100,
+        2023: 50,
+        2024: -500_000,
+        2025: None,
     }
     assert review_triggers(results, highest) == [
-        ReviewTrigger(2021, "third loss-making fiscal year in a row", "three-loss-years"),
-        ReviewTrigger(2023, "the loss reaches half of the highest capital", "loss-half-capital"),
+        ReviewTrigger(2021, "3 loss-making fiscal years in a row", "three-loss-years"),
+        ReviewTrigger(2022, "4 loss-making fiscal years in a row", "three-loss-years"),
+        ReviewTrigger(2024, "the loss reaches half of the highest capital", "loss-half-capital"),
     ]
 
 

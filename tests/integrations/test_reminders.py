@@ -204,6 +204,6 @@ def test_r10_results_calling_for_a_review_are_reminded(client: TestClient) -> No
         "due",
         "2025-12-31",
     )
-    assert "third loss-making fiscal year" in trigger["detail"]
+    assert "3 loss-making fiscal years in a row" in trigger["detail"]
     # the periodic review of 2029-03-01 takes it up
     assert ("cooperative-review", f"{coop}-fy2025") not in listed(client, coop, "2029-03-02")
