@@ -70,6 +70,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("not-reversible", None, "conflict"),
         Refusal("party-not-allowed", None, "invalid"),
         Refusal("party-required", None, "invalid"),
+        Refusal("payment-already-called", "R7", "conflict"),
         Refusal("payment-exceeds-unpaid", "R7", "conflict"),
         Refusal("public-capital-cap", "R3", "conflict"),
         Refusal("redemption-before-seven-years", "R11", "conflict"),

@@ -409,6 +409,20 @@ def _judge_funding_of(
             f"on {on} subscription {e.subscription_id} does not exist yet",
             "R7",
         )
+    if isinstance(e, SharesPaid):
+        implicit = max(0, sub.paid_cents + e.amount_cents - sub.called_cents)
+        if e.called_cents != implicit:
+            # R7 — a payment recorded beyond what was called called the rest itself (the
+            # journal books that call); a call dated before it and recorded after would
+            # call the same shares twice.
+            return no(
+                "payment-already-called",
+                f"on {on} payment {e.payment_id} of {format_cents(e.amount_cents)} € "
+                f"called {format_cents(e.called_cents)} € itself; with the calls dated "
+                f"before it that would now be {format_cents(implicit)} €: reverse the "
+                "payment, record the call, then the payment again",
+                "R7",
+            )
     called = sub.called_cents + (e.amount_cents if isinstance(e, SharesCalled) else e.called_cents)
     paid = sub.paid_cents + (e.amount_cents if isinstance(e, SharesPaid) else 0)
     if paid > sub.subscribed_cents:

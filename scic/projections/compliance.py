@@ -165,9 +165,7 @@ def _follow(walk: _Walk, entry: Entry) -> None:
             )
         case SharesPaid():
             # R7 — a payment goes to the calls by due date, those already due first
-            # (C. civ. art. 1342-10); only what is left beyond them calls shares itself.
-            # Not `e.called_cents`: that was fixed when the payment was recorded, and a
-            # call recorded later with an earlier date is one this payment answered.
+            # (C. civ. art. 1342-10); what is left beyond them is the call it made itself.
             rest = e.amount_cents
             for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
                 if call.subscription_id == e.subscription_id and rest > 0:

@@ -560,3 +560,36 @@ def test_reversing_a_withdrawal_that_blocked_the_queue_releases_the_next_at_once
     table = capital(client, coop, "2026-11-30")
     assert table["totals"]["subscribed"] == "6000.00"
     assert client.get(f"/v1/coops/{coop}/members/{carol}").json()["status"] == "withdrawn"
+
+
+def test_a_call_dated_before_a_payment_that_called_the_shares_itself_is_refused(
+    client, service, going
+) -> None:
+    """R7 — a payment beyond what was called calls the rest itself; the call it answered,
+    recorded afterwards with an earlier date, would call the same shares twice."""
+    coop, path = going["coop"], f"/v1/coops/{going['coop']}"
+    post(
+        client,
+        coop,
+        "payments",
+        {"subscription_id": going["sub"], "amount": "40.00", "effective_date": "2021-03-10"},
+    )
+    before, table = event_count(service), capital(client, coop, "2021-06-01")
+    assert table["totals"]["called"] == table["totals"]["paid"] == "165.00"
+    problem = refused(
+        client,
+        service,
+        "POST",
+        f"{path}/calls",
+        {
+            "subscription_id": going["sub"],
+            "amount": "40.00",
+            "due_date": "2021-03-31",
+            "effective_date": "2021-03-01",
+        },
+        409,
+        "payment-already-called",
+        "R7",
+    )
+    assert "on 2021-03-10" in problem["detail"]
+    assert event_count(service) == before and capital(client, coop, "2021-06-01") == table
