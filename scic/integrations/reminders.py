@@ -410,13 +410,19 @@ def verify_chain(store: EventStore, on: date) -> dict[str, Any] | None:
         if _recorded_keys(conn, [key]):
             return None
     position, head_hash = store.head_of_chain()
-    report = store.verify(key=anchoring.configured_key())
+    receipt_key = anchoring.configured_key()
+    report = store.verify(key=receipt_key)
+    reason = report.reason
+    if receipt_key is None and any(r.signature for r in store.stored_receipts()):
+        # Without the key, a receipt edited along with the chain cannot be told apart.
+        reason = "receipt signatures not checked: SCIC_RECEIPT_KEY is not set"
+        log.error("ALARM: %s, yet signed receipts are stored", reason)
     payload = LedgerVerified(
         day=on,
         ok=report.ok,
         checked=report.checked,
         first_broken_position=report.first_broken_position,
-        reason=report.reason,
+        reason=reason,
     )
     if not report.ok:
         log.error(

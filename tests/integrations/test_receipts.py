@@ -303,3 +303,25 @@ def test_a_stored_receipt_edited_to_fit_a_rewrite_is_forged(
     code, out = scic_verify(capsys, "--receipts")
     assert code == 1 and "is forged" in out, out
     assert service.store.verify(key=KEY.encode()).ok is False
+
+
+def test_the_daily_verification_without_the_key_says_it_could_not_check_signatures(
+    keyed: None,
+    monkeypatch: pytest.MonkeyPatch,
+    client: TestClient,
+    coop: str,
+    service: Service,
+    clock: SteppingClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    admit(client, coop, "Alice", "salaries")
+    scheduler = Scheduler(service, Always())
+    first = scheduler.run_verification()
+    assert first is not None and first["reason"] is None
+    monkeypatch.delenv("SCIC_RECEIPT_KEY")
+    get_settings.cache_clear()
+    clock.advance(days=1)
+    with caplog.at_level(logging.ERROR, logger="scic.scheduler"):
+        outcome = scheduler.run_verification()
+    assert outcome is not None and outcome["reason"].startswith("receipt signatures not checked")
+    assert "ALARM" in caplog.text and len(stored(service)) == 1  # nothing signed without it
