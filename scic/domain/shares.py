@@ -229,7 +229,7 @@ def pay(
             f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
             f"subscription {sub.subscription_id} is unpaid",
         )
-    implicitly_called = max(0, sub.paid_cents + cmd.amount - sub.called_cents)
+    implicitly_called = implicit_call(sub, cmd.amount)
     data = SharesPaid(
         payment_id=payment_id,
         subscription_id=sub.subscription_id,
@@ -238,6 +238,12 @@ def pay(
         called_cents=implicitly_called,
     )
     return [Fact(data, on)]
+
+
+def implicit_call(sub: SubscriptionState, amount_cents: int) -> int:
+    """R7 — what a payment of `amount_cents` pays beyond what was called: it calls that
+    part itself (and the timeline re-judges it against the calls dated before it)."""
+    return max(0, sub.paid_cents + amount_cents - sub.called_cents)
 
 
 def withdraw(

@@ -45,6 +45,7 @@ from scic.domain.shares import (
     SharesReimbursed,
     SharesSubscribed,
     SharesTransferred,
+    implicit_call,
 )
 from scic.domain.state import (
     CapitalState,
@@ -410,7 +411,7 @@ def _judge_funding_of(
             "R7",
         )
     if isinstance(e, SharesPaid):
-        implicit = max(0, sub.paid_cents + e.amount_cents - sub.called_cents)
+        implicit = implicit_call(sub, e.amount_cents)
         if e.called_cents != implicit:
             # R7 — a payment recorded beyond what was called called the rest itself (the
             # journal books that call); a call dated before it and recorded after would
