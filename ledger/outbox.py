@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ledger import schema
 from ledger.envelope import RecordedEvent
+from ledger.rows import insert_rows
 
 
 class OutboxProjector:
@@ -22,19 +23,19 @@ class OutboxProjector:
     tables: Sequence[sa.Table] = (schema.outbox,)
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
-        if events:
-            conn.execute(
-                schema.outbox.insert(),
-                [
-                    {
-                        "position": e.position,
-                        "event_id": e.event_id,
-                        "tenant_id": e.tenant_id,
-                        "type": e.type,
-                    }
-                    for e in events
-                ],
-            )
+        insert_rows(
+            conn,
+            schema.outbox,
+            [
+                {
+                    "position": e.position,
+                    "event_id": e.event_id,
+                    "tenant_id": e.tenant_id,
+                    "type": e.type,
+                }
+                for e in events
+            ],
+        )
 
 
 def next_positions(

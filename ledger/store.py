@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import receipts, schema
+from ledger import receipts, scan, schema
 from ledger.chain import (
     GENESIS,
     VerifyReport,
@@ -33,6 +33,7 @@ from ledger.envelope import NewEvent, RecordedEvent
 from ledger.errors import IdempotencyConflict, InvalidEvent, WrongExpectedVersion
 from ledger.projection import Projector
 from ledger.registry import EventRegistry
+from ledger.rows import insert_rows
 
 ANY_VERSION: int | None = None
 NO_STREAM = 0
@@ -40,7 +41,6 @@ _PG_APPEND_LOCK = 0x5C1C_0001  # arbitrary, constant: identifies "the events tab
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
 _TEXT_ARRAY = sa.ARRAY(sa.Text)
-_INSERT_EVENTS = schema.events.insert()
 _e, _cp = schema.events.c, schema.projection_checkpoints.c
 # Prebuilt: each write transaction runs them, and building a statement costs more than
 # SQLite takes to answer it.
@@ -51,7 +51,6 @@ _STREAM_VERSIONS = (
     .where(_e.stream_id.in_(sa.bindparam("ids", expanding=True)))
     .group_by(_e.stream_id)
 )
-_INSERT_KEYS = schema.idempotency_keys.insert()
 _PG_STREAM_VERSIONS = sa.text(
     "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
     " FROM unnest(CAST(:ids AS text[])) AS s(id)"
@@ -497,10 +496,8 @@ class WriteSession:
                 raise InvalidEvent(f"event {row['event_id']}: hash does not match its content")
             self._versions[row["stream_id"]] = row["stream_version"]
             self._head = (row["position"], row["hash"], row["recorded_at"])
-        if rows:
-            self.conn.execute(schema.events.insert(), list(rows))
-        if key_rows:
-            self.conn.execute(schema.idempotency_keys.insert(), list(key_rows))
+        insert_rows(self.conn, schema.events, rows)
+        insert_rows(self.conn, schema.idempotency_keys, key_rows)
         recorded = [self.store.to_event(row) for row in rows]
         self._project(recorded)
         return recorded
@@ -530,10 +527,8 @@ class WriteSession:
         if not rows and not keys:
             return
         self._pending_rows, self._pending_keys, self._pending_events = [], {}, []
-        if rows:
-            self.conn.execute(_INSERT_EVENTS, rows)
-        if keys:
-            self.conn.execute(_INSERT_KEYS, list(keys.values()))
+        insert_rows(self.conn, schema.events, rows)
+        insert_rows(self.conn, schema.idempotency_keys, list(keys.values()))
         self._project(events)
 
     def _project(self, events: Sequence[RecordedEvent]) -> None:
@@ -680,7 +675,7 @@ class WriteSession:
         self, projectors: Sequence[Projector], after: int, progress: Progress | None = None
     ) -> int:
         count = 0
-        for event_page in _pages(self.store.iter_all(after, conn=self.conn)):
+        for event_page in scan.pages(self.conn, self.store.registry, after):
             for projector in projectors:
                 projector.apply(self.conn, event_page)
             count += len(event_page)
@@ -821,16 +816,3 @@ def _fingerprint(request: AppendRequest, prepared: list[dict[str, Any]]) -> str:
         ],
     }
     return hashlib.sha256(canonical_json(described).encode()).hexdigest()
-
-
-def _pages(
-    events: Iterator[RecordedEvent], size: int = _READ_PAGE
-) -> Iterator[list[RecordedEvent]]:
-    page: list[RecordedEvent] = []
-    for event in events:
-        page.append(event)
-        if len(page) == size:
-            yield page
-            page = []
-    if page:
-        yield page

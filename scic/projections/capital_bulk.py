@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
+from ledger.rows import add_to_rows, insert_rows
 from scic.projections.tables import (
     calls,
     coop_capital,
@@ -36,17 +37,7 @@ BULK_TYPES = frozenset(
     {"MemberAdmitted", "SharesSubscribed", "SharesCalled", "SharesPaid", "SharesTransferred"}
 )
 
-_m, _s, _c = members.c, subscriptions.c, coop_capital.c
-_ADD_TO_MEMBER = (
-    members.update()
-    .where(_m.member_id == sa.bindparam("b_id"))
-    .values(**{k: _m[k] + sa.bindparam(f"d_{k}") for k in AMOUNTS})
-)
-_ADD_TO_SUBSCRIPTION = (
-    subscriptions.update()
-    .where(_s.subscription_id == sa.bindparam("b_id"))
-    .values(**{k: _s[k] + sa.bindparam(f"d_{k}") for k in AMOUNTS})
-)
+_m, _c = members.c, coop_capital.c
 _ADD_TO_COOP = (
     coop_capital.update()
     .where(_c.coop_id == sa.bindparam("b_id"))
@@ -56,9 +47,6 @@ _ADD_TO_COOP = (
         highest_subscribed_cents=sa.bindparam("b_highest"),
     )
 )
-_INSERT = {
-    t.name: t.insert() for t in (members, member_categories, subscriptions, calls, movements)
-}
 
 
 _s_doc = statutes.c
@@ -180,20 +168,15 @@ class Run:
                 _add(self.new_subscriptions, subscription_deltas, move["subscription_id"], amounts)
         coop_rows = self._coop_rows(conn)
         for table, rows in (
-            ("members", list(self.new_members.values())),
-            ("member_categories", self.category_rows),
-            ("subscriptions", list(self.new_subscriptions.values())),
-            ("share_calls", self.call_rows),
-            ("share_movements", self.moves),
+            (members, list(self.new_members.values())),
+            (member_categories, self.category_rows),
+            (subscriptions, list(self.new_subscriptions.values())),
+            (calls, self.call_rows),
+            (movements, self.moves),
         ):
-            if rows:
-                conn.execute(_INSERT[table], rows)
-        for statement, deltas in (
-            (_ADD_TO_MEMBER, member_deltas),
-            (_ADD_TO_SUBSCRIPTION, subscription_deltas),
-        ):
-            if deltas:
-                conn.execute(statement, [_delta_row(key, v) for key, v in deltas.items()])
+            insert_rows(conn, table, rows)
+        add_to_rows(conn, members, "member_id", member_deltas, AMOUNTS)
+        add_to_rows(conn, subscriptions, "subscription_id", subscription_deltas, AMOUNTS)
         if coop_rows:
             conn.execute(_ADD_TO_COOP, coop_rows)
 
@@ -246,10 +229,6 @@ def _add(
     total = deltas.setdefault(key, [0, 0, 0, 0])
     for i, v in enumerate(amounts):
         total[i] += v
-
-
-def _delta_row(key: str, amounts: list[int]) -> dict[str, Any]:
-    return {"b_id": key, **{f"d_{k}": v for k, v in zip(AMOUNTS, amounts, strict=True)}}
 
 
 class _PublicCategories:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
+from ledger.rows import add_to_rows, insert_rows
 from scic.projections.tables import (
     MIX_TABLES,
     mix_categories,
@@ -151,14 +152,12 @@ class _Fold:
         self.dirty.add(member_id)
 
     def write(self, conn: sa.Connection) -> None:
-        m, c = mix_members.c, mix_categories.c
+        m = mix_members.c
         rows = [
             dict(zip(MEMBER_COLUMNS, (mid, *self.members[mid]), strict=True))
             for mid in sorted(self.dirty)
         ]
-        new = [r for r in rows if r["member_id"] not in self.stored]
-        if new:
-            conn.execute(mix_members.insert(), new)
+        insert_rows(conn, mix_members, [r for r in rows if r["member_id"] not in self.stored])
         old = [{**r, "mid": r["member_id"]} for r in rows if r["member_id"] in self.stored]
         if old:
             conn.execute(
@@ -167,23 +166,15 @@ class _Fold:
                 .values({k: sa.bindparam(k) for k in MEMBER_COLUMNS[2:]}),
                 old,
             )
-        fresh, deltas = [], []
+        fresh, deltas = [], {}
         for (coop_id, category), totals in sorted(self.categories.items()):
             if (coop_id, category) in self.known_categories:
-                amounts = {f"d_{k}": v for k, v in zip(AMOUNTS, totals, strict=True)}
-                deltas.append({"cid": coop_id, "cat": category, **amounts})
+                deltas[coop_id, category] = totals
             else:
                 amounts = dict(zip(AMOUNTS, totals, strict=True))
                 fresh.append({"coop_id": coop_id, "category": category, **amounts})
-        if fresh:
-            conn.execute(mix_categories.insert(), fresh)
-        if deltas:
-            conn.execute(
-                mix_categories.update()
-                .where(c.coop_id == sa.bindparam("cid"), c.category == sa.bindparam("cat"))
-                .values({k: c[k] + sa.bindparam(f"d_{k}") for k in AMOUNTS}),
-                deltas,
-            )
+        insert_rows(conn, mix_categories, fresh)
+        add_to_rows(conn, mix_categories, ("coop_id", "category"), deltas, AMOUNTS)
         for coop_id, (last_effective, last_recorded) in self.marks.items():
             _mark(conn, coop_id, last_effective, last_recorded)
 
