@@ -2,8 +2,13 @@
 
 Each line is one event: {"stream_id", "type", "data", "effective_date", optional
 "tenant_id", "subject_id", "amount_cents", "reverses", "idempotency_key", "actor"}.
-A line without an idempotency key gets one derived from its number and content, so a
-re-run after a crash skips every line that landed and appends the rest.
+
+Resuming: each batch commits, with its events, one idempotency row keyed by the digest
+of the file's bytes up to its last line (`import-prefix:<sha256>`). A re-run reads those
+keys, finds the longest prefix of the file already imported (whatever the batch size
+then) and appends the lines after it: one key row per batch instead of one per line.
+A line that names its own `idempotency_key` keeps it, and it is honoured as for any
+append (a line imported by another file is skipped).
 """
 
 from __future__ import annotations
@@ -16,13 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
+from ledger import schema
 from ledger.envelope import NewEvent
 from ledger.errors import InvalidEvent
-from ledger.store import AppendRequest, EventStore
+from ledger.rows import insert_rows
+from ledger.store import AppendRequest, EventStore, WriteSession
 
 Progress = Callable[[int], None]
+PREFIX_KEY = "import-prefix:"
+_PAST_PREFIX_KEYS = "import-prefix;"  # sorts after every "import-prefix:…" key
 
 
 @dataclass
@@ -30,6 +40,14 @@ class ImportReport:
     lines: int = 0
     appended: int = 0
     skipped: int = 0
+
+
+@dataclass
+class _Batch:
+    lines: list[tuple[int, str]]  # (line number, text) of the non-blank lines
+    consumed: int  # bytes of the file read for it
+    prefix: str  # sha256 of the file's bytes up to its last line
+    first: str  # sha256 of the file's first non-blank line: which file this is
 
 
 def import_jsonl(
@@ -41,55 +59,118 @@ def import_jsonl(
 ) -> ImportReport:
     """Append every line of `path`; `progress` receives the bytes consumed per batch."""
     report = ImportReport()
-    for batch, consumed in _batches(Path(path), batch_size):
-        with store.write() as session:
-            before = session.head
-            requests = [_request(line_no, line, actor) for line_no, line in batch]
-            try:
-                session.append_many(requests)
-            except sa.exc.IntegrityError as exc:
-                # A projector's table refused what the payload lacks (e.g. no tenant_id).
-                first, last = batch[0][0], batch[-1][0]
-                reason = str(exc.orig).splitlines()[0]
-                raise InvalidEvent(
-                    f"lines {first}-{last}: the database refused them ({reason})", line=first
-                ) from None
-            added = session.head - before
-        report.lines += len(batch)
+    landed = _landed_prefix(store, Path(path))
+    for batch in _batches(Path(path), batch_size):
+        todo = [(n, line) for n, line in batch.lines if n > landed]
+        added = 0
+        if todo:
+            with store.write() as session:
+                added = _append(session, batch, todo, actor)
+        report.lines += len(batch.lines)
         report.appended += added
-        report.skipped += len(batch) - added
+        report.skipped += len(batch.lines) - added  # landed before, or a key already used
         if progress is not None:
-            progress(consumed)
+            progress(batch.consumed)
     return report
 
 
-def _batches(path: Path, size: int) -> Iterator[tuple[list[tuple[int, str]], int]]:
-    batch: list[tuple[int, str]] = []
+def _append(
+    session: WriteSession, batch: _Batch, lines: list[tuple[int, str]], actor: str | None
+) -> int:
+    """Append `lines` (the batch's lines not landed yet) and the batch's prefix key."""
+    before = session.head
+    requests = [_request(line_no, line, actor) for line_no, line in lines]
+    try:
+        session.append_many(requests)
+    except sa.exc.IntegrityError as exc:
+        # A projector's table refused what the payload lacks (e.g. no tenant_id).
+        reason = str(exc.orig).splitlines()[0]
+        first, last = lines[0][0], lines[-1][0]
+        raise InvalidEvent(
+            f"lines {first}-{last}: the database refused them ({reason})", line=first
+        ) from None
+    position, _, recorded_at = session.tip
+    if position > before:
+        insert_rows(
+            session.conn,
+            schema.idempotency_keys,
+            [
+                {
+                    "key": PREFIX_KEY + batch.prefix,
+                    "fingerprint": batch.prefix,
+                    "first_position": before + 1,
+                    "last_position": position,
+                    "result": {"first": batch.first, "last_line": lines[-1][0]},
+                    "recorded_at": recorded_at,
+                }
+            ],
+        )
+    return position - before
+
+
+def _landed_prefix(store: EventStore, path: Path) -> int:
+    """The last line of the longest prefix of `path` an earlier import committed (0:
+    none). Refuses a file that starts as an earlier import did but differs inside what
+    that import landed: appending it would record the unchanged lines after the edit a
+    second time (a correction is a new event, not an edited line)."""
+    k = schema.idempotency_keys.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(k.fingerprint, k.result).where(k.key >= PREFIX_KEY, k.key < _PAST_PREFIX_KEYS)
+        ).all()
+    if not rows:
+        return 0
+    known = {fingerprint for fingerprint, _ in rows}
+    landed, first = 0, None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            digest.update(raw)
+            if first is None and raw.strip():
+                first = hashlib.sha256(raw).hexdigest()
+            if digest.copy().hexdigest() in known:
+                landed = line_no
+    same_start = [r["last_line"] for _, r in rows if (r or {}).get("first") == first]
+    if same_start and max(same_start) > landed:
+        raise InvalidEvent(
+            f"{path.name}: lines 1-{max(same_start)} of a file starting with the same line "
+            f"were imported, and this file differs from it after line {landed}: importing "
+            "it would record its unchanged lines again (record a correction instead)",
+            line=landed + 1,
+        )
+    return landed
+
+
+def _batches(path: Path, size: int) -> Iterator[_Batch]:
+    lines: list[tuple[int, str]] = []
     consumed = 0
+    digest, first = hashlib.sha256(), ""
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
             consumed += len(raw)
+            digest.update(raw)
             line = raw.decode("utf-8").strip()
             if not line:
                 continue
-            batch.append((line_no, line))
-            if len(batch) == size:
-                yield batch, consumed
-                batch, consumed = [], 0
-    if batch:
-        yield batch, consumed
+            first = first or hashlib.sha256(raw).hexdigest()
+            lines.append((line_no, line))
+            if len(lines) == size:
+                yield _Batch(lines, consumed, digest.copy().hexdigest(), first)
+                lines, consumed = [], 0
+    if lines:
+        yield _Batch(lines, consumed, digest.hexdigest(), first)
 
 
 def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
     try:
-        record: dict[str, Any] = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
+        record: dict[str, Any] = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        try:  # what orjson refuses and Python reads: integers beyond 64 bits, NaN
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
     if not isinstance(record, dict) or "stream_id" not in record or "type" not in record:
         raise InvalidEvent(f"line {line_no}: needs at least stream_id and type", line=line_no)
-    given = record.get("idempotency_key")
-    digest = None if given else hashlib.sha256(f"{line_no}:{line}".encode()).hexdigest()
-    key = given or f"import:{digest}"
     event = NewEvent(
         type=record["type"],
         data=record.get("data", {}),
@@ -103,9 +184,6 @@ def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
         stream_id=record["stream_id"],
         events=[event],
         expected_version=record.get("expected_version"),
-        idempotency_key=key,
-        # A derived key already names the line's number and content: it is its own
-        # fingerprint (no second canonical encoding of every line).
-        fingerprint=digest,
+        idempotency_key=record.get("idempotency_key"),
         actor=record.get("actor", actor),
     )

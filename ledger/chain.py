@@ -52,8 +52,13 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
+_DATED = ("effective_date", "recorded_at")  # the only fields a row holds as date objects
+
+
 def event_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    envelope = {name: _canonical_value(row[name]) for name in HASHED_FIELDS}
+    envelope = {name: row[name] for name in HASHED_FIELDS}
+    for name in _DATED:
+        envelope[name] = _canonical_value(envelope[name])
     digest = hashlib.sha256(prev_hash.encode("ascii"))
     digest.update(canonical_json(envelope).encode("utf-8"))
     return digest.hexdigest()
