@@ -45,7 +45,18 @@ _e, _cp = schema.events.c, schema.projection_checkpoints.c
 # Prebuilt: each write transaction runs them, and building a statement costs more than
 # SQLite takes to answer it.
 _HEAD = sa.select(_e.position, _e.hash, _e.recorded_at).order_by(_e.position.desc()).limit(1)
-_CHECKPOINTS = sa.select(_cp.name, _cp.position)
+# What a write transaction reads first, in one round trip: the head of the chain (the
+# row whose name is NULL; absent when the ledger is empty), then every checkpoint.
+_last = _HEAD.subquery()
+_OPENING = sa.union_all(
+    sa.select(sa.null().label("name"), _last.c.position, _last.c.hash, _last.c.recorded_at),
+    sa.select(_cp.name, _cp.position, sa.null(), sa.null()),
+)
+_MOVE_CHECKPOINTS = (
+    schema.projection_checkpoints.update()
+    .where(_cp.name.in_(sa.bindparam("names", expanding=True)))
+    .values(position=sa.bindparam("head"))
+)
 _STREAM_VERSIONS = (
     sa.select(_e.stream_id, sa.func.max(_e.stream_version))
     .where(_e.stream_id.in_(sa.bindparam("ids", expanding=True)))
@@ -376,11 +387,14 @@ class WriteSession:
     _pending_events: list[RecordedEvent] = field(default_factory=list)
     # What a caller derives from the projections, kept until the projections move.
     memo: dict[Any, Any] = field(default_factory=dict)
+    _saved: dict[str, int] = field(default_factory=dict)  # checkpoints as the session began
 
     def __post_init__(self) -> None:
-        last = self.conn.execute(_HEAD).first()
-        if last is not None:
-            self._head = (last.position, last.hash, last.recorded_at)
+        for row in self.conn.execute(_OPENING):
+            if row.name is None:
+                self._head = (row.position, row.hash, row.recorded_at)
+            else:
+                self._saved[row.name] = row.position
 
     @property
     def head(self) -> int:
@@ -664,7 +678,7 @@ class WriteSession:
 
     def catch_up_projections(self) -> None:
         """Bring projectors registered after events were written (or new ones) up to head."""
-        saved = dict(self.conn.execute(_CHECKPOINTS).all())
+        saved = self._saved  # read with the head (_OPENING)
         self.checkpoints = {p.name: saved.get(p.name, -1) for p in self.store.projectors}
         for projector in self.store.projectors:
             start = max(self.checkpoints[projector.name], 0)
@@ -685,15 +699,10 @@ class WriteSession:
 
     def save_checkpoints(self) -> None:
         """Every moved checkpoint in one UPDATE (and one INSERT for those never saved)."""
-        c = schema.projection_checkpoints.c
         moved = sorted(n for n, saved in self.checkpoints.items() if 0 <= saved != self.head)
         new = sorted(n for n, saved in self.checkpoints.items() if saved < 0)
         if moved:
-            self.conn.execute(
-                schema.projection_checkpoints.update()
-                .where(c.name.in_(moved))
-                .values(position=self.head)
-            )
+            self.conn.execute(_MOVE_CHECKPOINTS, {"names": moved, "head": self.head})
         if new:
             self.conn.execute(
                 schema.projection_checkpoints.insert(),
