@@ -318,7 +318,7 @@ def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
 
 
 # A member's detail, built once: statement building costs more than the queries do.
-_MEMBER_ID = sa.bindparam("member_id")
+_MEMBER_ID: sa.BindParameter[str] = sa.bindparam("member_id")
 _MEMBER_ROW = (
     sa.select(members, parties.c.name, parties.c.email)
     .join(parties, parties.c.party_id == members.c.party_id)
