@@ -22,7 +22,7 @@ from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import write_model
-from scic.access.tables import api_tokens
+from scic.access import tokens
 from scic.accounting.fiscal_years import (
     as_prior_period_adjustments,
     check_open,
@@ -429,12 +429,7 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
     # Nobody speaks for an erased party any more: its tokens go with its name.
-    t = api_tokens.c
-    session.conn.execute(
-        api_tokens.update()
-        .where(t.party_id == body.party_id, t.revoked_at.is_(None))
-        .values(revoked_at=session.store.clock(), revoked_by=ctx.actor)
-    )
+    tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
     return Decided(body.party_id, _unjudged(session, body.party_id, [Fact(data, ctx.today)]))
 

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -212,6 +213,51 @@ def _speaking_party(conn: sa.Connection, role: str, coop_id: str, party_id: str)
     return party_id
 
 
+# Tokens verified in the last few seconds, by the SHA-256 of the whole presented token:
+# a read request then needs no connection for its token check. A revocation in this
+# process is refused at once (its id goes to `_revoked`, which is never cached); one made
+# by another process (`scic token revoke`) is seen within RECENT_SECONDS.
+RECENT_SECONDS = 5.0
+_RECENT_MAX = 4096
+_recent: dict[str, tuple[float, Principal, datetime | None]] = {}
+_revoked: set[str] = set()  # token ids and the party ids whose tokens were all revoked
+
+
+def _refused(who: Principal) -> bool:
+    return who.token_id in _revoked or (who.party_id is not None and who.party_id in _revoked)
+
+
+def recently_verified(presented: str, now: datetime) -> Principal | None:
+    """The principal of a token verified less than RECENT_SECONDS ago, still unexpired
+    and not revoked by this process; None when the database must be asked."""
+    key = hashlib.sha256(presented.encode()).hexdigest()
+    entry = _recent.get(key)
+    if entry is None:
+        return None
+    verified_at, who, expires_at = entry
+    fresh = monotonic() - verified_at < RECENT_SECONDS
+    if not fresh or _refused(who) or (expires_at is not None and expires_at <= now):
+        _recent.pop(key, None)
+        return None
+    return who
+
+
+def _remember(presented: str, who: Principal, expires_at: datetime | None) -> None:
+    if _refused(who):
+        return
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    key = hashlib.sha256(presented.encode()).hexdigest()
+    _recent[key] = (monotonic(), who, expires_at)
+
+
+def _forget(token_or_party_id: str) -> None:
+    _revoked.add(token_or_party_id)
+    for key, (_, who, _) in list(_recent.items()):
+        if _refused(who):
+            _recent.pop(key, None)
+
+
 def verify(conn: sa.Connection, presented: str, now: datetime) -> Principal:
     """The principal of a presented token, or Unauthorized (the same answer for an
     unknown id and a wrong secret)."""
@@ -231,11 +277,14 @@ def verify(conn: sa.Connection, presented: str, now: datetime) -> Principal:
         raise Unauthorized("token revoked")
     if row["expires_at"] is not None and row["expires_at"] <= now:
         raise Unauthorized("token expired")
-    return Principal(token_id, row["role"], row["coop_id"], row["party_id"])
+    who = Principal(token_id, row["role"], row["coop_id"], row["party_id"])
+    _remember(presented, who, row["expires_at"])
+    return who
 
 
 def revoke(conn: sa.Connection, token_id: str, now: datetime, by: str) -> dict[str, Any]:
     """Revoke a token (once: revoking it again keeps the first instant and revoker)."""
+    _forget(token_id)  # before the UPDATE commits: no request may cache it meanwhile
     t = api_tokens.c
     conn.execute(
         api_tokens.update()
@@ -246,6 +295,17 @@ def revoke(conn: sa.Connection, token_id: str, now: datetime, by: str) -> dict[s
     if row is None:
         raise NotFound("token", token_id)
     return public(row, now)
+
+
+def revoke_party(conn: sa.Connection, party_id: str, now: datetime, by: str) -> None:
+    """Revoke every token that speaks for a party (its erasure)."""
+    _forget(party_id)  # before the UPDATE commits, as in `revoke`
+    t = api_tokens.c
+    conn.execute(
+        api_tokens.update()
+        .where(t.party_id == party_id, t.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=by)
+    )
 
 
 def listing(

@@ -317,50 +317,42 @@ def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
     return {row.member_id: row.name or ERASED for row in conn.execute(query)}
 
 
+# A member's detail, built once: statement building costs more than the queries do.
+_MEMBER_ID: sa.BindParameter[str] = sa.bindparam("member_id")
+_MEMBER_ROW = (
+    sa.select(members, parties.c.name, parties.c.email)
+    .join(parties, parties.c.party_id == members.c.party_id)
+    .where(members.c.member_id == _MEMBER_ID, members.c.coop_id == sa.bindparam("coop_id"))
+)
+_MEMBER_CATEGORIES = (
+    sa.select(member_categories.c.category, member_categories.c.effective_date)
+    .where(member_categories.c.member_id == _MEMBER_ID)
+    .order_by(member_categories.c.effective_date, member_categories.c.position)
+)
+_MEMBER_MOVES = (
+    sa.select(movements).where(movements.c.member_id == _MEMBER_ID).order_by(movements.c.position)
+)
+_MEMBER_SUBSCRIPTIONS = (
+    sa.select(subscriptions)
+    .where(subscriptions.c.member_id == _MEMBER_ID)
+    .order_by(subscriptions.c.subscribed_on)
+)
+_MEMBER_WITHDRAWALS = (
+    sa.select(withdrawals)
+    .where(withdrawals.c.member_id == _MEMBER_ID)
+    .order_by(withdrawals.c.position)
+)
+
+
 def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            sa.select(members, parties.c.name, parties.c.email)
-            .join(parties, parties.c.party_id == members.c.party_id)
-            .where(members.c.member_id == member_id, members.c.coop_id == coop_id)
-        )
-        .mappings()
-        .first()
-    )
+    key = {"member_id": member_id}
+    row = conn.execute(_MEMBER_ROW, {**key, "coop_id": coop_id}).mappings().first()
     if row is None:
         raise NotFound("member", member_id)
-    history = conn.execute(
-        sa.select(member_categories.c.category, member_categories.c.effective_date)
-        .where(member_categories.c.member_id == member_id)
-        .order_by(member_categories.c.effective_date, member_categories.c.position)
-    ).all()
-    moves = (
-        conn.execute(
-            sa.select(movements)
-            .where(movements.c.member_id == member_id)
-            .order_by(movements.c.position)
-        )
-        .mappings()
-        .all()
-    )
-    subs = (
-        conn.execute(
-            sa.select(subscriptions)
-            .where(subscriptions.c.member_id == member_id)
-            .order_by(subscriptions.c.subscribed_on)
-        )
-        .mappings()
-        .all()
-    )
-    outs = (
-        conn.execute(
-            sa.select(withdrawals)
-            .where(withdrawals.c.member_id == member_id)
-            .order_by(withdrawals.c.position)
-        )
-        .mappings()
-        .all()
-    )
+    history = conn.execute(_MEMBER_CATEGORIES, key).all()
+    moves = conn.execute(_MEMBER_MOVES, key).mappings().all()
+    subs = conn.execute(_MEMBER_SUBSCRIPTIONS, key).mappings().all()
+    outs = conn.execute(_MEMBER_WITHDRAWALS, key).mappings().all()
     return {
         "id": member_id,
         "party_id": row["party_id"],

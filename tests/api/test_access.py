@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from scic.access import policy
+from scic.access import policy, tokens
 from scic.access.limiter import FailureLimiter
 from scic.access.tables import api_tokens
 from scic.api.app import create_app
@@ -565,6 +565,35 @@ def test_a_revoked_token_is_401(world: World, client: TestClient) -> None:
     assert response.status_code == 401 and response.json()["detail"] == "token revoked"
     again = client.post(f"/v1/tokens/{manager.token_id}/revoke").json()
     assert again["revoked_at"] == revoked.json()["revoked_at"]  # the first revocation stays
+
+
+def test_a_token_revoked_in_this_process_is_refused_at_once(world: World, service: Service) -> None:
+    """The token check keeps recent verifications; a revocation made here, by any path
+    (the CLI runs `tokens.revoke` too), must not wait for them to age."""
+    manager = world.clients["manager"]
+    assert manager.get(f"/v1/coops/{world.coop}/events").status_code == 200
+    with service.engine.begin() as conn:
+        tokens.revoke(conn, manager.token_id, service.store.clock(), "test")
+    response = manager.get(f"/v1/coops/{world.coop}/events")
+    assert response.status_code == 401 and response.json()["detail"] == "token revoked"
+
+
+def test_a_token_revoked_by_another_process_is_refused_once_its_check_ages(
+    world: World, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = world.clients["manager"]
+    assert manager.get(f"/v1/coops/{world.coop}/events").status_code == 200
+    with service.engine.begin() as conn:  # what `scic token revoke` does from its process
+        conn.execute(
+            api_tokens.update()
+            .where(api_tokens.c.token_id == manager.token_id)
+            .values(revoked_at=service.store.clock(), revoked_by="elsewhere")
+        )
+    assert manager.get(f"/v1/coops/{world.coop}/events").status_code == 200  # recent check
+    later = tokens.monotonic() + tokens.RECENT_SECONDS
+    monkeypatch.setattr(tokens, "monotonic", lambda: later)
+    response = manager.get(f"/v1/coops/{world.coop}/events")
+    assert response.status_code == 401 and response.json()["detail"] == "token revoked"
 
 
 def test_admin_issues_lists_and_revokes_tokens(
