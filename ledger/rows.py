@@ -105,11 +105,17 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
     if is_sqlite(conn) or len(values) < COPY_FROM:
         conn.exec_driver_sql(plan.insert, values)  # type: ignore[arg-type]
         return
+    import psycopg
+
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(plan.copy) as copy:
             for value in values:
                 copy.write_row(value)
+    except psycopg.Error as exc:
+        # As SQLAlchemy raises it for its own statements (an IntegrityError for a NOT
+        # NULL or unique violation), so callers handle a refused COPY like a refused INSERT.
+        raise sa.exc.DBAPIError.instance(plan.copy, None, exc, psycopg.Error) from exc
     finally:
         cursor.close()
 

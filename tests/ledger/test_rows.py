@@ -87,6 +87,20 @@ def test_json_payloads_keep_their_stored_form(database_url: str, count: int) -> 
     assert all(r["tenant_id"] is None for r in stored)
 
 
+@pytest.mark.parametrize("count", [3, COPY_FROM])
+def test_a_refused_row_raises_what_sqlalchemy_raises_and_writes_nothing(
+    database_url: str, count: int
+) -> None:
+    engine = create_engine(database_url)
+    rows = [_movement(i) for i in range(1, count + 1)]
+    rows[-1] = {**rows[-1], "coop_id": None}  # NOT NULL
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        insert_rows(conn, movements, rows)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(movements)).scalar() == 0
+    engine.dispose()
+
+
 def test_a_table_with_a_computed_default_is_refused(database_url: str) -> None:
     engine = create_engine(database_url)
     with engine.begin() as conn, pytest.raises(ValueError, match="name_key"):
