@@ -132,10 +132,13 @@ def _landed_prefix(store: EventStore, path: Path) -> int:
                 landed = line_no
     same_start = [r["last_line"] for _, r in rows if (r or {}).get("first") == first]
     if same_start and max(same_start) > landed:
+        upto = max(same_start)
+        matching = f" (it matches up to line {landed})" if landed else ""
         raise InvalidEvent(
-            f"{path.name}: lines 1-{max(same_start)} of a file starting with the same line "
-            f"were imported, and this file differs from it after line {landed}: importing "
-            "it would record its unchanged lines again (record a correction instead)",
+            f"{path.name}: an import of a file starting with the same line landed its lines "
+            f"1-{upto}, and this file differs from that one before line {upto + 1}{matching}: "
+            "importing it would record its unchanged lines a second time (record a "
+            "correction instead)",
             line=landed + 1,
         )
     return landed

@@ -333,7 +333,9 @@ def test_a_file_edited_inside_what_landed_is_refused(store: EventStore, engine, 
     edited = {**records[25], "data": {**records[25]["data"], "amount_cents": 1}}
     lines[25] = json.dumps(edited)
     write_lines(path, lines)
-    with pytest.raises(InvalidEvent, match="lines 1-50 .* after line 20") as refused:
+    with pytest.raises(
+        InvalidEvent, match=r"landed its lines 1-50, .* before line 51 \(it matches up to line 20\)"
+    ) as refused:
         import_jsonl(store, path, batch_size=20)
 
     assert refused.value.context["line"] == 21
