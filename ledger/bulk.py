@@ -8,7 +8,8 @@ of the file's bytes up to its last line (`import-prefix:<sha256>`). A re-run rea
 keys, finds the longest prefix of the file already imported (whatever the batch size
 then) and appends the lines after it: one key row per batch instead of one per line.
 A line that names its own `idempotency_key` keeps it, and it is honoured as for any
-append (a line imported by another file is skipped).
+append (a line imported by another file is skipped). A file an earlier version imported
+(one `import:<digest>` key per line) is resumed line by line, as it was then.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from ledger.store import AppendRequest, EventStore, WriteSession
 
 Progress = Callable[[int], None]
 PREFIX_KEY = "import-prefix:"
-_PAST_PREFIX_KEYS = "import-prefix;"  # sorts after every "import-prefix:…" key
 
 
 @dataclass
@@ -60,8 +60,14 @@ def import_jsonl(
     """Append every line of `path`; `progress` receives the bytes consumed per batch."""
     report = ImportReport()
     landed = _landed_prefix(store, Path(path))
+    per_line = None  # whether an earlier version imported this file, one key per line
     for batch in _batches(Path(path), batch_size):
         todo = [(n, line) for n, line in batch.lines if n > landed]
+        if per_line is None:
+            per_line = bool(_keyed_per_line(store, batch.lines[:1]))
+        if per_line and todo:
+            done = _keyed_per_line(store, todo)
+            todo = [(n, line) for n, line in todo if n not in done]
         added = 0
         if todo:
             with store.write() as session:
@@ -115,19 +121,17 @@ def _landed_prefix(store: EventStore, path: Path) -> int:
     second time (a correction is a new event, not an edited line)."""
     k = schema.idempotency_keys.c
     with store.engine.connect() as conn:
+        # LIKE, not a key range: a range would depend on the database's collation.
         rows = conn.execute(
-            sa.select(k.fingerprint, k.result).where(k.key >= PREFIX_KEY, k.key < _PAST_PREFIX_KEYS)
+            sa.select(k.fingerprint, k.result).where(k.key.startswith(PREFIX_KEY))
         ).all()
     if not rows:
         return 0
     known = {fingerprint for fingerprint, _ in rows}
     landed, first = 0, None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            digest.update(raw)
-            if first is None and raw.strip():
-                first = hashlib.sha256(raw).hexdigest()
+    for line_no, _, line, digest in _digested(path):
+        if line is not None:
+            first = first or _first_digest(line)
             if digest.copy().hexdigest() in known:
                 landed = line_no
     same_start = [r["last_line"] for _, r in rows if (r or {}).get("first") == first]
@@ -144,22 +148,50 @@ def _landed_prefix(store: EventStore, path: Path) -> int:
     return landed
 
 
-def _batches(path: Path, size: int) -> Iterator[_Batch]:
-    lines: list[tuple[int, str]] = []
-    consumed = 0
-    digest, first = hashlib.sha256(), ""
+def _keyed_per_line(store: EventStore, lines: list[tuple[int, str]]) -> set[int]:
+    """The lines an earlier version imported: it kept one key per line,
+    `import:<sha256 of "number:line">`."""
+    keys = {f"import:{hashlib.sha256(f'{n}:{line}'.encode()).hexdigest()}": n for n, line in lines}
+    k = schema.idempotency_keys.c
+    found: set[int] = set()
+    names = list(keys)
+    with store.engine.connect() as conn:
+        for start in range(0, len(names), 500):
+            query = sa.select(k.key).where(k.key.in_(names[start : start + 500]))
+            found.update(keys[key] for key in conn.execute(query).scalars())
+    return found
+
+
+def _digested(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
+    """(line number, bytes, the line stripped or None when blank, the running digest).
+    The digest covers the non-blank lines, stripped, each ended by a newline: a file
+    saved again with other line endings or blank lines, or given a final newline, is
+    still the same file."""
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
-            consumed += len(raw)
-            digest.update(raw)
             line = raw.decode("utf-8").strip()
-            if not line:
-                continue
-            first = first or hashlib.sha256(raw).hexdigest()
-            lines.append((line_no, line))
-            if len(lines) == size:
-                yield _Batch(lines, consumed, digest.copy().hexdigest(), first)
-                lines, consumed = [], 0
+            if line:
+                digest.update(line.encode() + b"\n")
+            yield line_no, len(raw), line or None, digest
+
+
+def _first_digest(line: str) -> str:
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+def _batches(path: Path, size: int) -> Iterator[_Batch]:
+    lines: list[tuple[int, str]] = []
+    consumed, first = 0, ""
+    for line_no, length, line, digest in _digested(path):
+        consumed += length
+        if line is None:
+            continue
+        first = first or _first_digest(line)
+        lines.append((line_no, line))
+        if len(lines) == size:
+            yield _Batch(lines, consumed, digest.copy().hexdigest(), first)
+            lines, consumed = [], 0
     if lines:
         yield _Batch(lines, consumed, digest.hexdigest(), first)
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ledger import schema
+from ledger.bulk import PREFIX_KEY
 from ledger.chain import format_timestamp
 from ledger.errors import InvalidEvent
 from ledger.restore import Record, RestoreReport, restore_into
@@ -92,7 +93,12 @@ def _recorded_rows(engine: sa.Engine, coop_id: str | None, head: int) -> Iterato
                 k.first_position.label("key_first"),
                 k.result.label("key_result"),
             )
-            .outerjoin(schema.idempotency_keys, k.last_position == e.position)
+            # An import's batch key (`import-prefix:…`) may end on the same event as the
+            # line's own key: it stays out, so that each event is exported once.
+            .outerjoin(
+                schema.idempotency_keys,
+                sa.and_(k.last_position == e.position, ~k.key.startswith(PREFIX_KEY)),
+            )
             .where(e.position > after, e.position <= head)
             .order_by(e.position)
             .limit(_PAGE)

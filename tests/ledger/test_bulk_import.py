@@ -341,3 +341,46 @@ def test_a_file_edited_inside_what_landed_is_refused(store: EventStore, engine, 
     assert refused.value.context["line"] == 21
     assert store.read_all() == before
     assert stored_balances(engine) == expected_balances(records)
+
+
+def test_a_file_saved_again_with_other_line_endings_is_the_same_file(
+    store: EventStore, engine, tmp_path
+) -> None:
+    records = [record(i) for i in range(40)]
+    lines = [json.dumps(r) for r in records]
+    path = write_lines(tmp_path / "unix.jsonl", lines[:30])
+    assert import_jsonl(store, path, batch_size=10).appended == 30
+
+    # CRLF endings, a blank line more, no final newline, and ten lines added
+    path.write_bytes(("\r\n".join(lines[:5] + [""] + lines[5:])).encode())
+    again = import_jsonl(store, path, batch_size=15)
+
+    assert (again.appended, again.skipped) == (10, 30)
+    assert [e.data for e in store.read_all()] == [r["data"] for r in records]
+
+
+def test_a_file_imported_one_key_per_line_by_an_earlier_version_resumes(
+    store: EventStore, engine, tmp_path
+) -> None:
+    """Earlier versions kept `import:<sha256 of "number:line">` per line."""
+    import hashlib
+
+    from ledger import NewEvent
+    from ledger.store import AppendRequest
+
+    records = [kill_record(i) for i in range(30)]
+    lines = [json.dumps(r) for r in records]
+    path = write_lines(tmp_path / "old.jsonl", lines)
+    with store.write() as session:
+        for n, (r, line) in enumerate(zip(records[:20], lines[:20], strict=True), start=1):
+            digest = hashlib.sha256(f"{n}:{line}".encode()).hexdigest()
+            event = NewEvent(r["type"], r["data"], r["effective_date"], amount_cents=n)
+            session.append(
+                AppendRequest(r["stream_id"], [event], idempotency_key=f"import:{digest}")
+            )
+
+    report = import_jsonl(store, path, batch_size=8)
+
+    assert (report.appended, report.skipped) == (10, 20)
+    assert [e.data for e in store.read_all()] == [r["data"] for r in records]
+    assert store.verify().ok
