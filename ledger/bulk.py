@@ -4,7 +4,8 @@ Each line is one event: {"stream_id", "type", "data", "effective_date", optional
 "tenant_id", "subject_id", "amount_cents", "reverses", "idempotency_key", "actor"}.
 
 Resuming: each batch commits, with its events, one idempotency row keyed by the digest
-of the file's bytes up to its last line (`import-prefix:<sha256>`). A re-run reads those
+of the file up to its last line (`import-prefix:<sha256>`, over the non-blank lines,
+stripped: see `_digested`). A re-run reads those
 keys, finds the longest prefix of the file already imported (whatever the batch size
 then) and appends the lines after it: one key row per batch instead of one per line.
 A line that names its own `idempotency_key` keeps it, and it is honoured as for any
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 
 from ledger import schema
+from ledger.chain import read_json
 from ledger.envelope import NewEvent
 from ledger.errors import InvalidEvent
 from ledger.rows import insert_rows
@@ -46,7 +47,7 @@ class ImportReport:
 class _Batch:
     lines: list[tuple[int, str]]  # (line number, text) of the non-blank lines
     consumed: int  # bytes of the file read for it
-    prefix: str  # sha256 of the file's bytes up to its last line
+    prefix: str  # the file's digest up to its last line (`_digested`)
     first: str  # sha256 of the file's first non-blank line: which file this is
 
 
@@ -198,12 +199,9 @@ def _batches(path: Path, size: int) -> Iterator[_Batch]:
 
 def _request(line_no: int, line: str, actor: str | None) -> AppendRequest:
     try:
-        record: dict[str, Any] = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        try:  # what orjson refuses and Python reads: integers beyond 64 bits, NaN
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
+        record: dict[str, Any] = read_json(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(f"line {line_no}: not JSON ({exc.msg})", line=line_no) from None
     if not isinstance(record, dict) or "stream_id" not in record or "type" not in record:
         raise InvalidEvent(f"line {line_no}: needs at least stream_id and type", line=line_no)
     event = NewEvent(

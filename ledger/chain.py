@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 
 # The envelope fields covered by the hash, in a fixed order. Adding a field is a new chain
@@ -37,6 +39,16 @@ HASHED_FIELDS = (
 
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON as the ledger reads it: orjson, and Python's `json` for what orjson refuses
+    and Python reads (integers beyond 64 bits, NaN); invalid JSON raises
+    `json.JSONDecodeError`."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -3,22 +3,21 @@
 
 `EventStore.iter_all` builds each event through SQLAlchemy's result rows and Python's
 `json`; a replay of a million events spent a fifth of its time there. Here the driver's
-tuples are turned into events directly: the payload decoded by orjson (SQLite keeps it
-as text; psycopg is given orjson as its JSON loader), the dates from the columns'
-storage forms (see `_converters`), upcasting as on every read.
+tuples are turned into events directly: the payload decoded by `chain.read_json`
+(orjson; SQLite keeps it as text, psycopg is given it as its JSON loader), the dates
+from the columns' storage forms (see `_converters`), upcasting as on every read.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 
 from ledger import schema
+from ledger.chain import read_json
 from ledger.db import is_sqlite
 from ledger.envelope import RecordedEvent
 from ledger.registry import EventRegistry
@@ -27,7 +26,6 @@ from ledger.schema import UTCDateTime
 
 PAGE = 20_000
 _COLUMNS = [c.name for c in schema.events.columns]
-_DATA = _COLUMNS.index("data")
 
 
 def pages(
@@ -46,7 +44,7 @@ def pages(
     if not is_sqlite(conn):
         from psycopg.types.json import set_json_loads
 
-        set_json_loads(_json, cursor)  # type: ignore[arg-type]
+        set_json_loads(read_json, cursor)  # type: ignore[arg-type]
     try:
         while True:
             cursor.execute(sql, (after,))
@@ -75,7 +73,7 @@ def _converters(conn: sa.Connection) -> list[Converter]:
         elif isinstance(column.type, sa.Date):
             found.append(memoized(date.fromisoformat) if sqlite else None)
         elif isinstance(column.type, sa.JSON):
-            found.append(_json if sqlite else None)
+            found.append(read_json if sqlite else None)
         else:
             found.append(None)
     return found
@@ -89,14 +87,9 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def _json(value: str | bytes) -> Any:
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:  # an integer beyond 64 bits: orjson refuses it
-        return json.loads(value)
-
-
-def _event(registry: EventRegistry, convert: list[Converter], row: tuple[Any, ...]) -> Any:
+def _event(
+    registry: EventRegistry, convert: list[Converter], row: tuple[Any, ...]
+) -> RecordedEvent:
     values = [v if f is None or v is None else f(v) for f, v in zip(convert, row, strict=True)]
     fields = dict(zip(_COLUMNS, values, strict=True))
     fields["schema_version"], fields["data"] = registry.upcast(
