@@ -28,6 +28,7 @@ from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
 from scic.web import charts, fmt
+from scic.web import documents as web_documents
 from scic.web.session import (
     CSRF_FIELD,
     TOKEN_COOKIE,
@@ -503,7 +504,8 @@ def member(request: Request, service: ServiceDep, member_id: str) -> Response:
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api(f"/members/{member_id}"))
         detail = views.member_detail(conn, v.coop_id, member_id)
-        return "member.html", {"m": detail}
+        documents = web_documents.member_links(v, conn, member_id, detail, service.today())
+        return "member.html", {"m": detail, "documents": documents}
 
     return page(request, service, "members", build)
 
@@ -530,6 +532,8 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
             ]
         for grant in rows:
             grant["deadline"] = deadline(grant, today)
+            if v.may(v.api(f"/grants/{grant['id']}/statement")):
+                grant["statement"] = f"/dashboard/grants/{grant['id']}/statement"
         return "grants.html", {
             "rows": rows,
             "today": today,
