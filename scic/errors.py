@@ -111,6 +111,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("tmo-unknown", "R8", "conflict"),
         Refusal("interest-while-loss-carried", "R9", "conflict"),
         Refusal("charge-above-carried-loss", "R9", "conflict"),
+        Refusal("review-in-future", "R10", "invalid"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
         Refusal("unknown-event-types", None, "invalid"),
         Refusal("invalid-webhook-url", None, "invalid"),
