@@ -110,6 +110,8 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("statutory-reserve-below-minimum", "R9", "conflict"),
         Refusal("tmo-unknown", "R8", "conflict"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
+        Refusal("webhook-url-not-public", None, "invalid"),
+        Refusal("webhook-busy", None, "conflict"),
         Refusal("unknown-event-types", None, "invalid"),
         Refusal("invalid-webhook-url", None, "invalid"),
         Refusal("invalid-webhook-secret", None, "invalid"),
