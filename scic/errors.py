@@ -113,6 +113,8 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("charge-above-carried-loss", "R9", "conflict"),
         Refusal("review-in-future", "R10", "invalid"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
+        Refusal("webhook-url-not-public", None, "invalid"),
+        Refusal("webhook-busy", None, "conflict"),
         Refusal("unknown-event-types", None, "invalid"),
         Refusal("invalid-webhook-url", None, "invalid"),
         Refusal("invalid-webhook-secret", None, "invalid"),
