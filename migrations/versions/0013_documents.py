@@ -1,7 +1,7 @@
 """The cooperative's registered office and purpose, printed on its documents.
 
-Revision ID: 0012_documents
-Revises: 0011
+Revision ID: 0013_documents
+Revises: 0012_webhook_guard
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0012_documents"
-down_revision = "0011"
+revision = "0013_documents"
+down_revision = "0012_webhook_guard"
 branch_labels = None
 depends_on = None
 
