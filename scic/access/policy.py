@@ -21,6 +21,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     record           yes    yes      -           -               -
     read             yes    yes      yes         -               -
     close-year       yes    yes      yes         -               -
+    allocate-result  yes    yes      yes         -               -
     export           yes    yes      yes         -               -
     capital-table    yes    yes      yes         by category or college only
     member-holdings  yes    yes      yes         -               its own member only
@@ -215,6 +216,12 @@ ADMIN_ONLY = Rule("admin", summary="operate the ledger: cooperatives and tokens"
 RECORD = Rule("record", frozenset({MANAGER}), summary="record events")
 READ = Rule("read", frozenset({MANAGER, ACCOUNTANT}), summary="read the whole ledger")
 CLOSE_YEAR = Rule("close-year", frozenset({MANAGER, ACCOUNTANT}), summary="close a fiscal year")
+# The accountant records what the general meeting decided about the year it closed.
+ALLOCATE_RESULT = Rule(
+    "allocate-result",
+    frozenset({MANAGER, ACCOUNTANT}),
+    summary="record the allocation of a year's result",
+)
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
 CAPITAL_TABLE = Rule(
     "capital-table",
@@ -297,8 +304,11 @@ EVENT_STREAM = Rule(
 )
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
-# route under the cooperative (the hook for the accountant's fiscal-year close).
-COMMAND_RULES: dict[str, Rule] = {"fiscal-years/{year}/close": CLOSE_YEAR}
+# route under the cooperative (the hooks for the accountant's year-end writes).
+COMMAND_RULES: dict[str, Rule] = {
+    "fiscal-years/{year}/close": CLOSE_YEAR,
+    "fiscal-years/{year}/surplus-allocation": ALLOCATE_RESULT,
+}
 
 
 def command_rule(route: str) -> Rule:

@@ -28,6 +28,7 @@ from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
+from scic.web.forms import routes as forms
 
 
 def create_app(
@@ -73,6 +74,7 @@ def create_app(
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(assets.router)
+    app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
     app.include_router(events_out.router)
 
