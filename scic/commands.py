@@ -631,5 +631,5 @@ def _coop(ctx: Context) -> str:
 
 
 # Funding commands register themselves in COMMANDS on import.
-from scic import commands_funding  # noqa: E402, F401
+from scic import commands_funding, commands_reviews  # noqa: E402, F401
 from scic.accounting import commands as accounting_commands  # noqa: E402, F401
