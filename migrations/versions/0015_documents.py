@@ -1,7 +1,7 @@
 """The cooperative's registered office and purpose, printed on its documents.
 
-Revision ID: 0014_documents
-Revises: 0012_webhook_guard, 0013_contact_changes (it joins the two branches)
+Revision ID: 0015_documents
+Revises: 0014_contact_changes
 Create Date: 2026-12-07
 """
 
@@ -10,9 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0014_documents"
-# main held two heads (the webhook guard and the contact changes): this joins them
-down_revision = ("0012_webhook_guard", "0013_contact_changes")
+revision = "0015_documents"
+down_revision = "0014_contact_changes"
 branch_labels = None
 depends_on = None
 
