@@ -23,6 +23,7 @@ from scic.dates import add_years
 from scic.domain import reviews
 from scic.domain.cooperative import CoopRegistered
 from scic.domain.esus import EsusInvested
+from scic.domain.members import holds_no_share
 from scic.domain.rules_check import percent
 from scic.domain.shares import SharesCalled, SharesPaid
 from scic.domain.state import CapitalState, CoopState
@@ -64,6 +65,7 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
     walk = _walk(entries, on)
     findings = [
         *_categories(walk, on),
+        *_without_shares(walk, on),
         _public_share(walk, on),
         *walk.public_spans.findings(on),
         *_floor(walk, on),
@@ -187,6 +189,11 @@ def _follow(walk: _Walk, entry: Entry) -> None:
             walk.reviews.append(entry.on)
         case EsusInvested() if not e.solidarity:
             walk.outside_approval.append((entry.on, e))
+    # R2 — since when each member it touches holds no share (not an associate)
+    for attribute in ("member_id", "from_member_id", "to_member_id"):
+        member = state.members.get(getattr(e, attribute, None) or "")
+        if member is not None:
+            walk.mark(f"R2:no-share:{member.member_id}", holds_no_share(member), entry.on)
 
 
 def _close_day(walk: _Walk) -> None:
@@ -320,6 +327,25 @@ def _categories(walk: _Walk, on: date) -> list[dict[str, Any]]:
             )
         )
     return out
+
+
+def _without_shares(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+    """R2 — a member admitted who holds no share is not an associate (yet, or any more):
+    it counts in no category, no college, no vote."""
+    for member in walk.state.members.values():
+        if holds_no_share(member):
+            since = walk.started(f"R2:no-share:{member.member_id}")
+            yield finding(
+                "R2",
+                "member-without-shares",
+                "warning",
+                f"member {member.number or member.member_id} was admitted on "
+                f"{member.admitted_on} but holds no share: not an associate yet",
+                member_id=member.member_id,
+                number=member.number,
+                admitted_on=member.admitted_on.isoformat(),
+                **{"from": since or member.admitted_on.isoformat()},
+            )
 
 
 # -- R3, R5 ----------------------------------------------------------------------------
