@@ -5,6 +5,7 @@ which field it is about."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -424,7 +425,13 @@ FRENCH.update(
         "Too large.": "Trop grand.",
         "Too small.": "Trop petit.",
         "Not an e-mail address.": "Ce n'est pas une adresse électronique.",
-        "Not accepted: {msg}.": "Valeur refusée : {msg}.",
+        "Not accepted.": "Valeur refusée.",
+        "Choose an existing one, or name a new one (name and type).": (
+            "Choisissez un existant, ou nommez-en un nouveau (nom et type)."
+        ),
+        "The period ends before it starts.": "La période finit avant de commencer.",
+        "Required for this instrument.": "Obligatoire pour cet instrument.",
+        "Dates run from 1900 to 2200.": "Les dates vont de 1900 à 2200.",
     }
 )
 
@@ -480,6 +487,21 @@ PYDANTIC = {
 }
 
 
+# The models' own words (scic/domain, scic/money.py…): the field each concerns, and ours.
+MODEL_SAYS: tuple[tuple[str, str | None, str], ...] = (
+    (
+        r"give either (funder|holder|investor) ",
+        r"\1_id",
+        "Choose an existing one, or name a new one (name and type).",
+    ),
+    (r"period_end is before period_start", "period_end", "The period ends before it starts."),
+    (r"an investment in \w+ needs (\w+)", r"\1", "Required for this instrument."),
+    (r"greater than 0", None, "Must be more than zero."),
+    (r"at most 2 decimals", None, "At most two decimals."),
+    (r"from year 1900 to 2200", None, "Dates run from 1900 to 2200."),
+)
+
+
 def of_validation(error: ValidationError, names: set[str], lang: str) -> Said:
     """The model's own checks (the API answers them with a 422), by field."""
     by_field: dict[str, str] = {}
@@ -487,18 +509,26 @@ def of_validation(error: ValidationError, names: set[str], lang: str) -> Said:
     for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item["loc"] if not isinstance(part, int))
         kind = item["type"]
-        if kind == "string_pattern_mismatch":
-            message = tr("Not accepted: {msg}.", lang).format(msg=where)
-            if "email" in where:
-                message = tr("Not an e-mail address.", lang)
-        elif kind in PYDANTIC:
-            message = tr(PYDANTIC[kind], lang)
+        detail = str(item.get("msg", "")).removeprefix("Value error, ")
+        message = tr("Not accepted.", lang)
+        for pattern, target, said in MODEL_SAYS:
+            found = re.search(pattern, detail)
+            if found:
+                message = tr(said, lang)
+                if target is not None:
+                    where = found.expand(target)
+                break
         else:
-            detail = str(item.get("msg", "")).removeprefix("Value error, ")
-            message = tr("Not accepted: {msg}.", lang).format(msg=detail)
-        target = where if where in names else where.split(".")[0]
-        if target in names:
-            by_field.setdefault(target, message)
+            if kind == "string_pattern_mismatch" and "email" in where:
+                message = tr("Not an e-mail address.", lang)
+            elif kind in PYDANTIC:
+                message = tr(PYDANTIC[kind], lang)
+        target_field = next(
+            (n for n in (where, where.split(".")[0]) if n in names),
+            next((n for n in sorted(names) if where and n.startswith(where + ".")), None),
+        )
+        if target_field is not None:
+            by_field.setdefault(target_field, message)
         else:
             above.append(message)
     return Said(by_field, " ".join(above) or None)
