@@ -491,6 +491,23 @@ def _withdraw(session: WriteSession, ctx: Context, body: shares.Withdraw) -> Dec
     member = _member(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, body.shares, wid, on, body.reason)
+    return _withdrawn(session, cached, wid, facts)
+
+
+def _withdrawn(session: WriteSession, cached: Cached, wid: str, facts: list[Fact]) -> Decided:
+    """R5 — a withdrawal is never refused on the floor's grounds (Cass. com. 18 Dec 2024,
+    n° 23-10.695), back-dated or not: when the reimbursements it would release make a
+    later one unlawful (below the floor, out of turn), it is recorded alone and its
+    reimbursement waits in the queue; reimbursements already recorded stay (they
+    happened). Any other violation still refuses."""
+    entries = write_model.entries_of(facts, session, wid)
+    found = cached.timeline.insert(entries, dry_run=True)
+    if found and all(v.kind == "R5" for v in found):
+        facts = [f for f in facts if not isinstance(f.event, shares.SharesReimbursed)]
+        entries = write_model.entries_of(facts, session, wid)
+        write_model.decide_into(cached, entries, tolerate={"R5"})
+        decided = [write_model.envelope(e) for e in entries]
+        return Decided(wid, decided, {"status": "pending"}, cached)
     reimbursed = any(
         isinstance(f.event, shares.SharesReimbursed) and f.event.withdrawal_id == wid for f in facts
     )
@@ -510,7 +527,7 @@ def _exclude(session: WriteSession, ctx: Context, body: ExcludeMember) -> Decide
     member = _member(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, None, wid, on, body.reason, excluded=True)
-    return _judged(session, cached, wid, facts)
+    return _withdrawn(session, cached, wid, facts)
 
 
 @command("transfers", shares.Transfer, "Transfer fully paid shares between members (R3)")

@@ -109,6 +109,8 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("siren-required", "R17", "conflict"),
         Refusal("statutory-reserve-below-minimum", "R9", "conflict"),
         Refusal("tmo-unknown", "R8", "conflict"),
+        Refusal("interest-while-loss-carried", "R9", "conflict"),
+        Refusal("charge-above-carried-loss", "R9", "conflict"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
         Refusal("unknown-event-types", None, "invalid"),
         Refusal("invalid-webhook-url", None, "invalid"),

@@ -12,6 +12,7 @@ from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
+from scic.domain.losses import CarriedLossCharged
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
 from scic.domain.shares import (
     LossesRecorded,
@@ -52,6 +53,7 @@ EVENT_MODELS: list[type[BaseModel]] = [
     LedgerVerified,
     FiscalYearClosed,
     SurplusAllocated,
+    CarriedLossCharged,
     TmoRateSet,
 ]
 # Instalments, justifications and clawbacks share one payload shape.

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ledger.schema import events
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
 from scic.projections.tables import funding_movements
 from scic.rules.dated import REVIEW_LOSS_YEARS_IN_A_ROW
@@ -48,7 +49,9 @@ def year_figures(
     if known_at is not None:
         reserves_query = reserves_query.where(a.recorded_at <= known_at)
     reserves, allocations = conn.execute(reserves_query).one()
-    reserves_cents = int(reserves) if allocations else None
+    reserves_cents = (
+        int(reserves) - _charged(conn, coop_id, as_of, known_at) if allocations else None
+    )
     if closed is None:
         return YearFigures(None, None, None, reserves_cents)
     m = funding_movements.c
@@ -67,6 +70,17 @@ def year_figures(
         for kind, cents in conn.execute(flows.group_by(m.kind))
     )
     return YearFigures(closed.year, closed.own_revenue_cents, subsidies, reserves_cents)
+
+
+def _charged(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None) -> int:
+    """R9 — carried losses the AGs charged to reserves by `as_of` (CarriedLossCharged)."""
+    e = events.c
+    query = sa.select(sa.func.coalesce(sa.func.sum(e.amount_cents), 0)).where(
+        e.tenant_id == coop_id, e.type == "CarriedLossCharged", e.effective_date <= as_of
+    )
+    if known_at is not None:
+        query = query.where(e.recorded_at <= known_at)
+    return int(conn.execute(query).scalar_one())
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,10 @@ class BoundsOut(BaseModel):
     year: int
     result: str
     decided_on: date
+    carried_loss: str = Field(description="loss carried forward (119) on the AG's date (R9)")
+    carried_loss_cleared: str = Field(description="the part of the result that clears it first")
+    carried_loss_left: str = Field(description="still carried after this result: no interest")
+    base: str = Field(description="the result less the carried loss cleared: the minimums' base")
     legal_reserve_min: str
     remainder: str
     statutory_reserve_min: str
@@ -208,6 +212,10 @@ def surplus_bounds(
         "year": fy.year,
         "result": format_cents(b.result_cents),
         "decided_on": on,
+        "carried_loss": format_cents(i.carried_loss_cents),
+        "carried_loss_cleared": format_cents(b.carried_loss_cleared_cents),
+        "carried_loss_left": format_cents(b.carried_loss_left_cents),
+        "base": format_cents(b.base_cents),
         "legal_reserve_min": format_cents(b.legal_reserve_min_cents),
         "remainder": format_cents(b.remainder_cents),
         "statutory_reserve_min": format_cents(b.statutory_reserve_min_cents),

@@ -358,6 +358,50 @@ add(
     )
 )
 
+RESERVES = {
+    "other": "Other reserves (1068)",
+    "statutory": "Statutory reserve (1063)",
+    "legal": "Legal reserve (1061)",
+}
+words(
+    {
+        "Charge the carried loss to reserves": (
+            "Imputer le report à nouveau débiteur sur les réserves"
+        ),
+        "An AG decision: the loss carried forward (119) and the reserve fall together "
+        "(R9); departing members then bear less of it (R6).": (
+            "Décision d'AG : le report à nouveau débiteur (119) et la réserve diminuent "
+            "d'autant (R9) ; les associés sortants en supportent d'autant moins (R6)."
+        ),
+        "Reserve charged": "Réserve imputée",
+        "Date of the AG decision": "Date de la décision d'AG",
+        "Other reserves (1068)": "Autres réserves (1068)",
+        "Statutory reserve (1063)": "Réserve statutaire (1063)",
+        "Legal reserve (1061)": "Réserve légale (1061)",
+        "{amount} of carried loss charged to reserves": (
+            "{amount} de report à nouveau débiteur imputés sur les réserves"
+        ),
+    }
+)
+add(
+    Form(
+        "carried-loss-charges",
+        "Charge the carried loss to reserves",
+        "An AG decision: the loss carried forward (119) and the reserve fall together "
+        "(R9); departing members then bear less of it (R6).",
+        (
+            Field("amount", "Amount (€)", "money", required=True),
+            Field("reserve", "Reserve charged", "select", required=True, options=options(RESERVES)),
+            Field("decided_on", "Date of the AG decision", "date", required=True),
+        ),
+        lambda d: (
+            "{amount} of carried loss charged to reserves",
+            {"amount": money(d.body, "amount")},
+        ),
+        lambda d: "/dashboard/capital",
+    )
+)
+
 words(
     {
         "Correct an event": "Corriger un événement",

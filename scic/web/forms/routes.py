@@ -64,7 +64,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "Fiscal years and statutes",
-        ("fiscal-year-close", "surplus-allocations", "losses", "statutes"),
+        ("fiscal-year-close", "surplus-allocations", "losses", "carried-loss-charges", "statutes"),
     ),
 )
 # what a path-bound form asks for first, and from which list
@@ -249,6 +249,16 @@ def losses_form(request: Request, service: ServiceDep) -> Response:
 @router.post("/dashboard/losses/new")
 async def losses_post(request: Request, service: ServiceDep) -> Response:
     return await submit(request, service, "losses", {})
+
+
+@router.get("/dashboard/carried-loss-charges/new")
+def carried_loss_charges_form(request: Request, service: ServiceDep) -> Response:
+    return show(request, service, "carried-loss-charges", {})
+
+
+@router.post("/dashboard/carried-loss-charges/new")
+async def carried_loss_charges_post(request: Request, service: ServiceDep) -> Response:
+    return await submit(request, service, "carried-loss-charges", {})
 
 
 @router.get("/dashboard/corrections/new")
