@@ -97,6 +97,22 @@ def close_2019(client: TestClient, w: World) -> None:
     assert closed.status_code == 201, closed.text
 
 
+def carry_a_loss(client: TestClient, w: World) -> None:
+    """2019 in profit (its result to reserves), 2020 at a loss carried forward."""
+    api = f"/v1/coops/{w.coop}/fiscal-years"
+    for path, body in (
+        ("2019/close", {"result": "1000.00"}),
+        (
+            "2019/surplus-allocation",
+            {"legal_reserve": "150.00", "statutory_reserve": "850.00", "decided_on": "2020-06-15"},
+        ),
+        ("2020/close", {"result": "-500.00"}),
+        ("2020/surplus-allocation", {"decided_on": "2021-06-15"}),
+    ):
+        response = client.post(f"{api}/{path}", json=body)
+        assert response.status_code == 201, response.text
+
+
 CASES: dict[str, Case] = {
     "members": Case(
         lambda w: {"name": "Chloé Durand", "kind": "person", "category": "usagers"},
@@ -168,6 +184,14 @@ CASES: dict[str, Case] = {
         lambda w: {"amount": "100", "fiscal_year": "2025", "effective_date": "2018-05-01"},
         "effective_date",
         "antérieure à la constitution",
+    ),
+    "carried-loss-charges": Case(
+        lambda w: {"amount": "200", "reserve": "statutory", "decided_on": "2021-07-01"},
+        lambda w: {"amount": "900", "reserve": "statutory", "decided_on": "2021-07-01"},
+        "amount",
+        "report à nouveau",
+        "R9",
+        prepare=carry_a_loss,
     ),
     "corrections": Case(
         lambda w: {"reverses": w.ids["bruno_payment"], "reason": "versement en double"},

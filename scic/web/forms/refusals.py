@@ -97,6 +97,10 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
         ("amount",),
         "The amount justified would exceed what was received.",
     ),
+    "charge-above-carried-loss": (
+        ("amount",),
+        "More than the loss carried forward would be charged to reserves.",
+    ),
     "clawback-exceeds-received": (
         ("amount",),
         "The clawback would exceed what was received.",
@@ -287,6 +291,9 @@ FRENCH.update(
         ),
         "The amount justified would exceed what was received.": (
             "Le montant justifié dépasserait ce qui a été reçu."
+        ),
+        "More than the loss carried forward would be charged to reserves.": (
+            "On imputerait sur les réserves plus que le report à nouveau débiteur."
         ),
         "The clawback would exceed what was received.": (
             "Le reversement dépasserait ce qui a été reçu."
