@@ -130,11 +130,13 @@ TITLES_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
     ),
 ]
 
-# R10 — cooperative review (révision coopérative) every 5 years (décret 2015-706 art. 1,
-# loi 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also after three loss-making
-# fiscal years in a row, or a year's loss of half the highest capital reached (art. 25-1).
+# R10 — cooperative review (révision coopérative) every 5 years from the last report made
+# available to the members (décret 2015-706 art. 14; the first from incorporation, loi
+# 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also "au terme de trois exercices
+# déficitaires" (art. 25-1 as in force since 2014-08-02: not necessarily consecutive,
+# counted since the last review), or a year's loss of half the highest capital reached.
 COOPERATIVE_REVIEW_YEARS = 5
-REVIEW_LOSS_YEARS_IN_A_ROW = 3
+REVIEW_LOSS_YEARS = 3
 
 # R12 — ESUS approval (C. trav. L3332-17-1): 5 years, 2 when the company is younger than 3.
 ESUS_YEARS = 5

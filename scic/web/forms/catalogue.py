@@ -358,6 +358,40 @@ add(
     )
 )
 
+words(
+    {
+        "Record a cooperative review": "Enregistrer une révision coopérative",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).": (
+            "Le rapport de révision mis à la disposition des associés : la révision "
+            "périodique suivante est due cinq ans plus tard, et les exercices déficitaires "
+            "sont comptés à partir d'elle (R10)."
+        ),
+        "Report made available on": "Rapport mis à disposition le",
+        "Reviewer": "Réviseur",
+        "Report reference": "Référence du rapport",
+        "Cooperative review of {date} recorded": "Révision coopérative du {date} enregistrée",
+    }
+)
+add(
+    Form(
+        "reviews",
+        "Record a cooperative review",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).",
+        (
+            Field("report_made_available_on", "Report made available on", "date", required=True),
+            Field("reviewer", "Reviewer", "text", required=True),
+            Field("reference", "Report reference", "text", required=True),
+        ),
+        lambda d: (
+            "Cooperative review of {date} recorded",
+            {"date": fmt.day(d.body.get("report_made_available_on"))},
+        ),
+        lambda d: "/dashboard/compliance",
+    )
+)
+
 RESERVES = {
     "other": "Other reserves (1068)",
     "statutory": "Statutory reserve (1063)",
