@@ -193,6 +193,21 @@ CASES: dict[str, Case] = {
         "R9",
         prepare=carry_a_loss,
     ),
+    "reviews": Case(
+        lambda w: {
+            "report_made_available_on": "2025-05-20",
+            "reviewer": "Fédération des SCIC",
+            "reference": "REV-2025-03",
+        },
+        lambda w: {
+            "report_made_available_on": "2027-05-20",
+            "reviewer": "Fédération des SCIC",
+            "reference": "REV-2025-03",
+        },
+        "report_made_available_on",
+        "rapport mis à disposition",
+        "R10",
+    ),
     "corrections": Case(
         lambda w: {"reverses": w.ids["bruno_payment"], "reason": "versement en double"},
         lambda w: {"reverses": w.ids["bruno_sub_event"], "reason": "souscription erronée"},

@@ -16,6 +16,7 @@ from scic.web.forms.labels import FRENCH, tr
 
 DATES = (
     "effective_date",
+    "report_made_available_on",
     "admitted_on",
     "awarded_on",
     "issued_on",
@@ -104,6 +105,11 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
     "clawback-exceeds-received": (
         ("amount",),
         "The clawback would exceed what was received.",
+    ),
+    "member-number-taken": (("number",), "Another member already has this number."),
+    "review-in-future": (
+        ("report_made_available_on",),
+        "A review is recorded once its report is made available, not before.",
     ),
     "member-not-active": (
         ("member_id", "from_member_id", "to_member_id"),
@@ -299,6 +305,10 @@ FRENCH.update(
             "Le reversement dépasserait ce qui a été reçu."
         ),
         "This member has left the cooperative.": "Cet associé a quitté la coopérative.",
+        "Another member already has this number.": "Un autre associé porte déjà ce numéro.",
+        "A review is recorded once its report is made available, not before.": (
+            "Une révision s'enregistre une fois son rapport mis à disposition, pas avant."
+        ),
         "This member holds no shares to withdraw.": "Cet associé ne détient aucune part à retirer.",
         "The nominal value cannot change while shares are outstanding.": (
             "La valeur nominale ne peut pas changer tant que des parts sont détenues."
