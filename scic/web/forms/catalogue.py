@@ -403,6 +403,17 @@ add(
     )
 )
 
+DE_MINIMIS_REGIME_NAMES = {
+    "general": "General (300,000 € over 3 years)",
+    "sieg": "SIEG compensation (750,000 € over 3 years)",
+}
+words(
+    {
+        "De minimis regime": "Régime de minimis",
+        "General (300,000 € over 3 years)": "Général (300 000 € sur 3 ans)",
+        "SIEG compensation (750,000 € over 3 years)": "Compensation de SIEG (750 000 € sur 3 ans)",
+    }
+)
 RESERVES = {
     "other": "Other reserves (1068)",
     "statutory": "Statutory reserve (1063)",
@@ -607,6 +618,12 @@ add(
             Field("period_start", "Period start", "date"),
             Field("period_end", "Period end", "date"),
             Field("de_minimis", "De minimis aid", "checkbox"),
+            Field(
+                "de_minimis_regime",
+                "De minimis regime",
+                "select",
+                options=options(DE_MINIMIS_REGIME_NAMES),
+            ),
             Field("de_minimis_override", "Reason to exceed the de minimis ceiling", "textarea"),
             Field(
                 "depreciation.start",
