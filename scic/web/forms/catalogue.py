@@ -63,6 +63,8 @@ words(
         "Name": "Nom",
         "Kind": "Nature",
         "Admitted on": "Date d'admission",
+        "Member number": "N° d'associé",
+        "Unique in the cooperative; optional.": "Unique dans la coopérative ; facultatif.",
         "E-mail": "Courriel",
         "Postal address": "Adresse postale",
         "Admission of {name} recorded": "Admission de {name} enregistrée",
@@ -75,6 +77,7 @@ add(
         None,
         (
             Field("name", "Name", required=True),
+            Field("number", "Member number", help="Unique in the cooperative; optional."),
             Field("kind", "Kind", "select", required=True, options=options(KINDS)),
             Field("category", "Category", "choice", required=True, choices="categories"),
             Field("admitted_on", "Admitted on", "date", help="Leave empty for today."),
@@ -120,6 +123,8 @@ words(
     {
         "Subscribe shares": "Souscrire des parts",
         "Paid now (€)": "Montant versé à la souscription (€)",
+        "Paid with a subsidy": "Parts financées par une subvention",
+        "Such shares earn no interest (R8).": "Ces parts ne reçoivent pas d'intérêt (R8).",
         "At least a quarter of the shares' value (R7).": (
             "Au moins le quart de la valeur des parts (R7)."
         ),
@@ -144,6 +149,12 @@ add(
                 help="At least a quarter of the shares' value (R7).",
             ),
             EFFECTIVE,
+            Field(
+                "subsidy_financed",
+                "Paid with a subsidy",
+                "checkbox",
+                help="Such shares earn no interest (R8).",
+            ),
         ),
         lambda d: (
             "Subscription of {shares} shares by {member} recorded",
