@@ -34,6 +34,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
     webhook-read     yes    yes      yes         -               -
+    people           yes    yes      -           -               -        (dashboard only)
     event-stream     yes    yes      yes         its own events  its own events
 
 "Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
@@ -214,6 +215,8 @@ RECORD = Rule("record", frozenset({MANAGER}), summary="record events")
 READ = Rule("read", frozenset({MANAGER, ACCOUNTANT}), summary="read the whole ledger")
 CLOSE_YEAR = Rule("close-year", frozenset({MANAGER, ACCOUNTANT}), summary="close a fiscal year")
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
+# the dashboard's people page (scic/web/people.py): invite, change roles, revoke access
+PEOPLE = Rule("people", frozenset({MANAGER}), summary="manage the cooperative's people")
 CAPITAL_TABLE = Rule(
     "capital-table",
     frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),

@@ -18,7 +18,7 @@ from scic.api.routes import access, accounting, commands, directory, events_out,
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, pages
+from scic.web import assets, pages, people
 
 
 def create_app(
@@ -64,6 +64,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(pages.router)
+    app.include_router(people.router)
     app.include_router(events_out.router)
 
     @app.get(
