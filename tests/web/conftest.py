@@ -316,10 +316,20 @@ def shots() -> Shots:
 
 
 def sign_in(page: Any, token: str) -> None:
+    """Sign in with an API token: it is under "Se connecter avec un jeton d'API"."""
     page.goto("/sign-in")
+    page.get_by_text("Se connecter avec un jeton d'API").click()
     page.get_by_label("Jeton d'accès à l'API").fill(token)
     with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Se connecter avec le jeton").click()
+
+
+def sign_in_with_password(page: Any, email: str, password: str = PASSWORD) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter", exact=True).click()
 
 
 ONE_DAY = timedelta(days=1)
