@@ -21,7 +21,7 @@ from ledger import AppendRequest, NewEvent, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic import write_model
+from scic import contacts, write_model
 from scic.access import tokens
 from scic.accounting.fiscal_years import (
     as_prior_period_adjustments,
@@ -36,7 +36,7 @@ from scic.domain.timeline import Entry, Fold
 from scic.errors import NotFound, refuse
 from scic.jsontypes import Integer, NonNegativeInteger
 from scic.money import Amount, AmountOrZero
-from scic.projections.tables import parties
+from scic.projections.tables import coops, parties
 from scic.write_model import Cached
 
 # a day every year has (no 02-29), as the validator of CreateCoop checks
@@ -328,9 +328,22 @@ class CreateCoop(BaseModel):
         )
 
 
+def _check_siren_free(session: WriteSession, siren: str | None) -> None:
+    """A SIREN names one company: two cooperatives cannot have the same. Read under the
+    append lock, so two registrations cannot both find it free."""
+    if siren is None:
+        return
+    holder = session.conn.execute(
+        sa.select(coops.c.coop_id).where(coops.c.siren == siren).limit(1)
+    ).scalar()
+    if holder is not None:
+        raise refuse("siren-taken", f"SIREN {siren} is already cooperative {holder}'s")
+
+
 @command("coops", CreateCoop, "Register a cooperative and its statutes")
 def _create_coop(session: WriteSession, ctx: Context, body: CreateCoop) -> Decided:
     cooperative.check_siren(body.siren)
+    _check_siren_free(session, body.siren)
     statutes = body.statutes()
     cooperative.check_statutes(statutes, body.incorporated_on)
     coop_id = new_id("coop")
@@ -392,7 +405,8 @@ def _admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> De
     on = body.admitted_on or ctx.today
     _, state = _coop_at(cached, on)
     member_id, party_id = new_id("mbr"), new_id("pty")
-    facts = members.admit(state, body, member_id, party_id, on)
+    known = cached.timeline.state.members.values()  # a number is unique whatever the date
+    facts = members.admit(state, body, member_id, party_id, on, known)
     decided = _judged(session, cached, member_id, facts, {"party_id": party_id})
     session.conn.execute(
         parties.insert().values(
@@ -424,10 +438,11 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     erased = session.conn.execute(
         parties.update()
         .where(p.party_id == body.party_id, p.coop_id == coop_id, p.erased_at.is_(None))
-        .values(name=None, email=None, address=None, erased_at=session.store.clock())
+        .values(name=None, email=None, address=None, phone=None, erased_at=session.store.clock())
     )
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
+    contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
     # Nobody speaks for an erased party any more: its tokens go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
@@ -491,6 +506,23 @@ def _withdraw(session: WriteSession, ctx: Context, body: shares.Withdraw) -> Dec
     member = _member(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, body.shares, wid, on, body.reason)
+    return _withdrawn(session, cached, wid, facts)
+
+
+def _withdrawn(session: WriteSession, cached: Cached, wid: str, facts: list[Fact]) -> Decided:
+    """R5 — a withdrawal is never refused on the floor's grounds (Cass. com. 18 Dec 2024,
+    n° 23-10.695), back-dated or not: when the reimbursements it would release make a
+    later one unlawful (below the floor, out of turn), it is recorded alone and its
+    reimbursement waits in the queue; reimbursements already recorded stay (they
+    happened). Any other violation still refuses."""
+    entries = write_model.entries_of(facts, session, wid)
+    found = cached.timeline.insert(entries, dry_run=True)
+    if found and all(v.kind == "R5" for v in found):
+        facts = [f for f in facts if not isinstance(f.event, shares.SharesReimbursed)]
+        entries = write_model.entries_of(facts, session, wid)
+        write_model.decide_into(cached, entries, tolerate={"R5"})
+        decided = [write_model.envelope(e) for e in entries]
+        return Decided(wid, decided, {"status": "pending"}, cached)
     reimbursed = any(
         isinstance(f.event, shares.SharesReimbursed) and f.event.withdrawal_id == wid for f in facts
     )
@@ -510,7 +542,7 @@ def _exclude(session: WriteSession, ctx: Context, body: ExcludeMember) -> Decide
     member = _member(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, None, wid, on, body.reason, excluded=True)
-    return _judged(session, cached, wid, facts)
+    return _withdrawn(session, cached, wid, facts)
 
 
 @command("transfers", shares.Transfer, "Transfer fully paid shares between members (R3)")
@@ -599,5 +631,5 @@ def _coop(ctx: Context) -> str:
 
 
 # Funding commands register themselves in COMMANDS on import.
-from scic import commands_funding  # noqa: E402, F401
+from scic import commands_funding, commands_reviews  # noqa: E402, F401
 from scic.accounting import commands as accounting_commands  # noqa: E402, F401

@@ -12,7 +12,9 @@ from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
+from scic.domain.losses import CarriedLossCharged
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
+from scic.domain.reviews import CooperativeReviewRecorded
 from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
@@ -52,6 +54,8 @@ EVENT_MODELS: list[type[BaseModel]] = [
     LedgerVerified,
     FiscalYearClosed,
     SurplusAllocated,
+    CarriedLossCharged,
+    CooperativeReviewRecorded,
     TmoRateSet,
 ]
 # Instalments, justifications and clawbacks share one payload shape.

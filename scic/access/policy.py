@@ -21,6 +21,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     record           yes    yes      -           -               -
     read             yes    yes      yes         -               -
     close-year       yes    yes      yes         -               -
+    allocate-result  yes    yes      yes         -               -
     export           yes    yes      yes         -               -
     capital-table    yes    yes      yes         by category or college only
     member-holdings  yes    yes      yes         -               its own member only
@@ -30,6 +31,8 @@ learns which cooperatives exist. Admin tokens pass every rule.
     grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
     coop-list        yes    its own  its own     its own         its own
     member-list      yes    yes      yes         -               itself only
+    member-contact   yes    yes      -           -               its own member only
+    contact-log      yes    yes      -           -               -
     funder-list      yes    yes      yes         itself only     -
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
@@ -214,6 +217,12 @@ ADMIN_ONLY = Rule("admin", summary="operate the ledger: cooperatives and tokens"
 RECORD = Rule("record", frozenset({MANAGER}), summary="record events")
 READ = Rule("read", frozenset({MANAGER, ACCOUNTANT}), summary="read the whole ledger")
 CLOSE_YEAR = Rule("close-year", frozenset({MANAGER, ACCOUNTANT}), summary="close a fiscal year")
+# The accountant records what the general meeting decided about the year it closed.
+ALLOCATE_RESULT = Rule(
+    "allocate-result",
+    frozenset({MANAGER, ACCOUNTANT}),
+    summary="record the allocation of a year's result",
+)
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
 # the dashboard's people page (scic/web/people.py): invite, change roles, revoke access
 PEOPLE = Rule("people", frozenset({MANAGER}), summary="manage the cooperative's people")
@@ -268,6 +277,15 @@ MEMBER_LIST = Rule(
     "member-list", frozenset({MANAGER, ACCOUNTANT, MEMBER}), summary="list the members"
 )
 FUNDER_LIST = Rule("funder-list", _FUNDING_READERS, summary="list the funders")
+MEMBER_CONTACT = Rule(
+    "member-contact",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="correct a member's contact details",
+)
+CONTACT_LOG = Rule(
+    "contact-log", frozenset({MANAGER}), summary="read the log of contact corrections"
+)
 
 
 def speaks_for(who: Principal) -> str | None:
@@ -289,8 +307,11 @@ EVENT_STREAM = Rule(
 )
 
 # Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
-# route under the cooperative (the hook for the accountant's fiscal-year close).
-COMMAND_RULES: dict[str, Rule] = {"fiscal-years/{year}/close": CLOSE_YEAR}
+# route under the cooperative (the hooks for the accountant's year-end writes).
+COMMAND_RULES: dict[str, Rule] = {
+    "fiscal-years/{year}/close": CLOSE_YEAR,
+    "fiscal-years/{year}/surplus-allocation": ALLOCATE_RESULT,
+}
 
 
 def command_rule(route: str) -> Rule:

@@ -3,16 +3,27 @@ join the command table of scic.commands, so the batch endpoint takes them too.""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic import anchoring
+from scic import anchoring, write_model
 from scic.accounting import journal, reads, surplus
 from scic.accounting.fiscal_years import CloseYear, FiscalYearClosed
-from scic.commands import Context, Decided, _coop, command
+from scic.commands import Context, Decided, _coop, _coop_at, _judged, command, new_id
+from scic.domain.facts import Fact
+from scic.domain.losses import (
+    RESERVE_ACCOUNTS,
+    RESERVE_FIELDS,
+    CarriedLossCharged,
+    ChargeCarriedLoss,
+)
+from scic.domain.members import check_date
 from scic.domain.shares import LossesRecorded
+from scic.domain.state import CapitalState
 from scic.errors import refuse
 from scic.money import format_cents, parse_cents
 
@@ -110,12 +121,13 @@ def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided
             f"the AG decides on {fy.year}'s result after the year ends ({fy.end})",
         )
     result = _result(body, closing["result_cents"], fy.year)
-    reserves = sum(surplus.reserves_of(a) for a in reads.allocations(conn, coop_id).values())
-    if body.charged_to_reserves > reserves:
+    at_ag = _capital_at(session, ctx, body.decided_on)
+    if body.charged_to_reserves > at_ag.other_reserves_cents:
         raise refuse(
             "reserves-insufficient",
-            f"{format_cents(body.charged_to_reserves)} charged to reserves, but the AGs "
-            f"have put only {format_cents(reserves)} in reserves: carry the rest forward",
+            f"{format_cents(body.charged_to_reserves)} charged to the other reserves (1068), "
+            f"which hold {format_cents(at_ag.other_reserves_cents)} on "
+            f"{body.decided_on}: carry the rest forward",
         )
     bounds = reads.bounds_for(conn, cal, fy, result, body.decided_on)
     decided = surplus.decide(fy.year, bounds, replace_result(body, result))
@@ -145,6 +157,49 @@ def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided
             )
         )
     return Decided(f"ag_{coop_id}_{fy.year}", events)
+
+
+def _capital_at(session: WriteSession, ctx: Context, on: date) -> CapitalState:
+    """The capital, reserves and carried loss on `on`, from the write model's fold."""
+    _, state = _coop_at(write_model.load(session, _coop(ctx)), on)
+    return state.capital
+
+
+@command(
+    "carried-loss-charges",
+    ChargeCarriedLoss,
+    "An AG charges the loss carried forward to a reserve (R6, R9)",
+)
+def _charge(session: WriteSession, ctx: Context, body: ChargeCarriedLoss) -> Decided:
+    """R9 — clearing a carried loss by charging it to reserves is an AG decision, an
+    event on its date: the loss (119) and the reserve fall together."""
+    cached = write_model.load(session, _coop(ctx))
+    _, state = _coop_at(cached, body.decided_on)
+    check_date(state, body.decided_on)
+    capital = state.capital
+    if body.amount > capital.uncovered_losses_cents:
+        raise refuse(
+            "charge-above-carried-loss",
+            f"{format_cents(body.amount)} charged, but the loss carried forward on "
+            f"{body.decided_on} is {format_cents(max(0, capital.uncovered_losses_cents))}",
+        )
+    held = getattr(capital, RESERVE_FIELDS[body.reserve])
+    if body.amount > held:
+        raise refuse(
+            "reserves-insufficient",
+            f"{format_cents(body.amount)} charged to the {body.reserve} reserve "
+            f"({RESERVE_ACCOUNTS[body.reserve]}), which holds {format_cents(held)} on "
+            f"{body.decided_on} (loss carried forward: "
+            f"{format_cents(capital.uncovered_losses_cents)})",
+        )
+    charge_id = new_id("chg")
+    data = CarriedLossCharged(
+        charge_id=charge_id,
+        amount_cents=body.amount,
+        reserve=body.reserve,
+        decided_on=body.decided_on,
+    )
+    return _judged(session, cached, charge_id, [Fact(data, body.decided_on)])
 
 
 def _result(body: surplus.Allocate, recorded: int | None, year: int) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 from ledger import RecordedEvent
 from scic.accounting.fiscal_years import FiscalYear, years_until
 from scic.domain.grants import Depreciation, release_schedule
+from scic.domain.losses import RESERVE_ACCOUNTS
 from scic.money import parse_cents
 
 # -- the chart: accounts this ledger moves ------------------------------------------------
@@ -260,6 +261,10 @@ def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
         return _reversal(e, ctx)
     if t == "SurplusAllocated":
         return _allocation(e, entry)
+    if t == "CarriedLossCharged":
+        lines = _pair(RESERVE_ACCOUNTS[d["reserve"]], "119", d["amount_cents"])
+        label = "Imputation du report à nouveau débiteur sur les réserves (AG)"
+        return [entry("OD", d["charge_id"], label, *lines)]
     return []  # no effect on the accounts: registers, statutes, approvals, closings…
 
 
@@ -318,6 +323,10 @@ def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
     if result >= 0:
         lines = [
             Line("120", debit_cents=result) if result else None,
+            # R9 — the result clears the loss carried forward first (L232-10, L232-11).
+            Line("119", credit_cents=d.get("carried_loss_cleared_cents", 0))
+            if d.get("carried_loss_cleared_cents")
+            else None,
             *[
                 Line(account, credit_cents=d[key]) if d[key] else None
                 for account, key in (

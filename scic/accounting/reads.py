@@ -6,19 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ledger import AppendRequest, EventStore, NewEvent, RecordedEvent
+from ledger import AppendRequest, EventRegistry, EventStore, NewEvent, RecordedEvent
 from ledger.schema import events as events_table
 from scic.accounting import journal, surplus
 from scic.accounting.fiscal_years import FiscalYear, fiscal_year, years_until
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
+from scic.domain import reviews as review_rules
 from scic.domain.funders import PUBLIC_FUNDER_TYPES
+from scic.domain.reviews import Closing, ReviewDue
+from scic.domain.state import CapitalState
+from scic.domain.timeline import Fold, corrected, fold
 from scic.errors import NotFound, refuse
-from scic.projections import views
 from scic.projections.tables import coops, funding_movements, movements, statutes
 from scic.rules.dated import TMO_BY_YEAR
 
@@ -96,6 +100,36 @@ def year_entries(
     return journal.within(entries, fy.start, fy.end)
 
 
+def reviews(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
+    """R10 — the cooperative reviews recorded, by the date their report was made
+    available (reversed ones left out)."""
+    e = events_table.c
+    reversed_ids = sa.select(e.reverses).where(e.tenant_id == coop_id, e.reverses.is_not(None))
+    rows = conn.execute(
+        sa.select(e.data, e.effective_date)
+        .where(
+            e.tenant_id == coop_id,
+            e.type == "CooperativeReviewRecorded",
+            e.event_id.not_in(reversed_ids),
+        )
+        .order_by(e.effective_date, e.position)
+    )
+    return [dict(row.data) for row in rows]
+
+
+def review_closings(conn: sa.Connection, coop_id: str) -> list[Closing]:
+    """R10 — the closed fiscal years with their result and the highest capital by then."""
+    return [
+        Closing(year, row["end"], row["result_cents"], highest_capital(conn, coop_id, row["end"]))
+        for year, row in sorted(closings(conn, coop_id).items())
+    ]
+
+
+def review_due(conn: sa.Connection, coop_id: str, incorporated_on: date, on: date) -> ReviewDue:
+    found = [date.fromisoformat(r["report_made_available_on"]) for r in reviews(conn, coop_id)]
+    return review_rules.due(incorporated_on, found, review_closings(conn, coop_id), on)
+
+
 # -- surplus inputs --------------------------------------------------------------------
 
 
@@ -115,21 +149,43 @@ def highest_capital(conn: sa.Connection, coop_id: str, until: date) -> int:
     return highest
 
 
+@cache
+def _registry() -> EventRegistry:
+    from scic.events import build_registry  # the registry imports this module's users
+
+    return build_registry()
+
+
+def state_at(conn: sa.Connection, coop_id: str, on: date) -> Fold:
+    """The cooperative's corrected history folded as at `on`: the write model's own
+    fold, so a view and a decision judge on the same state."""
+    from scic.write_model import read_entries  # the write model imports the registry
+
+    entries = corrected(read_entries(conn, _registry(), coop_id))
+    if not entries:
+        raise NotFound("cooperative", coop_id)
+    return fold(entries, until=on)[0]
+
+
 def eligible_by_member(conn: sa.Connection, coop_id: str, on: date) -> dict[str, int]:
-    """R8 — paid capital that earns interest, by member: shares of public bodies are left
-    out, as financed by public money (art. 19 nonies; verify)."""
-    inputs = views.capital_inputs(conn, coop_id, on, None)
-    rules = inputs.rules
+    """R8 — paid capital that earns interest, by member: the paid-up capital less the
+    shares financed by subsidies (loi 1947 art. 19 nonies excludes subsidies, public
+    bodies' and associations', from the base; public bodies' own shares are not left
+    out as such)."""
+    return eligible_in(state_at(conn, coop_id, on))
+
+
+def eligible_in(state: Fold) -> dict[str, int]:
+    subsidised: dict[str, int] = {}
+    for sub in state.subscriptions.values():
+        if sub.subsidy_financed:
+            subsidised[sub.member_id] = subsidised.get(sub.member_id, 0) + sub.paid_cents
     found: dict[str, int] = {}
-    for member_id, amounts in sorted(inputs.held.items()):
-        category = rules.category(inputs.categories.get(member_id, "")) if rules else None
-        if (category is None or not category.public_body) and amounts["paid_cents"] > 0:
-            found[member_id] = amounts["paid_cents"]
+    for member_id, member in sorted(state.members.items()):
+        paid = member.holding.paid_cents - subsidised.get(member_id, 0)
+        if paid > 0:
+            found[member_id] = paid
     return found
-
-
-def eligible_capital(conn: sa.Connection, coop_id: str, on: date) -> int:
-    return sum(eligible_by_member(conn, coop_id, on).values())
 
 
 def public_operating_subsidies(conn: sa.Connection, coop_id: str, fy: FiscalYear) -> int:
@@ -163,20 +219,23 @@ def bounds_for(
     if missing:
         raise refuse(
             "tmo-unknown",
-            f"the TMO of {', '.join(map(str, missing))} is not in the table: an admin "
-            "records it (POST /v1/rules/tmo) before the interest cap can be computed",
+            f"the TMO of {', '.join(map(str, missing))} is not in the table (an AG held on "
+            f"{decided_on} needs {years[0]}–{years[-1]}): an admin records it "
+            "(POST /v1/rules/tmo) before the interest cap can be computed",
         )
-    legal = sum(
-        a.legal_reserve_cents for y, a in allocations(conn, cal.coop_id).items() if y < fy.year
-    )
+    # R9 — the reserves and the carried loss as the AG finds them on its date; the
+    # interest base at the year's end (R8).
+    at_ag = state_at(conn, cal.coop_id, decided_on).coop
+    capital = at_ag.capital if at_ag is not None else CapitalState()
     inputs = surplus.Inputs(
         result_cents=result_cents,
         highest_capital_cents=highest_capital(conn, cal.coop_id, fy.end),
-        legal_reserve_cents=legal,
-        eligible_capital_cents=eligible_capital(conn, cal.coop_id, fy.end),
+        legal_reserve_cents=capital.legal_reserve_cents,
+        eligible_capital_cents=sum(eligible_in(state_at(conn, cal.coop_id, fy.end)).values()),
         public_subsidies_cents=public_operating_subsidies(conn, cal.coop_id, fy),
         tmo=tuple((y, table[y][0]) for y in years),
         decided_on=decided_on,
+        carried_loss_cents=max(0, capital.uncovered_losses_cents),
     )
     return surplus.bounds(inputs)
 

@@ -40,6 +40,8 @@ class _Amounts(BaseModel):
 class SharesSubscribed(_Amounts):
     subscription_id: str
     member_id: str
+    subsidy_financed: bool = False
+    """R8 — shares paid with a subsidy earn no interest (art. 19 nonies)."""
 
 
 class SharesCalled(BaseModel):
@@ -105,6 +107,10 @@ class Subscribe(BaseModel):
     shares: Integer = Field(gt=0, le=10_000_000)
     paid: Amount
     effective_date: Day | None = None
+    subsidy_financed: bool = Field(
+        default=False,
+        description="the shares are paid with a subsidy: left out of the interest base (R8)",
+    )
 
 
 class Pay(BaseModel):
@@ -177,6 +183,7 @@ def subscribe(
         subscribed_cents=subscribed,
         called_cents=cmd.paid,
         paid_cents=cmd.paid,
+        subsidy_financed=cmd.subsidy_financed,
     )
     return [Fact(data, on), *release_pending(state, on, extra_capital=subscribed)]
 
@@ -337,7 +344,8 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
     floor = replace(
         state, capital=replace(state.capital, highest_subscribed_cents=highest)
     ).floor_cents(on)
-    losses_left, shares_left = state.capital.uncovered_losses_cents, state.capital.shares
+    # R6 — only the carried loss the reserves do not absorb is shared over the shares.
+    losses_left, shares_left = state.capital.unabsorbed_loss_cents, state.capital.shares
     for pending in state.pending:
         amounts = pending.amounts
         if capital - amounts.subscribed_cents < floor:

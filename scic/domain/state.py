@@ -28,6 +28,8 @@ class MemberState:
     holding: Holding
     pending: Holding
     """Shares already withdrawn and waiting for reimbursement (still in the capital)."""
+    number: str | None = None
+    """The member number (n° d'associé); None for admissions recorded before numbers."""
 
     @property
     def active(self) -> bool:
@@ -54,6 +56,7 @@ class SubscriptionState:
     called_cents: int
     paid_cents: int
     subscribed_on: date
+    subsidy_financed: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,20 @@ class CapitalState:
     public_subscribed_cents: int = 0
     highest_subscribed_cents: int = 0
     uncovered_losses_cents: int = 0
+    """The loss carried forward (account 119) at this date."""
+    legal_reserve_cents: int = 0
+    statutory_reserve_cents: int = 0
+    other_reserves_cents: int = 0
+
+    @property
+    def reserves_cents(self) -> int:
+        """Reserves (1061, 1063, 1068) as the AGs allocated and charged them."""
+        return self.legal_reserve_cents + self.statutory_reserve_cents + self.other_reserves_cents
+
+    @property
+    def unabsorbed_loss_cents(self) -> int:
+        """R6 — the carried loss the reserves do not absorb: what departing members bear."""
+        return max(0, self.uncovered_losses_cents - self.reserves_cents)
 
 
 @dataclass(frozen=True)

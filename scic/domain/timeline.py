@@ -32,9 +32,11 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
+from scic.accounting.surplus import SurplusAllocated
 from scic.domain import funding_timeline
 from scic.domain.cooperative import CoopRegistered, Statutes, StatutesAmended
 from scic.domain.corrections import EventReversed
+from scic.domain.losses import RESERVE_FIELDS, CarriedLossCharged
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged
 from scic.domain.rules_check import public_cap_breach
 from scic.domain.shares import (
@@ -168,16 +170,20 @@ def apply(state: Fold, entry: Entry) -> Fold:
             capital = coop.capital
             losses = capital.uncovered_losses_cents + e.amount_cents
             state.coop = replace(coop, capital=replace(capital, uncovered_losses_cents=losses))
+        case SurplusAllocated():
+            _allocated(state, e)
+        case CarriedLossCharged():
+            _charged(state, e)
         case MemberAdmitted():
             state.members[e.member_id] = MemberState(
-                e.member_id, e.category, on, "active", None, Holding(), Holding()
+                e.member_id, e.category, on, "active", None, Holding(), Holding(), e.number
             )
         case MemberCategoryChanged():
             state.members[e.member_id] = replace(state.members[e.member_id], category=e.category)
             _recount_public(state, on)
         case SharesSubscribed():
             state.subscriptions[e.subscription_id] = SubscriptionState(
-                e.subscription_id, e.member_id, 0, 0, 0, 0, on
+                e.subscription_id, e.member_id, 0, 0, 0, 0, on, e.subsidy_financed
             )
             _move(state, e.member_id, e.subscription_id, _amounts(e), on)
         case SharesCalled():
@@ -196,6 +202,40 @@ def apply(state: Fold, entry: Entry) -> Fold:
         case _:
             funding_timeline.apply(state.funding, entry.type, e, on)
     return state
+
+
+def _allocated(state: Fold, e: SurplusAllocated) -> None:
+    """R9 — the AG's allocation moves the reserves and clears the carried loss first (the
+    carried part of a loss arrives as LossesRecorded)."""
+    coop = _coop(state)
+    c = coop.capital
+    state.coop = replace(
+        coop,
+        capital=replace(
+            c,
+            uncovered_losses_cents=c.uncovered_losses_cents - e.carried_loss_cleared_cents,
+            legal_reserve_cents=c.legal_reserve_cents + e.legal_reserve_cents,
+            statutory_reserve_cents=c.statutory_reserve_cents + e.statutory_reserve_cents,
+            other_reserves_cents=c.other_reserves_cents
+            + e.other_reserves_cents
+            - e.charged_to_reserves_cents,
+        ),
+    )
+
+
+def _charged(state: Fold, e: CarriedLossCharged) -> None:
+    """R9 — an AG charges the carried loss to a reserve."""
+    coop = _coop(state)
+    c = coop.capital
+    field_name = RESERVE_FIELDS[e.reserve]
+    state.coop = replace(
+        coop,
+        capital=replace(
+            c,
+            uncovered_losses_cents=c.uncovered_losses_cents - e.amount_cents,
+            **{field_name: getattr(c, field_name) - e.amount_cents},
+        ),
+    )
 
 
 def _coop(state: Fold) -> CoopState:

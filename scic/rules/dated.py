@@ -130,11 +130,13 @@ TITLES_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
     ),
 ]
 
-# R10 — cooperative review (révision coopérative) every 5 years (décret 2015-706 art. 1,
-# loi 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also after three loss-making
-# fiscal years in a row, or a year's loss of half the highest capital reached (art. 25-1).
+# R10 — cooperative review (révision coopérative) every 5 years from the last report made
+# available to the members (décret 2015-706 art. 14; the first from incorporation, loi
+# 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also "au terme de trois exercices
+# déficitaires" (art. 25-1 as in force since 2014-08-02: not necessarily consecutive,
+# counted since the last review), or a year's loss of half the highest capital reached.
 COOPERATIVE_REVIEW_YEARS = 5
-REVIEW_LOSS_YEARS_IN_A_ROW = 3
+REVIEW_LOSS_YEARS = 3
 
 # R12 — ESUS approval (C. trav. L3332-17-1): 5 years, 2 when the company is younger than 3.
 ESUS_YEARS = 5
@@ -176,31 +178,48 @@ STATUTORY_RESERVE_SHARE = Decimal("0.50")
 SUBSIDIES_OUT_OF_DISTRIBUTABLE: list[Dated[bool]] = [
     Dated(date(1900, 1, 1), True, "loi 47-1775 art. 19 nonies (verify the exact base)"),
 ]
-# R8 — interest on shares ≤ average TMO of the 3 calendar years before the AG + 2 points
-# (loi 47-1775 art. 14 as amended by loi 2014-856).
-INTEREST_CAP_MARGIN = Decimal("0.02")
+# R8 — interest on shares ≤ average TMO of the 3 calendar years before the AG, + 2 points
+# for AGs held from 2016-12-11 (loi 47-1775 art. 14 as amended by loi 2016-1691 "Sapin 2"
+# art. 113, published 10 December 2016; décret 2017-446). Before: the TMO average alone.
+INTEREST_CAP_MARGIN: list[Dated[Decimal]] = [
+    Dated(date(1900, 1, 1), Decimal("0"), "loi 47-1775 art. 14 before loi 2016-1691"),
+    Dated(
+        date(2016, 12, 11),
+        Decimal("0.02"),
+        "loi 47-1775 art. 14 as amended by loi 2016-1691 (Sapin 2) art. 113",
+    ),
+]
 INTEREST_CAP_YEARS = 3
 
 TMO_SOURCE = (
-    "Banque de France / INSEE, taux moyen des emprunts obligataires du secteur privé (TMO), "
-    "annual average (verify: shipped figures are rounded; an admin records the published "
-    "value through POST /v1/rules/tmo or `scic rules tmo-set`)"
+    "avis au Journal officiel: taux moyen de rendement des obligations des sociétés "
+    "privées (TMO), semester values S1 {s1} % and S2 {s2} %; the year is their mean "
+    "(verify against each avis; an admin records a corrected or missing year through "
+    "POST /v1/rules/tmo or `scic rules tmo-set`)"
 )
-# R8 — the TMO by calendar year, as a decimal rate (0.0345 = 3.45 %).
+# R8 — the published semester TMO (percent), by calendar year. 2024 onwards were not
+# found: an administrator records them, and an allocation needing a missing year is
+# refused, naming it.
+TMO_SEMESTERS: dict[int, tuple[str, str]] = {
+    2012: ("3.15", "2.41"),
+    2013: ("2.30", "2.62"),
+    2014: ("2.28", "1.50"),
+    2015: ("0.96", "1.19"),
+    2016: ("0.80", "0.63"),
+    2017: ("1.15", "0.95"),
+    2018: ("1.04", "0.97"),
+    2019: ("0.62", "0.12"),
+    2020: ("0.20", "-0.02"),
+    2021: ("0.20", "0.27"),
+    2022: ("1.325", "2.51"),
+    2023: ("3.14", "3.37"),
+}
+# R8 — the TMO by calendar year, as a decimal rate (0.03255 = 3.255 %).
 TMO_BY_YEAR: dict[int, Dated[Decimal]] = {
-    year: Dated(date(year + 1, 1, 1), Decimal(rate), TMO_SOURCE)
-    for year, rate in {
-        2014: "0.0159",
-        2015: "0.0094",
-        2016: "0.0055",
-        2017: "0.0077",
-        2018: "0.0091",
-        2019: "0.0042",
-        2020: "0.0027",
-        2021: "0.0013",
-        2022: "0.0180",
-        2023: "0.0345",
-        2024: "0.0310",
-        2025: "0.0320",
-    }.items()
+    year: Dated(
+        date(year + 1, 1, 1),
+        (Decimal(s1) + Decimal(s2)) / 200,
+        TMO_SOURCE.format(s1=s1, s2=s2),
+    )
+    for year, (s1, s2) in TMO_SEMESTERS.items()
 }

@@ -21,10 +21,11 @@ from ledger.schema import events as events_table
 from scic import i18n
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
 from scic.access.guard import AccessControl, client_address
-from scic.access.policy import PEOPLE, PUBLIC, requires, speaks_for
+from scic.access.policy import PEOPLE, PUBLIC, command_rule, requires, speaks_for
 from scic.accounts import actors, sessions, users
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
+from scic.commands import COMMANDS
 from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
 from scic.i18n import N_
@@ -33,6 +34,7 @@ from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
 from scic.web import charts, fmt
+from scic.web.forms import links as form_links
 from scic.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -45,6 +47,7 @@ from scic.web.session import (
     check_csrf,
     clear_cookie,
     csrf_token,
+    flash_of,
     keep_csrf,
     reason_of,
     set_cookie,
@@ -155,8 +158,13 @@ class Link:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     i18n.activate(i18n.page_locale(request))
+    flash = flash_of(request) if context.get("v") else None
     body = ENV.get_template(template).render(
-        csrf=csrf_token(request), csrf_field=CSRF_FIELD, here=request.url.path, **context
+        csrf=csrf_token(request),
+        csrf_field=CSRF_FIELD,
+        flash=flash,
+        here=request.url.path,
+        **context,
     )
     response = HTMLResponse(body, status_code=status, headers=HEADERS)
     keep_csrf(request, response)
@@ -185,9 +193,20 @@ def links(v: Viewer) -> list[Link]:
     ):
         if v.may(v.api(f"/{slug}")):
             found.append(Link(slug, label, f"/dashboard/{slug}"))
+    if may_write(v):
+        found.append(Link("forms", "Saisie", "/dashboard/forms"))
     if v.principal.role in PEOPLE.allowed:
         found.append(Link("people", N_("Personnes"), "/dashboard/people"))
     return found
+
+
+def may_write(v: Viewer) -> bool:
+    """May the token record anything (the API's rule of any write under a cooperative)?"""
+    return any(
+        v.role in command_rule(spec.route).allowed
+        for name, spec in COMMANDS.items()
+        if name != "coops"
+    )
 
 
 def own_grant_lists(v: Viewer) -> list[str]:
@@ -594,7 +613,18 @@ def member(request: Request, service: ServiceDep, member_id: str) -> Response:
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api(f"/members/{member_id}"))
         detail = views.member_detail(conn, v.coop_id, member_id)
-        return "member.html", {"m": detail}
+        return "member.html", {
+            "m": detail,
+            # links to the forms the token may send (scic/web/forms)
+            "actions": form_links.member_actions(
+                v, member_id, detail["party_id"], detail["status"] == "active"
+            ),
+            "paying": {
+                s["id"]: form_links.subscription_actions(v, s["id"], s["unpaid"] != "0.00")
+                for s in detail["subscriptions"]
+            },
+            "correct": form_links.correctable(conn, v, (h["event_id"] for h in detail["history"])),
+        }
 
     return page(request, service, "members", build)
 
@@ -628,6 +658,12 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
             "funder_types": FUNDER_TYPES,
             "purposes": PURPOSES,
             "statuses": GRANT_STATUS,
+            "new_grant": form_links.form_href("grants")
+            if form_links.may_record(v, "grants")
+            else None,
+            "grant_actions": (lambda g: form_links.grant_actions(v, g))
+            if form_links.may_record(v, "grant-instalments")
+            else None,
         }
 
     return page(request, service, "grants", build)
@@ -680,11 +716,24 @@ def recent_events(request: Request, service: ServiceDep) -> Response:
         v.check(v.api("/events"))
         e = events_table.c
         rows = conn.execute(
-            sa.select(e.position, e.type, e.effective_date, e.recorded_at, e.actor, e.reverses)
+            sa.select(
+                e.position,
+                e.event_id,
+                e.type,
+                e.effective_date,
+                e.recorded_at,
+                e.actor,
+                e.reverses,
+            )
             .where(e.tenant_id == v.coop_id)
             .order_by(e.position.desc())
             .limit(50)
         ).all()
-        return "events.html", {"rows": rows, "actors": actors.names(conn, (r.actor for r in rows))}
+        correct = form_links.correctable(conn, v, (r.event_id for r in rows))
+        return "events.html", {
+            "rows": rows,
+            "correct": correct,
+            "actors": actors.names(conn, (r.actor for r in rows)),
+        }
 
     return page(request, service, "events", build)

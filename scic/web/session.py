@@ -21,7 +21,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import sqlalchemy as sa
 from fastapi import Request, Response
@@ -40,6 +40,7 @@ TOKEN_COOKIE = "scic_token"
 SESSION_COOKIE = "scic_session"
 CSRF_COOKIE = "scic_csrf"
 CSRF_FIELD = "csrf"
+FLASH_COOKIE = "scic_flash"
 
 
 class SignInNeeded(Exception):
@@ -222,6 +223,8 @@ def keep_csrf(request: Request, response: Response) -> None:
     new = request.state.__dict__.get("new_csrf")
     if new is not None and not request.cookies.get(CSRF_COOKIE):
         set_cookie(response, CSRF_COOKIE, new)
+    if request.state.__dict__.get("flash_shown"):
+        clear_cookie(response, FLASH_COOKIE)
 
 
 def check_csrf(request: Request, form: dict[str, str]) -> None:
@@ -232,3 +235,20 @@ def check_csrf(request: Request, form: dict[str, str]) -> None:
     origin = request.headers.get("origin")
     if origin is not None and origin != str(request.base_url).rstrip("/"):
         raise CsrfRefused()
+
+
+# -- the confirmation a write leaves for the page it redirects to ----------------------
+
+
+def set_flash(response: Response, message: str) -> None:
+    """Say on the next page what was recorded (shown once: see `flash_of`)."""
+    set_cookie(response, FLASH_COOKIE, quote(message))
+
+
+def flash_of(request: Request) -> str | None:
+    """The confirmation waiting for this page, if any (`keep_csrf` clears it)."""
+    waiting = request.cookies.get(FLASH_COOKIE)
+    if not waiting:
+        return None
+    request.state.__dict__["flash_shown"] = True
+    return unquote(waiting)

@@ -51,6 +51,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "record": {"manager"},
     "read": {"manager", "accountant"},
     "close-year": {"manager", "accountant"},
+    "allocate-result": {"manager", "accountant"},
     "export": {"manager", "accountant"},
     "capital-table": {"manager", "accountant", "funder", "member"},
     "member-holdings": {"manager", "accountant", "member"},
@@ -60,6 +61,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
+    "member-contact": {"manager", "member"},  # a member: its own member only
+    "contact-log": {"manager"},
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
     "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "webhooks": {"manager"},
@@ -105,11 +108,17 @@ PINNED: dict[str, str] = {
     "get_webhook_deliveries": "webhook-read",
     "get_events_stream": "event-stream",
     "get_reminders": "read",
+    "patch_member_contact": "member-contact",
+    "get_member_contact_changes": "contact-log",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
         PINNED[f"post_{_name.replace('-', '_')}"] = (
-            "close-year" if re.fullmatch(r"fiscal-years/\{\w+\}/close", _spec.route) else "record"
+            "close-year"
+            if re.fullmatch(r"fiscal-years/\{\w+\}/close", _spec.route)
+            else "allocate-result"
+            if _spec.route.endswith("/surplus-allocation")
+            else "record"
         )
 
 # Served without a token on purpose: the OpenAPI document and its viewers.
@@ -444,6 +453,9 @@ def test_accountant_reads_but_does_not_record(world: World, service: Service) ->
     # The hook for the fiscal-year close an accountant may record:
     assert policy.command_rule("fiscal-years/{year}/close") is policy.CLOSE_YEAR
     assert "accountant" in policy.CLOSE_YEAR.allowed
+    # and records the general meeting's allocation of the year's result
+    rule = policy.command_rule("fiscal-years/{year}/surplus-allocation")
+    assert rule is policy.ALLOCATE_RESULT and "accountant" in rule.allowed
 
 
 def test_batch_checks_the_rule_of_each_command(

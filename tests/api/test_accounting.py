@@ -377,7 +377,7 @@ def test_every_event_type_in_a_closed_year_passes_the_checker(
 ) -> None:
     """2021 adds what the story lacks: a statutes amendment, a category change, a grant
     amendment, justification and closure, titles redeemed, a correction in the open year,
-    the AG allocation of 2020's loss (R6: departing members bear their share), a member
+    the AG allocation of 2020's loss (R6: the reserves absorb it), a member
     leaving with unpaid shares, an erasure — then 2021 is closed and checked, and the
     erasure changes no closed year's file."""
     c, alice, bob, region = story["c"], story["alice"], story["bob"], story["region"]
@@ -451,10 +451,10 @@ def test_every_event_type_in_a_closed_year_passes_the_checker(
         line.split("\t") for line in text.split("\r\n") if "Remboursement de 4 parts" in line
     ]
     by_account = {f[4]: (f[11], f[12]) for f in reimbursed}
-    # Carol paid 50.00 of 200.00: the uncalled 150.00 leave 109/1011; her share of the
-    # 800.00 loss (4 of 154 shares: 20.77) stays with the cooperative on 119
+    # Carol paid 50.00 of 200.00: the uncalled 150.00 leave 109/1011; the 800.00 loss
+    # carried forward is absorbed by the 1,000.00 of reserves, so she bears none of it
     assert by_account["1011"] == ("150,00", "0,00") and by_account["109"] == ("0,00", "150,00")
-    assert by_account["119"] == ("0,00", "20,77")
+    assert "119" not in by_account and by_account["4567"] == ("0,00", "50,00")
     party = client.get(f"{c}/members/{carol}").json()["party_id"]
     post(client, f"{c}/parties/{party}/erasure", {"reason": "RGPD art. 17"})
     assert {y: fec(client, c, y).content for y in files} == files

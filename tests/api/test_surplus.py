@@ -105,9 +105,9 @@ def test_ag_decision_over_http(client: TestClient) -> None:
     bounds = client.get(
         f"{c}/fiscal-years/2019/surplus-allocation", params={"decided_on": "2020-06-30"}
     ).json()
-    # TMO 2017–2019: 0.77, 0.91, 0.42 % → 0.70 % + 2 = 2.70 %; eligible: Alice's 10,000
-    # (the Commune's shares are public money) → cap 270.00; distributable: 4,250 less
-    # 3,000 of the Region's operating grant = 1,250
+    # TMO 2017–2019: 1.05, 1.005, 0.37 % → 0.808333 % + 2 = 2.808333 %; eligible: the
+    # paid-up 12,000 (the Commune's shares are its own, not a subsidy) → cap 337.00;
+    # distributable: 4,250 less 3,000 of the Region's operating grant = 1,250
     assert {
         k: bounds[k] for k in ("legal_reserve_min", "statutory_reserve_min", "reserves_min")
     } == {
@@ -115,15 +115,15 @@ def test_ag_decision_over_http(client: TestClient) -> None:
         "statutory_reserve_min": "4250.00",
         "reserves_min": "5750.00",
     }
-    assert bounds["interest_cap_rate"] == "0.027000"
-    assert (bounds["eligible_capital"], bounds["interest_cap"]) == ("10000.00", "270.00")
+    assert bounds["interest_cap_rate"] == "0.028083"
+    assert (bounds["eligible_capital"], bounds["interest_cap"]) == ("12000.00", "337.00")
     assert (bounds["public_subsidies_deducted"], bounds["distributable"]) == ("3000.00", "1250.00")
-    assert bounds["interest_max"] == "270.00"
+    assert bounds["interest_max"] == "337.00"
     path = f"{c}/fiscal-years/2019/surplus-allocation"
     base = {"decided_on": "2020-06-30", "legal_reserve": "1500.00", "statutory_reserve": "4250.00"}
     low = {**base, "legal_reserve": "1000.00", "other_reserves": "4750.00"}
     assert problem(client, path, low, 409, "legal-reserve-below-minimum")["rule"] == "R9"
-    high = {**base, "interest": "300.00", "other_reserves": "3950.00"}
+    high = {**base, "interest": "337.01", "other_reserves": "3912.99"}
     assert problem(client, path, high, 409, "interest-above-cap")["rule"] == "R8"
     problem(client, path, {**base, "other_reserves": "1.00"}, 422, "allocation-does-not-add-up")
     problem(
@@ -135,8 +135,8 @@ def test_ag_decision_over_http(client: TestClient) -> None:
     )
     decided = {
         **base,
-        "interest": "270.00",
-        "other_reserves": "3980.00",
+        "interest": "337.00",
+        "other_reserves": "3913.00",
         "interest_paid_on": "2020-07-15",
     }
     post(client, path, decided)
@@ -146,25 +146,30 @@ def test_ag_decision_over_http(client: TestClient) -> None:
         (x["journal"], [(li["account"], li["debit"], li["credit"]) for li in x["lines"]])
         for x in entries["entries"]
     ]
-    assert ag == [
+    assert [(j, sorted(lines)) for j, lines in ag] == [
         (
             "OD",
             [
-                ("120", "10000.00", "0.00"),
                 ("1061", "0.00", "1500.00"),
                 ("1063", "0.00", "4250.00"),
-                ("1068", "0.00", "3980.00"),
-                ("457", "0.00", "270.00"),
+                ("1068", "0.00", "3913.00"),
+                ("120", "10000.00", "0.00"),
+                ("457", "0.00", "280.83"),
+                ("457", "0.00", "56.17"),
             ],
         ),
-        ("BQ", [("457", "270.00", "0.00"), ("512", "0.00", "270.00")]),
+        ("BQ", [("457", "280.83", "0.00"), ("457", "56.17", "0.00"), ("512", "0.00", "337.00")]),
     ]
-    alice = next(
-        li["aux"] for x in entries["entries"] for li in x["lines"] if li["account"] == "457"
-    )
-    assert alice is not None and alice.startswith("mbr_")  # the Commune's shares earn nothing
+    owed = {
+        li["aux"]: li["credit"]
+        for x in entries["entries"]
+        for li in x["lines"]
+        if li["account"] == "457" and x["journal"] == "OD"
+    }
+    members = {m["name"]: m["id"] for m in client.get(f"{c}/members").json()["members"]}
+    assert owed == {members["Alice"]: "280.83", members["Commune"]: "56.17"}
     mix = client.get(f"{c}/funding-mix", params={"as_of": "2020-07-01"}).json()
-    assert mix["reserves"] == "9730.00"
+    assert mix["reserves"] == "9663.00"
     assert mix["own_revenue"] == "9000.00"
     assert mix["ratios"]["subsidies_to_revenue"] == "0.2500"  # 3,000 / (3,000 + 9,000)
     before = client.get(f"{c}/funding-mix", params={"as_of": "2019-12-30"}).json()
@@ -217,8 +222,8 @@ def test_admin_updates_the_tmo_and_the_cap_follows(client: TestClient, client_fo
     bounds = client.get(
         f"{c}/fiscal-years/2019/surplus-allocation", params={"decided_on": "2020-06-30"}
     ).json()
-    assert bounds["tmo"] == {"2017": "0.0077", "2018": "0.0091", "2019": "0.0100"}
-    assert bounds["interest_cap_rate"] == "0.028933"  # (0.77 + 0.91 + 1.00) / 3 + 2
+    assert bounds["tmo"] == {"2017": "0.0105", "2018": "0.01005", "2019": "0.0100"}
+    assert bounds["interest_cap_rate"] == "0.030183"
     problem(
         client,
         f"{c}/fiscal-years/2019/surplus-allocation",
@@ -229,10 +234,10 @@ def test_admin_updates_the_tmo_and_the_cap_follows(client: TestClient, client_fo
 
 
 def test_recorded_losses_call_for_a_cooperative_review() -> None:
-    """R10 — three loss-making years in a row, or a loss of half the highest capital."""
-    from scic.accounting.figures import ReviewTrigger, review_triggers
+    """R10 — three loss-making years since the last review (not necessarily in a row),
+    or a loss of half the highest capital."""
+    from scic.domain.reviews import Closing, Trigger, triggers
 
-    highest = dict.fromkeys(range(2019, 2026), 1_000_000)
     results: dict[int, int | None] = {
         2019: -100,
         2020: -100,
@@ -242,10 +247,28 @@ def test_recorded_losses_call_for_a_cooperative_review() -> None:
         2024: -500_000,
         2025: None,
     }
-    assert review_triggers(results, highest) == [
-        ReviewTrigger(2021, "3 loss-making fiscal years in a row", "three-loss-years"),
-        ReviewTrigger(2022, "4 loss-making fiscal years in a row", "three-loss-years"),
-        ReviewTrigger(2024, "the loss reaches half of the highest capital", "loss-half-capital"),
+    closings = [Closing(y, date(y, 12, 31), r, 1_000_000) for y, r in results.items()]
+    since = "loss-making fiscal years since the incorporation"
+    assert triggers(closings, None) == [
+        Trigger(2021, date(2021, 12, 31), f"3 {since}", "loss-making-years", 3),
+        Trigger(2022, date(2022, 12, 31), f"4 {since}", "loss-making-years", 4),
+        Trigger(2024, date(2024, 12, 31), f"5 {since}", "loss-making-years", 5),
+        Trigger(
+            2024,
+            date(2024, 12, 31),
+            "the loss reaches half of the highest capital",
+            "loss-half-capital",
+            5,
+        ),
+    ]
+    assert triggers(closings, date(2022, 6, 30)) == [
+        Trigger(
+            2024,
+            date(2024, 12, 31),
+            "the loss reaches half of the highest capital",
+            "loss-half-capital",
+            2,
+        ),
     ]
 
 

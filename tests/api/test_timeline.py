@@ -248,9 +248,7 @@ def test_back_dated_events_that_make_later_ones_unlawful_are_refused(
     no_negative_holding(client, coop, "2021-01-01", "2022-01-01", "2024-01-01")
 
 
-def test_a_later_reimbursement_below_the_floor_refuses_the_back_dated_withdrawal(
-    client, service
-) -> None:
+def test_a_back_dated_withdrawal_is_recorded_and_its_reimbursement_waits(client) -> None:
     coop = create_coop(client, statutory_floor="0.00")
     alice = admit(client, coop, "Alice", "salaries")
     bob = admit(client, coop, "Bob", "usagers")
@@ -259,17 +257,21 @@ def test_a_later_reimbursement_below_the_floor_refuses_the_back_dated_withdrawal
     later = post(client, coop, "withdrawals", {"member_id": bob, "effective_date": "2021-01-01"})
     assert later["status"] == "reimbursed"  # 5,000 → 4,000 ≥ 1,250
     body = {"member_id": alice, "shares": 60, "effective_date": "2020-01-01"}
-    problem = refused(
-        client,
-        service,
-        "POST",
-        f"/v1/coops/{coop}/withdrawals",
-        body,
-        409,
-        "reimbursement-below-floor",
-        "R5",
-    )
-    assert "on 2021-01-01" in problem["detail"] and "1250.00" in problem["detail"]
+    earlier = post(client, coop, "withdrawals", body)
+    assert earlier["status"] == "pending"
+    member = client.get(f"/v1/coops/{coop}/members/{alice}").json()
+    assert [(w["requested_on"], w["status"]) for w in member["withdrawals"]] == [
+        ("2020-01-01", "pending")
+    ]
+    bob_left = client.get(f"/v1/coops/{coop}/members/{bob}").json()["withdrawals"]
+    assert [(w["status"], w["reimbursed_on"]) for w in bob_left] == [("reimbursed", "2021-01-01")]
+    carol = admit(client, coop, "Carol", "usagers", on="2022-01-01")
+    subscribe(client, coop, carol, 40, "2000.00", on="2022-01-01")
+    # 6,000 of capital, floor ¼ × 6,000 = 1,500: Alice's 3,000 can now go
+    member = client.get(f"/v1/coops/{coop}/members/{alice}").json()
+    assert [(w["status"], w["reimbursed_on"]) for w in member["withdrawals"]] == [
+        ("reimbursed", "2022-01-01")
+    ]
 
 
 # -- R5 from the corrected history -----------------------------------------------------

@@ -14,7 +14,6 @@ from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
 from scic.accounting import journal, reads, surplus
 from scic.accounting.exports import fec_export
-from scic.accounting.figures import review_triggers
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
@@ -60,6 +59,10 @@ class BoundsOut(BaseModel):
     year: int
     result: str
     decided_on: date
+    carried_loss: str = Field(description="loss carried forward (119) on the AG's date (R9)")
+    carried_loss_cleared: str = Field(description="the part of the result that clears it first")
+    carried_loss_left: str = Field(description="still carried after this result: no interest")
+    base: str = Field(description="the result less the carried loss cleared: the minimums' base")
     legal_reserve_min: str
     remainder: str
     statutory_reserve_min: str
@@ -145,8 +148,8 @@ def fiscal_years(coop_id: str, service: ServiceDep) -> dict[str, Any]:
         cal = reads.calendar(conn, coop_id)
         closed = reads.closings(conn, coop_id)
         allocated = reads.allocations(conn, coop_id)
-        highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
-    triggers = review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest)
+        # R10 — the results since the last review that call for one
+        triggers = reads.review_due(conn, coop_id, cal.incorporated_on, service.today()).triggers
     out = []
     for fy in cal.years(service.today()):
         row = closed.get(fy.year)
@@ -208,6 +211,10 @@ def surplus_bounds(
         "year": fy.year,
         "result": format_cents(b.result_cents),
         "decided_on": on,
+        "carried_loss": format_cents(i.carried_loss_cents),
+        "carried_loss_cleared": format_cents(b.carried_loss_cleared_cents),
+        "carried_loss_left": format_cents(b.carried_loss_left_cents),
+        "base": format_cents(b.base_cents),
         "legal_reserve_min": format_cents(b.legal_reserve_min_cents),
         "remainder": format_cents(b.remainder_cents),
         "statutory_reserve_min": format_cents(b.statutory_reserve_min_cents),

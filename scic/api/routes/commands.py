@@ -23,6 +23,7 @@ from scic.commands import (
     COMMANDS,
     Context,
     CreateCoop,
+    Outcome,
     batch_fingerprint,
     execute,
     scoped_key,
@@ -56,21 +57,46 @@ def run(
     if_match: str | None,
     who: Principal,
 ) -> dict[str, Any]:
-    ctx = Context(coop_id, actor=who.actor, today=service.today())
+    outcome, etag = record(service, coop_id, name, body, key, _version(if_match), who.actor)
+    response.status_code = 200 if outcome.replayed else 201
+    if etag is not None:
+        response.headers["ETag"] = f'"{etag}"'
+    return outcome.body()
+
+
+def record(
+    service: Service,
+    coop_id: str | None,
+    name: str,
+    command: BaseModel,
+    key: str | None,
+    expected_version: int | None,
+    actor: str,
+) -> tuple[Outcome, int | None]:
+    """Execute one command in its own write transaction: the single write path of the
+    API's routes and of the dashboard's forms (scic/web/forms), so both refuse alike.
+    Returns the outcome and the stream's version after it (the ETag)."""
+    ctx = Context(coop_id, actor=actor, today=service.today())
     with service.store.write() as session:
         outcome = execute(
             session,
             ctx,
             name,
-            body,
+            command,
             scoped_key(ctx, name, key),
-            expected_version=_version(if_match),
+            expected_version=expected_version,
         )
         etag = session.stream_version(stream_of(coop_id or outcome.id))
-    response.status_code = 200 if outcome.replayed else 201
-    if etag is not None:
-        response.headers["ETag"] = f'"{etag}"'
-    return outcome.body()
+    return outcome, etag
+
+
+def command_of(name: str, body: BaseModel, path: dict[str, str]) -> BaseModel:
+    """The command a single-write route hands `record`: its body, with the fields its
+    path carries (`grants/{grant_id}/…`) merged in."""
+    if not path:
+        return body
+    merged = {**body.model_dump(mode="json", exclude_unset=True), **path}
+    return COMMANDS[name].model.model_validate(merged)
 
 
 def _version(if_match: str | None) -> int | None:
@@ -93,13 +119,7 @@ def _add_command_route(name: str) -> None:
         if_match: str | None = None,
         **path: str,
     ) -> dict[str, Any]:
-        command = (
-            body
-            if not path
-            else spec.model.model_validate(
-                {**body.model_dump(mode="json", exclude_unset=True), **path}
-            )
-        )
+        command = command_of(name, body, path)
         return run(service, response, coop_id, name, command, idempotency_key, if_match, who)
 
     # FastAPI reads the signature: give it the real path parameters and body model.

@@ -1,7 +1,7 @@
 """People's accounts: users, their roles per cooperative, invitations, sessions.
 
-Revision ID: 0012_accounts
-Revises: 0011
+Revision ID: 0014_accounts
+Revises: 0013_contact_changes
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0012_accounts"
-down_revision = "0011"
+revision = "0014_accounts"
+down_revision = "0013_contact_changes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,337 @@
+"""The write forms through the app in process: each posts through the API's write path
+(same refusals), said in French next to its field; CSRF, idempotency, roles. The
+browser walk of the forms is tests/web/test_forms_browser.py."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ledger.schema import events as events_table
+from scic.commands import COMMANDS
+from scic.service import Service
+from scic.web.forms.catalogue import FORMS
+from tests.api.conftest import admit, create_coop, event_count, issue_token, subscribe
+from tests.web.conftest import signed_in
+
+THIN, NBSP = "\u202f", "\u00a0"
+
+
+@pytest.fixture
+def coop(client: TestClient) -> str:
+    coop = create_coop(client)  # incorporated on 2019-03-01, shares of 50,00 €
+    alice = admit(client, coop, "Alice Martin", "salaries")
+    subscribe(client, coop, alice, 10, "500.00")
+    admit(client, coop, "Bruno Petit", "usagers")
+    return coop
+
+
+def web_for(app: FastAPI, service: Service, role: str, coop: str) -> TestClient:
+    return signed_in(app, issue_token(service, role, coop).secret)
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found, f"no hidden field {name}"
+    return found[1]
+
+
+def option_value(html: str, label: str) -> str:
+    found = re.search(rf'<option value="([^"]+)"[^>]*>{re.escape(label)}', html)
+    assert found, f"no option {label!r}"
+    return found[1]
+
+
+def field_error(html: str, name: str) -> str:
+    dom = "f-" + name.replace(".", "-")
+    found = re.search(rf'<p class="field-error" id="{dom}-error">([^<]*)</p>', html)
+    assert found, f"no error next to {name}"
+    return unescape(found[1])
+
+
+def post_form(web: TestClient, path: str, values: dict[str, str], **options: Any) -> Any:
+    shown = web.get(path)
+    assert shown.status_code == 200, shown.text
+    data = {
+        "csrf": hidden(shown.text, "csrf"),
+        "idempotency_key": hidden(shown.text, "idempotency_key"),
+    }
+    return web.post(path, data={**data, **values}, follow_redirects=False, **options)
+
+
+def member_id(client: TestClient, coop: str, name: str) -> str:
+    listed = client.get(f"/v1/coops/{coop}/members", params={"q": name}).json()
+    return str(listed["members"][0]["id"])
+
+
+def test_the_forms_cover_every_write_of_the_api_under_a_cooperative() -> None:
+    assert set(FORMS) == set(COMMANDS) - {"coops"}
+    for name, form in FORMS.items():
+        body = COMMANDS[name].body_model or COMMANDS[name].model
+        known = set(body.model_fields)
+        for field in form.fields:
+            head, _, leaf = field.name.partition(".")
+            assert head in known, f"{name}: {field.name} is not a field of the API body"
+            if leaf:
+                nested: Any = body.model_fields[head].annotation
+                inner = [a for a in getattr(nested, "__args__", (nested,)) if a is not type(None)]
+                assert leaf in inner[0].model_fields, f"{name}: {field.name}"
+
+
+def test_a_manager_admits_a_member_and_sees_it_recorded(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    form = web.get("/dashboard/members/new")
+    assert form.status_code == 200
+    for name in ("name", "kind", "category", "admitted_on", "email", "address"):
+        assert f'name="{name}"' in form.text
+    assert '<label for="f-name">Nom' in form.text
+    assert 'type="date"' in form.text and "Salariés" in form.text  # categories by name
+    response = post_form(
+        web,
+        "/dashboard/members/new",
+        {
+            "name": "Chloé Durand",
+            "kind": "person",
+            "category": option_value(form.text, "Usagers"),
+            "admitted_on": "2024-05-02",
+            "email": "chloe@example.org",
+            "address": "",
+        },
+    )
+    assert response.status_code == 303, response.text
+    target = response.headers["location"]
+    assert re.fullmatch(r"/dashboard/members/mbr_[0-9a-f]+", target)
+    page = web.get(target)
+    assert "Admission de Chloé Durand enregistrée" in page.text
+    assert "Admission de" not in web.get(target).text  # shown once
+    detail = client.get(f"/v1/coops/{coop}{target.removeprefix('/dashboard')}").json()
+    assert detail["name"] == "Chloé Durand" and detail["category"] == "usagers"
+    assert detail["admitted_on"] == "2024-05-02"
+    with service.engine.connect() as conn:
+        actor = conn.execute(
+            sa.select(events_table.c.actor).order_by(events_table.c.position.desc()).limit(1)
+        ).scalar_one()
+    assert actor.startswith("token:")  # the signed-in principal, as the API records it
+
+
+def test_a_subscription_with_an_amount_typed_in_french(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    bruno = member_id(client, coop, "Bruno")
+    response = post_form(
+        web,
+        f"/dashboard/subscriptions/new?member_id={bruno}",
+        {
+            "member_id": "Bruno Petit",
+            "shares": "30",
+            "paid": f"1{THIN}500,00",
+            "effective_date": "",
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/dashboard/members/{bruno}"
+    page = web.get(response.headers["location"])
+    assert "Souscription de 30 parts de Bruno Petit enregistrée" in page.text
+    holding = client.get(f"/v1/coops/{coop}/members/{bruno}").json()["holding"]
+    assert holding["shares"] == 30 and holding["paid"] == "1500.00"
+
+
+def test_a_refusal_is_said_next_to_its_field_in_french_and_nothing_is_recorded(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    bruno = member_id(client, coop, "Bruno")
+    before = event_count(service)
+    # R7: 10 shares of 50 € need at least 125 € paid at subscription
+    response = post_form(
+        web,
+        "/dashboard/subscriptions/new",
+        {"member_id": bruno, "shares": "10", "paid": "100,00"},
+    )
+    assert response.status_code == 409
+    said = field_error(response.text, "paid")
+    assert said.startswith("R7 — ") and "quart" in said
+    assert 'value="100,00"' in response.text and f'value="{bruno}" selected' in response.text
+    assert event_count(service) == before
+    # what cannot be read is said before anything is sent
+    unreadable = post_form(
+        web, "/dashboard/subscriptions/new", {"member_id": bruno, "shares": "dix", "paid": "12,345"}
+    )
+    assert unreadable.status_code == 422
+    assert field_error(unreadable.text, "shares") == "Ce n'est pas un nombre entier."
+    assert field_error(unreadable.text, "paid") == "Deux décimales au plus."
+    missing = post_form(
+        web, "/dashboard/subscriptions/new", {"member_id": "", "shares": "", "paid": ""}
+    )
+    assert field_error(missing.text, "member_id") == "Obligatoire."
+    unknown = post_form(
+        web, "/dashboard/subscriptions/new", {"member_id": "Personne", "shares": "1", "paid": "50"}
+    )
+    assert field_error(unknown.text, "member_id") == "Choisissez une valeur de la liste."
+    assert event_count(service) == before
+
+
+def test_a_double_submit_records_once(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    bruno = member_id(client, coop, "Bruno")
+    shown = web.get("/dashboard/subscriptions/new")
+    data = {
+        "csrf": hidden(shown.text, "csrf"),
+        "idempotency_key": hidden(shown.text, "idempotency_key"),
+        "member_id": bruno,
+        "shares": "4",
+        "paid": "200",
+    }
+    before = event_count(service)
+    first = web.post("/dashboard/subscriptions/new", data=data, follow_redirects=False)
+    second = web.post("/dashboard/subscriptions/new", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert event_count(service) == before + 1
+    subs = client.get(f"/v1/coops/{coop}/members/{bruno}").json()["subscriptions"]
+    assert len(subs) == 1
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_records_nothing(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    bruno = member_id(client, coop, "Bruno")
+    before = event_count(service)
+    values = {"member_id": bruno, "shares": "4", "paid": "200"}
+    without = web.post("/dashboard/subscriptions/new", data=values, follow_redirects=False)
+    assert without.status_code == 403 and "rien n'a été enregistré" in unescape(without.text)
+    wrong = web.post(
+        "/dashboard/subscriptions/new", data={**values, "csrf": "x" * 43}, follow_redirects=False
+    )
+    assert wrong.status_code == 403
+    assert event_count(service) == before
+
+
+def test_forms_follow_the_api_access_rules(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    accountant = web_for(app, service, "accountant", coop)
+    before = event_count(service)
+    assert accountant.get("/dashboard/members/new").status_code == 403
+    page = accountant.get("/dashboard/forms")
+    assert page.status_code == 200
+    assert "/dashboard/members/new" not in page.text
+    assert "Clôturer un exercice" in unescape(page.text)
+    assert "Affecter le résultat d'un exercice" in unescape(page.text)
+    assert accountant.get("/dashboard/fiscal-years/2025/close/new").status_code == 200
+    csrf = hidden(accountant.get("/dashboard/forms").text, "csrf")
+    refused = accountant.post(
+        "/dashboard/members/new",
+        data={"csrf": csrf, "name": "X", "kind": "person", "category": "salaries"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert event_count(service) == before
+    alice = member_id(client, coop, "Alice")
+    party = client.get(f"/v1/coops/{coop}/members/{alice}").json()["party_id"]
+    member = signed_in(app, issue_token(service, "member", coop, party).secret)
+    assert member.get("/dashboard/payments/new").status_code == 403
+    assert "/dashboard/forms" not in member.get(f"/dashboard/members/{alice}").text
+
+
+def test_every_form_is_shown_to_a_manager(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    grant = client.post(
+        f"/v1/coops/{coop}/grants",
+        json={
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "investment",
+            "amount": "20000.00",
+            "awarded_on": "2024-01-15",
+            "agreement_ref": "CONV-1",
+        },
+    ).json()["id"]
+    issue = client.post(
+        f"/v1/coops/{coop}/participative-titles",
+        json={
+            "holder": {"name": "France Active", "type": "private"},
+            "count": 10,
+            "nominal": "1000.00",
+            "fixed_rate": "0.02",
+            "variable_rate": "0",
+            "issued_on": "2024-02-01",
+        },
+    ).json()["id"]
+    alice = member_id(client, coop, "Alice")
+    party = client.get(f"/v1/coops/{coop}/members/{alice}").json()["party_id"]
+    web = web_for(app, service, "manager", coop)
+    path = {"grant_id": grant, "issue_id": issue, "party_id": party, "year": "2025"}
+    listed = web.get("/dashboard/forms").text
+    for name in FORMS:
+        route = COMMANDS[name].route.format(**path)
+        page = web.get(f"/dashboard/{route}/new")
+        assert page.status_code == 200, (name, page.text)
+        assert 'name="csrf"' in page.text and 'name="idempotency_key"' in page.text
+        for field in FORMS[name].fields:
+            assert f'name="{field.name}"' in page.text, (name, field.name)
+        if not COMMANDS[name].path_fields:
+            assert f'href="/dashboard/{route}/new"' in listed, name
+    assert (
+        "Région Normandie — investissement 20"
+        in web.get(f"/dashboard/grants/{grant}/instalments/new").text
+    )
+    assert web.get("/dashboard/grants/grt_nothing/instalments/new").status_code == 404
+    chosen = web.get(
+        "/dashboard/forms/go",
+        params={"form": "grant-instalments", "ident": grant},
+        follow_redirects=False,
+    )
+    assert chosen.headers["location"] == f"/dashboard/grants/{grant}/instalments/new"
+
+
+def test_a_correction_is_previewed_from_a_dry_run_then_recorded(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    bruno = member_id(client, coop, "Bruno")
+    sub = subscribe(client, coop, bruno, 4, "200.00", on="2024-03-01")
+    event = sub["event_ids"][0]
+    web = web_for(app, service, "manager", coop)
+    before = event_count(service)
+    preview = post_form(
+        web,
+        f"/dashboard/corrections/new?reverses={event}",
+        {"reverses": event, "reason": "saisie en double"},
+    )
+    assert preview.status_code == 200, preview.text
+    reverses = re.search(r'<ul id="preview-reverses">(.*?)</ul>', preview.text, re.S)
+    assert reverses and "Souscription de 200,00" in reverses[1] and "Bruno Petit" in reverses[1]
+    assert event_count(service) == before  # the dry run was rolled back
+    assert "Confirmer la correction" in preview.text
+    confirm = web.post(
+        "/dashboard/corrections/new",
+        data={
+            "csrf": hidden(preview.text, "csrf"),
+            "idempotency_key": hidden(preview.text, "idempotency_key"),
+            "confirmed": "1",
+            "reverses": event,
+            "reason": "saisie en double",
+        },
+        follow_redirects=False,
+    )
+    assert confirm.status_code == 303 and confirm.headers["location"] == "/dashboard/events"
+    assert "Correction enregistrée" in web.get("/dashboard/events").text
+    assert event_count(service) == before + 1
+    holding = client.get(f"/v1/coops/{coop}/members/{bruno}").json()["holding"]
+    assert holding["shares"] == 0
+    again = post_form(
+        web, "/dashboard/corrections/new", {"reverses": event, "reason": "encore une fois"}
+    )
+    assert again.status_code == 422  # no longer in the list of correctable events
+    assert field_error(again.text, "reverses") == "Choisissez une valeur de la liste."
