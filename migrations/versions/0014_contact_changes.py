@@ -1,7 +1,7 @@
 """Contact corrections: a party's phone, and the log of every change to its contact details.
 
-Revision ID: 0013_contact_changes
-Revises: 0012_member_numbers
+Revision ID: 0014_contact_changes
+Revises: 0013_member_numbers
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0013_contact_changes"
-down_revision = "0012_member_numbers"
+revision = "0014_contact_changes"
+down_revision = "0013_member_numbers"
 branch_labels = None
 depends_on = None
 

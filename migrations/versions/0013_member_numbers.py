@@ -1,15 +1,15 @@
 """Member numbers (n° d'associé): carried by admissions, kept on the members projection.
 
-Revision ID: 0012_member_numbers
-Revises: 0011
+Revision ID: 0013_member_numbers
+Revises: 0012_webhook_guard
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_member_numbers"
-down_revision = "0011"
+revision = "0013_member_numbers"
+down_revision = "0012_webhook_guard"
 branch_labels = None
 depends_on = None
 
