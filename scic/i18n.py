@@ -1,7 +1,7 @@
 """The language people read: French by default, English on request, from the message
 catalogues in scic/locale/<lang>/LC_MESSAGES/messages.po (read at start, no compile step).
 
-Which language: on pages, the `lang` cookie the FR/EN switch sets (`page_locale`); in
+Which language: on pages, the `scic_lang` cookie the FR/EN switch sets (`page_locale`); in
 the API, the request's `Accept-Language` (`api_locale`: English when it asks for neither,
 as the API always answered). The chosen language is held for the request in a context
 variable (`activate`); `gettext` and the templates' `_()` read it.
@@ -36,7 +36,7 @@ from starlette.requests import Request
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 DEFAULT: Lang = "fr"
-COOKIE = "lang"
+COOKIE = "scic_lang"  # what the FR/EN switch of every page sets
 # Babel's locale for formats: French of France, British English (day/month/year dates)
 TERRITORIES: dict[Lang, str] = {"fr": "fr_FR", "en": "en_GB"}
 
@@ -82,8 +82,9 @@ def N_(message: str) -> str:  # noqa: N802 — the gettext convention
 
 
 def page_locale(request: Request) -> Lang:
-    """A page's language: the `lang` cookie, else French."""
-    chosen = request.cookies.get(COOKIE, DEFAULT)
+    """A page's language: `?lang=` if the link asks, else the `scic_lang` cookie, else
+    French."""
+    chosen = request.query_params.get("lang") or request.cookies.get(COOKIE) or DEFAULT
     return chosen if chosen in LANGS else DEFAULT  # type: ignore[return-value]
 
 

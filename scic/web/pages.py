@@ -70,7 +70,7 @@ ENV = Environment(
 ENV.filters.update(fmt.filters())
 ENV.add_extension("jinja2.ext.i18n")
 ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-ENV.globals["lang"] = i18n.current
+ENV.globals["page_lang"] = i18n.current
 
 HEADERS = {
     # everything comes from this server; no script runs on the pages at all
