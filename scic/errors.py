@@ -140,6 +140,13 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("invitation-withdrawn", None, "conflict"),
         Refusal("last-manager", None, "conflict"),
         Refusal("invalid-credentials", None, "invalid"),
+        Refusal("as-of-before-admission", None, "invalid"),
+        Refusal("as-of-before-award", None, "invalid"),
+        Refusal("tax-statement-for-persons", "R13", "invalid"),
+        Refusal("nothing-paid-in-year", "R13", "invalid"),
+        Refusal("unsupported-language", None, "invalid"),
+        Refusal("request-not-pending", None, "conflict"),
+        Refusal("paid-with-withdrawal", None, "invalid"),
     ]
 }
 
@@ -165,6 +172,12 @@ class DomainError(Exception):
         self.kind: Kind = refusal.kind
         self.says = says
         self.values = values or {}
+
+
+def named(slug: str, rule: str | None, detail: str) -> DomainError:
+    """A refusal rebuilt from what was kept of it (its slug, rule and words)."""
+    refusal = CATALOGUE.get(slug) or Refusal(slug, rule, "conflict")
+    return DomainError(refusal, detail, rule)
 
 
 class NotFound(DomainError):

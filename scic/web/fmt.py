@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from scic import formats
 
+THIN = "\u202f"  # narrow no-break space: the French thousands separator
 NBSP = "\u00a0"  # no-break space: before a unit
 
 

@@ -1,7 +1,7 @@
 """People's accounts: users, their roles per cooperative, invitations, sessions.
 
-Revision ID: 0015_accounts
-Revises: 0014_contact_changes
+Revision ID: 0017_accounts
+Revises: 0016_mail
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0015_accounts"
-down_revision = "0014_contact_changes"
+revision = "0017_accounts"
+down_revision = "0016_mail"
 branch_labels = None
 depends_on = None
 
