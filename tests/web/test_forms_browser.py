@@ -123,7 +123,7 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
     field(page, "effective_date").fill("2026-04-01")
     field(page, "reason").fill("départ partiel")
     send(page)
-    assert confirmed(page) == "Retrait de 2 parts de Atelier Vert enregistré"
+    assert confirmed(page) == "Retrait de 2 parts d'Atelier Vert enregistré"
 
     # -- a correction, previewed first -------------------------------------------------
     page.goto(f"/dashboard/members/{jean}")
