@@ -128,6 +128,11 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("one-party-only", None, "invalid"),
         Refusal("no-own-funder", None, "invalid"),
         Refusal("invalid-cursor", None, "invalid"),
+        Refusal("as-of-before-admission", None, "invalid"),
+        Refusal("as-of-before-award", None, "invalid"),
+        Refusal("tax-statement-for-persons", "R13", "invalid"),
+        Refusal("nothing-paid-in-year", "R13", "invalid"),
+        Refusal("unsupported-language", None, "invalid"),
     ]
 }
 
