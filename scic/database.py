@@ -52,6 +52,7 @@ def target_metadata() -> list[sa.MetaData]:
     from scic.accounting import tables as accounting_tables
     from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
+    from scic.mail import tables as mail_tables
     from scic.projections import tables
 
     return [
@@ -61,6 +62,7 @@ def target_metadata() -> list[sa.MetaData]:
         integration_tables.metadata,
         accounting_tables.metadata,
         document_tables.metadata,
+        mail_tables.metadata,
     ]
 
 
