@@ -123,6 +123,19 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("one-party-only", None, "invalid"),
         Refusal("no-own-funder", None, "invalid"),
         Refusal("invalid-cursor", None, "invalid"),
+        Refusal("invalid-iban", None, "invalid"),
+        Refusal("invalid-bic", None, "invalid"),
+        Refusal("invalid-creditor-id", None, "invalid"),
+        Refusal("invalid-journal-account", None, "invalid"),
+        Refusal("bank-account-exists", None, "conflict"),
+        Refusal("bank-account-required", None, "invalid"),
+        Refusal("unknown-statement-format", None, "invalid"),
+        Refusal("invalid-column-mapping", None, "invalid"),
+        Refusal("statement-of-another-account", None, "invalid"),
+        Refusal("statement-does-not-add-up", None, "invalid"),
+        Refusal("statement-balance-break", None, "conflict"),
+        Refusal("bank-line-settled", None, "conflict"),
+        Refusal("bank-line-not-matchable", None, "invalid"),
     ]
 }
 

@@ -14,11 +14,21 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import links, problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, accounting, commands, directory, events_out, reports, views
+from scic.api.routes import (
+    access,
+    accounting,
+    bank,
+    commands,
+    directory,
+    events_out,
+    reports,
+    views,
+)
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
+from scic.web import bank as bank_pages
 from scic.web.forms import routes as forms
 
 
@@ -61,11 +71,13 @@ def create_app(
     app.include_router(directory.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(bank.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
+    app.include_router(bank_pages.router)
     app.include_router(events_out.router)
 
     @app.get(
