@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,12 +17,15 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
 
     SQLite: WAL so readers never block the writer, and `BEGIN IMMEDIATE` for writes so the
     write lock is taken before the head position is read (a deferred BEGIN would let two
-    writers read the same head and one would fail late). PostgreSQL: see EventStore.
+    writers read the same head and one would fail late). Every `engine.begin()` is such a
+    write transaction (`_SQLiteEngine`), not only the ledger's appends: tokens, webhooks,
+    sessions read then write too. PostgreSQL: see EventStore.
     """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 60, "check_same_thread": False})
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine)
+        engine.__class__ = _SQLiteEngine
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
@@ -32,6 +37,21 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **kwargs)
+
+
+class _SQLiteEngine(sa.Engine):
+    """An SQLite engine whose `begin()` takes the write lock first (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes cannot wait for the lock: when
+    another writer committed after its read, SQLite refuses the write at once with
+    `database is locked` (its snapshot is stale), whatever the busy timeout. Taking the
+    lock at BEGIN makes such a transaction wait its turn instead. Reads use `connect()`,
+    whose implicit BEGIN stays deferred (WAL readers never wait for writers)."""
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+            yield conn
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:

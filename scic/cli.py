@@ -53,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
     dispatch.add_argument("--idle", type=float, default=0.5, help="seconds between idle looks")
     dispatch.add_argument("--lease", type=float, default=60.0, help="seconds a claim lasts")
-    dispatch.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout, seconds")
+    dispatch.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="total seconds one delivery may take (at most a third of the lease)",
+    )
     dispatch.set_defaults(run=_dispatch)
 
     scheduler = commands.add_parser(
@@ -256,13 +261,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from scic.api.app import create_app
-    from scic.integrations.config import EventsOut
     from scic.service import open_service
 
     print(f"database: {shown(_url())}", flush=True)
     database.upgrade(_url())
     service = open_service(_url())
-    service.events_out = EventsOut(allow_loopback_targets=get_settings().webhook_allow_loopback)
+    service.events_out = get_settings().events_out()
     if args.demo:
         from scic.demo import seed_demo
 
@@ -325,6 +329,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     database.upgrade(_url())
     service = open_service(_url())
+    service.events_out = get_settings().events_out()
     dispatcher = Dispatcher(service, timeout=args.timeout, lease=timedelta(seconds=args.lease))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from scic.integrations.config import EventsOut
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -65,6 +67,28 @@ class Settings(BaseSettings):
     webhook_allow_loopback: bool = False
     """Accept webhook URLs on this machine (127.0.0.1, localhost): off, as it would let a
     client make the server call its own loopback services."""
+
+    webhook_allow_networks: str = ""
+    """Non-public networks webhook receivers may sit in ("10.1.2.0/24, fd00:1::/64"),
+    comma-separated; every other private, link-local or reserved address is refused."""
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _check_webhook_networks(cls, text: str) -> str:
+        parse_networks(text)
+        return text
+
+    webhook_echo_responses: bool = False
+    """Keep the start of webhook receivers' answers in the delivery log (for receivers
+    you run); off, only their status and length are shown."""
+
+    def events_out(self) -> EventsOut:
+        """Events-out knobs of `scic serve` and `scic dispatch`."""
+        return EventsOut(
+            allow_loopback_targets=self.webhook_allow_loopback,
+            allowed_networks=tuple(parse_networks(self.webhook_allow_networks)),
+            echo_responses=self.webhook_echo_responses,
+        )
 
     @field_validator("database_url")
     @classmethod

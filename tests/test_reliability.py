@@ -164,3 +164,67 @@ def test_a_server_killed_mid_batch_keeps_each_batch_whole_and_retries_land_once(
     assert len(subscribed) == len(keys) * PER_BATCH, "each batch landed whole, and once"
     verified = scic("verify", url=database_url)
     assert verified.returncode == 0, verified.stdout
+
+
+ADMIN_ROUNDS = 12
+
+
+def test_admin_writes_beside_appends_never_answer_5xx(
+    database_url: str, tmp_path: Path, seeded: Seeded
+) -> None:
+    """Tokens, webhook subscriptions, secret rotations and deletions written while
+    batches are appended: each waits its turn for the write lock (SQLite: BEGIN
+    IMMEDIATE for every write transaction, not only appends) and none fails."""
+    statuses: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def note(what: str, response: httpx.Response) -> httpx.Response:
+        with lock:
+            statuses.append((what, response.status_code))
+        return response
+
+    with running_server(tmp_path, database_url) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+
+        def client() -> httpx.Client:
+            return httpx.Client(base_url=base, headers=bearer(seeded.token), timeout=120)
+
+        def append(member: str) -> None:
+            with client() as http:
+                for _ in range(ADMIN_ROUNDS // 2):
+                    note(
+                        "batch", http.post(f"/v1/coops/{seeded.coop}/batch", json=batch_of(member))
+                    )
+
+        def tokens() -> None:
+            with client() as http:
+                for n in range(ADMIN_ROUNDS):
+                    body = {"role": "manager", "coop_id": seeded.coop, "label": f"t{n}"}
+                    made = note("token", http.post("/v1/tokens", json=body))
+                    if made.status_code == 201:
+                        token_id = made.json()["id"]
+                        note("revoke", http.delete(f"/v1/tokens/{token_id}"))
+
+        def hooks() -> None:
+            path = f"/v1/coops/{seeded.coop}/webhooks"
+            with client() as http:
+                for n in range(ADMIN_ROUNDS):
+                    body = {"url": f"https://hooks.example.org/{n}", "event_types": ["*"]}
+                    made = note("webhook", http.post(path, json=body))
+                    if made.status_code == 201:
+                        hook = made.json()["id"]
+                        note("rotate", http.post(f"{path}/{hook}/secret-rotation", json={}))
+                        note("delete", http.delete(f"{path}/{hook}"))
+
+        threads = [threading.Thread(target=append, args=(m,)) for m in seeded.members[:4]]
+        threads += [threading.Thread(target=tokens) for _ in range(3)]
+        threads += [threading.Thread(target=hooks) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    failed = [(what, status) for what, status in statuses if status >= 300]
+    assert failed == [], failed
+    kinds = {what for what, _ in statuses}
+    assert kinds == {"batch", "token", "revoke", "webhook", "rotate", "delete"}

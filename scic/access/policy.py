@@ -31,6 +31,8 @@ learns which cooperatives exist. Admin tokens pass every rule.
     grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
     coop-list        yes    its own  its own     its own         its own
     member-list      yes    yes      yes         -               itself only
+    member-contact   yes    yes      -           -               its own member only
+    contact-log      yes    yes      -           -               -
     funder-list      yes    yes      yes         itself only     -
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
@@ -272,6 +274,15 @@ MEMBER_LIST = Rule(
     "member-list", frozenset({MANAGER, ACCOUNTANT, MEMBER}), summary="list the members"
 )
 FUNDER_LIST = Rule("funder-list", _FUNDING_READERS, summary="list the funders")
+MEMBER_CONTACT = Rule(
+    "member-contact",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="correct a member's contact details",
+)
+CONTACT_LOG = Rule(
+    "contact-log", frozenset({MANAGER}), summary="read the log of contact corrections"
+)
 
 
 def speaks_for(who: Principal) -> str | None:

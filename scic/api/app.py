@@ -19,6 +19,7 @@ from scic.api.routes import (
     accounting,
     bank,
     commands,
+    contacts,
     directory,
     events_out,
     reports,
@@ -69,6 +70,7 @@ def create_app(
     guard.install(app, auth_limiter, trusted_proxies)
     app.include_router(commands.router)
     app.include_router(directory.router)
+    app.include_router(contacts.router)
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(bank.router)

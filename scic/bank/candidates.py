@@ -47,6 +47,7 @@ def open_subscriptions(conn: sa.Connection, coop_id: str) -> list[OpenSubscripti
             s.subscribed_cents,
             s.paid_cents,
             p.name,
+            m.number,
         )
         .join(members, m.member_id == s.member_id)
         .join(parties, p.party_id == m.party_id)
@@ -60,6 +61,7 @@ def open_subscriptions(conn: sa.Connection, coop_id: str) -> list[OpenSubscripti
             r.name,
             r.subscribed_cents - r.paid_cents,
             r.subscribed_on,
+            r.number,
         )
         for r in rows
     ]

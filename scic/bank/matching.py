@@ -6,7 +6,9 @@ Credit lines
    subscription, a grant instalment) of the same amount, within LINK_DAYS of the
    booking date and not yet tied to a line: score 90, +10 when the payer's name matches.
 2. `payment` by reference — a subscription id (`sub_…`) written in the remittance
-   information: score 100.
+   information: score 100; else the member number (n° d'associé) after "n°", "adhérent",
+   "associé" or "membre": the member's open subscription with room for the amount
+   (the oldest), score 95.
 3. `instalment` — a grant whose funder's name matches the payer (fuzzy) and whose
    award still has room for the amount: score = the name's similarity (≥ NAME_FLOOR).
 4. `payment` by payer — a subscription with at least the amount unpaid whose member's
@@ -25,12 +27,18 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from scic.domain.members import number_key
 from scic.names import search_key
 
 LINK_DAYS = 10
 NAME_FLOOR = 60
 MAX_PROPOSALS = 3
 SUBSCRIPTION_ID = re.compile(r"\bsub_[0-9a-f]{16}\b")
+MEMBER_NUMBER = re.compile(
+    r"(?:(?:\bn[°o]\.?|\bnum(?:[ée]ro)?\.?|\bassoci[ée]e?|\badh[ée]rente?|\bmembre)\s*:?\s*)+"
+    r"\b([a-z]{0,3}[-/]?[0-9][a-z0-9/-]{0,16})",
+    re.IGNORECASE,
+)
 # Words of a bank's wording that are no part of a name.
 _NOISE = re.compile(
     r"\b(vir|virement|sepa|recu|de|m|mme|mr|mlle|inst|instantane|prlv|ref|parts?|"
@@ -45,6 +53,7 @@ class OpenSubscription:
     member_name: str | None
     unpaid_cents: int
     subscribed_on: date
+    member_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,8 @@ def _links(on: date, cents: int, wording: str, found: Candidates) -> list[Propos
 def _credit(on: date, cents: int, wording: str, found: Candidates) -> list[Proposal]:
     out = _links(on, cents, wording, found)
     named = set(SUBSCRIPTION_ID.findall(wording))
+    numbered = {number_key(n) for n in MEMBER_NUMBER.findall(wording)}
+    by_number: set[str] = set()  # members whose number proposed a subscription already
     for sub in found.subscriptions:
         if sub.subscribed_on > on:
             continue
@@ -146,6 +157,23 @@ def _credit(on: date, cents: int, wording: str, found: Candidates) -> list[Propo
                     cents,
                     100,
                     "subscription named in the remittance information",
+                    sub.member_name,
+                )
+            )
+        elif (
+            sub.member_number is not None
+            and number_key(sub.member_number) in numbered
+            and sub.unpaid_cents >= cents
+            and sub.member_id not in by_number
+        ):
+            by_number.add(sub.member_id)  # subscriptions come oldest first
+            out.append(
+                Proposal(
+                    "payment",
+                    sub.subscription_id,
+                    cents,
+                    95,
+                    "member number in the remittance information",
                     sub.member_name,
                 )
             )

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -37,9 +38,10 @@ from ledger.chain import format_timestamp
 from ledger.outbox import next_positions
 from ledger.store import Clock
 from scic import anchoring
-from scic.integrations import webhooks
+from scic.integrations import targets, webhooks
 from scic.integrations.feed import event_body
 from scic.integrations.tables import webhook_deliveries, webhook_subscriptions
+from scic.integrations.targets import READ_LIMIT
 from scic.service import Service
 
 log = logging.getLogger("scic.dispatcher")
@@ -56,17 +58,23 @@ BACKOFF: tuple[timedelta, ...] = (
 JITTER = 0.2
 MAX_RETRY_AFTER = timedelta(hours=24)
 EXCERPT = 500
+MAX_PAUSE = 30.0
+"""Longest pause of the loop after a failing pass (the database away), in seconds."""
+DELIVERY_MARGIN = 2.0
+"""Seconds added to a delivery's deadline for the in-flight mark rotation waits behind."""
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """One HTTP attempt: `status_code` None when no answer came (timeout, refused)."""
+    """One HTTP attempt: `status_code` None when no answer came (timeout, refused).
+    `excerpt` is kept only when `post` was asked to echo (targets an operator allowed)."""
 
     status_code: int | None
     latency_ms: int
     error: str | None = None
     excerpt: str | None = None
     retry_after: timedelta | None = None
+    received_bytes: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,46 +82,76 @@ class Attempt:
 
 
 def post(
-    http: httpx.Client, url: str, body: bytes, headers: dict[str, str], now: datetime
+    http: httpx.Client,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    now: datetime,
+    *,
+    deadline: float,
+    echo: bool = False,
 ) -> Attempt:
+    """POST within one total `deadline` (seconds), reading at most READ_LIMIT bytes of
+    the answer. Whatever the receiver does, this returns an Attempt (never raises)."""
     started = time.perf_counter()
+    received = bytearray()
     try:
-        response = http.post(url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        elapsed = int((time.perf_counter() - started) * 1000)
-        return Attempt(None, elapsed, f"{type(exc).__name__}: {exc}"[:EXCERPT])
+        with (
+            targets.deadline(deadline),
+            http.stream("POST", url, content=body, headers=headers) as response,
+        ):
+            for chunk in response.iter_raw():
+                received += chunk[: READ_LIMIT - len(received)]
+                if len(received) >= READ_LIMIT:
+                    break
+            status = response.status_code
+            wait = retry_after(response.headers.get("retry-after"), now)
+    except Exception as exc:  # any receiver, any answer: a failed attempt, logged
+        seconds = time.perf_counter() - started
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, httpx.TimeoutException) and seconds >= deadline:
+            error = f"no complete answer within the {deadline:g} s deadline ({error})"
+        return Attempt(None, int(seconds * 1000), error[:EXCERPT])
     elapsed = int((time.perf_counter() - started) * 1000)
+    excerpt = bytes(received).decode("utf-8", "replace")[:EXCERPT] if echo else None
     return Attempt(
-        response.status_code,
+        status,
         elapsed,
-        None if response.is_success else f"HTTP {response.status_code}",
-        response.text[:EXCERPT] or None,
-        retry_after(response.headers.get("retry-after"), now),
+        None if 200 <= status < 300 else f"HTTP {status}",
+        excerpt or None,
+        wait,
+        len(received),
     )
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """`Retry-After` as seconds or an HTTP date; None when absent or unreadable."""
+    """`Retry-After` as seconds or an HTTP date, at most MAX_RETRY_AFTER; None when
+    absent or unreadable (ASCII digits only: `²` is a digit to Python, not to HTTP)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        wait = timedelta(seconds=int(value))
+    if re.fullmatch(r"[0-9]+", value):
+        seconds = int(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER.total_seconds()
+        wait = timedelta(seconds=min(seconds, MAX_RETRY_AFTER.total_seconds()))
     else:
         try:
             wait = parsedate_to_datetime(value) - now
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
     return min(max(wait, timedelta(0)), MAX_RETRY_AFTER)
 
 
 class Dispatcher:
+    """Delivers due subscriptions on a pool of `workers` threads. In `run`, a pass starts
+    the due subscriptions that are not already being delivered and does not wait for
+    them: one slow receiver holds one worker, never the others' deliveries."""
+
     def __init__(
         self,
         service: Service,
         *,
         http: httpx.Client | None = None,
-        timeout: float = 10.0,
+        timeout: float | None = None,
         lease: timedelta = timedelta(seconds=60),
         clock: Clock | None = None,
         jitter: Callable[[], float] = random.random,
@@ -121,35 +159,75 @@ class Dispatcher:
         batch: int = 100,
     ) -> None:
         self.service = service
-        self.http = http or httpx.Client(timeout=timeout, follow_redirects=False)
         self.lease = lease
+        # A delivery cannot outlive the lease it runs under (renewed before each one).
+        self.timeout = min(
+            timeout if timeout is not None else service.events_out.delivery_timeout,
+            lease.total_seconds() / 3,
+        )
+        self.policy = service.events_out.target_policy()
+        self.http = http or targets.client(self.policy, self.timeout)
         self.clock = clock or service.store.clock
         self.jitter = jitter
         self.workers = workers
         self.batch = batch
+        self._pool: ThreadPoolExecutor | None = None
+        self._running: dict[str, Future[tuple[int, RecordedEvent | None]]] = {}
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self.http.close()
 
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, idle: float = 0.5) -> None:
-        """Deliver until `stop` is set, looking again every `idle` seconds when idle."""
+        """Deliver until `stop` is set, looking again every `idle` seconds when idle. A
+        failing pass (the database away, anything unexpected) is logged and retried
+        after a growing pause (at most MAX_PAUSE): the loop never ends on an error."""
+        pause = idle
         while not stop.is_set():
-            if self.run_once() == 0:
+            try:
+                started = self._tick()
+                pause = idle
+            except Exception:
+                log.exception("webhook dispatcher pass failed; next try in %.1f s", pause)
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+                continue
+            if started == 0:
                 stop.wait(idle)
+        for future in list(self._running.values()):
+            future.result()
+        self._collect()
+
+    def _tick(self) -> int:
+        """Anchor what finished, start the due subscriptions no worker holds."""
+        self._collect()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="webhook")
+        free = self.workers - len(self._running)
+        due = [s for s in self._due() if s not in self._running][: max(free, 0)]
+        for subscription_id in due:
+            self._running[subscription_id] = self._pool.submit(self._work_safely, subscription_id)
+        return len(due)
+
+    def _collect(self) -> None:
+        done = [s for s, f in self._running.items() if f.done()]
+        self._anchor([last for s in done if (last := self._running.pop(s).result()[1])])
 
     def run_once(self) -> int:
-        """One pass over the subscriptions due: returns the attempts made. A pass that
-        delivered something ends with a signed receipt of the newest event delivered."""
+        """One pass over the subscriptions due, waiting for them: returns the attempts
+        made. A pass that delivered something ends with a signed receipt of the newest
+        event delivered."""
         due = self._due()
         if not due:
             return 0
         if self.workers <= 1 or len(due) == 1:
-            passes = [self._work(s) for s in due]
+            passes = [self._work_safely(s) for s in due]
         else:
             with ThreadPoolExecutor(min(self.workers, len(due))) as pool:
-                passes = list(pool.map(self._work, due))
+                passes = list(pool.map(self._work_safely, due))
         self._anchor([last for _, last in passes if last is not None])
         return sum(attempts for attempts, _ in passes)
 
@@ -194,65 +272,98 @@ class Dispatcher:
 
     # -- one subscription ------------------------------------------------------------------
 
+    def _work_safely(self, subscription_id: str) -> tuple[int, RecordedEvent | None]:
+        """`_work`, an error logged instead of raised (the lease then simply expires)."""
+        try:
+            return self._work(subscription_id)
+        except Exception:
+            log.exception(
+                "webhook delivery to %s failed; retried at the next pass", subscription_id
+            )
+            return 0, None
+
     def _work(self, subscription_id: str) -> tuple[int, RecordedEvent | None]:
         """Deliver the subscription's next events: (attempts, the last event delivered)."""
-        if not self._claim(subscription_id):
+        lease = self._claim(subscription_id)
+        if lease is None:
             return 0, None
         attempts = 0
         last: RecordedEvent | None = None
         try:
-            while attempts < self.batch:
-                row = self._row(subscription_id)
-                if row is None or row["status"] != "active":
+            while attempts < self.batch and lease is not None:
+                row = self._start(subscription_id, lease)
+                if row is None:
                     break
+                lease = row["lease_until"]
                 position = self._next_position(row)
                 if position is None:
+                    self._finish(subscription_id, lease)
                     break
                 attempts += 1
                 delivered = self._deliver(row, position)
                 if delivered is None:
                     break
                 last = delivered
-                self._renew(subscription_id)
         finally:
-            self._release(subscription_id)
+            if lease is not None:
+                self._release(subscription_id, lease)
         return attempts, last
 
-    def _claim(self, subscription_id: str) -> bool:
+    def _claim(self, subscription_id: str) -> datetime | None:
+        """Take the subscription's lease: its end (our token), or None when held."""
         w = webhook_subscriptions.c
         now = self.clock()
+        until = now + self.lease
         with self.service.engine.begin() as conn:
             claimed = conn.execute(
                 webhook_subscriptions.update()
                 .where(w.subscription_id == subscription_id, w.status == "active")
                 .where(sa.or_(w.lease_until.is_(None), w.lease_until < now))
-                .values(lease_until=now + self.lease)
+                .values(lease_until=until)
             )
-            return claimed.rowcount == 1
+            return until if claimed.rowcount == 1 else None
 
-    def _renew(self, subscription_id: str) -> None:
-        self._set(subscription_id, lease_until=self.clock() + self.lease)
-
-    def _release(self, subscription_id: str) -> None:
-        self._set(subscription_id, lease_until=None)
-
-    def _set(self, subscription_id: str, **values: Any) -> None:
-        with self.service.engine.begin() as conn:
-            conn.execute(
-                webhook_subscriptions.update()
-                .where(webhook_subscriptions.c.subscription_id == subscription_id)
-                .values(**values)
-            )
-
-    def _row(self, subscription_id: str) -> Any:
+    def _start(self, subscription_id: str, lease: datetime) -> Any:
+        """Renew the lease and mark a delivery in flight until its deadline, in one
+        statement: the row it returns (secrets, cursor) is the one a rotation or a
+        deletion waits behind. None when the lease was lost or the subscription is no
+        longer active (deleted, disabled)."""
         w = webhook_subscriptions.c
-        with self.service.engine.connect() as conn:
+        now = self.clock()
+        renewed = now + self.lease
+        with self.service.engine.begin() as conn:
+            started = conn.execute(
+                webhook_subscriptions.update()
+                .where(w.subscription_id == subscription_id, w.lease_until == lease)
+                .where(w.status == "active")
+                .values(
+                    lease_until=renewed,
+                    delivering_until=now + timedelta(seconds=self.timeout + DELIVERY_MARGIN),
+                )
+            )
+            if started.rowcount != 1:
+                return None
             return (
                 conn.execute(
                     sa.select(webhook_subscriptions).where(w.subscription_id == subscription_id)
                 )
                 .mappings()
                 .first()
+            )
+
+    def _finish(self, subscription_id: str, lease: datetime) -> None:
+        self._set(subscription_id, lease, delivering_until=None)
+
+    def _release(self, subscription_id: str, lease: datetime) -> None:
+        self._set(subscription_id, lease, lease_until=None, delivering_until=None)
+
+    def _set(self, subscription_id: str, lease: datetime, **values: Any) -> None:
+        w = webhook_subscriptions.c
+        with self.service.engine.begin() as conn:
+            conn.execute(
+                webhook_subscriptions.update()
+                .where(w.subscription_id == subscription_id, w.lease_until == lease)
+                .values(**values)
             )
 
     def _next_position(self, row: Any) -> int | None:
@@ -262,19 +373,32 @@ class Dispatcher:
         return found[0] if found else None
 
     def _deliver(self, row: Any, position: int) -> RecordedEvent | None:
-        """Attempt the event at `position`; the event when delivered."""
+        """Attempt the event at `position`; the event when delivered. The outcome is
+        recorded only while the lease is still ours (and the cursor unmoved)."""
         event = self.service.store.read_all(position - 1, 1)[0]
         now = self.clock()
         body = event_body(event)
         headers = webhooks.signed_headers(
             webhooks.signing_secrets(row, now), event.event_id, int(now.timestamp()), body
         )
-        attempt = post(self.http, row["url"], body, headers, now)
+        attempt = post(
+            self.http,
+            row["url"],
+            body,
+            headers,
+            now,
+            deadline=self.timeout,
+            echo=self.service.events_out.echo_responses,
+        )
         number = row["failures"] + 1
         after = self.clock()
         w = webhook_subscriptions.c
-        same = sa.and_(w.subscription_id == row["subscription_id"], w.cursor == row["cursor"])
-        log: dict[str, Any] = {
+        same = sa.and_(
+            w.subscription_id == row["subscription_id"],
+            w.cursor == row["cursor"],
+            w.delivering_until == row["delivering_until"],
+        )
+        entry: dict[str, Any] = {
             "subscription_id": row["subscription_id"],
             "position": position,
             "event_id": event.event_id,
@@ -284,35 +408,35 @@ class Dispatcher:
             "latency_ms": attempt.latency_ms,
             "error": attempt.error,
             "response_excerpt": attempt.excerpt,
+            "response_bytes": attempt.received_bytes,
         }
+        if attempt.ok:
+            changes: dict[str, Any] = {"cursor": position, "failures": 0, "next_attempt_at": None}
+            entry["outcome"] = "delivered"
+        elif attempt.status_code == 410:
+            changes = _disabled(after, "the receiver answered 410 Gone")
+            entry["outcome"] = "gone"
+        elif number > len(BACKOFF):
+            changes = _disabled(
+                after, f"{number} attempts at position {position} failed; last: {attempt.error}"
+            )
+            entry["outcome"] = "failed"
+        else:
+            wait = attempt.retry_after
+            if wait is None:
+                wait = BACKOFF[number - 1] * (1 + JITTER * self.jitter())
+            changes = {"failures": number, "next_attempt_at": after + wait}
+            entry["outcome"] = "failed"
+            entry["next_attempt_at"] = changes["next_attempt_at"]
         with self.service.engine.begin() as conn:
-            # `same`: a replay that moved the cursor meanwhile wins over this outcome.
-            if attempt.ok:
-                changes: dict[str, Any] = {
-                    "cursor": position,
-                    "failures": 0,
-                    "next_attempt_at": None,
-                }
-                log["outcome"] = "delivered"
-            elif attempt.status_code == 410:
-                changes = _disabled(after, "the receiver answered 410 Gone")
-                log["outcome"] = "gone"
-            elif number > len(BACKOFF):
-                changes = _disabled(
-                    after,
-                    f"{number} attempts at position {position} failed; last: {attempt.error}",
-                )
-                log["outcome"] = "failed"
-            else:
-                wait = attempt.retry_after
-                if wait is None:
-                    wait = BACKOFF[number - 1] * (1 + JITTER * self.jitter())
-                changes = {"failures": number, "next_attempt_at": after + wait}
-                log["outcome"] = "failed"
-                log["next_attempt_at"] = changes["next_attempt_at"]
-            conn.execute(webhook_subscriptions.update().where(same).values(**changes))
-            conn.execute(webhook_deliveries.insert().values(**log))
-        return event if attempt.ok else None
+            # `same`: a replay that moved the cursor, or another dispatcher that took an
+            # expired mark, wins over this outcome (and a deleted subscription logs nothing).
+            moved = conn.execute(
+                webhook_subscriptions.update().where(same).values(delivering_until=None, **changes)
+            )
+            if moved.rowcount == 1:
+                conn.execute(webhook_deliveries.insert().values(**entry))
+        return event if attempt.ok and moved.rowcount == 1 else None
 
 
 def _disabled(now: datetime, reason: str) -> dict[str, Any]:
@@ -324,10 +448,10 @@ def _disabled(now: datetime, reason: str) -> dict[str, Any]:
     }
 
 
-def send_test(
-    service: Service, row: Any, http: httpx.Client | None = None, timeout: float = 10.0
-) -> tuple[Attempt, str]:
-    """Deliver a `webhook.test` message now, signed like any delivery, and log it."""
+def send_test(service: Service, row: Any, http: httpx.Client | None = None) -> tuple[Attempt, str]:
+    """Deliver a `webhook.test` message now, signed like any delivery (and to the same
+    judged addresses, within the same total deadline), and log it."""
+    settings = service.events_out
     now = service.store.clock()
     msg_id = f"msg_test_{int(now.timestamp() * 1000)}"
     body = json.dumps(
@@ -341,9 +465,18 @@ def send_test(
     headers = webhooks.signed_headers(
         webhooks.signing_secrets(row, now), msg_id, int(now.timestamp()), body
     )
-    client = http or httpx.Client(timeout=timeout, follow_redirects=False)
+    policy = settings.target_policy()
+    client = http or targets.client(policy, settings.delivery_timeout)
     try:
-        attempt = post(client, row["url"], body, headers, now)
+        attempt = post(
+            client,
+            row["url"],
+            body,
+            headers,
+            now,
+            deadline=settings.delivery_timeout,
+            echo=settings.echo_responses,
+        )
     finally:
         if http is None:
             client.close()
@@ -360,6 +493,7 @@ def send_test(
                 latency_ms=attempt.latency_ms,
                 error=attempt.error,
                 response_excerpt=attempt.excerpt,
+                response_bytes=attempt.received_bytes,
             )
         )
     return attempt, msg_id

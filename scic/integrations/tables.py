@@ -33,6 +33,8 @@ webhook_subscriptions = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime),
     # A dispatcher holding a lease owns the subscription's next delivery until then.
     sa.Column("lease_until", UTCDateTime),
+    # Set while a request is on its way (its deadline): rotation and deletion wait for it.
+    sa.Column("delivering_until", UTCDateTime),
     sa.CheckConstraint("status IN ('active', 'disabled')", name="ck_webhook_status"),
 )
 
@@ -49,7 +51,8 @@ webhook_deliveries = sa.Table(
     sa.Column("status_code", sa.Integer),
     sa.Column("latency_ms", sa.Integer, nullable=False),
     sa.Column("error", sa.String(500)),
-    sa.Column("response_excerpt", sa.String(500)),
+    sa.Column("response_excerpt", sa.String(500)),  # only for targets an operator allowed
+    sa.Column("response_bytes", sa.Integer),  # bytes of the answer read (at most READ_LIMIT)
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "delivery_id"),
 )

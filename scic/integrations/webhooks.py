@@ -12,34 +12,31 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import secrets
+import time
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from scic.errors import NotFound, refuse
 from scic.integrations.tables import webhook_deliveries, webhook_subscriptions
+from scic.integrations.targets import (
+    TargetPolicy,
+    TargetRefused,
+    embedded_ipv4,
+    judge,
+    resolve,
+)
 
 SECRET_PREFIX = "whsec_"
 ALL_TYPES = "*"
+T = TypeVar("T")
 ROTATION_OVERLAP = timedelta(hours=24)
 """How long the previous secret keeps signing after a rotation (receivers switch over)."""
-
-
-@dataclass(frozen=True)
-class TargetPolicy:
-    """Where deliveries may go. Loopback, link-local and unspecified addresses reach the
-    server's own machine (SSRF), so they are refused unless `allow_loopback` (tests, a
-    receiver on the same host); the server's own address is refused always."""
-
-    allow_loopback: bool = False
-    own_netlocs: frozenset[str] = frozenset()
 
 
 # -- secrets and signatures ------------------------------------------------------------
@@ -106,22 +103,20 @@ def check_url(url: str, policy: TargetPolicy) -> str:
     host = parts.hostname.lower().rstrip(".")
     if f"{host}:{port}" in policy.own_netlocs:
         raise refuse("webhook-url-is-this-server", "a webhook may not call this server itself")
-    if not policy.allow_loopback and _is_local(host):
-        raise refuse(
-            "webhook-url-is-this-server",
-            f"{host} is this machine (loopback, link-local or unspecified address)",
-        )
-    return url
-
-
-def _is_local(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    if not policy.allow_loopback and (host == "localhost" or host.endswith(".localhost")):
+        raise refuse("webhook-url-is-this-server", f"{host} is this machine (loopback)")
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError):
+        # Not known yet (or the resolver is down): each delivery resolves and judges again.
+        return url
+    try:
+        judge(host, addresses, policy)
+    except TargetRefused as exc:
+        loopback = any(embedded_ipv4(a).is_loopback for a in addresses)
+        slug = "webhook-url-is-this-server" if loopback else "webhook-url-not-public"
+        raise refuse(slug, f"{exc}: deliveries go to public addresses only") from None
+    return url
 
 
 def check_event_types(types: Sequence[str], known: Collection[str]) -> list[str]:
@@ -198,6 +193,46 @@ def list_rows(conn: sa.Connection, coop_id: str) -> list[Any]:
     w = webhook_subscriptions.c
     query = sa.select(webhook_subscriptions).where(w.coop_id == coop_id)
     return list(conn.execute(query.order_by(w.created_at, w.subscription_id)).mappings())
+
+
+def _idle(now: datetime) -> sa.ColumnElement[bool]:
+    """No delivery in flight (or the mark of one whose dispatcher died has expired)."""
+    w = webhook_subscriptions.c
+    return sa.or_(w.delivering_until.is_(None), w.delivering_until < now)
+
+
+def when_idle(
+    engine: sa.Engine,
+    clock: Callable[[], datetime],
+    coop_id: str,
+    subscription_id: str,
+    patience: float,
+    change: Callable[[sa.Connection], T],
+) -> T:
+    """Run `change` once no delivery to the subscription is in flight, so a deleted
+    subscription or a dropped secret is never used by a request still on its way.
+
+    The subscription's lease is taken first: no dispatcher starts a new delivery, the one
+    in flight ends by its deadline, and then `change` runs (in a write transaction) and
+    the lease is given back. A delivery outlasting `patience` seconds: 409 `webhook-busy`."""
+    w = webhook_subscriptions.c
+    this = w.subscription_id == subscription_id
+    with engine.begin() as conn:
+        get_row(conn, coop_id, subscription_id)
+        hold = clock() + timedelta(seconds=patience + 1)
+        conn.execute(webhook_subscriptions.update().where(this).values(lease_until=hold))
+    give_up = time.monotonic() + patience
+    while True:
+        with engine.begin() as conn:
+            if conn.execute(sa.select(w.subscription_id).where(this, _idle(clock()))).first():
+                done = change(conn)
+                conn.execute(webhook_subscriptions.update().where(this).values(lease_until=None))
+                return done
+        if time.monotonic() > give_up:
+            with engine.begin() as conn:
+                conn.execute(webhook_subscriptions.update().where(this).values(lease_until=None))
+            raise refuse("webhook-busy", "a delivery to this webhook is in flight: try again")
+        time.sleep(0.05)
 
 
 def delete(conn: sa.Connection, coop_id: str, subscription_id: str) -> None:

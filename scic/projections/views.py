@@ -356,6 +356,7 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str
     return {
         "id": member_id,
         "party_id": row["party_id"],
+        "number": row["number"],
         "name": row["name"] or ERASED,
         "kind": row["kind"],
         "category": row["category"],

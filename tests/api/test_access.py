@@ -61,6 +61,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
+    "member-contact": {"manager", "member"},  # a member: its own member only
+    "contact-log": {"manager"},
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
     "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "webhooks": {"manager"},
@@ -106,6 +108,8 @@ PINNED: dict[str, str] = {
     "get_webhook_deliveries": "webhook-read",
     "get_events_stream": "event-stream",
     "get_reminders": "read",
+    "patch_member_contact": "member-contact",
+    "get_member_contact_changes": "contact-log",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":

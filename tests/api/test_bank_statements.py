@@ -364,3 +364,20 @@ def test_scic_bank_import_reads_a_statement_from_the_command_line(
     refused = scic("bank", "import", str(bad), "--coop", scene["coop"], url=database_url)
     assert refused.returncode == 1
     assert "not a statement this ledger reads" in refused.stderr
+
+
+def test_a_member_number_in_the_remittance_proposes_that_members_subscription(
+    client, scene
+) -> None:
+    coop = scene["coop"]
+    listed = client.get(f"/v1/coops/{coop}/members").json()["members"]
+    number = next(m["number"] for m in listed if m["id"] == scene["bob"])
+    line = f"04/11/2026;VIR SCI LES TILLEULS ADHERENT N° {number};;100,00"
+    csv = f"Date;Libellé;Débit;Crédit\r\n{line}\r\n"
+    body = upload(client, coop, csv.encode(), "n.csv").json()
+    proposal = best(body["new"][0])
+    assert (proposal["kind"], proposal["target_id"], proposal["score"]) == (
+        "payment",
+        scene["sub_bob"],
+        95,
+    )

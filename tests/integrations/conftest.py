@@ -7,16 +7,18 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from scic.integrations.config import EventsOut
@@ -43,10 +45,16 @@ class Received:
 
 @dataclass
 class Answer:
+    """`hold`: answer only once the test sets it; `stream`: a body of that many bytes,
+    sent in 64 KiB chunks; `trickle`: one byte every that many seconds, without end."""
+
     status: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     text: str = "ok"
+    hold: threading.Event | None = None
+    stream: int = 0
+    trickle: float = 0.0
 
 
 class Receiver:
@@ -58,6 +66,9 @@ class Receiver:
         self.default = Answer()
         self.requests: list[Received] = []
         self.delivered: list[Received] = []
+        self.holding = 0  # requests waiting on their Answer.hold
+        self.streamed = 0  # body bytes a streamed answer handed to the server
+        self.stream_ended = 0  # streamed answers ended (finished or cut by the client)
         self._lock = threading.Lock()
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -87,13 +98,36 @@ class Receiver:
             received = Received(dict(request.headers), body)
             self.requests.append(received)
         if answer.delay:
-            import anyio
-
             await anyio.sleep(answer.delay)
+        if answer.hold is not None:
+            with self._lock:
+                self.holding += 1
+            await anyio.to_thread.run_sync(answer.hold.wait)
+            with self._lock:
+                self.holding -= 1
         if 200 <= answer.status < 300:
             with self._lock:
                 self.delivered.append(received)
+        if answer.stream or answer.trickle:
+            return StreamingResponse(
+                self._body(answer), status_code=answer.status, headers=answer.headers
+            )
         return Response(answer.text, status_code=answer.status, headers=answer.headers)
+
+    async def _body(self, answer: Answer) -> AsyncIterator[bytes]:
+        try:
+            sent = 0
+            while answer.trickle or sent < answer.stream:
+                if answer.trickle:
+                    await anyio.sleep(answer.trickle)
+                    yield b"x"
+                    continue
+                chunk = min(65536, answer.stream - sent)
+                sent += chunk
+                self.streamed += chunk
+                yield b"x" * chunk
+        finally:
+            self.stream_ended += 1
 
     def wait_for(self, count: int, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

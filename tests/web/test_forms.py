@@ -333,5 +333,5 @@ def test_a_correction_is_previewed_from_a_dry_run_then_recorded(
     again = post_form(
         web, "/dashboard/corrections/new", {"reverses": event, "reason": "encore une fois"}
     )
-    assert again.status_code == 422  # no longer in the list of correctable events
-    assert field_error(again.text, "reverses") == "Choisissez une valeur de la liste."
+    assert again.status_code == 409  # the command layer's refusal, as the API's
+    assert field_error(again.text, "reverses") == "Cet événement a déjà été annulé."

@@ -17,8 +17,9 @@ from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.dates import Day
 from scic.integrations import reminders, webhooks
-from scic.integrations.dispatcher import send_test
+from scic.integrations.dispatcher import DELIVERY_MARGIN, send_test
 from scic.integrations.feed import sse_stream, subjects_of
+from scic.integrations.targets import TargetPolicy
 from scic.projections import views
 from scic.projections.cache import coop_head
 from scic.service import Service
@@ -104,6 +105,7 @@ class TestDelivery(BaseModel):
     status_code: int | None
     latency_ms: int
     error: str | None
+    response_bytes: int | None = Field(description="bytes of the answer read (at most 4096)")
 
 
 class Delivery(BaseModel):
@@ -116,7 +118,13 @@ class Delivery(BaseModel):
     status_code: int | None
     latency_ms: int
     error: str | None
-    response_excerpt: str | None
+    response_excerpt: str | None = Field(
+        description="the start of the answer, only when the operator keeps them"
+        " (SCIC_WEBHOOK_ECHO_RESPONSES)"
+    )
+    response_bytes: int | None = Field(
+        description="bytes of the answer read (at most 4096 are read)"
+    )
     next_attempt_at: str | None
 
 
@@ -145,13 +153,15 @@ def _info(row: Any) -> dict[str, Any]:
     }
 
 
-def _target_policy(request: Request, service: Service) -> webhooks.TargetPolicy:
+def _target_policy(request: Request, service: Service) -> TargetPolicy:
     base = request.base_url
     port = base.port or (443 if base.scheme == "https" else 80)
-    return webhooks.TargetPolicy(
-        allow_loopback=service.events_out.allow_loopback_targets,
-        own_netlocs=frozenset({f"{(base.hostname or '').lower()}:{port}"}),
-    )
+    return service.events_out.target_policy(frozenset({f"{(base.hostname or '').lower()}:{port}"}))
+
+
+def _patience(service: Service) -> float:
+    """How long a change waits for a delivery in flight: the delivery's own deadline."""
+    return service.events_out.delivery_timeout + DELIVERY_MARGIN + 1.0
 
 
 @router.post(
@@ -214,8 +224,16 @@ def get_webhook(coop_id: str, webhook_id: str, service: ServiceDep) -> dict[str,
     dependencies=[requires(WEBHOOKS)],
 )
 def delete_webhook(coop_id: str, webhook_id: str, service: ServiceDep) -> dict[str, Any]:
-    with service.engine.begin() as conn:
-        webhooks.delete(conn, coop_id, webhook_id)
+    """Waits for a delivery in flight to end (409 `webhook-busy` if it outlasts its own
+    deadline): nothing is sent to the URL once this has answered."""
+    webhooks.when_idle(
+        service.engine,
+        service.store.clock,
+        coop_id,
+        webhook_id,
+        _patience(service),
+        lambda conn: webhooks.delete(conn, coop_id, webhook_id),
+    )
     return {"id": webhook_id, "deleted": True}
 
 
@@ -228,11 +246,20 @@ def delete_webhook(coop_id: str, webhook_id: str, service: ServiceDep) -> dict[s
 def rotate_secret(
     coop_id: str, webhook_id: str, service: ServiceDep, body: RotationRequest | None = None
 ) -> dict[str, Any]:
-    """A new secret; the previous one keeps signing (a second signature) for 24 hours."""
-    with service.engine.begin() as conn:
-        secret, until = webhooks.rotate(
-            conn, coop_id, webhook_id, body.secret if body else None, service.store.clock()
-        )
+    """A new secret; the previous one keeps signing (a second signature) for 24 hours.
+    Waits for a delivery in flight to end (it may carry the secret this drops)."""
+    chosen = body.secret if body else None
+    if chosen is not None:
+        webhooks.secret_key(chosen)  # a malformed secret is refused before any wait
+    now = service.store.clock
+    secret, until = webhooks.when_idle(
+        service.engine,
+        now,
+        coop_id,
+        webhook_id,
+        _patience(service),
+        lambda conn: webhooks.rotate(conn, coop_id, webhook_id, chosen, now()),
+    )
     return {"id": webhook_id, "secret": secret, "previous_secret_valid_until": _time(until)}
 
 
@@ -265,13 +292,14 @@ def test_webhook(coop_id: str, webhook_id: str, service: ServiceDep) -> dict[str
     """Send a signed `webhook.test` message now and answer how the receiver took it."""
     with service.engine.connect() as conn:
         row = webhooks.get_row(conn, coop_id, webhook_id)
-    attempt, msg_id = send_test(service, row, timeout=5.0)
+    attempt, msg_id = send_test(service, row)
     return {
         "webhook_id": msg_id,
         "delivered": attempt.ok,
         "status_code": attempt.status_code,
         "latency_ms": attempt.latency_ms,
         "error": attempt.error,
+        "response_bytes": attempt.received_bytes,
     }
 
 
@@ -305,6 +333,7 @@ def delivery_log(
                 "latency_ms": r["latency_ms"],
                 "error": r["error"],
                 "response_excerpt": r["response_excerpt"],
+                "response_bytes": r["response_bytes"],
                 "next_attempt_at": _time(r["next_attempt_at"]),
             }
             for r in rows

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from scic.reports.document import Column, Report
+from scic.reports.formats import cells
 
 
 def _cell(value: Any, column: Column) -> str:
@@ -24,6 +25,8 @@ def _cell(value: Any, column: Column) -> str:
         return "oui" if value else "non"
     if column.kind == "rate":
         return str(value).replace(".", ",")
+    if isinstance(value, str):
+        return cells.text(value)  # names and other text a user typed
     return str(value)
 
 
@@ -34,8 +37,8 @@ def write(report: Report) -> bytes:
         if len(report.tables) > 1:
             if index:
                 writer.writerow([])
-            writer.writerow([table.title])
-        writer.writerow([c.label for c in table.columns])
+            writer.writerow([cells.text(table.title)])
+        writer.writerow([cells.text(c.label) for c in table.columns])
         for row in table.rows:
             writer.writerow([_cell(row.get(c.key), c) for c in table.columns])
         if table.totals is not None:

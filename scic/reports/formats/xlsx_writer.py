@@ -10,10 +10,12 @@ import zipfile
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from scic.reports.document import Report, Table
+from scic.reports.formats import cells
 
 EURO = '#,##0.00\\ "€";-#,##0.00\\ "€"'
 DATE = "DD/MM/YYYY"
@@ -35,9 +37,9 @@ def write(report: Report) -> bytes:
 
 def _sheet(book: Workbook, report: Report, table: Table) -> None:
     sheet = book.create_sheet(title=table.title[:31])
-    sheet["A1"] = f"{report.coop_name} — {report.title}"
+    _text(sheet["A1"], f"{report.coop_name} — {report.title}")
     sheet["A1"].font = Font(bold=True)
-    sheet["A2"] = f"SIREN {report.siren or '—'}"
+    _text(sheet["A2"], f"SIREN {report.siren or '—'}")
     sheet["A3"] = "Arrêté au"
     sheet["B3"] = report.as_of
     sheet["B3"].number_format = DATE
@@ -46,7 +48,7 @@ def _sheet(book: Workbook, report: Report, table: Table) -> None:
         sheet["D3"].number_format = DATE
     bold = Font(bold=True)
     for col, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(HEADER_ROW, col, column.label)
+        cell = _text(sheet.cell(HEADER_ROW, col), column.label)
         cell.font = bold
         sheet.column_dimensions[get_column_letter(col)].width = column.width + 2
     rows = [*table.rows, *([table.totals] if table.totals is not None else [])]
@@ -66,11 +68,21 @@ def _sheet(book: Workbook, report: Report, table: Table) -> None:
                 cell.number_format = "0%"
             elif column.kind == "bool":
                 cell = sheet.cell(r, col, "oui" if value else "non")
+            elif isinstance(value, str):
+                cell = _text(sheet.cell(r, col), value)
             else:
                 cell = sheet.cell(r, col, value)
             if row is table.totals:
                 cell.font = bold
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+
+
+def _text(cell: Cell, value: object) -> Cell:
+    """A text cell: typed as a string (openpyxl would make `=…` a formula) and marked as
+    text for whoever edits it later (scic.reports.formats.cells)."""
+    cell.value = cells.text(value)
+    cell.data_type = "s"
+    return cell
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")

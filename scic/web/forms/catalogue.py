@@ -63,6 +63,8 @@ words(
         "Name": "Nom",
         "Kind": "Nature",
         "Admitted on": "Date d'admission",
+        "Member number": "N° d'associé",
+        "Unique in the cooperative; optional.": "Unique dans la coopérative ; facultatif.",
         "E-mail": "Courriel",
         "Postal address": "Adresse postale",
         "Admission of {name} recorded": "Admission de {name} enregistrée",
@@ -75,6 +77,7 @@ add(
         None,
         (
             Field("name", "Name", required=True),
+            Field("number", "Member number", help="Unique in the cooperative; optional."),
             Field("kind", "Kind", "select", required=True, options=options(KINDS)),
             Field("category", "Category", "choice", required=True, choices="categories"),
             Field("admitted_on", "Admitted on", "date", help="Leave empty for today."),
@@ -120,6 +123,8 @@ words(
     {
         "Subscribe shares": "Souscrire des parts",
         "Paid now (€)": "Montant versé à la souscription (€)",
+        "Paid with a subsidy": "Parts financées par une subvention",
+        "Such shares earn no interest (R8).": "Ces parts ne reçoivent pas d'intérêt (R8).",
         "At least a quarter of the shares' value (R7).": (
             "Au moins le quart de la valeur des parts (R7)."
         ),
@@ -144,6 +149,12 @@ add(
                 help="At least a quarter of the shares' value (R7).",
             ),
             EFFECTIVE,
+            Field(
+                "subsidy_financed",
+                "Paid with a subsidy",
+                "checkbox",
+                help="Such shares earn no interest (R8).",
+            ),
         ),
         lambda d: (
             "Subscription of {shares} shares by {member} recorded",
@@ -358,6 +369,51 @@ add(
     )
 )
 
+words(
+    {
+        "Record a cooperative review": "Enregistrer une révision coopérative",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).": (
+            "Le rapport de révision mis à la disposition des associés : la révision "
+            "périodique suivante est due cinq ans plus tard, et les exercices déficitaires "
+            "sont comptés à partir d'elle (R10)."
+        ),
+        "Report made available on": "Rapport mis à disposition le",
+        "Reviewer": "Réviseur",
+        "Report reference": "Référence du rapport",
+        "Cooperative review of {date} recorded": "Révision coopérative du {date} enregistrée",
+    }
+)
+add(
+    Form(
+        "reviews",
+        "Record a cooperative review",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).",
+        (
+            Field("report_made_available_on", "Report made available on", "date", required=True),
+            Field("reviewer", "Reviewer", "text", required=True),
+            Field("reference", "Report reference", "text", required=True),
+        ),
+        lambda d: (
+            "Cooperative review of {date} recorded",
+            {"date": fmt.day(d.body.get("report_made_available_on"))},
+        ),
+        lambda d: "/dashboard/compliance",
+    )
+)
+
+DE_MINIMIS_REGIME_NAMES = {
+    "general": "General (300,000 € over 3 years)",
+    "sieg": "SIEG compensation (750,000 € over 3 years)",
+}
+words(
+    {
+        "De minimis regime": "Régime de minimis",
+        "General (300,000 € over 3 years)": "Général (300 000 € sur 3 ans)",
+        "SIEG compensation (750,000 € over 3 years)": "Compensation de SIEG (750 000 € sur 3 ans)",
+    }
+)
 RESERVES = {
     "other": "Other reserves (1068)",
     "statutory": "Statutory reserve (1063)",
@@ -562,6 +618,12 @@ add(
             Field("period_start", "Period start", "date"),
             Field("period_end", "Period end", "date"),
             Field("de_minimis", "De minimis aid", "checkbox"),
+            Field(
+                "de_minimis_regime",
+                "De minimis regime",
+                "select",
+                options=options(DE_MINIMIS_REGIME_NAMES),
+            ),
             Field("de_minimis_override", "Reason to exceed the de minimis ceiling", "textarea"),
             Field(
                 "depreciation.start",

@@ -93,12 +93,11 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
     NotFound when the path names nothing of this cooperative."""
     today = v.service.today()
     if "grant_id" in path:
-        found = lists.resolve(lists.grant_choices(conn, v.coop_id, today, lang), path["grant_id"])
-        if found is None:
+        granted = lists.grant_choices(conn, v.coop_id, today, lang)
+        label = next((c.label for c in granted if c.id == path["grant_id"]), None)
+        if label is None:
             raise NotFound("grant", path["grant_id"])
-        return next(
-            c.label for c in lists.grant_choices(conn, v.coop_id, today, lang) if c.id == found
-        )
+        return label
     if "issue_id" in path:
         issues = lists.issue_choices(conn, v.coop_id, today, lang)
         label = next((c.label for c in issues if c.id == path["issue_id"]), None)
@@ -106,16 +105,14 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
             raise NotFound("title-issue", path["issue_id"])
         return label
     if "party_id" in path:
-        name = conn.execute(
+        party = conn.execute(
             sa.select(parties.c.name).where(
-                parties.c.party_id == path["party_id"],
-                parties.c.coop_id == v.coop_id,
-                parties.c.erased_at.is_(None),
+                parties.c.party_id == path["party_id"], parties.c.coop_id == v.coop_id
             )
         ).first()
-        if name is None:
+        if party is None:
             raise NotFound("party", path["party_id"])
-        return str(name[0])
+        return str(party[0] or views.ERASED)
     if "year" in path and not (path["year"].isdigit() and len(path["year"]) == 4):
         raise NotFound("fiscal-year", path["year"])
     return None
@@ -293,7 +290,7 @@ def said_no(
     names: set[str],
     lang: str,
 ) -> Response:
-    shown.said = of_domain(error, names | set(shown.path), lang)
+    shown.said = of_domain(error, names, lang)  # a path field's refusal is said above
     shown.status = KIND_STATUS[error.kind] if isinstance(error, DomainError) else 409
     return render_form(request, v, shown, lang)
 
