@@ -51,6 +51,7 @@ def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
     from scic.accounting import tables as accounting_tables
     from scic.bank import tables as bank_tables
+    from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
     from scic.projections import tables
 
@@ -61,6 +62,7 @@ def target_metadata() -> list[sa.MetaData]:
         integration_tables.metadata,
         accounting_tables.metadata,
         bank_tables.metadata,
+        document_tables.metadata,
     ]
 
 

@@ -141,6 +141,11 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("statement-balance-break", None, "conflict"),
         Refusal("bank-line-settled", None, "conflict"),
         Refusal("bank-line-not-matchable", None, "invalid"),
+        Refusal("as-of-before-admission", None, "invalid"),
+        Refusal("as-of-before-award", None, "invalid"),
+        Refusal("tax-statement-for-persons", "R13", "invalid"),
+        Refusal("nothing-paid-in-year", "R13", "invalid"),
+        Refusal("unsupported-language", None, "invalid"),
     ]
 }
 

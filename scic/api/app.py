@@ -21,6 +21,7 @@ from scic.api.routes import (
     commands,
     contacts,
     directory,
+    documents,
     events_out,
     reports,
     views,
@@ -30,6 +31,7 @@ from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
 from scic.web import bank as bank_pages
+from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
 
@@ -76,10 +78,12 @@ def create_app(
     app.include_router(bank.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
+    app.include_router(documents.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
     app.include_router(bank_pages.router)
+    app.include_router(web_documents.router)
     app.include_router(events_out.router)
 
     @app.get(

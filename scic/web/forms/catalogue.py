@@ -4,10 +4,12 @@ French (added to the one table of scic/web/forms/labels.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from scic.projections import views
 from scic.web import fmt
-from scic.web.forms.labels import FRENCH, FUNDER_TYPES, INSTRUMENTS, KINDS, PURPOSES
+from scic.web.forms.labels import FRENCH, FUNDER_TYPES, INSTRUMENTS, KINDS, PURPOSES, ROLES
 from scic.web.forms.spec import Done, Field, Form
 
 FORMS: dict[str, Form] = {}
@@ -501,6 +503,79 @@ words(
         "Statutes amendment recorded": "Modification des statuts enregistrée",
     }
 )
+
+
+def statutes_rows(conn: Any, coop_id: str, today: date) -> tuple[tuple[Field, ...], dict[str, str]]:
+    """The statutes' categories and colleges as rows, as they stand today, and room for
+    two more categories and one more college."""
+    statutes = views.statutes_at(conn, coop_id, today, None)
+    categories = statutes.categories if statutes else []
+    colleges = statutes.colleges if statutes else []
+    fields: list[Field] = []
+    values: dict[str, str] = {}
+    for i in range(len(categories) + 2):
+        row = f"categories.{i}."
+        fields += [
+            Field(row + "code", "Code", group="Category {n}", n=i + 1),
+            Field(row + "name", "Name", group="Category {n}", n=i + 1),
+            Field(
+                row + "role",
+                "Role",
+                "select",
+                options=options(ROLES),
+                group="Category {n}",
+                n=i + 1,
+            ),
+            Field(
+                row + "public_body", "Public body (R3)", "checkbox", group="Category {n}", n=i + 1
+            ),
+        ]
+        if i < len(categories):
+            c = categories[i]
+            values |= {row + "code": c.code, row + "name": c.name, row + "role": c.role or ""}
+            values[row + "public_body"] = "true" if c.public_body else ""
+    for j in range(len(colleges) + 1):
+        row = f"colleges.{j}."
+        fields += [
+            Field(row + "code", "Code", group="College {n}", n=j + 1),
+            Field(row + "name", "Name", group="College {n}", n=j + 1),
+            Field(
+                row + "weight",
+                "Weight",
+                "ratio",
+                group="College {n}",
+                n=j + 1,
+                help="0,30 for 30 %.",
+            ),
+            Field(
+                row + "categories",
+                "Its categories' codes",
+                "codes",
+                group="College {n}",
+                n=j + 1,
+                help="Separated by commas.",
+            ),
+        ]
+        if j < len(colleges):
+            k = colleges[j]
+            values |= {row + "code": k.code, row + "name": k.name, row + "weight": str(k.weight)}
+            values[row + "categories"] = ", ".join(k.categories)
+    return tuple(fields), values
+
+
+words(
+    {
+        "Category {n}": "Catégorie {n}",
+        "College {n}": "Collège {n}",
+        "Code": "Code",
+        "Role": "Rôle",
+        "Public body (R3)": "Collectivité publique (R3)",
+        "Weight": "Poids",
+        "0,30 for 30 %.": "0,30 pour 30 %.",
+        "Its categories' codes": "Codes de ses catégories",
+        "Separated by commas.": "Séparés par des virgules.",
+    }
+)
 add(
     Form(
         "statutes",
@@ -515,6 +590,7 @@ add(
         ),
         lambda d: ("Statutes amendment recorded", {}),
         lambda d: "/dashboard/capital",
+        rows=statutes_rows,
     )
 )
 

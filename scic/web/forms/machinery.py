@@ -39,7 +39,7 @@ from scic.web.forms.labels import lang_of, tr
 from scic.web.forms.links import may_record
 from scic.web.forms.parse import body_of
 from scic.web.forms.refusals import Said, of_domain, of_validation
-from scic.web.forms.spec import Done, Form
+from scic.web.forms.spec import Done, Field, Form
 from scic.web.session import (
     CsrfRefused,
     SignInNeeded,
@@ -75,6 +75,17 @@ class Shown:
     said: Said = field(default_factory=lambda: Said({}))
     status: int = 200
     preview: dict[str, Any] | None = None
+    fields: tuple[Field, ...] = ()  # the form's, and its rows (set by `fields_of`)
+
+
+def fields_of(
+    conn: sa.Connection, v: Viewer, form: Form
+) -> tuple[tuple[Field, ...], dict[str, str]]:
+    """The form's fields with the rows the cooperative has, and those rows' values."""
+    if form.rows is None:
+        return form.fields, {}
+    rows, values = form.rows(conn, v.coop_id, v.service.today())
+    return (*form.fields, *rows), values
 
 
 def load_lists(
@@ -196,9 +207,11 @@ def show(request: Request, service: Service, command: str, path: dict[str, str])
         except NotFound as error:
             return refused(request, v, 404, "Introuvable", error.detail)
         choice_lists = load_lists(conn, v, form, lang)
-    names = {f.name for f in form.fields}
-    values = {k: val for k, val in request.query_params.items() if k in names}
+        fields, standing = fields_of(conn, v, form)
+    names = {f.name for f in fields}
+    values = {**standing, **{k: val for k, val in request.query_params.items() if k in names}}
     shown = Shown(form, path, values, secrets.token_urlsafe(18), choice_lists, subject)
+    shown.fields = fields
     return render_form(request, v, shown, lang)
 
 
@@ -241,12 +254,14 @@ def _submit(
         except NotFound as error:
             return refused(request, v, 404, "Introuvable", error.detail)
         choice_lists = load_lists(conn, v, form, lang)
-    names = {f.name for f in form.fields}
+        fields, _ = fields_of(conn, v, form)
+    names = {f.name for f in fields}
     values = {k: val for k, val in posted.items() if k in names}
     key = posted.get(KEY_FIELD) or secrets.token_urlsafe(18)
     shown = Shown(form, path, values, key, choice_lists, subject)
+    shown.fields = fields
 
-    body, unreadable = body_of(form, posted, choice_lists, lang)
+    body, unreadable = body_of(fields, posted, choice_lists, lang)
     if unreadable:
         shown.said = Said(unreadable)
         shown.status = 422

@@ -524,7 +524,7 @@ def of_validation(error: ValidationError, names: set[str], lang: str) -> Said:
     by_field: dict[str, str] = {}
     above: list[str] = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"] if not isinstance(part, int))
+        where = ".".join(str(part) for part in item["loc"])  # rows: categories.3.code
         kind = item["type"]
         detail = str(item.get("msg", "")).removeprefix("Value error, ")
         message = tr("Not accepted.", lang)

@@ -1,7 +1,7 @@
 """The cooperative's bank accounts, the statements read in and their lines (scic.bank).
 
-Revision ID: 0015_bank
-Revises: 0014_contact_changes
+Revision ID: 0016_bank
+Revises: 0015_documents
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0015_bank"
-down_revision = "0014_contact_changes"
+revision = "0016_bank"
+down_revision = "0015_documents"
 branch_labels = None
 depends_on = None
 
