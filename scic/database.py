@@ -53,6 +53,7 @@ def target_metadata() -> list[sa.MetaData]:
     from scic.bank import tables as bank_tables
     from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
+    from scic.mail import tables as mail_tables
     from scic.projections import tables
 
     return [
@@ -63,6 +64,7 @@ def target_metadata() -> list[sa.MetaData]:
         accounting_tables.metadata,
         bank_tables.metadata,
         document_tables.metadata,
+        mail_tables.metadata,
     ]
 
 

@@ -146,6 +146,8 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("tax-statement-for-persons", "R13", "invalid"),
         Refusal("nothing-paid-in-year", "R13", "invalid"),
         Refusal("unsupported-language", None, "invalid"),
+        Refusal("request-not-pending", None, "conflict"),
+        Refusal("paid-with-withdrawal", None, "invalid"),
     ]
 }
 
@@ -160,6 +162,12 @@ class DomainError(Exception):
         self.detail = detail
         self.rule = rule or refusal.rule
         self.kind: Kind = refusal.kind
+
+
+def named(slug: str, rule: str | None, detail: str) -> DomainError:
+    """A refusal rebuilt from what was kept of it (its slug, rule and words)."""
+    refusal = CATALOGUE.get(slug) or Refusal(slug, rule, "conflict")
+    return DomainError(refusal, detail, rule)
 
 
 class NotFound(DomainError):

@@ -27,6 +27,8 @@ learns which cooperatives exist. Admin tokens pass every rule.
     member-holdings  yes    yes      yes         -               its own member only
     member-documents yes    yes      yes         -               its own member only
     subscription-form yes   yes      yes         -               its own subscriptions only
+    mail-log         yes    yes      -           -               -
+    mail-preferences yes    yes      -           -               its own member only
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
@@ -259,6 +261,13 @@ SUBSCRIPTION_FORM = Rule(
     frozenset({MANAGER, ACCOUNTANT, MEMBER}),
     {MEMBER: owns("subscription", "subscription_id", _subscription_party)},
     summary="read a subscription form",
+)
+MAIL_LOG = Rule("mail-log", frozenset({MANAGER}), summary="read the mail delivery log")
+MAIL_PREFERENCES = Rule(
+    "mail-preferences",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read or set a member's mail preferences",
 )
 FUNDING_MIX = Rule(
     "funding-mix",

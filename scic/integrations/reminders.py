@@ -45,6 +45,7 @@ from ledger.schema import idempotency_keys
 from scic import anchoring
 from scic.accounting import reads
 from scic.dates import add_years
+from scic.mail import triggers as mail_triggers
 from scic.projections.tables import (
     calls,
     coops,
@@ -364,14 +365,23 @@ def fire_reminders(store: EventStore, on: date) -> int:
     if not new:
         return 0
     try:
-        store.append_batch(new)
+        _append_with_mail(store, new, on)
     except IdempotencyConflict:
         # Another process recorded one meanwhile with other words (a newer release):
         # one by one, so that one notice never holds the others back.
         for request in new:
             with contextlib.suppress(IdempotencyConflict):
-                store.append_batch([request])
+                _append_with_mail(store, [request], on)
     return len(new)
+
+
+def _append_with_mail(store: EventStore, requests: list[AppendRequest], on: date) -> None:
+    """The notices and the mails they call for (scic.mail.triggers), in one transaction."""
+    with store.write() as session:
+        appended = session.append_many(requests)
+        mail_triggers.after_append(
+            session.conn, [e for events in appended for e in events], on, store.clock()
+        )
 
 
 def _recorded_keys(conn: sa.Connection, keys: list[str]) -> set[str]:

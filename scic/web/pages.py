@@ -170,6 +170,8 @@ def links(v: Viewer) -> list[Link]:
         found.append(Link("bank", "Banque", "/dashboard/bank"))
     if may_write(v):
         found.append(Link("forms", "Saisie", "/dashboard/forms"))
+    if v.may(v.api("/mail")):
+        found.append(Link("mail", "Courriels", "/dashboard/mail"))
     return found
 
 

@@ -57,6 +57,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "member-holdings": {"manager", "accountant", "member"},
     "member-documents": {"manager", "accountant", "member"},  # a member: its own only
     "subscription-form": {"manager", "accountant", "member"},  # a member: its own only
+    "mail-log": {"manager"},
+    "mail-preferences": {"manager", "member"},  # a member: its own only
     "funding-mix": {"manager", "accountant", "funder"},
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
@@ -117,6 +119,9 @@ PINNED: dict[str, str] = {
     "put_coop_profile": "record",
     "patch_member_contact": "member-contact",
     "get_member_contact_changes": "contact-log",
+    "get_mail_log": "mail-log",
+    "get_mail_preferences": "mail-preferences",
+    "put_mail_preferences": "mail-preferences",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":

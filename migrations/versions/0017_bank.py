@@ -1,7 +1,7 @@
 """The cooperative's bank accounts, the statements read in and their lines (scic.bank).
 
-Revision ID: 0016_bank
-Revises: 0015_documents
+Revision ID: 0017_bank
+Revises: 0016_mail
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0016_bank"
-down_revision = "0015_documents"
+revision = "0017_bank"
+down_revision = "0016_mail"
 branch_labels = None
 depends_on = None
 
