@@ -24,8 +24,9 @@ Obligations are read from the projections (they are what a manager sees), as at 
                               year since the last review, a loss of half the highest
                               capital): due at the year's end, overdue six months
                               later, until a review is recorded
-    ir-pme-holding       R13  5 years after a person's subscription (the holding
-                              period ends): 30-days before, ended (listed 30 days more)
+    ir-pme-holding       R13  31 December of the fifth year after a person's
+                              subscription (the holding period ends): 30-days before,
+                              ended (listed 30 days more)
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ from scic.projections.tables import (
     title_issues,
     title_remunerations,
 )
+from scic.rules.dated import ir_pme_holding_ends
 
 ACTOR = "scheduler"
 log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
-HOLDING_YEARS = 5  # R13 — IR-PME shares held 5 years
 
 
 class ReminderDue(BaseModel):
@@ -303,7 +304,7 @@ def _holdings(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligatio
         .order_by(s.subscription_id)
     )
     for row in rows:
-        ends = add_years(row.subscribed_on, HOLDING_YEARS)
+        ends = ir_pme_holding_ends(row.subscribed_on)
         if on > ends + _days(30):
             continue  # ended a while ago: nothing left to watch
         yield Obligation(
