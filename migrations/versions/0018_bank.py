@@ -1,7 +1,7 @@
 """The cooperative's bank accounts, the statements read in and their lines (scic.bank).
 
-Revision ID: 0017_bank
-Revises: 0016_mail
+Revision ID: 0018_bank
+Revises: 0017_accounts
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0017_bank"
-down_revision = "0016_mail"
+revision = "0018_bank"
+down_revision = "0017_accounts"
 branch_labels = None
 depends_on = None
 
