@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     head.set_defaults(run=_head)
 
     _token_parsers(commands)
+    from scic.accounts import cli as accounts_cli
+
+    accounts_cli.add_parsers(commands, _token_service)
     _report_parser(commands)
     _rules_parser(commands)
     return parser
@@ -437,11 +440,26 @@ def _print_demo_tokens(service: Service) -> None:
     before = dict(kept)
     with service.engine.begin() as conn:
         print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+        print(_demo_accounts(conn, service.store.clock(), kept), flush=True)
     if kept != before:
         path.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             json.dump(kept, out, indent=1)
     print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def _demo_accounts(conn: sa.Connection, now: Any, kept: dict[str, str]) -> str:
+    """One account per role on the demo cooperative (scic.accounts.demo)."""
+    from ledger.schema import events
+    from scic.accounts.demo import demo_accounts
+
+    coop_id = conn.execute(
+        sa.select(events.c.tenant_id)
+        .where(events.c.type == "CoopRegistered")
+        .order_by(events.c.position)
+        .limit(1)
+    ).scalar()
+    return demo_accounts(conn, now, coop_id, kept) if coop_id else ""
 
 
 def demo_tokens_file(url: str) -> Path:
