@@ -1,7 +1,7 @@
 """Members' requests (more shares, a withdrawal) waiting for the manager's decision.
 
-Revision ID: 0018_member_requests
-Revises: 0017_accounts
+Revision ID: 0019_member_requests
+Revises: 0018_bank
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0018_member_requests"
-down_revision = "0017_accounts"
+revision = "0019_member_requests"
+down_revision = "0018_bank"
 branch_labels = None
 depends_on = None
 
