@@ -114,6 +114,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("interest-while-loss-carried", "R9", "conflict"),
         Refusal("charge-above-carried-loss", "R9", "conflict"),
         Refusal("review-in-future", "R10", "invalid"),
+        Refusal("legal-form-not-open", "R1", "invalid"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
         Refusal("webhook-url-not-public", None, "invalid"),
         Refusal("webhook-busy", None, "conflict"),
