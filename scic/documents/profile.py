@@ -18,7 +18,18 @@ class Profile(BaseModel):
     management go: deadlines, expiries, members' requests). Absent fields are left as
     they were."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "registered_office": "12 rue des Ateliers, 07100 Annonay",
+                    "purpose": "Animer un tiers-lieu",
+                    "contact_email": "gestion@filature.example",
+                }
+            ]
+        },
+    )
     registered_office: str | None = Field(default=None, min_length=1, max_length=400)
     purpose: str | None = Field(default=None, min_length=1, max_length=1000)
     contact_email: str | None = Field(

@@ -31,7 +31,10 @@ class NewRequest(BaseModel):
     (at least a quarter of the nominal, R7 — judged when it is accepted; default: all of
     it); or `withdrawal` of `shares` of its shares."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "subscription", "shares": 3, "paid": "150.00"}]},
+    )
     kind: Kind
     shares: int = Field(gt=0, le=10_000_000)
     paid: Amount | None = None
@@ -39,7 +42,9 @@ class NewRequest(BaseModel):
 
 
 class Decline(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "Après l'AG de juin"}]}
+    )
     reason: str = Field(min_length=3, max_length=1000)
 
 

@@ -80,7 +80,9 @@ class MailPreferences(BaseModel):
 class MailPreferencesChange(BaseModel):
     """Absent fields stay as they were. `opted_out`: no mail but legal notices."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"lang": "en", "opted_out": False}]}
+    )
     lang: Literal["fr", "en"] | None = None
     opted_out: bool | None = None
 
