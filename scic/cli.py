@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--dry-run", action="store_true", help="a register: check every line, write nothing"
     )
+    imp.add_argument(
+        "--apply-corrections",
+        action="store_true",
+        help="a register: record each line that contradicts the ledger as a correction "
+        "(run it with --dry-run first to see them)",
+    )
     imp.set_defaults(run=_import)
 
     exp = commands.add_parser(
@@ -515,9 +521,15 @@ def _import(args: argparse.Namespace) -> int:
     if suffix in SUFFIXES:
         if args.coop is None:
             return _fail("import", f"{path}: a member register needs --coop ID")
-        return _guarded("import", lambda: _import_register(path, args.coop, args.dry_run))
-    if args.coop is not None or args.dry_run:
-        return _fail("import", "--coop and --dry-run are for a member register (.csv, .xlsx)")
+        return _guarded(
+            "import",
+            lambda: _import_register(path, args.coop, args.dry_run, args.apply_corrections),
+        )
+    if args.coop is not None or args.dry_run or args.apply_corrections:
+        return _fail(
+            "import",
+            "--coop, --dry-run and --apply-corrections are for a member register (.csv, .xlsx)",
+        )
     return _guarded("import", lambda: _import_events(path, args.batch_size))
 
 
@@ -559,11 +571,10 @@ def _count_lines(path: Path) -> int:
         return sum(1 for raw in handle if raw.strip())
 
 
-def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:
+def _import_register(path: Path, coop_id: str, dry_run: bool, apply_corrections: bool) -> int:
     from scic.register_import import RegisterRefused, import_register
 
     service = _open()
-    started = time.monotonic()
     with _bar(None, "check" if dry_run else "import", "command") as bar:
 
         def total(count: int) -> None:
@@ -572,32 +583,37 @@ def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:
 
         try:
             report = import_register(
-                service, path, coop_id, dry_run=dry_run, progress=bar.update, on_plan=total
+                service,
+                path,
+                coop_id,
+                dry_run=dry_run,
+                apply_corrections=apply_corrections,
+                progress=bar.update,
+                on_plan=total,
             )
         except RegisterRefused as refused:
             bar.close()
             for finding in refused.findings:
                 print(f"{path.name} {finding}", file=sys.stderr)
-            count = len(refused.findings)
+            for contradiction in refused.contradictions:
+                print(f"{path.name} {contradiction}", file=sys.stderr)
+            count = len(refused.findings) + len(refused.contradictions)
+            what = "problem" if refused.findings else "contradiction"
+            hint = ""
+            if refused.contradictions and all(c.correctable for c in refused.contradictions):
+                hint = " (--apply-corrections records them as corrections)"
             print(
-                f"scic import: {count} problem{'s' * (count > 1)} in {path.name}; nothing written",
+                f"scic import: {count} {what}{'s' * (count > 1)} in {path.name}; "
+                f"nothing written{hint}",
                 file=sys.stderr,
             )
             return 1
     if report.ignored_columns:
         print(f"ignored columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
-    figures = ", ".join(
-        _counted(n, word)
-        for n, word in (
-            (report.members, "member"),
-            (report.subscriptions, "subscription"),
-            (report.payments, "payment"),
-        )
-    )
-    if dry_run:
-        print(f"dry run: {figures} from {path.name} are valid{_took(started)}; nothing written")
-    else:
-        print(f"imported {figures} from {path.name}{_took(started)}")
+    for fix in report.corrections:
+        verb = "would correct" if dry_run else "corrected"
+        print(f"{verb} line {fix.line} ({fix.member}): {fix.what}: {fix.ledger} → {fix.file}")
+    print(report.summary())
     return 0
 
 

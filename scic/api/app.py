@@ -21,6 +21,7 @@ from scic.api.routes import (
     contacts,
     directory,
     events_out,
+    imports,
     reports,
     views,
 )
@@ -28,6 +29,7 @@ from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
+from scic.web import imports as import_pages
 from scic.web.forms import routes as forms
 
 
@@ -69,12 +71,14 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(directory.router)
     app.include_router(contacts.router)
+    app.include_router(imports.router)
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
+    app.include_router(import_pages.router)
     app.include_router(pages.router)
     app.include_router(events_out.router)
 

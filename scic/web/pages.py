@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger.schema import events as events_table
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
-from scic.access.policy import PUBLIC, command_rule, requires, speaks_for
+from scic.access.policy import PUBLIC, RECORD, command_rule, requires, speaks_for
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
 from scic.commands import COMMANDS
@@ -167,6 +167,8 @@ def links(v: Viewer) -> list[Link]:
             found.append(Link(slug, label, f"/dashboard/{slug}"))
     if may_write(v):
         found.append(Link("forms", "Saisie", "/dashboard/forms"))
+    if v.role in RECORD.allowed:  # the rule of POST …/imports (scic/web/imports.py)
+        found.append(Link("imports", "Importer le registre", "/dashboard/imports"))
     return found
 
 

@@ -109,6 +109,7 @@ PINNED: dict[str, str] = {
     "get_events_stream": "event-stream",
     "get_reminders": "read",
     "patch_member_contact": "member-contact",
+    "post_imports": "record",
     "get_member_contact_changes": "contact-log",
 }
 for _name, _spec in COMMANDS.items():
