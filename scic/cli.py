@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler in this process"
     )
+    serve.add_argument("--no-mail", action="store_true", help="do not send mail from this process")
     serve.set_defaults(run=_serve)
 
     dispatch = commands.add_parser("dispatch", help="deliver webhooks (until stopped)")
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="total seconds one delivery may take (at most a third of the lease)",
     )
     dispatch.set_defaults(run=_dispatch)
+
+    mail = commands.add_parser("mail", help="send the queued mails (until stopped)")
+    mail.add_argument("--once", action="store_true", help="one pass, then exit")
+    mail.add_argument("--idle", type=float, default=2.0, help="seconds between idle looks")
+    mail.set_defaults(run=_mail)
 
     scheduler = commands.add_parser(
         "scheduler", help="run the scheduler: reminders, nightly chain verification"
@@ -281,7 +287,7 @@ def _serve(args: argparse.Namespace) -> int:
     # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
     # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
     with (
-        _events_out(service, not args.no_dispatch, not args.no_scheduler),
+        _events_out(service, not args.no_dispatch, not args.no_scheduler, not args.no_mail),
         occupancy.claim(service.engine, alone=False),
     ):
         uvicorn.run(
@@ -295,12 +301,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[None]:
-    """The webhook dispatcher and the scheduler beside the API, stopped with it."""
+def _events_out(
+    service: Service, dispatch: bool, schedule: bool, mail: bool = True
+) -> Iterator[None]:
+    """The webhook dispatcher, the mail sender and the scheduler beside the API, stopped
+    with it."""
     import threading
 
     from scic.integrations.dispatcher import Dispatcher
     from scic.integrations.scheduler import Scheduler
+    from scic.mail.sender import MailSender
 
     stop = threading.Event()
     dispatcher = Dispatcher(service) if dispatch else None
@@ -308,6 +318,13 @@ def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[No
     if dispatcher is not None:
         worker = threading.Thread(target=dispatcher.run, args=(stop,), daemon=True)
         worker.start()
+    mailer = None
+    if mail:
+        sender = MailSender(service)
+        if sender.smtp is None:
+            print("mail: SCIC_SMTP_URL is not set, mails wait in the outbox", flush=True)
+        mailer = threading.Thread(target=sender.run, args=(stop,), daemon=True)
+        mailer.start()
     scheduler = Scheduler(service) if schedule else None
     if scheduler is not None:
         scheduler.start()
@@ -317,6 +334,8 @@ def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[No
         stop.set()
         if worker is not None:
             worker.join(timeout=15)
+        if mailer is not None:
+            mailer.join(timeout=30)
         if dispatcher is not None:
             dispatcher.close()
         if scheduler is not None:
@@ -347,6 +366,34 @@ def _dispatch(args: argparse.Namespace) -> int:
         pass
     finally:
         dispatcher.close()
+        service.close()
+    return 0
+
+
+def _mail(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from scic.mail.sender import MailSender
+    from scic.service import open_service
+
+    database.upgrade(_url())
+    service = open_service(_url())
+    sender = MailSender(service)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(
+        f"mail sender running ({sender.smtp or 'SCIC_SMTP_URL is not set: nothing is sent'})",
+        flush=True,
+    )
+    try:
+        if args.once:
+            print(f"{sender.run_once()} mails sent or skipped")
+        else:
+            sender.run(stop, idle=args.idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
         service.close()
     return 0
 

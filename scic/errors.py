@@ -128,6 +128,13 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("one-party-only", None, "invalid"),
         Refusal("no-own-funder", None, "invalid"),
         Refusal("invalid-cursor", None, "invalid"),
+        Refusal("as-of-before-admission", None, "invalid"),
+        Refusal("as-of-before-award", None, "invalid"),
+        Refusal("tax-statement-for-persons", "R13", "invalid"),
+        Refusal("nothing-paid-in-year", "R13", "invalid"),
+        Refusal("unsupported-language", None, "invalid"),
+        Refusal("request-not-pending", None, "conflict"),
+        Refusal("paid-with-withdrawal", None, "invalid"),
     ]
 }
 
@@ -142,6 +149,12 @@ class DomainError(Exception):
         self.detail = detail
         self.rule = rule or refusal.rule
         self.kind: Kind = refusal.kind
+
+
+def named(slug: str, rule: str | None, detail: str) -> DomainError:
+    """A refusal rebuilt from what was kept of it (its slug, rule and words)."""
+    refusal = CATALOGUE.get(slug) or Refusal(slug, rule, "conflict")
+    return DomainError(refusal, detail, rule)
 
 
 class NotFound(DomainError):

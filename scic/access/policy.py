@@ -25,6 +25,10 @@ learns which cooperatives exist. Admin tokens pass every rule.
     export           yes    yes      yes         -               -
     capital-table    yes    yes      yes         by category or college only
     member-holdings  yes    yes      yes         -               its own member only
+    member-documents yes    yes      yes         -               its own member only
+    subscription-form yes   yes      yes         -               its own subscriptions only
+    mail-log         yes    yes      -           -               -
+    mail-preferences yes    yes      -           -               its own member only
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
@@ -66,7 +70,7 @@ from scic.access.tokens import (
     Principal,
 )
 from scic.errors import NotFound
-from scic.projections.tables import funders, grants, members
+from scic.projections.tables import funders, grants, members, subscriptions
 from scic.service import Service
 
 BEARER = HTTPBearer(
@@ -193,6 +197,17 @@ def _funder_party(conn: sa.Connection, coop_id: str, funder_id: str) -> str | No
     ).scalar()
 
 
+def _subscription_party(conn: sa.Connection, coop_id: str, subscription_id: str) -> str | None:
+    return conn.execute(
+        sa.select(members.c.party_id)
+        .join(subscriptions, subscriptions.c.member_id == members.c.member_id)
+        .where(
+            subscriptions.c.subscription_id == subscription_id,
+            subscriptions.c.coop_id == coop_id,
+        )
+    ).scalar()
+
+
 def _grant_party(conn: sa.Connection, coop_id: str, grant_id: str) -> str | None:
     return conn.execute(
         sa.select(funders.c.party_id)
@@ -234,6 +249,25 @@ MEMBER_HOLDINGS = Rule(
     frozenset({MANAGER, ACCOUNTANT, MEMBER}),
     {MEMBER: owns("member", "member_id", _member_party)},
     summary="read a member's holdings",
+)
+MEMBER_DOCUMENTS = Rule(
+    "member-documents",
+    frozenset({MANAGER, ACCOUNTANT, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read a member's documents",
+)
+SUBSCRIPTION_FORM = Rule(
+    "subscription-form",
+    frozenset({MANAGER, ACCOUNTANT, MEMBER}),
+    {MEMBER: owns("subscription", "subscription_id", _subscription_party)},
+    summary="read a subscription form",
+)
+MAIL_LOG = Rule("mail-log", frozenset({MANAGER}), summary="read the mail delivery log")
+MAIL_PREFERENCES = Rule(
+    "mail-preferences",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read or set a member's mail preferences",
 )
 FUNDING_MIX = Rule(
     "funding-mix",

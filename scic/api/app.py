@@ -20,15 +20,18 @@ from scic.api.routes import (
     commands,
     contacts,
     directory,
+    documents,
     events_out,
     imports,
+    mail,
     reports,
     views,
 )
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, pages
+from scic.web import assets, mail_page, pages
+from scic.web import documents as web_documents
 from scic.web import imports as import_pages
 from scic.web.forms import routes as forms
 
@@ -76,10 +79,14 @@ def create_app(
     app.include_router(access.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
+    app.include_router(documents.router)
+    app.include_router(mail.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(import_pages.router)
     app.include_router(pages.router)
+    app.include_router(web_documents.router)
+    app.include_router(mail_page.router)
     app.include_router(events_out.router)
 
     @app.get(

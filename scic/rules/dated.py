@@ -103,8 +103,31 @@ DE_MINIMIS: list[Dated[DeMinimisRegime]] = [
         "EU regulation 2023/2831 art. 3(2): 300,000 € over any period of three years",
     ),
 ]
+# R14 — SIEG de minimis (services of general economic interest), by the date the aid is
+# granted. Cumulation: general and SIEG de minimis aid together stay within the ceiling
+# of the regime of the aid being granted (reg. 2023/2831 art. 5(1), 2023/2832 art. 5(1);
+# reg. 360/2012 art. 2(8) before) — verify.
+DE_MINIMIS_SIEG: list[Dated[DeMinimisRegime]] = [
+    Dated(
+        date(1900, 1, 1),
+        DeMinimisRegime(50_000_000, "fiscal-years", 3),
+        "EU regulation 360/2012 art. 2(2): 500,000 € over the current and the two previous "
+        "fiscal years (extended to 2023-12-31 by regulation 2020/1474)",
+    ),
+    Dated(
+        date(2024, 1, 1),
+        DeMinimisRegime(75_000_000, "rolling-years", 3),
+        "EU regulation 2023/2832 art. 3(2): 750,000 € over any period of three years",
+    ),
+]
+DE_MINIMIS_REGIMES: dict[str, list[Dated[DeMinimisRegime]]] = {
+    "general": DE_MINIMIS,
+    "sieg": DE_MINIMIS_SIEG,
+}
 DE_MINIMIS_WARNING = Decimal("0.80")
-# R14 — written agreement mandatory for public grants above this amount (décret 2001-495).
+# R14 — written agreement mandatory when the annual amount of public grants from one
+# granting authority exceeds this (décret 2001-495 art. 1: "subventions dont le montant
+# annuel dépasse 23 000 €").
 AGREEMENT_THRESHOLD_CENTS = 2_300_000
 # R14 — investment-grant releases go to 777 until, and 747 for fiscal years opened on or
 # after, 1 January 2025 (ANC regulation 2022-06).
@@ -167,6 +190,15 @@ IR_PME_RATE_ESUS: list[Dated[Decimal | None]] = [
 ]
 IR_PME_CEILING_CENTS = 5_000_000  # 50,000 € a year for a single person (100,000 € couple)
 IR_PME_HOLDING_YEARS = 5  # shares held 5 years, or the reduction is taken back
+
+
+def ir_pme_holding_ends(subscribed_on: date) -> date:
+    """R13 — shares are held until 31 December of the fifth year after the subscription
+    (CGI art. 199 terdecies-0 A; BOI-IR-RICI-90-30 §10): leaving before it takes the
+    reduction back."""
+    return date(subscribed_on.year + IR_PME_HOLDING_YEARS, 12, 31)
+
+
 # R9 — surplus allocation (loi 47-1775 art. 16 and 19 nonies): 15 % to the legal reserve
 # until it equals the highest capital reached, then at least 50 % of the remainder to the
 # statutory indivisible reserve.

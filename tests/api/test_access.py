@@ -55,6 +55,10 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "export": {"manager", "accountant"},
     "capital-table": {"manager", "accountant", "funder", "member"},
     "member-holdings": {"manager", "accountant", "member"},
+    "member-documents": {"manager", "accountant", "member"},  # a member: its own only
+    "subscription-form": {"manager", "accountant", "member"},  # a member: its own only
+    "mail-log": {"manager"},
+    "mail-preferences": {"manager", "member"},  # a member: its own only
     "funding-mix": {"manager", "accountant", "funder"},
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
@@ -108,9 +112,17 @@ PINNED: dict[str, str] = {
     "get_webhook_deliveries": "webhook-read",
     "get_events_stream": "event-stream",
     "get_reminders": "read",
+    "get_member_document": "member-documents",
+    "get_subscription_form": "subscription-form",
+    "get_grant_document": "grant",
+    "get_coop_profile": "read",
+    "put_coop_profile": "record",
     "patch_member_contact": "member-contact",
     "post_imports": "record",
     "get_member_contact_changes": "contact-log",
+    "get_mail_log": "mail-log",
+    "get_mail_preferences": "mail-preferences",
+    "put_mail_preferences": "mail-preferences",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
