@@ -141,6 +141,7 @@ class Contradiction:
     reverses: list[str] = field(default_factory=list)
     contact: dict[str, str] = field(default_factory=dict)
     member_id: str | None = None
+    why: str = "no correction can change it: an admission is never reversed"
 
     @property
     def correctable(self) -> bool:
@@ -150,7 +151,7 @@ class Contradiction:
         text = f"line {self.line} ({self.member}): {self.what}: the ledger holds {self.ledger}"
         text += f"; the file says {self.file}"
         if not self.correctable:
-            text += " (no correction can change it: an admission is never reversed)"
+            text += f" ({self.why})"
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -931,6 +932,7 @@ def _match(plan: _Plan, ledger: _Ledger) -> _Work:
                         "no subscription of this member",
                         f"a payment of {format_cents(_cents(orphan.pay.amount))} €"
                         " on a subscription neither the file nor the ledger has",
+                        why="say which subscription it pays, or add the subscription's line",
                     )
                 )
             continue
@@ -1087,6 +1089,7 @@ def _match_subscriptions(
                        if len(recorded) > 1 and not orphan.subscribed_on else ""),
                     f"a payment of {format_cents(_cents(orphan.pay.amount))} € on a "
                     f"subscription{which} the ledger does not hold",
+                    why="say which subscription it pays, or add the subscription's line",
                 )
             )  # fmt: skip
     for sub, old in pairs:

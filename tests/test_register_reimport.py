@@ -403,3 +403,20 @@ def test_the_api_lists_contradictions_and_refuses_bad_files(api, tmp_path) -> No
     accountant = issue_token(client.app.state.service, "accountant", coop_id)  # type: ignore[attr-defined]
     with TestClient(client.app, headers=bearer(accountant.secret)) as reader:
         assert _post(reader, coop_id, path).status_code == 403
+
+
+def test_a_payment_line_needs_a_subscription_to_pay(coop, tmp_path) -> None:
+    url, coop_id = coop
+    scic("import", str(xlsx(tmp_path / "v1.xlsx", REGISTER, HEADERS)), "--coop", coop_id, url=url)
+    events = _events(url)
+    lines = [
+        *REGISTER,
+        # Paul Martin holds no subscription: there is nothing this payment can pay
+        ["4", "Paul Martin", None, None, None, None, None, "50,00", "01/12/2024"],
+    ]
+    result = scic("import", str(xlsx(tmp_path / "v2.xlsx", lines, HEADERS)), "--coop", coop_id,
+                  "--apply-corrections", url=url)  # fmt: skip
+    assert result.returncode == 1
+    assert "line 7 (Paul Martin, n° 4): payment:" in result.stderr, result.stderr
+    assert "(say which subscription it pays, or add the subscription's line)" in result.stderr
+    assert _events(url) == events
