@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ledger import occupancy
 from scic import database
+from scic.bank import cli as bank_cli
 from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
@@ -158,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     head.set_defaults(run=_head)
 
     _token_parsers(commands)
+    from scic.accounts import cli as accounts_cli
+
+    accounts_cli.add_parsers(commands, _token_service)
+    bank_cli.add_parsers(commands, _bank_import)
     _report_parser(commands)
     _rules_parser(commands)
     return parser
@@ -443,11 +448,26 @@ def _print_demo_tokens(service: Service) -> None:
     before = dict(kept)
     with service.engine.begin() as conn:
         print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+        print(_demo_accounts(conn, service.store.clock(), kept), flush=True)
     if kept != before:
         path.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             json.dump(kept, out, indent=1)
     print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def _demo_accounts(conn: sa.Connection, now: Any, kept: dict[str, str]) -> str:
+    """One account per role on the demo cooperative (scic.accounts.demo)."""
+    from ledger.schema import events
+    from scic.accounts.demo import demo_accounts
+
+    coop_id = conn.execute(
+        sa.select(events.c.tenant_id)
+        .where(events.c.type == "CoopRegistered")
+        .order_by(events.c.position)
+        .limit(1)
+    ).scalar()
+    return demo_accounts(conn, now, coop_id, kept) if coop_id else ""
 
 
 def demo_tokens_file(url: str) -> Path:
@@ -554,6 +574,19 @@ def _token_service() -> Iterator[Service]:
         yield service
     finally:
         service.close()
+
+
+def _bank_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail("bank import", f"{path}: no such file")
+
+    def run() -> int:
+        for line in bank_cli.import_statement(_open(), args):
+            print(line)
+        return 0
+
+    return _guarded("bank import", run)
 
 
 def _import(args: argparse.Namespace) -> int:

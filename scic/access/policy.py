@@ -41,6 +41,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
     webhook-read     yes    yes      yes         -               -
+    people           yes    yes      -           -               -        (dashboard only)
     event-stream     yes    yes      yes         its own events  its own events
 
 "Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
@@ -238,6 +239,8 @@ ALLOCATE_RESULT = Rule(
     summary="record the allocation of a year's result",
 )
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
+# the dashboard's people page (scic/web/people.py): invite, change roles, revoke access
+PEOPLE = Rule("people", frozenset({MANAGER}), summary="manage the cooperative's people")
 CAPITAL_TABLE = Rule(
     "capital-table",
     frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),

@@ -339,6 +339,8 @@ def test_role_endpoint_matrix(world: World) -> None:
     cooperative and no token at all."""
     wrong = []
     for endpoint in API_ENDPOINTS:
+        if not getattr(endpoint.route, "include_in_schema", True):
+            continue  # a dashboard page: test_pages_leave_access_to_the_page below
         for who in world.clients:
             response = _request(world, who, endpoint)
             got, want = _outcome(response, endpoint, world), _expected(who, endpoint)
@@ -347,6 +349,17 @@ def test_role_endpoint_matrix(world: World) -> None:
             if got in ("401", "403", "404"):
                 assert response.headers["content-type"].startswith("application/problem+json")
     assert not wrong, "\n".join(wrong)
+
+
+def test_pages_leave_access_to_the_page() -> None:
+    """Dashboard pages (outside the OpenAPI document) pass the bearer guard — a browser
+    sends no Authorization header — and judge the signed-in person or token themselves
+    with the API's rules (scic.web.session; tests/web walk them with every role)."""
+    pages = [e for e in API_ENDPOINTS if not getattr(e.route, "include_in_schema", True)]
+    assert any(e.path == "/dashboard/capital" for e in pages)
+    for endpoint in pages:
+        rule = policy.rule_of(endpoint.route)
+        assert rule is not None and rule.public, endpoint
 
 
 # -- roles in detail -------------------------------------------------------------------
