@@ -12,6 +12,7 @@ from scic.domain.facts import Fact
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
 from scic.errors import refuse
+from scic.text_rules import Name
 
 MemberKind = Literal["person", "organisation"]
 
@@ -48,7 +49,7 @@ class PartyErased(BaseModel):
 
 class AdmitMember(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     kind: MemberKind
     category: str
     admitted_on: Day | None = None
