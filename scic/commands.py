@@ -21,7 +21,7 @@ from ledger import AppendRequest, NewEvent, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic import write_model
+from scic import contacts, write_model
 from scic.access import tokens
 from scic.accounting.fiscal_years import (
     as_prior_period_adjustments,
@@ -36,7 +36,7 @@ from scic.domain.timeline import Entry, Fold
 from scic.errors import NotFound, refuse
 from scic.jsontypes import Integer, NonNegativeInteger
 from scic.money import Amount, AmountOrZero
-from scic.projections.tables import parties
+from scic.projections.tables import coops, parties
 from scic.text_rules import Name
 from scic.write_model import Cached
 
@@ -337,9 +337,22 @@ class CreateCoop(BaseModel):
         )
 
 
+def _check_siren_free(session: WriteSession, siren: str | None) -> None:
+    """A SIREN names one company: two cooperatives cannot have the same. Read under the
+    append lock, so two registrations cannot both find it free."""
+    if siren is None:
+        return
+    holder = session.conn.execute(
+        sa.select(coops.c.coop_id).where(coops.c.siren == siren).limit(1)
+    ).scalar()
+    if holder is not None:
+        raise refuse("siren-taken", f"SIREN {siren} is already cooperative {holder}'s")
+
+
 @command("coops", CreateCoop, "Register a cooperative and its statutes")
 def _create_coop(session: WriteSession, ctx: Context, body: CreateCoop) -> Decided:
     cooperative.check_siren(body.siren)
+    _check_siren_free(session, body.siren)
     statutes = body.statutes()
     cooperative.check_statutes(statutes, body.incorporated_on)
     coop_id = new_id("coop")
@@ -401,7 +414,8 @@ def _admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> De
     on = body.admitted_on or ctx.today
     _, state = _coop_at(cached, on)
     member_id, party_id = new_id("mbr"), new_id("pty")
-    facts = members.admit(state, body, member_id, party_id, on)
+    known = cached.timeline.state.members.values()  # a number is unique whatever the date
+    facts = members.admit(state, body, member_id, party_id, on, known)
     decided = _judged(session, cached, member_id, facts, {"party_id": party_id})
     session.conn.execute(
         parties.insert().values(
@@ -433,10 +447,11 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     erased = session.conn.execute(
         parties.update()
         .where(p.party_id == body.party_id, p.coop_id == coop_id, p.erased_at.is_(None))
-        .values(name=None, email=None, address=None, erased_at=session.store.clock())
+        .values(name=None, email=None, address=None, phone=None, erased_at=session.store.clock())
     )
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
+    contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
     # Nobody speaks for an erased party any more: its tokens go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
@@ -625,5 +640,5 @@ def _coop(ctx: Context) -> str:
 
 
 # Funding commands register themselves in COMMANDS on import.
-from scic import commands_funding  # noqa: E402, F401
+from scic import commands_funding, commands_reviews  # noqa: E402, F401
 from scic.accounting import commands as accounting_commands  # noqa: E402, F401

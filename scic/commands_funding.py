@@ -83,7 +83,7 @@ def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Deci
         session, state.coop_id, body.funder, body.funder_id, on
     )
     grant_id = new_id("grt")
-    window = window_at(state, on)
+    window = window_at(state, on, body.de_minimis_regime)
     awarded, warnings = grants.award(
         body,
         grant_id,
@@ -92,6 +92,7 @@ def _award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Deci
         on,
         window,
         fold.funding.de_minimis_within(window),
+        fold.funding.authority_years(funder_id),
     )
     extra = {"funder_id": funder_id, "warnings": warnings}
     return _judged(session, cached, grant_id, [*registered, *awarded], extra)
@@ -198,9 +199,14 @@ def _amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
     on = _on(body, ctx)
     fold, state = _coop_at(cached, on)
     grant = _grant(cached, fold, body.grant_id, on)
-    window = window_at(state, on)
+    window = window_at(state, on, grant.de_minimis_regime)
     amended, warnings = grants.amend(
-        grant, body, on, window, fold.funding.de_minimis_within(window)
+        grant,
+        body,
+        on,
+        window,
+        fold.funding.de_minimis_within(window),
+        fold.funding.authority_years(grant.funder_id, grant.grant_id),
     )
     return _judged(session, cached, new_id("amd"), amended, {"warnings": warnings})
 

@@ -50,6 +50,7 @@ def is_new(url: str) -> bool:
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
     from scic.accounting import tables as accounting_tables
+    from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
     from scic.projections import tables
 
@@ -59,6 +60,7 @@ def target_metadata() -> list[sa.MetaData]:
         access_tables.metadata,
         integration_tables.metadata,
         accounting_tables.metadata,
+        document_tables.metadata,
     ]
 
 

@@ -60,10 +60,12 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("holder-required", None, "invalid"),
         Refusal("instalment-exceeds-award", "R14", "conflict"),
         Refusal("invalid-siren", None, "invalid"),
+        Refusal("siren-taken", None, "conflict"),
         Refusal("investor-required", None, "invalid"),
         Refusal("justification-before-payment", "R14", "conflict"),
         Refusal("justification-exceeds-received", "R14", "conflict"),
         Refusal("member-not-active", None, "conflict"),
+        Refusal("member-number-taken", None, "conflict"),
         Refusal("no-shares-to-withdraw", None, "conflict"),
         Refusal("nominal-change-with-shares-outstanding", "R1", "conflict"),
         Refusal("not-enough-shares", None, "conflict"),
@@ -111,6 +113,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("tmo-unknown", "R8", "conflict"),
         Refusal("interest-while-loss-carried", "R9", "conflict"),
         Refusal("charge-above-carried-loss", "R9", "conflict"),
+        Refusal("review-in-future", "R10", "invalid"),
         Refusal("webhook-url-is-this-server", None, "invalid"),
         Refusal("webhook-url-not-public", None, "invalid"),
         Refusal("webhook-busy", None, "conflict"),
@@ -125,6 +128,11 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("one-party-only", None, "invalid"),
         Refusal("no-own-funder", None, "invalid"),
         Refusal("invalid-cursor", None, "invalid"),
+        Refusal("as-of-before-admission", None, "invalid"),
+        Refusal("as-of-before-award", None, "invalid"),
+        Refusal("tax-statement-for-persons", "R13", "invalid"),
+        Refusal("nothing-paid-in-year", "R13", "invalid"),
+        Refusal("unsupported-language", None, "invalid"),
     ]
 }
 

@@ -14,6 +14,7 @@ from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
 from scic.domain.losses import CarriedLossCharged
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
+from scic.domain.reviews import CooperativeReviewRecorded
 from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
@@ -54,6 +55,7 @@ EVENT_MODELS: list[type[BaseModel]] = [
     FiscalYearClosed,
     SurplusAllocated,
     CarriedLossCharged,
+    CooperativeReviewRecorded,
     TmoRateSet,
 ]
 # Instalments, justifications and clawbacks share one payload shape.

@@ -25,12 +25,16 @@ learns which cooperatives exist. Admin tokens pass every rule.
     export           yes    yes      yes         -               -
     capital-table    yes    yes      yes         by category or college only
     member-holdings  yes    yes      yes         -               its own member only
+    member-documents yes    yes      yes         -               its own member only
+    subscription-form yes   yes      yes         -               its own subscriptions only
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
     grant-list       yes    yes      yes         ?funder=own or <its own funder id> only
     coop-list        yes    its own  its own     its own         its own
     member-list      yes    yes      yes         -               itself only
+    member-contact   yes    yes      -           -               its own member only
+    contact-log      yes    yes      -           -               -
     funder-list      yes    yes      yes         itself only     -
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
@@ -64,7 +68,7 @@ from scic.access.tokens import (
     Principal,
 )
 from scic.errors import NotFound
-from scic.projections.tables import funders, grants, members
+from scic.projections.tables import funders, grants, members, subscriptions
 from scic.service import Service
 
 BEARER = HTTPBearer(
@@ -191,6 +195,17 @@ def _funder_party(conn: sa.Connection, coop_id: str, funder_id: str) -> str | No
     ).scalar()
 
 
+def _subscription_party(conn: sa.Connection, coop_id: str, subscription_id: str) -> str | None:
+    return conn.execute(
+        sa.select(members.c.party_id)
+        .join(subscriptions, subscriptions.c.member_id == members.c.member_id)
+        .where(
+            subscriptions.c.subscription_id == subscription_id,
+            subscriptions.c.coop_id == coop_id,
+        )
+    ).scalar()
+
+
 def _grant_party(conn: sa.Connection, coop_id: str, grant_id: str) -> str | None:
     return conn.execute(
         sa.select(funders.c.party_id)
@@ -233,6 +248,18 @@ MEMBER_HOLDINGS = Rule(
     {MEMBER: owns("member", "member_id", _member_party)},
     summary="read a member's holdings",
 )
+MEMBER_DOCUMENTS = Rule(
+    "member-documents",
+    frozenset({MANAGER, ACCOUNTANT, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read a member's documents",
+)
+SUBSCRIPTION_FORM = Rule(
+    "subscription-form",
+    frozenset({MANAGER, ACCOUNTANT, MEMBER}),
+    {MEMBER: owns("subscription", "subscription_id", _subscription_party)},
+    summary="read a subscription form",
+)
 FUNDING_MIX = Rule(
     "funding-mix",
     frozenset({MANAGER, ACCOUNTANT, FUNDER}),
@@ -272,6 +299,15 @@ MEMBER_LIST = Rule(
     "member-list", frozenset({MANAGER, ACCOUNTANT, MEMBER}), summary="list the members"
 )
 FUNDER_LIST = Rule("funder-list", _FUNDING_READERS, summary="list the funders")
+MEMBER_CONTACT = Rule(
+    "member-contact",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="correct a member's contact details",
+)
+CONTACT_LOG = Rule(
+    "contact-log", frozenset({MANAGER}), summary="read the log of contact corrections"
+)
 
 
 def speaks_for(who: Principal) -> str | None:

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from ledger.schema import events
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
 from scic.projections.tables import funding_movements
-from scic.rules.dated import REVIEW_LOSS_YEARS_IN_A_ROW
 
 
 @dataclass(frozen=True)
@@ -81,38 +80,3 @@ def _charged(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime 
     if known_at is not None:
         query = query.where(e.recorded_at <= known_at)
     return int(conn.execute(query).scalar_one())
-
-
-@dataclass(frozen=True)
-class ReviewTrigger:
-    """R10 — a result that calls for a cooperative review (révision coopérative)."""
-
-    year: int
-    reason: str
-    code: str  # three-loss-years | loss-half-capital
-
-
-def review_triggers(
-    results: dict[int, int | None], highest_capital: dict[int, int]
-) -> list[ReviewTrigger]:
-    """R10 (loi 1947 art. 25-1, art. 19 duodecies): three loss-making years in a row, or
-    a year's loss of at least half the highest capital reached. `results` by closed year
-    (None: not recorded), `highest_capital` at each year's end."""
-    found: list[ReviewTrigger] = []
-    streak = 0
-    for year in sorted(results):
-        result = results[year]
-        streak = streak + 1 if result is not None and result < 0 else 0
-        if streak >= REVIEW_LOSS_YEARS_IN_A_ROW:
-            found.append(
-                ReviewTrigger(
-                    year, f"{streak} loss-making fiscal years in a row", "three-loss-years"
-                )
-            )
-        if result is not None and result < 0 and -result * 2 >= highest_capital.get(year, 0) > 0:
-            found.append(
-                ReviewTrigger(
-                    year, "the loss reaches half of the highest capital", "loss-half-capital"
-                )
-            )
-    return found

@@ -117,6 +117,11 @@ def closed_until(conn: sa.Connection, coop_id: str) -> date | None:
     return conn.execute(sa.select(sa.func.max(c.end)).where(c.coop_id == coop_id)).scalar()
 
 
+# Facts that move no account and no register of a closed year: a cooperative review
+# (R10) is recorded on the day its report was made available, even in a closed year.
+OUTSIDE_THE_BOOKS = frozenset({"CooperativeReviewRecorded"})
+
+
 def check_open(conn: sa.Connection, coop_id: str, events: Sequence[NewEvent], today: date) -> None:
     """R16 — refuse events effective in a closed fiscal year (`closed-period`, 409).
     Called once per command, right before the append."""
@@ -126,6 +131,8 @@ def check_open(conn: sa.Connection, coop_id: str, events: Sequence[NewEvent], to
     if until is None:
         return
     for event in events:
+        if event.type in OUTSIDE_THE_BOOKS:
+            continue
         on = event.effective_date or today
         day = on if isinstance(on, date) else date.fromisoformat(on)
         if day <= until:

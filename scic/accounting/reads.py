@@ -17,7 +17,9 @@ from ledger.schema import events as events_table
 from scic.accounting import journal, surplus
 from scic.accounting.fiscal_years import FiscalYear, fiscal_year, years_until
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
+from scic.domain import reviews as review_rules
 from scic.domain.funders import PUBLIC_FUNDER_TYPES
+from scic.domain.reviews import Closing, ReviewDue
 from scic.domain.state import CapitalState
 from scic.domain.timeline import Fold, corrected, fold
 from scic.errors import NotFound, refuse
@@ -96,6 +98,36 @@ def year_entries(
 ) -> list[journal.Entry]:
     entries = journal.build(coop_events(store, conn, cal.coop_id, upto), until=fy.end)
     return journal.within(entries, fy.start, fy.end)
+
+
+def reviews(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
+    """R10 — the cooperative reviews recorded, by the date their report was made
+    available (reversed ones left out)."""
+    e = events_table.c
+    reversed_ids = sa.select(e.reverses).where(e.tenant_id == coop_id, e.reverses.is_not(None))
+    rows = conn.execute(
+        sa.select(e.data, e.effective_date)
+        .where(
+            e.tenant_id == coop_id,
+            e.type == "CooperativeReviewRecorded",
+            e.event_id.not_in(reversed_ids),
+        )
+        .order_by(e.effective_date, e.position)
+    )
+    return [dict(row.data) for row in rows]
+
+
+def review_closings(conn: sa.Connection, coop_id: str) -> list[Closing]:
+    """R10 — the closed fiscal years with their result and the highest capital by then."""
+    return [
+        Closing(year, row["end"], row["result_cents"], highest_capital(conn, coop_id, row["end"]))
+        for year, row in sorted(closings(conn, coop_id).items())
+    ]
+
+
+def review_due(conn: sa.Connection, coop_id: str, incorporated_on: date, on: date) -> ReviewDue:
+    found = [date.fromisoformat(r["report_made_available_on"]) for r in reviews(conn, coop_id)]
+    return review_rules.due(incorporated_on, found, review_closings(conn, coop_id), on)
 
 
 # -- surplus inputs --------------------------------------------------------------------

@@ -14,11 +14,22 @@ from scic.access.policy import PUBLIC, requires
 from scic.api import links, problems
 from scic.api.deps import refuse_unstorable_text
 from scic.api.limits import BodyLimit
-from scic.api.routes import access, accounting, commands, directory, events_out, reports, views
+from scic.api.routes import (
+    access,
+    accounting,
+    commands,
+    contacts,
+    directory,
+    documents,
+    events_out,
+    reports,
+    views,
+)
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, pages
+from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
 
@@ -59,13 +70,16 @@ def create_app(
     guard.install(app, auth_limiter, trusted_proxies)
     app.include_router(commands.router)
     app.include_router(directory.router)
+    app.include_router(contacts.router)
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
+    app.include_router(documents.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
+    app.include_router(web_documents.router)
     app.include_router(events_out.router)
 
     @app.get(

@@ -70,6 +70,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "exclusions": {"member_id": MEMBER, "reason": "décision du CA du 3 octobre"},
     "transfers": {"from_member_id": MEMBER, "to_member_id": OTHER, "shares": 2},
     "losses": {"amount": "1800.00", "fiscal_year": 2025},
+    "reviews": {
+        "report_made_available_on": "2026-05-12",
+        "reviewer": "Fédération des SCIC (réviseur agréé)",
+        "reference": "RC-2026-014",
+    },
     "carried-loss-charges": {"amount": "400.00", "reserve": "other", "decided_on": "2026-06-20"},
     "corrections": {"reverses": "5b8e6a3c-0c1d-4f7e-9a21-3d9c1e2f4b60", "reason": "wrong amount"},
     "grants": {

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stdnum.fr import siren as stdnum_siren  # type: ignore[import-untyped, unused-ignore]
 
 from scic.decimals import ShareText
 from scic.errors import refuse
@@ -106,19 +107,11 @@ _SIREN = re.compile(r"[0-9]{9}")  # ASCII digits; fullmatch: no trailing newline
 
 
 def check_siren(siren: str | None) -> None:
-    """SIREN: 9 digits with a Luhn check digit (INSEE)."""
+    """SIREN: 9 digits with a Luhn check digit (INSEE), checked by python-stdnum."""
     if siren is None:
         return
-    if not _SIREN.fullmatch(siren) or _luhn(siren) % 10 != 0:
+    if not _SIREN.fullmatch(siren) or not stdnum_siren.is_valid(siren):
         raise refuse("invalid-siren", f"SIREN {siren!r} is not 9 digits with a valid check digit")
-
-
-def _luhn(digits: str) -> int:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total
 
 
 def check_statutes(statutes: Statutes, on: date) -> None:

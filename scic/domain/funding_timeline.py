@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from fractions import Fraction
 
 from pydantic import BaseModel
 
@@ -52,16 +53,28 @@ class Funding:
         clawbacks not: the aid was granted)."""
         return sum(a.cents for a in self.de_minimis if window.start <= a.on <= window.end)
 
+    def authority_years(self, funder_id: str, but: str | None = None) -> dict[int, Fraction]:
+        """R14 — the annual amounts of one funder's grants by calendar year (public
+        grants: the written-agreement threshold is per granting authority and year),
+        leaving out grant `but`."""
+        years: dict[int, Fraction] = {}
+        for grant in self.grants.values():
+            if grant.funder_id != funder_id or grant.grant_id == but:
+                continue
+            for year, cents in grant.annual().items():
+                years[year] = years.get(year, Fraction(0)) + cents
+        return years
+
     def approval_in_force(self, on: date) -> bool:
         """R12 — an ESUS approval covers `on`."""
         return any(a.granted_on <= on <= a.expires_on for a in self.approvals)
 
 
-def window_at(coop: CoopState, on: date) -> DeMinimisWindow:
+def window_at(coop: CoopState, on: date, regime: str = "general") -> DeMinimisWindow:
     """R14 — the cooperative's fiscal years are those of the accounts (scic/accounting:
     from incorporation to the first statutes' fiscal_year_end)."""
     fiscal_year_end = coop.statutes_versions[0][1].fiscal_year_end
-    return grants.de_minimis_window(on, coop.incorporated_on, fiscal_year_end)
+    return grants.de_minimis_window(on, coop.incorporated_on, fiscal_year_end, regime)
 
 
 _FLOW_FIELD = {
@@ -86,6 +99,10 @@ def apply(f: Funding, type_: str, e: BaseModel | None, on: date) -> None:
                 "open",
                 e.de_minimis,
                 e.agreement_ref,
+                e.funder_id,
+                e.period_start,
+                e.period_end,
+                e.de_minimis_regime,
             )
             if e.de_minimis:
                 f.de_minimis.append(Aid(on, e.amount_cents, e.grant_id))
@@ -132,8 +149,9 @@ def judge(
     try:
         match e:
             case GrantAwarded():
-                window = window_at(coop, on)
-                grants.check_award(e, window, f.de_minimis_within(window))
+                window = window_at(coop, on, e.de_minimis_regime)
+                others = f.authority_years(e.funder_id, e.grant_id)
+                grants.check_award(e, window, f.de_minimis_within(window), others)
             case GrantAmended() | grants.GrantClosed() | GrantFlow():
                 grant = f.grants.get(e.grant_id)
                 if grant is None:
@@ -141,8 +159,10 @@ def judge(
                         "date-before-award", f"on {on} grant {e.grant_id} is not awarded yet"
                     )
                 if isinstance(e, GrantAmended):
-                    window = window_at(coop, on)
-                    grants.check_amendment(grant, e, on, window, f.de_minimis_within(window))
+                    window = window_at(coop, on, grant.de_minimis_regime)
+                    others = f.authority_years(grant.funder_id, grant.grant_id)
+                    before = f.de_minimis_within(window)
+                    grants.check_amendment(grant, e, on, window, before, others)
                 elif isinstance(e, grants.GrantClosed):
                     grants.check_close(grant, on)
                 elif type_ == "GrantInstalmentReceived":

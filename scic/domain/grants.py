@@ -4,9 +4,11 @@ de minimis ceiling over the period its regulation sets, and a written agreement 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,7 +22,7 @@ from scic.jsontypes import Boolean, Integer
 from scic.money import Amount, format_cents, format_ratio
 from scic.rules.dated import (
     AGREEMENT_THRESHOLD_CENTS,
-    DE_MINIMIS,
+    DE_MINIMIS_REGIMES,
     DE_MINIMIS_WARNING,
     DeMinimisRegime,
     entry_at,
@@ -28,6 +30,7 @@ from scic.rules.dated import (
 )
 
 Purpose = Literal["operating", "investment"]
+DeMinimisRegimeName = Literal["general", "sieg"]
 
 
 # -- events ----------------------------------------------------------------------------
@@ -51,6 +54,7 @@ class GrantAwarded(BaseModel):
     justify_by: date | None = None
     de_minimis: bool = False
     de_minimis_override: str | None = None
+    de_minimis_regime: DeMinimisRegimeName = "general"
     agreement_ref: str | None = None
     programme: str | None = None
     conditions: str | None = None
@@ -101,6 +105,11 @@ class AwardGrant(BaseModel):
         max_length=1000,
         description="reason to record a de minimis grant beyond the ceiling",
     )
+    de_minimis_regime: DeMinimisRegimeName = Field(
+        default="general",
+        description="general de minimis (300,000 € over 3 years) or SIEG compensation "
+        "(services of general economic interest: 750,000 €), R14",
+    )
     agreement_ref: str | None = Field(default=None, max_length=120)
     programme: str | None = Field(default=None, max_length=200)
     conditions: str | None = Field(default=None, max_length=2000)
@@ -114,6 +123,8 @@ class AwardGrant(BaseModel):
             raise ValueError("give either funder {name, type} or funder_id")
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValueError("period_end is before period_start")
+        if self.de_minimis_regime == "sieg" and not self.de_minimis:
+            raise ValueError("de_minimis_regime sieg is de minimis aid: set de_minimis")
         return self
 
 
@@ -166,6 +177,15 @@ class GrantState:
     status: str
     de_minimis: bool = False
     agreement_ref: str | None = None
+    funder_id: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    de_minimis_regime: str = "general"
+
+    def annual(self) -> dict[int, Fraction]:
+        return annual_amounts(
+            self.awarded_cents, self.period_start, self.period_end, self.awarded_on
+        )
 
 
 @dataclass(frozen=True)
@@ -191,9 +211,11 @@ def award(
     on: date,
     window: DeMinimisWindow,
     de_minimis_before: int,
+    authority_years: dict[int, Fraction] | None = None,
 ) -> tuple[list[Fact], list[str]]:
-    """`de_minimis_before`: de minimis aid granted within `window`. Returns the facts
-    and warnings (80 % of the ceiling reached)."""
+    """`de_minimis_before`: de minimis aid granted within `window`; `authority_years`:
+    the annual amounts of the funder's other public grants, by calendar year. Returns
+    the facts and warnings (80 % of the ceiling reached)."""
     data = GrantAwarded(
         grant_id=grant_id,
         funder_id=funder_id,
@@ -203,6 +225,7 @@ def award(
         justify_by=cmd.justify_by,
         de_minimis=cmd.de_minimis,
         de_minimis_override=cmd.de_minimis_override if cmd.de_minimis else None,
+        de_minimis_regime=cmd.de_minimis_regime,
         agreement_ref=cmd.agreement_ref,
         programme=cmd.programme,
         conditions=cmd.conditions,
@@ -210,23 +233,31 @@ def award(
         period_end=cmd.period_end,
         depreciation=cmd.depreciation,
     )
-    return [Fact(data, on)], check_award(data, window, de_minimis_before)
+    return [Fact(data, on)], check_award(data, window, de_minimis_before, authority_years or {})
 
 
-def check_award(e: GrantAwarded, window: DeMinimisWindow, de_minimis_before: int) -> list[str]:
+def check_award(
+    e: GrantAwarded,
+    window: DeMinimisWindow,
+    de_minimis_before: int,
+    authority_years: dict[int, Fraction],
+) -> list[str]:
     """R14 — an award on its date: the written agreement, the de minimis ceiling."""
-    _check_agreement(e.funder_type, e.amount_cents, e.agreement_ref)
+    annual = annual_amounts(e.amount_cents, e.period_start, e.period_end, window.end)
+    _check_agreement(e.funder_type, annual, authority_years, e.agreement_ref)
     if not e.de_minimis:
         return []
     return _check_de_minimis(window, de_minimis_before, e.amount_cents, e.de_minimis_override)
 
 
-def de_minimis_window(on: date, incorporated_on: date, fiscal_year_end: str) -> DeMinimisWindow:
+def de_minimis_window(
+    on: date, incorporated_on: date, fiscal_year_end: str, regime_name: str = "general"
+) -> DeMinimisWindow:
     """R14 — the period de minimis aid is summed over, by the regime in force on the
-    grant's date: before 2024 (reg. 1407/2013) the fiscal year of the grant and the two
-    before it, the beneficiary's fiscal years; from 2024 (reg. 2023/2831) the three
-    rolling years ending on the grant's date."""
-    entry = entry_at(DE_MINIMIS, on)
+    grant's date: before 2024 (reg. 1407/2013; SIEG: 360/2012) the fiscal year of the
+    grant and the two before it, the beneficiary's fiscal years; from 2024 (reg.
+    2023/2831; SIEG: 2023/2832) the three rolling years ending on the grant's date."""
+    entry = entry_at(DE_MINIMIS_REGIMES[regime_name], on)
     regime = entry.value
     if regime.period == "rolling-years":
         start = add_years(on, -regime.years) + timedelta(days=1)
@@ -241,18 +272,53 @@ def de_minimis_window(on: date, incorporated_on: date, fiscal_year_end: str) -> 
     return DeMinimisWindow(start, on, regime, entry.source)
 
 
-def _check_agreement(funder_type: str, total_cents: int, agreement_ref: str | None) -> None:
-    # R14 — décret 2001-495: a written agreement above 23,000 € for a public grant.
-    if (
-        funder_type in PUBLIC_FUNDER_TYPES
-        and total_cents > AGREEMENT_THRESHOLD_CENTS
-        and not agreement_ref
-    ):
-        raise refuse(
-            "agreement-required",
-            f"a public grant above {format_cents(AGREEMENT_THRESHOLD_CENTS)} € needs a "
-            f"written agreement ({format_cents(total_cents)} € here): give agreement_ref",
-        )
+def funded_years(start: date, end: date) -> int:
+    """The number of years a funded period covers (a period a few days short of whole
+    years counts them whole; at least one)."""
+    days = (end - start).days + 1
+    return max(1, math.ceil(Fraction(days * 100, 36525) - Fraction(1, 100)))
+
+
+def annual_amounts(
+    amount_cents: int, start: date | None, end: date | None, awarded_on: date
+) -> dict[int, Fraction]:
+    """R14 — a grant's annual amount (décret 2001-495 art. 1), by calendar year: its
+    amount spread evenly over the years of its funded period, counted in every calendar
+    year the period touches; a grant with no period: its amount, in its award's year."""
+    if start is None or end is None:
+        return {awarded_on.year: Fraction(amount_cents)}
+    annual = Fraction(amount_cents, funded_years(start, end))
+    return dict.fromkeys(range(start.year, end.year + 1), annual)
+
+
+def _check_agreement(
+    funder_type: str,
+    annual: dict[int, Fraction],
+    authority_years: dict[int, Fraction],
+    agreement_ref: str | None,
+) -> None:
+    # R14 — décret 2001-495 art. 1: a written agreement when the public grants of one
+    # granting authority exceed 23,000 € in a year (their annual amounts added).
+    if funder_type not in PUBLIC_FUNDER_TYPES or agreement_ref:
+        return
+    for year, cents in sorted(annual.items()):
+        others = authority_years.get(year, Fraction(0))
+        total = others + cents
+        if total > AGREEMENT_THRESHOLD_CENTS:
+            with_others = (
+                f", with {_euros(others)} € of the same funder's other grants" if others else ""
+            )
+            raise refuse(
+                "agreement-required",
+                f"public grants of one granting authority above "
+                f"{format_cents(AGREEMENT_THRESHOLD_CENTS)} € a year need a written "
+                f"agreement: in {year} this grant's annual amount is {_euros(cents)} €"
+                f"{with_others}, {_euros(total)} € in all: give agreement_ref",
+            )
+
+
+def _euros(cents: Fraction) -> str:
+    return format_cents(round(cents))
 
 
 def _check_de_minimis(
@@ -311,13 +377,18 @@ def check_justification(grant: GrantState, amount: int, on: date) -> None:
             "justification-before-payment",
             f"grant {grant.grant_id} has received nothing yet: nothing to justify",
         )
-    room = grant.received_cents - grant.justified_cents
+    room = left_to_justify(grant.received_cents, grant.clawed_back_cents, grant.justified_cents)
     if amount > room:
         raise refuse(
             "justification-exceeds-received",
             f"{format_cents(amount)} justified but only {format_cents(room)} of "
-            "what was received is not yet justified",
+            "what was received (less what was clawed back) is not yet justified",
         )
+
+
+def left_to_justify(received_cents: int, clawed_back_cents: int, justified_cents: int) -> int:
+    """R14 — what is left to justify: received − clawed back − justified (never below 0)."""
+    return max(0, received_cents - clawed_back_cents - justified_cents)
 
 
 def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[Fact]:
@@ -343,10 +414,12 @@ def amend(
     on: date,
     window: DeMinimisWindow,
     de_minimis_before: int,
+    authority_years: dict[int, Fraction] | None = None,
 ) -> tuple[list[Fact], list[str]]:
     """An amendment (avenant) raising an award grants the increase on its date: it is
-    checked like a new award — the written agreement above 23,000 € and the de minimis
-    ceiling (`de_minimis_before`: aid granted within `window`, this grant's included)."""
+    checked like a new award — the written agreement (the grant's new annual amount with
+    the funder's other grants) and the de minimis ceiling (`de_minimis_before`: aid
+    granted within `window`, this grant's included)."""
     data = GrantAmended(
         grant_id=grant.grant_id,
         amount_cents=cmd.amount,
@@ -355,7 +428,8 @@ def amend(
         agreement_ref=cmd.agreement_ref,
         de_minimis_override=cmd.de_minimis_override if grant.de_minimis else None,
     )
-    return [Fact(data, on)], check_amendment(grant, data, on, window, de_minimis_before)
+    checked = check_amendment(grant, data, on, window, de_minimis_before, authority_years or {})
+    return [Fact(data, on)], checked
 
 
 def check_amendment(
@@ -364,6 +438,7 @@ def check_amendment(
     on: date,
     window: DeMinimisWindow,
     de_minimis_before: int,
+    authority_years: dict[int, Fraction],
 ) -> list[str]:
     """R14 — an amendment on its date, on the grant as it stood then."""
     _open(grant, on)
@@ -376,7 +451,9 @@ def check_amendment(
     increase = e.amount_cents - grant.awarded_cents
     if increase <= 0:
         return []
-    _check_agreement(grant.funder_type, e.amount_cents, e.agreement_ref or grant.agreement_ref)
+    annual = annual_amounts(e.amount_cents, grant.period_start, grant.period_end, grant.awarded_on)
+    agreement = e.agreement_ref or grant.agreement_ref
+    _check_agreement(grant.funder_type, annual, authority_years, agreement)
     if not grant.de_minimis:
         return []
     return _check_de_minimis(window, de_minimis_before, increase, e.de_minimis_override)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from scic.dates import Day
 from scic.domain.facts import Fact
@@ -15,6 +16,8 @@ from scic.errors import refuse
 from scic.text_rules import Name
 
 MemberKind = Literal["person", "organisation"]
+# A member number (n° d'associé) as cooperatives write them: "12", "A-012", "2019/04".
+NUMBER_PATTERN = r"^[0-9A-Za-z](?:[0-9A-Za-z ./_-]{0,18}[0-9A-Za-z])?$"
 
 
 # -- events ----------------------------------------------------------------------------
@@ -26,6 +29,17 @@ class MemberAdmitted(BaseModel):
     party_id: str
     kind: MemberKind
     category: str
+    number: str | None = None
+    """The member number (n° d'associé). Admissions recorded before numbers existed
+    have none: the field is left out of their payload, which keeps their bytes (and so
+    the hash chain) unchanged."""
+
+    @model_serializer(mode="wrap")
+    def _omit_when_unnumbered(self, handler: SerializerFunctionWrapHandler) -> Any:
+        dumped = handler(self)
+        if dumped.get("number") is None:
+            dumped.pop("number", None)
+        return dumped
 
 
 class MemberCategoryChanged(BaseModel):
@@ -57,6 +71,13 @@ class AdmitMember(BaseModel):
         default=None, max_length=200, pattern=r"^[^@\x00-\x20]+@[^@\x00-\x20]+$"
     )
     address: str | None = Field(default=None, max_length=400)
+    number: str | None = Field(
+        default=None,
+        pattern=NUMBER_PATTERN,
+        description="member number (n° d'associé), unique in the cooperative; "
+        "default: the next in sequence",
+        examples=["12"],
+    )
 
 
 class Erase(BaseModel):
@@ -81,16 +102,53 @@ def check_date(state: CoopState, on: date) -> None:
         )
 
 
+def number_key(number: str) -> str:
+    """What makes two member numbers the same: case, and leading zeros of a plain
+    number, do not count ("012" is "12", "a-3" is "A-3")."""
+    cleaned = number.strip().casefold()
+    return str(int(cleaned)) if cleaned.isdigit() else cleaned
+
+
+def next_number(known: Iterable[MemberState]) -> str:
+    """The next number in sequence: one more than the highest plain number given."""
+    plain = [int(m.number) for m in known if m.number is not None and m.number.isdigit()]
+    return str(max(plain, default=0) + 1)
+
+
+def check_number(known: Iterable[MemberState], number: str) -> None:
+    """A member number is unique in the cooperative, whatever the dates."""
+    key = number_key(number)
+    holder = next((m for m in known if m.number and number_key(m.number) == key), None)
+    if holder is not None:
+        raise refuse(
+            "member-number-taken",
+            f"member number {number!r} is already member {holder.member_id}'s",
+        )
+
+
 def admit(
-    state: CoopState, cmd: AdmitMember, member_id: str, party_id: str, on: date
+    state: CoopState,
+    cmd: AdmitMember,
+    member_id: str,
+    party_id: str,
+    on: date,
+    known: Iterable[MemberState] = (),
 ) -> list[Fact]:
+    """`known`: every member of the cooperative, admitted before or after `on`."""
     check_date(state, on)
     if state.statutes_at(on).category(cmd.category) is None:
         raise refuse(
             "unknown-category", f"category {cmd.category!r} is not in the statutes in force on {on}"
         )
+    known = list(known)
+    if cmd.number is not None:
+        check_number(known, cmd.number)
     data = MemberAdmitted(
-        member_id=member_id, party_id=party_id, kind=cmd.kind, category=cmd.category
+        member_id=member_id,
+        party_id=party_id,
+        kind=cmd.kind,
+        category=cmd.category,
+        number=cmd.number if cmd.number is not None else next_number(known),
     )
     return [Fact(data, on)]
 
@@ -114,6 +172,19 @@ def change_category(state: CoopState, member: MemberState, category: str, on: da
         member_id=member.member_id, category=category, previous=member.category
     )
     return [Fact(data, on)]
+
+
+def is_associate(member: MemberState) -> bool:
+    """R2, R4 — the one judge of who is an associate at a date: a member (of a fold as at
+    that date) still in the cooperative and holding at least one share it has not asked
+    back. Admission alone does not make one: until its first share, a member is admitted
+    but not an associate yet."""
+    return member.active and member.free.shares >= 1
+
+
+def holds_no_share(member: MemberState) -> bool:
+    """Admitted, not gone, and holding no share at the fold's date (not an associate)."""
+    return member.active and not is_associate(member)
 
 
 def require_active(member: MemberState, on: date) -> None:

@@ -28,6 +28,8 @@ class MemberState:
     holding: Holding
     pending: Holding
     """Shares already withdrawn and waiting for reimbursement (still in the capital)."""
+    number: str | None = None
+    """The member number (n° d'associé); None for admissions recorded before numbers."""
 
     @property
     def active(self) -> bool:

@@ -176,7 +176,7 @@ def apply(state: Fold, entry: Entry) -> Fold:
             _charged(state, e)
         case MemberAdmitted():
             state.members[e.member_id] = MemberState(
-                e.member_id, e.category, on, "active", None, Holding(), Holding()
+                e.member_id, e.category, on, "active", None, Holding(), Holding(), e.number
             )
         case MemberCategoryChanged():
             state.members[e.member_id] = replace(state.members[e.member_id], category=e.category)

@@ -18,10 +18,12 @@ Obligations are read from the projections (they are what a manager sees), as at 
     esus-expiry          R12  the last ESUS approval: 6-months before expiry, expired
     titles-remuneration  R11  each anniversary of an outstanding issue without the
                               previous fiscal year's remuneration recorded: due
-    cooperative-review   R10  every 5 years from incorporation: 90-days before, due;
-                              and a closed fiscal year whose result calls for one (the
-                              third loss in a row, a loss of half the highest capital):
-                              due at the year's end, until the next periodic review
+    cooperative-review   R10  5 years after the last review (or incorporation): 90-days
+                              before, due, overdue the day after; and a closed fiscal
+                              year whose result calls for one (the third loss-making
+                              year since the last review, a loss of half the highest
+                              capital): due at the year's end, overdue six months
+                              later, until a review is recorded
     ir-pme-holding       R13  5 years after a person's subscription (the holding
                               period ends): 30-days before, ended (listed 30 days more)
 """
@@ -42,7 +44,6 @@ from ledger import AppendRequest, EventStore, IdempotencyConflict, NewEvent
 from ledger.schema import idempotency_keys
 from scic import anchoring
 from scic.accounting import reads
-from scic.accounting.figures import review_triggers
 from scic.dates import add_years
 from scic.projections.tables import (
     calls,
@@ -54,7 +55,6 @@ from scic.projections.tables import (
     title_issues,
     title_remunerations,
 )
-from scic.rules.dated import COOPERATIVE_REVIEW_YEARS
 
 ACTOR = "scheduler"
 log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
@@ -261,52 +261,35 @@ def _titles(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]
 
 
 def _review(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]:
+    """R10 — the periodic review, five years after the last report made available (or
+    incorporation), and each trigger since the last review: due, then overdue, until a
+    review is recorded (only a review moves the due date)."""
     incorporated = conn.execute(
         sa.select(coops.c.incorporated_on).where(coops.c.coop_id == coop_id)
     ).scalar()
     if incorporated is None:
         return
-    cycle = COOPERATIVE_REVIEW_YEARS
-    # The cycle whose 90-day notice is reached and the next one's is not.
-    while add_years(incorporated, cycle + COOPERATIVE_REVIEW_YEARS) - _days(90) <= on:
-        cycle += COOPERATIVE_REVIEW_YEARS
-    due = add_years(incorporated, cycle)
+    found = reads.review_due(conn, coop_id, incorporated, on)
+    due = found.periodic_due
     yield Obligation(
         coop_id,
         "cooperative-review",
         "R10",
         coop_id,
         due,
-        (("90-days", due - _days(90)), ("due", due)),
+        (("90-days", due - _days(90)), ("due", due), ("overdue", due + _days(1))),
         f"the cooperative review (révision coopérative) is due by {due}",
     )
-    yield from _review_triggers(conn, coop_id, incorporated, on)
-
-
-def _review_triggers(
-    conn: sa.Connection, coop_id: str, incorporated: date, on: date
-) -> Iterator[Obligation]:
-    """R10 (loi 1947 art. 25-1 via art. 19 duodecies) — results recorded at closing that
-    call for a review; one taken up by a periodic review since is no longer open."""
-    closed = reads.closings(conn, coop_id)
-    highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
-    periodic = COOPERATIVE_REVIEW_YEARS
-    for trigger in review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest):
-        end = closed[trigger.year]["end"]
-        if end > on:
-            continue
-        while add_years(incorporated, periodic) < end:
-            periodic += COOPERATIVE_REVIEW_YEARS
-        if add_years(incorporated, periodic) < on:
-            continue
+    for trigger in found.triggers:
         yield Obligation(
             coop_id,
             "cooperative-review",
             "R10",
             f"{coop_id}-fy{trigger.year}",
-            end,
-            (("due", end),),
-            f"fiscal year {trigger.year}: {trigger.reason}: a cooperative review is due",
+            trigger.due_on,
+            (("due", trigger.end), ("overdue", trigger.due_on + _days(1))),
+            f"fiscal year {trigger.year}: {trigger.reason}: a cooperative review is due "
+            f"by {trigger.due_on}",
         )
 
 

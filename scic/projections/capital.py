@@ -125,6 +125,7 @@ class CapitalProjector:
                 admitted_on=e.effective_date,
                 admitted_at=e.recorded_at,
                 status="active",
+                number=d.get("number"),
                 shares=0,
                 subscribed_cents=0,
                 called_cents=0,

@@ -89,6 +89,7 @@ class Run:
                 "admitted_at": e.recorded_at,
                 "status": "active",
                 "exited_on": None,
+                "number": d.get("number"),
                 **dict.fromkeys(AMOUNTS, 0),
                 **{f"pending_{k}": 0 for k in AMOUNTS},
             }

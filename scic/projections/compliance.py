@@ -18,11 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import EventRegistry
-from scic.accounting.figures import review_triggers
 from scic.accounting.fiscal_years import FiscalYearClosed
 from scic.dates import add_years
+from scic.domain import reviews
 from scic.domain.cooperative import CoopRegistered
 from scic.domain.esus import EsusInvested
+from scic.domain.members import holds_no_share
 from scic.domain.rules_check import percent
 from scic.domain.shares import SharesCalled, SharesPaid
 from scic.domain.state import CapitalState, CoopState
@@ -32,7 +33,6 @@ from scic.errors import NotFound
 from scic.events import build_registry
 from scic.money import format_cents, format_ratio
 from scic.rules.dated import (
-    COOPERATIVE_REVIEW_YEARS,
     PAY_UP_YEARS,
     PUBLIC_CAPITAL_CAP,
     value_at,
@@ -65,6 +65,7 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
     walk = _walk(entries, on)
     findings = [
         *_categories(walk, on),
+        *_without_shares(walk, on),
         _public_share(walk, on),
         *walk.public_spans.findings(on),
         *_floor(walk, on),
@@ -124,6 +125,7 @@ class _Walk:
     issues: dict[str, _Issue] = field(default_factory=dict)
     outside_approval: list[tuple[date, EsusInvested]] = field(default_factory=list)
     coop: CoopState | None = None
+    reviews: list[date] = field(default_factory=list)
 
     def mark(self, key: str, value: object, day: date) -> None:
         if key not in self.since or self.since[key][0] != value:
@@ -183,8 +185,15 @@ def _follow(walk: _Walk, entry: Entry) -> None:
         case TitlesRedeemed():
             if e.issue_id in walk.issues:
                 walk.issues[e.issue_id].outstanding -= e.count
+        case reviews.CooperativeReviewRecorded():
+            walk.reviews.append(entry.on)
         case EsusInvested() if not e.solidarity:
             walk.outside_approval.append((entry.on, e))
+    # R2 — since when each member it touches holds no share (not an associate)
+    for attribute in ("member_id", "from_member_id", "to_member_id"):
+        member = state.members.get(getattr(e, attribute, None) or "")
+        if member is not None:
+            walk.mark(f"R2:no-share:{member.member_id}", holds_no_share(member), entry.on)
 
 
 def _close_day(walk: _Walk) -> None:
@@ -320,6 +329,25 @@ def _categories(walk: _Walk, on: date) -> list[dict[str, Any]]:
     return out
 
 
+def _without_shares(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+    """R2 — a member admitted who holds no share is not an associate (yet, or any more):
+    it counts in no category, no college, no vote."""
+    for member in walk.state.members.values():
+        if holds_no_share(member):
+            since = walk.started(f"R2:no-share:{member.member_id}")
+            yield finding(
+                "R2",
+                "member-without-shares",
+                "warning",
+                f"member {member.number or member.member_id} was admitted on "
+                f"{member.admitted_on} but holds no share: not an associate yet",
+                member_id=member.member_id,
+                number=member.number,
+                admitted_on=member.admitted_on.isoformat(),
+                **{"from": since or member.admitted_on.isoformat()},
+            )
+
+
 # -- R3, R5 ----------------------------------------------------------------------------
 
 
@@ -442,49 +470,58 @@ def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
 
 
 def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
-    """R10 — a cooperative review every 5 years (décret 2015-706), and also when three
-    fiscal years in a row show a loss or a year's loss reaches half the highest capital
-    reached (loi 47-1775 art. 25-1, applied to SCIC by art. 19 duodecies). The ledger
-    does not record reviews done: a trigger is reported within the five-year cycle it
-    falls in (the periodic review that closes the cycle takes it up)."""
+    """R10 — a cooperative review every 5 years from the last report made available
+    (décret 2015-706 art. 14; the first from incorporation), and also after three
+    loss-making fiscal years since the last review, not necessarily in a row, or a
+    year's loss of half the highest capital reached (loi 47-1775 art. 25-1, applied to
+    SCIC by art. 19 duodecies). A due review stays due, then overdue, until one is
+    recorded."""
     assert walk.coop is not None
-    incorporated = walk.coop.incorporated_on
-    cycle = COOPERATIVE_REVIEW_YEARS
-    while add_years(incorporated, cycle) < on:
-        cycle += COOPERATIVE_REVIEW_YEARS
-    due = add_years(incorporated, cycle)
-    cycle_start = add_years(incorporated, cycle - COOPERATIVE_REVIEW_YEARS)
+    closings = [
+        reviews.Closing(year, end, result, top)
+        for year, (end, result, top) in walk.closings.items()
+    ]
+    found = reviews.due(walk.coop.incorporated_on, walk.reviews, closings, on)
+    periodic = reviews.status(found.periodic_due, on, REVIEW_NOTICE)
+    last = (
+        f"the last review's report was made available on {found.last_review}"
+        if found.last_review
+        else "no review recorded since incorporation"
+    )
     out = [
         finding(
             "R10",
             "cooperative-review",
-            "warning" if on >= due - REVIEW_NOTICE else "ok",
-            f"the periodic cooperative review (révision coopérative) is due by {due}",
+            "ok" if periodic == "ok" else "warning",
+            f"the periodic cooperative review (révision coopérative) is "
+            f"{'overdue since' if periodic == 'overdue' else 'due by'} {found.periodic_due} "
+            f"({last})",
             trigger="every-five-years",
-            due_on=due.isoformat(),
-            **{"from": cycle_start.isoformat()},
+            status=periodic,
+            due_on=found.periodic_due.isoformat(),
+            last_review=found.last_review.isoformat() if found.last_review else None,
+            **{"from": found.periodic_from.isoformat()},
         )
     ]
-    results = {year: result for year, (_, result, _) in walk.closings.items()}
-    highest = {year: top for year, (_, _, top) in walk.closings.items()}
-    for trigger in review_triggers(results, highest):
-        closed_on = walk.closings[trigger.year][0]
-        if closed_on <= cycle_start and cycle > COOPERATIVE_REVIEW_YEARS:
-            continue  # taken up by the periodic review that closed its cycle
+    for trigger in found.triggers:
         _, result, top = walk.closings[trigger.year]
+        state = "overdue" if on > trigger.due_on else "due"
         out.append(
             finding(
                 "R10",
                 "cooperative-review-triggered",
                 "warning",
                 f"fiscal year {trigger.year}: {trigger.reason}: a cooperative review is "
-                f"due from the year's closing ({closed_on})",
+                f"{'overdue since' if state == 'overdue' else 'due by'} {trigger.due_on} "
+                f"({last})",
                 trigger=trigger.code,
+                status=state,
                 fiscal_year=trigger.year,
+                loss_making_years=trigger.losses_since_review,
                 result=format_cents(result or 0),
                 highest_capital=format_cents(top),
-                due_on=closed_on.isoformat(),
-                **{"from": closed_on.isoformat()},
+                due_on=trigger.due_on.isoformat(),
+                **{"from": trigger.end.isoformat()},
             )
         )
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -43,6 +44,7 @@ class MemberEntry:
     admitted_on: date
     left_on: date | None
     shares: int
+    number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def member_page(conn: sa.Connection, coop_id: str, query: MemberQuery) -> Member
     on = query.as_of
     m, p = members.c, parties.c
     select = (
-        sa.select(m.member_id, m.party_id, m.category, m.admitted_on, m.exited_on, p.name)
+        sa.select(m.member_id, m.party_id, m.category, m.admitted_on, m.exited_on, m.number, p.name)
         .join(parties, p.party_id == m.party_id)
         .where(m.coop_id == coop_id, m.admitted_on <= on)
         .order_by(m.admitted_on, m.member_id)
@@ -102,7 +104,12 @@ def member_page(conn: sa.Connection, coop_id: str, query: MemberQuery) -> Member
     elif query.status == "left":
         select = select.where(m.exited_on <= on)
     if query.q is not None and query.q.strip():
-        select = select.where(p.name_key.like(like_pattern(query.q), escape="\\"))
+        select = select.where(
+            sa.or_(
+                p.name_key.like(like_pattern(query.q), escape="\\"),
+                _number_is(m.number, query.q),
+            )
+        )
     if query.party_id is not None:
         select = select.where(m.party_id == query.party_id)
     if query.cursor is not None:
@@ -142,11 +149,19 @@ def member_page(conn: sa.Connection, coop_id: str, query: MemberQuery) -> Member
             row.admitted_on,
             row.exited_on if row.exited_on is not None and row.exited_on <= on else None,
             held.get(row.member_id, 0),
+            row.number,
         )
         for row, category, college in page
     ]
     last = entries[-1] if entries else None
     return MemberPage(entries, _encode(last.admitted_on, last.id) if more and last else None)
+
+
+def _number_is(column: sa.ColumnElement[str | None], q: str) -> sa.ColumnElement[bool]:
+    """A search for "12", "n° 012" or "a-3" finds the member numbered "012" or "A-3"
+    (the same sameness as scic.domain.members.number_key: case and leading zeros)."""
+    wanted = re.sub(r"^(n\s*°|no\.?|#)\s*", "", q.strip().casefold()).lstrip("0")
+    return sa.func.lower(sa.func.ltrim(column, "0")) == wanted
 
 
 def _shares(conn: sa.Connection, member_ids: list[str], on: date) -> dict[str, int]:

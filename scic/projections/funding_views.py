@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from scic.accounting.figures import YearFigures, year_figures
 from scic.dates import add_years
-from scic.domain.grants import Depreciation, release_schedule
+from scic.domain.grants import Depreciation, left_to_justify, release_schedule
 from scic.errors import NotFound
 from scic.money import format_cents, format_ratio
 from scic.projections import views
@@ -337,10 +337,13 @@ def _grant(row: Any) -> dict[str, Any]:
         "justified": format_cents(row["justified_cents"]),
         "clawed_back": format_cents(row["clawed_back_cents"]),
         "to_receive": format_cents(row["awarded_cents"] - row["received_cents"]),
-        "to_justify": format_cents(row["received_cents"] - row["justified_cents"]),
+        "to_justify": format_cents(
+            left_to_justify(row["received_cents"], row["clawed_back_cents"], row["justified_cents"])
+        ),
         "justify_by": doc.get("justify_by"),
         "de_minimis": doc["de_minimis"],
         "de_minimis_override": doc.get("de_minimis_override"),
+        "de_minimis_regime": doc.get("de_minimis_regime", "general"),
         "agreement_ref": doc.get("agreement_ref"),
         "programme": doc.get("programme"),
         "conditions": doc.get("conditions"),

@@ -49,6 +49,26 @@ parties = sa.Table(
     # What a name search compares (scic.names.search_key), written with the name by
     # every insert and update of it, whoever writes it; erasing the name erases its key.
     sa.Column("name_key", sa.Text, default=_name_key_on_insert, onupdate=_name_key_on_update),
+    sa.Column("phone", sa.String(40)),
+)
+
+# Not a projection either: each correction of a party's contact details (scic.contacts),
+# with who made it, when, and the value it replaced. Outside the hash-chained events, so
+# an erasure can erase `previous` and `value` too (the row says a change was made).
+contact_changes = sa.Table(
+    "contact_changes",
+    metadata,
+    sa.Column("change_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("coop_id", sa.String(40), nullable=False),
+    sa.Column("party_id", sa.String(40), nullable=False, index=True),
+    sa.Column("member_id", sa.String(40), nullable=False),
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("previous", sa.String(400)),
+    sa.Column("value", sa.String(400)),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("erased", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_contact_changes_member", "coop_id", "member_id", "change_id"),
 )
 
 coops = sa.Table(
@@ -89,6 +109,9 @@ members = sa.Table(
     sa.Column("pending_subscribed_cents", Cents, nullable=False, default=0),
     sa.Column("pending_called_cents", Cents, nullable=False, default=0),
     sa.Column("pending_paid_cents", Cents, nullable=False, default=0),
+    # The member number (n° d'associé) its admission carries; None before numbers existed.
+    sa.Column("number", sa.String(20)),
+    sa.Index("ux_members_coop_number", "coop_id", "number", unique=True),
 )
 
 member_categories = sa.Table(

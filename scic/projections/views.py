@@ -57,14 +57,21 @@ def statutes_at(
 
 
 def holdings_by_member(
-    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+    conn: sa.Connection,
+    coop_id: str,
+    as_of: date,
+    known_at: datetime | None,
+    member_id: str | None = None,
 ) -> dict[str, dict[str, int]]:
+    """Each member's summed movements as at `as_of` (only `member_id`'s when given)."""
     m = movements.c
     query = (
         sa.select(m.member_id, *(sa.func.sum(m[k]).label(k) for k in AMOUNT_KEYS))
         .where(m.coop_id == coop_id, m.effective_date <= as_of)
         .group_by(m.member_id)
     )
+    if member_id is not None:
+        query = query.where(m.member_id == member_id)
     if known_at is not None:
         query = query.where(m.recorded_at <= known_at)
     return {
@@ -356,6 +363,7 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str
     return {
         "id": member_id,
         "party_id": row["party_id"],
+        "number": row["number"],
         "name": row["name"] or ERASED,
         "kind": row["kind"],
         "category": row["category"],

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scic.domain.grants import left_to_justify
 from scic.errors import NotFound
 from scic.projections import views
 from scic.projections.tables import funders, funding_movements, grants, parties
@@ -68,7 +69,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
                 "justified": f["justified"],
                 "clawed_back": f["clawed_back"],
                 "to_receive": f["awarded"] - f["received"],
-                "to_justify": f["received"] - f["justified"],
+                "to_justify": left_to_justify(f["received"], f["clawed_back"], f["justified"]),
                 "justify_by": _day(doc.get("justify_by")),
                 "period_end": _day(doc.get("period_end")),
             }

@@ -17,7 +17,7 @@ from scic.reports.document import Column, Report, Table, totals_of
 LIABILITY_YEARS = 5  # R5 — C. com. L231-6
 
 COLUMNS = (
-    Column("number", "N°", "int", 5),
+    Column("number", "N° d'associé", "text", 8),
     Column("member_id", "Identifiant", "text", 16),
     Column("name", "Associé", "text", 24),
     Column("kind", "Nature", "text", 10),
@@ -43,19 +43,19 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     exits, reimbursed = _departures(conn, ctx)
     m = members.c
     admitted = conn.execute(
-        sa.select(m.member_id, m.kind, m.admitted_on)
+        sa.select(m.member_id, m.kind, m.admitted_on, m.number)
         .where(m.coop_id == ctx.coop_id, m.admitted_on <= on)
         .order_by(m.admitted_on, m.member_id)
     ).all()
     rows = []
-    for number, member in enumerate(admitted, start=1):
+    for member in admitted:
         amounts = held.get(member.member_id, dict.fromkeys(views.AMOUNT_KEYS, 0))
         category = categories.get(member.member_id, "")
         college = ctx.statutes.college_of(category)
         exited = exits.get(member.member_id)
         rows.append(
             {
-                "number": number,
+                "number": member.number or "",
                 "member_id": member.member_id,
                 "name": names.get(member.member_id, views.ERASED),
                 "kind": "personne" if member.kind == "person" else "organisation",
@@ -72,7 +72,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
             }
         )
     totals = totals_of(COLUMNS, rows, "name")
-    totals.pop("number")
+    totals.pop("number", None)
     return Report(
         "member-register",
         "Registre des associés",

@@ -163,7 +163,7 @@ def package(conn: sa.Connection, ctx: Context) -> dict[str, Any]:
     history = _category_history(conn, ctx.coop_id)
     m = members.c
     member_rows = conn.execute(
-        sa.select(m.member_id, m.kind)
+        sa.select(m.member_id, m.kind, m.number)
         .where(m.coop_id == ctx.coop_id, m.admitted_on <= ctx.as_of)
         .order_by(m.admitted_on, m.member_id)
     ).all()
@@ -173,7 +173,8 @@ def package(conn: sa.Connection, ctx: Context) -> dict[str, Any]:
             "id": row.member_id,
             "name": {"legal_name": names.get(row.member_id, views.ERASED)},
             "stakeholder_type": "INDIVIDUAL" if row.kind == "person" else "INSTITUTION",
-            "issuer_assigned_id": row.member_id,
+            # the cooperative's own number for the member (n° d'associé), when it has one
+            "issuer_assigned_id": row.number or row.member_id,
             "comments": [f"category {_category_on(history, row.member_id, ctx.as_of)}"],
         }
         for row in member_rows

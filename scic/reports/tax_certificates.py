@@ -78,7 +78,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     rows = []
     for member in sorted(set(payments) | set(broken) & persons):
         entry: dict[str, Any] = {"member_id": member, "name": names.get(member, views.ERASED)}
-        entry.update(_reduction(conn, ctx.coop_id, payments.get(member, [])))
+        entry.update(reduction(conn, ctx.coop_id, payments.get(member, [])))
         entry["holding_broken"] = member in broken
         entry["broken_on"] = broken.get(member)
         rows.append(entry)
@@ -111,7 +111,8 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     )
 
 
-def _reduction(conn: sa.Connection, coop_id: str, paid: list[tuple[date, int]]) -> dict[str, Any]:
+def reduction(conn: sa.Connection, coop_id: str, paid: list[tuple[date, int]]) -> dict[str, Any]:
+    """R13 — payments in date order → paid, eligible (capped), rates and reduction."""
     left = IR_PME_CEILING_CENTS
     total = eligible = 0
     reduction = Decimal(0)

@@ -103,8 +103,31 @@ DE_MINIMIS: list[Dated[DeMinimisRegime]] = [
         "EU regulation 2023/2831 art. 3(2): 300,000 € over any period of three years",
     ),
 ]
+# R14 — SIEG de minimis (services of general economic interest), by the date the aid is
+# granted. Cumulation: general and SIEG de minimis aid together stay within the ceiling
+# of the regime of the aid being granted (reg. 2023/2831 art. 5(1), 2023/2832 art. 5(1);
+# reg. 360/2012 art. 2(8) before) — verify.
+DE_MINIMIS_SIEG: list[Dated[DeMinimisRegime]] = [
+    Dated(
+        date(1900, 1, 1),
+        DeMinimisRegime(50_000_000, "fiscal-years", 3),
+        "EU regulation 360/2012 art. 2(2): 500,000 € over the current and the two previous "
+        "fiscal years (extended to 2023-12-31 by regulation 2020/1474)",
+    ),
+    Dated(
+        date(2024, 1, 1),
+        DeMinimisRegime(75_000_000, "rolling-years", 3),
+        "EU regulation 2023/2832 art. 3(2): 750,000 € over any period of three years",
+    ),
+]
+DE_MINIMIS_REGIMES: dict[str, list[Dated[DeMinimisRegime]]] = {
+    "general": DE_MINIMIS,
+    "sieg": DE_MINIMIS_SIEG,
+}
 DE_MINIMIS_WARNING = Decimal("0.80")
-# R14 — written agreement mandatory for public grants above this amount (décret 2001-495).
+# R14 — written agreement mandatory when the annual amount of public grants from one
+# granting authority exceeds this (décret 2001-495 art. 1: "subventions dont le montant
+# annuel dépasse 23 000 €").
 AGREEMENT_THRESHOLD_CENTS = 2_300_000
 # R14 — investment-grant releases go to 777 until, and 747 for fiscal years opened on or
 # after, 1 January 2025 (ANC regulation 2022-06).
@@ -130,11 +153,13 @@ TITLES_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
     ),
 ]
 
-# R10 — cooperative review (révision coopérative) every 5 years (décret 2015-706 art. 1,
-# loi 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also after three loss-making
-# fiscal years in a row, or a year's loss of half the highest capital reached (art. 25-1).
+# R10 — cooperative review (révision coopérative) every 5 years from the last report made
+# available to the members (décret 2015-706 art. 14; the first from incorporation, loi
+# 47-1775 art. 25-1 via art. 19 duodecies for SCIC); also "au terme de trois exercices
+# déficitaires" (art. 25-1 as in force since 2014-08-02: not necessarily consecutive,
+# counted since the last review), or a year's loss of half the highest capital reached.
 COOPERATIVE_REVIEW_YEARS = 5
-REVIEW_LOSS_YEARS_IN_A_ROW = 3
+REVIEW_LOSS_YEARS = 3
 
 # R12 — ESUS approval (C. trav. L3332-17-1): 5 years, 2 when the company is younger than 3.
 ESUS_YEARS = 5

@@ -29,6 +29,7 @@ from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
 from scic.web import charts, fmt
+from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
 from scic.web.session import (
     CSRF_FIELD,
@@ -529,6 +530,7 @@ def member(request: Request, service: ServiceDep, member_id: str) -> Response:
                 for s in detail["subscriptions"]
             },
             "correct": form_links.correctable(conn, v, (h["event_id"] for h in detail["history"])),
+            "documents": web_documents.member_links(v, conn, member_id, detail, service.today()),
         }
 
     return page(request, service, "members", build)
@@ -556,6 +558,8 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
             ]
         for grant in rows:
             grant["deadline"] = deadline(grant, today)
+            if v.may(v.api(f"/grants/{grant['id']}/statement")):
+                grant["statement"] = f"/dashboard/grants/{grant['id']}/statement"
         return "grants.html", {
             "rows": rows,
             "today": today,

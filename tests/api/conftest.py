@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from stdnum import luhn  # type: ignore[import-untyped, unused-ignore]
 
 from scic.access import tokens
 from scic.api.app import create_app
@@ -126,7 +127,19 @@ TIERS_LIEU: dict[str, Any] = {
 }
 
 
+def free_siren(client: TestClient) -> str:
+    """TIERS_LIEU's SIREN for the first cooperative, then others (a SIREN is unique)."""
+    taken = {c["siren"] for c in client.get("/v1/coops").json().get("coops", [])}
+    for prefix in range(73282932, 73282999):
+        siren = f"{prefix}{luhn.calc_check_digit(str(prefix))}"
+        if siren not in taken:
+            return siren
+    raise AssertionError("no free SIREN left")
+
+
 def create_coop(client: TestClient, **overrides: Any) -> str:
+    if "siren" not in overrides:
+        overrides["siren"] = free_siren(client)
     response = client.post("/v1/coops", json={**TIERS_LIEU, **overrides})
     assert response.status_code == 201, response.text
     return response.json()["id"]

@@ -55,12 +55,16 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "export": {"manager", "accountant"},
     "capital-table": {"manager", "accountant", "funder", "member"},
     "member-holdings": {"manager", "accountant", "member"},
+    "member-documents": {"manager", "accountant", "member"},  # a member: its own only
+    "subscription-form": {"manager", "accountant", "member"},  # a member: its own only
     "funding-mix": {"manager", "accountant", "funder"},
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant-list": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "coop-list": {"manager", "accountant", "funder", "member"},  # its own cooperative
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
+    "member-contact": {"manager", "member"},  # a member: its own member only
+    "contact-log": {"manager"},
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
     "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "webhooks": {"manager"},
@@ -106,6 +110,13 @@ PINNED: dict[str, str] = {
     "get_webhook_deliveries": "webhook-read",
     "get_events_stream": "event-stream",
     "get_reminders": "read",
+    "get_member_document": "member-documents",
+    "get_subscription_form": "subscription-form",
+    "get_grant_document": "grant",
+    "get_coop_profile": "read",
+    "put_coop_profile": "record",
+    "patch_member_contact": "member-contact",
+    "get_member_contact_changes": "contact-log",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":

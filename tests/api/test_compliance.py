@@ -259,7 +259,21 @@ def test_r10_periodic_review_due_date(client) -> None:
     assert review["figures"]["from"] == "2019-03-01"
     soon = at(client, coop, "2024-01-15")["cooperative-review"]
     assert soon["severity"] == "warning"  # within 90 days
-    assert at(client, coop, "2024-03-02")["cooperative-review"]["figures"]["due_on"] == "2029-03-01"
+    late = at(client, coop, "2027-03-02")["cooperative-review"]
+    assert (late["severity"], late["figures"]["due_on"], late["figures"]["status"]) == (
+        "warning",
+        "2024-03-01",
+        "overdue",
+    )
+    review = {"report_made_available_on": "2024-05-10", "reviewer": "URSCOP", "reference": "R-7"}
+    assert client.post(f"/v1/coops/{coop}/reviews", json=review).status_code == 201
+    done = at(client, coop, "2024-06-01")["cooperative-review"]
+    assert (done["severity"], done["figures"]["due_on"], done["figures"]["from"]) == (
+        "ok",
+        "2029-05-10",
+        "2024-05-10",
+    )
+    assert at(client, coop, "2024-05-09")["cooperative-review"]["figures"]["status"] == "overdue"
 
 
 def test_r10_three_loss_making_years_call_for_a_review(client) -> None:
@@ -271,10 +285,12 @@ def test_r10_three_loss_making_years_call_for_a_review(client) -> None:
     found = at(client, coop, "2022-03-01")["cooperative-review-triggered"]
     assert found["severity"] == "warning" and found["rule"] == "R10"
     figures = found["figures"]
-    assert (figures["trigger"], figures["fiscal_year"]) == ("three-loss-years", 2021)
-    assert figures["from"] == "2021-12-31" and figures["due_on"] == "2021-12-31"
-    # the periodic review of 2024-03-01 takes it up
-    assert "cooperative-review-triggered" not in at(client, coop, "2024-06-01")
+    assert (figures["trigger"], figures["fiscal_year"]) == ("loss-making-years", 2021)
+    assert figures["from"] == "2021-12-31" and figures["due_on"] == "2022-06-30"
+    assert figures["status"] == "due"
+    assert at(client, coop, "2024-06-01")["cooperative-review-triggered"]["figures"]["status"] == (
+        "overdue"
+    )
 
 
 def test_r10_a_loss_of_half_the_highest_capital_calls_for_a_review(client) -> None:

@@ -96,6 +96,7 @@ def test_members_today_with_zero_shares_and_every_field(
     assert bob == {
         "id": register.ids["bob"],
         "party_id": register.parties["bob"],
+        "number": "3",  # in sequence: the third admitted
         "name": "Bob Leroy",
         "category": "salaries",
         "college": "A",

@@ -460,7 +460,7 @@ def test_one_funder_and_its_grants(client, books) -> None:
         g["clawed_back"],
         g["to_receive"],
         g["to_justify"],
-    ) == ("40000.00", "16000.00", "12000.00", "4000.00", "24000.00", "4000.00")
+    ) == ("40000.00", "16000.00", "12000.00", "4000.00", "24000.00", "0.00")
     region_grants = client.get(
         f"/v1/coops/{coop}/grants", params={"funder": books["region"]}
     ).json()["grants"]

@@ -234,10 +234,10 @@ def test_admin_updates_the_tmo_and_the_cap_follows(client: TestClient, client_fo
 
 
 def test_recorded_losses_call_for_a_cooperative_review() -> None:
-    """R10 — three loss-making years in a row, or a loss of half the highest capital."""
-    from scic.accounting.figures import ReviewTrigger, review_triggers
+    """R10 — three loss-making years since the last review (not necessarily in a row),
+    or a loss of half the highest capital."""
+    from scic.domain.reviews import Closing, Trigger, triggers
 
-    highest = dict.fromkeys(range(2019, 2026), 1_000_000)
     results: dict[int, int | None] = {
         2019: -100,
         2020: -100,
@@ -247,10 +247,28 @@ def test_recorded_losses_call_for_a_cooperative_review() -> None:
         2024: -500_000,
         2025: None,
     }
-    assert review_triggers(results, highest) == [
-        ReviewTrigger(2021, "3 loss-making fiscal years in a row", "three-loss-years"),
-        ReviewTrigger(2022, "4 loss-making fiscal years in a row", "three-loss-years"),
-        ReviewTrigger(2024, "the loss reaches half of the highest capital", "loss-half-capital"),
+    closings = [Closing(y, date(y, 12, 31), r, 1_000_000) for y, r in results.items()]
+    since = "loss-making fiscal years since the incorporation"
+    assert triggers(closings, None) == [
+        Trigger(2021, date(2021, 12, 31), f"3 {since}", "loss-making-years", 3),
+        Trigger(2022, date(2022, 12, 31), f"4 {since}", "loss-making-years", 4),
+        Trigger(2024, date(2024, 12, 31), f"5 {since}", "loss-making-years", 5),
+        Trigger(
+            2024,
+            date(2024, 12, 31),
+            "the loss reaches half of the highest capital",
+            "loss-half-capital",
+            5,
+        ),
+    ]
+    assert triggers(closings, date(2022, 6, 30)) == [
+        Trigger(
+            2024,
+            date(2024, 12, 31),
+            "the loss reaches half of the highest capital",
+            "loss-half-capital",
+            2,
+        ),
     ]
 
 

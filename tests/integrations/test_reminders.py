@@ -103,11 +103,11 @@ def listed(client: TestClient, coop: str, as_of: str) -> dict[tuple[str, str], s
 def test_open_obligations_as_at_a_date(client: TestClient, obligations: dict[str, str]) -> None:
     o = obligations
     assert listed(client, o["coop"], "2026-11-23") == {
-        ("cooperative-review", o["coop"]): "due",  # 2024-03-01, five years in
+        ("cooperative-review", o["coop"]): "overdue",  # 2024-03-01, five years in
         ("ir-pme-holding", o["held"]): "30-days",  # held since 2021-12-20
     }
     assert listed(client, o["coop"], "2027-01-05") == {
-        ("cooperative-review", o["coop"]): "due",
+        ("cooperative-review", o["coop"]): "overdue",
         ("share-call", o["call"]): "overdue",  # due 2026-12-15, not paid
         ("share-payment", o["partly"]): "30-days",  # ¾ unpaid, due by 2027-01-10
         ("esus-expiry", o["esus"]): "6-months",  # expires 2027-05-31
@@ -201,9 +201,15 @@ def test_r10_results_calling_for_a_review_are_reminded(client: TestClient) -> No
     (trigger,) = [r for r in response.json()["reminders"] if r["obligation_id"] == f"{coop}-fy2025"]
     assert (trigger["job"], trigger["notice"], trigger["due_on"]) == (
         "cooperative-review",
-        "due",
-        "2025-12-31",
+        "overdue",
+        "2026-06-30",
     )
-    assert "3 loss-making fiscal years in a row" in trigger["detail"]
-    # the periodic review of 2029-03-01 takes it up
-    assert ("cooperative-review", f"{coop}-fy2025") not in listed(client, coop, "2029-03-02")
+    assert "3 loss-making fiscal years since the incorporation" in trigger["detail"]
+    assert listed(client, coop, "2026-03-01")[("cooperative-review", f"{coop}-fy2025")] == "due"
+    assert ("cooperative-review", f"{coop}-fy2025") in listed(client, coop, "2029-03-02")
+    review = {"report_made_available_on": "2026-03-15", "reviewer": "URSCOP", "reference": "R-1"}
+    post(client, f"/v1/coops/{coop}/reviews", review)
+    after = listed(client, coop, "2029-03-02")
+    assert ("cooperative-review", f"{coop}-fy2025") not in after
+    assert ("cooperative-review", coop) not in after  # next periodic review: 2031-03-15
+    assert listed(client, coop, "2031-03-16")[("cooperative-review", coop)] == "overdue"

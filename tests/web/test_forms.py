@@ -75,6 +75,9 @@ def test_the_forms_cover_every_write_of_the_api_under_a_cooperative() -> None:
     for name, form in FORMS.items():
         body = COMMANDS[name].body_model or COMMANDS[name].model
         known = set(body.model_fields)
+        heads = {f.name.split(".")[0] for f in form.fields}
+        rows = {"categories", "colleges"} if form.rows else set()  # rows of the statutes
+        assert known - heads <= rows, f"{name}: no field for {known - heads - rows}"
         for field in form.fields:
             head, _, leaf = field.name.partition(".")
             assert head in known, f"{name}: {field.name} is not a field of the API body"
@@ -333,5 +336,65 @@ def test_a_correction_is_previewed_from_a_dry_run_then_recorded(
     again = post_form(
         web, "/dashboard/corrections/new", {"reverses": event, "reason": "encore une fois"}
     )
-    assert again.status_code == 422  # no longer in the list of correctable events
-    assert field_error(again.text, "reverses") == "Choisissez une valeur de la liste."
+    assert again.status_code == 409  # the command layer's refusal, as the API's
+    assert field_error(again.text, "reverses") == "Cet événement a déjà été annulé."
+
+
+def test_the_statutes_form_amends_categories_and_colleges(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    web = web_for(app, service, "manager", coop)
+    form = web.get("/dashboard/statutes/new")
+    assert 'name="categories.0.code" value="salaries"' in form.text
+    shown = re.search(r'name="colleges\.1\.categories"[^>]* value="([^"]*)"', form.text)
+    assert shown and shown[1] == "usagers, soutiens"
+    assert 'name="categories.4.code" value=""' in form.text  # room for a new one
+    rows = {
+        "categories.0.code": "salaries",
+        "categories.0.name": "Salariés",
+        "categories.0.role": "employees",
+        "categories.1.code": "usagers",
+        "categories.1.name": "Usagers",
+        "categories.1.role": "beneficiaries",
+        "categories.2.code": "collectivites",
+        "categories.2.name": "Collectivités",
+        "categories.2.role": "public_bodies",
+        "categories.2.public_body": "true",
+        "categories.3.code": "soutiens",
+        "categories.3.name": "Soutiens",
+        "categories.3.role": "supporters",
+        "categories.4.code": "benevoles",
+        "categories.4.name": "Bénévoles",
+        "categories.4.role": "volunteers",
+        "colleges.0.code": "A",
+        "colleges.0.name": "Salariés",
+        "colleges.0.weight": "0,40",
+        "colleges.0.categories": "salaries",
+        "colleges.1.code": "B",
+        "colleges.1.name": "Usagers, soutiens et bénévoles",
+        "colleges.1.weight": "0,40",
+        "colleges.1.categories": "usagers, soutiens, benevoles",
+        "colleges.2.code": "C",
+        "colleges.2.name": "Collectivités",
+        "colleges.2.weight": "0,20",
+        "colleges.2.categories": "collectivites",
+        "effective_date": "2025-07-01",
+        "reason": "AG du 30 juin 2025",
+    }
+    before = event_count(service)
+    # a college left without weight: refused next to that row's field, nothing recorded
+    refused = post_form(web, "/dashboard/statutes/new", {**rows, "colleges.2.weight": ""})
+    assert refused.status_code == 422
+    assert field_error(refused.text, "colleges.2.weight") == "Obligatoire."
+    # a category in no college: the command layer's R4 refusal, above the form
+    orphan = post_form(
+        web, "/dashboard/statutes/new", {**rows, "colleges.1.categories": "usagers, soutiens"}
+    )
+    assert orphan.status_code == 422 and "R4" in unescape(orphan.text)
+    assert event_count(service) == before
+    done = post_form(web, "/dashboard/statutes/new", rows)
+    assert done.status_code == 303, unescape(done.text)[-1500:]
+    statutes = client.get(f"/v1/coops/{coop}", params={"as_of": "2025-07-01"}).json()["statutes"]
+    assert [c["code"] for c in statutes["categories"]][-1] == "benevoles"
+    assert statutes["colleges"][1]["categories"] == ["usagers", "soutiens", "benevoles"]
+    assert statutes["colleges"][1]["weight"] in ("0.40", "0.4")

@@ -153,6 +153,7 @@ class GrantPublic(Public):
     justify_by: DayText | None
     de_minimis: bool
     de_minimis_override: str | None
+    de_minimis_regime: Literal["general", "sieg"]
     agreement_ref: str | None
     programme: str | None
     conditions: str | None

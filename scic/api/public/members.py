@@ -66,6 +66,9 @@ class Movement(Public):
 class MemberPublic(Public):
     id: str
     party_id: str
+    number: str | None = Field(
+        description="member number (n° d'associé); null for members admitted before numbers"
+    )
     name: str
     kind: Literal["person", "organisation"]
     category: str

@@ -14,7 +14,6 @@ from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
 from scic.accounting import journal, reads, surplus
 from scic.accounting.exports import fec_export
-from scic.accounting.figures import review_triggers
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
@@ -149,8 +148,8 @@ def fiscal_years(coop_id: str, service: ServiceDep) -> dict[str, Any]:
         cal = reads.calendar(conn, coop_id)
         closed = reads.closings(conn, coop_id)
         allocated = reads.allocations(conn, coop_id)
-        highest = {y: reads.highest_capital(conn, coop_id, r["end"]) for y, r in closed.items()}
-    triggers = review_triggers({y: r["result_cents"] for y, r in closed.items()}, highest)
+        # R10 — the results since the last review that call for one
+        triggers = reads.review_due(conn, coop_id, cal.incorporated_on, service.today()).triggers
     out = []
     for fy in cal.years(service.today()):
         row = closed.get(fy.year)

@@ -33,6 +33,9 @@ class CoopList(BaseModel):
 class MemberPublic(BaseModel):
     id: str
     party_id: str
+    number: str | None = Field(
+        description="member number (n° d'associé); null for members admitted before numbers"
+    )
     name: str = Field(description='"[effacé]" once the party is erased')
     category: str = Field(description="its category as at the date")
     college: str | None = Field(description="the college of that category")
@@ -82,7 +85,10 @@ def members(
     who: Annotated[Principal, requires(MEMBER_LIST)],
     q: Annotated[
         str | None,
-        Query(max_length=200, description="part of the name; accents and case do not matter"),
+        Query(
+            max_length=200,
+            description="part of the name (accents and case do not matter), or a member number",
+        ),
     ] = None,
     category: Annotated[str | None, Query(max_length=32)] = None,
     college: Annotated[str | None, Query(max_length=32)] = None,

@@ -4,10 +4,12 @@ French (added to the one table of scic/web/forms/labels.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from scic.projections import views
 from scic.web import fmt
-from scic.web.forms.labels import FRENCH, FUNDER_TYPES, INSTRUMENTS, KINDS, PURPOSES
+from scic.web.forms.labels import FRENCH, FUNDER_TYPES, INSTRUMENTS, KINDS, PURPOSES, ROLES
 from scic.web.forms.spec import Done, Field, Form
 
 FORMS: dict[str, Form] = {}
@@ -63,6 +65,8 @@ words(
         "Name": "Nom",
         "Kind": "Nature",
         "Admitted on": "Date d'admission",
+        "Member number": "N° d'associé",
+        "Unique in the cooperative; optional.": "Unique dans la coopérative ; facultatif.",
         "E-mail": "Courriel",
         "Postal address": "Adresse postale",
         "Admission of {name} recorded": "Admission de {name} enregistrée",
@@ -75,6 +79,7 @@ add(
         None,
         (
             Field("name", "Name", required=True),
+            Field("number", "Member number", help="Unique in the cooperative; optional."),
             Field("kind", "Kind", "select", required=True, options=options(KINDS)),
             Field("category", "Category", "choice", required=True, choices="categories"),
             Field("admitted_on", "Admitted on", "date", help="Leave empty for today."),
@@ -120,6 +125,8 @@ words(
     {
         "Subscribe shares": "Souscrire des parts",
         "Paid now (€)": "Montant versé à la souscription (€)",
+        "Paid with a subsidy": "Parts financées par une subvention",
+        "Such shares earn no interest (R8).": "Ces parts ne reçoivent pas d'intérêt (R8).",
         "At least a quarter of the shares' value (R7).": (
             "Au moins le quart de la valeur des parts (R7)."
         ),
@@ -144,6 +151,12 @@ add(
                 help="At least a quarter of the shares' value (R7).",
             ),
             EFFECTIVE,
+            Field(
+                "subsidy_financed",
+                "Paid with a subsidy",
+                "checkbox",
+                help="Such shares earn no interest (R8).",
+            ),
         ),
         lambda d: (
             "Subscription of {shares} shares by {member} recorded",
@@ -358,6 +371,51 @@ add(
     )
 )
 
+words(
+    {
+        "Record a cooperative review": "Enregistrer une révision coopérative",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).": (
+            "Le rapport de révision mis à la disposition des associés : la révision "
+            "périodique suivante est due cinq ans plus tard, et les exercices déficitaires "
+            "sont comptés à partir d'elle (R10)."
+        ),
+        "Report made available on": "Rapport mis à disposition le",
+        "Reviewer": "Réviseur",
+        "Report reference": "Référence du rapport",
+        "Cooperative review of {date} recorded": "Révision coopérative du {date} enregistrée",
+    }
+)
+add(
+    Form(
+        "reviews",
+        "Record a cooperative review",
+        "The review's report made available to the members: the next periodic review is "
+        "due five years later, and loss-making years are counted from it (R10).",
+        (
+            Field("report_made_available_on", "Report made available on", "date", required=True),
+            Field("reviewer", "Reviewer", "text", required=True),
+            Field("reference", "Report reference", "text", required=True),
+        ),
+        lambda d: (
+            "Cooperative review of {date} recorded",
+            {"date": fmt.day(d.body.get("report_made_available_on"))},
+        ),
+        lambda d: "/dashboard/compliance",
+    )
+)
+
+DE_MINIMIS_REGIME_NAMES = {
+    "general": "General (300,000 € over 3 years)",
+    "sieg": "SIEG compensation (750,000 € over 3 years)",
+}
+words(
+    {
+        "De minimis regime": "Régime de minimis",
+        "General (300,000 € over 3 years)": "Général (300 000 € sur 3 ans)",
+        "SIEG compensation (750,000 € over 3 years)": "Compensation de SIEG (750 000 € sur 3 ans)",
+    }
+)
 RESERVES = {
     "other": "Other reserves (1068)",
     "statutory": "Statutory reserve (1063)",
@@ -445,6 +503,79 @@ words(
         "Statutes amendment recorded": "Modification des statuts enregistrée",
     }
 )
+
+
+def statutes_rows(conn: Any, coop_id: str, today: date) -> tuple[tuple[Field, ...], dict[str, str]]:
+    """The statutes' categories and colleges as rows, as they stand today, and room for
+    two more categories and one more college."""
+    statutes = views.statutes_at(conn, coop_id, today, None)
+    categories = statutes.categories if statutes else []
+    colleges = statutes.colleges if statutes else []
+    fields: list[Field] = []
+    values: dict[str, str] = {}
+    for i in range(len(categories) + 2):
+        row = f"categories.{i}."
+        fields += [
+            Field(row + "code", "Code", group="Category {n}", n=i + 1),
+            Field(row + "name", "Name", group="Category {n}", n=i + 1),
+            Field(
+                row + "role",
+                "Role",
+                "select",
+                options=options(ROLES),
+                group="Category {n}",
+                n=i + 1,
+            ),
+            Field(
+                row + "public_body", "Public body (R3)", "checkbox", group="Category {n}", n=i + 1
+            ),
+        ]
+        if i < len(categories):
+            c = categories[i]
+            values |= {row + "code": c.code, row + "name": c.name, row + "role": c.role or ""}
+            values[row + "public_body"] = "true" if c.public_body else ""
+    for j in range(len(colleges) + 1):
+        row = f"colleges.{j}."
+        fields += [
+            Field(row + "code", "Code", group="College {n}", n=j + 1),
+            Field(row + "name", "Name", group="College {n}", n=j + 1),
+            Field(
+                row + "weight",
+                "Weight",
+                "ratio",
+                group="College {n}",
+                n=j + 1,
+                help="0,30 for 30 %.",
+            ),
+            Field(
+                row + "categories",
+                "Its categories' codes",
+                "codes",
+                group="College {n}",
+                n=j + 1,
+                help="Separated by commas.",
+            ),
+        ]
+        if j < len(colleges):
+            k = colleges[j]
+            values |= {row + "code": k.code, row + "name": k.name, row + "weight": str(k.weight)}
+            values[row + "categories"] = ", ".join(k.categories)
+    return tuple(fields), values
+
+
+words(
+    {
+        "Category {n}": "Catégorie {n}",
+        "College {n}": "Collège {n}",
+        "Code": "Code",
+        "Role": "Rôle",
+        "Public body (R3)": "Collectivité publique (R3)",
+        "Weight": "Poids",
+        "0,30 for 30 %.": "0,30 pour 30 %.",
+        "Its categories' codes": "Codes de ses catégories",
+        "Separated by commas.": "Séparés par des virgules.",
+    }
+)
 add(
     Form(
         "statutes",
@@ -459,6 +590,7 @@ add(
         ),
         lambda d: ("Statutes amendment recorded", {}),
         lambda d: "/dashboard/capital",
+        rows=statutes_rows,
     )
 )
 
@@ -562,6 +694,12 @@ add(
             Field("period_start", "Period start", "date"),
             Field("period_end", "Period end", "date"),
             Field("de_minimis", "De minimis aid", "checkbox"),
+            Field(
+                "de_minimis_regime",
+                "De minimis regime",
+                "select",
+                options=options(DE_MINIMIS_REGIME_NAMES),
+            ),
             Field("de_minimis_override", "Reason to exceed the de minimis ceiling", "textarea"),
             Field(
                 "depreciation.start",

@@ -5,6 +5,7 @@ prefill) or the label (typed in a searchable list); `resolve` takes either."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -234,12 +235,21 @@ LISTS: dict[str, Lister] = {
 }
 
 
+IDENT = re.compile(
+    r"^([a-z]+_[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
 def resolve(choices: list[Choice], value: str) -> str | None:
-    """The id a posted value stands for: an id of the list, or one of its labels."""
+    """The id a posted value stands for: an id of the list, or one of its labels. An id
+    the list does not offer (an event reversed since, a member who left) goes to the
+    command layer as it is: it refuses it as the API would, or replays a double click."""
     text = value.strip()
     for choice in choices:
         if text == choice.id:
             return choice.id
+    if IDENT.match(text):
+        return text
     folded = text.casefold()
     for choice in choices:
         if folded == choice.label.casefold():

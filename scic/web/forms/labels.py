@@ -78,7 +78,7 @@ FRENCH: dict[str, str] = {
     "Open": "Ouvrir",
     "Preview the correction": "Prévisualiser la correction",
     "Confirm the correction": "Confirmer la correction",
-    "Change": "Modifier",
+    "Preview again": "Prévisualiser de nouveau",
     "Amounts: 1 250,50 or 1250.50.": "Montants : 1 250,50 ou 1250.50.",
     "What this correction will record": "Ce que cette correction enregistrera",
     "It reverses": "Elle annule",

@@ -39,7 +39,7 @@ from scic.web.forms.labels import lang_of, tr
 from scic.web.forms.links import may_record
 from scic.web.forms.parse import body_of
 from scic.web.forms.refusals import Said, of_domain, of_validation
-from scic.web.forms.spec import Done, Form
+from scic.web.forms.spec import Done, Field, Form
 from scic.web.session import (
     CsrfRefused,
     SignInNeeded,
@@ -75,6 +75,17 @@ class Shown:
     said: Said = field(default_factory=lambda: Said({}))
     status: int = 200
     preview: dict[str, Any] | None = None
+    fields: tuple[Field, ...] = ()  # the form's, and its rows (set by `fields_of`)
+
+
+def fields_of(
+    conn: sa.Connection, v: Viewer, form: Form
+) -> tuple[tuple[Field, ...], dict[str, str]]:
+    """The form's fields with the rows the cooperative has, and those rows' values."""
+    if form.rows is None:
+        return form.fields, {}
+    rows, values = form.rows(conn, v.coop_id, v.service.today())
+    return (*form.fields, *rows), values
 
 
 def load_lists(
@@ -93,12 +104,11 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
     NotFound when the path names nothing of this cooperative."""
     today = v.service.today()
     if "grant_id" in path:
-        found = lists.resolve(lists.grant_choices(conn, v.coop_id, today, lang), path["grant_id"])
-        if found is None:
+        granted = lists.grant_choices(conn, v.coop_id, today, lang)
+        label = next((c.label for c in granted if c.id == path["grant_id"]), None)
+        if label is None:
             raise NotFound("grant", path["grant_id"])
-        return next(
-            c.label for c in lists.grant_choices(conn, v.coop_id, today, lang) if c.id == found
-        )
+        return label
     if "issue_id" in path:
         issues = lists.issue_choices(conn, v.coop_id, today, lang)
         label = next((c.label for c in issues if c.id == path["issue_id"]), None)
@@ -106,16 +116,14 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
             raise NotFound("title-issue", path["issue_id"])
         return label
     if "party_id" in path:
-        name = conn.execute(
+        party = conn.execute(
             sa.select(parties.c.name).where(
-                parties.c.party_id == path["party_id"],
-                parties.c.coop_id == v.coop_id,
-                parties.c.erased_at.is_(None),
+                parties.c.party_id == path["party_id"], parties.c.coop_id == v.coop_id
             )
         ).first()
-        if name is None:
+        if party is None:
             raise NotFound("party", path["party_id"])
-        return str(name[0])
+        return str(party[0] or views.ERASED)
     if "year" in path and not (path["year"].isdigit() and len(path["year"]) == 4):
         raise NotFound("fiscal-year", path["year"])
     return None
@@ -199,9 +207,11 @@ def show(request: Request, service: Service, command: str, path: dict[str, str])
         except NotFound as error:
             return refused(request, v, 404, "Introuvable", error.detail)
         choice_lists = load_lists(conn, v, form, lang)
-    names = {f.name for f in form.fields}
-    values = {k: val for k, val in request.query_params.items() if k in names}
+        fields, standing = fields_of(conn, v, form)
+    names = {f.name for f in fields}
+    values = {**standing, **{k: val for k, val in request.query_params.items() if k in names}}
     shown = Shown(form, path, values, secrets.token_urlsafe(18), choice_lists, subject)
+    shown.fields = fields
     return render_form(request, v, shown, lang)
 
 
@@ -244,12 +254,14 @@ def _submit(
         except NotFound as error:
             return refused(request, v, 404, "Introuvable", error.detail)
         choice_lists = load_lists(conn, v, form, lang)
-    names = {f.name for f in form.fields}
+        fields, _ = fields_of(conn, v, form)
+    names = {f.name for f in fields}
     values = {k: val for k, val in posted.items() if k in names}
     key = posted.get(KEY_FIELD) or secrets.token_urlsafe(18)
     shown = Shown(form, path, values, key, choice_lists, subject)
+    shown.fields = fields
 
-    body, unreadable = body_of(form, posted, choice_lists, lang)
+    body, unreadable = body_of(fields, posted, choice_lists, lang)
     if unreadable:
         shown.said = Said(unreadable)
         shown.status = 422
@@ -293,7 +305,7 @@ def said_no(
     names: set[str],
     lang: str,
 ) -> Response:
-    shown.said = of_domain(error, names | set(shown.path), lang)
+    shown.said = of_domain(error, names, lang)  # a path field's refusal is said above
     shown.status = KIND_STATUS[error.kind] if isinstance(error, DomainError) else 409
     return render_form(request, v, shown, lang)
 

@@ -14,7 +14,7 @@ from scic.register_import import money as parse_money
 from scic.register_import import whole
 from scic.web.forms.choices import Choice, resolve
 from scic.web.forms.labels import tr
-from scic.web.forms.spec import Field, Form
+from scic.web.forms.spec import Field
 
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 
@@ -72,6 +72,8 @@ def read(field: Field, text: str, choices: list[Choice] | None) -> Any:
             if found is None:
                 raise Bad("Choose one of the list.")
             return found
+        case "codes":
+            return [code for code in re.split(r"[,;\s]+", text) if code]
         case "select":
             if text not in {value for value, _ in field.options}:
                 raise Bad("Choose one of the list.")
@@ -80,12 +82,12 @@ def read(field: Field, text: str, choices: list[Choice] | None) -> Any:
 
 
 def body_of(
-    form: Form, posted: dict[str, str], lists: dict[str, list[Choice]], lang: str
+    fields: tuple[Field, ...], posted: dict[str, str], lists: dict[str, list[Choice]], lang: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The API body, and the fields that could not be read (French or English)."""
     body: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for field in form.fields:
+    for field in fields:
         text = posted.get(field.name, "")
         try:
             value = read(field, text, lists.get(field.choices or ""))
@@ -101,4 +103,14 @@ def body_of(
         for parent in parents:
             target = target.setdefault(parent, {})
         target[leaf] = value
-    return body, errors
+    return as_lists(body), errors
+
+
+def as_lists(value: Any) -> Any:
+    """Numbered rows (`categories.0.code`, `categories.1.code`) as the list the API takes,
+    in their order; a row left empty is no row."""
+    if not isinstance(value, dict):
+        return value
+    if value and all(key.isdigit() for key in value):
+        return [as_lists(value[key]) for key in sorted(value, key=int) if value[key]]
+    return {key: as_lists(inner) for key, inner in value.items()}

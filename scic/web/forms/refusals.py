@@ -5,6 +5,7 @@ which field it is about."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from scic.web.forms.labels import FRENCH, tr
 
 DATES = (
     "effective_date",
+    "report_made_available_on",
     "admitted_on",
     "awarded_on",
     "issued_on",
@@ -96,9 +98,18 @@ REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
         ("amount",),
         "The amount justified would exceed what was received.",
     ),
+    "charge-above-carried-loss": (
+        ("amount",),
+        "More than the loss carried forward would be charged to reserves.",
+    ),
     "clawback-exceeds-received": (
         ("amount",),
         "The clawback would exceed what was received.",
+    ),
+    "member-number-taken": (("number",), "Another member already has this number."),
+    "review-in-future": (
+        ("report_made_available_on",),
+        "A review is recorded once its report is made available, not before.",
     ),
     "member-not-active": (
         ("member_id", "from_member_id", "to_member_id"),
@@ -287,10 +298,17 @@ FRENCH.update(
         "The amount justified would exceed what was received.": (
             "Le montant justifié dépasserait ce qui a été reçu."
         ),
+        "More than the loss carried forward would be charged to reserves.": (
+            "On imputerait sur les réserves plus que le report à nouveau débiteur."
+        ),
         "The clawback would exceed what was received.": (
             "Le reversement dépasserait ce qui a été reçu."
         ),
         "This member has left the cooperative.": "Cet associé a quitté la coopérative.",
+        "Another member already has this number.": "Un autre associé porte déjà ce numéro.",
+        "A review is recorded once its report is made available, not before.": (
+            "Une révision s'enregistre une fois son rapport mis à disposition, pas avant."
+        ),
         "This member holds no shares to withdraw.": "Cet associé ne détient aucune part à retirer.",
         "The nominal value cannot change while shares are outstanding.": (
             "La valeur nominale ne peut pas changer tant que des parts sont détenues."
@@ -424,7 +442,13 @@ FRENCH.update(
         "Too large.": "Trop grand.",
         "Too small.": "Trop petit.",
         "Not an e-mail address.": "Ce n'est pas une adresse électronique.",
-        "Not accepted: {msg}.": "Valeur refusée : {msg}.",
+        "Not accepted.": "Valeur refusée.",
+        "Choose an existing one, or name a new one (name and type).": (
+            "Choisissez un existant, ou nommez-en un nouveau (nom et type)."
+        ),
+        "The period ends before it starts.": "La période finit avant de commencer.",
+        "Required for this instrument.": "Obligatoire pour cet instrument.",
+        "Dates run from 1900 to 2200.": "Les dates vont de 1900 à 2200.",
     }
 )
 
@@ -480,25 +504,48 @@ PYDANTIC = {
 }
 
 
+# The models' own words (scic/domain, scic/money.py…): the field each concerns, and ours.
+MODEL_SAYS: tuple[tuple[str, str | None, str], ...] = (
+    (
+        r"give either (funder|holder|investor) ",
+        r"\1_id",
+        "Choose an existing one, or name a new one (name and type).",
+    ),
+    (r"period_end is before period_start", "period_end", "The period ends before it starts."),
+    (r"an investment in \w+ needs (\w+)", r"\1", "Required for this instrument."),
+    (r"greater than 0", None, "Must be more than zero."),
+    (r"at most 2 decimals", None, "At most two decimals."),
+    (r"from year 1900 to 2200", None, "Dates run from 1900 to 2200."),
+)
+
+
 def of_validation(error: ValidationError, names: set[str], lang: str) -> Said:
     """The model's own checks (the API answers them with a 422), by field."""
     by_field: dict[str, str] = {}
     above: list[str] = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"] if not isinstance(part, int))
+        where = ".".join(str(part) for part in item["loc"])  # rows: categories.3.code
         kind = item["type"]
-        if kind == "string_pattern_mismatch":
-            message = tr("Not accepted: {msg}.", lang).format(msg=where)
-            if "email" in where:
-                message = tr("Not an e-mail address.", lang)
-        elif kind in PYDANTIC:
-            message = tr(PYDANTIC[kind], lang)
+        detail = str(item.get("msg", "")).removeprefix("Value error, ")
+        message = tr("Not accepted.", lang)
+        for pattern, target, said in MODEL_SAYS:
+            found = re.search(pattern, detail)
+            if found:
+                message = tr(said, lang)
+                if target is not None:
+                    where = found.expand(target)
+                break
         else:
-            detail = str(item.get("msg", "")).removeprefix("Value error, ")
-            message = tr("Not accepted: {msg}.", lang).format(msg=detail)
-        target = where if where in names else where.split(".")[0]
-        if target in names:
-            by_field.setdefault(target, message)
+            if kind == "string_pattern_mismatch" and "email" in where:
+                message = tr("Not an e-mail address.", lang)
+            elif kind in PYDANTIC:
+                message = tr(PYDANTIC[kind], lang)
+        target_field = next(
+            (n for n in (where, where.split(".")[0]) if n in names),
+            next((n for n in sorted(names) if where and n.startswith(where + ".")), None),
+        )
+        if target_field is not None:
+            by_field.setdefault(target_field, message)
         else:
             above.append(message)
     return Said(by_field, " ".join(above) or None)

@@ -64,7 +64,14 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "Fiscal years and statutes",
-        ("fiscal-year-close", "surplus-allocations", "losses", "carried-loss-charges", "statutes"),
+        (
+            "fiscal-year-close",
+            "surplus-allocations",
+            "losses",
+            "carried-loss-charges",
+            "reviews",
+            "statutes",
+        ),
     ),
 )
 # what a path-bound form asks for first, and from which list
@@ -249,6 +256,16 @@ def losses_form(request: Request, service: ServiceDep) -> Response:
 @router.post("/dashboard/losses/new")
 async def losses_post(request: Request, service: ServiceDep) -> Response:
     return await submit(request, service, "losses", {})
+
+
+@router.get("/dashboard/reviews/new")
+def reviews_form(request: Request, service: ServiceDep) -> Response:
+    return show(request, service, "reviews", {})
+
+
+@router.post("/dashboard/reviews/new")
+async def reviews_post(request: Request, service: ServiceDep) -> Response:
+    return await submit(request, service, "reviews", {})
 
 
 @router.get("/dashboard/carried-loss-charges/new")

@@ -22,6 +22,7 @@ Kind = Literal[
     "select",  # one of fixed options
     "choice",  # one of the cooperative's members, subscriptions, grants…
     "checkbox",
+    "codes",  # a list of codes typed with commas between them ("salaries, usagers")
 ]
 
 
@@ -35,6 +36,7 @@ class Field:
     choices: str | None = None  # choice: the list's name in scic/web/forms/choices.py
     help: str | None = None
     group: str | None = None  # the fieldset it belongs to (its legend, English)
+    n: int | None = None  # a row's number, for "{n}" in its label and legend
 
     @property
     def dom_id(self) -> str:
@@ -62,6 +64,9 @@ class Form:
     shows: Callable[[Done], str]  # the page that shows what was recorded
     submit: str = "Record"
     listed: str | None = None  # its title in the list of forms, when `title` has a {year}
+    # fields that depend on the cooperative (rows of a list: `categories.0.code`…), and
+    # their values as they stand: rows(conn, coop_id, today) -> (fields, values)
+    rows: Callable[[Any, str, Any], tuple[tuple[Field, ...], dict[str, str]]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> Field | None:

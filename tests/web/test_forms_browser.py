@@ -1,0 +1,274 @@
+"""The cooperative worked from the browser, by clicking and typing only: Chromium against
+uvicorn on 127.0.0.1 over the demo cooperative. The figures the pages then show are
+compared with the JSON API's; every form is photographed in French and in English."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from scic.commands import COMMANDS
+from scic.projections.tables import funders, grants
+from scic.web import fmt
+from scic.web.forms.catalogue import FORMS
+from tests.web.conftest import Live, Shots, sign_in
+
+CONFIRMATION = "#confirmation"
+
+
+def field(page: Any, name: str) -> Any:
+    """A field of the form on the page, by its name (the API body's field name)."""
+    return page.locator(f'form.entry [name="{name}"]')
+
+
+def send(page: Any, button: str = "Enregistrer") -> None:
+    with page.expect_navigation():
+        page.locator("form.entry").get_by_role("button", name=button).click()
+
+
+def open_form(page: Any, title: str) -> None:
+    page.get_by_role("link", name="Saisie", exact=True).click()
+    page.get_by_role("link", name=title, exact=True).click()
+
+
+def confirmed(page: Any) -> str:
+    return str(page.locator(CONFIRMATION).inner_text())
+
+
+def row_of(page: Any, table: str, key: str) -> list[str]:
+    return [t.strip() for t in page.locator(f"{table} tr[data-key='{key}'] td").all_inner_texts()]
+
+
+def party_of(live: Live, table: sa.Table, id_column: str, ident: str) -> str:
+    with live.service.engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.select(table.c.party_id).where(table.c[id_column] == ident)
+            ).scalar_one()
+        )
+
+
+def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: Shots) -> None:
+    page = context.new_page()
+    sign_in(page, live.tokens["manager"])
+
+    # -- three members admitted --------------------------------------------------------
+    admitted = {}
+    for name, kind, category in (
+        ("Marie Dupont", "Personne physique", "Salariés"),
+        ("Jean Moreau", "Personne physique", "Usagers et bénéficiaires"),
+        ("Atelier Vert", "Personne morale", "Partenaires et financeurs solidaires"),
+    ):
+        open_form(page, "Admettre un associé")
+        field(page, "name").fill(name)
+        field(page, "kind").select_option(label=kind)
+        field(page, "category").select_option(label=category)
+        field(page, "admitted_on").fill("2026-01-15")
+        if name == "Marie Dupont":
+            field(page, "email").fill("marie.dupont@example.org")
+            shots.take(page, "form-members-filled")
+        send(page)
+        assert confirmed(page) == f"Admission de {name} enregistrée"
+        admitted[name] = page.url.rsplit("/", 1)[1]
+        assert page.locator("h1").inner_text() == name
+    marie, jean, atelier = admitted.values()
+
+    # -- subscriptions: a refusal first, said next to its field ------------------------
+    page.goto(f"/dashboard/members/{marie}")
+    page.get_by_role("link", name="Souscrire des parts").click()
+    assert field(page, "member_id").input_value() == "Marie Dupont"  # prefilled by name
+    field(page, "shares").fill("10")
+    field(page, "paid").fill("100")  # 10 shares of 50 € need 125 € at least (R7)
+    send(page)
+    error = page.locator("#f-paid-error").inner_text()
+    assert error.startswith("R7 — ") and "quart" in error
+    assert field(page, "paid").input_value() == "100"  # what was typed is kept
+    shots.take(page, "form-subscriptions-refused")
+    field(page, "paid").fill("125,00")
+    field(page, "effective_date").fill("2026-02-01")
+    send(page)
+    assert confirmed(page) == "Souscription de 10 parts de Marie Dupont enregistrée"
+
+    for member, shares, paid in ((jean, "4", "100,00"), (atelier, "6", "300")):
+        page.goto(f"/dashboard/members/{member}")
+        page.get_by_role("link", name="Souscrire des parts").click()
+        field(page, "shares").fill(shares)
+        field(page, "paid").fill(paid)
+        field(page, "effective_date").fill("2026-02-01")
+        send(page)
+        assert "enregistrée" in confirmed(page)
+
+    # -- a later payment, from the subscription's row ----------------------------------
+    page.goto(f"/dashboard/members/{marie}")
+    page.locator("#subscriptions").get_by_role("link", name="Enregistrer un versement").click()
+    assert "Marie Dupont — 10 parts" in field(page, "subscription_id").input_value()
+    field(page, "amount").fill("375,00")
+    field(page, "effective_date").fill("2026-03-01")
+    send(page)
+    assert confirmed(page) == f"Versement de 375,00{fmt.NBSP}€ de Marie Dupont enregistré"
+
+    # -- a transfer and a withdrawal ---------------------------------------------------
+    page.get_by_role("link", name="Céder des parts").click()
+    field(page, "to_member_id").fill("Jean Moreau")
+    field(page, "shares").fill("2")
+    field(page, "effective_date").fill("2026-03-15")
+    send(page)
+    assert confirmed(page) == "Cession de 2 parts de Marie Dupont à Jean Moreau enregistrée"
+    page.goto(f"/dashboard/members/{atelier}")
+    page.get_by_role("link", name="Retirer des parts").click()
+    field(page, "shares").fill("2")
+    field(page, "effective_date").fill("2026-04-01")
+    field(page, "reason").fill("départ partiel")
+    send(page)
+    assert confirmed(page) == "Retrait de 2 parts de Atelier Vert enregistré"
+
+    # -- a correction, previewed first -------------------------------------------------
+    page.goto(f"/dashboard/members/{jean}")
+    first_row = page.locator("#history tbody tr").first  # the subscription, then the transfer
+    first_row.get_by_role("link", name="Corriger").click()
+    assert "Souscription de 200,00" in field(page, "reverses").input_value()
+    field(page, "reason").fill("souscription saisie par erreur")
+    before = live.api("manager", "/events", limit="1")
+    send(page, "Prévisualiser la correction")
+    preview = page.locator("#preview-reverses").inner_text()
+    assert "Souscription de 200,00" in preview and "Jean Moreau" in preview
+    assert live.api("manager", "/events", limit="1") == before  # the dry run left nothing
+    shots.take(page, "form-corrections-preview")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirmer la correction").click()
+    assert confirmed(page).startswith("Correction enregistrée")
+
+    # -- a grant and two instalments ---------------------------------------------------
+    open_form(page, "Enregistrer une subvention")
+    field(page, "funder.name").fill("Région Normandie")
+    field(page, "funder.type").select_option(label="Région")
+    field(page, "purpose").select_option(label="Investissement")
+    field(page, "amount").fill("30 000,00")
+    field(page, "awarded_on").fill("2026-02-10")
+    field(page, "agreement_ref").fill("CONV-2026-014")
+    field(page, "period_start").fill("2026-01-01")
+    field(page, "period_end").fill("2027-12-31")
+    send(page)
+    assert confirmed(page) == (
+        f"Subvention de 30{fmt.THIN}000,00{fmt.NBSP}€ de Région Normandie enregistrée"
+    )
+    grant_id = page.url.rsplit("#", 1)[1]
+    for amount, on in (("10 000", "2026-03-01"), ("5 000,50", "2026-06-01")):
+        page.locator(f"#grants tr[data-grant='{grant_id}']").get_by_role(
+            "link", name="Versement reçu"
+        ).click()
+        field(page, "amount").fill(amount)
+        field(page, "effective_date").fill(on)
+        send(page)
+        assert "Région Normandie enregistré" in confirmed(page)
+
+    # -- the figures, on the pages and from the API ------------------------------------
+    api_marie = live.api("manager", f"/members/{marie}")["holding"]
+    assert api_marie == {
+        "shares": 8,
+        "subscribed": "400.00",
+        "called": "400.00",
+        "paid": "400.00",
+        "unpaid": "0.00",
+    }
+    api_jean = live.api("manager", f"/members/{jean}")["holding"]
+    assert api_jean["shares"] == 2 and api_jean["paid"] == "100.00"  # corrected, then given 2
+    page.get_by_role("link", name="Capital").click()
+    page.get_by_role("link", name="Par associé").click()
+    page.wait_for_url(re.compile(r"group_by=member"))
+    table = live.api("manager", "/capital-table", group_by="member")
+    for key in (marie, jean, atelier):
+        row = next(r for r in table["rows"] if r["key"] == key)
+        shown = row_of(page, "#capital-table", key)
+        assert shown[1:4] == [fmt.euros(row[k]) for k in ("subscribed", "paid", "unpaid")]
+    assert page.locator("#total-subscribed").inner_text() == fmt.euros(
+        table["totals"]["subscribed"]
+    )
+    page.get_by_role("link", name="Financements").click()
+    mix = live.api("manager", "/funding-mix")
+    assert page.locator("#total-funding").inner_text() == fmt.euros(mix["total_funding"])
+    region = next(t for t in mix["grants"]["by_funder_type"] if t["type"] == "region")
+    assert Decimal(region["awarded"]) >= Decimal("30000.00")
+    cell = page.locator("#by-funder-type tr[data-type='region'] td").first
+    assert cell.inner_text() == fmt.euros(region["awarded"])
+    grant = live.api("manager", f"/grants/{grant_id}")
+    assert grant["received"] == "15000.50" and grant["awarded"] == "30000.00"
+    shots.take(page, "funding-after-forms")
+
+    # -- the accountant closes a year and records its allocation -----------------------
+    accountant = context.browser.new_context(base_url=live.base_url, locale="fr-FR")
+    try:
+        books = accountant.new_page()
+        sign_in(books, live.tokens["accountant"])
+        books.get_by_role("link", name="Saisie", exact=True).click()
+        assert books.get_by_role("link", name="Admettre un associé").count() == 0
+        books.get_by_label("Clôturer un exercice").fill("2021")
+        with books.expect_navigation():
+            books.get_by_role("button", name="Ouvrir").first.click()
+        assert books.url.endswith("/dashboard/fiscal-years/2021/close/new")
+        field(books, "result").fill("10 000,00")
+        send(books, "Clôturer l'exercice")
+        assert confirmed(books) == "Exercice 2021 clôturé"
+        books.goto("/dashboard/fiscal-years/2021/surplus-allocation/new")
+        field(books, "legal_reserve").fill("1 000,00")  # R9: at least 15 %
+        field(books, "statutory_reserve").fill("9 000,00")
+        field(books, "decided_on").fill("2022-06-15")
+        send(books)
+        error = books.locator("#f-legal_reserve-error").inner_text()
+        assert error.startswith("R9 — ")
+        field(books, "legal_reserve").fill("1 500,00")
+        field(books, "statutory_reserve").fill("8 500,00")
+        send(books)
+        assert confirmed(books) == "Affectation du résultat de 2021 enregistrée"
+        years = live.api("accountant", "/fiscal-years")["fiscal_years"]
+        closed = next(y for y in years if y["year"] == 2021)
+        assert closed["status"] == "closed" and closed["result"] == "10000.00"
+        assert closed["allocated"] is True
+    finally:
+        accountant.close()
+
+    # -- the funder of the new grant sees only its grants ------------------------------
+    with live.service.engine.connect() as conn:
+        funder_id = conn.execute(
+            sa.select(grants.c.funder_id).where(grants.c.grant_id == grant_id)
+        ).scalar_one()
+    party = party_of(live, funders, "funder_id", funder_id)
+    funder_context = context.browser.new_context(base_url=live.base_url, locale="fr-FR")
+    try:
+        seen = funder_context.new_page()
+        sign_in(seen, live.token("funder", party).secret)
+        seen.get_by_role("link", name="Subventions").click()
+        listed = seen.locator("#grants tr[data-grant]").evaluate_all(
+            "rows => rows.map(r => r.dataset.grant)"
+        )
+        assert listed == [grant_id]
+        assert seen.get_by_role("link", name="Saisie").count() == 0
+        response = seen.goto(f"/dashboard/grants/{grant_id}/instalments/new")
+        assert response is not None and response.status == 403
+    finally:
+        funder_context.close()
+
+
+def test_every_form_in_french_and_in_english(context: Any, live: Live, shots: Shots) -> None:
+    page = context.new_page()
+    sign_in(page, live.tokens["manager"])
+    grant = live.api("manager", "/grants")["grants"][0]["id"]
+    issue = live.api("manager", "/participative-titles")["issues"][0]["id"]
+    member = live.api("manager", "/members")["members"][0]["id"]
+    party = live.api("manager", f"/members/{member}")["party_id"]
+    path = {"grant_id": grant, "issue_id": issue, "party_id": party, "year": "2022"}
+    page.goto("/dashboard/forms")
+    shots.take(page, "forms-list")
+    for name, form in FORMS.items():
+        route = COMMANDS[name].route.format(**path)
+        for lang, title in (("fr", None), ("en", form.title.format(**path))):
+            response = page.goto(f"/dashboard/{route}/new?lang={lang}")
+            assert response is not None and response.status == 200, (name, lang)
+            if title is not None:
+                assert page.locator("h1").inner_text() == title
+            for f in form.fields:
+                assert page.locator(f'form.entry [name="{f.name}"]').count() == 1, f.name
+            shots.take(page, f"form-{name}-{lang}")
