@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler in this process"
     )
+    serve.add_argument("--no-mail", action="store_true", help="do not send mail from this process")
     serve.set_defaults(run=_serve)
 
     dispatch = commands.add_parser("dispatch", help="deliver webhooks (until stopped)")
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="total seconds one delivery may take (at most a third of the lease)",
     )
     dispatch.set_defaults(run=_dispatch)
+
+    mail = commands.add_parser("mail", help="send the queued mails (until stopped)")
+    mail.add_argument("--once", action="store_true", help="one pass, then exit")
+    mail.add_argument("--idle", type=float, default=2.0, help="seconds between idle looks")
+    mail.set_defaults(run=_mail)
 
     scheduler = commands.add_parser(
         "scheduler", help="run the scheduler: reminders, nightly chain verification"
@@ -153,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     head.set_defaults(run=_head)
 
     _token_parsers(commands)
+    from scic.accounts import cli as accounts_cli
+
+    accounts_cli.add_parsers(commands, _token_service)
     _report_parser(commands)
     _rules_parser(commands)
     return parser
@@ -291,7 +300,7 @@ def _serve(args: argparse.Namespace) -> int:
     # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
     # believes it only from SCIC_TRUSTED_PROXIES (scic.access.guard.client_address).
     with (
-        _events_out(service, not args.no_dispatch, not args.no_scheduler),
+        _events_out(service, not args.no_dispatch, not args.no_scheduler, not args.no_mail),
         occupancy.claim(service.engine, alone=False),
     ):
         uvicorn.run(
@@ -311,12 +320,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[None]:
-    """The webhook dispatcher and the scheduler beside the API, stopped with it."""
+def _events_out(
+    service: Service, dispatch: bool, schedule: bool, mail: bool = True
+) -> Iterator[None]:
+    """The webhook dispatcher, the mail sender and the scheduler beside the API, stopped
+    with it."""
     import threading
 
     from scic.integrations.dispatcher import Dispatcher
     from scic.integrations.scheduler import Scheduler
+    from scic.mail.sender import MailSender
 
     stop = threading.Event()
     dispatcher = Dispatcher(service) if dispatch else None
@@ -324,6 +337,13 @@ def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[No
     if dispatcher is not None:
         worker = threading.Thread(target=dispatcher.run, args=(stop,), daemon=True)
         worker.start()
+    mailer = None
+    if mail:
+        sender = MailSender(service)
+        if sender.smtp is None:
+            print("mail: SCIC_SMTP_URL is not set, mails wait in the outbox", flush=True)
+        mailer = threading.Thread(target=sender.run, args=(stop,), daemon=True)
+        mailer.start()
     scheduler = Scheduler(service) if schedule else None
     if scheduler is not None:
         scheduler.start()
@@ -333,6 +353,8 @@ def _events_out(service: Service, dispatch: bool, schedule: bool) -> Iterator[No
         stop.set()
         if worker is not None:
             worker.join(timeout=15)
+        if mailer is not None:
+            mailer.join(timeout=30)
         if dispatcher is not None:
             dispatcher.close()
         if scheduler is not None:
@@ -363,6 +385,34 @@ def _dispatch(args: argparse.Namespace) -> int:
         pass
     finally:
         dispatcher.close()
+        service.close()
+    return 0
+
+
+def _mail(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from scic.mail.sender import MailSender
+    from scic.service import open_service
+
+    database.upgrade(_url())
+    service = open_service(_url())
+    sender = MailSender(service)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(
+        f"mail sender running ({sender.smtp or 'SCIC_SMTP_URL is not set: nothing is sent'})",
+        flush=True,
+    )
+    try:
+        if args.once:
+            print(f"{sender.run_once()} mails sent or skipped")
+        else:
+            sender.run(stop, idle=args.idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
         service.close()
     return 0
 
@@ -412,11 +462,26 @@ def _print_demo_tokens(service: Service) -> None:
     before = dict(kept)
     with service.engine.begin() as conn:
         print(demo_tokens(conn, service.store.clock(), kept=kept), flush=True)
+        print(_demo_accounts(conn, service.store.clock(), kept), flush=True)
     if kept != before:
         path.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             json.dump(kept, out, indent=1)
     print(f"(demo tokens kept in {path}: the same ones are printed at the next start)")
+
+
+def _demo_accounts(conn: sa.Connection, now: Any, kept: dict[str, str]) -> str:
+    """One account per role on the demo cooperative (scic.accounts.demo)."""
+    from ledger.schema import events
+    from scic.accounts.demo import demo_accounts
+
+    coop_id = conn.execute(
+        sa.select(events.c.tenant_id)
+        .where(events.c.type == "CoopRegistered")
+        .order_by(events.c.position)
+        .limit(1)
+    ).scalar()
+    return demo_accounts(conn, now, coop_id, kept) if coop_id else ""
 
 
 def demo_tokens_file(url: str) -> Path:

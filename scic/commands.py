@@ -35,6 +35,7 @@ from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.domain.timeline import Entry, Fold
 from scic.errors import NotFound, refuse
 from scic.jsontypes import Integer, NonNegativeInteger
+from scic.mail import triggers as mail_triggers
 from scic.money import Amount, AmountOrZero
 from scic.projections.tables import coops, parties
 from scic.text_rules import Name
@@ -189,6 +190,8 @@ def execute(
     )
     if decided.timeline is not None:
         write_model.appended(decided.timeline, recorded[-1].position, recorded[-1].hash)
+    # the mails these events call for, in the same transaction (scic.mail.triggers)
+    mail_triggers.after_append(session.conn, recorded, ctx.today, session.store.clock())
     if name not in FOLD_ONLY:
         session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)

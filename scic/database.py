@@ -50,8 +50,10 @@ def is_new(url: str) -> bool:
 def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
     from scic.accounting import tables as accounting_tables
+    from scic.accounts import tables as account_tables
     from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
+    from scic.mail import tables as mail_tables
     from scic.projections import tables
 
     return [
@@ -60,7 +62,9 @@ def target_metadata() -> list[sa.MetaData]:
         access_tables.metadata,
         integration_tables.metadata,
         accounting_tables.metadata,
+        account_tables.metadata,
         document_tables.metadata,
+        mail_tables.metadata,
     ]
 
 

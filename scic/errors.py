@@ -128,37 +128,71 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("one-party-only", None, "invalid"),
         Refusal("no-own-funder", None, "invalid"),
         Refusal("invalid-cursor", None, "invalid"),
+        # people's accounts (scic/accounts)
+        Refusal("password-too-short", None, "invalid"),
+        Refusal("password-too-common", None, "invalid"),
+        Refusal("passwords-differ", None, "invalid"),
+        Refusal("invalid-email", None, "invalid"),
+        Refusal("account-exists", None, "conflict"),
+        Refusal("account-revoked", None, "conflict"),
+        Refusal("invitation-expired", None, "conflict"),
+        Refusal("invitation-used", None, "conflict"),
+        Refusal("invitation-withdrawn", None, "conflict"),
+        Refusal("last-manager", None, "conflict"),
+        Refusal("invalid-credentials", None, "invalid"),
         Refusal("as-of-before-admission", None, "invalid"),
         Refusal("as-of-before-award", None, "invalid"),
         Refusal("tax-statement-for-persons", "R13", "invalid"),
         Refusal("nothing-paid-in-year", "R13", "invalid"),
         Refusal("unsupported-language", None, "invalid"),
+        Refusal("request-not-pending", None, "conflict"),
+        Refusal("paid-with-withdrawal", None, "invalid"),
     ]
 }
 
 
 class DomainError(Exception):
-    """A command refused: its refusal type and what went wrong, in words."""
+    """A command refused: its refusal type and what went wrong, in words. `says` is the
+    same in the message catalogue's words (French, with `%(name)s` placeholders filled
+    from `values`), for people: scic.refusals.detail translates it."""
 
-    def __init__(self, refusal: Refusal, detail: str, rule: str | None = None) -> None:
+    def __init__(
+        self,
+        refusal: Refusal,
+        detail: str,
+        rule: str | None = None,
+        says: str | None = None,
+        values: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.refusal = refusal
         self.slug = refusal.slug
         self.detail = detail
         self.rule = rule or refusal.rule
         self.kind: Kind = refusal.kind
+        self.says = says
+        self.values = values or {}
+
+
+def named(slug: str, rule: str | None, detail: str) -> DomainError:
+    """A refusal rebuilt from what was kept of it (its slug, rule and words)."""
+    refusal = CATALOGUE.get(slug) or Refusal(slug, rule, "conflict")
+    return DomainError(refusal, detail, rule)
 
 
 class NotFound(DomainError):
     def __init__(self, what: str, ident: str) -> None:
         refusal = Refusal(f"{what}-not-found", None, "not-found")
         super().__init__(refusal, f"no {what.replace('-', ' ')} {ident!r} here")
+        self.what = what
+        self.ident = ident
 
 
-def refuse(slug: str, detail: str) -> DomainError:
+def refuse(slug: str, detail: str, says: str | None = None, **values: object) -> DomainError:
     """The refusal of type `slug` (KeyError for a slug not in the catalogue: a test runs
-    every refusal path, so a new slug cannot reach production unlisted)."""
-    return DomainError(CATALOGUE[slug], detail)
+    every refusal path, so a new slug cannot reach production unlisted). `says`: the
+    detail as a catalogue message (`N_("…%(x)s…")`), its placeholders in `values`."""
+    return DomainError(CATALOGUE[slug], detail, says=says, values=values)
 
 
 def refused_by_history(slug: str, detail: str, rule: str | None) -> DomainError:

@@ -90,6 +90,22 @@ class Settings(BaseSettings):
             echo_responses=self.webhook_echo_responses,
         )
 
+    smtp_url: str | None = None
+    """Where mail is sent: smtp://user:password@host:port (STARTTLS when offered) or
+    smtps://… (TLS from the start). Unset: mails wait in the outbox, nothing is sent."""
+
+    mail_from: str | None = None
+    """The From address of every mail (e.g. "La Filature <registre@filature.coop>")."""
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp(cls, url: str | None) -> str | None:
+        if url:
+            from scic.mail.config import parse
+
+            parse(url)  # a typo refused at start rather than mail silently lost
+        return url or None
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, url: str) -> str:

@@ -24,7 +24,8 @@ DEFAULT_WINDOW = 60.0
 _MAX_KEYS = 10_000  # beyond this many tracked keys, forget the idle ones
 
 Key = tuple[str, str]
-"""(client address, token id; "" for a token too malformed to have one)."""
+"""(client address, token id; "" for a token too malformed to have one; `email:<address>`
+for a password sign-in)."""
 
 
 class FailureLimiter:
@@ -55,6 +56,17 @@ class FailureLimiter:
                     self._forget_idle(now)
                 failures = self._failures[key] = deque(maxlen=self.limit)
             failures.append(now)
+
+    def check(self, key: Key) -> None:
+        """Raise TooManyFailures while `key` has used up its failures, without counting.
+        Passwords are checked with it first: unlike a token's secret, a password can be
+        guessed, so a locked-out key gets no answer about the password it sends."""
+        with self._lock:
+            failures = self._failures.get(key)
+            if failures is not None and len(failures) >= self.limit:
+                wait = failures[0] + self.window - self.clock()
+                if wait > 0:
+                    raise TooManyFailures(max(1, math.ceil(wait)))
 
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, f in self._failures.items() if f[-1] + self.window <= now]:

@@ -27,6 +27,8 @@ learns which cooperatives exist. Admin tokens pass every rule.
     member-holdings  yes    yes      yes         -               its own member only
     member-documents yes    yes      yes         -               its own member only
     subscription-form yes   yes      yes         -               its own subscriptions only
+    mail-log         yes    yes      -           -               -
+    mail-preferences yes    yes      -           -               its own member only
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
@@ -39,6 +41,7 @@ learns which cooperatives exist. Admin tokens pass every rule.
     grant-statement  yes    yes      yes         ?funder=own or <its own funder id> only
     webhooks         yes    yes      -           -               -
     webhook-read     yes    yes      yes         -               -
+    people           yes    yes      -           -               -        (dashboard only)
     event-stream     yes    yes      yes         its own events  its own events
 
 "Itself only" narrows a list to the token's party (`speaks_for`) rather than refusing.
@@ -236,6 +239,8 @@ ALLOCATE_RESULT = Rule(
     summary="record the allocation of a year's result",
 )
 EXPORT = Rule("export", frozenset({MANAGER, ACCOUNTANT}), summary="export reports")
+# the dashboard's people page (scic/web/people.py): invite, change roles, revoke access
+PEOPLE = Rule("people", frozenset({MANAGER}), summary="manage the cooperative's people")
 CAPITAL_TABLE = Rule(
     "capital-table",
     frozenset({MANAGER, ACCOUNTANT, FUNDER, MEMBER}),
@@ -259,6 +264,13 @@ SUBSCRIPTION_FORM = Rule(
     frozenset({MANAGER, ACCOUNTANT, MEMBER}),
     {MEMBER: owns("subscription", "subscription_id", _subscription_party)},
     summary="read a subscription form",
+)
+MAIL_LOG = Rule("mail-log", frozenset({MANAGER}), summary="read the mail delivery log")
+MAIL_PREFERENCES = Rule(
+    "mail-preferences",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="read or set a member's mail preferences",
 )
 FUNDING_MIX = Rule(
     "funding-mix",

@@ -41,16 +41,21 @@ _NO_HASH = hashlib.sha256(b"no such token").hexdigest()
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the verified token's role, cooperative (None: admin, global) and
-    the party (member or funder) it speaks for, if any."""
+    the party (member or funder) it speaks for, if any. A person signed in with an
+    account (scic.accounts) is one too: `user_id` is set and `token_id` is empty."""
 
     token_id: str
     role: Role
     coop_id: str | None
     party_id: str | None = None
+    user_id: str | None = None
 
     @property
     def actor(self) -> str:
-        """What every event this principal records carries in its `actor` column."""
+        """What every event this principal records carries in its `actor` column:
+        `token:<id>:<role>`, or `user:<id>` for a person signed in with an account."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
         return f"token:{self.token_id}:{self.role}"
 
     @property
@@ -134,6 +139,13 @@ class Speaker:
 
 # A member or funder id passed as a party (`--party mbr_…`): what people have at hand.
 _ID_PREFIXES = {"mbr_": MEMBER, "fnd_": FUNDER}
+
+
+def party_for(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker) -> str | None:
+    """The party a credential of `role` in `coop_id` speaks for (None: the whole
+    cooperative), refusing what a token would be refused: an admin bound to a
+    cooperative, a member or funder without its party, another cooperative's party…"""
+    return _bind(conn, role, coop_id, speaker)
 
 
 def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker) -> str | None:

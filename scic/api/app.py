@@ -22,13 +22,14 @@ from scic.api.routes import (
     directory,
     documents,
     events_out,
+    mail,
     reports,
     views,
 )
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, pages
+from scic.web import assets, mail_page, pages, people
 from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
@@ -76,10 +77,13 @@ def create_app(
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(documents.router)
+    app.include_router(mail.router)
     app.include_router(assets.router)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
+    app.include_router(people.router)
     app.include_router(web_documents.router)
+    app.include_router(mail_page.router)
     app.include_router(events_out.router)
 
     @app.get(

@@ -20,6 +20,7 @@ from ledger.errors import (
     UnknownEventType,
     WrongExpectedVersion,
 )
+from scic import i18n, refusals
 from scic.access.errors import AccessError
 from scic.access.policy import routes_of
 from scic.api import contract
@@ -62,6 +63,10 @@ class Problem(BaseModel):
     detail: str
     rule: str | None = Field(
         default=None, description="the DOMAIN.md rule that refused it, e.g. R3"
+    )
+    rule_text: str | None = Field(
+        default=None,
+        description="the rule named, in the language asked for (Accept-Language: fr)",
     )
     instance: str | None = None
     errors: list[InvalidField] | None = Field(
@@ -167,7 +172,22 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(KIND_STATUS[exc.kind], exc.slug, exc.detail, exc.rule)
+        lang = i18n.api_locale(request)
+        if lang == "en":  # the API's own words, as it always answered
+            return problem(KIND_STATUS[exc.kind], exc.slug, exc.detail, exc.rule)
+        i18n.activate(lang)  # Accept-Language: fr — the catalogue's title and detail
+        answer = problem(KIND_STATUS[exc.kind], exc.slug, refusals.detail(exc), exc.rule)
+        body = json.loads(bytes(answer.body))
+        body["title"] = refusals.title(exc.slug)
+        rule = refusals.rule_text(exc.rule)
+        if rule is not None:
+            body["rule_text"] = rule
+        return JSONResponse(
+            body,
+            answer.status_code,
+            {"Content-Language": lang, "Vary": "Accept-Language"},
+            media_type=MEDIA_TYPE,
+        )
 
     @app.exception_handler(AccessError)
     async def _access(request: Request, exc: AccessError) -> JSONResponse:

@@ -14,11 +14,16 @@ from scic.projections import views
 
 class Profile(BaseModel):
     """Attributes: registered_office (siège social, one line or several), purpose
-    (objet social, as the statutes word it). Absent fields are left as they were."""
+    (objet social, as the statutes word it), contact_email (where notices for the
+    management go: deadlines, expiries, members' requests). Absent fields are left as
+    they were."""
 
     model_config = ConfigDict(extra="forbid")
     registered_office: str | None = Field(default=None, min_length=1, max_length=400)
     purpose: str | None = Field(default=None, min_length=1, max_length=1000)
+    contact_email: str | None = Field(
+        default=None, max_length=200, pattern=r"^[^@\x00-\x20]+@[^@\x00-\x20]+$"
+    )
 
 
 def read(conn: sa.Connection, coop_id: str) -> dict[str, Any]:
@@ -31,6 +36,7 @@ def read(conn: sa.Connection, coop_id: str) -> dict[str, Any]:
     return {
         "registered_office": row["registered_office"] if row else None,
         "purpose": row["purpose"] if row else None,
+        "contact_email": row["contact_email"] if row else None,
         "updated_at": row["updated_at"].isoformat() if row else None,
         "updated_by": row["updated_by"] if row else None,
     }

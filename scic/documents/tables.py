@@ -16,6 +16,8 @@ coop_profiles = sa.Table(
     sa.Column("coop_id", sa.String(40), primary_key=True),
     sa.Column("registered_office", sa.String(400)),
     sa.Column("purpose", sa.String(1000)),
+    # where notices meant for the management go (deadlines, expiries, requests)
+    sa.Column("contact_email", sa.String(200)),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.String(128), nullable=False),
 )

@@ -24,8 +24,9 @@ Obligations are read from the projections (they are what a manager sees), as at 
                               year since the last review, a loss of half the highest
                               capital): due at the year's end, overdue six months
                               later, until a review is recorded
-    ir-pme-holding       R13  5 years after a person's subscription (the holding
-                              period ends): 30-days before, ended (listed 30 days more)
+    ir-pme-holding       R13  31 December of the fifth year after a person's
+                              subscription (the holding period ends): 30-days before,
+                              ended (listed 30 days more)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ledger.schema import idempotency_keys
 from scic import anchoring
 from scic.accounting import reads
 from scic.dates import add_years
+from scic.mail import triggers as mail_triggers
 from scic.projections.tables import (
     calls,
     coops,
@@ -55,11 +57,11 @@ from scic.projections.tables import (
     title_issues,
     title_remunerations,
 )
+from scic.rules.dated import ir_pme_holding_ends
 
 ACTOR = "scheduler"
 log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
-HOLDING_YEARS = 5  # R13 — IR-PME shares held 5 years
 
 
 class ReminderDue(BaseModel):
@@ -302,7 +304,7 @@ def _holdings(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligatio
         .order_by(s.subscription_id)
     )
     for row in rows:
-        ends = add_years(row.subscribed_on, HOLDING_YEARS)
+        ends = ir_pme_holding_ends(row.subscribed_on)
         if on > ends + _days(30):
             continue  # ended a while ago: nothing left to watch
         yield Obligation(
@@ -364,14 +366,23 @@ def fire_reminders(store: EventStore, on: date) -> int:
     if not new:
         return 0
     try:
-        store.append_batch(new)
+        _append_with_mail(store, new, on)
     except IdempotencyConflict:
         # Another process recorded one meanwhile with other words (a newer release):
         # one by one, so that one notice never holds the others back.
         for request in new:
             with contextlib.suppress(IdempotencyConflict):
-                store.append_batch([request])
+                _append_with_mail(store, [request], on)
     return len(new)
+
+
+def _append_with_mail(store: EventStore, requests: list[AppendRequest], on: date) -> None:
+    """The notices and the mails they call for (scic.mail.triggers), in one transaction."""
+    with store.write() as session:
+        appended = session.append_many(requests)
+        mail_triggers.after_append(
+            session.conn, [e for events in appended for e in events], on, store.clock()
+        )
 
 
 def _recorded_keys(conn: sa.Connection, keys: list[str]) -> set[str]:

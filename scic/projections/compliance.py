@@ -114,7 +114,7 @@ class _Walk:
       calls: every call, with what was paid against it (R7).
       closings: per fiscal year, its end, recorded result and the highest capital by then.
       issues: titres participatifs issued, with the legal form of their day (R11).
-      outside_approval: ESUS investments made while no approval was in force (R12).
+      investments: ESUS investments, judged against the approvals at the end (R12).
     """
 
     state: Fold = field(default_factory=Fold)
@@ -123,7 +123,7 @@ class _Walk:
     calls: dict[str, _Call] = field(default_factory=dict)
     closings: dict[int, tuple[date, int | None, int]] = field(default_factory=dict)
     issues: dict[str, _Issue] = field(default_factory=dict)
-    outside_approval: list[tuple[date, EsusInvested]] = field(default_factory=list)
+    investments: list[tuple[date, EsusInvested]] = field(default_factory=list)
     coop: CoopState | None = None
     reviews: list[date] = field(default_factory=list)
 
@@ -187,8 +187,8 @@ def _follow(walk: _Walk, entry: Entry) -> None:
                 walk.issues[e.issue_id].outstanding -= e.count
         case reviews.CooperativeReviewRecorded():
             walk.reviews.append(entry.on)
-        case EsusInvested() if not e.solidarity:
-            walk.outside_approval.append((entry.on, e))
+        case EsusInvested():
+            walk.investments.append((entry.on, e))
     # R2 — since when each member it touches holds no share (not an associate)
     for attribute in ("member_id", "from_member_id", "to_member_id"):
         member = state.members.get(getattr(e, attribute, None) or "")
@@ -551,8 +551,13 @@ def _titles(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
 
 def _esus(walk: _Walk) -> Iterator[dict[str, Any]]:
     """R12 — investments made while no ESUS approval was in force: lawful, recorded, but
-    not solidarity investments (the approval is the condition of that status)."""
-    for day, e in walk.outside_approval:
+    not solidarity investments (the approval is the condition of that status). Judged on
+    the timeline: an approval recorded later but dated before the investment covers it
+    (C. trav. R3332-21-3)."""
+    funding = walk.state.funding
+    for day, e in walk.investments:
+        if funding.approval_in_force(day):
+            continue
         yield finding(
             "R12",
             "investment-outside-approval",

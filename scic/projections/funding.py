@@ -200,6 +200,46 @@ class FundingProjector:
                 recorded_at=e.recorded_at,
             )
         )
+        # R12 — the status of an investment follows the approval in force on its date
+        # (C. trav. R3332-21-3): one made without an approval that this one, recorded
+        # later, covers becomes a solidarity investment from now on (a `requalified`
+        # movement: the funding mix as known before keeps the earlier answer).
+        self._requalify(
+            conn, e, date.fromisoformat(d["granted_on"]), date.fromisoformat(d["expires_on"])
+        )
+
+    def _requalify(self, conn: sa.Connection, e: RecordedEvent, start: date, end: date) -> None:
+        m = funding_movements.c
+        rows = conn.execute(
+            sa.select(funding_movements)
+            .where(
+                m.coop_id == e.tenant_id,
+                m.source == "esus",
+                m.effective_date >= start,
+                m.effective_date <= end,
+                m.kind.in_(("not_solidarity", "requalified")),
+            )
+            .order_by(m.position)
+        ).mappings()
+        outside: dict[str, Any] = {}
+        for row in rows:
+            if row["kind"] == "not_solidarity":
+                outside[row["ref_id"]] = row
+            else:
+                outside.pop(row["ref_id"], None)
+        for ref_id, row in outside.items():
+            self._move(
+                conn,
+                e,
+                ref_id,
+                "esus",
+                "requalified",
+                row["funder_id"],
+                row["funder_type"],
+                row["amount_cents"],
+                instrument=row["instrument"],
+                effective_date=row["effective_date"],
+            )
 
     def _on_EsusInvested(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         self._move(

@@ -112,6 +112,10 @@ def funding_mix(
                 titles_redeemed += cents
                 per_funder[f.funder_id] -= cents
         else:
+            if f.kind == "requalified":
+                # R12 — an approval recorded later covers it: no longer outside
+                esus_outside_approval -= cents
+                continue
             esus_by_instrument[f.instrument] += cents
             if f.kind == "not_solidarity":
                 esus_outside_approval += cents
@@ -416,15 +420,17 @@ def funder_portfolio(
             t.coop_id == coop_id, t.holder_id == funder_id, t.issued_on <= as_of
         )
     ).mappings()
+    requalified = {f.ref_id for f in flows if f.source == "esus" and f.kind == "requalified"}
     investments = [
         {
             "id": f.ref_id,
             "instrument": f.instrument,
             "amount": format_cents(int(f.cents)),
-            "solidarity": f.kind != "not_solidarity",
+            # R12 — judged on the approvals known now, at the investment's date
+            "solidarity": f.kind != "not_solidarity" or f.ref_id in requalified,
         }
         for f in flows
-        if f.source == "esus" and f.funder_id == funder_id
+        if f.source == "esus" and f.funder_id == funder_id and f.kind != "requalified"
     ]
     return {
         "id": funder_id,
@@ -445,7 +451,7 @@ def _net(flow: Any) -> int:
         return cents if flow.kind == "awarded" else -cents if flow.kind == "clawed_back" else 0
     if flow.source == "titles":
         return cents if flow.kind == "issued" else -cents
-    return cents if flow.instrument == "loan" else 0
+    return cents if flow.instrument == "loan" and flow.kind != "requalified" else 0
 
 
 def _issue(row: Any, conn: sa.Connection) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """IR-PME certificate data (R13) for a calendar year: per individual member, the amounts
 paid up in the year that qualify, capped at the single person's ceiling, the rate in
 force on each payment's date (dated data, scic/rules/dated.py) and the reduction; and
-the 5-year holding flag when shares leave (reimbursement or transfer) within 5 years of
-a subscription — the reduction is then taken back."""
+the holding flag when shares leave (reimbursement or transfer) before 31 December of the
+fifth year after a subscription — the reduction is then taken back."""
 
 from __future__ import annotations
 
@@ -13,16 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scic.dates import add_years
 from scic.projections import funding_views, views
 from scic.projections.tables import members, movements, subscriptions
 from scic.reports.context import Context
 from scic.reports.document import Column, Report, Table, totals_of
 from scic.rules.dated import (
     IR_PME_CEILING_CENTS,
-    IR_PME_HOLDING_YEARS,
     IR_PME_RATE,
     IR_PME_RATE_ESUS,
+    ir_pme_holding_ends,
     value_at,
 )
 
@@ -135,7 +134,8 @@ def reduction(conn: sa.Connection, coop_id: str, paid: list[tuple[date, int]]) -
 
 
 def _holding_broken(conn: sa.Connection, ctx: Context, start: date, end: date) -> dict[str, Any]:
-    """Members whose shares left in [start, end] within 5 years of a subscription."""
+    """Members whose shares left in [start, end] before the holding period of one of
+    their subscriptions ended (31 December of its fifth year after)."""
     m = movements.c
     subscribed: dict[str, list[date]] = defaultdict(list)
     for row in conn.execute(
@@ -155,8 +155,9 @@ def _holding_broken(conn: sa.Connection, ctx: Context, start: date, end: date) -
         )
         .order_by(m.effective_date, m.position)
     ):
+        # R13 — shares leaving before 31 December of the fifth year after a subscription
         if any(
-            day <= row.effective_date < add_years(day, IR_PME_HOLDING_YEARS)
+            day <= row.effective_date < ir_pme_holding_ends(day)
             for day in subscribed[row.member_id]
         ):
             out.setdefault(row.member_id, row.effective_date)

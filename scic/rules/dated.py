@@ -190,6 +190,15 @@ IR_PME_RATE_ESUS: list[Dated[Decimal | None]] = [
 ]
 IR_PME_CEILING_CENTS = 5_000_000  # 50,000 € a year for a single person (100,000 € couple)
 IR_PME_HOLDING_YEARS = 5  # shares held 5 years, or the reduction is taken back
+
+
+def ir_pme_holding_ends(subscribed_on: date) -> date:
+    """R13 — shares are held until 31 December of the fifth year after the subscription
+    (CGI art. 199 terdecies-0 A; BOI-IR-RICI-90-30 §10): leaving before it takes the
+    reduction back."""
+    return date(subscribed_on.year + IR_PME_HOLDING_YEARS, 12, 31)
+
+
 # R9 — surplus allocation (loi 47-1775 art. 16 and 19 nonies): 15 % to the legal reserve
 # until it equals the highest capital reached, then at least 50 % of the remainder to the
 # statutory indivisible reserve.

@@ -1,7 +1,6 @@
-"""French formatting for people: "1 250,00 €", "31/12/2025", "12,34 %".
-
-Views hand out money as decimal strings in euros ("1250.00") and shares as "0.1234";
-this module only changes how they read, never the figure (no floats on the way)."""
+"""The templates' filters: figures and dates as people read them, in the page's
+language — all of it formatted by scic.formats (Babel), the one place for pages and
+documents. Dates also carry their ISO form for machines (<time datetime>)."""
 
 from __future__ import annotations
 
@@ -11,74 +10,39 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from scic.service import PARIS
+from scic import formats
 
-THIN = "\u202f"  # narrow no-break space: French thousands separator
-NBSP = "\u00a0"  # no-break space: before € and %
-
-MONTHS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
-
-
-def group(digits: str) -> str:
-    """'1250' → '1 250' (narrow no-break spaces)."""
-    head = len(digits) % 3 or 3
-    parts = [digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))]
-    return THIN.join(parts)
+THIN = "\u202f"  # narrow no-break space: the French thousands separator
+NBSP = "\u00a0"  # no-break space: before a unit
 
 
 def number(value: int | str | Decimal, places: int = 0) -> str:
-    """An integer or decimal string in French: '-1234.5' → '-1 234,50' (places=2)."""
-    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places)) if places else None
-    text = format(amount, "f") if amount is not None else str(int(Decimal(str(value))))
-    sign = "-" if text.startswith("-") else ""
-    whole, _, part = text.lstrip("-").partition(".")
-    return sign + group(whole) + ("," + part if part else "")
+    """'-1234.5', 2 → '-1 234,50'."""
+    return formats.number(value, places)
 
 
 def euros(value: str | int | Decimal | None) -> str:
     """'1250.00' → '1 250,00 €'; None → '—'."""
-    if value is None:
-        return "—"
-    return number(value, 2) + NBSP + "€"
+    return formats.money(value)
 
 
-def percent(ratio: str | Decimal | None, places: int = 2) -> str:
-    """'0.1234' → '12,34 %'; None → '—'."""
-    if ratio is None:
-        return "—"
-    return number(Decimal(str(ratio)) * 100, places) + NBSP + "%"
-
-
-def as_day(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
+def percent(ratio: str | Decimal | None, places: int | None = None) -> str:
+    """'0.025' → '2,5 %' (the decimals the figure has, up to 4); None → '—'. `places`
+    is accepted for older callers and ignored: a figure is shown as precise as it is."""
+    return formats.percent(ratio)
 
 
 def day(value: str | date | None) -> str:
     """'2025-12-31' → '31/12/2025'."""
-    if value is None:
-        return "—"
-    return as_day(value).strftime("%d/%m/%Y")
+    return formats.day(value)
 
 
 def time_tag(value: str | date | None) -> Markup:
     """A date for people, with the ISO date for machines: <time datetime="2025-12-31">."""
     if value is None:
         return Markup("—")
-    iso = as_day(value).isoformat()
-    return Markup('<time datetime="{}">{}</time>').format(iso, day(value))
+    iso = formats.as_day(value).isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(iso, formats.day(value))
 
 
 def instant_tag(value: str | datetime | None) -> Markup:
@@ -86,22 +50,19 @@ def instant_tag(value: str | datetime | None) -> Markup:
     if value is None:
         return Markup("—")
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    local = moment.astimezone(PARIS)
     return Markup('<time datetime="{}">{}</time>').format(
-        moment.isoformat(), local.strftime("%d/%m/%Y %H:%M")
+        moment.isoformat(), formats.instant(moment)
     )
 
 
 def month(value: str) -> str:
     """'2026-03' → 'mars 2026'."""
-    year, number_ = value.split("-")
-    return f"{MONTHS[int(number_) - 1]} {year}"
+    return formats.month(value)
 
 
 def short_month(value: str) -> str:
     """'2026-03' → 'mars 26' (a chart's axis)."""
-    year, number_ = value.split("-")
-    return f"{MONTHS[int(number_) - 1]} {year[2:]}"
+    return formats.month(value, short=True)
 
 
 def filters() -> dict[str, Any]:
@@ -112,6 +73,7 @@ def filters() -> dict[str, Any]:
         "day": day,
         "time_tag": time_tag,
         "instant_tag": instant_tag,
+        "instant": formats.instant,
         "month": month,
         "e": escape,
     }

@@ -18,13 +18,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.concurrency import run_in_threadpool
 
 from ledger.schema import events as events_table
+from scic import i18n
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
-from scic.access.policy import PUBLIC, command_rule, requires, speaks_for
+from scic.access.guard import AccessControl, client_address
+from scic.access.policy import PEOPLE, PUBLIC, command_rule, requires, speaks_for
+from scic.accounts import actors, sessions, users
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
 from scic.commands import COMMANDS
 from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
+from scic.i18n import N_
+from scic.i18n import gettext as _
 from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
@@ -33,7 +38,9 @@ from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
 from scic.web.session import (
     CSRF_FIELD,
+    SESSION_COOKIE,
     TOKEN_COOKIE,
+    ChooseCooperative,
     CsrfRefused,
     SignInNeeded,
     Viewer,
@@ -62,6 +69,9 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters.update(fmt.filters())
+ENV.add_extension("jinja2.ext.i18n")
+ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+ENV.globals["page_lang"] = i18n.current
 
 HEADERS = {
     # everything comes from this server; no script runs on the pages at all
@@ -77,25 +87,38 @@ HEADERS = {
 }
 
 ROLE_NAMES = {
-    "manager": "gestionnaire",
-    "accountant": "comptable",
-    "funder": "financeur",
-    "member": "associé",
-    "admin": "admin",
+    "manager": N_("gestionnaire"),
+    "accountant": N_("comptable"),
+    "funder": N_("financeur"),
+    "member": N_("associé"),
+    "admin": N_("administrateur"),
 }
 SIGN_IN_MESSAGES = {
-    "expired": "Votre jeton a expiré. Demandez un nouveau jeton à la personne qui gère "
-    "la coopérative.",
-    "revoked": "Ce jeton a été révoqué : il n'ouvre plus le tableau de bord. Demandez un "
-    "nouveau jeton à la personne qui gère la coopérative.",
-    "invalid": "Ce jeton n'est pas reconnu. Vérifiez qu'il est copié en entier "
-    "(il commence par scic_).",
-    "admin": "Un jeton admin vaut pour toutes les coopératives : le tableau de bord "
-    "s'ouvre avec le jeton d'une coopérative (gestionnaire, comptable, financeur ou "
-    "associé).",
-    "csrf": "Le formulaire n'était plus valide. Rechargez la page et recommencez.",
-    "signed-out-now": "Vous êtes déconnecté. Le jeton n'est plus gardé par ce navigateur.",
+    "expired": N_(
+        "Votre jeton a expiré. Demandez un nouveau jeton à la personne qui gère la coopérative."
+    ),
+    "revoked": N_(
+        "Ce jeton a été révoqué : il n'ouvre plus le tableau de bord. Demandez un "
+        "nouveau jeton à la personne qui gère la coopérative."
+    ),
+    "invalid": N_(
+        "Ce jeton n'est pas reconnu. Vérifiez qu'il est copié en entier (il commence par scic_)."
+    ),
+    "admin": N_(
+        "Un jeton admin vaut pour toutes les coopératives : le tableau de bord "
+        "s'ouvre avec le jeton d'une coopérative (gestionnaire, comptable, financeur ou "
+        "associé)."
+    ),
+    "csrf": N_("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
+    "signed-out-now": N_("Vous êtes déconnecté. Ce navigateur ne garde plus votre accès."),
+    "credentials": N_("Adresse e-mail ou mot de passe incorrect."),
+    "no-cooperative": N_(
+        "Ce compte n'a plus accès à aucune coopérative. Demandez une invitation à la "
+        "personne qui gère la coopérative."
+    ),
+    "session-ended": N_("Votre session a pris fin. Connectez-vous à nouveau."),
 }
+TOKEN_REASONS = frozenset({"expired", "revoked", "invalid", "admin"})
 GROUPS = {"college": "Par collège", "category": "Par catégorie", "member": "Par associé"}
 FUNDER_TYPES = {
     "state": "État",
@@ -135,9 +158,14 @@ class Link:
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    i18n.activate(i18n.page_locale(request))
     flash = flash_of(request) if context.get("v") else None
     body = ENV.get_template(template).render(
-        csrf=csrf_token(request), csrf_field=CSRF_FIELD, flash=flash, **context
+        csrf=csrf_token(request),
+        csrf_field=CSRF_FIELD,
+        flash=flash,
+        here=request.url.path,
+        **context,
     )
     response = HTMLResponse(body, status_code=status, headers=HEADERS)
     keep_csrf(request, response)
@@ -160,14 +188,18 @@ def links(v: Viewer) -> list[Link]:
     if v.may(v.api("/grants")) or own_grant_lists(v):
         found.append(Link("grants", "Subventions", "/dashboard/grants"))
     for slug, label in (
-        ("reimbursements", "Remboursements"),
-        ("compliance", "Conformité"),
-        ("events", "Événements"),
+        ("reimbursements", N_("Remboursements")),
+        ("compliance", N_("Conformité")),
+        ("events", N_("Événements")),
     ):
         if v.may(v.api(f"/{slug}")):
             found.append(Link(slug, label, f"/dashboard/{slug}"))
     if may_write(v):
         found.append(Link("forms", "Saisie", "/dashboard/forms"))
+    if v.principal.role in PEOPLE.allowed:
+        found.append(Link("people", N_("Personnes"), "/dashboard/people"))
+    if v.may(v.api("/mail")):
+        found.append(Link("mail", "Courriels", "/dashboard/mail"))
     return found
 
 
@@ -191,16 +223,25 @@ Build = Callable[[Viewer, sa.Connection], tuple[str, dict[str, Any]]]
 
 
 def page(request: Request, service: Service, slug: str, build: Build) -> Response:
+    i18n.activate(i18n.page_locale(request))
     try:
         v = viewer(request, service)
     except SignInNeeded as needed:
         if needed.reason == "signed-out":
             return RedirectResponse("/sign-in", status_code=303)
         return sign_in_page(request, needed.reason, status=401)
+    except ChooseCooperative:
+        return RedirectResponse("/cooperatives", status_code=303)
     except TooManyFailures as error:
         return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
     nav = links(v)
-    frame: dict[str, Any] = {"v": v, "nav": nav, "slug": slug, "role_name": ROLE_NAMES[v.role]}
+    frame: dict[str, Any] = {
+        "v": v,
+        "nav": nav,
+        "slug": slug,
+        "role_name": _(ROLE_NAMES[v.role]),
+        "role_names": ROLE_NAMES,
+    }
     with service.engine.connect() as conn:
         frame["coop_name"] = coop_name(v, conn)
         try:
@@ -208,8 +249,10 @@ def page(request: Request, service: Service, slug: str, build: Build) -> Respons
         except Redirect as redirect:
             return RedirectResponse(redirect.to, status_code=303)
         except Forbidden:
-            message = f"Cette page n'est pas accessible avec un jeton « {ROLE_NAMES[v.role]} »."
-            return problem_page(request, frame, 403, "Accès refusé", message, nav)
+            message = _("Cette page n'est pas accessible au rôle « %(role)s ».") % {
+                "role": _(ROLE_NAMES[v.role])
+            }
+            return problem_page(request, frame, 403, _("Accès refusé"), message, nav)
         except NotFound as error:
             return problem_page(request, frame, 404, "Introuvable", error.detail, nav)
         except PageProblem as error:
@@ -280,7 +323,11 @@ def before_incorporation(v: Viewer, conn: sa.Connection, on: date) -> str | None
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
-def sign_in_page(request: Request, reason: str | None, status: int = 200) -> HTMLResponse:
+def sign_in_page(
+    request: Request, reason: str | None, status: int = 200, email: str = ""
+) -> HTMLResponse:
+    i18n.activate(i18n.page_locale(request))
+    message = SIGN_IN_MESSAGES.get(reason or "")
     response = render(
         request,
         "sign_in.html",
@@ -288,8 +335,10 @@ def sign_in_page(request: Request, reason: str | None, status: int = 200) -> HTM
         # browsers keep a Secure cookie from https or loopback only: say so, rather
         # than let sign-in silently bounce back here
         insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
-        message=SIGN_IN_MESSAGES.get(reason or ""),
+        message=_(message) if message else None,
         problem=reason not in (None, "signed-out-now"),
+        token_problem=reason in TOKEN_REASONS,
+        email=email,
         v=None,
         nav=[],
         slug="sign-in",
@@ -298,6 +347,7 @@ def sign_in_page(request: Request, reason: str | None, status: int = 200) -> HTM
     )
     if reason not in (None, "csrf"):
         clear_cookie(response, TOKEN_COOKIE)
+        clear_cookie(response, SESSION_COOKIE)
     return response
 
 
@@ -318,33 +368,80 @@ def sign_in_form(request: Request, done: str | None = None) -> Response:
 
 @router.post("/sign-in")
 async def sign_in(request: Request, service: ServiceDep) -> Response:
+    """An e-mail and a password (a person's account), or an API token."""
+    i18n.activate(i18n.page_locale(request))
     form = await read_form(request)
     try:
         check_csrf(request, form)
-    except CsrfRefused:  # 400: the form is incomplete; access itself is not judged yet
-        return sign_in_page(request, "csrf", status=400)
+    except CsrfRefused:  # 403, and nothing is judged: not even the credentials
+        return sign_in_page(request, "csrf", status=403)
+    if not form.get("token", "").strip():
+        return await run_in_threadpool(password_sign_in, request, service, form)
     try:
         who = await run_in_threadpool(authenticate, request, service, form.get("token", ""))
     except Unauthorized as error:
         return sign_in_page(request, reason_of(error), status=401)
     except TooManyFailures as error:
-        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+        return too_many(request, error)
     if who.coop_id is None:
         return sign_in_page(request, "admin", status=401)
     response = RedirectResponse("/dashboard", status_code=303)
     set_cookie(response, TOKEN_COOKIE, form["token"].strip())
+    clear_cookie(response, SESSION_COOKIE)
+    return response
+
+
+def password_sign_in(request: Request, service: Service, form: dict[str, str]) -> Response:
+    """Check an e-mail and a password, throttled per (client, address) like tokens are
+    per (client, token id): one message for an unknown address and a wrong password."""
+    email = form.get("email", "").strip()
+    access: AccessControl = request.app.state.access
+    key = (client_address(request, access.trusted_proxies), f"email:{users.email_key(email)}")
+    try:
+        access.limiter.check(key)
+        with service.engine.begin() as conn:
+            account = users.check_password(conn, email, form.get("password", ""))
+            if account is None:
+                access.limiter.failed(key)
+                return sign_in_page(request, "credentials", status=401, email=email)
+            if not account.is_admin and not account.grants:
+                return sign_in_page(request, "no-cooperative", status=403, email=email)
+            cookie = sessions.start(conn, account, service.store.clock())
+    except TooManyFailures as error:
+        return too_many(request, error)
+    response = RedirectResponse("/dashboard", status_code=303)
+    set_cookie(response, SESSION_COOKIE, cookie)
+    clear_cookie(response, TOKEN_COOKIE)
+    return response
+
+
+def too_many(request: Request, error: TooManyFailures) -> HTMLResponse:
+    message = _(
+        "Trop d'essais de connexion depuis cette adresse : réessayez dans %(seconds)s s."
+    ) % {"seconds": error.headers.get("Retry-After", "60")}
+    response = problem_page(request, None, 429, _("Trop d'essais"), message, [])
+    response.headers.update(error.headers)
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request) -> Response:
+async def sign_out(request: Request, service: ServiceDep) -> Response:
     form = await read_form(request)
     try:
         check_csrf(request, form)
     except CsrfRefused:
-        return sign_in_page(request, "csrf", status=400)
+        return sign_in_page(request, "csrf", status=403)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+
+        def end() -> None:
+            with service.engine.begin() as conn:
+                sessions.end(conn, cookie, service.store.clock())
+
+        await run_in_threadpool(end)
     response = RedirectResponse("/sign-in?done=1", status_code=303)
     clear_cookie(response, TOKEN_COOKIE)
+    clear_cookie(response, SESSION_COOKIE)
     return response
 
 
@@ -639,6 +736,10 @@ def recent_events(request: Request, service: ServiceDep) -> Response:
             .limit(50)
         ).all()
         correct = form_links.correctable(conn, v, (r.event_id for r in rows))
-        return "events.html", {"rows": rows, "correct": correct}
+        return "events.html", {
+            "rows": rows,
+            "correct": correct,
+            "actors": actors.names(conn, (r.actor for r in rows)),
+        }
 
     return page(request, service, "events", build)

@@ -1,5 +1,10 @@
-"""Who is looking at a page: the API token kept in a cookie, and what the API would let
-that token read.
+"""Who is looking at a page: a person signed in with an account (a session cookie,
+scic.accounts.sessions) or an API token kept in a cookie, and what the API would let
+that principal read.
+
+A page that records something acts as `viewer(request, service).principal`, and every
+event it writes carries `Viewer.actor` (`user:<id>` for a person, `token:<id>:<role>`
+for a token) — the same principal the API's access rules judge.
 
 A page is outside the API's bearer guard (its route declares the public rule) because a
 browser sends no Authorization header. It authenticates the cookie's token with the
@@ -26,11 +31,13 @@ from scic.access import policy
 from scic.access.errors import AccessError, Unauthorized
 from scic.access.guard import AccessControl
 from scic.access.tokens import Principal
+from scic.accounts import sessions
 from scic.errors import NotFound
 from scic.projections.tables import funders, members
 from scic.service import Service
 
 TOKEN_COOKIE = "scic_token"
+SESSION_COOKIE = "scic_session"
 CSRF_COOKIE = "scic_csrf"
 CSRF_FIELD = "csrf"
 FLASH_COOKIE = "scic_flash"
@@ -59,10 +66,17 @@ class Viewer:
     funder_ids: tuple[str, ...]
     request: Request
     service: Service
+    person: str | None = None  # the signed-in person's name (None: an API token)
+    cooperatives: tuple[tuple[str, str], ...] = ()  # (id, name) a person may switch to
 
     @property
     def role(self) -> str:
         return self.principal.role
+
+    @property
+    def actor(self) -> str:
+        """The `actor` of every event a page records for this viewer."""
+        return self.principal.actor
 
     def may(self, path: str, **query: str) -> bool:
         """Would `GET path?query` be let through by the API's access policy?"""
@@ -96,8 +110,14 @@ def reason_of(error: Unauthorized) -> str:
     return "invalid"
 
 
+class ChooseCooperative(Exception):  # noqa: N818 — a step of signing in, not an error
+    """A person of several cooperatives (or an administrator) has not chosen one yet."""
+
+
 def viewer(request: Request, service: Service) -> Viewer:
-    """The signed-in viewer, or SignInNeeded."""
+    """The signed-in viewer, or SignInNeeded (or ChooseCooperative)."""
+    if request.cookies.get(SESSION_COOKIE):
+        return _person(request, service, request.cookies[SESSION_COOKIE])
     presented = request.cookies.get(TOKEN_COOKIE)
     if not presented:
         raise SignInNeeded("signed-out")
@@ -114,6 +134,36 @@ def viewer(request: Request, service: Service) -> Viewer:
             member_ids = _ids(conn, members, members.c.member_id, who)
             funder_ids = _ids(conn, funders, funders.c.funder_id, who)
     return Viewer(who, who.coop_id, member_ids, funder_ids, request, service)
+
+
+def _person(request: Request, service: Service, cookie: str) -> Viewer:
+    """The viewer of a person's session: the principal its account has in the
+    cooperative chosen (an administrator: admin, looking at the chosen one)."""
+    with service.engine.begin() as conn:
+        found = sessions.resolve(conn, cookie, service.store.clock())
+        if found is None:
+            raise SignInNeeded("session-ended")
+        choices = tuple(sessions.cooperatives(conn, found.account))
+        who = found.principal
+        if who is None and not choices:  # every role taken away
+            raise SignInNeeded("no-cooperative")
+        if found.coop_id is None or who is None:
+            raise ChooseCooperative()
+        member_ids: tuple[str, ...] = ()
+        funder_ids: tuple[str, ...] = ()
+        if who.party_id is not None:
+            member_ids = _ids(conn, members, members.c.member_id, who)
+            funder_ids = _ids(conn, funders, funders.c.funder_id, who)
+    return Viewer(
+        who,
+        found.coop_id,
+        member_ids,
+        funder_ids,
+        request,
+        service,
+        person=found.account.name,
+        cooperatives=choices,
+    )
 
 
 def _ids(

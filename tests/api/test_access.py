@@ -57,6 +57,8 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "member-holdings": {"manager", "accountant", "member"},
     "member-documents": {"manager", "accountant", "member"},  # a member: its own only
     "subscription-form": {"manager", "accountant", "member"},  # a member: its own only
+    "mail-log": {"manager"},
+    "mail-preferences": {"manager", "member"},  # a member: its own only
     "funding-mix": {"manager", "accountant", "funder"},
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
@@ -117,6 +119,9 @@ PINNED: dict[str, str] = {
     "put_coop_profile": "record",
     "patch_member_contact": "member-contact",
     "get_member_contact_changes": "contact-log",
+    "get_mail_log": "mail-log",
+    "get_mail_preferences": "mail-preferences",
+    "put_mail_preferences": "mail-preferences",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":
@@ -333,6 +338,8 @@ def test_role_endpoint_matrix(world: World) -> None:
     cooperative and no token at all."""
     wrong = []
     for endpoint in API_ENDPOINTS:
+        if not getattr(endpoint.route, "include_in_schema", True):
+            continue  # a dashboard page: test_pages_leave_access_to_the_page below
         for who in world.clients:
             response = _request(world, who, endpoint)
             got, want = _outcome(response, endpoint, world), _expected(who, endpoint)
@@ -341,6 +348,17 @@ def test_role_endpoint_matrix(world: World) -> None:
             if got in ("401", "403", "404"):
                 assert response.headers["content-type"].startswith("application/problem+json")
     assert not wrong, "\n".join(wrong)
+
+
+def test_pages_leave_access_to_the_page() -> None:
+    """Dashboard pages (outside the OpenAPI document) pass the bearer guard — a browser
+    sends no Authorization header — and judge the signed-in person or token themselves
+    with the API's rules (scic.web.session; tests/web walk them with every role)."""
+    pages = [e for e in API_ENDPOINTS if not getattr(e.route, "include_in_schema", True)]
+    assert any(e.path == "/dashboard/capital" for e in pages)
+    for endpoint in pages:
+        rule = policy.rule_of(endpoint.route)
+        assert rule is not None and rule.public, endpoint
 
 
 # -- roles in detail -------------------------------------------------------------------

@@ -104,7 +104,6 @@ def test_open_obligations_as_at_a_date(client: TestClient, obligations: dict[str
     o = obligations
     assert listed(client, o["coop"], "2026-11-23") == {
         ("cooperative-review", o["coop"]): "overdue",  # 2024-03-01, five years in
-        ("ir-pme-holding", o["held"]): "30-days",  # held since 2021-12-20
     }
     assert listed(client, o["coop"], "2027-01-05") == {
         ("cooperative-review", o["coop"]): "overdue",
@@ -113,8 +112,7 @@ def test_open_obligations_as_at_a_date(client: TestClient, obligations: dict[str
         ("esus-expiry", o["esus"]): "6-months",  # expires 2027-05-31
         ("grant-justification", o["grant"]): "30-days",  # by 2027-01-31
         ("titles-remuneration", o["titles"]): "due",  # 2026-12-01, for 2025
-        ("ir-pme-holding", o["held"]): "ended",  # 2026-12-20
-        ("ir-pme-holding", o["partly"]): "30-days",  # ends 2027-01-10
+        ("ir-pme-holding", o["held"]): "ended",  # subscribed 2021-12-20: 2026-12-31
     }
     paid = client.post(
         f"/v1/coops/{o['coop']}/payments",
@@ -142,14 +140,14 @@ def test_each_reminder_fires_once_on_an_advancing_clock(
 ) -> None:
     o = obligations
     scheduler = Scheduler(service, Always())
-    assert scheduler.run_reminders() == 2  # the review, a holding about to end
+    assert scheduler.run_reminders() == 1  # the review
     assert scheduler.run_reminders() == 0  # a restart, another run: nothing twice
     clock.now = datetime(2027, 1, 5, 9, tzinfo=UTC)
-    assert scheduler.run_reminders() == 7  # 5 new obligations, 2 holdings' next notice
+    assert scheduler.run_reminders() == 6  # 5 new obligations, a holding ended
     assert Scheduler(service, Always()).run_reminders() == 0  # another process
     clock.now = datetime(2027, 1, 25, 9, tzinfo=UTC)
-    # the grant's 7 days, the unpaid share capital overdue, the second holding ended
-    assert scheduler.run_reminders() == 3
+    # the grant's 7 days, the unpaid share capital overdue
+    assert scheduler.run_reminders() == 2
     for _ in range(3):
         clock.advance(days=1)
         scheduler.run_reminders()

@@ -66,6 +66,61 @@ def signed_in(app: Any, token: str) -> TestClient:
     return web
 
 
+PASSWORD = "une phrase de passe assez longue"
+
+
+def make_account(
+    service: Service,
+    email: str,
+    role: str | None = None,
+    coop: str | None = None,
+    *,
+    member: str | None = None,
+    funder: str | None = None,
+    name: str = "",
+    password: str = PASSWORD,
+) -> str:
+    """An account written straight into the test database (as `scic user create` does):
+    an administrator without `coop`, else `role` in `coop`. Its id."""
+    from scic.access.tokens import Speaker
+    from scic.accounts import users
+
+    with service.engine.begin() as conn:
+        now = service.store.clock()
+        found = users.find(conn, email)
+        user_id = (
+            str(found.user_id)
+            if found is not None
+            else users.create(
+                conn,
+                email=email,
+                name=name or email.split("@")[0],
+                password=password,
+                now=now,
+                by="test",
+                is_admin=coop is None,
+            )
+        )
+        if coop is not None:
+            assert role is not None
+            speaker = Speaker(member_id=member, funder_id=funder)
+            users.grant(conn, user_id, coop_id=coop, role=role, speaker=speaker, now=now, by="test")
+    return user_id
+
+
+def password_signed_in(app: Any, email: str, password: str = PASSWORD) -> TestClient:
+    """A page client signed in through the form with an e-mail and a password."""
+    web = TestClient(app, base_url="https://testserver")
+    form = web.get("/sign-in")
+    response = web.post(
+        "/sign-in",
+        data={"csrf": csrf_of(form.text), "email": email, "password": password},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return web
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF field in the page"
@@ -261,10 +316,20 @@ def shots() -> Shots:
 
 
 def sign_in(page: Any, token: str) -> None:
+    """Sign in with an API token: it is under "Se connecter avec un jeton d'API"."""
     page.goto("/sign-in")
+    page.get_by_text("Se connecter avec un jeton d'API").click()
     page.get_by_label("Jeton d'accès à l'API").fill(token)
     with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Se connecter avec le jeton").click()
+
+
+def sign_in_with_password(page: Any, email: str, password: str = PASSWORD) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter", exact=True).click()
 
 
 ONE_DAY = timedelta(days=1)

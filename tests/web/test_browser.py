@@ -164,9 +164,7 @@ def test_a_funder_sees_only_what_its_token_may_read(context: Any, live: Live, sh
     ):
         response = page.goto(path)
         assert response is not None and response.status == 403, path
-        assert (
-            "pas accessible avec un jeton « financeur »" in page.get_by_role("alert").inner_text()
-        )
+        assert "pas accessible au rôle « financeur »" in page.get_by_role("alert").inner_text()
         assert not [n for n in names if n in page.locator("body").inner_text()]
     shots.take(page, "funder-refused")
 

@@ -71,7 +71,8 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
             field(page, "email").fill("marie.dupont@example.org")
             shots.take(page, "form-members-filled")
         send(page)
-        assert confirmed(page) == f"Admission de {name} enregistrée"
+        of = "d'" if name.startswith("A") else "de "
+        assert confirmed(page) == f"Admission {of}{name} enregistrée"
         admitted[name] = page.url.rsplit("/", 1)[1]
         assert page.locator("h1").inner_text() == name
     marie, jean, atelier = admitted.values()
@@ -123,7 +124,7 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
     field(page, "effective_date").fill("2026-04-01")
     field(page, "reason").fill("départ partiel")
     send(page)
-    assert confirmed(page) == "Retrait de 2 parts de Atelier Vert enregistré"
+    assert confirmed(page) == "Retrait de 2 parts d'Atelier Vert enregistré"
 
     # -- a correction, previewed first -------------------------------------------------
     page.goto(f"/dashboard/members/{jean}")

@@ -95,12 +95,12 @@ def test_forms_without_their_csrf_token_are_refused(
         ({"token": token, "csrf": csrf}, {"Origin": "https://evil.example"}),
     ):
         refused = web.post("/sign-in", data=data, headers=headers, follow_redirects=False)
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         assert "formulaire" in alert(refused.text)
         assert "scic_token=scic_" not in refused.headers.get("set-cookie", "")
     signed = signed_in(app, token)
     kept = signed.post("/sign-out", data={"csrf": "forged"}, follow_redirects=False)
-    assert kept.status_code == 400
+    assert kept.status_code == 403
     assert signed.get("/dashboard/capital").status_code == 200  # still signed in
     out = signed.post("/sign-out", data={"csrf": csrf_of(signed.get("/dashboard/capital").text)})
     assert "déconnecté" in out.text
@@ -144,7 +144,7 @@ def test_the_sign_in_form_is_throttled_like_the_api(app: FastAPI, coop: str) -> 
     for _ in range(10):
         web.post("/sign-in", data={"csrf": csrf, "token": "wrong"})
     throttled = web.post("/sign-in", data={"csrf": csrf, "token": "wrong"})
-    assert throttled.status_code == 429 and "too many" in alert(throttled.text)
+    assert throttled.status_code == 429 and "Trop d&#39;essais" in alert(throttled.text)
 
 
 def test_an_empty_cooperative_and_a_date_before_incorporation(
@@ -291,7 +291,7 @@ def test_a_funder_by_url_gets_a_message_and_no_names(
     ):
         page = web.get(path)
         assert page.status_code == 403, path
-        assert "pas accessible avec un jeton « financeur »" in alert(page.text)
+        assert "pas accessible au rôle « financeur »" in alert(page.text)
         assert "Alice" not in page.text
     for path in ("/dashboard/capital", "/dashboard/funding", "/dashboard/grants"):
         page = web.get(path)

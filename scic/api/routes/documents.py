@@ -77,6 +77,7 @@ class DocumentJson(BaseModel):
 class CoopProfile(BaseModel):
     registered_office: str | None
     purpose: str | None
+    contact_email: str | None
     updated_at: str | None
     updated_by: str | None
 

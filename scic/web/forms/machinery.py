@@ -9,6 +9,7 @@ success: 303 to the page that shows what was recorded, with a confirmation."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -290,11 +291,19 @@ def _submit(
     with service.engine.connect() as conn:
         done = Done(body, path, outcome.id, outcome.extra, namer(conn, v.coop_id, lang))
         msgid, facts = form.confirm(done)
-        message = tr(msgid, lang).format(**facts)
+        message = said_in(lang, tr(msgid, lang).format(**facts))
         target = form.shows(done)
     response = RedirectResponse(target, status_code=303)
     set_flash(response, message)
     return response
+
+
+ELISION = re.compile(r"\b([dD])e ([AEIOUYÉÈÊÀÂÎÔaeiouyéèêàâîô])")
+
+
+def said_in(lang: str, text: str) -> str:
+    """French elides "de" before a vowel: "Retrait de 2 parts d'Atelier Vert"."""
+    return ELISION.sub(r"\1'\2", text) if lang == "fr" else text
 
 
 def said_no(
