@@ -51,6 +51,7 @@ def schema_name(key: str, taken: set[str]) -> str:
     free, else the class name after the nearest module names that make it unique
     (`scic__api__routes__directory__CoopPublic` → `DirectoryCoopPublic`)."""
     *modules, name = key.split("__")
+    name = _plain(name)
     candidate = name
     for start in range(len(modules) - 1, -1, -1):
         if candidate not in taken:
@@ -59,15 +60,21 @@ def schema_name(key: str, taken: set[str]) -> str:
     return candidate
 
 
+def _plain(name: str) -> str:
+    """`Body_post_bank_statement` (FastAPI's name for a form body) → `BodyPostBankStatement`."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts)
+
+
 def _camel(module: str) -> str:
     return "".join(part.title() for part in module.split("_"))
 
 
 def _name_schemas(document: dict[str, Any], schemas: dict[str, Any]) -> None:
-    taken = {key for key in schemas if "__" not in key}
+    taken = {key for key in schemas if is_standard_name(key)}
     renamed: dict[str, str] = {}
     for key in sorted(schemas):
-        if "__" in key:
+        if not is_standard_name(key):
             renamed[key] = schema_name(key, taken)
             taken.add(renamed[key])
     for old, new in renamed.items():
