@@ -17,19 +17,22 @@ from scic.api.limits import BodyLimit
 from scic.api.routes import (
     access,
     accounting,
+    bank,
     commands,
     contacts,
     directory,
     documents,
     events_out,
     mail,
+    member_requests,
     reports,
     views,
 )
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, mail_page, pages, people
+from scic.web import assets, mail_page, pages, people, self_service
+from scic.web import bank as bank_pages
 from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
@@ -74,14 +77,18 @@ def create_app(
     app.include_router(contacts.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(bank.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(documents.router)
     app.include_router(mail.router)
+    app.include_router(member_requests.router)
     app.include_router(assets.router)
+    app.include_router(self_service.router)  # the member's side (before the forms)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
     app.include_router(people.router)
+    app.include_router(bank_pages.router)
     app.include_router(web_documents.router)
     app.include_router(mail_page.router)
     app.include_router(events_out.router)
