@@ -29,7 +29,7 @@ from scic.api.routes import (
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, mail_page, pages, people
+from scic.web import assets, mail_page, pages, people, reports_page
 from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
@@ -82,6 +82,7 @@ def create_app(
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
     app.include_router(people.router)
+    app.include_router(reports_page.router)
     app.include_router(web_documents.router)
     app.include_router(mail_page.router)
     app.include_router(events_out.router)
