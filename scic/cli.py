@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ledger import occupancy
 from scic import database
+from scic.bank import cli as bank_cli
 from scic.settings import get_settings, shown
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scic.accounts import cli as accounts_cli
 
     accounts_cli.add_parsers(commands, _token_service)
+    bank_cli.add_parsers(commands, _bank_import)
     _report_parser(commands)
     _rules_parser(commands)
     return parser
@@ -566,6 +568,19 @@ def _token_service() -> Iterator[Service]:
         yield service
     finally:
         service.close()
+
+
+def _bank_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail("bank import", f"{path}: no such file")
+
+    def run() -> int:
+        for line in bank_cli.import_statement(_open(), args):
+            print(line)
+        return 0
+
+    return _guarded("bank import", run)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -130,6 +130,10 @@ class GrantAmountFor(grants.GrantAmount):
     grant_id: str
 
 
+class InstalmentFor(grants.Instalment):
+    grant_id: str
+
+
 class ClawbackFor(grants.Clawback):
     grant_id: str
 
@@ -144,12 +148,12 @@ class CloseFor(grants.Close):
 
 @command(
     "grant-instalments",
-    GrantAmountFor,
+    InstalmentFor,
     "Record an instalment received (R14)",
     route="grants/{grant_id}/instalments",
-    body_model=grants.GrantAmount,
+    body_model=grants.Instalment,
 )
-def _instalment(session: WriteSession, ctx: Context, body: GrantAmountFor) -> Decided:
+def _instalment(session: WriteSession, ctx: Context, body: InstalmentFor) -> Decided:
     cached = _timeline(session, ctx)
     on = _on(body, ctx)
     fold, _ = _coop_at(cached, on)

@@ -51,6 +51,7 @@ def target_metadata() -> list[sa.MetaData]:
     from scic.access import tables as access_tables
     from scic.accounting import tables as accounting_tables
     from scic.accounts import tables as account_tables
+    from scic.bank import tables as bank_tables
     from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
     from scic.mail import tables as mail_tables
@@ -63,6 +64,7 @@ def target_metadata() -> list[sa.MetaData]:
         integration_tables.metadata,
         accounting_tables.metadata,
         account_tables.metadata,
+        bank_tables.metadata,
         document_tables.metadata,
         mail_tables.metadata,
     ]

@@ -17,6 +17,7 @@ from scic.api.limits import BodyLimit
 from scic.api.routes import (
     access,
     accounting,
+    bank,
     commands,
     contacts,
     directory,
@@ -30,6 +31,7 @@ from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
 from scic.web import assets, mail_page, pages, people, reports_page
+from scic.web import bank as bank_pages
 from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
 
@@ -74,6 +76,7 @@ def create_app(
     app.include_router(contacts.router)
     app.include_router(views.router)
     app.include_router(access.router)
+    app.include_router(bank.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(documents.router)
@@ -83,6 +86,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(people.router)
     app.include_router(reports_page.router)
+    app.include_router(bank_pages.router)
     app.include_router(web_documents.router)
     app.include_router(mail_page.router)
     app.include_router(events_out.router)

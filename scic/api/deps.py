@@ -42,8 +42,15 @@ _SUSPECT_BODY = re.compile(
 async def refuse_unstorable_text(request: Request) -> None:
     """Application dependency: no text of a request (path, query, body; NUL in headers)
     may hold what FORBIDDEN_TEXT lists: 422 naming the place, on every backend alike."""
-    body = await request.body()
     parsed: Any = None
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # an upload: the route has read the form already (the stream is spent); its text
+        # fields are checked, the files are the route's to read
+        form = await request.form()
+        body = b""
+        parsed = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    else:
+        body = await request.body()
     if _SUSPECT_BODY.search(body):
         try:
             parsed = json.loads(body)

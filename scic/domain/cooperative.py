@@ -20,6 +20,8 @@ from scic.rules.dated import (
     COLLEGES_MIN,
     LEGAL_MINIMUM_CAPITAL_CENTS,
     REIMBURSEMENT_DELAY_MAX_YEARS,
+    SCIC_LEGAL_FORMS,
+    entry_at,
     value_at,
 )
 
@@ -115,6 +117,16 @@ def check_siren(siren: str | None) -> None:
 
 def check_statutes(statutes: Statutes, on: date) -> None:
     """Refuse statutes outside the legal bounds (R1, R4, R6). R2 is a warning elsewhere."""
+    # R1 — a SCIC takes a form the law opened to it by `on` (loi 2001-624; SAS from
+    # loi 2014-856): dated rule data.
+    forms = entry_at(SCIC_LEGAL_FORMS, on)
+    if statutes.legal_form not in forms.value:
+        named = " or ".join(sorted(forms.value)) or "no form: the SCIC did not exist yet"
+        raise refuse(
+            "legal-form-not-open",
+            f"on {on} a SCIC could not take the {statutes.legal_form} form ({forms.source}): "
+            f"{named}",
+        )
     minimum = value_at(LEGAL_MINIMUM_CAPITAL_CENTS[statutes.legal_form], on)
     if statutes.statutory_floor_cents < minimum:
         raise refuse(

@@ -80,6 +80,9 @@ class GrantFlow(BaseModel):
     grant_id: str
     amount_cents: int = Field(gt=0)
     reason: str | None = None
+    # an instalment read from a bank statement (scic.bank): the line's reference; absent
+    # from the payload when there is none, so flows stored before it hash unchanged
+    bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class GrantClosed(BaseModel):
@@ -132,6 +135,15 @@ class GrantAmount(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Amount
     effective_date: Day | None = None
+
+
+class Instalment(GrantAmount):
+    bank_reference: str | None = Field(
+        default=None,
+        max_length=140,
+        exclude_if=lambda v: v is None,
+        description="the bank's reference of the statement line (set by reconciliation)",
+    )
 
 
 class Clawback(GrantAmount):
@@ -347,9 +359,12 @@ def _check_de_minimis(
     return []
 
 
-def instalment(grant: GrantState, cmd: GrantAmount, on: date) -> list[Fact]:
+def instalment(grant: GrantState, cmd: Instalment, on: date) -> list[Fact]:
     check_instalment(grant, cmd.amount, on)
-    return [_flow("GrantInstalmentReceived", grant, cmd.amount, on)]
+    flow = _flow("GrantInstalmentReceived", grant, cmd.amount, on)
+    if cmd.bank_reference is None:
+        return [flow]
+    return [Fact(flow.event.model_copy(update={"bank_reference": cmd.bank_reference}), on)]
 
 
 def check_instalment(grant: GrantState, amount: int, on: date) -> None:

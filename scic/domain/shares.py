@@ -63,6 +63,9 @@ class SharesPaid(BaseModel):
     member_id: str
     amount_cents: int = Field(gt=0)
     called_cents: int = Field(ge=0)
+    # the bank's reference of the statement line it was read from (scic.bank); absent
+    # from the payload when there is none, so payments stored before it hash unchanged
+    bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class MemberWithdrew(_Amounts):
@@ -118,6 +121,12 @@ class Pay(BaseModel):
     subscription_id: str
     amount: Amount
     effective_date: Day | None = None
+    bank_reference: str | None = Field(
+        default=None,
+        max_length=140,
+        exclude_if=lambda v: v is None,
+        description="the bank's reference of the statement line (set by reconciliation)",
+    )
 
 
 class Call(BaseModel):
@@ -243,6 +252,7 @@ def pay(
         member_id=member.member_id,
         amount_cents=cmd.amount,
         called_cents=implicitly_called,
+        bank_reference=cmd.bank_reference,
     )
     return [Fact(data, on)]
 

@@ -46,6 +46,23 @@ PUBLIC_CAPITAL_CAP: list[Dated[Decimal]] = [
     ),
 ]
 
+# R1 — the legal forms a SCIC may take, by date: the SCIC exists from loi 2001-624 of
+# 17 July 2001 (JO of 18 July 2001, in force the next day, C. civ. art. 1) as SA or SARL;
+# SAS from loi ESS 2014-856 (in force 2014-08-02).
+SCIC_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
+    Dated(date(1900, 1, 1), frozenset(), "no SCIC before loi 2001-624"),
+    Dated(
+        date(2001, 7, 19),
+        frozenset({"SA", "SARL"}),
+        "loi 47-1775 titre II ter, art. 19 quinquies (loi 2001-624 of 17 July 2001)",
+    ),
+    Dated(
+        date(2014, 8, 2),
+        frozenset({"SA", "SARL", "SAS"}),
+        "loi 47-1775 art. 19 quinquies as amended by loi 2014-856 (loi ESS)",
+    ),
+]
+
 # R1 — legal minimum capital by legal form, in cents.
 LEGAL_MINIMUM_CAPITAL_CENTS: dict[str, list[Dated[int]]] = {
     "SA": [
@@ -146,10 +163,18 @@ TITLES_VARIABLE_BASE_MAX = Decimal("0.40")
 # issue by a form not named here is recorded with a compliance finding, not refused,
 # since the law is uncertain there.
 TITLES_LEGAL_FORMS: list[Dated[frozenset[str]]] = [
+    Dated(date(1900, 1, 1), frozenset(), "before loi 83-1: no titres participatifs"),
     Dated(
-        date(1900, 1, 1),
+        date(1983, 1, 5),
+        frozenset({"SA"}),
+        "C. com. L228-36 (loi 83-1 of 3 January 1983): sociétés anonymes coopératives",
+    ),
+    Dated(
+        date(2001, 7, 19),
         frozenset({"SA", "SARL"}),
-        "C. com. L228-36 (loi 83-1 of 3 January 1983, as amended; verify when SAS is added)",
+        "C. com. L228-36 as amended by loi 2001-624 of 17 July 2001 (JO of 18 July; in "
+        "force the next day, C. civ. art. 1): SA and SARL cooperatives (verify when SAS is "
+        "added)",
     ),
 ]
 

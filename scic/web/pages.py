@@ -197,6 +197,8 @@ def links(v: Viewer) -> list[Link]:
     ):
         if v.may(v.api(f"/{slug}")):
             found.append(Link(slug, label, f"/dashboard/{slug}"))
+    if v.may(v.api("/reconciliation")):
+        found.append(Link("bank", "Banque", "/dashboard/bank"))
     if may_write(v):
         found.append(Link("forms", "Saisie", "/dashboard/forms"))
     if v.may(v.api("/fiscal-years")):

@@ -122,7 +122,7 @@ def test_r3_public_bodies_above_half_of_capital(client, service, coop) -> None:
 
 
 def test_r3_cap_was_20_percent_through_1_august_2014(client, service) -> None:
-    coop = create_coop(client, incorporated_on="2012-01-10")
+    coop = create_coop(client, incorporated_on="2012-01-10", legal_form="SARL")
     user = admit(client, coop, "Usager", "usagers", on="2012-01-10")
     town = admit(client, coop, "Mairie", "collectivites", on="2012-01-10", kind="organisation")
     subscribe(client, coop, user, 80, "4000.00", on="2012-02-01")

@@ -44,7 +44,7 @@ def no_negative_holding(client: TestClient, coop: str, *dates: str) -> None:
 def test_back_dated_public_subscription_is_judged_on_the_capital_at_its_date(
     client, service
 ) -> None:
-    coop = create_coop(client, incorporated_on="2012-01-10")
+    coop = create_coop(client, incorporated_on="2012-01-10", legal_form="SARL")
     user = admit(client, coop, "Usager", "usagers", on="2012-01-10")
     town = admit(client, coop, "Mairie", "collectivites", on="2012-01-10", kind="organisation")
     subscribe(client, coop, user, 100, "5000.00", on="2016-01-01")  # recorded first
@@ -70,7 +70,7 @@ def test_back_dated_public_subscription_is_judged_on_the_capital_at_its_date(
 
 
 def test_r3_cap_is_20_percent_through_1_august_2014(client, service) -> None:
-    coop = create_coop(client, incorporated_on="2012-01-10")
+    coop = create_coop(client, incorporated_on="2012-01-10", legal_form="SARL")
     user = admit(client, coop, "Usager", "usagers", on="2012-01-10")
     town = admit(client, coop, "Mairie", "collectivites", on="2012-01-10", kind="organisation")
     subscribe(client, coop, user, 80, "4000.00", on="2012-02-01")

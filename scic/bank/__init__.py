@@ -1,0 +1,1 @@
+"""The cooperative's bank: its accounts, statements read in, reconciliation, SEPA files."""
