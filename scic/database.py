@@ -55,6 +55,7 @@ def target_metadata() -> list[sa.MetaData]:
     from scic.documents import tables as document_tables
     from scic.integrations import tables as integration_tables
     from scic.mail import tables as mail_tables
+    from scic.member_requests import tables as request_tables
     from scic.projections import tables
 
     return [
@@ -67,6 +68,7 @@ def target_metadata() -> list[sa.MetaData]:
         bank_tables.metadata,
         document_tables.metadata,
         mail_tables.metadata,
+        request_tables.metadata,
     ]
 
 

@@ -29,6 +29,9 @@ learns which cooperatives exist. Admin tokens pass every rule.
     subscription-form yes   yes      yes         -               its own subscriptions only
     mail-log         yes    yes      -           -               -
     mail-preferences yes    yes      -           -               its own member only
+    member-requests  yes    yes      -           -               its own member only
+    request-inbox    yes    yes      -           -               -
+    member-data      yes    yes      -           -               its own member only
     funding-mix      yes    yes      yes         yes             -
     funder-portfolio yes    yes      yes         its own funder  -
     grant            yes    yes      yes         its own grants  -
@@ -271,6 +274,21 @@ MAIL_PREFERENCES = Rule(
     frozenset({MANAGER, MEMBER}),
     {MEMBER: owns("member", "member_id", _member_party)},
     summary="read or set a member's mail preferences",
+)
+MEMBER_REQUESTS = Rule(
+    "member-requests",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="make or read a member's requests",
+)
+REQUEST_INBOX = Rule(
+    "request-inbox", frozenset({MANAGER}), summary="read and decide members' requests"
+)
+MEMBER_DATA = Rule(
+    "member-data",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="export all of a member's data",
 )
 FUNDING_MIX = Rule(
     "funding-mix",

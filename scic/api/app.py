@@ -24,13 +24,14 @@ from scic.api.routes import (
     documents,
     events_out,
     mail,
+    member_requests,
     reports,
     views,
 )
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, mail_page, pages, people, reports_page
+from scic.web import assets, mail_page, pages, people, reports_page, self_service
 from scic.web import bank as bank_pages
 from scic.web import documents as web_documents
 from scic.web.forms import routes as forms
@@ -81,7 +82,9 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(documents.router)
     app.include_router(mail.router)
+    app.include_router(member_requests.router)
     app.include_router(assets.router)
+    app.include_router(self_service.router)  # the member's side (before the forms)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
     app.include_router(pages.router)
     app.include_router(people.router)

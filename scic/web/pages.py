@@ -33,7 +33,7 @@ from scic.i18n import gettext as _
 from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
-from scic.web import charts, findings, fmt
+from scic.web import charts, findings, fmt, self_service
 from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
 from scic.web.session import (
@@ -209,6 +209,8 @@ def links(v: Viewer) -> list[Link]:
         found.append(Link("reports", N_("Rapports"), "/dashboard/reports"))
     if v.principal.role in PEOPLE.allowed:
         found.append(Link("people", N_("Personnes"), "/dashboard/people"))
+    if v.may(v.api("/requests")):
+        found.append(Link("requests", "Demandes", "/dashboard/requests"))
     if v.may(v.api("/mail")):
         found.append(Link("mail", "Courriels", "/dashboard/mail"))
     return found
@@ -640,7 +642,9 @@ def member_list(
 
 
 @router.get("/dashboard/members/{member_id}")
-def member(request: Request, service: ServiceDep, member_id: str) -> Response:
+def member(
+    request: Request, service: ServiceDep, member_id: str, done: str | None = None
+) -> Response:
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api(f"/members/{member_id}"))
         detail = views.member_detail(conn, v.coop_id, member_id)
@@ -657,6 +661,9 @@ def member(request: Request, service: ServiceDep, member_id: str) -> Response:
             },
             "correct": form_links.correctable(conn, v, (h["event_id"] for h in detail["history"])),
             "documents": web_documents.member_links(v, conn, member_id, detail, service.today()),
+            # the member's side: contact, requests, preferences, data (scic/web/self_service)
+            "panel": self_service.member_panel(v, conn, member_id),
+            "done": self_service.DONE.get(done or ""),
         }
 
     return page(request, service, "members", build)

@@ -59,6 +59,9 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "subscription-form": {"manager", "accountant", "member"},  # a member: its own only
     "mail-log": {"manager"},
     "mail-preferences": {"manager", "member"},  # a member: its own only
+    "member-requests": {"manager", "member"},  # a member: its own only
+    "request-inbox": {"manager"},
+    "member-data": {"manager", "member"},  # a member: its own only
     "funding-mix": {"manager", "accountant", "funder"},
     "funder-portfolio": {"manager", "accountant", "funder"},  # a funder: its own only
     "grant": {"manager", "accountant", "funder"},  # a funder: its own only
@@ -122,6 +125,12 @@ PINNED: dict[str, str] = {
     "get_mail_log": "mail-log",
     "get_mail_preferences": "mail-preferences",
     "put_mail_preferences": "mail-preferences",
+    "post_member_request": "member-requests",
+    "get_member_requests": "member-requests",
+    "get_requests": "request-inbox",
+    "post_request_accept": "request-inbox",
+    "post_request_decline": "request-inbox",
+    "get_member_data": "member-data",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":

@@ -4,17 +4,21 @@ compared with the JSON API's; every form is photographed in French and in Englis
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.schema import events as events_table
 from scic.commands import COMMANDS
-from scic.projections.tables import funders, grants
 from scic.web import fmt
 from scic.web.forms.catalogue import FORMS
-from tests.web.conftest import Live, Shots, sign_in
+from tests.web.conftest import PASSWORD, Live, Shots, sign_in, sign_in_with_password
 
 CONFIRMATION = "#confirmation"
 
@@ -42,18 +46,58 @@ def row_of(page: Any, table: str, key: str) -> list[str]:
     return [t.strip() for t in page.locator(f"{table} tr[data-key='{key}'] td").all_inner_texts()]
 
 
-def party_of(live: Live, table: sa.Table, id_column: str, ident: str) -> str:
-    with live.service.engine.connect() as conn:
-        return str(
-            conn.execute(
-                sa.select(table.c.party_id).where(table.c[id_column] == ident)
-            ).scalar_one()
-        )
+def first_account(live: Live, email: str) -> None:
+    """`scic user create`, as a person installing the ledger runs it: the only step not
+    taken in the browser."""
+    scic = Path(sys.executable).with_name("scic")
+    url = live.service.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [str(scic), "user", "create", "--email", email, "--name", "Camille Gérante"]
+        + ["--coop", live.coop_id, "--role", "manager", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SCIC_DATABASE_URL": url},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def invite(page: Any, email: str, name: str, role: str, funder: str | None = None) -> str:
+    """The manager invites someone from the people page; the link it shows to pass on."""
+    page.get_by_role("link", name="Personnes").click()
+    page.get_by_role("link", name="Inviter une personne").click()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Nom", exact=True).fill(name)
+    page.get_by_label("Rôle", exact=True).select_option(role)
+    if funder is not None:
+        page.get_by_label("Financeur (pour le rôle financeur)").select_option(label=funder)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Créer l'invitation").click()
+    return str(page.locator("#invitation-link").input_value())
+
+
+def accept(browser: Any, live: Live, link: str, name: str) -> Any:
+    """The invitee opens the link in a browser of its own and chooses a password."""
+    context = browser.new_context(base_url=live.base_url, locale="fr-FR")
+    page = context.new_page()
+    page.goto(link)
+    page.get_by_label("Votre nom").fill(name)
+    page.get_by_label("Choisissez un mot de passe").fill(PASSWORD)
+    page.get_by_label("Saisissez-le à nouveau").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accepter l'invitation").click()
+    return context
 
 
 def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: Shots) -> None:
+    first_account(live, "camille@filature.example")
     page = context.new_page()
-    sign_in(page, live.tokens["manager"])
+    sign_in_with_password(page, "camille@filature.example")
+    accountant_link = invite(
+        page, "dominique@filature.example", "Dominique Comptable", "accountant"
+    )
 
     # -- three members admitted --------------------------------------------------------
     admitted = {}
@@ -166,6 +210,17 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
         send(page)
         assert "Région Normandie enregistré" in confirmed(page)
 
+    funder_link = invite(
+        page, "region@normandie.example", "Service subventions", "funder", "Région Normandie"
+    )
+    with live.service.engine.connect() as conn:
+        actors = set(
+            conn.execute(
+                sa.select(events_table.c.actor).where(events_table.c.tenant_id == live.coop_id)
+            ).scalars()
+        )
+    assert any(a.startswith("user:") for a in actors)  # the person who typed, as actor
+
     # -- the figures, on the pages and from the API ------------------------------------
     api_marie = live.api("manager", f"/members/{marie}")["holding"]
     assert api_marie == {
@@ -200,10 +255,9 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
     shots.take(page, "funding-after-forms")
 
     # -- the accountant closes a year and records its allocation -----------------------
-    accountant = context.browser.new_context(base_url=live.base_url, locale="fr-FR")
+    accountant = accept(context.browser, live, accountant_link, "Dominique Roy")
     try:
-        books = accountant.new_page()
-        sign_in(books, live.tokens["accountant"])
+        books = accountant.pages[0]
         books.get_by_role("link", name="Saisie", exact=True).click()
         assert books.get_by_role("link", name="Admettre un associé").count() == 0
         books.get_by_label("Clôturer un exercice").fill("2021")
@@ -232,15 +286,9 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
         accountant.close()
 
     # -- the funder of the new grant sees only its grants ------------------------------
-    with live.service.engine.connect() as conn:
-        funder_id = conn.execute(
-            sa.select(grants.c.funder_id).where(grants.c.grant_id == grant_id)
-        ).scalar_one()
-    party = party_of(live, funders, "funder_id", funder_id)
-    funder_context = context.browser.new_context(base_url=live.base_url, locale="fr-FR")
+    funder_context = accept(context.browser, live, funder_link, "Service subventions")
     try:
-        seen = funder_context.new_page()
-        sign_in(seen, live.token("funder", party).secret)
+        seen = funder_context.pages[0]
         seen.get_by_role("link", name="Subventions").click()
         listed = seen.locator("#grants tr[data-grant]").evaluate_all(
             "rows => rows.map(r => r.dataset.grant)"

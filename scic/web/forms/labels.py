@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from fastapi import Request
 
-LANG_COOKIE = "scic_lang"
-LANGS = ("fr", "en")
+from scic import i18n
 
 
 def lang_of(request: Request) -> str:
-    """French unless the browser asked for English (?lang=en, or its cookie)."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "fr"
-    return asked if asked in LANGS else "fr"
+    """The page's language (scic.i18n: the FR/EN switch's cookie, or ?lang=)."""
+    return i18n.page_locale(request)
 
 
 def tr(msgid: str, lang: str) -> str:

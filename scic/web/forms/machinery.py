@@ -285,7 +285,7 @@ def _submit(
         return render_form(request, v, shown, lang)
 
     try:
-        outcome, _ = record(service, v.coop_id, command, command_body, key, None, v.principal.actor)
+        outcome, _ = record(service, v.coop_id, command, command_body, key, None, v.actor)
     except (DomainError, LedgerError) as error:
         return said_no(request, v, shown, error, names, lang)
     with service.engine.connect() as conn:
@@ -382,7 +382,7 @@ def preview(service: Service, v: Viewer, command: BaseModel, lang: str) -> dict[
     """What a correction would record, from the same command run in a write transaction
     that is rolled back: the events it reverses, the reimbursements it sends back to the
     queue (R5) or lets go, and the compliance findings it would create."""
-    ctx = Context(v.coop_id, actor=v.principal.actor, today=service.today())
+    ctx = Context(v.coop_id, actor=v.actor, today=service.today())
     try:
         with service.store.write() as session:
             conn = session.conn

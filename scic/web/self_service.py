@@ -1,0 +1,483 @@
+"""The member's side of the dashboard: its contact details corrected (through the
+contact corrections of scic.contacts), its requests for more shares or a withdrawal,
+its mail preferences, all its data as JSON; and the manager's inbox of requests, where
+each is accepted (the real command runs) or declined with a reason. Every form is
+judged by the access rule of the API route that does the same write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ledger.errors import LedgerError
+from scic import contacts
+from scic import member_requests as requests
+from scic.access import policy
+from scic.access.errors import AccessError
+from scic.access.policy import (
+    MAIL_PREFERENCES,
+    MEMBER_CONTACT,
+    MEMBER_DATA,
+    MEMBER_REQUESTS,
+    PUBLIC,
+    REQUEST_INBOX,
+    Rule,
+    requires,
+)
+from scic.api.deps import ServiceDep
+from scic.api.routes.member_requests import member_data
+from scic.errors import DomainError, NotFound
+from scic.mail import preferences
+from scic.service import Service
+from scic.web import fmt
+from scic.web.forms.refusals import of_domain
+from scic.web.session import CsrfRefused, Viewer, check_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
+
+DONE = {
+    "contact": "Vos coordonnées sont corrigées.",
+    "request": "Votre demande est envoyée : elle attend la décision d'un gestionnaire.",
+    "preferences": "Vos préférences de courriel sont enregistrées.",
+}
+KINDS = {"subscription": "Souscrire des parts", "withdrawal": "Retirer des parts"}
+
+
+def allowed(v: Viewer, rule: Rule, **path: str) -> bool:
+    """Would the API let this viewer do what `rule` guards on this member (its own)?"""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+        "query_string": b"",
+        "path_params": {"coop_id": v.coop_id, **path},
+        "app": v.request.app,
+    }
+    try:
+        policy.decide(rule, v.principal, Request(scope), v.service)
+    except (AccessError, NotFound):
+        return False
+    return True
+
+
+def label(r: dict[str, Any]) -> str:
+    if r["kind"] == "subscription":
+        return f"Souscription de {r['shares']} parts ({fmt.euros(r['paid'])} versés)"
+    return f"Retrait de {r['shares']} parts"
+
+
+def outcome(r: dict[str, Any]) -> str:
+    if r["status"] == "pending":
+        return "En attente de la décision du gestionnaire"
+    if r["status"] == "accepted":
+        return "Acceptée et enregistrée"
+    if r["status"] == "declined":
+        return f"Refusée : {r['reason']}"
+    error = requests.refusal_of(r)
+    said = of_domain(error, set(), "fr") if error is not None else None
+    return f"Refusée par une règle : {said.above if said else r['reason']}"
+
+
+def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, Any] | None:
+    """What the member page offers on the member's side (None: nothing for this viewer)."""
+    if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
+        return None
+    rows = requests.listing(conn, v.coop_id, member_id)
+    return {
+        "contact": allowed(v, MEMBER_CONTACT, member_id=member_id),
+        "data": allowed(v, MEMBER_DATA, member_id=member_id),
+        "preferences": (
+            preferences.of_member(conn, v.coop_id, member_id)
+            if allowed(v, MAIL_PREFERENCES, member_id=member_id)
+            else None
+        ),
+        "requests": [{**r, "label": label(r), "outcome": outcome(r)} for r in rows],
+    }
+
+
+# -- the frame shared by these pages -----------------------------------------------------
+
+
+async def _viewer(request: Request, service: Service) -> Viewer | Response:
+    from scic.web.forms.machinery import signed_in
+
+    return await run_in_threadpool(signed_in, request, service)
+
+
+def _form_page(request: Request, v: Viewer, status: int = 200, **context: Any) -> Response:
+    from scic.web import pages
+
+    with v.service.engine.connect() as conn:
+        frame = {
+            "v": v,
+            "nav": pages.links(v),
+            "slug": "members",
+            "coop_name": pages.coop_name(v, conn),
+            "role_name": pages.ROLE_NAMES[v.role],
+        }
+    return pages.render(request, "self_form.html", status=status, **frame, **context)
+
+
+def _refused(request: Request, v: Viewer, status: int, message: str) -> Response:
+    from scic.web.forms.machinery import refused
+
+    return refused(request, v, status, "Accès refusé" if status == 403 else "Refusé", message)
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    from scic.web.pages import read_form
+
+    form = await read_form(request)
+    try:
+        check_csrf(request, form)
+    except CsrfRefused:
+        return None
+    return form
+
+
+# -- contact details ---------------------------------------------------------------------
+
+CONTACT_FIELDS = (
+    ("name", "Nom", "text", "Tel qu'il doit s'écrire dans le registre."),
+    ("address", "Adresse postale", "textarea", None),
+    ("email", "Adresse électronique", "email", "Pour recevoir les attestations et les avis."),
+    ("phone", "Téléphone", "tel", None),
+)
+
+
+def _contact_page(
+    request: Request,
+    v: Viewer,
+    member_id: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    above: str | None = None,
+    status: int = 200,
+) -> Response:
+    return _form_page(
+        request,
+        v,
+        status,
+        title="Corriger mes coordonnées",
+        intro="Chaque correction est gardée avec sa date et son auteur, visible des gestionnaires.",
+        above=above,
+        action=f"/dashboard/members/{member_id}/contact",
+        back=f"/dashboard/members/{member_id}",
+        submit="Enregistrer",
+        fields=[
+            {
+                "name": n,
+                "label": lbl,
+                "kind": k,
+                "help": h,
+                "value": values.get(n),
+                "error": errors.get(n),
+            }
+            for n, lbl, k, h in CONTACT_FIELDS
+        ],
+    )
+
+
+@router.get("/dashboard/members/{member_id}/contact")
+async def contact_form(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MEMBER_CONTACT, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    with service.engine.connect() as conn:
+        party = contacts._party_of(conn, v.coop_id, member_id)
+    return _contact_page(request, v, member_id, dict(party), {})
+
+
+@router.post("/dashboard/members/{member_id}/contact")
+async def contact_save(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MEMBER_CONTACT, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    # browsers send a textarea's line breaks as CR LF: an address keeps plain line feeds
+    form = {k: text.replace("\r\n", "\n").replace("\r", "\n") for k, text in form.items()}
+    with service.engine.connect() as conn:
+        party = contacts._party_of(conn, v.coop_id, member_id)
+    # only what changed: a field left as it was is not a correction
+    changed = {
+        n: (form.get(n, "").strip() or None)
+        for n, *_ in CONTACT_FIELDS
+        if (form.get(n, "").strip() or None) != (party.get(n) or None)
+    }
+    if not changed:
+        return RedirectResponse(f"/dashboard/members/{member_id}?done=contact", status_code=303)
+    try:
+        update = contacts.ContactUpdate.model_validate(changed)
+    except ValidationError as error:
+        errors = {}
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else ""
+            errors[field] = _french(item)
+        above = None if all(errors) else errors.pop("", None)
+        return _contact_page(request, v, member_id, form, errors, above, status=422)
+    try:
+        with service.engine.begin() as conn:
+            contacts.change_contact(
+                conn, v.coop_id, member_id, update, v.principal.actor, service.store.clock()
+            )
+    except DomainError as error:
+        said = of_domain(error, {n for n, *_ in CONTACT_FIELDS}, "fr")
+        return _contact_page(request, v, member_id, form, said.by_field, said.above, status=409)
+    return RedirectResponse(f"/dashboard/members/{member_id}?done=contact", status_code=303)
+
+
+def _french(item: Any) -> str:
+    kind, loc = item["type"], item["loc"]
+    field = str(loc[0]) if loc else ""
+    if field == "email":
+        return "Ce n'est pas une adresse électronique."
+    if field == "phone":
+        return "Ce n'est pas un numéro de téléphone (chiffres, espaces, +, points, tirets)."
+    if kind in ("string_too_long", "too_long"):
+        return "Trop long."
+    if kind in ("string_too_short", "too_short"):
+        return "Ne peut pas être vide."
+    if "control" in str(item.get("msg", "")):
+        return "Caractères de contrôle refusés."
+    return "Valeur refusée."
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+def _request_page(
+    request: Request,
+    v: Viewer,
+    member_id: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    above: str | None = None,
+    status: int = 200,
+) -> Response:
+    return _form_page(
+        request,
+        v,
+        status,
+        title="Demander des parts ou un retrait",
+        intro=(
+            "Votre demande attend la décision d'un gestionnaire : elle n'est enregistrée au "
+            "registre que lorsqu'il l'accepte, aux règles de la coopérative (au moins le quart "
+            "de la valeur nominale versé à la souscription, plafond des collectivités…)."
+        ),
+        above=above,
+        action=f"/dashboard/members/{member_id}/requests",
+        back=f"/dashboard/members/{member_id}",
+        submit="Envoyer la demande",
+        fields=[
+            {
+                "name": "kind",
+                "label": "Demande",
+                "kind": "select",
+                "choices": list(KINDS.items()),
+                "value": values.get("kind", "subscription"),
+                "error": errors.get("kind"),
+            },
+            {
+                "name": "shares",
+                "label": "Nombre de parts",
+                "kind": "number",
+                "value": values.get("shares"),
+                "error": errors.get("shares"),
+            },
+            {
+                "name": "paid",
+                "label": "Montant versé à la souscription (€)",
+                "kind": "text",
+                "help": "Pour une souscription ; vide : la totalité.",
+                "value": values.get("paid"),
+                "error": errors.get("paid"),
+            },
+            {
+                "name": "message",
+                "label": "Message au gestionnaire",
+                "kind": "textarea",
+                "value": values.get("message"),
+                "error": errors.get("message"),
+            },
+        ],
+    )
+
+
+@router.get("/dashboard/members/{member_id}/requests/new")
+async def request_form(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    return _request_page(request, v, member_id, dict(request.query_params), {})
+
+
+@router.post("/dashboard/members/{member_id}/requests")
+async def request_send(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    body: dict[str, Any] = {"kind": form.get("kind", ""), "shares": form.get("shares", "")}
+    paid = form.get("paid", "").strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+    if paid.endswith("€"):
+        paid = paid[:-1]
+    if paid and body["kind"] == "subscription":
+        body["paid"] = paid
+    if form.get("message", "").strip():
+        body["message"] = form["message"].strip()
+    errors: dict[str, str] = {}
+    try:
+        parsed = requests.NewRequest.model_validate(body)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else "shares"
+            errors[field] = {
+                "kind": "Choisissez une souscription ou un retrait.",
+                "shares": "Un nombre entier de parts, au moins 1.",
+                "paid": "Un montant en euros, par exemple 150 ou 150,50.",
+            }.get(field, "Valeur refusée.")
+        return _request_page(request, v, member_id, form, errors, status=422)
+    try:
+        with service.engine.begin() as conn:
+            requests.create(
+                conn, v.coop_id, member_id, parsed, service.store.clock(), v.principal.actor
+            )
+    except DomainError as error:
+        said = of_domain(error, {"kind", "shares", "paid"}, "fr")
+        return _request_page(request, v, member_id, form, said.by_field, said.above, status=409)
+    return RedirectResponse(f"/dashboard/members/{member_id}?done=request", status_code=303)
+
+
+# -- mail preferences and data -----------------------------------------------------------
+
+
+@router.post("/dashboard/members/{member_id}/mail-preferences")
+async def preferences_save(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MAIL_PREFERENCES, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    change = {"lang": "en" if form.get("lang") == "en" else "fr", "opted_out": "opted_out" in form}
+    with service.engine.begin() as conn:
+        preferences.set_member(
+            conn, v.coop_id, member_id, change, service.store.clock(), v.principal.actor
+        )
+    return RedirectResponse(f"/dashboard/members/{member_id}?done=preferences", status_code=303)
+
+
+@router.get("/dashboard/members/{member_id}/data")
+async def data_download(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, MEMBER_DATA, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    data = await run_in_threadpool(member_data, service, v.coop_id, member_id)
+    return Response(
+        orjson.dumps(data, option=orjson.OPT_INDENT_2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="mes-donnees_{member_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- the manager's inbox -----------------------------------------------------------------
+
+
+def _inbox(request: Request, v: Viewer, status: int = 200, **extra: Any) -> Response:
+    from scic.web import pages
+
+    with v.service.engine.connect() as conn:
+        rows = [
+            {**r, "label": label(r), "outcome": outcome(r)}
+            for r in requests.listing(conn, v.coop_id)
+        ]
+        frame = {
+            "v": v,
+            "nav": pages.links(v),
+            "slug": "requests",
+            "coop_name": pages.coop_name(v, conn),
+            "role_name": pages.ROLE_NAMES[v.role],
+        }
+    return pages.render(
+        request,
+        "requests.html",
+        status=status,
+        **frame,
+        pending=[r for r in rows if r["status"] == "pending"],
+        decided=[r for r in rows if r["status"] != "pending"],
+        notice=extra.get("notice"),
+        above=extra.get("above"),
+    )
+
+
+@router.get("/dashboard/requests")
+async def inbox(request: Request, service: ServiceDep, done: str | None = None) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, REQUEST_INBOX):
+        return _refused(request, v, 403, "Les demandes des associés sont pour les gestionnaires.")
+    notice = {"accepted": "Demande acceptée et enregistrée.", "declined": "Demande refusée."}
+    return _inbox(request, v, notice=notice.get(done or ""))
+
+
+@router.post("/dashboard/requests/{request_id}/{decision}")
+async def decide(request: Request, service: ServiceDep, request_id: str, decision: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, REQUEST_INBOX) or decision not in ("accept", "decline"):
+        return _refused(request, v, 403, "Les demandes des associés sont pour les gestionnaires.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    try:
+        if decision == "accept":
+            await run_in_threadpool(
+                requests.accept, service, v.coop_id, request_id, v.principal.actor
+            )
+        else:
+            reason = form.get("reason", "").strip()
+            if len(reason) < 3:
+                return _inbox(
+                    request, v, 422, above="Donnez le motif du refus (3 caractères au moins)."
+                )
+            await run_in_threadpool(
+                requests.decline, service, v.coop_id, request_id, reason, v.principal.actor
+            )
+    except (DomainError, LedgerError) as error:
+        said = of_domain(error, set(), "fr")
+        from scic.api.problems import KIND_STATUS
+
+        status = KIND_STATUS[error.kind] if isinstance(error, DomainError) else 409
+        return _inbox(
+            request, v, status, above=f"La demande n'a pas pu être acceptée : {said.above}"
+        )
+    done = "accepted" if decision == "accept" else "declined"
+    return RedirectResponse(f"/dashboard/requests?done={done}", status_code=303)
