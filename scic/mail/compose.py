@@ -177,6 +177,17 @@ def _values(
         values["shares"] = str(p["shares"])
     if "subscribed_cents" in p and "paid_cents" in p:
         values["unpaid"] = euros(int(p["subscribed_cents"]) - int(p["paid_cents"]), lang)
+    if row["kind"] == "invitation":
+        roles = {
+            "manager": ("gestionnaire", "manager"),
+            "accountant": ("comptable", "accountant"),
+            "funder": ("financeur", "funder"),
+            "member": ("associé", "member"),
+        }
+        values["role"] = roles.get(p.get("role", ""), (p.get("role", ""),) * 2)[lang != "fr"]
+        values["link"] = p.get("link", "")
+        values["expires"] = day(date.fromisoformat(p["expires_on"]), lang)
+        values["name"] = p.get("name") or ""
     if "request_kind" in p or "request_id" in p:
         _request_values(conn, row, p, lang, values)
     if p.get("job") == "grant-justification":

@@ -195,6 +195,11 @@ class MailSender:
         if skip is not None:
             values["skip_reason"] = skip
         with self.service.engine.begin() as conn:
+            params = conn.execute(
+                sa.select(mail_outbox.c.params).where(mail_outbox.c.mail_id == mail_id)
+            ).scalar_one()
+            if "link" in params:  # a one-time secret is not kept once it has gone out
+                values["params"] = {**params, "link": "(sent)"}
             conn.execute(
                 mail_outbox.update().where(mail_outbox.c.mail_id == mail_id).values(values)
             )

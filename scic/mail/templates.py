@@ -167,6 +167,22 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
     ),
+    "invitation": Template(
+        ("Invitation au registre de {coop}", "Invitation to the register of {coop}"),
+        (
+            (
+                "Vous êtes invité(e) à rejoindre le registre de {coop} ({role}). Choisissez "
+                "votre mot de passe en ouvrant ce lien, valable jusqu'au {expires} et une seule "
+                "fois : {link}",
+                "You are invited to join the register of {coop} ({role}). Choose your password "
+                "by opening this link, valid until {expires} and only once: {link}",
+            ),
+            (
+                "Si vous n'attendiez pas cette invitation, ignorez ce courriel.",
+                "If you did not expect this invitation, ignore this e-mail.",
+            ),
+        ),
+    ),
     "request-received": Template(
         ("Demande d'associé : {request} ({member})", "Member's request: {request} ({member})"),
         (

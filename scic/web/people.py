@@ -23,6 +23,7 @@ from scic.api.deps import ServiceDep
 from scic.errors import DomainError, NotFound
 from scic.i18n import N_
 from scic.i18n import gettext as _
+from scic.mail import outbox as mail_outbox
 from scic.projections import directory, views
 from scic.service import Service
 from scic.web import refusals
@@ -349,8 +350,25 @@ async def invite(request: Request, service: ServiceDep) -> Response:
             field, message = refusals.field_message(error, role=role)
             context = invite_form(v, conn, values=form, errors={field: message})
             return render_in_frame(v, conn, "invite.html", context, status=422)
-        conn.commit()
         link = str(v.request.base_url).rstrip("/") + made.path
+        # the invitation by mail, in the invitation's transaction (scic.mail)
+        mail_outbox.enqueue(
+            conn,
+            coop_id=v.coop_id,
+            kind="invitation",
+            cause=f"invitation:{made.invitation_id}",
+            now=v.service.store.clock(),
+            recipient="address",
+            to_address=made.email,
+            params={
+                "link": link,
+                "name": made.name,
+                "role": made.role,
+                "expires_on": made.expires_at.date().isoformat(),
+            },
+            legal=True,
+        )
+        conn.commit()
         context = invite_form(
             v,
             conn,

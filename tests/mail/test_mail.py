@@ -366,3 +366,37 @@ def test_the_delivery_log_page(client: TestClient, service: Service, app: Any) -
     assert 'href="/dashboard/mail"' in page.text  # in the navigation
     accountant = signed_in(app, issue_token(service, "accountant", coop).secret)
     assert accountant.get("/dashboard/mail").status_code == 403
+
+
+def test_an_invitation_is_mailed_with_its_one_time_link(
+    client: TestClient, service: Service, app: Any, smtp_server: SmtpServer
+) -> None:
+    import re
+
+    from tests.api.conftest import issue_token
+    from tests.web.conftest import csrf_of, signed_in
+
+    coop = create_coop(client)
+    manager = signed_in(app, issue_token(service, "manager", coop).secret)
+    form = manager.get("/dashboard/people/new")
+    made = manager.post(
+        "/dashboard/people",
+        data={
+            "csrf": csrf_of(form.text),
+            "email": "dominique@example.org",
+            "name": "Dominique\r\nBcc: x@evil.example",
+            "role": "accountant",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 201, made.text
+    assert _sender(service, smtp_server).run_once() == 1
+    (mail,) = smtp_server.delivered
+    assert mail.rcpt_tos == ["dominique@example.org"]
+    assert mail.message["Subject"] == "Invitation au registre de La Fabrique du Coin"
+    text = _part(mail.message, "plain")
+    link = re.search(r"https://testserver(/invitations/inv_\S+)", text)
+    assert link is not None and "comptable" in text
+    assert manager.get(link[1]).status_code == 200  # the link opens the password form
+    (row,) = _rows(service)
+    assert row["params"]["link"] == "(sent)"  # the secret is not kept once it went out
