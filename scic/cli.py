@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     down = db_commands.add_parser("downgrade", help="migrate back to a revision")
     down.add_argument("revision")
     down.set_defaults(run=lambda a: database.downgrade(_url(), a.revision))
+    grant = db_commands.add_parser(
+        "grant",
+        help="PostgreSQL: give ROLE the least privileges `scic serve` needs (run as the owner"
+        " after each upgrade)",
+    )
+    grant.add_argument("role")
+    grant.set_defaults(run=_grant)
 
     imp = commands.add_parser(
         "import",
@@ -266,6 +273,15 @@ def _url() -> str:
     return url
 
 
+def _grant(args: argparse.Namespace) -> int:
+    try:
+        statements = database.grant_serve_role(_url(), args.role)
+    except ValueError as exc:
+        return _fail("db grant", str(exc))
+    print("\n".join(statements))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -295,6 +311,12 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             proxy_headers=False,
+            # An idle keep-alive connection closes after 5 s; a request's headers are
+            # at most 64 KiB; beyond 1,000 connections at once new ones get 503. A
+            # body must arrive within 30 s (scic.api.limits).
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=65536,
+            limit_concurrency=1000,
         )
     return 0
 
@@ -831,7 +853,15 @@ def _verify(args: argparse.Namespace) -> int:
             )
             return 1
         print("projections match a replay of the events")
+    print(NOT_VERIFIED)
     return 0
+
+
+NOT_VERIFIED = (
+    "not verified: parties (names, addresses: kept outside the chain so they can be erased)"
+    " and api_tokens (roles, revocations) have no audit trail; an edit made in the database"
+    " to either is not seen"
+)
 
 
 def _held_against(given: list[Receipt], stored: list[Receipt], keyed: bool) -> str:
