@@ -30,7 +30,8 @@ def _lock_file(engine: sa.Engine) -> IO[str] | None:
     path = engine.url.database
     if not path or path == ":memory:":
         return None
-    return open(os.path.abspath(path) + ".occupancy", "a")  # noqa: SIM115 (held open)
+    # The real path: a symlink (or another spelling) to the served file is the same database.
+    return open(os.path.realpath(path) + ".occupancy", "a")  # noqa: SIM115 (held open)
 
 
 @contextmanager

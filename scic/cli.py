@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     down = db_commands.add_parser("downgrade", help="migrate back to a revision")
     down.add_argument("revision")
     down.set_defaults(run=lambda a: database.downgrade(_url(), a.revision))
+    grant = db_commands.add_parser(
+        "grant",
+        help="PostgreSQL: give ROLE the least privileges `scic serve` needs (run as the owner"
+        " after each upgrade)",
+    )
+    grant.add_argument("role")
+    grant.set_defaults(run=_grant)
 
     imp = commands.add_parser(
         "import",
@@ -94,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--coop", help="a register's cooperative")
     imp.add_argument(
         "--dry-run", action="store_true", help="a register: check every line, write nothing"
+    )
+    imp.add_argument(
+        "--apply-corrections",
+        action="store_true",
+        help="a register: record each line that contradicts the ledger as a correction "
+        "(run it with --dry-run first to see them)",
     )
     imp.set_defaults(run=_import)
 
@@ -266,6 +279,15 @@ def _url() -> str:
     return url
 
 
+def _grant(args: argparse.Namespace) -> int:
+    try:
+        statements = database.grant_serve_role(_url(), args.role)
+    except ValueError as exc:
+        return _fail("db grant", str(exc))
+    print("\n".join(statements))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -295,6 +317,12 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             proxy_headers=False,
+            # An idle keep-alive connection closes after 5 s; a request's headers are
+            # at most 64 KiB; beyond 1,000 connections at once new ones get 503. A
+            # body must arrive within 30 s (scic.api.limits).
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=65536,
+            limit_concurrency=1000,
         )
     return 0
 
@@ -595,9 +623,15 @@ def _import(args: argparse.Namespace) -> int:
     if suffix in SUFFIXES:
         if args.coop is None:
             return _fail("import", f"{path}: a member register needs --coop ID")
-        return _guarded("import", lambda: _import_register(path, args.coop, args.dry_run))
-    if args.coop is not None or args.dry_run:
-        return _fail("import", "--coop and --dry-run are for a member register (.csv, .xlsx)")
+        return _guarded(
+            "import",
+            lambda: _import_register(path, args.coop, args.dry_run, args.apply_corrections),
+        )
+    if args.coop is not None or args.dry_run or args.apply_corrections:
+        return _fail(
+            "import",
+            "--coop, --dry-run and --apply-corrections are for a member register (.csv, .xlsx)",
+        )
     return _guarded("import", lambda: _import_events(path, args.batch_size))
 
 
@@ -639,11 +673,10 @@ def _count_lines(path: Path) -> int:
         return sum(1 for raw in handle if raw.strip())
 
 
-def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:
+def _import_register(path: Path, coop_id: str, dry_run: bool, apply_corrections: bool) -> int:
     from scic.register_import import RegisterRefused, import_register
 
     service = _open()
-    started = time.monotonic()
     with _bar(None, "check" if dry_run else "import", "command") as bar:
 
         def total(count: int) -> None:
@@ -652,32 +685,37 @@ def _import_register(path: Path, coop_id: str, dry_run: bool) -> int:
 
         try:
             report = import_register(
-                service, path, coop_id, dry_run=dry_run, progress=bar.update, on_plan=total
+                service,
+                path,
+                coop_id,
+                dry_run=dry_run,
+                apply_corrections=apply_corrections,
+                progress=bar.update,
+                on_plan=total,
             )
         except RegisterRefused as refused:
             bar.close()
             for finding in refused.findings:
                 print(f"{path.name} {finding}", file=sys.stderr)
-            count = len(refused.findings)
+            for contradiction in refused.contradictions:
+                print(f"{path.name} {contradiction}", file=sys.stderr)
+            count = len(refused.findings) + len(refused.contradictions)
+            what = "problem" if refused.findings else "contradiction"
+            hint = ""
+            if refused.contradictions and all(c.correctable for c in refused.contradictions):
+                hint = " (--apply-corrections records them as corrections)"
             print(
-                f"scic import: {count} problem{'s' * (count > 1)} in {path.name}; nothing written",
+                f"scic import: {count} {what}{'s' * (count > 1)} in {path.name}; "
+                f"nothing written{hint}",
                 file=sys.stderr,
             )
             return 1
     if report.ignored_columns:
         print(f"ignored columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
-    figures = ", ".join(
-        _counted(n, word)
-        for n, word in (
-            (report.members, "member"),
-            (report.subscriptions, "subscription"),
-            (report.payments, "payment"),
-        )
-    )
-    if dry_run:
-        print(f"dry run: {figures} from {path.name} are valid{_took(started)}; nothing written")
-    else:
-        print(f"imported {figures} from {path.name}{_took(started)}")
+    for fix in report.corrections:
+        verb = "would correct" if dry_run else "corrected"
+        print(f"{verb} line {fix.line} ({fix.member}): {fix.what}: {fix.ledger} → {fix.file}")
+    print(report.summary())
     return 0
 
 
@@ -831,7 +869,15 @@ def _verify(args: argparse.Namespace) -> int:
             )
             return 1
         print("projections match a replay of the events")
+    print(NOT_VERIFIED)
     return 0
+
+
+NOT_VERIFIED = (
+    "not verified: parties (names, addresses: kept outside the chain so they can be erased)"
+    " and api_tokens (roles, revocations) have no audit trail; an edit made in the database"
+    " to either is not seen"
+)
 
 
 def _held_against(given: list[Receipt], stored: list[Receipt], keyed: bool) -> str:

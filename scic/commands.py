@@ -38,6 +38,7 @@ from scic.jsontypes import Integer, NonNegativeInteger
 from scic.mail import triggers as mail_triggers
 from scic.money import Amount, AmountOrZero
 from scic.projections.tables import coops, parties
+from scic.text_rules import Name
 from scic.write_model import Cached
 
 # a day every year has (no 02-29), as the validator of CreateCoop checks
@@ -298,13 +299,21 @@ def _coop_at(cached: Cached, on: date) -> tuple[Fold, CoopState]:
 
 class CreateCoop(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     legal_form: cooperative.LegalForm
     share_nominal: Amount
     statutory_floor: AmountOrZero
     siren: str | None = None
     categories: list[cooperative.Category] = Field(min_length=1)
-    colleges: list[cooperative.College] = Field(default_factory=list)
+    # R4 — 3 to 10 colleges, or none; the schema states the range (refused with its rule).
+    colleges: list[cooperative.College] = Field(
+        default_factory=list,
+        description="the voting colleges: none, or 3 to 10 (R4)",
+        json_schema_extra={
+            "minItems": cooperative.COLLEGES_MIN,
+            "maxItems": cooperative.COLLEGES_MAX,
+        },
+    )
     incorporated_on: Day
     reimbursement_delay_years: Integer = Field(default=5, ge=0)
     fiscal_year_end: str = Field(default="12-31", pattern=FISCAL_YEAR_END)

@@ -92,3 +92,41 @@ def current_revision(engine: sa.Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+APPEND_ONLY_TABLES = ("events", "head_receipts")
+"""Tables the serving role may read and add to, never change (the triggers refuse it too)."""
+READ_ONLY_TABLES = ("alembic_version",)
+
+
+def grant_serve_role(url: str, role: str) -> list[str]:
+    """PostgreSQL: give `role` what `scic serve`, `scic dispatch` and `scic scheduler`
+    need on the migrated schema, nothing more: no DDL (it owns nothing, so it cannot
+    ALTER, DROP or disable a trigger), SELECT and INSERT on the append-only tables, read
+    on the migration table, reads and writes on the rest. Run by the owner after each
+    `scic db upgrade`. Returns the statements run."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name != "postgresql":
+        raise ValueError("roles are a PostgreSQL matter: SQLite has none")
+    quoted = engine.dialect.identifier_preparer.quote(role)
+    with engine.begin() as conn:
+        tables = sa.inspect(conn).get_table_names()
+        database = conn.exec_driver_sql("SELECT current_database()").scalar()
+        statements = [
+            f'GRANT CONNECT ON DATABASE "{database}" TO {quoted}',
+            f"GRANT USAGE ON SCHEMA public TO {quoted}",
+            f"REVOKE CREATE ON SCHEMA public FROM {quoted}",
+        ]
+        for table in sorted(tables):
+            if table in APPEND_ONLY_TABLES:
+                rights = "SELECT, INSERT"
+            elif table in READ_ONLY_TABLES:
+                rights = "SELECT"
+            else:
+                rights = "SELECT, INSERT, UPDATE, DELETE"
+            statements.append(f'GRANT {rights} ON TABLE "{table}" TO {quoted}')
+        statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    return statements

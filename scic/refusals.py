@@ -30,6 +30,19 @@ RULES = {
 }
 
 TITLES = {
+    "invalid-iban": N_("IBAN invalide"),
+    "invalid-bic": N_("BIC invalide"),
+    "invalid-creditor-id": N_("Identifiant créancier SEPA invalide"),
+    "invalid-journal-account": N_("Compte de banque invalide"),
+    "bank-account-exists": N_("Compte bancaire déjà enregistré"),
+    "bank-account-required": N_("Compte bancaire à préciser"),
+    "unknown-statement-format": N_("Relevé illisible"),
+    "invalid-column-mapping": N_("Colonnes du CSV invalides"),
+    "statement-of-another-account": N_("Relevé d'un autre compte"),
+    "statement-does-not-add-up": N_("Relevé incohérent"),
+    "statement-balance-break": N_("Solde d'ouverture discontinu"),
+    "bank-line-settled": N_("Ligne déjà rapprochée"),
+    "bank-line-not-matchable": N_("Rapprochement impossible"),
     "admin-token-is-global": N_("Un administrateur vaut pour toutes les coopératives"),
     "agreement-required": N_("Convention requise"),
     "already-reversed": N_("Déjà annulé"),
@@ -158,6 +171,8 @@ THINGS = {
     "fiscal-year": N_("exercice"),
     "report": N_("rapport"),
     "webhook": N_("abonnement webhook"),
+    "bank-account": N_("compte bancaire"),
+    "bank-line": N_("ligne de relevé"),
     "title-issue": N_("émission de titres participatifs"),
     "file": N_("fichier"),
 }

@@ -92,6 +92,8 @@ def test_verify_an_empty_ledger(database_url: str) -> None:
     result = scic("verify", url=database_url)
     assert result.returncode == 0, result.stderr
     assert "hash chain intact: 0 events" in result.stdout
+    # It says plainly what no verify mode covers.
+    assert "not verified: parties" in result.stdout and "api_tokens" in result.stdout
 
 
 @pytest.mark.parametrize(

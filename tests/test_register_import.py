@@ -183,7 +183,7 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_written(coop, tmp_
         "line 2, column D (Date d'admission): '31/02/2024' is not a date",
         "line 3, column B (Type): 'robot' is not a kind of member",
         "line 3, column E (Parts): 'dix' is not a whole number",
-        "line 4: admission refused: R2 category 'inconnue' is not in the statutes",
+        "line 4, column C (Catégorie): unknown category 'inconnue'",
         "line 5: subscription refused: R7",
         "line 6, column F (Montant versé (€)): '12,345' has more than 2 decimals",
         "line 7, column A (Nom): the member's name is empty",
@@ -204,7 +204,7 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_written(coop, tmp_
     [
         ("no-name.csv", "catégorie;date d'admission\nusagers;2024-01-01\n", "no name column"),
         ("empty.csv", "", "the file is empty"),
-        ("broken.xlsx", "not a zip", "not a readable .xlsx workbook"),
+        ("broken.xlsx", "not a zip", "neither a CSV text file nor an .xlsx workbook"),
         ("old.xls", "binary", "save the sheet as .xlsx or .csv"),
     ],
 )

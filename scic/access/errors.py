@@ -40,3 +40,16 @@ class TooManyFailures(AccessError):
             f"too many failed authentications from this client: retry in {retry_after} s",
             {"Retry-After": str(retry_after)},
         )
+
+
+class TooManyStreams(AccessError):
+    """A token holding as many open event streams as it may."""
+
+    status = 429
+    slug = "too-many-streams"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"this token already holds {limit} open event streams: close one first",
+            {"Retry-After": "5"},
+        )

@@ -239,6 +239,22 @@ def _refused(who: Principal) -> bool:
     return who.token_id in _revoked or (who.party_id is not None and who.party_id in _revoked)
 
 
+def revoked_here(who: Principal) -> bool:
+    """Whether this process revoked the token (or its party's tokens): known at once."""
+    return _refused(who)
+
+
+def still_valid(conn: sa.Connection, token_id: str, now: datetime) -> bool:
+    """Whether the token is still neither revoked nor expired, as the database says."""
+    t = api_tokens.c
+    row = conn.execute(sa.select(t.revoked_at, t.expires_at).where(t.token_id == token_id)).first()
+    return (
+        row is not None
+        and row.revoked_at is None
+        and (row.expires_at is None or row.expires_at > now)
+    )
+
+
 def recently_verified(presented: str, now: datetime) -> Principal | None:
     """The principal of a token verified less than RECENT_SECONDS ago, still unexpired
     and not revoked by this process; None when the database must be asked."""

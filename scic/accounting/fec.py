@@ -80,7 +80,10 @@ def render(
     """`valid_on`: the closing date (ValidDate); None for an open year, whose entries are
     exported not validated (ValidDate empty)."""
     rows = ["\t".join(COLUMNS)]
-    for number, entry in enumerate(sorted(entries, key=sort_key), start=1):
+    numbers: dict[str, int] = {}
+    for entry in sorted(entries, key=sort_key):
+        # R17 — EcritureNum is gapless within each journal (1, 2, 3… per JournalCode)
+        number = numbers[entry.journal] = numbers.get(entry.journal, 0) + 1
         for line in entry.lines:
             aux = line.aux or ""
             rows.append(

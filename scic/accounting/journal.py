@@ -40,7 +40,7 @@ ACCOUNTS: dict[str, str] = {
     "131": "Subventions d'équipement",
     "138": "Autres subventions d'investissement",
     "139": "Subventions d'investissement inscrites au compte de résultat",
-    "164": "Emprunts solidaires (investisseurs ESUS)",
+    "1681": "Autres emprunts (prêts solidaires, investisseurs ESUS)",
     "1671": "Titres participatifs",
     "4411": "Subventions d'investissement à recevoir",
     "4417": "Subventions d'exploitation à recevoir",
@@ -55,6 +55,9 @@ ACCOUNTS: dict[str, str] = {
     "777": "Quote-part des subventions d'investissement virée au résultat",
 }
 
+# R17 — labels in French
+PURPOSE_LABELS = {"operating": "d'exploitation", "investment": "d'investissement"}
+
 JOURNALS: dict[str, str] = {
     "CAP": "Capital social",
     "BQ": "Banque",
@@ -63,7 +66,7 @@ JOURNALS: dict[str, str] = {
 }
 
 # Sub-ledgers (CompAuxNum): members on 4561/4562/4567, funders on 4411/4417, holders on
-# 1671, ESUS lenders on 164. Labels name the id, not the person: personal data can be
+# 1671, ESUS lenders on 1681. Labels name the id, not the person: personal data can be
 # erased (GDPR) and a closed year's export must not change when it is.
 MEMBER_ACCOUNTS = {"4561", "4562", "4567"}
 
@@ -208,7 +211,7 @@ def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
             entry(
                 "SUB",
                 d["grant_id"],
-                f"Subvention {d['purpose']} accordée {d['funder_id']}",
+                f"Subvention {PURPOSE_LABELS[d['purpose']]} accordée {d['funder_id']}",
                 *_pair(receivable, income, d["amount_cents"], daux=d["funder_id"]),
             )
         ]
@@ -255,7 +258,8 @@ def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
         label = f"Rémunération titres participatifs {d['fiscal_year']}"
         return [entry("BQ", d["issue_id"], label, *lines)] if lines else []
     if t == "EsusInvested" and d["instrument"] == "loan":
-        lines = _pair("512", "164", d["amount_cents"], caux=d["investor_id"])
+        # R17 — solidarity loans are other borrowings (168x), not credit institutions' (164)
+        lines = _pair("512", "1681", d["amount_cents"], caux=d["investor_id"])
         return [entry("BQ", d["investment_id"], f"Prêt solidaire {d['investor_id']}", *lines)]
     if t == "EventReversed":
         return _reversal(e, ctx)

@@ -23,6 +23,7 @@ from scic.api.routes import (
     directory,
     documents,
     events_out,
+    imports,
     mail,
     member_requests,
     reports,
@@ -31,9 +32,10 @@ from scic.api.routes import (
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, mail_page, pages, people, self_service
+from scic.web import assets, mail_page, pages, people, reports_page, self_service
 from scic.web import bank as bank_pages
 from scic.web import documents as web_documents
+from scic.web import imports as import_pages
 from scic.web.forms import routes as forms
 
 
@@ -75,6 +77,7 @@ def create_app(
     app.include_router(commands.router)
     app.include_router(directory.router)
     app.include_router(contacts.router)
+    app.include_router(imports.router)
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(bank.router)
@@ -86,8 +89,10 @@ def create_app(
     app.include_router(assets.router)
     app.include_router(self_service.router)  # the member's side (before the forms)
     app.include_router(forms.router)  # before pages: /dashboard/members/new is a form
+    app.include_router(import_pages.router)
     app.include_router(pages.router)
     app.include_router(people.router)
+    app.include_router(reports_page.router)
     app.include_router(bank_pages.router)
     app.include_router(web_documents.router)
     app.include_router(mail_page.router)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 
+from scic import text_rules
 from scic.service import Service
 
 
@@ -30,13 +31,16 @@ FORBIDDEN_TEXT = (
     (re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"), "control characters"),
     (re.compile("[\u200b-\u200d\u2060\ufeff]"), "zero-width characters"),
     (re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"), "bidirectional controls"),
+    (text_rules.REFUSED, "invisible or formatting characters"),
 )
-# Bytes of a JSON body that may spell one of them (an escape, or the raw UTF-8): only
-# such a body is parsed a second time to look.
-_SUSPECT_BODY = re.compile(
-    rb"\x00|\\u|\\[bf]|\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8b-\x8f\xaa-\xae]"
-    rb"|\xe2\x81[\xa0\xa6-\xa9]|\xef\xbb\xbf"
-)
+
+
+def _suspect(body: bytes) -> bool:
+    """Whether a JSON body may spell a refused character (an escape, or the character
+    itself): only such a body is parsed a second time to find where."""
+    if b"\\u" in body or b"\\b" in body or b"\\f" in body or b"\x00" in body:
+        return True
+    return text_rules.REFUSED.search(body.decode("utf-8", "replace")) is not None
 
 
 async def refuse_unstorable_text(request: Request) -> None:
@@ -51,7 +55,7 @@ async def refuse_unstorable_text(request: Request) -> None:
         parsed = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     else:
         body = await request.body()
-    if _SUSPECT_BODY.search(body):
+    if _suspect(body):
         try:
             parsed = json.loads(body)
         except (ValueError, RecursionError):

@@ -4,15 +4,20 @@ request. A declared Content-Length above the bound is refused without reading a 
 
 from __future__ import annotations
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scic.api.problems import problem
 
+READ_SECONDS = 30.0
+"""A request body arrives whole within this (a body trickled in is answered 408)."""
+
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, read_seconds: float = READ_SECONDS) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_seconds = read_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -24,17 +29,24 @@ class BodyLimit:
             return
         chunks: list[bytes] = []
         size, more = 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        with anyio.move_on_after(self.read_seconds):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    await self._refuse(scope, receive, send)
+                    return
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+        if more:
+            detail = f"the request body did not arrive within {self.read_seconds:g} s"
+            await problem(408, "request-timeout", detail, headers={"Connection": "close"})(
+                scope, receive, send
+            )
+            return
         body = b"".join(chunks)
         replayed = False
 

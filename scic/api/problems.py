@@ -23,6 +23,7 @@ from ledger.errors import (
 from scic import i18n, refusals
 from scic.access.errors import AccessError
 from scic.access.policy import routes_of
+from scic.api import contract
 from scic.errors import DomainError, Kind
 
 MEDIA_TYPE = "application/problem+json"
@@ -83,7 +84,8 @@ _DESCRIPTIONS = {
     422: "malformed request (including text holding NUL, lone surrogates, control, "
     "zero-width or bidirectional formatting characters: `forbidden_character`), or refused "
     "by a rule whatever the state",
-    429: "too many failed authentications from this client",
+    429: "too many failed authentications from this client (or, on event streams, too many"
+    " streams open with this token)",
 }
 
 
@@ -121,6 +123,7 @@ def _document(app: FastAPI) -> None:
                 for operation in operations.values():
                     for parameter in operation.get("parameters", ()):
                         parameter["schema"] = _not_null(parameter["schema"])
+            contract.standardise(schema)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

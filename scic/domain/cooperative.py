@@ -24,6 +24,7 @@ from scic.rules.dated import (
     entry_at,
     value_at,
 )
+from scic.text_rules import Name
 
 LegalForm = Literal["SA", "SAS", "SARL"]
 CategoryRole = Literal[
@@ -45,7 +46,7 @@ class Category(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
     public_body: Boolean = False
     role: CategoryRole | None = None
 
@@ -55,7 +56,7 @@ class College(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
     weight: ShareText = Field(gt=0, le=1, decimal_places=4)
     categories: list[Code] = Field(min_length=1)
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scic.text_rules import Name
+
 FunderType = Literal[
     "state",
     "region",
@@ -24,7 +26,7 @@ PUBLIC_FUNDER_TYPES = frozenset(
 
 class FunderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     type: FunderType
 
 

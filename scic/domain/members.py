@@ -13,6 +13,7 @@ from scic.domain.facts import Fact
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
 from scic.errors import refuse
+from scic.text_rules import Name
 
 MemberKind = Literal["person", "organisation"]
 # A member number (n° d'associé) as cooperatives write them: "12", "A-012", "2019/04".
@@ -62,7 +63,7 @@ class PartyErased(BaseModel):
 
 class AdmitMember(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     kind: MemberKind
     category: str
     admitted_on: Day | None = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import sqlalchemy as sa
 
 from ledger.chain import format_timestamp
@@ -39,7 +41,7 @@ def event_body(e: RecordedEvent) -> bytes:
     return json.dumps(event_object(e), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def sse_stream(
+async def sse_stream(
     store: EventStore,
     coop_id: str,
     after: int,
@@ -48,18 +50,31 @@ def sse_stream(
     keepalive: float,
     timeout: float,
     subjects: Callable[[], set[str] | None] = lambda: None,
+    still_allowed: Callable[[], bool] = lambda: True,
+    revoked_here: Callable[[], bool] = lambda: False,
     monotonic: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[bytes]:
+) -> AsyncIterator[bytes]:
     """`id:` is the position (what EventSource sends back as Last-Event-ID), `data:` the
     event object. Ends after `timeout` seconds; clients reconnect and resume. `subjects`
-    narrows the stream (subjects_of), asked again for each new page of events."""
+    narrows the stream (subjects_of), asked again for each new page of events.
+
+    An async generator: between two looks at the ledger it holds no thread (the reads
+    run in the thread pool, one page at a time). The token is checked again before each
+    page (`still_allowed`, in the database) and before each event (`revoked_here`, a
+    revocation made in this process): a revoked token's stream ends at once."""
     started = last_sent = monotonic()
     yield f"retry: {max(int(poll * 1000), 100)}\n: stream of {coop_id} after {after}\n\n".encode()
     while True:
-        page = store.read_all(after, _PAGE, tenant_id=coop_id)
-        allowed = subjects() if page else None
+        page = await anyio.to_thread.run_sync(_page, store, coop_id, after)
+        checking = bool(page) or monotonic() - last_sent >= keepalive
+        if checking and not await anyio.to_thread.run_sync(still_allowed):
+            yield b"event: revoked\ndata: the token was revoked or has expired\n\n"
+            return
+        allowed = await anyio.to_thread.run_sync(subjects) if page else None
         for event in page:
+            if revoked_here():
+                yield b"event: revoked\ndata: the token was revoked\n\n"
+                return
             after = event.position
             if allowed is None or event.subject_id in allowed:
                 yield b"id: %d\ndata: %s\n\n" % (event.position, event_body(event))
@@ -72,7 +87,11 @@ def sse_stream(
         if now - last_sent >= keepalive:
             yield b": keep-alive\n\n"
             last_sent = now
-        sleep(min(poll, max(timeout - (now - started), 0)))
+        await anyio.sleep(min(poll, max(timeout - (now - started), 0)))
+
+
+def _page(store: EventStore, coop_id: str, after: int) -> list[RecordedEvent]:
+    return store.read_all(after, _PAGE, tenant_id=coop_id)
 
 
 def subjects_of(conn: sa.Connection, coop_id: str, who: Principal) -> set[str] | None:

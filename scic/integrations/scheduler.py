@@ -119,7 +119,7 @@ def leadership_for(engine: sa.Engine) -> Leadership:
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise ValueError("the scheduler needs an SQLite file, not an in-memory database")
-        return FileLock(Path(f"{url.database}.scheduler.lock"))
+        return FileLock(Path(f"{os.path.realpath(url.database)}.scheduler.lock"))
     return AdvisoryLock(url)
 
 

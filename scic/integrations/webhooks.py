@@ -33,6 +33,8 @@ from scic.integrations.targets import (
 )
 
 SECRET_PREFIX = "whsec_"
+SECRET_PATTERN = r"^whsec_(?:[A-Za-z0-9+/]{4}){8,21}(?:[A-Za-z0-9+/]{2}==)?$"
+"""What `secret_key` accepts, as the contract states it: 24 to 64 bytes in base64."""
 ALL_TYPES = "*"
 T = TypeVar("T")
 ROTATION_OVERLAP = timedelta(hours=24)

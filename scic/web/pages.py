@@ -18,10 +18,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.concurrency import run_in_threadpool
 
 from ledger.schema import events as events_table
-from scic import i18n
+from scic import i18n, refusals, vocabulary
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
 from scic.access.guard import AccessControl, client_address
-from scic.access.policy import PEOPLE, PUBLIC, command_rule, requires, speaks_for
+from scic.access.policy import PEOPLE, PUBLIC, RECORD, command_rule, requires, speaks_for
 from scic.accounts import actors, sessions, users
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
@@ -33,7 +33,7 @@ from scic.i18n import gettext as _
 from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
-from scic.web import charts, fmt, self_service
+from scic.web import charts, findings, fmt, self_service
 from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
 from scic.web.session import (
@@ -72,6 +72,9 @@ ENV.filters.update(fmt.filters())
 ENV.add_extension("jinja2.ext.i18n")
 ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 ENV.globals["page_lang"] = i18n.current
+ENV.globals["event_name"] = lambda code: vocabulary.label(vocabulary.EVENT_TYPES, code)
+ENV.globals["movement_name"] = lambda code: vocabulary.label(vocabulary.MOVEMENTS, code)
+ENV.globals["status_name"] = lambda code: vocabulary.label(vocabulary.MEMBER_STATUSES, code)
 
 HEADERS = {
     # everything comes from this server; no script runs on the pages at all
@@ -198,6 +201,14 @@ def links(v: Viewer) -> list[Link]:
         found.append(Link("bank", "Banque", "/dashboard/bank"))
     if may_write(v):
         found.append(Link("forms", "Saisie", "/dashboard/forms"))
+    if v.role in RECORD.allowed:  # the rule of POST …/imports (scic/web/imports.py)
+        found.append(Link("imports", N_("Importer le registre"), "/dashboard/imports"))
+    if v.may(v.api("/fiscal-years")):
+        found.append(Link("fiscal-years", N_("Exercices"), "/dashboard/fiscal-years"))
+    if v.may(v.api("/reports/member-register")) or any(
+        v.may(v.api("/reports/grant-statement"), funder=f) for f in v.funder_ids
+    ):
+        found.append(Link("reports", N_("Rapports"), "/dashboard/reports"))
     if v.principal.role in PEOPLE.allowed:
         found.append(Link("people", N_("Personnes"), "/dashboard/people"))
     if v.may(v.api("/requests")):
@@ -289,10 +300,26 @@ def problem_page(
 
 
 def coop_name(v: Viewer, conn: sa.Connection) -> str:
-    """The cooperative's name when the token may read the cooperative (GET /coops/{id})."""
-    if v.may(v.api()):
-        return str(views.coop_row(conn, v.coop_id)["name"])
-    return f"Coopérative {v.coop_id}"
+    """The cooperative's name: every role reads it in `GET /v1/coops` (its own)."""
+    return str(views.coop_row(conn, v.coop_id)["name"])
+
+
+def code_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
+    """The names of the cooperative's category and college codes, from its statutes
+    (the latest name of each code): pages show names, never codes."""
+    from scic.projections.tables import statutes
+
+    names: dict[str, str] = {}
+    docs = conn.execute(
+        sa.select(statutes.c.doc)
+        .where(statutes.c.coop_id == coop_id)
+        .order_by(statutes.c.valid_from, statutes.c.position)
+    ).scalars()
+    for doc in docs:
+        for entry in [*doc.get("categories", []), *doc.get("colleges", [])]:
+            if entry.get("code") and entry.get("name"):
+                names[entry["code"]] = entry["name"]
+    return names
 
 
 def parse_day(text: str | None, service: Service) -> date:
@@ -602,6 +629,7 @@ def member_list(
         found = directory.member_page(conn, v.coop_id, query)
         kept = {"q": q or "", "as_of": on.isoformat(), "status": chosen}
         return "members.html", {
+            "code_names": code_names(conn, v.coop_id),
             "on": on,
             "rows": found.members,
             "q": q or "",
@@ -624,6 +652,7 @@ def member(
         detail = views.member_detail(conn, v.coop_id, member_id)
         return "member.html", {
             "m": detail,
+            "code_names": code_names(conn, v.coop_id),
             # links to the forms the token may send (scic/web/forms)
             "actions": form_links.member_actions(
                 v, member_id, detail["party_id"], detail["status"] == "active"
@@ -719,7 +748,15 @@ def compliance_page(request: Request, service: ServiceDep, as_of: str | None = N
         on = parse_day(as_of, service)
         v.check(v.api("/compliance"))
         notice = before_incorporation(v, conn, on)
-        report = {"findings": [], "warnings": 0} if notice else compliance(conn, v.coop_id, on)
+        report: dict[str, Any] = (
+            {"findings": [], "warnings": 0} if notice else compliance(conn, v.coop_id, on)
+        )
+        words = findings.Context(
+            on, views.member_names(conn, v.coop_id), code_names(conn, v.coop_id)
+        )
+        for found in report["findings"]:
+            found["sentence"] = findings.sentence(found, words)
+            found["rule_text"] = refusals.rule_text(found.get("rule"))
         return "compliance.html", {"on": on, "report": report, "notice": notice}
 
     return page(request, service, "compliance", build)

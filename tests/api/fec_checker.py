@@ -155,39 +155,49 @@ def _check_row(row: Row, start: date, end: date, validated: bool) -> list[Findin
 
 
 def _check_entries(rows: list[Row]) -> list[Finding]:
+    """An entry is (JournalCode, EcritureNum): one date, contiguous lines, balanced; the
+    numbers of each journal are 1, 2, 3… in the file's order, with no gap (R17)."""
     out: list[Finding] = []
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    seen: dict[str, tuple[str, str, str]] = {}
-    order: list[int] = []
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    seen: dict[tuple[str, str], str] = {}
+    order: dict[str, list[int]] = defaultdict(list)
+    last: tuple[str, str] | None = None
     last_date: date | None = None
     for row in rows:
         f = row.fields
-        num = f["EcritureNum"]
+        journal, num = f["JournalCode"], f["EcritureNum"]
         if not num.isdigit():
             out.append(Finding(row.line, "entry-number", f"EcritureNum {num!r}"))
             continue
-        if num not in seen:
-            seen[num] = (f["JournalCode"], f["EcritureDate"], f["PieceRef"])
-            order.append(int(num))
-        elif seen[num][:2] != (f["JournalCode"], f["EcritureDate"]):
-            out.append(Finding(row.line, "entry-consistency", f"entry {num} mixes journal/date"))
-        elif order[-1] != int(num):
-            out.append(Finding(row.line, "entry-contiguous", f"entry {num} is split"))
+        key = (journal, num)
+        if key not in seen:
+            seen[key] = f["EcritureDate"]
+            order[journal].append(int(num))
+        elif seen[key] != f["EcritureDate"]:
+            out.append(Finding(row.line, "entry-consistency", f"entry {journal} {num} mixes dates"))
+        elif last != key:
+            out.append(Finding(row.line, "entry-contiguous", f"entry {journal} {num} is split"))
+        last = key
         day = _date(f["EcritureDate"])
         if day is not None and last_date is not None and day < last_date:
             out.append(Finding(row.line, "chronology", f"{day} after {last_date}"))
         last_date = day or last_date
         if not any(x.check in ("amount-format",) and x.line == row.line for x in out):
             try:
-                totals[num][0] += row.cents("Debit")
-                totals[num][1] += row.cents("Credit")
+                totals[key][0] += row.cents("Debit")
+                totals[key][1] += row.cents("Credit")
             except ArithmeticError:
                 pass
-    if order != list(range(1, len(order) + 1)):
-        out.append(Finding(0, "gapless", f"EcritureNum is not 1..{len(order)} in order"))
-    for num, (debit, credit) in totals.items():
+    for journal, numbers in sorted(order.items()):
+        if numbers != list(range(1, len(numbers) + 1)):
+            out.append(
+                Finding(0, "gapless", f"{journal}: EcritureNum is not 1..{len(numbers)} in order")
+            )
+    for (journal, num), (debit, credit) in totals.items():
         if debit != credit:
-            out.append(Finding(0, "balance", f"entry {num}: debit {debit} ≠ credit {credit}"))
+            out.append(
+                Finding(0, "balance", f"entry {journal} {num}: debit {debit} ≠ credit {credit}")
+            )
     return out
 
 

@@ -121,6 +121,7 @@ PINNED: dict[str, str] = {
     "get_coop_profile": "read",
     "put_coop_profile": "record",
     "patch_member_contact": "member-contact",
+    "post_imports": "record",
     "get_member_contact_changes": "contact-log",
     "get_mail_log": "mail-log",
     "get_mail_preferences": "mail-preferences",

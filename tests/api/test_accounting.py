@@ -333,7 +333,7 @@ def test_the_trial_balance_balances_at_every_date(
     # subscribed capital 8,000 - reimbursed 500 = 7,500 across 1011/1012/1013
     assert sum(_cents(by.get(a, "0")) for a in ("1011", "1012", "1013")) == -750_000
     assert by["4567"] == "0.00"  # reimbursement paid at once
-    assert by["1671"] == "-10000.00" and by["164"] == "-10000.00"
+    assert by["1671"] == "-10000.00" and by["1681"] == "-10000.00"
 
 
 def test_journal_entries_balance_and_name_their_events(

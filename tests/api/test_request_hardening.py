@@ -87,6 +87,14 @@ BAD_TEXT = {
     "zero-width": ("Ali\u200bce", "zero-width characters"),
     "bidi override": ("\u202eecilA", "bidirectional controls"),
     "byte order mark": ("\ufeffAlice", "zero-width characters"),
+    "soft hyphen": ("Ali\u00adce", "invisible or formatting characters"),
+    "invisible times": ("Ali\u2062ce", "invisible or formatting characters"),
+    "mongolian vowel separator": ("Ali\u180ece", "invisible or formatting characters"),
+    "hangul filler": ("\u3164", "invisible or formatting characters"),
+    "tag characters": ("Alice\U000e0041\U000e007f", "invisible or formatting characters"),
+    "variation selector": ("Ali\ufe0fce", "invisible or formatting characters"),
+    "line separator": ("Ali\u2028ce", "invisible or formatting characters"),
+    "braille blank": ("\u2800", "invisible or formatting characters"),
 }
 
 
@@ -135,6 +143,28 @@ def test_text_no_register_should_hold_is_422(
     assert problem["type"] == "/errors/invalid-request"
     located = "commands[0]: " if path == "batch" else ""  # a batch names the command
     assert problem["detail"] == f"{located}{where}: text must not contain {what}"
+    assert event_count(service) == before
+
+
+@pytest.mark.parametrize("name", ["   ", "\u00a0\u3000", "\t"])
+def test_a_name_of_only_spaces_is_422(client, service, coop, name) -> None:
+    before = event_count(service)
+    for path, body in (
+        ("members", {"name": name, "kind": "person", "category": "usagers"}),
+        (
+            "grants",
+            {
+                "funder": {"name": name, "type": "region"},
+                "purpose": "operating",
+                "amount": "100.00",
+                "justify_by": "2030-01-01",
+                "de_minimis": False,
+            },
+        ),
+    ):
+        response = _raw(client, f"/v1/coops/{coop['coop']}/{path}", body)
+        assert response.status_code == 422, response.text
+        assert "visible character" in response.json()["detail"]
     assert event_count(service) == before
 
 

@@ -159,7 +159,7 @@ def test_an_empty_cooperative_and_a_date_before_incorporation(
         "/dashboard/grants": "Aucune subvention enregistrée",
         "/dashboard/reimbursements": "Aucun remboursement en attente",
         "/dashboard/compliance": "R2 — à traiter",
-        "/dashboard/events": "CoopRegistered",
+        "/dashboard/events": "Coopérative enregistrée",
     }
     for path, words in expected.items():
         page = web.get(path)
@@ -296,7 +296,8 @@ def test_a_funder_by_url_gets_a_message_and_no_names(
     for path in ("/dashboard/capital", "/dashboard/funding", "/dashboard/grants"):
         page = web.get(path)
         assert page.status_code == 200 and "Alice" not in page.text, path
-        assert "La Fabrique du Coin" not in page.text  # GET /coops/{id} is not the funder's
+        # the cooperative's name, as the funder reads it in GET /v1/coops (its own)
+        assert "La Fabrique du Coin" in page.text and coop not in page.text
 
 
 def test_pages_and_docs_load_nothing_from_elsewhere(

@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.chain import format_timestamp
 from ledger.schema import MAX_POSITION
+from scic.access import tokens
 from scic.access.policy import EVENT_STREAM, READ, WEBHOOK_READ, WEBHOOKS, requires
 from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.streaming import GRACE, SLOTS, BoundedStream
 from scic.dates import Day
 from scic.integrations import reminders, webhooks
 from scic.integrations.dispatcher import DELIVERY_MARGIN, send_test
@@ -48,7 +50,10 @@ class WebhookRequest(BaseModel):
         min_length=1, max_length=200, description='event type names, or ["*"] for every type'
     )
     secret: str | None = Field(
-        default=None, max_length=200, description="`whsec_<base64>` (default: generated)"
+        default=None,
+        max_length=200,
+        description="`whsec_<base64 of 24 to 64 bytes>` (default: generated)",
+        json_schema_extra={"pattern": webhooks.SECRET_PATTERN},
     )
     description: str | None = Field(default=None, max_length=200)
 
@@ -77,7 +82,12 @@ class WebhookList(BaseModel):
 
 class RotationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
-    secret: str | None = Field(default=None, max_length=200)
+    secret: str | None = Field(
+        default=None,
+        max_length=200,
+        description="`whsec_<base64 of 24 to 64 bytes>` (default: generated)",
+        json_schema_extra={"pattern": webhooks.SECRET_PATTERN},
+    )
 
 
 class Rotated(BaseModel):
@@ -366,25 +376,37 @@ def event_stream(
     """The cooperative's events as Server-Sent Events: `id:` the position, `data:` the
     feed's event object, keep-alive comments while nothing happens. Resumes after the
     `Last-Event-ID` header (else `after`). A funder or member token receives the events
-    whose subject is its own (its member, its funder, grants and titles)."""
+    whose subject is its own (its member, its funder, grants and titles). The stream ends
+    when its token is revoked or expires (an `event: revoked` line first), after its
+    timeout whatever the client does, and a token holds a few streams at most (429)."""
     with service.engine.connect() as conn:
         coop_head(conn, coop_id)
     settings = service.events_out
+    lasts = min(settings.stream_timeout, timeout if timeout is not None else 3600)
 
     def subjects() -> set[str] | None:
         with service.engine.connect() as conn:
             return subjects_of(conn, coop_id, who)
 
-    return StreamingResponse(
+    def still_allowed() -> bool:
+        with service.engine.connect() as conn:
+            return tokens.still_valid(conn, who.token_id, service.store.clock())
+
+    SLOTS.take(who.token_id, settings.streams_per_token)
+    return BoundedStream(
         sse_stream(
             service.store,
             coop_id,
             last_event_id if last_event_id is not None else after,
             poll=settings.stream_poll,
             keepalive=settings.stream_keepalive,
-            timeout=min(settings.stream_timeout, timeout if timeout is not None else 3600),
+            timeout=lasts,
             subjects=subjects,
+            still_allowed=still_allowed,
+            revoked_here=lambda: tokens.revoked_here(who),
         ),
+        lifetime=lasts + GRACE,
+        on_close=lambda: SLOTS.give_back(who.token_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -56,6 +56,11 @@ words(
     }
 )
 EFFECTIVE = Field("effective_date", "Effective date", "date", help="Leave empty for today.")
+BANK_REFERENCE = Field(
+    "bank_reference",
+    "Bank reference",
+    help="The reference on the bank statement line, if you have it.",
+)
 
 # -- members and shares ----------------------------------------------------------------
 
@@ -207,6 +212,10 @@ words(
     {
         "Record a payment": "Enregistrer un versement",
         "Amount paid (€)": "Montant versé (€)",
+        "Bank reference": "Référence bancaire",
+        "The reference on the bank statement line, if you have it.": (
+            "La référence de la ligne du relevé bancaire, si vous l'avez."
+        ),
         "Payment of {amount} by {member} recorded": "Versement de {amount} de {member} enregistré",
     }
 )
@@ -221,6 +230,7 @@ add(
             ),
             Field("amount", "Amount paid (€)", "money", required=True),
             EFFECTIVE,
+            BANK_REFERENCE,
         ),
         lambda d: (
             "Payment of {amount} by {member} recorded",
@@ -777,6 +787,7 @@ add(
             "Record an instalment received",
             "Amount received (€)",
             "Instalment of {amount} from {funder} recorded",
+            BANK_REFERENCE,
         ),
     )
 )

@@ -1,0 +1,130 @@
+"""The register import page: upload a register, review what a dry run would record and
+correct, then confirm. The confirmation carries the reviewed file back (base64, in the
+form), so what lands is exactly what was reviewed — and a register imported twice
+records nothing the second time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from scic.access.policy import RECORD, allow
+from scic.api.deps import ServiceDep
+from scic.register_import import RegisterRefused, RegisterReport, import_bytes
+from scic.service import Service
+from scic.web import pages
+from scic.web.session import CsrfRefused, Viewer, check_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[pages.PAGE])
+
+MAX_FILE_BYTES = 700_000  # its base64 must fit the confirmation under the body limit
+
+
+def _words(report: RegisterReport) -> str:
+    """The report's summary as people read it on the page."""
+    n, r = report.new, report.recorded
+    done = f"{n.members} associé(s), {n.subscriptions} souscription(s), {n.payments} versement(s)"
+    known = f"{r.members} associé(s), {r.subscriptions} souscription(s), {r.payments} versement(s)"
+    if report.nothing_to_do:
+        return f"{known} déjà enregistrés : rien à faire."
+    fixes = f" et {len(report.corrections)} correction(s)" if report.corrections else ""
+    verb = "seront enregistrés" if report.dry_run else "enregistrés"
+    return f"{done}{fixes} {verb} ({known} déjà enregistrés)."
+
+
+def _blank(name: str | None, fix: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "fix": fix,
+        "problems": [],
+        "contradictions": [],
+        "report": None,
+        "words": "",
+        "file_data": None,
+    }
+
+
+def _run(
+    request: Request,
+    service: Service,
+    form: dict[str, Any],
+    name: str,
+    data: bytes,
+    dry_run: bool,
+) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        allow(RECORD, v.principal)  # the rule of POST …/imports
+        try:
+            check_csrf(request, form)
+        except CsrfRefused:
+            raise pages.PageProblem(
+                "Le formulaire a expiré : rechargez la page et recommencez."
+            ) from None
+        context = _blank(name, bool(form.get("apply_corrections")))
+        if not data:
+            context["problems"] = ["Choisissez un fichier .csv ou .xlsx."]
+            return "imports.html", context
+        if len(data) > MAX_FILE_BYTES:
+            context["problems"] = [f"Fichier trop lourd (plus de {MAX_FILE_BYTES:,} octets)."]
+            return "imports.html", context
+        try:
+            report = import_bytes(
+                service,
+                name,
+                data,
+                v.coop_id,
+                dry_run=dry_run,
+                apply_corrections=context["fix"],
+                actor=v.principal.actor,
+            )
+        except RegisterRefused as refused:
+            context["problems"] = [str(f) for f in refused.findings]
+            context["contradictions"] = refused.contradictions
+            return "imports.html", context
+        context.update(report=report, words=_words(report))
+        if dry_run and not report.nothing_to_do:
+            context["file_data"] = base64.b64encode(data).decode()
+        return "imports.html", context
+
+    return pages.page(request, service, "imports", build)
+
+
+@router.get("/dashboard/imports")
+def import_form(request: Request, service: ServiceDep) -> Response:
+    def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
+        allow(RECORD, v.principal)
+        return "imports.html", _blank(None, False)
+
+    return pages.page(request, service, "imports", build)
+
+
+@router.post("/dashboard/imports")
+async def review(request: Request, service: ServiceDep) -> Response:
+    """The dry run of the uploaded register: what would be recorded, corrected, refused."""
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("register")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    name, data = "", b""
+    if isinstance(upload, UploadFile):
+        name, data = upload.filename or "registre", await upload.read(MAX_FILE_BYTES + 1)
+    return await run_in_threadpool(_run, request, service, fields, name, data, True)
+
+
+@router.post("/dashboard/imports/confirm")
+async def confirm(request: Request, service: ServiceDep) -> Response:
+    """Import the reviewed register for real."""
+    form = await pages.read_form(request)
+    try:
+        data = base64.b64decode(form.get("file_data", ""), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    return await run_in_threadpool(
+        _run, request, service, form, form.get("name", "registre")[:200], data, False
+    )
