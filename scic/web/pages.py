@@ -198,9 +198,9 @@ def links(v: Viewer) -> list[Link]:
         if v.may(v.api(f"/{slug}")):
             found.append(Link(slug, label, f"/dashboard/{slug}"))
     if v.may(v.api("/reconciliation")):
-        found.append(Link("bank", "Banque", "/dashboard/bank"))
+        found.append(Link("bank", N_("Banque"), "/dashboard/bank"))
     if may_write(v):
-        found.append(Link("forms", "Saisie", "/dashboard/forms"))
+        found.append(Link("forms", N_("Saisie"), "/dashboard/forms"))
     if v.role in RECORD.allowed:  # the rule of POST …/imports (scic/web/imports.py)
         found.append(Link("imports", N_("Importer le registre"), "/dashboard/imports"))
     if v.may(v.api("/fiscal-years")):
