@@ -130,7 +130,7 @@ TIERS_LIEU: dict[str, Any] = {
 def free_siren(client: TestClient) -> str:
     """TIERS_LIEU's SIREN for the first cooperative, then others (a SIREN is unique)."""
     taken = {c["siren"] for c in client.get("/v1/coops").json().get("coops", [])}
-    for prefix in range(73282932, 73282999):
+    for prefix in range(73282932, 73282932 + 100_000):  # stateful runs create hundreds
         siren = f"{prefix}{luhn.calc_check_digit(str(prefix))}"
         if siren not in taken:
             return siren
