@@ -21,6 +21,7 @@ from scic.access.policy import (
     requires,
 )
 from scic.access.tokens import FUNDER, Principal
+from scic.accounting.reads import state_at
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.examples import BALLOTS, openapi_examples
@@ -40,6 +41,7 @@ from scic.api.public.members import MemberPublic, PendingReimbursements
 from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
+from scic.domain.members import is_associate
 from scic.errors import refuse
 from scic.integrations import feed
 from scic.projections import funding_views, views
@@ -173,23 +175,38 @@ def tally(
     service: ServiceDep,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Weighted result of a vote by colleges (R4). Computes; records nothing."""
+    """Weighted result of a vote by colleges (R4). Computes; records nothing.
+
+    The voters are the associates as at `as_of` (the assembly's date), each in the
+    category it held that day: a member admitted later, one that had left, or one
+    holding no share that day has no vote (R2, R4 — loi 1947 art. 19 octies: each
+    associate has one vote, in its college)."""
     on = as_of or service.today()
     seen: set[str] = set()
     choices = []
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
-        statutes = views.statutes_at(conn, coop_id, on, None)
-        categories = views.categories_at(conn, coop_id, on, None)
+        state = state_at(conn, coop_id, on)
         for ballot in body.ballots:
             if ballot.member_id in seen:
                 raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
             seen.add(ballot.member_id)
-            member = load_member(conn, coop_id, ballot.member_id)
-            if not member.active or member.admitted_on > on:
-                raise refuse("voter-not-member", f"{ballot.member_id} is not a member on {on}")
-            choices.append((categories.get(member.member_id, member.category), ballot.choice))
-    assert statutes is not None
+            member = state.members.get(ballot.member_id)
+            if member is None:
+                load_member(conn, coop_id, ballot.member_id)  # 404 when it never was one
+                raise refuse("voter-not-member", f"{ballot.member_id} was not admitted on {on}")
+            if not member.active:
+                raise refuse(
+                    "voter-not-member", f"{ballot.member_id} had left on {member.exited_on}"
+                )
+            # R4 — an admitted member with no share that day is not an associate
+            if not is_associate(member):
+                raise refuse(
+                    "voter-not-member", f"{ballot.member_id} held no share on {on}: no vote"
+                )
+            choices.append((member.category, ballot.choice))
+    assert state.coop is not None
+    statutes = state.coop.statutes_at(on)
     result = votes.tally(statutes, choices)
     return {
         "as_of": on.isoformat(),
