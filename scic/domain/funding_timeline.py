@@ -77,7 +77,7 @@ def window_at(coop: CoopState, on: date, regime: str = "general") -> DeMinimisWi
     return grants.de_minimis_window(on, coop.incorporated_on, fiscal_year_end, regime)
 
 
-def apply(f: Funding, type_: str, e: BaseModel | None, on: date) -> None:
+def apply(f: Funding, e: BaseModel | None, on: date) -> None:
     """Fold one funding event into `f` (in place: `Fold.copy` copies `f` first)."""
     match e:
         case GrantAwarded():

@@ -194,7 +194,7 @@ def apply(state: Fold, entry: Entry) -> Fold:
         case SharesReimbursed():
             _reimburse(state, e, on)
         case _:
-            funding_timeline.apply(state.funding, entry.type, e, on)
+            funding_timeline.apply(state.funding, e, on)
     return state
 
 

@@ -42,6 +42,8 @@ from scic.projections.tables import (
 )
 
 AMOUNTS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
+# Reversed events whose own rows (a call, a withdrawal, a reimbursement) are put back.
+KEPT_ROWS: tuple[type[BaseModel], ...] = (SharesCalled, SharesReimbursed, MemberWithdrew)
 # The events this projector acts on one by one (runs of the common ones go set-wise).
 HANDLED = (
     CoopRegistered,
@@ -325,18 +327,20 @@ class CapitalProjector:
                 reversed_event_id=original, coop_id=e.tenant_id, reversal_event_id=e.event_id
             )
         )
-        match _stored(conn, original):
-            case SharesCalled() as called:
-                conn.execute(
-                    calls.update()
-                    .where(calls.c.coop_id == e.tenant_id)
-                    .where(calls.c.call_id == called.call_id)
-                    .values(reversed=True)
-                )
-            case SharesReimbursed() as reimbursed:
-                self._unreimburse(conn, e, reimbursed)
-            case MemberWithdrew() as withdrew:
-                self._unwithdraw(conn, withdrew)
+        kept = EVENT_TYPES.get(ev.reversed_type)
+        if kept in KEPT_ROWS:  # rows of their own to put back, read in their payload
+            match kept.model_validate(_data_of(conn, original)):
+                case SharesCalled() as called:
+                    conn.execute(
+                        calls.update()
+                        .where(calls.c.coop_id == e.tenant_id)
+                        .where(calls.c.call_id == called.call_id)
+                        .values(reversed=True)
+                    )
+                case SharesReimbursed() as reimbursed:
+                    self._unreimburse(conn, e, reimbursed)
+                case MemberWithdrew() as withdrew:
+                    self._unwithdraw(conn, withdrew)
         rows = (
             conn.execute(
                 sa.select(movements)
@@ -476,12 +480,10 @@ def _pending(delta: Holding) -> dict[str, Any]:
     return {f"pending_{k}": m[f"pending_{k}"] + v for k, v in delta.as_row().items()}
 
 
-def _stored(conn: sa.Connection, event_id: str) -> BaseModel | None:
-    """A recorded event's payload, typed (a reversal reads the event it reverses)."""
+def _data_of(conn: sa.Connection, event_id: str) -> dict[str, Any]:
     from ledger.schema import events
 
-    row = conn.execute(
-        sa.select(events.c.type, events.c.data).where(events.c.event_id == event_id)
-    ).one()
-    model = EVENT_TYPES.get(row.type)
-    return None if model is None else model.model_validate(row.data)
+    data: dict[str, Any] = conn.execute(
+        sa.select(events.c.data).where(events.c.event_id == event_id)
+    ).scalar_one()
+    return data
