@@ -11,6 +11,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from scic.domain.cooperative import Statutes
+from scic.domain.shares import still_owed_cents
 from scic.errors import NotFound
 from scic.money import format_cents, format_ratio
 from scic.projections import mix
@@ -423,6 +424,11 @@ def _withdrawal(w: Any) -> dict[str, Any]:
         "amount": format_cents(w["amount_cents"]) if w["amount_cents"] is not None else None,
         "loss_share": (
             format_cents(w["loss_share_cents"]) if w["loss_share_cents"] is not None else None
+        ),
+        "still_owed": format_cents(
+            w["called_cents"] - w["paid_cents"]
+            if w["loss_share_cents"] is None
+            else still_owed_cents(w["paid_cents"], w["loss_share_cents"])
         ),
     }
 

@@ -48,6 +48,12 @@ class WithdrawalPublic(Public):
     reimbursed_on: DayText | None
     amount: Money | None
     loss_share: Money | None
+    still_owed: Money = Field(
+        description="R7: what the member still owes on its calls (C. com. L231-6): the "
+        "called and unpaid amount while the reimbursement waits; once reimbursed, what "
+        "setting the call against the reimbursement left (its loss share above its paid-up "
+        "amount)"
+    )
 
 
 class Movement(Public):
