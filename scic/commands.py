@@ -28,6 +28,7 @@ from scic.accounting.fiscal_years import (
     check_open,
     closed_until,
 )
+from scic.bank import mandates
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
@@ -455,6 +456,7 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
     contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
+    mandates.erase(session.conn, body.party_id, session.store.clock())  # and its SEPA mandates
     # Nobody speaks for an erased party any more: its tokens go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
