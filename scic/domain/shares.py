@@ -101,6 +101,18 @@ class SharesTransferred(_Amounts):
     to_member_id: str
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    SharesSubscribed,
+    SharesCalled,
+    SharesPaid,
+    MemberWithdrew,
+    SharesReimbursed,
+    SharesTransferred,
+    LossesRecorded,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 # -- commands --------------------------------------------------------------------------
 
 
