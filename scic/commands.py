@@ -29,6 +29,7 @@ from scic.accounting.fiscal_years import (
     closed_until,
 )
 from scic.accounts import users
+from scic.bank import mandates
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
 from scic.domain.facts import Fact
@@ -456,6 +457,7 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
     contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
+    mandates.erase(session.conn, body.party_id, session.store.clock())  # and its SEPA mandates
     # Nobody speaks for an erased party any more: its tokens and accounts go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     users.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)

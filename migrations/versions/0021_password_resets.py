@@ -1,7 +1,7 @@
 """Password resets: one-time links, valid an hour, that set a new password.
 
-Revision ID: 0020_password_resets
-Revises: 0019_member_requests
+Revision ID: 0021_password_resets
+Revises: 0020_sepa
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from ledger.schema import UTCDateTime
 
-revision = "0020_password_resets"
-down_revision = "0019_member_requests"
+revision = "0021_password_resets"
+down_revision = "0020_sepa"
 branch_labels = None
 depends_on = None
 
