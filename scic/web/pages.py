@@ -115,6 +115,7 @@ SIGN_IN_MESSAGES = {
     ),
     "csrf": N_("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
     "signed-out-now": N_("Vous êtes déconnecté. Ce navigateur ne garde plus votre accès."),
+    "password-changed": N_("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui."),
     "credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "no-cooperative": N_(
         "Ce compte n'a plus accès à aucune coopérative. Demandez une invitation à la "
@@ -122,6 +123,7 @@ SIGN_IN_MESSAGES = {
     ),
     "session-ended": N_("Votre session a pris fin. Connectez-vous à nouveau."),
 }
+NOTICES = frozenset({None, "signed-out-now", "password-changed"})  # not problems
 TOKEN_REASONS = frozenset({"expired", "revoked", "invalid", "admin"})
 GROUPS = {"college": "Par collège", "category": "Par catégorie", "member": "Par associé"}
 FUNDER_TYPES = {
@@ -368,7 +370,7 @@ def sign_in_page(
         # than let sign-in silently bounce back here
         insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
         message=_(message) if message else None,
-        problem=reason not in (None, "signed-out-now"),
+        problem=reason not in NOTICES,
         token_problem=reason in TOKEN_REASONS,
         email=email,
         v=None,
@@ -395,6 +397,9 @@ def home() -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(request: Request, done: str | None = None) -> Response:
+    """`done`: what just happened (1: signed out; password: a new password was set)."""
+    if done == "password":
+        return sign_in_page(request, "password-changed")
     return sign_in_page(request, "signed-out-now" if done else None)
 
 
