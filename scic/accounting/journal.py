@@ -35,7 +35,13 @@ from scic.domain.grants import (
     release_schedule,
 )
 from scic.domain.losses import RESERVE_ACCOUNTS, CarriedLossCharged
-from scic.domain.shares import SharesCalled, SharesPaid, SharesReimbursed, SharesSubscribed
+from scic.domain.shares import (
+    SharesCalled,
+    SharesPaid,
+    SharesReimbursed,
+    SharesSubscribed,
+    compensated_cents,
+)
 from scic.domain.surplus import SurplusAllocated
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.events import typed
@@ -314,24 +320,31 @@ def _grant(
 
 
 def _reimbursement(ev: SharesReimbursed, entry: _Book) -> list[Entry]:
-    """R5, R16 — the capital falls when the reimbursement is released (debit 1013, credit
-    4567), the unpaid and uncalled parts are cancelled; R6 — the member's share of losses
-    stays with the cooperative, reducing the loss carried forward (119)."""
+    """R5, R16 — the capital falls when the reimbursement is released (debit 1013/1012,
+    credit 4567 with what the cooperative owes: the nominal called less the loss share),
+    the uncalled part is cancelled (109); R6 — the member's share of losses stays with the
+    cooperative, reducing the loss carried forward (119). R7 — the unpaid call (4562) is
+    not written off: it is set against what the cooperative owes (C. civ. art. 1347), and
+    what that leaves stays owed on 4562 (C. com. L231-6)."""
     ((move),) = ev.moves()
     m, h = move.member_id, -move.amounts
     s, c, p = h.subscribed_cents, h.called_cents, h.paid_cents
     loss, amount = ev.loss_share_cents, ev.amount_cents
+    claim = c - loss
     lines = [
         Line("1013", debit_cents=p) if p else None,
         Line("1012", debit_cents=c - p) if c - p else None,
         Line("1011", debit_cents=s - c) if s - c else None,
-        Line("4567", credit_cents=amount, aux=m) if amount else None,
+        Line("4567", credit_cents=claim, aux=m) if claim else None,
         Line("119", credit_cents=loss) if loss else None,
-        Line("4562", credit_cents=c - p, aux=m) if c - p else None,
         Line("109", credit_cents=s - c) if s - c else None,
     ]
     ref = ev.withdrawal_id
     out = [entry("CAP", ref, f"Remboursement de {h.shares} parts {m}", *[x for x in lines if x])]
+    set_off = compensated_cents(c, p, loss)
+    if set_off:
+        label = f"Compensation de l'appel non versé avec le remboursement {m}"
+        out.append(entry("OD", ref, label, *_pair("4567", "4562", set_off, daux=m, caux=m)))
     if amount:
         out.append(
             entry(

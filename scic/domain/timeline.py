@@ -48,6 +48,7 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
     implicit_call,
+    still_owed_cents,
 )
 from scic.domain.state import (
     CapitalState,
@@ -300,7 +301,9 @@ def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
 
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     member = state.members[e.member_id]
-    state.members[e.member_id] = replace(member, pending=member.pending - e.holding)
+    owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
+    pending = member.pending - e.holding
+    state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
     _moves(state, e, on)
     coop = _coop(state)
     losses = coop.capital.uncovered_losses_cents - e.loss_share_cents
