@@ -269,7 +269,7 @@ def test_every_page_of_every_role_passes_axe_core(context: Any, live: Live) -> N
     role's first page only), the sign-in, password and account pages, the member's own
     forms and a few data-entry forms, in French: axe-core finds no serious or critical
     violation."""
-    from axe_playwright_python.base import AXE_SCRIPT
+    from axe_playwright_python.base import AXE_SCRIPT  # type: ignore[import-untyped]
 
     context.add_init_script(AXE_SCRIPT)  # axe-core, as packaged by axe-playwright-python
     page = context.new_page()
