@@ -198,10 +198,9 @@ def _values(
         _request_values(conn, row, p, lang, values)
     if p.get("job") == "grant-justification":
         grant = funding_views.grant_rows(conn, row["coop_id"], grant_id=p["obligation_id"])
-        values["funder"] = grant[0]["funder"]["name"] if grant else p["obligation_id"]
+        values["funder"] = grant[0].funder_name if grant else p["obligation_id"]
         if grant:
-            left = grant[0]["to_justify"]
-            values["amount"] = euros(_cents(left), lang)
+            values["amount"] = euros(grant[0].to_justify_cents, lang)
     return values
 
 
@@ -219,12 +218,6 @@ def _request_values(
         said = of_domain(named(p["refusal"], p.get("rule") or None, reason), set(), lang)
         reason = said.above or reason
     values["reason"] = reason
-
-
-def _cents(text: str) -> int:
-    whole, _, part = text.partition(".")
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * 100 + int((part + "00")[:2]))
 
 
 def _notice(notice: str, lang: Lang) -> str:
