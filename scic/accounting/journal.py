@@ -21,6 +21,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from ledger import RecordedEvent
+from scic.accounting import deferred
 from scic.domain.cooperative import CoopRegistered
 from scic.domain.corrections import EventReversed
 from scic.domain.esus import EsusInvested
@@ -71,6 +72,7 @@ ACCOUNTS: dict[str, str] = {
     "4561": "Associés comptes d'apport en société",
     "4562": "Associés capital appelé non versé",
     "4567": "Associés capital à rembourser",
+    "487": "Produits constatés d'avance",
     "512": "Banque",
     "6611": "Intérêts des titres participatifs",
     "740": "Subventions d'exploitation",
@@ -86,6 +88,7 @@ JOURNALS: dict[str, str] = {
     "BQ": "Banque",
     "SUB": "Subventions",
     "OD": "Opérations diverses",
+    "AN": "À-nouveaux",
 }
 
 # Sub-ledgers (CompAuxNum): members on 4561/4562/4567, funders on 4411/4417, holders on
@@ -163,6 +166,15 @@ class _Context:
     grant_flows: dict[str, tuple[str, int]] = field(default_factory=dict)
     """event id → (grant id, change of the net award) for events a correction may undo."""
     booked: dict[str, list[Entry]] = field(default_factory=dict)
+    deferred: dict[str, _Deferral] = field(default_factory=dict)
+    """award event id → the later years' parts of a multi-year operating grant (487)."""
+
+
+@dataclass
+class _Deferral:
+    grant_id: str
+    parts: dict[FiscalYear, int]
+    """An award is never reversed (a clawback or an amendment is recorded instead)."""
 
 
 class _Book(Protocol):
@@ -300,9 +312,25 @@ def _grant(
         case GrantAwarded():
             ctx.grant_net[ev.grant_id].append((on, move.cents))
             label = f"Subvention {PURPOSE_LABELS[ev.purpose]} accordée {funder}"
-            return [
-                entry("SUB", ev.grant_id, label, *_pair(receivable, income, move.cents, funder))
-            ]
+            lines = _pair(receivable, income, move.cents, daux=funder)
+            if ev.purpose == "operating" and ctx.incorporated_on is not None:
+                # R14, R17 — the later years' parts of the funded period go to 487
+                now, later = deferred.split(
+                    move.cents,
+                    ev.period_start,
+                    ev.period_end,
+                    on,
+                    ctx.incorporated_on,
+                    ctx.fiscal_year_end,
+                )
+                if later:
+                    ctx.deferred[e.event_id] = _Deferral(ev.grant_id, later)
+                    lines = (
+                        Line(receivable, debit_cents=move.cents, aux=funder),
+                        Line(income, credit_cents=now),
+                        Line("487", credit_cents=move.cents - now),
+                    )
+            return [entry("SUB", ev.grant_id, label, *lines)]
         case GrantAmended():
             ctx.grant_net[ev.grant_id].append((on, move.cents))
             lines = _pair(receivable, income, move.cents, daux=funder, caux=funder)
@@ -460,6 +488,20 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
     return out
 
 
+def _deferred_releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
+    """R14, R17 — on the first day of each year a multi-year operating grant funds, its part
+    for that year leaves 487 for 740."""
+    out = []
+    for deferral in ctx.deferred.values():
+        cents = deferral.parts.get(fy, 0)
+        if not cents:
+            continue
+        label = f"Subvention d'exploitation de l'exercice {fy.year} {deferral.grant_id}"
+        ref = f"PCA{fy.year}-{deferral.grant_id}"[:40]
+        out.append(Entry("OD", fy.start, ref, label, _pair("487", "740", cents), None, position))
+    return out
+
+
 # -- building --------------------------------------------------------------------------
 
 
@@ -483,6 +525,7 @@ def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[En
         for fy in years_until(ctx.incorporated_on, ctx.fiscal_year_end, until):
             if fy.end <= until:
                 entries.extend(_releases(ctx, fy, last))
+            entries.extend(_deferred_releases(ctx, fy, last))
     return sorted(entries, key=sort_key)
 
 

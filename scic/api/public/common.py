@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,7 +36,3 @@ def holding(h: views.Holding) -> dict[str, int | str]:
         "paid": format_cents(h.paid_cents),
         "unpaid": format_cents(h.unpaid_cents),
     }
-
-
-def day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
