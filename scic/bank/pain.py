@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import sepaxml  # type: ignore[import-untyped]
+import xmlschema
 from sepaxml import SepaDD, SepaTransfer
 
 from scic.bank.accounts import BankAccount
@@ -26,6 +28,18 @@ SCHEMAS_DIR = Path(sepaxml.__file__).parent / "schemas"
 def xsd(schema: str) -> Path:
     """The official XSD of `schema` (e.g. pain.008.001.08) as sepaxml ships it."""
     return SCHEMAS_DIR / f"{schema}.xsd"
+
+
+@cache
+def _checker(schema: str) -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(xsd(schema)))  # read once: it takes most of a second
+
+
+def checked(schema: str, content: bytes) -> bytes:
+    """The file, once it validates against its XSD (a file the bank would refuse is
+    never served: xmlschema raises)."""
+    _checker(schema).validate(content.decode("utf-8"))
+    return content
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def direct_debits(
         if d.bic:
             payment["BIC"] = d.bic
         document.add_payment(payment)
-    return schema, bytes(document.export(validate=True))
+    return schema, checked(schema, bytes(document.export(validate=False)))
 
 
 def transfers(
@@ -115,4 +129,4 @@ def transfers(
         if t.bic:
             payment["BIC"] = t.bic
         document.add_payment(payment)
-    return schema, bytes(document.export(validate=True))
+    return schema, checked(schema, bytes(document.export(validate=False)))

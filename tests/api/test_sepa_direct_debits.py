@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import xmlschema
 from fastapi.testclient import TestClient
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -66,7 +65,7 @@ def debits(client: TestClient, coop: str, due: str) -> Any:
 
 def read(content: bytes, schema: str) -> Any:
     """The file checked against the official XSD, then parsed."""
-    xmlschema.XMLSchema(str(pain.xsd(schema))).validate(content.decode())
+    pain.checked(schema, content)
     return etree.fromstring(content)
 
 

@@ -20,6 +20,7 @@ from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.public.common import InstantText, Money
 from scic.bank import accounts, direct_debits, mandates
+from scic.dates import Day
 from scic.money import format_cents
 
 router = APIRouter(tags=["bank"], responses=problems.WRITE_REFUSALS)
@@ -186,7 +187,7 @@ def plan_out(found: direct_debits.Plan) -> dict[str, Any]:
     }
 
 
-DueQuery = Annotated[date, Query(description="the due date: calls due on or before it")]
+DueQuery = Annotated[Day, Query(description="the due date: calls due on or before it")]
 AccountQuery = Annotated[
     str | None, Query(max_length=40, description="the bank account (needed when several)")
 ]
