@@ -354,3 +354,20 @@ def test_a_collection_is_matched_and_a_returned_debit_reverses_its_payment(
     )
     assert again.status_code == 409
     assert bob
+
+
+def test_scic_bank_direct_debits_writes_the_file(
+    client: TestClient, database_url: str, tmp_path: Any
+) -> None:
+    from tests.test_cli import scic
+
+    s = scene(client, "001.08")
+    coop = s["coop"]
+    mandate(client, coop, s["alice"], reference="RUM-ALICE-1")
+    out = tmp_path / "prelevements.xml"
+    args = ("bank", "direct-debits", "--coop", coop, "--due", "2026-11-30", "-o", str(out))
+    done = scic(*args, url=database_url)
+    assert done.returncode == 0, done.stderr
+    assert "pain.008.001.08, 1 debits, 100.00 EUR" in done.stdout
+    assert "left out: Bob Leroy: no SEPA mandate in force" in done.stdout
+    pain.checked("pain.008.001.08", out.read_bytes())
