@@ -28,6 +28,7 @@ from scic.accounting.fiscal_years import (
     check_open,
     closed_until,
 )
+from scic.accounts import users
 from scic.bank import mandates
 from scic.dates import Day
 from scic.domain import cooperative, corrections, members, shares
@@ -457,8 +458,9 @@ def _erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
         raise NotFound("party", body.party_id)
     contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
     mandates.erase(session.conn, body.party_id, session.store.clock())  # and its SEPA mandates
-    # Nobody speaks for an erased party any more: its tokens go with its name.
+    # Nobody speaks for an erased party any more: its tokens and accounts go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
+    users.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
     return Decided(body.party_id, _unjudged(session, body.party_id, [Fact(data, ctx.today)]))
 

@@ -45,17 +45,12 @@ from scic.domain.shares import (
 from scic.domain.timeline import Entry, Timeline, Violation
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.errors import NotFound, refuse, refused_by_history
-from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
+from scic.events import EVENT_TYPES
 
 # Future-dated commands: accepted up to this far after today (a decision voted for next
 # year's start, a subscription agreed for next month), refused beyond: a date further on
 # is almost always a typo (2199 for 2019), and it would weigh on every later decision.
 FUTURE_HORIZON = timedelta(days=366)
-
-_MODELS: dict[str, type[BaseModel]] = {
-    **{m.__name__: m for m in EVENT_MODELS},
-    **dict.fromkeys(GRANT_FLOW_TYPES, GrantFlow),
-}
 
 
 # -- mapping ---------------------------------------------------------------------------
@@ -141,7 +136,7 @@ def typed(row: Any, session_or_registry: Any) -> Entry:
     """An events row read back as a typed entry."""
     registry = getattr(session_or_registry, "registry", session_or_registry)
     _, data = registry.upcast(row["type"], row["schema_version"], row["data"])
-    model = _MODELS.get(row["type"])
+    model = EVENT_TYPES.get(row["type"])
     return Entry(
         row["position"],
         row["event_id"],

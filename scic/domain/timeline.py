@@ -32,7 +32,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from scic.accounting.surplus import SurplusAllocated
 from scic.domain import funding_timeline
 from scic.domain.cooperative import CoopRegistered, Statutes, StatutesAmended
 from scic.domain.corrections import EventReversed
@@ -48,6 +47,7 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
     implicit_call,
+    still_owed_cents,
 )
 from scic.domain.state import (
     CapitalState,
@@ -57,6 +57,7 @@ from scic.domain.state import (
     PendingWithdrawal,
     SubscriptionState,
 )
+from scic.domain.surplus import SurplusAllocated
 from scic.money import format_cents
 
 
@@ -320,7 +321,9 @@ def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     amounts = _amounts(e)
     member = state.members[e.member_id]
-    state.members[e.member_id] = replace(member, pending=_add(member.pending, _neg(amounts)))
+    owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
+    pending = _add(member.pending, _neg(amounts))
+    state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
     _move(state, e.member_id, None, _neg(amounts), on)
     coop = _coop(state)
     losses = coop.capital.uncovered_losses_cents - e.loss_share_cents

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Body, Query, Response
 
@@ -27,6 +26,7 @@ from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.examples import BALLOTS, openapi_examples
 from scic.api.public.capital import CapitalTable
+from scic.api.public.common import Public
 from scic.api.public.compliance import ComplianceReport
 from scic.api.public.coops import CoopPublic
 from scic.api.public.feed import Feed
@@ -100,7 +100,7 @@ def capital_table(
         service,
         coop_id,
         ("capital-table", on, known_at, group_by),
-        lambda conn: views.capital_table(conn, coop_id, on, known_at, group_by),
+        lambda conn: CapitalTable.of(views.capital_table(conn, coop_id, on, known_at, group_by)),
     )
 
 
@@ -108,17 +108,16 @@ def cached(
     service: Service,
     coop_id: str,
     key: tuple[Any, ...],
-    build: Callable[[sa.Connection], dict[str, Any]],
+    build: Callable[[sa.Connection], Public],
 ) -> Response:
     """Serve a view from the cache: keyed on the cooperative's last event, so any new
     event (an erasure included) moves every later read to a fresh entry. The body is
-    the view's dict as orjson writes it: compact, UTF-8, the bytes `json.dumps` gives
-    with ensure_ascii=False and no spaces (the views hold no floats)."""
+    the route's response model, built and serialised once as FastAPI would write it
+    (compact UTF-8, fields by alias); later reads send those bytes."""
     with service.engine.connect() as conn:
         head = coop_head(conn, coop_id)
         body = service.view_cache.get_or_build(
-            (coop_id, head, *key),
-            lambda: orjson.dumps(build(conn)),
+            (coop_id, head, *key), lambda: build(conn).model_dump_json(by_alias=True).encode()
         )
     return Response(body, media_type="application/json")
 
@@ -129,9 +128,9 @@ def cached(
     response_model=MemberPublic,
     dependencies=[requires(MEMBER_HOLDINGS)],
 )
-def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
+def member(coop_id: str, member_id: str, service: ServiceDep) -> MemberPublic:
     with service.engine.connect() as conn:
-        return views.member_detail(conn, coop_id, member_id)
+        return MemberPublic.of(views.member_detail(conn, coop_id, member_id))
 
 
 @router.get(
@@ -140,11 +139,11 @@ def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
     response_model=PendingReimbursements,
     dependencies=[requires(READ)],
 )
-def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+def reimbursements(coop_id: str, service: ServiceDep) -> PendingReimbursements:
     """Withdrawals waiting for reimbursement, in the order they will be paid (R5)."""
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
-        return {"pending": views.pending_reimbursements(conn, coop_id)}
+        return PendingReimbursements.of(views.pending_reimbursements(conn, coop_id))
 
 
 @router.get(
@@ -256,7 +255,9 @@ def funding_mix(
         service,
         coop_id,
         ("funding-mix", on, known_at, from_, to),
-        lambda conn: funding_views.funding_mix(conn, coop_id, on, known_at, from_, to),
+        lambda conn: FundingMix.of(
+            funding_views.funding_mix(conn, coop_id, on, known_at, from_, to)
+        ),
     )
 
 
@@ -273,11 +274,11 @@ def grant_list(
     funder: Annotated[
         str | None, Query(description="funder id, or `own`: the funder a funder token is")
     ] = None,
-) -> dict[str, Any]:
+) -> GrantList:
     with service.engine.connect() as conn:
         if funder == OWN:
             funder = _own_funder(conn, coop_id, who)
-        return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
+        return GrantList.of(funding_views.grant_rows(conn, coop_id, funder_id=funder))
 
 
 def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
@@ -302,9 +303,9 @@ def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
     tags=["funding"],
     dependencies=[requires(GRANT)],
 )
-def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
+def grant(coop_id: str, grant_id: str, service: ServiceDep) -> GrantDetail:
     with service.engine.connect() as conn:
-        return funding_views.grant_detail(conn, coop_id, grant_id)
+        return GrantDetail.of(funding_views.grant_detail(conn, coop_id, grant_id))
 
 
 @router.get(
@@ -314,10 +315,15 @@ def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
     tags=["funding"],
     dependencies=[requires(FUNDER_PORTFOLIO)],
 )
-def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+def funder(
+    coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
+) -> FunderPortfolio:
     """A funder's grants, titles and investments, and its share of total funding."""
     with service.engine.connect() as conn:
-        return funding_views.funder_portfolio(conn, coop_id, funder_id, as_of or service.today())
+        portfolio = funding_views.funder_portfolio(
+            conn, coop_id, funder_id, as_of or service.today()
+        )
+    return FunderPortfolio.of(portfolio)
 
 
 @router.get(
@@ -327,9 +333,9 @@ def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
     tags=["funding"],
     dependencies=[requires(READ)],
 )
-def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+def participative_titles(coop_id: str, service: ServiceDep) -> TitleIssues:
     with service.engine.connect() as conn:
-        return {"issues": funding_views.title_list(conn, coop_id)}
+        return TitleIssues.of(funding_views.title_list(conn, coop_id))
 
 
 @router.get(
