@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from schwifty import IBAN
@@ -86,7 +87,7 @@ def dues(conn: sa.Connection, coop_id: str, on: date) -> list[Due]:
             .where(m.coop_id == coop_id)
         ).all()
     )
-    by_sub: dict[str, list[sa.Row[tuple[str, int, date]]]] = {}
+    by_sub: dict[str, list[Any]] = {}
     for row in conn.execute(
         sa.select(c.subscription_id, c.call_id, c.amount_cents, c.due_date)
         .where(
@@ -123,7 +124,7 @@ def dues(conn: sa.Connection, coop_id: str, on: date) -> list[Due]:
     return sorted(found, key=lambda d: (d.member_name or "", d.due_on, d.target_id))
 
 
-def _standing(conn: sa.Connection, coop_id: str) -> list[sa.Row[tuple[str, str | None]]]:
+def _standing(conn: sa.Connection, coop_id: str) -> list[Any]:
     t = sepa_transactions.c
     return list(
         conn.execute(
