@@ -1,6 +1,7 @@
 """`scic bank import FILE --coop ID`: read a statement in from the command line;
 `scic bank direct-debits --coop ID --due DATE -o FILE`: write the pain.008 of the calls
-due (recorded, as through the API: the same calls are not debited twice)."""
+due, and `scic bank transfers --coop ID --on DATE -o FILE` the pain.001 of the payouts
+owed (recorded, as through the API: nothing is produced twice)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ def add_parsers(
     debits.add_argument("--account", default=None, help="bank account id (when several)")
     debits.add_argument("-o", "--output", required=True, help="the file to write")
     debits.set_defaults(run=run_file, verb="direct-debits")
+    payouts = verbs.add_parser(
+        "transfers",
+        help="write the pain.001 of the reimbursements and remunerations owed (each recorded)",
+    )
+    payouts.add_argument("--coop", required=True)
+    payouts.add_argument("--on", required=True, type=date.fromisoformat, help="execution date")
+    payouts.add_argument("--account", default=None, help="bank account id (when several)")
+    payouts.add_argument("-o", "--output", required=True, help="the file to write")
+    payouts.set_defaults(run=run_file, verb="transfers")
 
 
 def import_statement(service: Any, args: argparse.Namespace) -> list[str]:
@@ -70,18 +80,23 @@ def import_statement(service: Any, args: argparse.Namespace) -> list[str]:
 
 def write_file(service: Any, args: argparse.Namespace) -> list[str]:
     """Write the SEPA file asked for; the lines to print: what it holds, who it left out."""
-    from scic.bank import direct_debits
+    from scic.bank import direct_debits, transfers
     from scic.money import format_cents
 
+    now = service.store.clock()
     with service.engine.begin() as conn:
-        done = direct_debits.produce(
-            conn, args.coop, args.due, args.account, "cli", service.store.clock()
-        )
+        if args.verb == "direct-debits":
+            debits = direct_debits.produce(conn, args.coop, args.due, args.account, "cli", now)
+            done, what = debits, "debits"
+            cents = [d.due.amount_cents for d in debits.plan.debits]
+        else:
+            paid = transfers.produce(conn, args.coop, args.on, args.account, "cli", now)
+            done, what = paid, "transfers"  # type: ignore[assignment]
+            cents = [t.payout.amount_cents for t in paid.plan.transfers]
     Path(args.output).write_bytes(done.content)
-    total = sum(d.due.amount_cents for d in done.plan.debits)
     out = [
-        f"{args.output}: {done.schema}, {len(done.plan.debits)} debits, "
-        f"{format_cents(total)} EUR (file {done.file_id})"
+        f"{args.output}: {done.schema}, {len(cents)} {what}, {format_cents(sum(cents))} EUR "
+        f"(file {done.file_id})"
     ]
     out += [f"  left out: {x.detail}" for x in done.plan.left_out]
     return out

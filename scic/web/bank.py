@@ -21,7 +21,7 @@ from scic.access.policy import RECORD, allow
 from scic.api.deps import ServiceDep
 from scic.api.routes import bank as api
 from scic.api.routes import sepa as sepa_api
-from scic.bank import accounts, direct_debits, reconcile
+from scic.bank import accounts, direct_debits, reconcile, transfers
 from scic.commands import Context
 from scic.errors import DomainError
 from scic.i18n import N_
@@ -74,8 +74,16 @@ SAID = {
         "Le compte n'a pas d'identifiant créancier SEPA (ICS) : pas de prélèvement sans lui."
     ),
     "sepa-bic-required": N_("Le compte n'a pas de BIC, que le format pain.008.001.02 exige."),
+    "sepa-payout-already-sent": N_("Ces virements ont déjà été émis."),
+    "sepa-payee-account-missing": N_(
+        "Aucun IBAN connu pour les bénéficiaires (celui d'un associé est l'IBAN de son mandat "
+        "SEPA en vigueur)."
+    ),
+    "sepa-nothing-to-pay": N_("Aucun remboursement ni aucune rémunération à verser."),
 }
 LEFT_OUT = {
+    "sepa-payout-already-sent": N_("virement déjà émis"),
+    "sepa-payee-account-missing": N_("IBAN inconnu"),
     "sepa-call-already-collected": N_("déjà prélevé"),
     "sepa-mandate-missing": N_("pas de mandat en vigueur"),
     "sepa-mandate-unsigned": N_("mandat sans date de signature"),
@@ -102,6 +110,15 @@ def _debit_plan(conn: sa.Connection, v: Viewer, due: date | None) -> dict[str, A
     return sepa_api.plan_out(found)
 
 
+def _transfer_plan(conn: sa.Connection, v: Viewer) -> dict[str, Any] | None:
+    """The payouts owed (reimbursements, titles' remuneration) and who is left out."""
+    try:
+        found = transfers.plan(conn, v.coop_id, v.service.today(), None)
+    except DomainError:
+        return None  # no account (or several): the accounts section says so
+    return sepa_api.transfer_plan_out(found)
+
+
 def _build(error: str | None = None, due: date | None = None) -> Any:
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api("/reconciliation"))
@@ -117,6 +134,7 @@ def _build(error: str | None = None, due: date | None = None) -> Any:
             "left_out": {k: _(x) for k, x in LEFT_OUT.items()},
             "due": due,
             "plan": _debit_plan(conn, v, due),
+            "payouts": _transfer_plan(conn, v),
             "error": error,
             "cents": format_cents,
             "fmt": fmt,
@@ -275,5 +293,21 @@ async def direct_debit_file(request: Request, service: ServiceDep) -> Response:
         if due is None:
             return _("Choisissez la date d'échéance des appels à prélever.")
         return sepa_api.direct_debit_file(service, v.coop_id, due, None, v.principal.actor)
+
+    return _act(request, service, form, run)
+
+
+@router.post("/dashboard/bank/sepa/transfers")
+async def transfer_file(request: Request, service: ServiceDep) -> Response:
+    """The pain.001 of the payouts owed, to be executed on the date asked (recorded: the
+    same payout is not produced twice)."""
+    form = await _form(request)
+
+    def run(v: Viewer) -> Response | str:
+        _may_record(v)
+        on = _day(form.get("on"))
+        if on is None:
+            return _("Choisissez la date d'exécution des virements.")
+        return sepa_api.transfer_file(service, v.coop_id, on, None, v.principal.actor)
 
     return _act(request, service, form, run)

@@ -19,7 +19,7 @@ from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.public.common import InstantText, Money
-from scic.bank import accounts, direct_debits, mandates
+from scic.bank import accounts, direct_debits, mandates, transfers
 from scic.dates import Day
 from scic.money import format_cents
 
@@ -245,6 +245,131 @@ def direct_debit_file(
     with service.engine.begin() as conn:
         accounts.check_coop(conn, coop_id)
         done = direct_debits.produce(conn, coop_id, due, account, actor, service.store.clock())
+    return Response(
+        done.content,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{done.file_id}.xml"',
+            "SEPA-Left-Out": str(len(done.plan.left_out)),
+        },
+    )
+
+
+# -- transfers out (pain.001) ----------------------------------------------------------
+
+
+class PayoutOut(BaseModel):
+    kind: Literal["reimbursement", "remuneration"]
+    target_id: str = Field(description="the withdrawal, or `<issue id>:<fiscal year>`")
+    member_id: str | None
+    name: str | None = Field(description="the member or the holder of the titles")
+    amount: Money
+
+
+class TransferOut(PayoutOut):
+    iban: str
+
+
+class PayoutLeftOut(PayoutOut):
+    reason: Literal["sepa-payout-already-sent", "sepa-payee-account-missing"]
+    detail: str
+
+
+class TransferPlan(BaseModel):
+    account_id: str
+    execution_date: date
+    schema_name: str = Field(examples=["pain.001.001.09"])
+    total: Money
+    transfers: list[TransferOut]
+    left_out: list[PayoutLeftOut]
+
+
+def _payout_out(p: transfers.Payout) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "target_id": p.target_id,
+        "member_id": p.member_id,
+        "name": p.name,
+        "amount": format_cents(p.amount_cents),
+    }
+
+
+def transfer_plan_out(found: transfers.Plan) -> dict[str, Any]:
+    from scic.bank.pain import TRANSFERS
+
+    return {
+        "account_id": found.account.account_id,
+        "execution_date": found.on,
+        "schema_name": TRANSFERS[found.account.sepa_version],
+        "total": format_cents(sum(t.payout.amount_cents for t in found.transfers)),
+        "transfers": [
+            {**_payout_out(t.payout), "iban": accounts.formatted_iban(t.iban)}
+            for t in found.transfers
+        ],
+        "left_out": [
+            {**_payout_out(x.payout), "reason": x.reason, "detail": x.detail}
+            for x in found.left_out
+        ],
+    }
+
+
+ExecutionQuery = Annotated[Day, Query(description="the requested execution date")]
+
+
+@router.get(
+    "/v1/coops/{coop_id}/sepa/transfers/plan",
+    response_model=TransferPlan,
+    operation_id="get_sepa_transfer_plan",
+    summary="What the pain.001 would pay (released reimbursements, titres participatifs' "
+    "remuneration), and who it leaves out and why",
+    responses=problems.READ_REFUSALS,
+    dependencies=[requires(READ)],
+)
+def transfer_plan(
+    coop_id: str, service: ServiceDep, on: ExecutionQuery, account: AccountQuery = None
+) -> dict[str, Any]:
+    with service.engine.connect() as conn:
+        accounts.check_coop(conn, coop_id)
+        return transfer_plan_out(transfers.plan(conn, coop_id, on, account))
+
+
+@router.get(
+    "/v1/coops/{coop_id}/sepa/transfers",
+    operation_id="get_sepa_transfers",
+    summary="The pain.001 (001.001.03 or 001.001.09, as the bank account says) of the "
+    "released reimbursements and the titres participatifs' remuneration not yet paid; each "
+    "transfer is recorded and never produced again",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+            "description": "the pain.001 file; its SEPA-Left-Out header counts the payouts "
+            "left out (listed by GET …/sepa/transfers/plan)",
+            "headers": {
+                "SEPA-Left-Out": {
+                    "schema": {"type": "integer"},
+                    "description": "payouts owed that the file leaves out",
+                }
+            },
+        }
+    },
+)
+def get_transfers(
+    coop_id: str,
+    service: ServiceDep,
+    who: Annotated[Principal, requires(RECORD)],
+    on: ExecutionQuery,
+    account: AccountQuery = None,
+) -> Response:
+    return transfer_file(service, coop_id, on, account, who.actor)
+
+
+def transfer_file(
+    service: Any, coop_id: str, on: date, account: str | None, actor: str
+) -> Response:
+    with service.engine.begin() as conn:
+        accounts.check_coop(conn, coop_id)
+        done = transfers.produce(conn, coop_id, on, account, actor, service.store.clock())
     return Response(
         done.content,
         media_type="application/xml",
