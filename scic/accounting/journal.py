@@ -64,6 +64,7 @@ JOURNALS: dict[str, str] = {
     "BQ": "Banque",
     "SUB": "Subventions",
     "OD": "Opérations diverses",
+    "AN": "À-nouveaux",
 }
 
 # Sub-ledgers (CompAuxNum): members on 4561/4562/4567, funders on 4411/4417, holders on
