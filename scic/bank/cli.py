@@ -87,16 +87,19 @@ def write_file(service: Any, args: argparse.Namespace) -> list[str]:
     with service.engine.begin() as conn:
         if args.verb == "direct-debits":
             debits = direct_debits.produce(conn, args.coop, args.due, args.account, "cli", now)
-            done, what = debits, "debits"
+            file_id, schema, content = debits.file_id, debits.schema, debits.content
             cents = [d.due.amount_cents for d in debits.plan.debits]
+            left = [x.detail for x in debits.plan.left_out]
         else:
             paid = transfers.produce(conn, args.coop, args.on, args.account, "cli", now)
-            done, what = paid, "transfers"  # type: ignore[assignment]
+            file_id, schema, content = paid.file_id, paid.schema, paid.content
             cents = [t.payout.amount_cents for t in paid.plan.transfers]
-    Path(args.output).write_bytes(done.content)
+            left = [x.detail for x in paid.plan.left_out]
+    Path(args.output).write_bytes(content)
+    what = "debits" if args.verb == "direct-debits" else "transfers"
     out = [
-        f"{args.output}: {done.schema}, {len(cents)} {what}, {format_cents(sum(cents))} EUR "
-        f"(file {done.file_id})"
+        f"{args.output}: {schema}, {len(cents)} {what}, {format_cents(sum(cents))} EUR "
+        f"(file {file_id})"
     ]
-    out += [f"  left out: {x.detail}" for x in done.plan.left_out]
+    out += [f"  left out: {detail}" for detail in left]
     return out
