@@ -347,9 +347,7 @@ def _events_out(
         worker.start()
     mailer = None
     if mail:
-        sender = MailSender(service)
-        if sender.smtp is None:
-            print("mail: SCIC_SMTP_URL is not set, mails wait in the outbox", flush=True)
+        sender = MailSender(service)  # without SCIC_SMTP_URL its first pass says so, once
         mailer = threading.Thread(target=sender.run, args=(stop,), daemon=True)
         mailer.start()
     scheduler = Scheduler(service) if schedule else None
