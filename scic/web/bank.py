@@ -36,26 +36,9 @@ KINDS = {
     "payout": "Remboursement",
 }
 
-# The bank's own refusals, in the words of the page.
-SAID = {
-    "unknown-statement-format": "Ce fichier n'est pas un relevé lisible : camt.053 (versions "
-    "001.02 ou 001.08), OFX, ou CSV avec les colonnes date, libellé, débit, crédit.",
-    "statement-of-another-account": "Ce relevé est celui d'un autre compte que ceux de la "
-    "coopérative.",
-    "statement-does-not-add-up": "Le solde d'ouverture plus les opérations ne donnent pas le "
-    "solde de clôture du relevé.",
-    "statement-balance-break": "Le solde d'ouverture ne suit pas les relevés déjà importés : "
-    "un relevé manque entre les deux.",
-    "bank-account-required": "Choisissez le compte bancaire du relevé.",
-    "invalid-column-mapping": "La correspondance des colonnes du CSV n'est pas valable.",
-    "bank-line-settled": "Cette ligne a déjà été rapprochée ou écartée.",
-    "bank-line-not-matchable": "Cette ligne ne peut pas être rapprochée ainsi.",
-}
-
 
 def said(error: DomainError | LedgerError) -> str:
-    if isinstance(error, DomainError) and error.slug in SAID:
-        return f"{SAID[error.slug]} ({error.detail})"
+    """A refusal in the page's words (scic.refusals.DETAILS), above the forms."""
     words = of_domain(error, set(), "fr")
     return words.above or next(iter(words.by_field.values()), "Refusé.")
 
