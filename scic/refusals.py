@@ -52,6 +52,9 @@ TITLES = {
     "sepa-nothing-due": N_("Rien à prélever"),
     "sepa-creditor-id-required": N_("Identifiant créancier SEPA manquant"),
     "sepa-bic-required": N_("BIC du compte manquant"),
+    "sepa-payout-already-sent": N_("Virement déjà émis"),
+    "sepa-payee-account-missing": N_("IBAN du bénéficiaire inconnu"),
+    "sepa-nothing-to-pay": N_("Rien à verser"),
     "admin-token-is-global": N_("Un administrateur vaut pour toutes les coopératives"),
     "agreement-required": N_("Convention requise"),
     "already-reversed": N_("Déjà annulé"),
@@ -413,6 +416,9 @@ DETAILS = {
         "Indiquez d'abord l'identifiant créancier SEPA (ICS) de la coopérative."
     ),
     "sepa-bic-required": N_("Le BIC de ce compte est nécessaire."),
+    "sepa-payout-already-sent": N_("Ces virements ont déjà été émis."),
+    "sepa-payee-account-missing": N_("Aucun IBAN n'est connu pour ce bénéficiaire."),
+    "sepa-nothing-to-pay": N_("Aucun remboursement ni aucune rémunération à verser."),
     "as-of-before-admission": N_(
         "Cette date est antérieure à l'admission de l'associé : il ne détenait rien alors."
     ),
