@@ -553,10 +553,10 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
         mix = funding_views.funding_mix(conn, v.coop_id, on, None)
         total = mix.total_funding_cents
         sources = [
-            ("Capital souscrit", mix.capital.subscribed_cents),
-            ("Subventions (nettes des reversements)", mix.grants.net_awarded_cents),
-            ("Quasi-fonds propres (titres participatifs)", mix.quasi_equity.total_cents),
-            ("Prêts solidaires (ESUS)", mix.esus.by_instrument["loan"]),
+            (_("Capital souscrit"), mix.capital.subscribed_cents),
+            (_("Subventions (nettes des reversements)"), mix.grants.net_awarded_cents),
+            (_("Quasi-fonds propres (titres participatifs)"), mix.quasi_equity.total_cents),
+            (_("Prêts solidaires (ESUS)"), mix.esus.by_instrument["loan"]),
         ]
         composition: list[dict[str, Any]] = [
             {"label": label, "amount": cents, "share": Decimal(cents) / total if total else 0}
@@ -574,7 +574,7 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
                     )
                     for c in composition
                 ],
-                "Financement par source",
+                _("Financement par source"),
             ),
             "cliff": cliff,
             "cliff_svg": charts.bar_chart(
@@ -584,7 +584,7 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
                     )
                     for m in cliff
                 ],
-                "Falaise de financement : subventions dont la période finit, par mois",
+                _("Falaise de financement : subventions dont la période finit, par mois"),
             ),
             "cliff_total": sum(m.amount_cents for m in cliff),
             "funder_types": in_words(FUNDER_TYPES),
