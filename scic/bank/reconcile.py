@@ -20,10 +20,12 @@ from scic.accounting import journal, reads
 from scic.bank import accounts, candidates, matching, statements
 from scic.bank.accounts import BankAccount
 from scic.bank.tables import bank_lines, bank_statements
-from scic.commands import Context, execute, scoped_key
 from scic.domain.shares import Pay
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
+from scic.write.grants import GRANT_INSTALMENTS, InstalmentFor
+from scic.write.pipeline import Command, Context, execute, scoped_key
+from scic.write.shares import PAYMENTS
 
 
 @dataclass(frozen=True)
@@ -353,8 +355,9 @@ def confirm(
             f"line {line_id} is a debit: it can only be tied to a payout (link)",
         )
     command: BaseModel
+    written: Command
     if kind == "payment":
-        name = "payments"
+        written = PAYMENTS
         command = Pay.model_validate(
             {
                 "subscription_id": target_id,
@@ -364,9 +367,7 @@ def confirm(
             }
         )
     elif kind == "instalment":
-        name = "grant-instalments"
-        from scic.commands_funding import InstalmentFor
-
+        written = GRANT_INSTALMENTS
         command = InstalmentFor.model_validate(
             {
                 "grant_id": target_id,
@@ -377,7 +378,7 @@ def confirm(
         )
     else:
         raise refuse("bank-line-not-matchable", f"{kind!r}: payment, instalment or link")
-    outcome = execute(session, ctx, name, command, scoped_key(ctx, "bank-line", line_id))
+    outcome = execute(session, ctx, written, command, scoped_key(ctx, "bank-line", line_id))
     money = _money_event(session.conn, outcome.event_ids)
     _settle(
         session.conn,

@@ -20,7 +20,7 @@ How the ledger keeps its promises (README "How the ledger keeps its promises"):
     (written by an older version, or tolerated by a correction) are the `baseline`:
     they are compliance findings, not reasons to refuse everything that follows.
 
-No I/O here: scic/write_model.py loads the entries and caches the fold.
+No I/O here: scic/write/store.py loads the entries and caches the fold.
 """
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ from scic.access.policy import RECORD, allow
 from scic.api.deps import ServiceDep
 from scic.api.routes import bank as api
 from scic.bank import accounts, reconcile
-from scic.commands import Context
 from scic.errors import DomainError
 from scic.money import format_cents
 from scic.web import fmt
 from scic.web.forms.refusals import of_domain
 from scic.web.pages import PAGE, Viewer, page
 from scic.web.session import CsrfRefused, SignInNeeded, check_csrf, set_flash, viewer
+from scic.write.pipeline import Context
 
 router = APIRouter(include_in_schema=False, dependencies=[PAGE])
 

@@ -26,8 +26,6 @@ from ledger.errors import LedgerError
 from ledger.schema import events as events_table
 from scic.access.errors import TooManyFailures
 from scic.api.problems import KIND_STATUS
-from scic.api.routes.commands import command_of, record
-from scic.commands import COMMANDS, Context, execute
 from scic.errors import DomainError, NotFound
 from scic.projections import views
 from scic.projections.compliance import compliance
@@ -49,6 +47,9 @@ from scic.web.session import (
     set_flash,
     viewer,
 )
+from scic.write.commands import COMMANDS
+from scic.write.corrections import CORRECTIONS
+from scic.write.pipeline import Context, command_of, execute, record
 
 KEY_FIELD = "idempotency_key"
 COMPENSATION = "compensation for correction"  # scic.domain.corrections.compensate's reason
@@ -271,7 +272,7 @@ def _submit(
         # as the API reads its body, then the command its route hands the command layer
         spec = COMMANDS[command]
         read_as = spec.body_model or spec.model
-        command_body = command_of(command, read_as.model_validate(body), path)
+        command_body = command_of(spec, read_as.model_validate(body), path)
     except ValidationError as error:
         shown.said = of_validation(error, names, lang)
         shown.status = 422
@@ -285,7 +286,7 @@ def _submit(
         return render_form(request, v, shown, lang)
 
     try:
-        outcome, _ = record(service, v.coop_id, command, command_body, key, None, v.actor)
+        outcome, _ = record(service, v.coop_id, spec, command_body, key, None, v.actor)
     except (DomainError, LedgerError) as error:
         return said_no(request, v, shown, error, names, lang)
     with service.engine.connect() as conn:
@@ -387,7 +388,7 @@ def preview(service: Service, v: Viewer, command: BaseModel, lang: str) -> dict[
         with service.store.write() as session:
             conn = session.conn
             before = compliance(conn, v.coop_id, ctx.today)
-            outcome = execute(session, ctx, "corrections", command)
+            outcome = execute(session, ctx, CORRECTIONS, command)
             session.flush()
             e = events_table.c
             rows = conn.execute(
