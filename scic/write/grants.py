@@ -10,7 +10,7 @@ from ledger.store import WriteSession
 from scic.domain import grants
 from scic.domain.funding_timeline import window_at
 from scic.domain.timeline import Fold
-from scic.errors import NotFound, refuse
+from scic.errors import NotFound
 from scic.write import store
 from scic.write.funders import resolve_funder
 from scic.write.pipeline import Command, Context, new_id
@@ -46,15 +46,9 @@ GRANTS = Command("grants", award, grants.AwardGrant)
 def _grant(cached: Cached, fold: Fold, grant_id: str, on: date) -> grants.GrantState:
     """The grant as at `on`; one awarded later is a date error, not an unknown grant."""
     found = fold.funding.grants.get(grant_id)
-    if found is not None:
-        return found
-    later = cached.timeline.state.funding.grants.get(grant_id)
-    if later is not None:
-        raise refuse(
-            "date-before-award",
-            f"{on} is before grant {grant_id} was awarded ({later.awarded_on})",
-        )
-    raise NotFound("grant", grant_id)
+    if found is None and grant_id not in cached.timeline.state.funding.grants:
+        raise NotFound("grant", grant_id)
+    return grants.require_awarded(found, grant_id, on)
 
 
 def _grant_at(

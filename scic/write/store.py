@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic.domain import members
+from scic.domain import members, shares
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.facts import Fact
@@ -46,7 +46,7 @@ from scic.domain.shares import (
 from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.domain.timeline import Entry, Fold, Timeline, Violation
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
-from scic.errors import NotFound, refuse, refused_by_history
+from scic.errors import NotFound, refused_by_history
 from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -310,26 +310,15 @@ def coop_at(cached: Cached, on: date) -> tuple[Fold, CoopState]:
 def member_at(cached: Cached, state: Fold, member_id: str, on: date) -> MemberState:
     """The member as at `on`; one admitted later is a date error, not an unknown member."""
     found = state.members.get(member_id)
-    if found is not None:
-        return found
-    later = cached.timeline.state.members.get(member_id)
-    if later is not None:
-        raise refuse(
-            "date-before-admission",
-            f"{on} is before member {member_id} was admitted ({later.admitted_on})",
-        )
-    raise NotFound("member", member_id)
+    if found is None and member_id not in cached.timeline.state.members:
+        raise NotFound("member", member_id)
+    return members.require_active(found, on, member_id)
 
 
 def subscription_at(cached: Cached, state: Fold, sub_id: str, on: date) -> SubscriptionState:
-    """R7 — nothing is called or paid before the subscription exists."""
+    """The subscription as at `on`; one made later is a date error (R7), not an unknown
+    subscription."""
     found = state.subscriptions.get(sub_id)
-    if found is not None:
-        return found
-    later = cached.timeline.state.subscriptions.get(sub_id)
-    if later is not None:
-        raise refuse(
-            "date-before-subscription",
-            f"{on} is before subscription {sub_id} was made ({later.subscribed_on})",
-        )
-    raise NotFound("subscription", sub_id)
+    if found is None and sub_id not in cached.timeline.state.subscriptions:
+        raise NotFound("subscription", sub_id)
+    return shares.require_subscription(found, sub_id, on)

@@ -37,15 +37,9 @@ PARTICIPATIVE_TITLES = Command("participative-titles", issue, titles.IssueTitles
 def issue_at(cached: Cached, fold: Fold, issue_id: str, on: date) -> titles.IssueState:
     """R11 — the issue as at `on`; nothing is redeemed, paid or invested before it."""
     found = fold.funding.issues.get(issue_id)
-    if found is not None:
-        return found
-    later = cached.timeline.state.funding.issues.get(issue_id)
-    if later is not None:
-        raise refuse(
-            "date-before-issue",
-            f"{on} is before titres participatifs {issue_id} were issued ({later.issued_on})",
-        )
-    raise NotFound("title-issue", issue_id)
+    if found is None and issue_id not in cached.timeline.state.funding.issues:
+        raise NotFound("title-issue", issue_id)
+    return titles.require_issued(found, issue_id, on)
 
 
 class RedeemFor(titles.Redeem):

@@ -16,6 +16,7 @@ from scic.api.public.common import Money
 from scic.bank import accounts, reconcile, statements
 from scic.bank.matching import Movement, Proposal
 from scic.errors import DomainError
+from scic.jsontypes import Integer
 from scic.money import format_cents
 from scic.service import Service
 from scic.write.pipeline import Context
@@ -106,7 +107,7 @@ class SetAside(BaseModel):
 
 class ConfirmAll(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"min_score": 90}]})
-    min_score: int = Field(default=90, ge=0, le=100)
+    min_score: Integer = Field(default=90, ge=0, le=100)
     statement_id: str | None = None
 
 
