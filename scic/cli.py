@@ -963,7 +963,7 @@ def _tmo_set(args: argparse.Namespace) -> int:
 
     from ledger import NewEvent
     from scic.accounting.reads import rules_request
-    from scic.accounting.surplus import TmoRateSet
+    from scic.domain.surplus import TmoRateSet
 
     data = TmoRateSet(year=args.year, rate=args.rate, source=args.source).model_dump(mode="json")
     with _token_service() as service, service.store.write() as session:

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
+from scic.money import format_cents
 from scic.projections import views
 from scic.projections.tables import coops, member_categories, members, parties, withdrawals
 from scic.service import Service
@@ -703,8 +704,7 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str, today: date
     n_events = conn.execute(
         sa.select(sa.func.count()).where(events_table.c.tenant_id == coop_id)
     ).scalar_one()
-    table = views.capital_table(conn, coop_id, today, None, "member")
-    totals = table["totals"]
+    totals = views.capital_table(conn, coop_id, today, None, "member").totals
     pending = conn.execute(
         sa.select(withdrawals.c.member_id, parties.c.name)
         .join(members, members.c.member_id == withdrawals.c.member_id)
@@ -727,8 +727,9 @@ def _where_to_look(conn: sa.Connection, coop_id: str, base_url: str, today: date
     lines = [
         f"  {count} members ({active} active) in {len(rules.categories) if rules else 0} "
         f"categories and {len(rules.colleges) if rules else 0} colleges; {n_events} events",
-        f"  capital {totals['subscribed']} € subscribed, {totals['paid']} € paid, "
-        f"{totals['unpaid']} € unpaid ({totals['shares']} shares)",
+        f"  capital {format_cents(totals.subscribed_cents)} € subscribed, "
+        f"{format_cents(totals.paid_cents)} € paid, "
+        f"{format_cents(totals.unpaid_cents)} € unpaid ({totals.shares} shares)",
         "Look at (send one of the tokens below as `Authorization: Bearer <token>`):",
         f"  {base_url}/docs",
         f"  {api}",

@@ -2,8 +2,8 @@
 Babel: money `1 250,50 €`, percentages with as many decimals as the figure has (up to
 4: `2,5 %`), dates `31/12/2025`. Pages, PDF, XLSX and CSV writers format through here.
 
-Views hand out money as decimal strings in euros ("1250.00") and shares as ratios
-("0.025"); nothing here goes through a float."""
+Views hand out money in integer cents (`cents`) or as decimal strings in euros
+("1250.00": `money`) and shares as ratios ("0.025"); nothing here goes through a float."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ def money(value: str | int | Decimal | None, lang: Lang | None = None) -> str:
     if value is None:
         return DASH
     return format_currency(_decimal(value), "EUR", locale=babel_locale(lang))
+
+
+def cents(value: int | None, lang: Lang | None = None) -> str:
+    """Integer cents: 125050 → '1 250,50 €'; None → '—'."""
+    return money(None if value is None else Decimal(value).scaleb(-2), lang)
 
 
 def number(value: str | int | Decimal, places: int = 0, lang: Lang | None = None) -> str:

@@ -45,12 +45,18 @@ def format_cents(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
+def ratio(numerator: int, denominator: int, places: int = 4) -> Decimal:
+    """A share of a whole to `places` decimals (Decimal("0.1234")); 0 when the
+    denominator is 0."""
+    quantum = Decimal(1).scaleb(-places)
+    if denominator == 0:
+        return Decimal(0).quantize(quantum)
+    return (Decimal(numerator) / Decimal(denominator)).quantize(quantum, ROUND_HALF_EVEN)
+
+
 def format_ratio(numerator: int, denominator: int, places: int = 4) -> str:
     """A share as a decimal string ("0.1234"); 0 when the denominator is 0."""
-    if denominator == 0:
-        return "0." + "0" * places
-    quantum = Decimal(1).scaleb(-places)
-    return str((Decimal(numerator) / Decimal(denominator)).quantize(quantum, ROUND_HALF_EVEN))
+    return str(ratio(numerator, denominator, places))
 
 
 # What the API takes, exactly: the schema states it and the server holds to it (no sign,

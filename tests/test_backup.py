@@ -81,7 +81,7 @@ def dump(url: str) -> dict[str, list[str]]:
         engine.dispose()
 
 
-def capital(url: str, coop: str, group_by: views.GroupBy = "member") -> dict[str, Any]:
+def capital(url: str, coop: str, group_by: views.GroupBy = "member") -> views.CapitalTable:
     engine = create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:

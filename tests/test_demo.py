@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from scic.projections.tables import coops, members, withdrawals
 from scic.service import Service, open_service
 
 TODAY = date(2026, 11, 23)  # any date after the demo's last event (2025-11-17)
-AMOUNTS = ("subscribed", "called", "paid", "unpaid")
+AMOUNTS = ("shares", "subscribed_cents", "called_cents", "paid_cents", "unpaid_cents")
 
 
 @pytest.fixture
@@ -44,14 +43,13 @@ def _event_types(service: Service, coop_id: str) -> Counter[str]:
         )
 
 
-def _check_sums(table: dict[str, Any]) -> None:
-    rows, totals = table["rows"], table["totals"]
-    assert sum(r["shares"] for r in rows) == totals["shares"]
+def _check_sums(table: views.CapitalTable) -> None:
+    rows, totals = table.rows, table.totals
     for key in AMOUNTS:
-        assert sum(Decimal(r[key]) for r in rows) == Decimal(totals[key]), key
-    assert Decimal(totals["unpaid"]) == Decimal(totals["subscribed"]) - Decimal(totals["paid"])
-    if Decimal(totals["subscribed"]):  # each share is rounded to 4 places
-        drift = abs(sum((Decimal(r["share_of_capital"]) for r in rows), Decimal(0)) - 1)
+        assert sum(getattr(r.holding, key) for r in rows) == getattr(totals, key), key
+    assert totals.unpaid_cents == totals.subscribed_cents - totals.paid_cents
+    if totals.subscribed_cents:  # each share is rounded to 4 places
+        drift = abs(sum((r.share_of_capital for r in rows), Decimal(0)) - 1)
         assert drift <= len(rows) * Decimal("0.00005")
 
 
@@ -88,42 +86,38 @@ def test_demo_is_a_realistic_consistent_cooperative(
 
         # R5: one withdrawal reimbursed at once, one waiting for the capital floor.
         pending = views.pending_reimbursements(conn, coop_id)
-        assert len(pending) >= 1 and pending[0]["status"] == "pending"
+        assert len(pending) >= 1 and pending[0].status == "pending"
         statuses = Counter(
             conn.execute(
                 sa.select(withdrawals.c.status).where(withdrawals.c.coop_id == coop_id)
             ).scalars()
         )
         assert statuses["reimbursed"] >= 1 and statuses["pending"] >= 1
-        waiting = Decimal(pending[0]["subscribed"])
+        waiting = pending[0].holding.subscribed_cents
 
         tables = {
             group: views.capital_table(conn, coop_id, TODAY, None, group) for group in views.GROUPS
         }
         for table in tables.values():
             _check_sums(table)
-        assert (
-            tables["member"]["totals"]
-            == tables["category"]["totals"]
-            == tables["college"]["totals"]
-        )
-        totals = tables["college"]["totals"]
-        assert totals["shares"] > 0 and Decimal(totals["unpaid"]) > 0  # partial payments
+        assert tables["member"].totals == tables["category"].totals == tables["college"].totals
+        totals = tables["college"].totals
+        assert totals.shares > 0 and totals.unpaid_cents > 0  # partial payments
         # The pending reimbursement would take the capital below the (amended) floor.
-        assert Decimal(totals["subscribed"]) - waiting < Decimal(rules.statutory_floor_cents) / 100
+        assert totals.subscribed_cents - waiting < rules.statutory_floor_cents
         # R3: public bodies hold at most half the capital.
         public = {c.code for c in rules.categories if c.public_body}
         public_capital = sum(
-            Decimal(r["subscribed"]) for r in tables["category"]["rows"] if r["key"] in public
+            r.holding.subscribed_cents for r in tables["category"].rows if r.key in public
         )
-        assert 0 < public_capital <= Decimal(totals["subscribed"]) / 2
+        assert 0 < public_capital <= totals.subscribed_cents / 2
         # Every category and college holds capital.
-        assert all(Decimal(r["subscribed"]) > 0 for r in tables["college"]["rows"])
+        assert all(r.holding.subscribed_cents > 0 for r in tables["college"].rows)
 
         # Seven years of history: the table as at the end of 2021 is smaller.
         earlier = views.capital_table(conn, coop_id, date(2021, 12, 31), None, "college")
         _check_sums(earlier)
-        assert 0 < earlier["totals"]["shares"] < totals["shares"]
+        assert 0 < earlier.totals.shares < totals.shares
 
     types = _event_types(service, coop_id)
     for kind in (
@@ -223,7 +217,7 @@ def test_demo_has_two_closed_years_whose_fec_passes_the_strict_checker(
             # 101x over the years so far = subscribed capital at the year end
             table = views.capital_table(conn, coop_id, end, None, "category")
             capital = -sum(v for k, v in cumulated.items() if k.startswith("101"))
-            assert Decimal(capital) / 100 == Decimal(table["totals"]["subscribed"])
+            assert capital == table.totals.subscribed_cents
             balances = funding_views.funding_mix(conn, coop_id, end, None)
             assert Decimal(-cumulated.get("1671", 0)) / 100 == Decimal(
                 balances["quasi_equity"]["total"]

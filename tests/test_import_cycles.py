@@ -37,8 +37,8 @@ def _imports(module: str) -> set[str]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             return  # runs when called, not when the module is imported
         if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
+            for branch in node.orelse:
+                visit(branch)
             return
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -48,10 +48,10 @@ def _imports(module: str) -> set[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
-                child = f"{base}.{alias.name}"
-                found.add(child if child in MODULES else base)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
+                submodule = f"{base}.{alias.name}"
+                found.add(submodule if submodule in MODULES else base)
+        for inner in ast.iter_child_nodes(node):
+            visit(inner)
 
     visit(tree)
     return {name for name in found if name in MODULES and name != module}

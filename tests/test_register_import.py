@@ -64,7 +64,7 @@ def csv_file(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
     return path
 
 
-def state(url: str, coop_id: str) -> tuple[int, list[str], dict[str, Any]]:
+def state(url: str, coop_id: str) -> tuple[int, list[str], views.CapitalTable]:
     """Events, names of the parties, and the capital table by member."""
     engine = create_engine(url, poolclass=sa.pool.NullPool)
     try:
@@ -79,8 +79,11 @@ def state(url: str, coop_id: str) -> tuple[int, list[str], dict[str, Any]]:
         engine.dispose()
 
 
-def by_label(table: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
-    return {r["label"]: (r["shares"], r["subscribed"], r["paid"]) for r in table["rows"]}
+def by_label(table: views.CapitalTable) -> dict[str, tuple[int, int, int]]:
+    return {
+        r.label: (r.holding.shares, r.holding.subscribed_cents, r.holding.paid_cents)
+        for r in table.rows
+    }
 
 
 REGISTER: list[list[Any]] = [
@@ -109,16 +112,16 @@ def test_an_xlsx_register_lands_whole(coop, tmp_path) -> None:
     assert names == ["Atelier Bois", "Commune de Saint-Pierre", "Jeanne Dupont", "Paul Martin"]
     assert count == before + 4 + 4 + 1
     assert by_label(table) == {
-        "Jeanne Dupont": (6, "300.00", "300.00"),
-        "Atelier Bois": (20, "1000.00", "1000.00"),
-        "Commune de Saint-Pierre": (10, "500.00", "125.50"),
+        "Jeanne Dupont": (6, 300_00, 300_00),
+        "Atelier Bois": (20, 1000_00, 1000_00),
+        "Commune de Saint-Pierre": (10, 500_00, 125_50),
     }
-    totals = table["totals"]
-    assert (totals["shares"], totals["subscribed"], totals["paid"], totals["unpaid"]) == (
+    totals = table.totals
+    assert (totals.shares, totals.subscribed_cents, totals.paid_cents, totals.unpaid_cents) == (
         36,
-        "1800.00",
-        "1425.50",
-        "374.50",
+        1800_00,
+        1425_50,
+        374_50,
     )
 
 
@@ -153,8 +156,8 @@ def test_a_french_csv_with_semicolons_and_decimal_commas(coop, tmp_path) -> None
     _, names, table = state(url, coop_id)
     assert names == ["Léo Blanc", "Élise Février"]
     assert by_label(table) == {
-        "Élise Février": (25, "1250.00", "1250.00"),
-        "Léo Blanc": (3, "150.00", "37.50"),
+        "Élise Février": (25, 1250_00, 1250_00),
+        "Léo Blanc": (3, 150_00, 37_50),
     }
 
 
@@ -266,4 +269,4 @@ def test_a_reference_column_tells_homonyms_apart(coop, tmp_path) -> None:
     assert "imported 2 members, 3 subscriptions, 0 payments" in result.stdout
     _, names, table = state(url, coop_id)
     assert names == ["Jean Martin", "Jean Martin"]
-    assert sorted(r["shares"] for r in table["rows"]) == [1, 3]
+    assert sorted(r.holding.shares for r in table.rows) == [1, 3]

@@ -91,8 +91,14 @@ def _tables(url: str, coop_id: str) -> list[Any]:
                 table = views.capital_table(conn, coop_id, on, None, "member")
                 out.append(
                     sorted(
-                        (r["label"], numbers.get(r["key"]), r["shares"], r["subscribed"], r["paid"])
-                        for r in table["rows"]
+                        (
+                            r.label,
+                            numbers.get(r.key),
+                            r.holding.shares,
+                            r.holding.subscribed_cents,
+                            r.holding.paid_cents,
+                        )
+                        for r in table.rows
                     )
                 )
             return out
@@ -147,7 +153,7 @@ def test_a_grown_register_records_only_its_new_lines(coop, tmp_path) -> None:
     scic("import", str(path), "--coop", fresh, url=url)
     assert _tables(url, coop_id) == _tables(url, fresh)
     jeanne = [r for r in _tables(url, coop_id)[-1] if r[0] == "Jeanne Dupont"]
-    assert jeanne == [("Jeanne Dupont", "1", 6, "300.00", "300.00")]
+    assert jeanne == [("Jeanne Dupont", "1", 6, 300_00, 300_00)]
 
 
 def test_an_edited_register_lists_then_applies_its_corrections(coop, tmp_path) -> None:

@@ -335,6 +335,12 @@ MEMBER_CONTACT = Rule(
     {MEMBER: owns("member", "member_id", _member_party)},
     summary="correct a member's contact details",
 )
+SEPA_MANDATES = Rule(
+    "sepa-mandates",
+    frozenset({MANAGER, MEMBER}),
+    {MEMBER: owns("member", "member_id", _member_party)},
+    summary="record, list or revoke a member's SEPA direct-debit mandates",
+)
 CONTACT_LOG = Rule(
     "contact-log", frozenset({MANAGER}), summary="read the log of contact corrections"
 )

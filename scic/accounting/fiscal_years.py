@@ -1,11 +1,12 @@
-"""Fiscal years: their periods, their closing, and the refusal of writes into a closed
-period (R16: a closed fiscal year never changes)."""
+"""The closed period: fiscal-year closings as recorded, and the refusal of writes into a
+closed year (R16: a closed fiscal year never changes). The years themselves and the
+closing event are the domain's (scic/domain/fiscal_years.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,31 +15,6 @@ from ledger import NewEvent
 from scic.accounting.tables import fiscal_year_closings
 from scic.errors import refuse
 from scic.money import AmountOrZero
-
-# -- events ----------------------------------------------------------------------------
-
-
-class FiscalYearClosed(BaseModel):
-    """A year closed by the accountant or manager.
-
-    Attributes:
-      head_position / head_hash: the ledger's head when it was closed; the year's reports
-        read the events known at that position, so they never change afterwards.
-      result_cents: the year's result (profit > 0, loss < 0) from the general accounts.
-      own_revenue_cents: turnover and other own income of the year (R15), with its source.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    year: int
-    start: date
-    end: date
-    closed_at: datetime
-    head_position: int = Field(ge=0)
-    head_hash: str
-    result_cents: int | None = None
-    own_revenue_cents: int | None = None
-    own_revenue_source: str | None = None
-
 
 # -- commands --------------------------------------------------------------------------
 
@@ -52,60 +28,6 @@ class CloseYear(BaseModel):
     )
     own_revenue: AmountOrZero | None = None
     own_revenue_source: str | None = Field(default=None, max_length=500)
-
-
-# -- periods ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FiscalYear:
-    """A fiscal year, named by the calendar year of its last day.
-
-    Attributes:
-      start / end: first and last day, both included. The first year runs from
-        incorporation to the first `fiscal_year_end` on or after it (so it may be short).
-    """
-
-    year: int
-    start: date
-    end: date
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-def _end_in(year: int, fiscal_year_end: str) -> date:
-    month, day = (int(p) for p in fiscal_year_end.split("-"))
-    return date(year, month, day)
-
-
-def year_of(incorporated_on: date, fiscal_year_end: str, day: date) -> FiscalYear | None:
-    """The fiscal year containing `day`; None before incorporation."""
-    if day < incorporated_on:
-        return None
-    end = _end_in(day.year, fiscal_year_end)
-    if end < day:
-        end = _end_in(day.year + 1, fiscal_year_end)
-    start = _end_in(end.year - 1, fiscal_year_end) + timedelta(days=1)
-    return FiscalYear(end.year, max(start, incorporated_on), end)
-
-
-def fiscal_year(incorporated_on: date, fiscal_year_end: str, year: int) -> FiscalYear | None:
-    """Fiscal year `year` (the one ending in that calendar year); None if none does."""
-    end = _end_in(year, fiscal_year_end)
-    if end < incorporated_on:
-        return None
-    return year_of(incorporated_on, fiscal_year_end, end)
-
-
-def years_until(incorporated_on: date, fiscal_year_end: str, day: date) -> list[FiscalYear]:
-    """Every fiscal year from incorporation to the one containing `day`."""
-    found: list[FiscalYear] = []
-    current = year_of(incorporated_on, fiscal_year_end, incorporated_on)
-    while current is not None and current.start <= day:
-        found.append(current)
-        current = year_of(incorporated_on, fiscal_year_end, current.end + timedelta(days=1))
-    return found
 
 
 # -- the closed period -----------------------------------------------------------------

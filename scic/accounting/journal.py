@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from ledger import RecordedEvent
-from scic.accounting.fiscal_years import FiscalYear, years_until
+from scic.domain.fiscal_years import FiscalYear, years_until
 from scic.domain.grants import Depreciation, release_schedule
 from scic.domain.losses import RESERVE_ACCOUNTS
 from scic.money import parse_cents

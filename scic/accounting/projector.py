@@ -8,13 +8,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
-from scic.accounting.surplus import SurplusAllocated, reserves_of
 from scic.accounting.tables import (
     ACCOUNTING_TABLES,
     fiscal_year_closings,
     surplus_allocations,
     tmo_rates,
 )
+from scic.domain.surplus import SurplusAllocated, reserves_of
 
 
 class AccountingProjector:

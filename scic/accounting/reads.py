@@ -14,10 +14,11 @@ import sqlalchemy as sa
 
 from ledger import AppendRequest, EventRegistry, EventStore, NewEvent, RecordedEvent
 from ledger.schema import events as events_table
-from scic.accounting import journal, surplus
-from scic.accounting.fiscal_years import FiscalYear, fiscal_year, years_until
+from scic.accounting import journal
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
 from scic.domain import reviews as review_rules
+from scic.domain import surplus
+from scic.domain.fiscal_years import FiscalYear, fiscal_year, years_until
 from scic.domain.funders import PUBLIC_FUNDER_TYPES
 from scic.domain.reviews import Closing, ReviewDue
 from scic.domain.state import CapitalState

@@ -27,6 +27,7 @@ from scic.api.routes import (
     mail,
     member_requests,
     reports,
+    sepa,
     views,
 )
 from scic.api.schemas import Health
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(views.router)
     app.include_router(access.router)
     app.include_router(bank.router)
+    app.include_router(sepa.router)
     app.include_router(accounting.router)  # before reports: /reports/fec is its own route
     app.include_router(reports.router)
     app.include_router(documents.router)

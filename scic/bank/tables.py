@@ -78,4 +78,73 @@ bank_lines = sa.Table(
 )
 sa.Index("ix_bank_lines_coop_status", bank_lines.c.coop_id, bank_lines.c.status)
 
-BANK_TABLES = [bank_accounts, bank_statements, bank_lines]
+# A member's SEPA direct-debit mandate. The debtor's name, IBAN and BIC are personal data:
+# erased with the party (erased_at set, the three set to NULL); the reference (RUM) stays,
+# since collections made under it name it.
+sepa_mandates = sa.Table(
+    "sepa_mandates",
+    metadata,
+    sa.Column("mandate_id", sa.String(40), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("member_id", sa.String(40), nullable=False, index=True),
+    sa.Column("party_id", sa.String(40), nullable=False, index=True),
+    sa.Column("reference", sa.String(35), nullable=False),
+    sa.Column("signed_on", sa.Date),
+    sa.Column("debtor_name", sa.String(140)),
+    sa.Column("iban", sa.String(34)),
+    sa.Column("bic", sa.String(11)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_by", sa.String(200)),
+    sa.Column("erased_at", UTCDateTime),
+    sa.UniqueConstraint("coop_id", "reference", name="uq_sepa_mandates_coop_reference"),
+)
+
+# Each SEPA file produced (pain.008 direct debits, pain.001 transfers), kept as sent.
+sepa_files = sa.Table(
+    "sepa_files",
+    metadata,
+    sa.Column("file_id", sa.String(35), primary_key=True),  # the file's MsgId
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("schema", sa.String(20), nullable=False),  # pain.008.001.02, pain.001.001.09…
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("transactions", sa.Integer, nullable=False),
+    sa.Column("total_cents", Cents, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+)
+
+# One transaction of a SEPA file: a direct debit of a call (pain.008) or a transfer out
+# (pain.001). Produced once: a call or a payout with a transaction still `sent` or
+# `settled` is not produced again; a `returned` one may be.
+sepa_transactions = sa.Table(
+    "sepa_transactions",
+    metadata,
+    sa.Column("end_to_end_id", sa.String(35), primary_key=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("file_id", sa.String(35), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # debit | reimbursement | remuneration
+    # what it pays: the call (or subscription), the withdrawal, the remuneration event
+    sa.Column("target_id", sa.String(40), nullable=False, index=True),
+    sa.Column("subscription_id", sa.String(40)),
+    sa.Column("member_id", sa.String(40)),
+    sa.Column("mandate_id", sa.String(40)),
+    sa.Column("sequence", sa.String(4)),  # FRST | RCUR (debits)
+    sa.Column("amount_cents", Cents, nullable=False),
+    # sent | settled (its statement line confirmed) | returned (an R-transaction)
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("event_id", sa.String(36)),  # the payment its statement line recorded
+    sa.Column("correction_id", sa.String(40)),  # the correction a return recorded
+)
+
+BANK_TABLES = [
+    bank_accounts,
+    bank_statements,
+    bank_lines,
+    sepa_mandates,
+    sepa_files,
+    sepa_transactions,
+]

@@ -103,6 +103,13 @@ class StatutesAmended(BaseModel):
     reason: str | None = None
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    CoopRegistered,
+    StatutesAmended,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 # -- decisions -------------------------------------------------------------------------
 
 _SIREN = re.compile(r"[0-9]{9}")  # ASCII digits; fullmatch: no trailing newline

@@ -57,6 +57,10 @@ class EventReversed(BaseModel):
         return dumped
 
 
+EVENTS: tuple[type[BaseModel], ...] = (EventReversed,)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 class Correct(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reverses: str = Field(

@@ -49,6 +49,13 @@ class EsusInvested(BaseModel):
     )
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    EsusApproved,
+    EsusInvested,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 class ApproveEsus(BaseModel):
     model_config = ConfigDict(extra="forbid")
     granted_on: Day

@@ -37,6 +37,10 @@ class FunderRegistered(BaseModel):
     type: FunderType
 
 
+EVENTS: tuple[type[BaseModel], ...] = (FunderRegistered,)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 def one_funder(field: str) -> dict[str, Any]:
     """JSON Schema of a command naming a funder: exactly one of `field` ({name, type}, a
     new or known funder) and `<field>_id` (an existing one), as the command checks."""

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scic.accounting.fiscal_years import fiscal_year, year_of
 from scic.dates import Day, add_years
 from scic.domain.facts import Fact
+from scic.domain.fiscal_years import fiscal_year, year_of
 from scic.domain.funders import PUBLIC_FUNDER_TYPES, FunderIn, FunderType, one_funder
 from scic.errors import refuse
 from scic.jsontypes import Boolean, Integer
@@ -85,9 +85,33 @@ class GrantFlow(BaseModel):
     bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
+class GrantInstalmentReceived(GrantFlow):
+    """The three flows share GrantFlow's payload; these subclasses name the fact (the
+    event type is the class name)."""
+
+
+class GrantJustified(GrantFlow):
+    pass
+
+
+class GrantClawedBack(GrantFlow):
+    pass
+
+
 class GrantClosed(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grant_id: str
+
+
+EVENTS: tuple[type[BaseModel], ...] = (
+    GrantAwarded,
+    GrantAmended,
+    GrantInstalmentReceived,
+    GrantJustified,
+    GrantClawedBack,
+    GrantClosed,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
 
 
 # -- commands --------------------------------------------------------------------------
@@ -481,19 +505,6 @@ def close(grant: GrantState, on: date) -> list[Fact]:
 
 def check_close(grant: GrantState, on: date) -> None:
     _open(grant, on)
-
-
-class GrantInstalmentReceived(GrantFlow):
-    """The three flows share GrantFlow's payload; these subclasses only name the fact
-    (the event type is the class name), and the write model reads them back as GrantFlow."""
-
-
-class GrantJustified(GrantFlow):
-    pass
-
-
-class GrantClawedBack(GrantFlow):
-    pass
 
 
 _FLOWS: dict[str, type[GrantFlow]] = {

@@ -37,6 +37,10 @@ class CarriedLossCharged(BaseModel):
     decided_on: date
 
 
+EVENTS: tuple[type[BaseModel], ...] = (CarriedLossCharged,)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 class ChargeCarriedLoss(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

@@ -59,6 +59,14 @@ class PartyErased(BaseModel):
     reason: str
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    MemberAdmitted,
+    MemberCategoryChanged,
+    PartyErased,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 # -- commands --------------------------------------------------------------------------
 
 

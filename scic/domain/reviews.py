@@ -38,6 +38,10 @@ class CooperativeReviewRecorded(BaseModel):
     reference: str
 
 
+EVENTS: tuple[type[BaseModel], ...] = (CooperativeReviewRecorded,)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 class RecordReview(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

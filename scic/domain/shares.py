@@ -22,7 +22,7 @@ from scic.domain.state import (
     SubscriptionState,
 )
 from scic.errors import refuse
-from scic.jsontypes import Integer, PositiveInteger
+from scic.jsontypes import Boolean, Integer, PositiveInteger
 from scic.money import Amount, format_cents
 from scic.rules.dated import FIRST_PAYMENT_MIN, PAY_UP_YEARS
 
@@ -101,6 +101,18 @@ class SharesTransferred(_Amounts):
     to_member_id: str
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    SharesSubscribed,
+    SharesCalled,
+    SharesPaid,
+    MemberWithdrew,
+    SharesReimbursed,
+    SharesTransferred,
+    LossesRecorded,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 # -- commands --------------------------------------------------------------------------
 
 
@@ -110,7 +122,7 @@ class Subscribe(BaseModel):
     shares: Integer = Field(gt=0, le=10_000_000)
     paid: Amount
     effective_date: Day | None = None
-    subsidy_financed: bool = Field(
+    subsidy_financed: Boolean = Field(
         default=False,
         description="the shares are paid with a subsidy: left out of the interest base (R8)",
     )

@@ -32,7 +32,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from scic.accounting.surplus import SurplusAllocated
 from scic.domain import funding_timeline
 from scic.domain.cooperative import (
     CoopRegistered,
@@ -71,6 +70,7 @@ from scic.domain.state import (
     PendingWithdrawal,
     SubscriptionState,
 )
+from scic.domain.surplus import SurplusAllocated
 from scic.errors import DomainError
 from scic.money import format_cents
 

@@ -54,6 +54,14 @@ class TitlesRemunerated(BaseModel):
     variable_cents: int
 
 
+EVENTS: tuple[type[BaseModel], ...] = (
+    TitlesIssued,
+    TitlesRedeemed,
+    TitlesRemunerated,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
+
+
 class IssueTitles(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=one_funder("holder"))
     holder: FunderIn | None = None

@@ -39,13 +39,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
 from ledger import AppendRequest, EventStore, IdempotencyConflict, NewEvent
 from ledger.schema import idempotency_keys
 from scic import anchoring
 from scic.accounting import reads
 from scic.dates import add_years
+from scic.domain.reminders import LedgerVerified, ReminderDue
 from scic.mail import triggers as mail_triggers
 from scic.projections.tables import (
     calls,
@@ -62,32 +62,6 @@ from scic.rules.dated import ir_pme_holding_ends
 ACTOR = "scheduler"
 log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
 PAYMENT_WITHIN_YEARS = 5  # R7 — the unpaid part within 5 years
-
-
-class ReminderDue(BaseModel):
-    """An obligation's notice has been reached (scheduler)."""
-
-    model_config = ConfigDict(extra="forbid")
-    job: str
-    obligation_id: str
-    notice: str
-    due_on: date
-    rule: str
-    detail: str
-
-
-class LedgerVerified(BaseModel):
-    """The nightly recomputation of the hash chain."""
-
-    model_config = ConfigDict(extra="forbid")
-    day: date
-    ok: bool
-    checked: int
-    first_broken_position: int | None = None
-    reason: str | None = None
-
-
-REMINDER_TYPES = ("ReminderDue", "LedgerVerified")
 
 
 @dataclass(frozen=True)

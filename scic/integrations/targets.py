@@ -9,8 +9,9 @@ resolve elsewhere by then). Odd spellings of an address (`2130706433`, `0x7f0000
 connection, so they are judged as the address they are.
 
 A delivery reads at most `READ_LIMIT` bytes of the answer and has one total deadline
-(connection, request and answer together), so a receiver trickling bytes cannot hold a
-dispatcher worker longer than that.
+(name resolution, connection, request and answer together), so a receiver trickling
+bytes, or a name server that never answers, cannot hold a dispatcher worker longer than
+that.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as ResolutionTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +103,22 @@ def resolve(host: str, port: int) -> list[Address]:
         if address not in found:
             found.append(address)
     return found
+
+
+# The system resolver has no timeout of its own: it runs on these threads, and a delivery
+# waits for it no longer than its deadline allows (a stuck lookup keeps its thread, the
+# delivery goes on; the pool bounds how many lookups can be stuck at once).
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def resolve_within(host: str, port: int, seconds: float | None) -> list[Address]:
+    """`resolve`, given up after `seconds` (None: wait as long as it takes): raises
+    TimeoutError then, socket.gaierror when the name does not resolve."""
+    lookup = _resolver.submit(resolve, host, port)
+    try:
+        return lookup.result(timeout=seconds)
+    except ResolutionTimeout:
+        raise TimeoutError(f"{host} did not resolve within {seconds:g} s") from None
 
 
 def judge(host: str, addresses: Iterable[Address], policy: TargetPolicy) -> None:
@@ -183,15 +202,17 @@ class _GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        wait = _remaining(timeout, httpcore.ConnectTimeout)
         try:
-            addresses = resolve(host, port)
+            addresses = resolve_within(host, port, _remaining(timeout, httpcore.ConnectTimeout))
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from None
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from None
         try:
             judge(host, addresses, self.policy)
         except TargetRefused as exc:
             raise httpcore.ConnectError(f"refused: {exc}") from None
+        wait = _remaining(timeout, httpcore.ConnectTimeout)  # what the lookup left
         stream = self.inner.connect_tcp(
             str(addresses[0]), port, wait, local_address, socket_options
         )

@@ -29,7 +29,7 @@ from scic.integrations.targets import (
     TargetRefused,
     embedded_ipv4,
     judge,
-    resolve,
+    resolve_within,
 )
 
 SECRET_PREFIX = "whsec_"
@@ -38,6 +38,9 @@ SECRET_PATTERN = r"^whsec_(?:[A-Za-z0-9+/]{4}){8,21}(?:[A-Za-z0-9+/]{2}==)?$"
 ALL_TYPES = "*"
 T = TypeVar("T")
 ROTATION_OVERLAP = timedelta(hours=24)
+# A subscription waits this long for its host's name; a name not resolved by then is
+# judged again at each delivery, like a name not known yet.
+SUBSCRIPTION_LOOKUP_SECONDS = 5.0
 """How long the previous secret keeps signing after a rotation (receivers switch over)."""
 
 
@@ -108,8 +111,8 @@ def check_url(url: str, policy: TargetPolicy) -> str:
     if not policy.allow_loopback and (host == "localhost" or host.endswith(".localhost")):
         raise refuse("webhook-url-is-this-server", f"{host} is this machine (loopback)")
     try:
-        addresses = resolve(host, port)
-    except (OSError, UnicodeError):
+        addresses = resolve_within(host, port, SUBSCRIPTION_LOOKUP_SECONDS)
+    except (OSError, UnicodeError):  # TimeoutError included
         # Not known yet (or the resolver is down): each delivery resolves and judges again.
         return url
     try:

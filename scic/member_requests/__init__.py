@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger.errors import LedgerError
 from scic.domain.shares import Subscribe, Withdraw
 from scic.errors import DomainError, NotFound, named, refuse
+from scic.jsontypes import Integer
 from scic.mail.outbox import enqueue
 from scic.member_requests.tables import member_requests
 from scic.money import Amount, format_cents
@@ -37,7 +38,7 @@ class NewRequest(BaseModel):
         json_schema_extra={"examples": [{"kind": "subscription", "shares": 3, "paid": "150.00"}]},
     )
     kind: Kind
-    shares: int = Field(gt=0, le=10_000_000)
+    shares: Integer = Field(gt=0, le=10_000_000)
     paid: Amount | None = None
     message: str | None = Field(default=None, max_length=1000)
 

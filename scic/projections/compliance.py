@@ -18,11 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import EventRegistry
-from scic.accounting.fiscal_years import FiscalYearClosed
 from scic.dates import add_years
 from scic.domain import reviews
 from scic.domain.cooperative import CoopRegistered
 from scic.domain.esus import EsusInvested
+from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.members import holds_no_share
 from scic.domain.rules_check import percent
 from scic.domain.shares import SharesCalled, SharesPaid

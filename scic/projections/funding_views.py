@@ -145,12 +145,12 @@ def funding_mix(
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         "capital": {
-            "subscribed": capital["totals"]["subscribed"],
-            "paid": capital["totals"]["paid"],
+            "subscribed": format_cents(capital.totals.subscribed_cents),
+            "paid": format_cents(capital.totals.paid_cents),
             "public_share": format_ratio(public, subscribed),
             "public_cap": str(value_at(PUBLIC_CAPITAL_CAP, as_of)),
-            "by_category": _slim(capital["rows"]),
-            "by_college": _slim(colleges["rows"]),
+            "by_category": _slim(capital.rows),
+            "by_college": _slim(colleges.rows),
         },
         "grants": {
             "by_funder_type": [
@@ -206,9 +206,16 @@ def _subsidies_to_revenue(year: YearFigures) -> str | None:
     return format_ratio(subsidies, subsidies + year.own_revenue_cents)
 
 
-def _slim(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _slim(rows: list[views.CapitalRow]) -> list[dict[str, Any]]:
     return [
-        {k: r[k] for k in ("key", "label", "subscribed", "paid", "share_of_capital")} for r in rows
+        {
+            "key": r.key,
+            "label": r.label,
+            "subscribed": format_cents(r.holding.subscribed_cents),
+            "paid": format_cents(r.holding.paid_cents),
+            "share_of_capital": str(r.share_of_capital),
+        }
+        for r in rows
     ]
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from scic.domain.cooperative import Statutes
 from scic.errors import NotFound
-from scic.money import format_cents, format_ratio
+from scic.money import ratio
 from scic.projections import mix
 from scic.projections.tables import (
     coops,
@@ -128,13 +129,59 @@ def capital_inputs(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """Shares and their amounts in cents: a member's, a subscription's, a group's."""
+
+    shares: int
+    subscribed_cents: int
+    called_cents: int
+    paid_cents: int
+
+    @property
+    def unpaid_cents(self) -> int:
+        return self.subscribed_cents - self.paid_cents
+
+    @classmethod
+    def of(cls, row: Any, prefix: str = "") -> Holding:
+        """From a mapping holding `shares`, `subscribed_cents`… (with `prefix`)."""
+        return cls(
+            int(row[f"{prefix}shares"]),
+            int(row[f"{prefix}subscribed_cents"]),
+            int(row[f"{prefix}called_cents"]),
+            int(row[f"{prefix}paid_cents"]),
+        )
+
+
+NOTHING = Holding(0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalRow:
+    key: str
+    """a member id, a category code or a college code"""
+    label: str
+    holding: Holding
+    share_of_capital: Decimal
+    """this row's subscribed capital over the table's, to 4 decimals"""
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalTable:
+    as_of: date
+    known_at: datetime | None
+    group_by: GroupBy
+    totals: Holding
+    rows: list[CapitalRow]
+
+
 def capital_table(
     conn: sa.Connection,
     coop_id: str,
     as_of: date,
     known_at: datetime | None,
     group_by: GroupBy = "member",
-) -> dict[str, Any]:
+) -> CapitalTable:
     if group_by == "member":
         coop_row(conn, coop_id)
         if mix.usable(conn, coop_id, as_of, known_at):
@@ -163,29 +210,16 @@ MEMBER_TOTALS = (
 
 def members_from_totals(
     conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
-) -> dict[str, Any]:
+) -> CapitalTable:
     """The capital table by member from each member's running totals
-    (scic.projections.mix): the rows `render_capital_table` builds from the movements,
-    built straight from one query's tuples."""
+    (scic.projections.mix): what `render_capital_table` gives from the movements, read
+    from one query."""
     found = conn.execute(MEMBER_TOTALS, {"coop_id": coop_id}).all()
-    held = [(k, name or ERASED, *amounts) for k, name, *amounts in found if any(amounts)]
-    held.sort(key=lambda r: (r[1].lower(), r[0]))
-    totals = dict(zip(AMOUNT_KEYS, (sum(r[i] for r in held) for i in range(2, 6)), strict=True))
-    fmt, total = Formatter(), totals["subscribed_cents"]
-    rows = [
-        {
-            "key": key,
-            "label": label,
-            "shares": shares,
-            "subscribed": fmt.cents(subscribed),
-            "called": fmt.cents(called),
-            "paid": fmt.cents(paid),
-            "unpaid": fmt.cents(subscribed - paid),
-            "share_of_capital": fmt.ratio(subscribed, total),
-        }
-        for key, label, shares, subscribed, called, paid in held
+    held = [
+        (key, name or ERASED, Holding(*amounts)) for key, name, *amounts in found if any(amounts)
     ]
-    return _table(as_of, known_at, "member", totals, rows)
+    held.sort(key=lambda r: (r[1].lower(), r[0]))
+    return _table(as_of, known_at, "member", held)
 
 
 def category_inputs(
@@ -217,7 +251,7 @@ def render_capital_table(
     as_of: date,
     known_at: datetime | None,
     group_by: GroupBy,
-) -> dict[str, Any]:
+) -> CapitalTable:
     held, categories, rules = inputs.held, inputs.categories, inputs.rules
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AMOUNT_KEYS, 0))
     labels: dict[str, str] = {}
@@ -248,71 +282,36 @@ def render_capital_table(
                 labels[key], order = key, [*order, key]
         for key in order:
             groups[key]  # every category/college appears, even when empty
-    totals = dict.fromkeys(AMOUNT_KEYS, 0)
-    for amounts in groups.values():
-        for k, v in amounts.items():
-            totals[k] += v
-    fmt = Formatter()
-    total = totals["subscribed_cents"]
-    rows = [
-        {
-            "key": key,
-            "label": labels.get(key, key),
-            "shares": amounts["shares"],
-            "subscribed": fmt.cents(amounts["subscribed_cents"]),
-            "called": fmt.cents(amounts["called_cents"]),
-            "paid": fmt.cents(amounts["paid_cents"]),
-            "unpaid": fmt.cents(amounts["subscribed_cents"] - amounts["paid_cents"]),
-            "share_of_capital": fmt.ratio(amounts["subscribed_cents"], total),
-        }
-        for key in order
-        for amounts in (groups[key],)
-    ]
-    return _table(as_of, known_at, group_by, totals, rows)
+    rows = [(key, labels.get(key, key), Holding.of(groups[key])) for key in order]
+    return _table(as_of, known_at, group_by, rows)
 
 
 def _table(
     as_of: date,
     known_at: datetime | None,
     group_by: GroupBy,
-    totals: dict[str, int],
-    rows: list[dict[str, Any]],
-) -> dict[str, Any]:
-    return {
-        "as_of": as_of.isoformat(),
-        "known_at": known_at.isoformat() if known_at else None,
-        "group_by": group_by,
-        "totals": {
-            "shares": totals["shares"],
-            "subscribed": format_cents(totals["subscribed_cents"]),
-            "called": format_cents(totals["called_cents"]),
-            "paid": format_cents(totals["paid_cents"]),
-            "unpaid": format_cents(totals["subscribed_cents"] - totals["paid_cents"]),
-        },
-        "rows": rows,
-    }
+    held: list[tuple[str, str, Holding]],
+) -> CapitalTable:
+    """The one builder of a capital table's rows and totals, from its holders in order."""
+    totals = Holding(*(sum(column) for column in _columns(held)))
+    whole = totals.subscribed_cents
+    shares: dict[int, Decimal] = {}  # a table of 10k holdings repeats a few hundred amounts
+    rows = []
+    for key, label, holding in held:
+        share = shares.get(holding.subscribed_cents)
+        if share is None:
+            share = shares[holding.subscribed_cents] = ratio(holding.subscribed_cents, whole)
+        rows.append(CapitalRow(key, label, holding, share))
+    return CapitalTable(as_of, known_at, group_by, totals, rows)
 
 
-class Formatter:
-    """Cents and shares to decimal strings, each distinct value formatted once: a table
-    of 10k holdings repeats a few hundred amounts."""
-
-    def __init__(self) -> None:
-        self._cents: dict[int, str] = {}
-        self._ratios: dict[tuple[int, int], str] = {}
-
-    def cents(self, value: int) -> str:
-        found = self._cents.get(value)
-        if found is None:
-            found = self._cents[value] = format_cents(value)
-        return found
-
-    def ratio(self, numerator: int, denominator: int) -> str:
-        key = (numerator, denominator)
-        found = self._ratios.get(key)
-        if found is None:
-            found = self._ratios[key] = format_ratio(numerator, denominator)
-        return found
+def _columns(held: list[tuple[str, str, Holding]]) -> tuple[list[int], ...]:
+    return (
+        [h.shares for _, _, h in held],
+        [h.subscribed_cents for _, _, h in held],
+        [h.called_cents for _, _, h in held],
+        [h.paid_cents for _, _, h in held],
+    )
 
 
 def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
@@ -351,7 +350,65 @@ _MEMBER_WITHDRAWALS = (
 )
 
 
-def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CategorySpell:
+    category: str
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionHeld:
+    id: str
+    subscribed_on: date
+    holding: Holding
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    id: str
+    member_id: str
+    status: str
+    """pending or reimbursed"""
+    requested_on: date
+    due_by: date
+    exit: bool
+    excluded: bool
+    holding: Holding
+    reimbursed_on: date | None
+    amount_cents: int | None
+    loss_share_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    event_id: str
+    kind: str
+    effective_date: date
+    recorded_at: datetime
+    subscription_id: str | None
+    holding: Holding
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDetail:
+    id: str
+    party_id: str
+    number: str | None
+    name: str
+    kind: str
+    category: str
+    status: str
+    admitted_on: date
+    exited_on: date | None
+    holding: Holding
+    pending_reimbursement: Holding
+    categories: list[CategorySpell]
+    subscriptions: list[SubscriptionHeld]
+    withdrawals: list[Withdrawal]
+    history: list[Movement]
+
+
+def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDetail:
     key = {"member_id": member_id}
     row = conn.execute(_MEMBER_ROW, {**key, "coop_id": coop_id}).mappings().first()
     if row is None:
@@ -360,43 +417,38 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str
     moves = conn.execute(_MEMBER_MOVES, key).mappings().all()
     subs = conn.execute(_MEMBER_SUBSCRIPTIONS, key).mappings().all()
     outs = conn.execute(_MEMBER_WITHDRAWALS, key).mappings().all()
-    return {
-        "id": member_id,
-        "party_id": row["party_id"],
-        "number": row["number"],
-        "name": row["name"] or ERASED,
-        "kind": row["kind"],
-        "category": row["category"],
-        "status": row["status"],
-        "admitted_on": row["admitted_on"].isoformat(),
-        "exited_on": row["exited_on"].isoformat() if row["exited_on"] else None,
-        "holding": _amounts(row),
-        "pending_reimbursement": _amounts(row, "pending_"),
-        "categories": [{"category": c, "from": d.isoformat()} for c, d in history],
-        "subscriptions": [
-            {
-                "id": s["subscription_id"],
-                "subscribed_on": s["subscribed_on"].isoformat(),
-                **_amounts(s),
-            }
-            for s in subs
+    return MemberDetail(
+        id=member_id,
+        party_id=row["party_id"],
+        number=row["number"],
+        name=row["name"] or ERASED,
+        kind=row["kind"],
+        category=row["category"],
+        status=row["status"],
+        admitted_on=row["admitted_on"],
+        exited_on=row["exited_on"],
+        holding=Holding.of(row),
+        pending_reimbursement=Holding.of(row, "pending_"),
+        categories=[CategorySpell(c, d) for c, d in history],
+        subscriptions=[
+            SubscriptionHeld(s["subscription_id"], s["subscribed_on"], Holding.of(s)) for s in subs
         ],
-        "withdrawals": [_withdrawal(w) for w in outs],
-        "history": [
-            {
-                "event_id": m["event_id"],
-                "kind": m["kind"],
-                "effective_date": m["effective_date"].isoformat(),
-                "recorded_at": m["recorded_at"].isoformat(),
-                "subscription_id": m["subscription_id"],
-                **_amounts(m),
-            }
+        withdrawals=[_withdrawal(w) for w in outs],
+        history=[
+            Movement(
+                m["event_id"],
+                m["kind"],
+                m["effective_date"],
+                m["recorded_at"],
+                m["subscription_id"],
+                Holding.of(m),
+            )
             for m in moves
         ],
-    }
+    )
 
 
-def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
+def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[Withdrawal]:
     rows = (
         conn.execute(
             sa.select(withdrawals)
@@ -409,30 +461,17 @@ def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[dict[str, 
     return [_withdrawal(w) for w in rows]
 
 
-def _withdrawal(w: Any) -> dict[str, Any]:
-    return {
-        "id": w["withdrawal_id"],
-        "member_id": w["member_id"],
-        "status": w["status"],
-        "requested_on": w["requested_on"].isoformat(),
-        "due_by": w["due_by"].isoformat(),
-        "exit": w["exit"],
-        "excluded": w["excluded"],
-        **_amounts(w),
-        "reimbursed_on": w["reimbursed_on"].isoformat() if w["reimbursed_on"] else None,
-        "amount": format_cents(w["amount_cents"]) if w["amount_cents"] is not None else None,
-        "loss_share": (
-            format_cents(w["loss_share_cents"]) if w["loss_share_cents"] is not None else None
-        ),
-    }
-
-
-def _amounts(row: Any, prefix: str = "") -> dict[str, Any]:
-    subscribed, paid = row[f"{prefix}subscribed_cents"], row[f"{prefix}paid_cents"]
-    return {
-        "shares": row[f"{prefix}shares"],
-        "subscribed": format_cents(subscribed),
-        "called": format_cents(row[f"{prefix}called_cents"]),
-        "paid": format_cents(paid),
-        "unpaid": format_cents(subscribed - paid),
-    }
+def _withdrawal(w: Any) -> Withdrawal:
+    return Withdrawal(
+        id=w["withdrawal_id"],
+        member_id=w["member_id"],
+        status=w["status"],
+        requested_on=w["requested_on"],
+        due_by=w["due_by"],
+        exit=w["exit"],
+        excluded=w["excluded"],
+        holding=Holding.of(w),
+        reimbursed_on=w["reimbursed_on"],
+        amount_cents=w["amount_cents"],
+        loss_share_cents=w["loss_share_cents"],
+    )

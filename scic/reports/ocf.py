@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.schema import events
+from scic.api.public.capital import CapitalTable
 from scic.money import format_cents
 from scic.projections import views
 from scic.projections.tables import (
@@ -202,21 +203,21 @@ def package(conn: sa.Connection, ctx: Context) -> dict[str, Any]:
     _shares(conn, ctx, book, history, nominal)
     holders = _titles(conn, ctx, book, classes)
     stakeholders += holders
-    capital = views.capital_table(conn, ctx.coop_id, ctx.as_of, None, "member")
-    college = views.capital_table(conn, ctx.coop_id, ctx.as_of, None, "college")
+    capital = CapitalTable.of(views.capital_table(conn, ctx.coop_id, ctx.as_of, None, "member"))
+    college = CapitalTable.of(views.capital_table(conn, ctx.coop_id, ctx.as_of, None, "college"))
     sidecar = {
         "about": "What Open Cap Format 1.2.0 cannot say about this SCIC, as at as_of.",
         "as_of": ctx.as_of.isoformat(),
         "coop_id": ctx.coop_id,
         "share_nominal": format_cents(nominal),
         "unmapped": UNMAPPED,
-        "holdings": capital["rows"],
-        "totals": capital["totals"],
+        "holdings": [row.model_dump() for row in capital.rows],
+        "totals": capital.totals.model_dump(),
         "colleges": [
             {"code": c.code, "name": c.name, "weight": str(c.weight), "categories": c.categories}
             for c in rules.colleges
         ],
-        "capital_by_college": college["rows"],
+        "capital_by_college": [row.model_dump() for row in college.rows],
     }
     return {
         "Stakeholders.ocf.json": {"file_type": "OCF_STAKEHOLDERS_FILE", "items": stakeholders},

@@ -155,7 +155,7 @@ def _parse(text: str | None) -> date | None:
 
 
 def member_links(
-    v: Viewer, conn: sa.Connection, member_id: str, detail: dict[str, Any], today: date
+    v: Viewer, conn: sa.Connection, member_id: str, detail: views.MemberDetail, today: date
 ) -> list[dict[str, str]]:
     """The documents of a member the viewer may read, newest first: the certificate
     today, the annual statement of each fiscal year since admission, the IR-PME
@@ -170,7 +170,7 @@ def member_links(
         }
     ]
     statutes = views.statutes_at(conn, v.coop_id, today, None)
-    admitted = date.fromisoformat(detail["admitted_on"])
+    admitted = detail.admitted_on
     if statutes is not None:
         current = fiscal_year_of(statutes, today)
         for year in range(current, fiscal_year_of(statutes, admitted) - 1, -1):
@@ -180,7 +180,7 @@ def member_links(
                     "href": f"{base}/annual-statement?year={year}",
                 }
             )
-    if detail["kind"] == "person":
+    if detail.kind == "person":
         m = movements.c
         years = sorted(
             {
@@ -203,13 +203,13 @@ def member_links(
                     "href": f"{base}/tax-statement?year={year}",
                 }
             )
-    for sub in detail["subscriptions"]:
-        if v.may(v.api(f"/subscriptions/{sub['id']}/form")):
+    for sub in detail.subscriptions:
+        if v.may(v.api(f"/subscriptions/{sub.id}/form")):
             found.append(
                 {
-                    "label": f"Bulletin de souscription du {fmt.day(sub['subscribed_on'])} "
-                    f"({sub['shares']} parts)",
-                    "href": f"/dashboard/subscriptions/{sub['id']}/form",
+                    "label": f"Bulletin de souscription du {fmt.day(sub.subscribed_on)} "
+                    f"({sub.holding.shares} parts)",
+                    "href": f"/dashboard/subscriptions/{sub.id}/form",
                 }
             )
     return found

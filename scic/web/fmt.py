@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from scic import formats
+from scic.money import format_cents
 
 THIN = "\u202f"  # narrow no-break space: the French thousands separator
 NBSP = "\u00a0"  # no-break space: before a unit
@@ -24,6 +25,11 @@ def number(value: int | str | Decimal, places: int = 0) -> str:
 def euros(value: str | int | Decimal | None) -> str:
     """'1250.00' → '1 250,00 €'; None → '—'."""
     return formats.money(value)
+
+
+def cents(value: int | None) -> str:
+    """125050 (cents) → '1 250,50 €'; None → '—'."""
+    return formats.cents(value)
 
 
 def percent(ratio: str | Decimal | None, places: int | None = None) -> str:
@@ -68,6 +74,8 @@ def short_month(value: str) -> str:
 def filters() -> dict[str, Any]:
     return {
         "euros": euros,
+        "cents": cents,
+        "amount": format_cents,  # the machine form of cents, for data-amount attributes
         "percent": percent,
         "number": number,
         "day": day,

@@ -655,13 +655,13 @@ def member(
             "code_names": code_names(conn, v.coop_id),
             # links to the forms the token may send (scic/web/forms)
             "actions": form_links.member_actions(
-                v, member_id, detail["party_id"], detail["status"] == "active"
+                v, member_id, detail.party_id, detail.status == "active"
             ),
             "paying": {
-                s["id"]: form_links.subscription_actions(v, s["id"], s["unpaid"] != "0.00")
-                for s in detail["subscriptions"]
+                s.id: form_links.subscription_actions(v, s.id, s.holding.unpaid_cents != 0)
+                for s in detail.subscriptions
             },
-            "correct": form_links.correctable(conn, v, (h["event_id"] for h in detail["history"])),
+            "correct": form_links.correctable(conn, v, (h.event_id for h in detail.history)),
             "documents": web_documents.member_links(v, conn, member_id, detail, service.today()),
             # the member's side: contact, requests, preferences, data (scic/web/self_service)
             "panel": self_service.member_panel(v, conn, member_id),

@@ -27,11 +27,14 @@ from scic.access.policy import (
     MEMBER_REQUESTS,
     PUBLIC,
     REQUEST_INBOX,
+    SEPA_MANDATES,
     Rule,
     requires,
 )
 from scic.api.deps import ServiceDep
 from scic.api.routes.member_requests import member_data
+from scic.bank import accounts as bank_accounts
+from scic.bank import mandates
 from scic.errors import DomainError, NotFound
 from scic.mail import preferences
 from scic.service import Service
@@ -45,7 +48,10 @@ DONE = {
     "contact": "Vos coordonnées sont corrigées.",
     "request": "Votre demande est envoyée : elle attend la décision d'un gestionnaire.",
     "preferences": "Vos préférences de courriel sont enregistrées.",
+    "mandate": "Le mandat de prélèvement SEPA est enregistré.",
+    "mandate-revoked": "Le mandat de prélèvement SEPA est révoqué : plus aucun prélèvement.",
 }
+MANDATE_STATUS = {"active": "en vigueur", "revoked": "révoqué", "erased": "effacé"}
 KINDS = {"subscription": "Souscrire des parts", "withdrawal": "Retirer des parts"}
 
 
@@ -99,6 +105,22 @@ def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, An
             else None
         ),
         "requests": [{**r, "label": label(r), "outcome": outcome(r)} for r in rows],
+        "mandates": (
+            [
+                {
+                    "id": x.mandate_id,
+                    "reference": x.reference,
+                    "signed_on": x.signed_on,
+                    "debtor_name": x.debtor_name,
+                    "iban": bank_accounts.formatted_iban(x.iban) if x.iban else None,
+                    "status": x.status,
+                    "status_label": MANDATE_STATUS[x.status],
+                }
+                for x in mandates.listed(conn, v.coop_id, member_id)
+            ]
+            if allowed(v, SEPA_MANDATES, member_id=member_id)
+            else None
+        ),
     }
 
 
@@ -253,6 +275,138 @@ def _french(item: Any) -> str:
     if "control" in str(item.get("msg", "")):
         return "Caractères de contrôle refusés."
     return "Valeur refusée."
+
+
+# -- SEPA direct-debit mandates ----------------------------------------------------------
+
+MANDATE_FIELDS = (
+    (
+        "debtor_name",
+        "Titulaire du compte",
+        "text",
+        "Le nom du titulaire, tel que la banque l'écrit.",
+    ),
+    ("iban", "IBAN", "text", "Par exemple FR76 3000 6000 0112 3456 7890 189."),
+    ("bic", "BIC (facultatif)", "text", None),
+    ("signed_on", "Date de signature", "date", "Aucun prélèvement tant qu'elle manque."),
+    (
+        "reference",
+        "Référence unique du mandat (RUM, facultative)",
+        "text",
+        "Laissée vide : le registre en attribue une.",
+    ),
+)
+
+
+def _mandate_page(
+    request: Request,
+    v: Viewer,
+    member_id: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    above: str | None = None,
+    status: int = 200,
+) -> Response:
+    return _form_page(
+        request,
+        v,
+        status,
+        title="Mandat de prélèvement SEPA",
+        intro="Les parts appelées sont prélevées sur ce compte à leur échéance. L'IBAN est "
+        "une donnée personnelle : il est effacé avec l'associé.",
+        above=above,
+        action=f"/dashboard/members/{member_id}/sepa-mandate",
+        back=f"/dashboard/members/{member_id}",
+        submit="Enregistrer le mandat",
+        fields=[
+            {
+                "name": n,
+                "label": lbl,
+                "kind": k,
+                "help": h,
+                "value": values.get(n),
+                "error": errors.get(n),
+            }
+            for n, lbl, k, h in MANDATE_FIELDS
+        ],
+    )
+
+
+MANDATE_REFUSALS: dict[str, tuple[str | None, str]] = {
+    "invalid-iban": ("iban", "Cet IBAN n'est pas valable (clé de contrôle ou longueur)."),
+    "invalid-bic": ("bic", "Ce BIC n'est pas valable."),
+    "sepa-mandate-reference-taken": ("reference", "Cette référence de mandat est déjà prise."),
+    "sepa-mandate-in-force": (None, "Un mandat est déjà en vigueur : révoquez-le d'abord."),
+    "party-erased": (None, "Les données personnelles de cet associé ont été effacées."),
+}
+
+
+@router.get("/dashboard/members/{member_id}/sepa-mandate")
+async def mandate_form(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, SEPA_MANDATES, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    with service.engine.connect() as conn:
+        party = contacts._party_of(conn, v.coop_id, member_id)
+    return _mandate_page(request, v, member_id, {"debtor_name": party["name"]}, {})
+
+
+@router.post("/dashboard/members/{member_id}/sepa-mandate")
+async def mandate_save(request: Request, service: ServiceDep, member_id: str) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, SEPA_MANDATES, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    given = {n: form.get(n, "").strip() or None for n, *_ in MANDATE_FIELDS}
+    try:
+        body = mandates.NewMandate.model_validate(given)
+    except ValidationError as error:
+        errors = {}
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else ""
+            errors[field] = (
+                "Ce n'est pas une date (jj/mm/aaaa)." if field == "signed_on" else _french(item)
+            )
+        return _mandate_page(request, v, member_id, form, errors, status=422)
+    try:
+        with service.engine.begin() as conn:
+            mandates.create(
+                conn, v.coop_id, member_id, body, v.principal.actor, service.store.clock()
+            )
+    except DomainError as error:
+        concerned, words = MANDATE_REFUSALS.get(error.slug, (None, error.detail))
+        if concerned is not None:
+            return _mandate_page(request, v, member_id, form, {concerned: words}, status=409)
+        return _mandate_page(request, v, member_id, form, {}, words, status=409)
+    return RedirectResponse(f"/dashboard/members/{member_id}?done=mandate", status_code=303)
+
+
+@router.post("/dashboard/members/{member_id}/sepa-mandates/{mandate_id}/revoke")
+async def mandate_revoke(
+    request: Request, service: ServiceDep, member_id: str, mandate_id: str
+) -> Response:
+    v = await _viewer(request, service)
+    if isinstance(v, Response):
+        return v
+    if not allowed(v, SEPA_MANDATES, member_id=member_id):
+        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+    form = await _form(request)
+    if form is None:
+        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+    try:
+        with service.engine.begin() as conn:
+            mandates.revoke(
+                conn, v.coop_id, member_id, mandate_id, v.principal.actor, service.store.clock()
+            )
+    except DomainError as error:
+        return _refused(request, v, 409, error.detail)
+    return RedirectResponse(f"/dashboard/members/{member_id}?done=mandate-revoked", status_code=303)
 
 
 # -- requests ----------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import anchoring
-from scic.accounting import journal, reads, surplus
-from scic.accounting.fiscal_years import CloseYear, FiscalYearClosed
+from scic.accounting import journal, reads
+from scic.accounting.fiscal_years import CloseYear
+from scic.domain import surplus
 from scic.domain.facts import Fact
+from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.losses import (
     RESERVE_ACCOUNTS,
     RESERVE_FIELDS,

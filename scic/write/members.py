@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.store import WriteSession
 from scic import contacts
 from scic.access import tokens
+from scic.bank import mandates
 from scic.domain import members
 from scic.domain.facts import Fact
 from scic.errors import NotFound
@@ -54,6 +55,7 @@ def erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     if erased.rowcount != 1:
         raise NotFound("party", body.party_id)
     contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
+    mandates.erase(session.conn, body.party_id, session.store.clock())  # and its SEPA mandates
     # Nobody speaks for an erased party any more: its tokens go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)

@@ -47,13 +47,7 @@ from scic.domain.state import CoopState, MemberState, SubscriptionState
 from scic.domain.timeline import Entry, Fold, Timeline, Violation
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.errors import NotFound, refused_by_history
-from scic.events import EVENT_MODELS, GRANT_FLOW_TYPES
-
-_MODELS: dict[str, type[BaseModel]] = {
-    **{m.__name__: m for m in EVENT_MODELS},
-    **dict.fromkeys(GRANT_FLOW_TYPES, GrantFlow),
-}
-
+from scic.events import EVENT_TYPES
 
 # -- mapping ---------------------------------------------------------------------------
 
@@ -138,7 +132,7 @@ def typed(row: Any, session_or_registry: Any) -> Entry:
     """An events row read back as a typed entry."""
     registry = getattr(session_or_registry, "registry", session_or_registry)
     _, data = registry.upcast(row["type"], row["schema_version"], row["data"])
-    model = _MODELS.get(row["type"])
+    model = EVENT_TYPES.get(row["type"])
     return Entry(
         row["position"],
         row["event_id"],

@@ -70,6 +70,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
     "member-list": {"manager", "accountant", "member"},  # a member: itself only
     "member-contact": {"manager", "member"},  # a member: its own member only
     "contact-log": {"manager"},
+    "sepa-mandates": {"manager", "member"},  # a member: its own member only
     "funder-list": {"manager", "accountant", "funder"},  # a funder: itself only
     "grant-statement": {"manager", "accountant", "funder"},  # a funder: ?funder=<its own>
     "webhooks": {"manager"},
@@ -132,6 +133,9 @@ PINNED: dict[str, str] = {
     "post_request_accept": "request-inbox",
     "post_request_decline": "request-inbox",
     "get_member_data": "member-data",
+    "list_sepa_mandates": "sepa-mandates",
+    "post_sepa_mandate": "sepa-mandates",
+    "post_sepa_mandate_revocation": "sepa-mandates",
 }
 for _name, _spec in COMMANDS.items():
     if _name != "coops":

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from scic.accounting import surplus
+from scic.domain import surplus
 from tests.api.conftest import admit, create_coop, subscribe
 from tests.api.test_accounting import post, problem
 

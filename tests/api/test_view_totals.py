@@ -7,10 +7,12 @@ import json
 from datetime import date
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from scic.api.public.capital import CapitalTable
+from scic.api.public.common import Public
+from scic.api.public.funding import FundingMix
 from scic.projections import funding_views, mix, views
 from scic.projections.tables import mix_categories
 from scic.service import Service
@@ -67,7 +69,7 @@ def DAY(on: str) -> dict[str, str]:  # noqa: N802 — reads like a keyword in th
     return {"effective_date": on}
 
 
-def exact(conn: sa.Connection, coop: str, on: date, group_by: views.GroupBy) -> dict[str, Any]:
+def exact(conn: sa.Connection, coop: str, on: date, group_by: views.GroupBy) -> views.CapitalTable:
     inputs = views.capital_inputs(conn, coop, on, None)
     return views.render_capital_table(conn, coop, inputs, on, None, group_by)
 
@@ -80,12 +82,12 @@ def test_the_totals_equal_the_sum_of_every_movement(client: TestClient, service:
             assert views.capital_table(conn, coop, LATER, None, group_by) == exact(
                 conn, coop, LATER, group_by
             )
-        by_category = exact(conn, coop, LATER, "category")["rows"]
-        assert {r["key"]: r["subscribed"] for r in by_category} == {
-            "salaries": "650.00",  # Alice: 10 shares and 3 from Bob
-            "usagers": "0.00",
-            "collectivites": "200.00",
-            "soutiens": "750.00",  # Bob: 20 − 3 − 5 + 5 (corrected) − 2, latest dated change
+        by_category = exact(conn, coop, LATER, "category").rows
+        assert {r.key: r.holding.subscribed_cents for r in by_category} == {
+            "salaries": 650_00,  # Alice: 10 shares and 3 from Bob
+            "usagers": 0,
+            "collectivites": 200_00,
+            "soutiens": 750_00,  # Bob: 20 − 3 − 5 + 5 (corrected) − 2, latest dated change
         }
         fast = views.category_inputs(conn, coop, LATER, None)
         assert fast.categories == {k: k for k in fast.held}  # read from the totals
@@ -99,13 +101,13 @@ def test_the_funding_mix_reads_the_totals_and_the_same_figures(
     mixed = client.get(f"/v1/coops/{coop}/funding-mix", params={"as_of": LATER.isoformat()})
     assert mixed.status_code == 200
     with service.engine.connect() as conn:
-        by_category = exact(conn, coop, LATER, "category")
-        by_college = exact(conn, coop, LATER, "college")
+        by_category = CapitalTable.of(exact(conn, coop, LATER, "category"))
+        by_college = CapitalTable.of(exact(conn, coop, LATER, "college"))
     capital = mixed.json()["capital"]
-    assert capital["subscribed"] == by_category["totals"]["subscribed"] == "1600.00"
-    slim = ("key", "label", "subscribed", "paid", "share_of_capital")
-    assert capital["by_category"] == [{k: r[k] for k in slim} for r in by_category["rows"]]
-    assert capital["by_college"] == [{k: r[k] for k in slim} for r in by_college["rows"]]
+    assert capital["subscribed"] == by_category.totals.subscribed == "1600.00"
+    slim = {"key", "label", "subscribed", "paid", "share_of_capital"}
+    assert capital["by_category"] == [r.model_dump(include=slim) for r in by_category.rows]
+    assert capital["by_college"] == [r.model_dump(include=slim) for r in by_college.rows]
     assert capital["public_share"] == "0.1250"
 
 
@@ -149,9 +151,11 @@ def test_a_rebuild_and_the_projection_check_cover_the_totals(
     assert drift is not None and drift.table == "mix_categories"
 
 
-def test_orjson_writes_the_bytes_json_dumps_wrote(client: TestClient, service: Service) -> None:
-    """The cached views moved from json.dumps to orjson: the same bytes, non-ASCII names
-    included."""
+def test_the_cached_views_write_the_bytes_json_dumps_wrote(
+    client: TestClient, service: Service
+) -> None:
+    """The cached views are their response models serialised once by pydantic: the bytes
+    json.dumps wrote (compact, UTF-8), non-ASCII names included."""
     coop = mixed_history(client)
     client.post(
         f"/v1/coops/{coop}/members",
@@ -163,14 +167,17 @@ def test_orjson_writes_the_bytes_json_dumps_wrote(client: TestClient, service: S
         },
     )
     with service.engine.connect() as conn:
-        built = [
-            views.capital_table(conn, coop, on, None, group_by)
+        built: list[Public] = [
+            CapitalTable.of(views.capital_table(conn, coop, on, None, group_by))
             for on in (LATER, date(2021, 2, 15))
             for group_by in views.GROUPS
         ]
-        built.append(funding_views.funding_mix(conn, coop, LATER, None))
+        built.append(FundingMix.model_validate(funding_views.funding_mix(conn, coop, LATER, None)))
     for view in built:
-        dumped = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
-        assert orjson.dumps(view) == dumped
+        plain = view.model_dump(mode="json", by_alias=True)
+        dumped = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
+        assert view.model_dump_json(by_alias=True).encode() == dumped
     response = client.get(f"/v1/coops/{coop}/capital-table", params={"as_of": "2030-01-01"})
-    assert response.content == orjson.dumps(built[0])
+    assert response.content == built[0].model_dump_json(by_alias=True).encode()
+    mixed = client.get(f"/v1/coops/{coop}/funding-mix", params={"as_of": "2030-01-01"})
+    assert mixed.content == built[-1].model_dump_json(by_alias=True).encode()

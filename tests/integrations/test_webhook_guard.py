@@ -385,3 +385,47 @@ def test_the_delivery_log_of_a_refused_target_holds_no_answer(
     assert attempt["response_excerpt"] is None and attempt["response_bytes"] is None
     with loopback.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM webhook_deliveries")).scalar() == 1
+
+
+def test_a_name_server_that_never_answers_is_cut_at_the_delivery_deadline(
+    client: TestClient,
+    loopback: Service,
+    coop: str,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The system resolver has no timeout: the lookup counts against the delivery's
+    deadline like the connection and the answer do."""
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    released = threading.Event()
+    slow = {"on": False}
+    real_resolve = targets.resolve
+
+    def lookup(host: str, port_: int) -> list[Any]:
+        if slow["on"]:
+            released.wait(10)  # a name server that does not answer
+        return real_resolve("127.0.0.1", port_)
+
+    monkeypatch.setattr(targets, "resolve", lookup)
+    url = receiver.url.replace("127.0.0.1", "hooks.slow-dns.test")
+    hook = subscribe_hook(client, coop, url)["id"]
+    loopback.events_out = dataclasses.replace(loopback.events_out, delivery_timeout=1.0)
+    record_members(client, coop, 1)
+    dispatcher(loopback, timeout=None).run_once()  # the name answers: delivered
+    assert [a["outcome"] for a in deliveries(client, coop, hook)] == ["delivered", "delivered"]
+    assert port and len(receiver.delivered) == 2
+
+    slow["on"] = True
+    try:
+        record_members(client, coop, 1)
+        dispatcher(loopback, timeout=None).run_once()
+        *_, attempt = deliveries(client, coop, hook)
+        answer = client.post(f"/v1/coops/{coop}/webhooks/{hook}/test").json()
+    finally:
+        released.set()
+    assert attempt["outcome"] == "failed"
+    assert "did not resolve" in attempt["error"] and "deadline" in attempt["error"]
+    assert attempt["latency_ms"] < 5000  # given up at the 1 s deadline, not after 10 s
+    assert answer["latency_ms"] < 5000
+    assert answer["delivered"] is False and "did not resolve" in answer["error"]
+    assert len(receiver.delivered) == 2

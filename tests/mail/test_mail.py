@@ -201,6 +201,15 @@ def test_members_without_address_or_who_opted_out_are_listed(
         f"/v1/coops/{coop}/members/{quiet}/mail-preferences", json={"opted_out": True, "lang": "en"}
     )
     assert changed.status_code == 200 and changed.json() == {"lang": "en", "opted_out": True}
+    # null, like an absent field, keeps what was chosen; 0 is not a boolean
+    kept = as_member.put(
+        f"/v1/coops/{coop}/members/{quiet}/mail-preferences", json={"opted_out": None}
+    )
+    assert kept.status_code == 200 and kept.json() == {"lang": "en", "opted_out": True}
+    not_a_boolean = as_member.put(
+        f"/v1/coops/{coop}/members/{quiet}/mail-preferences", json={"opted_out": 0}
+    )
+    assert not_a_boolean.status_code == 422
     assert (
         as_member.put(
             f"/v1/coops/{coop}/members/{nobody}/mail-preferences", json={"opted_out": True}

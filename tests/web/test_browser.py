@@ -133,12 +133,13 @@ def test_a_funder_sees_only_what_its_token_may_read(context: Any, live: Live, sh
     page = context.new_page()
     sign_in(page, live.tokens["funder"])
     nav = cells(page, "nav a")
-    assert nav == ["Capital", "Financements", "Subventions"]
+    assert nav == ["Capital", "Financements", "Subventions", "Rapports"]
     seen_text = []
     for path in (
         "/dashboard/capital",
         "/dashboard/capital?group_by=category",
         "/dashboard/funding",
+        "/dashboard/reports",
     ):
         page.goto(path)
         seen_text.append(page.locator("body").inner_text())

@@ -157,3 +157,51 @@ def test_the_member_side_and_the_inbox_refuse_in_french(
     data = as_alice.get(f"/dashboard/members/{alice}/data")
     assert data.status_code == 200 and "attachment" in data.headers["content-disposition"]
     assert data.json()["mail_preferences"] == {"lang": "en", "opted_out": True}
+
+
+def test_a_sepa_mandate_from_the_members_page_by_the_member_and_by_the_manager(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    coop = create_coop(client)
+    alice = admit(client, coop, "Alice Martin", "usagers")
+    bob = admit(client, coop, "Bob Leroy", "usagers")
+    as_alice = signed_in(app, issue_token(service, "member", coop, _party(service, alice)).secret)
+    manager = signed_in(app, issue_token(service, "manager", coop).secret)
+    form = f"/dashboard/members/{alice}/sepa-mandate"
+
+    page = as_alice.get(f"/dashboard/members/{alice}")
+    assert "Aucun mandat" in _text(page.text) and form in page.text
+    assert "Alice Martin" in as_alice.get(form).text  # the holder's name offered
+    # a wrong IBAN checksum: said next to the field, nothing kept
+    fields = {"debtor_name": "Alice Martin", "signed_on": "2026-10-12", "bic": "", "reference": ""}
+    wrong = _post(as_alice, form, form, iban="FR76 1010 7001 0112 3456 7890 128", **fields)
+    assert wrong.status_code == 409
+    assert "Cet IBAN n'est pas valable" in _text(wrong.text)
+    assert client.get(f"/v1/coops/{coop}/members/{alice}/sepa-mandates").json() == {
+        "sepa_mandates": []
+    }
+    fine = _post(as_alice, form, form, iban="FR76 1010 7001 0112 3456 7890 129", **fields)
+    assert fine.status_code == 303 and fine.headers["location"].endswith("done=mandate")
+    shown = _text(as_alice.get(f"/dashboard/members/{alice}?done=mandate").text)
+    assert "Le mandat de prélèvement SEPA est enregistré." in shown
+    assert "FR76 1010 7001 0112 3456 7890 129" in shown and "en vigueur" in shown
+    # another member's form: 404
+    assert as_alice.get(f"/dashboard/members/{bob}/sepa-mandate").status_code == 404
+
+    # the manager records Bob's from Bob's page, then revokes it
+    bob_form = f"/dashboard/members/{bob}/sepa-mandate"
+    assert bob_form in manager.get(f"/dashboard/members/{bob}").text
+    made = _post(
+        manager,
+        bob_form,
+        bob_form,
+        iban="FR14 2004 1010 0505 0001 3M02 606",
+        **{**fields, "debtor_name": "Bob Leroy"},
+    )
+    assert made.status_code == 303
+    (mandate,) = client.get(f"/v1/coops/{coop}/members/{bob}/sepa-mandates").json()["sepa_mandates"]
+    revoke = f"/dashboard/members/{bob}/sepa-mandates/{mandate['id']}/revoke"
+    done = _post(manager, f"/dashboard/members/{bob}", revoke)
+    assert done.status_code == 303 and done.headers["location"].endswith("done=mandate-revoked")
+    (after,) = client.get(f"/v1/coops/{coop}/members/{bob}/sepa-mandates").json()["sepa_mandates"]
+    assert after["status"] == "revoked"

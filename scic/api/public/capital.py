@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from scic.api.public.common import DayText, InstantText, Money, Public, Ratio
+from scic.api.public.common import DayText, InstantText, Money, Public, Ratio, holding
+from scic.projections import views
 
 
 class CapitalTotals(Public):
@@ -32,3 +33,25 @@ class CapitalTable(Public):
     group_by: Literal["member", "category", "college"]
     totals: CapitalTotals
     rows: list[CapitalRow]
+
+    @classmethod
+    def of(cls, table: views.CapitalTable) -> CapitalTable:
+        """The view with its amounts as decimal strings (validated once, as a whole: a
+        table may hold 10k rows)."""
+        return cls.model_validate(
+            {
+                "as_of": table.as_of.isoformat(),
+                "known_at": table.known_at.isoformat() if table.known_at else None,
+                "group_by": table.group_by,
+                "totals": holding(table.totals),
+                "rows": [
+                    {
+                        "key": r.key,
+                        "label": r.label,
+                        **holding(r.holding),
+                        "share_of_capital": str(r.share_of_capital),
+                    }
+                    for r in table.rows
+                ],
+            }
+        )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from scic.money import format_cents
+from scic.projections import views
 
 Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["1250.00"], description="euros")]
 Ratio = Annotated[
@@ -22,3 +26,18 @@ class Public(BaseModel):
     """A response body: exactly these fields, no others."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def holding(h: views.Holding) -> dict[str, int | str]:
+    """A holding's fields as every public schema writes them: shares, then the amounts."""
+    return {
+        "shares": h.shares,
+        "subscribed": format_cents(h.subscribed_cents),
+        "called": format_cents(h.called_cents),
+        "paid": format_cents(h.paid_cents),
+        "unpaid": format_cents(h.unpaid_cents),
+    }
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()

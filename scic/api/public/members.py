@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from scic.api.public.common import DayText, InstantText, Money, Public
+from scic.api.public.common import DayText, InstantText, Money, Public, holding
+from scic.money import format_cents
+from scic.projections import views
 
 
 class Holding(Public):
@@ -82,6 +84,63 @@ class MemberPublic(Public):
     withdrawals: list[WithdrawalPublic]
     history: list[Movement]
 
+    @classmethod
+    def of(cls, m: views.MemberDetail) -> MemberPublic:
+        return cls.model_validate(
+            {
+                "id": m.id,
+                "party_id": m.party_id,
+                "number": m.number,
+                "name": m.name,
+                "kind": m.kind,
+                "category": m.category,
+                "status": m.status,
+                "admitted_on": m.admitted_on.isoformat(),
+                "exited_on": m.exited_on.isoformat() if m.exited_on else None,
+                "holding": holding(m.holding),
+                "pending_reimbursement": holding(m.pending_reimbursement),
+                "categories": [
+                    {"category": c.category, "from": c.since.isoformat()} for c in m.categories
+                ],
+                "subscriptions": [
+                    {"id": s.id, "subscribed_on": s.subscribed_on.isoformat(), **holding(s.holding)}
+                    for s in m.subscriptions
+                ],
+                "withdrawals": [withdrawal(w) for w in m.withdrawals],
+                "history": [
+                    {
+                        "event_id": h.event_id,
+                        "kind": h.kind,
+                        "effective_date": h.effective_date.isoformat(),
+                        "recorded_at": h.recorded_at.isoformat(),
+                        "subscription_id": h.subscription_id,
+                        **holding(h.holding),
+                    }
+                    for h in m.history
+                ],
+            }
+        )
+
 
 class PendingReimbursements(Public):
     pending: list[WithdrawalPublic]
+
+    @classmethod
+    def of(cls, pending: list[views.Withdrawal]) -> PendingReimbursements:
+        return cls.model_validate({"pending": [withdrawal(w) for w in pending]})
+
+
+def withdrawal(w: views.Withdrawal) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "member_id": w.member_id,
+        "status": w.status,
+        "requested_on": w.requested_on.isoformat(),
+        "due_by": w.due_by.isoformat(),
+        "exit": w.exit,
+        "excluded": w.excluded,
+        **holding(w.holding),
+        "reimbursed_on": w.reimbursed_on.isoformat() if w.reimbursed_on else None,
+        "amount": None if w.amount_cents is None else format_cents(w.amount_cents),
+        "loss_share": None if w.loss_share_cents is None else format_cents(w.loss_share_cents),
+    }

@@ -81,6 +81,7 @@ class TokenList(BaseModel):
     response_model=IssuedToken,
     operation_id="post_tokens",
     summary="Issue an API token (shown once)",
+    responses=problems.WRITE_REFUSALS,  # 409: the party was erased, nobody speaks for it
 )
 def create_token(body: TokenRequest, service: ServiceDep, who: Admin) -> dict[str, Any]:
     expires = body.expires_at

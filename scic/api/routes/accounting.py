@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger import NewEvent
 from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
-from scic.accounting import journal, reads, surplus
+from scic.accounting import journal, reads
 from scic.accounting.exports import fec_export
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
 from scic.dates import Day
+from scic.domain import surplus
 from scic.errors import refuse
 from scic.money import format_cents, parse_cents
 

@@ -16,7 +16,6 @@ from ledger.errors import LedgerError
 from scic.access.errors import AccessError
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
-from scic.accounting import surplus
 from scic.accounting.fiscal_years import CloseYear
 from scic.api import problems
 from scic.api.deps import ServiceDep
@@ -29,6 +28,7 @@ from scic.domain import grants as dgrants
 from scic.domain import members as dmembers
 from scic.domain import reviews as dreviews
 from scic.domain import shares as dshares
+from scic.domain import surplus
 from scic.domain import titles as dtitles
 from scic.domain.losses import ChargeCarriedLoss
 from scic.errors import DomainError

@@ -12,6 +12,7 @@ from scic.access.policy import MAIL_LOG, MAIL_PREFERENCES, requires
 from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.jsontypes import Boolean
 from scic.mail import config, outbox, preferences
 from scic.projections import views
 
@@ -78,13 +79,13 @@ class MailPreferences(BaseModel):
 
 
 class MailPreferencesChange(BaseModel):
-    """Absent fields stay as they were. `opted_out`: no mail but legal notices."""
+    """Absent or null fields stay as they were. `opted_out`: no mail but legal notices."""
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"lang": "en", "opted_out": False}]}
     )
     lang: Literal["fr", "en"] | None = None
-    opted_out: bool | None = None
+    opted_out: Boolean | None = None
 
 
 @router.get(
@@ -116,7 +117,7 @@ def put_preferences(
             conn,
             coop_id,
             member_id,
-            body.model_dump(exclude_unset=True),
+            body.model_dump(exclude_none=True),
             service.store.clock(),
             who.actor,
         )

@@ -14,6 +14,7 @@ from scic.access.policy import MEMBER_DATA, MEMBER_REQUESTS, REQUEST_INBOX, requ
 from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
+from scic.api.public.members import MemberPublic
 from scic.mail import outbox, preferences
 from scic.projections import views
 
@@ -149,7 +150,7 @@ def member_data(service: Any, coop_id: str, member_id: str) -> dict[str, Any]:
         return {
             "exported_at": service.store.clock().isoformat(),
             "cooperative": {"id": coop_id, "name": coop["name"], "siren": coop["siren"]},
-            "member": detail,
+            "member": MemberPublic.of(detail).model_dump(mode="json", by_alias=True),
             "contact": {k: party.get(k) for k in ("name", "email", "address", "phone")},
             "contact_changes": contacts.change_log(conn, coop_id, member_id),
             "requests": requests.listing(conn, coop_id, member_id),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Body, Query, Response
 
@@ -22,10 +21,12 @@ from scic.access.policy import (
     requires,
 )
 from scic.access.tokens import FUNDER, Principal
+from scic.accounting.reads import state_at
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.examples import BALLOTS, openapi_examples
 from scic.api.public.capital import CapitalTable
+from scic.api.public.common import Public
 from scic.api.public.compliance import ComplianceReport
 from scic.api.public.coops import CoopPublic
 from scic.api.public.feed import Feed
@@ -40,6 +41,7 @@ from scic.api.public.members import MemberPublic, PendingReimbursements
 from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
+from scic.domain.members import is_associate
 from scic.errors import refuse
 from scic.integrations import feed
 from scic.projections import funding_views, views
@@ -98,7 +100,7 @@ def capital_table(
         service,
         coop_id,
         ("capital-table", on, known_at, group_by),
-        lambda conn: views.capital_table(conn, coop_id, on, known_at, group_by),
+        lambda conn: CapitalTable.of(views.capital_table(conn, coop_id, on, known_at, group_by)),
     )
 
 
@@ -106,17 +108,16 @@ def cached(
     service: Service,
     coop_id: str,
     key: tuple[Any, ...],
-    build: Callable[[sa.Connection], dict[str, Any]],
+    build: Callable[[sa.Connection], Public],
 ) -> Response:
     """Serve a view from the cache: keyed on the cooperative's last event, so any new
     event (an erasure included) moves every later read to a fresh entry. The body is
-    the view's dict as orjson writes it: compact, UTF-8, the bytes `json.dumps` gives
-    with ensure_ascii=False and no spaces (the views hold no floats)."""
+    the route's response model, built and serialised once as FastAPI would write it
+    (compact UTF-8, fields by alias); later reads send those bytes."""
     with service.engine.connect() as conn:
         head = coop_head(conn, coop_id)
         body = service.view_cache.get_or_build(
-            (coop_id, head, *key),
-            lambda: orjson.dumps(build(conn)),
+            (coop_id, head, *key), lambda: build(conn).model_dump_json(by_alias=True).encode()
         )
     return Response(body, media_type="application/json")
 
@@ -127,9 +128,9 @@ def cached(
     response_model=MemberPublic,
     dependencies=[requires(MEMBER_HOLDINGS)],
 )
-def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
+def member(coop_id: str, member_id: str, service: ServiceDep) -> MemberPublic:
     with service.engine.connect() as conn:
-        return views.member_detail(conn, coop_id, member_id)
+        return MemberPublic.of(views.member_detail(conn, coop_id, member_id))
 
 
 @router.get(
@@ -138,11 +139,11 @@ def member(coop_id: str, member_id: str, service: ServiceDep) -> dict[str, Any]:
     response_model=PendingReimbursements,
     dependencies=[requires(READ)],
 )
-def reimbursements(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+def reimbursements(coop_id: str, service: ServiceDep) -> PendingReimbursements:
     """Withdrawals waiting for reimbursement, in the order they will be paid (R5)."""
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
-        return {"pending": views.pending_reimbursements(conn, coop_id)}
+        return PendingReimbursements.of(views.pending_reimbursements(conn, coop_id))
 
 
 @router.get(
@@ -174,23 +175,38 @@ def tally(
     service: ServiceDep,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Weighted result of a vote by colleges (R4). Computes; records nothing."""
+    """Weighted result of a vote by colleges (R4). Computes; records nothing.
+
+    The voters are the associates as at `as_of` (the assembly's date), each in the
+    category it held that day: a member admitted later, one that had left, or one
+    holding no share that day has no vote (R2, R4 — loi 1947 art. 19 octies: each
+    associate has one vote, in its college)."""
     on = as_of or service.today()
     seen: set[str] = set()
     choices = []
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
-        statutes = views.statutes_at(conn, coop_id, on, None)
-        categories = views.categories_at(conn, coop_id, on, None)
+        state = state_at(conn, coop_id, on)
         for ballot in body.ballots:
             if ballot.member_id in seen:
                 raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
             seen.add(ballot.member_id)
-            member = load_member(conn, coop_id, ballot.member_id)
-            if not member.active or member.admitted_on > on:
-                raise refuse("voter-not-member", f"{ballot.member_id} is not a member on {on}")
-            choices.append((categories.get(member.member_id, member.category), ballot.choice))
-    assert statutes is not None
+            member = state.members.get(ballot.member_id)
+            if member is None:
+                load_member(conn, coop_id, ballot.member_id)  # 404 when it never was one
+                raise refuse("voter-not-member", f"{ballot.member_id} was not admitted on {on}")
+            if not member.active:
+                raise refuse(
+                    "voter-not-member", f"{ballot.member_id} had left on {member.exited_on}"
+                )
+            # R4 — an admitted member with no share that day is not an associate
+            if not is_associate(member):
+                raise refuse(
+                    "voter-not-member", f"{ballot.member_id} held no share on {on}: no vote"
+                )
+            choices.append((member.category, ballot.choice))
+    assert state.coop is not None
+    statutes = state.coop.statutes_at(on)
     result = votes.tally(statutes, choices)
     return {
         "as_of": on.isoformat(),
@@ -239,7 +255,9 @@ def funding_mix(
         service,
         coop_id,
         ("funding-mix", on, known_at, from_, to),
-        lambda conn: funding_views.funding_mix(conn, coop_id, on, known_at, from_, to),
+        lambda conn: FundingMix.model_validate(
+            funding_views.funding_mix(conn, coop_id, on, known_at, from_, to)
+        ),
     )
 
 

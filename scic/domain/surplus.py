@@ -1,5 +1,5 @@
-"""Surplus allocation by the AG (R9) and the cap on interest on shares (R8): the bounds,
-and the decision that refuses an allocation outside them."""
+"""Surplus allocation by the AG (R9) and the cap on interest on shares (R8): the events,
+the bounds, and the decision that refuses an allocation outside them."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ class TmoRateSet(BaseModel):
     year: int = Field(ge=1900, le=2199)  # in force from the next 1 January
     rate: RateText = Field(ge=-1, le=1, decimal_places=6)
     source: str = Field(min_length=3, max_length=500)
+
+
+EVENTS: tuple[type[BaseModel], ...] = (
+    SurplusAllocated,
+    TmoRateSet,
+)
+"""This aggregate's event types (scic/events.py registers them by class name)."""
 
 
 # -- commands --------------------------------------------------------------------------
