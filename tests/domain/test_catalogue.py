@@ -53,3 +53,14 @@ def test_no_refusal_of_the_write_side_is_raised_from_two_places() -> None:
     assert len(places) > 40
     twice = {slug: sorted(found) for slug, found in places.items() if len(found) > 1}
     assert twice == {}
+
+
+def test_each_refusal_the_domain_raises_has_a_decider_test() -> None:
+    """At least one decider test (tests/domain, no database) expects each slug the domain
+    raises: its aggregate's tests name it."""
+    raised = {slug for slug, where in _slugs({"refuse", "no"}) if where.startswith("domain/")}
+    tests = Path(__file__).parent
+    named = " ".join(p.read_text(encoding="utf-8") for p in tests.glob("test_*.py"))
+    untested = sorted(slug for slug in raised if f'"{slug}"' not in named)
+    assert len(raised) > 50
+    assert untested == []

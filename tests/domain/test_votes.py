@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+
 from scic.domain.cooperative import Category, College, Statutes
 from scic.domain.votes import (
     PRO_RATA_BOUNDS_UNREACHABLE,
@@ -12,6 +14,7 @@ from scic.domain.votes import (
     Choice,
     tally,
 )
+from scic.errors import DomainError
 
 
 def statutes(*weights: tuple[str, str]) -> Statutes:
@@ -89,3 +92,9 @@ def test_every_college_voting_keeps_the_statutes_weights() -> None:
     result = tally(rules, ballots("A", 1, 1) + ballots("B", 1, 0) + ballots("C", 0, 1))
     assert result.redistribution is None
     assert result.result == Fraction(1, 4) + Fraction(3, 10) and result.adopted is True
+
+
+def test_a_voter_whose_category_is_in_no_college_is_refused() -> None:
+    with pytest.raises(DomainError) as refused:
+        tally(statutes(("A", "0.4"), ("B", "0.3"), ("C", "0.3")), [("catZ", "yes")])
+    assert refused.value.slug == "voter-without-college"
