@@ -292,7 +292,8 @@ def _move(state: Fold, member_id: str, sub_id: str | None, delta: Holding, on: d
     coop = _coop(state)
     c = coop.capital
     subscribed = c.subscribed_cents + delta.subscribed_cents
-    public = delta.subscribed_cents if state.is_public(member.category, on) else 0
+    moved = delta.subscribed_cents  # a call or a payment moves no subscribed capital
+    public = moved if moved and state.is_public(member.category, on) else 0
     state.coop = replace(
         coop,
         capital=replace(

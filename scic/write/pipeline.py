@@ -133,7 +133,7 @@ def execute(
         if isinstance(event.effective_date, date):
             check_horizon(event.effective_date, ctx.today)
     coop_id = ctx.coop_id or decided.id
-    if _closed_until(session, coop_id) is not None:
+    if _closed_until(session, coop_id, decided) is not None:
         check_open(session.conn, coop_id, decided.events, ctx.today)  # R16 closed-period
     recorded: list[RecordedEvent] = session.append(
         AppendRequest(
@@ -159,17 +159,15 @@ def execute(
 
 def record(
     service: Service,
-    coop_id: str | None,
+    ctx: Context,
     command: Command,
     body: BaseModel,
     key: str | None,
     expected_version: int | None,
-    actor: str,
 ) -> tuple[Outcome, int | None]:
     """Execute one command in its own write transaction: the single write path of the
     API's routes and of the dashboard's forms (scic/web/forms), so both refuse alike.
     Returns the outcome and the stream's version after it (the ETag)."""
-    ctx = Context(coop_id, actor=actor, today=service.today())
     with service.store.write() as session:
         outcome = execute(
             session,
@@ -179,7 +177,7 @@ def record(
             scoped_key(ctx, command.name, key),
             expected_version=expected_version,
         )
-        etag = session.stream_version(stream_of(coop_id or outcome.id))
+        etag = session.stream_version(stream_of(ctx.coop_id or outcome.id))
     return outcome, etag
 
 
@@ -201,8 +199,11 @@ def check_horizon(on: date, today: date) -> None:
         )
 
 
-def _closed_until(session: WriteSession, coop_id: str) -> date | None:
-    """Read once per batch: only a closing (which flushes, clearing the memo) moves it."""
+def _closed_until(session: WriteSession, coop_id: str, decided: Decided) -> date | None:
+    """The end of the last closed fiscal year: the timeline the command was decided on
+    knows it; else read once per batch (only a closing, which flushes, moves it)."""
+    if decided.timeline is not None:
+        return decided.timeline.closed_until
     key = ("closed-until", coop_id)
     if key not in session.memo:
         session.memo[key] = closed_until(session.conn, coop_id)

@@ -32,6 +32,7 @@ from scic.domain import members, shares
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.facts import Fact
+from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
@@ -120,7 +121,7 @@ def entries_of(facts: Sequence[Fact], session: WriteSession, write_id: str) -> l
             str(uuid.uuid4()),
             f.on,
             f.event,
-            f.type,
+            type(f.event).__name__,
             f.reverses,
             write_id,
         )
@@ -149,9 +150,18 @@ def typed(row: Any, session_or_registry: Any) -> Entry:
 
 @dataclass
 class Cached:
+    """`closed_until`: the end of the last fiscal year closed in the entries folded (R16),
+    so the pipeline need not ask the closings table."""
+
     timeline: Timeline
     tag: tuple[int, str]  # (position, hash) of the coop's last event folded
     deciding: bool = False  # set while a decision is in flight: not trusted until appended
+    closed_until: date | None = None
+
+    def closings(self, entries: Sequence[Entry]) -> None:
+        for entry in entries:
+            if isinstance(entry.event, FiscalYearClosed):
+                self.closed_until = max(self.closed_until or entry.event.end, entry.event.end)
 
 
 _CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, Cached]] = weakref.WeakKeyDictionary()
@@ -197,11 +207,13 @@ def load(session: WriteSession, coop_id: str) -> Cached:
             newer = _read(session, coop_id, after=found.tag[0])
             found.timeline.insert(newer, tolerate={"structural", "R3", "R5", "R14"})
             found.tag = tag
+            found.closings(newer)
             return found
     rows = _read(session, coop_id, after=0)
     if not rows or rows[0].type != "CoopRegistered":
         raise NotFound("cooperative", coop_id)
     cached = Cached(Timeline.of(rows), tag)
+    cached.closings(rows)
     cache[coop_id] = cached
     return cached
 

@@ -7,6 +7,7 @@ dependency's access rule, a local of `writes`, as a real object.)"""
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Body, Depends, Header, Response
@@ -87,26 +88,22 @@ def example(name: str) -> Any:
 @dataclass(frozen=True)
 class Write:
     """One command's write as a route makes it: the request's service, response,
-    principal (checked against the command's access rule), idempotency key and
-    If-Match."""
+    principal (checked against the command's access rule), day, idempotency key and
+    If-Match: what the request is, resolved before the route decides anything."""
 
     command: Command
     service: Service
     response: Response
     who: Principal
+    today: date
     idempotency_key: str | None
     if_match: str | None
 
     def __call__(self, coop_id: str | None, body: BaseModel, **path: str) -> dict[str, Any]:
+        ctx = Context(coop_id, actor=self.who.actor, today=self.today)
         command = command_of(self.command, body, path)
         outcome, etag = record(
-            self.service,
-            coop_id,
-            self.command,
-            command,
-            self.idempotency_key,
-            _version(self.if_match),
-            self.who.actor,
+            self.service, ctx, self.command, command, self.idempotency_key, _version(self.if_match)
         )
         self.response.status_code = 200 if outcome.replayed else 201
         if etag is not None:
@@ -125,7 +122,8 @@ def writes(command: Command) -> Any:
         idempotency_key: IdempotencyKey = None,
         if_match: IfMatch = None,
     ) -> Write:
-        return Write(command, service, response, who, idempotency_key, if_match)
+        today = service.today()
+        return Write(command, service, response, who, today, idempotency_key, if_match)
 
     return Depends(write)
 
@@ -151,7 +149,7 @@ def post_coops(
     who: Annotated[Principal, requires(ADMIN_ONLY)],
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    write = Write(cooperative.COOPS, service, response, who, idempotency_key, None)
+    write = Write(cooperative.COOPS, service, response, who, service.today(), idempotency_key, None)
     return write(None, body)
 
 

@@ -286,7 +286,8 @@ def _submit(
         return render_form(request, v, shown, lang)
 
     try:
-        outcome, _ = record(service, v.coop_id, spec, command_body, key, None, v.actor)
+        ctx = Context(v.coop_id, actor=v.actor, today=service.today())
+        outcome, _ = record(service, ctx, spec, command_body, key, None)
     except (DomainError, LedgerError) as error:
         return said_no(request, v, shown, error, names, lang)
     with service.engine.connect() as conn:
