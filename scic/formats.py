@@ -14,6 +14,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from scic.i18n import Lang, babel_locale
+from scic.money import euros
 from scic.service import PARIS
 
 DASH = "—"
@@ -33,7 +34,7 @@ def money(value: str | int | Decimal | None, lang: Lang | None = None) -> str:
 
 def cents(value: int | None, lang: Lang | None = None) -> str:
     """Integer cents: 125050 → '1 250,50 €'; None → '—'."""
-    return money(None if value is None else Decimal(value).scaleb(-2), lang)
+    return money(None if value is None else euros(value), lang)
 
 
 def number(value: str | int | Decimal, places: int = 0, lang: Lang | None = None) -> str:

@@ -39,6 +39,11 @@ def within_max(cents: int, what: str) -> int:
     return cents
 
 
+def euros(cents: int) -> Decimal:
+    """125050 → Decimal("1250.50"): an amount to compute or draw with, not to show."""
+    return Decimal(cents).scaleb(-2)
+
+
 def format_cents(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)

@@ -161,6 +161,9 @@ TITLES = {
     "invitation-withdrawn": N_("Invitation retirée"),
     "last-manager": N_("Dernier gestionnaire"),
     "invalid-credentials": N_("Mot de passe incorrect"),
+    "wrong-current-password": N_("Mot de passe actuel incorrect"),
+    "reset-link-used": N_("Lien déjà utilisé"),
+    "reset-link-expired": N_("Lien expiré"),
 }
 
 
@@ -177,6 +180,7 @@ THINGS = {
     "token": N_("jeton"),
     "user": N_("compte"),
     "invitation": N_("invitation"),
+    "password-reset": N_("lien de nouveau mot de passe"),
     "fiscal-year": N_("exercice"),
     "report": N_("rapport"),
     "webhook": N_("abonnement webhook"),

@@ -146,23 +146,22 @@ def test_demo_is_a_realistic_consistent_cooperative(
     # The funding mix adds up: capital + net grants + titles + solidarity loans.
     with service.engine.connect() as conn:
         mix = funding_views.funding_mix(conn, coop_id, TODAY, None)
-    grants_net = sum(
-        Decimal(g["awarded"]) - Decimal(g["clawed_back"]) for g in mix["grants"]["by_funder_type"]
-    )
-    assert {g["type"] for g in mix["grants"]["by_funder_type"]} >= {
+    by_type = mix.grants.by_funder_type
+    grants_net = sum(g.awarded_cents - g.clawed_back_cents for _, g in by_type)
+    assert {t for t, _ in by_type} >= {
         "state",
         "region",
         "department",
         "eu",
         "municipality",
     }
-    assert Decimal(mix["total_funding"]) == (
-        Decimal(mix["capital"]["subscribed"])
+    assert mix.total_funding_cents == (
+        mix.capital.subscribed_cents
         + grants_net
-        + Decimal(mix["quasi_equity"]["total"])
-        + Decimal(mix["esus"]["by_instrument"]["loan"])
+        + mix.quasi_equity.total_cents
+        + mix.esus.by_instrument["loan"]
     )
-    assert mix["esus"]["approval"] is not None
+    assert mix.esus.approval is not None
 
     report = service.store.verify()
     assert report.ok, report
@@ -202,30 +201,29 @@ def test_demo_has_two_closed_years_whose_fec_passes_the_strict_checker(
         closed = reads.closings(conn, coop_id)
         allocated = reads.allocations(conn, coop_id)
         assert sorted(closed) == [2019, 2020] and sorted(allocated) == [2019, 2020]
-        cumulated: dict[str, int] = Counter()
+        files: list[bytes] = []
         for year, start in ((2019, date(2019, 4, 12)), (2020, date(2020, 1, 1))):
             exported = fec_export(service.store, conn, coop_id, year)
             assert exported.name == f"852916345FEC{year}1231.txt"
             end = date(year, 12, 31)
             assert fec_checker.check(exported.name, exported.content, start, end) == []
+            files.append(exported.content)
             totals = fec_checker.account_totals(exported.content)
-            cumulated.update(totals)
             mix = funding_views.funding_mix(conn, coop_id, end, None, start, end)
-            operating = next(p for p in mix["grants"]["by_purpose"] if p["purpose"] == "operating")
-            net = Decimal(operating["awarded"]) - Decimal(operating["clawed_back"])
-            assert Decimal(-totals.get("740", 0)) / 100 == net  # 74 = the year's grants
-            # 101x over the years so far = subscribed capital at the year end
+            operating = dict(mix.grants.by_purpose)["operating"]
+            net = operating.awarded_cents - operating.clawed_back_cents
+            assert -totals.get("740", 0) == net  # 74 = the year's grants
+            # R17 — the year's FEC alone (its à-nouveaux and its entries) gives the balances:
+            # 101x = subscribed capital at the year end
             table = views.capital_table(conn, coop_id, end, None, "category")
-            capital = -sum(v for k, v in cumulated.items() if k.startswith("101"))
+            capital = -sum(v for k, v in totals.items() if k.startswith("101"))
             assert capital == table.totals.subscribed_cents
             balances = funding_views.funding_mix(conn, coop_id, end, None)
-            assert Decimal(-cumulated.get("1671", 0)) / 100 == Decimal(
-                balances["quasi_equity"]["total"]
-            )
+            assert -totals.get("1671", 0) == balances.quasi_equity.total_cents
+        assert fec_checker.carried_forward(files[0], files[1], date(2020, 1, 1)) == []
         # the reserves the two AGs allocated are in the funding mix, with the census ratio
         mix = funding_views.funding_mix(conn, coop_id, TODAY, None)
-        assert (
-            Decimal(mix["reserves"])
-            == Decimal(sum(a.result_cents - a.interest_cents for a in allocated.values())) / 100
+        assert mix.reserves_cents == sum(
+            a.result_cents - a.interest_cents for a in allocated.values()
         )
-        assert mix["ratios"]["subsidies_to_revenue"] is not None
+        assert mix.ratios.subsidies_to_revenue is not None

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Literal
 
 from scic.accounting.journal import ACCOUNTS, JOURNALS, MEMBER_ACCOUNTS, Entry, sort_key
+from scic.accounting.opening import JOURNAL as OPENING
 
 COLUMNS = (
     "JournalCode",
@@ -81,7 +82,8 @@ def render(
     exported not validated (ValidDate empty)."""
     rows = ["\t".join(COLUMNS)]
     numbers: dict[str, int] = {}
-    for entry in sorted(entries, key=sort_key):
+    # R17 — the à-nouveaux first, then the year in timeline order
+    for entry in sorted(entries, key=lambda x: (x.journal != OPENING, sort_key(x))):
         # R17 — EcritureNum is gapless within each journal (1, 2, 3… per JournalCode)
         number = numbers[entry.journal] = numbers.get(entry.journal, 0) + 1
         for line in entry.lines:

@@ -22,6 +22,7 @@ from ledger import RecordedEvent
 from scic.domain.fiscal_years import FiscalYear, years_until
 from scic.domain.grants import Depreciation, release_schedule
 from scic.domain.losses import RESERVE_ACCOUNTS
+from scic.domain.shares import compensated_cents
 from scic.money import parse_cents
 
 # -- the chart: accounts this ledger moves ------------------------------------------------
@@ -63,6 +64,7 @@ JOURNALS: dict[str, str] = {
     "BQ": "Banque",
     "SUB": "Subventions",
     "OD": "Opérations diverses",
+    "AN": "À-nouveaux",
 }
 
 # Sub-ledgers (CompAuxNum): members on 4561/4562/4567, funders on 4411/4417, holders on
@@ -273,23 +275,30 @@ def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
 
 
 def _reimbursement(e: RecordedEvent, entry: Any) -> list[Entry]:
-    """R5, R16 — the capital falls when the reimbursement is released (debit 1013, credit
-    4567), the unpaid and uncalled parts are cancelled; R6 — the member's share of losses
-    stays with the cooperative, reducing the loss carried forward (119)."""
+    """R5, R16 — the capital falls when the reimbursement is released (debit 1013/1012,
+    credit 4567 with what the cooperative owes: the nominal called less the loss share),
+    the uncalled part is cancelled (109); R6 — the member's share of losses stays with the
+    cooperative, reducing the loss carried forward (119). R7 — the unpaid call (4562) is
+    not written off: it is set against what the cooperative owes (C. civ. art. 1347), and
+    what that leaves stays owed on 4562 (C. com. L231-6)."""
     d = e.data
     m, s, c, p = d["member_id"], d["subscribed_cents"], d["called_cents"], d["paid_cents"]
     loss, amount = d["loss_share_cents"], d["amount_cents"]
+    claim = c - loss
     lines = [
         Line("1013", debit_cents=p) if p else None,
         Line("1012", debit_cents=c - p) if c - p else None,
         Line("1011", debit_cents=s - c) if s - c else None,
-        Line("4567", credit_cents=amount, aux=m) if amount else None,
+        Line("4567", credit_cents=claim, aux=m) if claim else None,
         Line("119", credit_cents=loss) if loss else None,
-        Line("4562", credit_cents=c - p, aux=m) if c - p else None,
         Line("109", credit_cents=s - c) if s - c else None,
     ]
     ref = d["withdrawal_id"]
     out = [entry("CAP", ref, f"Remboursement de {d['shares']} parts {m}", *[x for x in lines if x])]
+    set_off = compensated_cents(c, p, loss)
+    if set_off:
+        label = f"Compensation de l'appel non versé avec le remboursement {m}"
+        out.append(entry("OD", ref, label, *_pair("4567", "4562", set_off, daux=m, caux=m)))
     if amount:
         out.append(
             entry(

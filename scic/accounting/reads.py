@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ledger import AppendRequest, EventRegistry, EventStore, NewEvent, RecordedEvent
 from ledger.schema import events as events_table
-from scic.accounting import journal
+from scic.accounting import journal, opening
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
 from scic.domain import reviews as review_rules
 from scic.domain import surplus
@@ -97,8 +97,10 @@ def tmo_table(conn: sa.Connection) -> dict[int, tuple[Decimal, str]]:
 def year_entries(
     store: EventStore, conn: sa.Connection, cal: Calendar, fy: FiscalYear, upto: int | None
 ) -> list[journal.Entry]:
+    """The year's entries, opened by its à-nouveaux (R17)."""
     entries = journal.build(coop_events(store, conn, cal.coop_id, upto), until=fy.end)
-    return journal.within(entries, fy.start, fy.end)
+    carried = opening.opening((x for x in entries if x.on < fy.start), fy)
+    return [*([carried] if carried else []), *journal.within(entries, fy.start, fy.end)]
 
 
 def reviews(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:

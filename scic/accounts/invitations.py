@@ -198,12 +198,8 @@ def accept(
 
 def _check_new(password: str, confirmation: str | None) -> None:
     passwords.check_policy(password)
-    if confirmation is not None and confirmation != password:
-        raise refuse(
-            "passwords-differ",
-            "the two passwords typed differ",
-            N_("Les deux mots de passe saisis diffèrent."),
-        )
+    if confirmation is not None:
+        users.check_confirmation(password, confirmation)
 
 
 def withdraw(conn: sa.Connection, coop_id: str, invitation_id: str, now: datetime) -> None:

@@ -75,3 +75,15 @@ user_sessions = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("ended_at", UTCDateTime),
 )
+
+# "Mot de passe oublié": a one-time link, valid an hour, that sets a new password.
+password_resets = sa.Table(
+    "password_resets",
+    metadata,
+    sa.Column("reset_id", sa.String(16), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),  # SHA-256 hex of the link's secret
+    sa.Column("user_id", sa.String(40), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime),
+)

@@ -118,6 +118,57 @@ def set_password(conn: sa.Connection, user_id: str, password: str) -> None:
     )
 
 
+def check_confirmation(password: str, confirmation: str) -> None:
+    """A new password is typed twice: refuse when the two differ."""
+    if confirmation != password:
+        raise refuse(
+            "passwords-differ",
+            "the two passwords typed differ",
+            N_("Les deux mots de passe saisis diffèrent."),
+        )
+
+
+def change_password(
+    conn: sa.Connection,
+    user_id: str,
+    *,
+    current: str,
+    new: str,
+    confirmation: str,
+    now: datetime,
+    keep_session: str | None = None,
+) -> None:
+    """A signed-in person changes its password: the current one first, then the new one
+    (the policy, typed twice). Its other sessions end (`keep_session`: the one it is
+    using)."""
+    row = conn.execute(
+        sa.select(users.c.password_hash).where(
+            users.c.user_id == user_id, users.c.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("user", user_id)
+    if not passwords.verify(row.password_hash, current):
+        raise refuse(
+            "wrong-current-password",
+            "this is not the account's current password",
+            N_("Ce n'est pas votre mot de passe actuel."),
+        )
+    passwords.check_policy(new)
+    check_confirmation(new, confirmation)
+    set_password(conn, user_id, new)
+    end_sessions(conn, user_id, now, keep=keep_session)
+
+
+def end_sessions(conn: sa.Connection, user_id: str, now: datetime, keep: str | None = None) -> None:
+    """End the account's live sessions (but `keep`, a session id)."""
+    s = user_sessions.c
+    query = user_sessions.update().where(s.user_id == user_id, s.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(s.session_id != keep)
+    conn.execute(query.values(ended_at=now))
+
+
 def grant(
     conn: sa.Connection,
     user_id: str,
@@ -214,21 +265,30 @@ def revoke(conn: sa.Connection, user_id: str, now: datetime, by: str) -> None:
     conn.execute(
         users.update().where(users.c.user_id == user_id).values(revoked_at=now, revoked_by=by)
     )
-    conn.execute(
-        user_sessions.update()
-        .where(user_sessions.c.user_id == user_id, user_sessions.c.ended_at.is_(None))
-        .values(ended_at=now)
-    )
+    end_sessions(conn, user_id, now)
 
 
 def revoke_party(conn: sa.Connection, party_id: str, now: datetime, by: str) -> None:
-    """Revoke every role that speaks for a party (its erasure), as its tokens are."""
+    """Revoke every role that speaks for a party (its erasure), as its tokens are; an
+    account left with no role anywhere is closed, so it can no longer sign in."""
     r = user_roles.c
+    speakers = list(
+        conn.execute(
+            sa.select(r.user_id).where(r.party_id == party_id, r.revoked_at.is_(None))
+        ).scalars()
+    )
     conn.execute(
         user_roles.update()
         .where(r.party_id == party_id, r.revoked_at.is_(None))
         .values(revoked_at=now, revoked_by=by)
     )
+    for user_id in speakers:
+        others = conn.execute(
+            sa.select(sa.func.count()).where(r.user_id == user_id, r.revoked_at.is_(None))
+        ).scalar_one()
+        admin = conn.execute(sa.select(users.c.is_admin).where(users.c.user_id == user_id))
+        if not others and not admin.scalar():
+            revoke(conn, user_id, now, by)
 
 
 def _live_user(conn: sa.Connection, user_id: str) -> None:

@@ -33,7 +33,7 @@ from scic.api.routes import (
 from scic.api.schemas import Health
 from scic.service import Service, open_service
 from scic.settings import Network, get_settings
-from scic.web import assets, mail_page, pages, people, reports_page, self_service
+from scic.web import assets, mail_page, pages, passwords, people, reports_page, self_service
 from scic.web import bank as bank_pages
 from scic.web import documents as web_documents
 from scic.web import imports as import_pages
@@ -94,6 +94,7 @@ def create_app(
     app.include_router(import_pages.router)
     app.include_router(pages.router)
     app.include_router(people.router)
+    app.include_router(passwords.router)
     app.include_router(reports_page.router)
     app.include_router(bank_pages.router)
     app.include_router(web_documents.router)

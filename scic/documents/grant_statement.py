@@ -26,7 +26,7 @@ def build(conn: sa.Connection, coop_id: str, grant_id: str, on: date, lang: Lang
     if not rows:
         raise NotFound("grant", grant_id)
     grant = rows[0]
-    awarded_on = date.fromisoformat(grant["awarded_on"])
+    awarded_on = grant.awarded_on
     if on < awarded_on:
         raise refused(
             "as-of-before-award",
@@ -54,25 +54,20 @@ def build(conn: sa.Connection, coop_id: str, grant_id: str, on: date, lang: Lang
     period = (
         w(
             "period_value",
-            start=day(date.fromisoformat(grant["period_start"]), lang),
-            end=day(date.fromisoformat(grant["period_end"]), lang),
+            start=day(grant.period_start, lang),
+            end=day(grant.period_end, lang),
         )
-        if grant.get("period_start") and grant.get("period_end")
+        if grant.period_start and grant.period_end
         else "—"
     )
     details = [
-        Item("funder", w["funder"], grant["funder"]["name"]),
-        Item("purpose", w["purpose"], w[grant["purpose"]]),
-        Item("programme", w["programme"], grant.get("programme") or "—"),
-        Item("agreement_ref", w["agreement_ref"], grant.get("agreement_ref") or "—"),
+        Item("funder", w["funder"], grant.funder_name),
+        Item("purpose", w["purpose"], w[grant.purpose]),
+        Item("programme", w["programme"], grant.programme or "—"),
+        Item("agreement_ref", w["agreement_ref"], grant.agreement_ref or "—"),
         Item("awarded_on", w["awarded_on"], awarded_on, "date"),
         Item("period", w["period"], period),
-        Item(
-            "justify_by",
-            w["justify_by"],
-            date.fromisoformat(grant["justify_by"]) if grant.get("justify_by") else None,
-            "date",
-        ),
+        Item("justify_by", w["justify_by"], grant.justify_by, "date"),
     ]
     figures = [
         Item("awarded", w["awarded"], awarded, "money"),

@@ -412,7 +412,7 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
         amounts = pending.amounts
         if capital - amounts.subscribed_cents < floor:
             break
-        loss_share = _loss_share(losses_left, amounts.shares, shares_left, amounts.paid_cents)
+        loss_share = _loss_share(losses_left, amounts.shares, shares_left, amounts.called_cents)
         data = SharesReimbursed(
             withdrawal_id=pending.withdrawal_id,
             member_id=pending.member_id,
@@ -421,7 +421,7 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
             called_cents=amounts.called_cents,
             paid_cents=amounts.paid_cents,
             loss_share_cents=loss_share,
-            amount_cents=amounts.paid_cents - loss_share,
+            amount_cents=reimbursed_cents(amounts.paid_cents, loss_share),
         )
         events.append(Fact(data, max(on, pending.requested_on)))
         capital -= amounts.subscribed_cents
@@ -430,12 +430,37 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
     return events
 
 
-def _loss_share(losses: int, shares: int, total_shares: int, paid: int) -> int:
-    """R6 — reimbursed at nominal minus the member's share of losses not absorbed by
-    reserves, never more than what was paid."""
+def _loss_share(losses: int, shares: int, total_shares: int, called: int) -> int:
+    """R6 — the member's share (pro rata of its shares) of the losses the reserves do not
+    absorb, borne up to the nominal it was called for: what it has not paid of that
+    stays owed (R7, C. com. L231-6), it does not pass to the members who stay."""
     if losses <= 0 or total_shares <= 0:
         return 0
-    return min(paid, losses * shares // total_shares)
+    return min(called, losses * shares // total_shares)
+
+
+# R7 — a departing member's calls (C. com. L231-6: the member who leaves stays bound for
+# five years by the obligations existing when it left). The cooperative owes it the
+# nominal it was called for less its loss share (R6); it owes the cooperative what it was
+# called for and did not pay. The two debts are set against each other (compensation,
+# C. civ. art. 1347 and 1348): only the difference is paid out, or stays owed.
+
+
+def reimbursed_cents(paid: int, loss_share: int) -> int:
+    """What is paid out: the claim (called − loss share) less the unpaid call
+    (called − paid), never below nothing."""
+    return max(0, paid - loss_share)
+
+
+def compensated_cents(called: int, paid: int, loss_share: int) -> int:
+    """The unpaid call set against the claim: the smaller of the two."""
+    return min(called - loss_share, called - paid)
+
+
+def still_owed_cents(paid: int, loss_share: int) -> int:
+    """What the former member still owes on its calls once its shares are reimbursed:
+    the part of its loss share beyond what it had paid."""
+    return max(0, loss_share - paid)
 
 
 def held_nominal(holding: Holding) -> int:

@@ -30,6 +30,9 @@ class MemberState:
     """Shares already withdrawn and waiting for reimbursement (still in the capital)."""
     number: str | None = None
     """The member number (n° d'associé); None for admissions recorded before numbers."""
+    owed_cents: int = 0
+    """R7 — called and never paid, still owed once its shares were reimbursed (what
+    setting the call against the reimbursement left: C. com. L231-6)."""
 
     @property
     def active(self) -> bool:

@@ -61,6 +61,7 @@ from scic.domain.shares import (
     check_paid_called,
     implicit_call,
     require_subscription,
+    still_owed_cents,
 )
 from scic.domain.state import (
     CapitalState,
@@ -336,7 +337,9 @@ def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     amounts = _amounts(e)
     member = state.members[e.member_id]
-    state.members[e.member_id] = replace(member, pending=_add(member.pending, _neg(amounts)))
+    owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
+    pending = _add(member.pending, _neg(amounts))
+    state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
     _move(state, e.member_id, None, _neg(amounts), on)
     coop = _coop(state)
     losses = coop.capital.uncovered_losses_cents - e.loss_share_cents

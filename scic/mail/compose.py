@@ -32,6 +32,7 @@ from scic.projections.tables import members, parties
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _ADDRESS = re.compile(r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]\\]+@[^@\s\x00-\x1f\x7f<>(),;:\"\[\]\\]+$")
 MANAGER_ROLES = ("manager",)
+REGISTER = {"fr": "la SCIC", "en": "the SCIC"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def valid_address(address: str | None) -> str | None:
 
 
 def compose(conn: sa.Connection, row: Any, sender: str, now: datetime) -> Composed | Skip:
-    coop = views.coop_row(conn, row["coop_id"])
+    # an administrator's password reset belongs to no cooperative
+    coop = views.coop_row(conn, row["coop_id"]) if row["coop_id"] else {"name": ""}
     people = _recipients(conn, row)
     if isinstance(people, Skip):
         return people
@@ -70,8 +72,8 @@ def compose(conn: sa.Connection, row: Any, sender: str, now: datetime) -> Compos
     lang = _lang(conn, row, party_id)
     if party_id is not None and not row["legal"] and _opted_out(conn, party_id):
         return Skip("opted-out")
-    values = _values(conn, row, lang, coop["name"], name)
-    rendered = render_text(row["kind"], lang, values, row["recipient"] == "managers")
+    values = _values(conn, row, lang, coop["name"] or REGISTER[lang], name)
+    rendered = render_text(row["kind"], lang, values, row["recipient"])
     message = EmailMessage()
     message["Subject"] = one_line(rendered.subject)
     message["From"] = _from(sender)
@@ -188,14 +190,17 @@ def _values(
         values["link"] = p.get("link", "")
         values["expires"] = day(date.fromisoformat(p["expires_on"]), lang)
         values["name"] = p.get("name") or ""
+    if row["kind"] == "password-reset":
+        values["link"] = p.get("link", "")
+        values["email"] = p.get("email", "")
+        values["name"] = p.get("name") or ""
     if "request_kind" in p or "request_id" in p:
         _request_values(conn, row, p, lang, values)
     if p.get("job") == "grant-justification":
         grant = funding_views.grant_rows(conn, row["coop_id"], grant_id=p["obligation_id"])
-        values["funder"] = grant[0]["funder"]["name"] if grant else p["obligation_id"]
+        values["funder"] = grant[0].funder_name if grant else p["obligation_id"]
         if grant:
-            left = grant[0]["to_justify"]
-            values["amount"] = euros(_cents(left), lang)
+            values["amount"] = euros(grant[0].to_justify_cents, lang)
     return values
 
 
@@ -213,12 +218,6 @@ def _request_values(
         said = of_domain(named(p["refusal"], p.get("rule") or None, reason), set(), lang)
         reason = said.above or reason
     values["reason"] = reason
-
-
-def _cents(text: str) -> int:
-    whole, _, part = text.partition(".")
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * 100 + int((part + "00")[:2]))
 
 
 def _notice(notice: str, lang: Lang) -> str:

@@ -26,10 +26,15 @@ MEMBER_FOOTER: Text = (
     "You receive this e-mail as a member of {coop}. You may refuse these e-mails from "
     "your member space, except the notices the law requires.",
 )
+ADDRESS_FOOTER: Text = (
+    "Courriel envoyé par le registre de {coop}.",
+    "E-mail sent by the register of {coop}.",
+)
 MANAGERS_FOOTER: Text = (
     "Avis envoyé à l'adresse de gestion de {coop} par son registre.",
     "Notice sent to the management address of {coop} by its register.",
 )
+FOOTERS = {"managers": MANAGERS_FOOTER, "address": ADDRESS_FOOTER}
 NOTICES: dict[str, Text] = {
     "30-days": ("dans 30 jours", "in 30 days"),
     "7-days": ("dans 7 jours", "in 7 days"),
@@ -183,6 +188,22 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
     ),
+    "password-reset": Template(
+        ("Nouveau mot de passe — {coop}", "New password — {coop}"),
+        (
+            (
+                "Un nouveau mot de passe a été demandé pour votre compte ({email}). "
+                "Choisissez-le en ouvrant ce lien, valable une heure et une seule fois : {link}",
+                "A new password was asked for your account ({email}). Choose it by opening "
+                "this link, valid for one hour and only once: {link}",
+            ),
+            (
+                "Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe ne "
+                "change pas.",
+                "If you asked for nothing, ignore this e-mail: your password does not change.",
+            ),
+        ),
+    ),
     "request-received": Template(
         ("Demande d'associé : {request} ({member})", "Member's request: {request} ({member})"),
         (
@@ -231,13 +252,15 @@ class Rendered:
     html: str
 
 
-def render(kind: str, lang: Lang, values: dict[str, str], to_managers: bool) -> Rendered:
+def render(kind: str, lang: Lang, values: dict[str, str], recipient: str) -> Rendered:
+    """`recipient`: the outbox's (member, party, managers or address), which says why
+    the person gets it (the footer)."""
     template = TEMPLATES[kind]
     i = 0 if lang == "fr" else 1
     paragraphs = [GREETING[i].format(**values)] if values.get("name") else []
     paragraphs += [p[i].format(**values) for p in template.body]
     paragraphs.append(SIGNATURE[i].format(**values))
-    footer = (MANAGERS_FOOTER if to_managers else MEMBER_FOOTER)[i].format(**values)
+    footer = FOOTERS.get(recipient, MEMBER_FOOTER)[i].format(**values)
     subject = template.subject[i].format(**values)
     text = "\n\n".join([*paragraphs, "--", footer]) + "\n"
     html = (

@@ -26,7 +26,7 @@ from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.members import holds_no_share
 from scic.domain.rules_check import percent
 from scic.domain.shares import SharesCalled, SharesPaid
-from scic.domain.state import CapitalState, CoopState
+from scic.domain.state import CapitalState, CoopState, MemberState
 from scic.domain.timeline import Entry, Fold, apply, corrected, judge
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, form_not_named
 from scic.errors import NotFound
@@ -70,6 +70,7 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
         *walk.public_spans.findings(on),
         *_floor(walk, on),
         *_overdue_calls(walk, on),
+        *_owed_after_exit(walk),
         *_unpaid_after_five_years(walk, on),
         *_review(walk, on),
         *_titles(walk, on),
@@ -194,6 +195,7 @@ def _follow(walk: _Walk, entry: Entry) -> None:
         member = state.members.get(getattr(e, attribute, None) or "")
         if member is not None:
             walk.mark(f"R2:no-share:{member.member_id}", holds_no_share(member), entry.on)
+            walk.mark(f"R7:owed:{member.member_id}", member.owed_cents, entry.on)
 
 
 def _close_day(walk: _Walk) -> None:
@@ -420,12 +422,14 @@ def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
 def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
     """R7 — each call past its due date with part of it unpaid as at `on`: what was
     called, what was paid against it (payments go to the call due first), what is
-    overdue. A member who has left owes nothing more on its calls."""
+    overdue. A member who has left still owes its calls (C. com. L231-6) while its
+    shares wait for their reimbursement; once reimbursed, the call was set against the
+    reimbursement and what is left is `_owed_after_exit`'s."""
     members = walk.state.members
     for call in walk.calls.values():
         overdue = call.called_cents - call.paid_cents
         member = members.get(call.member_id)
-        if call.due_date >= on or overdue <= 0 or member is None or not member.active:
+        if call.due_date >= on or overdue <= 0 or member is None or _reimbursed(member):
             continue
         yield finding(
             "R7",
@@ -442,6 +446,31 @@ def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
             overdue=format_cents(overdue),
             **{"from": (call.due_date + DAY).isoformat()},
         )
+
+
+def _reimbursed(member: MemberState) -> bool:
+    """Gone, and its shares cancelled (reimbursed): it holds nothing any more."""
+    return not member.active and member.holding.shares == 0
+
+
+def _owed_after_exit(walk: _Walk) -> Iterator[dict[str, Any]]:
+    """R7 — a former member's calls that setting them against its reimbursement did not
+    settle (its loss share was above what it had paid): still owed (C. com. L231-6)."""
+    for member in walk.state.members.values():
+        if member.owed_cents > 0:
+            yield finding(
+                "R7",
+                "owed-after-exit",
+                "warning",
+                f"former member {member.number or member.member_id} (left on "
+                f"{member.exited_on}) still owes {format_cents(member.owed_cents)} € of "
+                "its calls",
+                member_id=member.member_id,
+                number=member.number,
+                exited_on=member.exited_on.isoformat() if member.exited_on else None,
+                owed=format_cents(member.owed_cents),
+                **{"from": walk.started(f"R7:owed:{member.member_id}")},
+            )
 
 
 def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:

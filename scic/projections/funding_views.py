@@ -6,6 +6,7 @@ within [from, to]) and by recorded time (as known at T), like the capital views.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from scic.accounting.figures import YearFigures, year_figures
 from scic.dates import add_years
 from scic.domain.grants import Depreciation, left_to_justify, release_schedule
 from scic.errors import NotFound
-from scic.money import format_cents, format_ratio
+from scic.money import ratio
 from scic.projections import views
 from scic.projections.tables import (
     esus_approvals,
@@ -73,6 +74,105 @@ def _flows(
     return list(conn.execute(query).all())
 
 
+@dataclass(frozen=True, slots=True)
+class GrantFigures:
+    """What grants came to, in cents, by the four kinds of flow."""
+
+    awarded_cents: int
+    received_cents: int
+    justified_cents: int
+    clawed_back_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalMix:
+    subscribed_cents: int
+    paid_cents: int
+    public_share: Decimal
+    public_cap: Decimal
+    by_category: list[views.CapitalRow]
+    by_college: list[views.CapitalRow]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantsMix:
+    by_funder_type: list[tuple[str, GrantFigures]]
+    """the funder types that have figures, in FUNDER_TYPES order"""
+    by_purpose: list[tuple[str, GrantFigures]]
+    """operating, then investment"""
+    net_awarded_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuasiEquity:
+    total_cents: int
+    issued_cents: int
+    redeemed_cents: int
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class EsusApproval:
+    id: str
+    reference: str
+    authority: str
+    granted_on: date
+    expires_on: date
+    expires_soon: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EsusMix:
+    by_instrument: dict[str, int]
+    """shares, titles, loan: cents invested"""
+    not_solidarity_cents: int
+    approval: EsusApproval | None
+
+    @property
+    def total_cents(self) -> int:
+        return sum(self.by_instrument.values())
+
+    @property
+    def solidarity_cents(self) -> int:
+        return self.total_cents - self.not_solidarity_cents
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRatios:
+    public_share_of_capital: Decimal
+    grants_to_total_funding: Decimal
+    capital_to_total_funding: Decimal
+    quasi_equity_to_own_funds: Decimal
+    subsidies_to_revenue: Decimal | None
+    largest_funder_share: Decimal
+    herfindahl: Decimal
+    multi_year_grant_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CliffMonth:
+    month: str
+    """YYYY-MM"""
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundingMix:
+    as_of: date
+    known_at: datetime | None
+    start: date | None
+    end: date | None
+    capital: CapitalMix
+    grants: GrantsMix
+    quasi_equity: QuasiEquity
+    esus: EsusMix
+    reserves_cents: int | None
+    own_revenue_cents: int | None
+    total_funding_cents: int
+    ratios: FundingRatios
+    funding_cliff: list[CliffMonth]
+
+
 def funding_mix(
     conn: sa.Connection,
     coop_id: str,
@@ -80,7 +180,7 @@ def funding_mix(
     known_at: datetime | None,
     start: date | None = None,
     end: date | None = None,
-) -> dict[str, Any]:
+) -> FundingMix:
     """Flows (grants, titles, ESUS) are those effective within [start, end] when given;
     balances (capital, the funding cliff) are taken at the window's end, or `as_of`."""
     views.coop_row(conn, coop_id)
@@ -139,88 +239,62 @@ def funding_mix(
     )
     multi_year = _multi_year_cents(conn, coop_id, grant_net)
     year = year_figures(conn, coop_id, balance_date, known_at)
-    return {
-        "as_of": as_of.isoformat(),
-        "known_at": known_at.isoformat() if known_at else None,
-        "from": start.isoformat() if start else None,
-        "to": end.isoformat() if end else None,
-        "capital": {
-            "subscribed": format_cents(capital.totals.subscribed_cents),
-            "paid": format_cents(capital.totals.paid_cents),
-            "public_share": format_ratio(public, subscribed),
-            "public_cap": str(value_at(PUBLIC_CAPITAL_CAP, as_of)),
-            "by_category": _slim(capital.rows),
-            "by_college": _slim(colleges.rows),
-        },
-        "grants": {
-            "by_funder_type": [
-                {"type": t, **_money(v)} for t, v in by_type.items() if any(v.values())
-            ],
-            "by_purpose": [{"purpose": p, **_money(v)} for p, v in by_purpose.items()],
-            "net_awarded": format_cents(grants_net),
-        },
-        "quasi_equity": {
-            "total": format_cents(quasi),
-            "issued": format_cents(titles_issued),
-            "redeemed": format_cents(titles_redeemed),
-            "account": "1671",
-        },
-        "esus": {
-            "total": format_cents(sum(esus_by_instrument.values())),
-            "by_instrument": {k: format_cents(v) for k, v in esus_by_instrument.items()},
-            # R12 — invested while no approval was in force: recorded, not solidarity
-            "solidarity": format_cents(sum(esus_by_instrument.values()) - esus_outside_approval),
-            "not_solidarity": format_cents(esus_outside_approval),
-            "approval": esus_status(conn, coop_id, as_of, known_at),
-        },
-        # R15 — the latest closed year's own revenue and the reserves the AGs allocated
-        "reserves": None if year.reserves_cents is None else format_cents(year.reserves_cents),
-        "own_revenue": (
-            None if year.own_revenue_cents is None else format_cents(year.own_revenue_cents)
+    return FundingMix(
+        as_of=as_of,
+        known_at=known_at,
+        start=start,
+        end=end,
+        capital=CapitalMix(
+            subscribed_cents=capital.totals.subscribed_cents,
+            paid_cents=capital.totals.paid_cents,
+            public_share=ratio(public, subscribed),
+            public_cap=value_at(PUBLIC_CAPITAL_CAP, as_of),
+            by_category=capital.rows,
+            by_college=colleges.rows,
         ),
-        "total_funding": format_cents(total),
-        "ratios": {
-            "public_share_of_capital": format_ratio(public, subscribed),
-            "grants_to_total_funding": format_ratio(grants_net, total),
-            "capital_to_total_funding": format_ratio(subscribed, total),
-            "quasi_equity_to_own_funds": format_ratio(quasi, subscribed + quasi),
-            "subsidies_to_revenue": _subsidies_to_revenue(year),
-            "largest_funder_share": format_ratio(largest, funder_total),
-            "herfindahl": str(hhi.quantize(Decimal("0.0001"))),
-            "multi_year_grant_share": format_ratio(multi_year, grants_net),
-        },
-        "funding_cliff": funding_cliff(
+        grants=GrantsMix(
+            by_funder_type=[(t, _figures(v)) for t, v in by_type.items() if any(v.values())],
+            by_purpose=[(p, _figures(v)) for p, v in by_purpose.items()],
+            net_awarded_cents=grants_net,
+        ),
+        quasi_equity=QuasiEquity(quasi, titles_issued, titles_redeemed, "1671"),
+        # R12 — invested while no approval was in force: recorded, not solidarity
+        esus=EsusMix(
+            esus_by_instrument, esus_outside_approval, esus_status(conn, coop_id, as_of, known_at)
+        ),
+        # R15 — the latest closed year's own revenue and the reserves the AGs allocated
+        reserves_cents=year.reserves_cents,
+        own_revenue_cents=year.own_revenue_cents,
+        total_funding_cents=total,
+        ratios=FundingRatios(
+            public_share_of_capital=ratio(public, subscribed),
+            grants_to_total_funding=ratio(grants_net, total),
+            capital_to_total_funding=ratio(subscribed, total),
+            quasi_equity_to_own_funds=ratio(quasi, subscribed + quasi),
+            subsidies_to_revenue=_subsidies_to_revenue(year),
+            largest_funder_share=ratio(largest, funder_total),
+            herfindahl=hhi.quantize(Decimal("0.0001")),
+            multi_year_grant_share=ratio(multi_year, grants_net),
+        ),
+        funding_cliff=funding_cliff(
             conn,
             coop_id,
             balance_date,
             grant_net if start is None else _grant_balances(conn, coop_id, balance_date, known_at),
         ),
-    }
+    )
 
 
-def _subsidies_to_revenue(year: YearFigures) -> str | None:
+def _subsidies_to_revenue(year: YearFigures) -> Decimal | None:
     """Subsidies / (subsidies + own revenue) of the latest closed year (census: ~0.5)."""
     if year.own_revenue_cents is None or year.operating_subsidies_cents is None:
         return None
     subsidies = year.operating_subsidies_cents
-    return format_ratio(subsidies, subsidies + year.own_revenue_cents)
+    return ratio(subsidies, subsidies + year.own_revenue_cents)
 
 
-def _slim(rows: list[views.CapitalRow]) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": r.key,
-            "label": r.label,
-            "subscribed": format_cents(r.holding.subscribed_cents),
-            "paid": format_cents(r.holding.paid_cents),
-            "share_of_capital": str(r.share_of_capital),
-        }
-        for r in rows
-    ]
-
-
-def _money(values: dict[str, int]) -> dict[str, str]:
-    return {k: format_cents(v) for k, v in values.items()}
+def _figures(values: dict[str, int]) -> GrantFigures:
+    return GrantFigures(*(values[k] for k in GRANT_KINDS))
 
 
 def _multi_year_cents(conn: sa.Connection, coop_id: str, grant_net: dict[str, int]) -> int:
@@ -248,7 +322,7 @@ def _grant_balances(
 
 def funding_cliff(
     conn: sa.Connection, coop_id: str, as_of: date, grant_net: dict[str, int]
-) -> list[dict[str, str]]:
+) -> list[CliffMonth]:
     """Grant money whose funded period ends in the next 12 months, by month (R15)."""
     horizon = add_years(as_of, 1)
     months: dict[str, int] = defaultdict(int)
@@ -258,12 +332,12 @@ def funding_cliff(
         )
     ):
         months[row.period_end.strftime("%Y-%m")] += grant_net.get(row.grant_id, 0)
-    return [{"month": m, "amount": format_cents(v)} for m, v in sorted(months.items()) if v]
+    return [CliffMonth(m, v) for m, v in sorted(months.items()) if v]
 
 
 def esus_status(
     conn: sa.Connection, coop_id: str, on: date, known_at: datetime | None = None
-) -> dict[str, Any] | None:
+) -> EsusApproval | None:
     """R12 — the approval in force on `on` (as known at `known_at`), and whether it
     expires within 6 months."""
     a = esus_approvals.c
@@ -276,14 +350,14 @@ def esus_status(
     if row is None:
         return None
     warn_from = _add_months(row["expires_on"], -ESUS_EXPIRY_WARNING_MONTHS)
-    return {
-        "id": row["approval_id"],
-        "reference": row["reference"],
-        "authority": row["authority"],
-        "granted_on": row["granted_on"].isoformat(),
-        "expires_on": row["expires_on"].isoformat(),
-        "expires_soon": on >= warn_from,
-    }
+    return EsusApproval(
+        id=row["approval_id"],
+        reference=row["reference"],
+        authority=row["authority"],
+        granted_on=row["granted_on"],
+        expires_on=row["expires_on"],
+        expires_soon=on >= warn_from,
+    )
 
 
 def _add_months(day: date, months: int) -> date:
@@ -309,13 +383,59 @@ def funder_of_party(conn: sa.Connection, coop_id: str, party_id: str) -> str | N
     return None if found is None else str(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    id: str
+    funder_id: str
+    funder_name: str
+    funder_type: str
+    purpose: str
+    status: str
+    """open or closed"""
+    awarded_on: date
+    figures: GrantFigures
+    to_justify_cents: int
+    justify_by: date | None
+    de_minimis: bool
+    de_minimis_override: str | None
+    de_minimis_regime: str
+    agreement_ref: str | None
+    programme: str | None
+    conditions: str | None
+    period_start: date | None
+    period_end: date | None
+    depreciation: Depreciation | None
+
+    @property
+    def to_receive_cents(self) -> int:
+        return self.figures.awarded_cents - self.figures.received_cents
+
+
+@dataclass(frozen=True, slots=True)
+class GrantMovement:
+    event_id: str
+    kind: str
+    amount_cents: int
+    effective_date: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GrantDetail:
+    grant: Grant
+    history: list[GrantMovement]
+    release_schedule: list[dict[str, Any]] | None
+    """investment grants with a depreciation: income by fiscal year, as
+    scic.domain.grants.release_schedule writes it"""
+
+
 def grant_rows(
     conn: sa.Connection,
     coop_id: str,
     funder_id: str | None = None,
     grant_id: str | None = None,
     awarded_by: date | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Grant]:
     views.coop_row(conn, coop_id)
     g = grants.c
     query = (
@@ -334,77 +454,121 @@ def grant_rows(
     return [_grant(row) for row in conn.execute(query).mappings()]
 
 
-def _grant(row: Any) -> dict[str, Any]:
+def _grant(row: Any) -> Grant:
     doc = row["doc"]
-    return {
-        "id": row["grant_id"],
-        "funder_id": row["funder_id"],
-        "funder": {"name": row["funder_name"] or views.ERASED, "type": row["funder_type"]},
-        "purpose": row["purpose"],
-        "status": row["status"],
-        "awarded_on": row["awarded_on"].isoformat(),
-        "awarded": format_cents(row["awarded_cents"]),
-        "received": format_cents(row["received_cents"]),
-        "justified": format_cents(row["justified_cents"]),
-        "clawed_back": format_cents(row["clawed_back_cents"]),
-        "to_receive": format_cents(row["awarded_cents"] - row["received_cents"]),
-        "to_justify": format_cents(
-            left_to_justify(row["received_cents"], row["clawed_back_cents"], row["justified_cents"])
+    depreciation = doc.get("depreciation")
+    return Grant(
+        id=row["grant_id"],
+        funder_id=row["funder_id"],
+        funder_name=row["funder_name"] or views.ERASED,
+        funder_type=row["funder_type"],
+        purpose=row["purpose"],
+        status=row["status"],
+        awarded_on=row["awarded_on"],
+        figures=GrantFigures(
+            row["awarded_cents"],
+            row["received_cents"],
+            row["justified_cents"],
+            row["clawed_back_cents"],
         ),
-        "justify_by": doc.get("justify_by"),
-        "de_minimis": doc["de_minimis"],
-        "de_minimis_override": doc.get("de_minimis_override"),
-        "de_minimis_regime": doc.get("de_minimis_regime", "general"),
-        "agreement_ref": doc.get("agreement_ref"),
-        "programme": doc.get("programme"),
-        "conditions": doc.get("conditions"),
-        "period_start": doc.get("period_start"),
-        "period_end": doc.get("period_end"),
-        "depreciation": doc.get("depreciation"),
-    }
+        to_justify_cents=left_to_justify(
+            row["received_cents"], row["clawed_back_cents"], row["justified_cents"]
+        ),
+        justify_by=_day(doc.get("justify_by")),
+        de_minimis=doc["de_minimis"],
+        de_minimis_override=doc.get("de_minimis_override"),
+        de_minimis_regime=doc.get("de_minimis_regime", "general"),
+        agreement_ref=doc.get("agreement_ref"),
+        programme=doc.get("programme"),
+        conditions=doc.get("conditions"),
+        period_start=_day(doc.get("period_start")),
+        period_end=_day(doc.get("period_end")),
+        depreciation=None if depreciation is None else Depreciation.model_validate(depreciation),
+    )
 
 
-def grant_detail(conn: sa.Connection, coop_id: str, grant_id: str) -> dict[str, Any]:
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def grant_detail(conn: sa.Connection, coop_id: str, grant_id: str) -> GrantDetail:
     rows = grant_rows(conn, coop_id, grant_id=grant_id)
     if not rows:
         raise NotFound("grant", grant_id)
     grant = rows[0]
     m = funding_movements.c
-    grant["history"] = [
-        {
-            "event_id": r.event_id,
-            "kind": r.kind,
-            "amount": format_cents(r.amount_cents),
-            "effective_date": r.effective_date.isoformat(),
-            "recorded_at": r.recorded_at.isoformat(),
-        }
+    history = [
+        GrantMovement(r.event_id, r.kind, r.amount_cents, r.effective_date, r.recorded_at)
         for r in conn.execute(
             sa.select(funding_movements).where(m.ref_id == grant_id).order_by(m.position)
         )
     ]
-    if grant["purpose"] == "investment" and grant["depreciation"]:
+    schedule = None
+    if grant.purpose == "investment" and grant.depreciation:
         year_end = conn.execute(
             sa.select(statutes.c.doc)
             .where(statutes.c.coop_id == coop_id)
             .order_by(statutes.c.position.desc())
             .limit(1)
         ).scalar_one()
-        net = _cents(grant["awarded"]) - _cents(grant["clawed_back"])
-        grant["release_schedule"] = release_schedule(
-            net, Depreciation.model_validate(grant["depreciation"]), year_end["fiscal_year_end"]
-        )
-    return grant
+        net = grant.figures.awarded_cents - grant.figures.clawed_back_cents
+        schedule = release_schedule(net, grant.depreciation, year_end["fiscal_year_end"])
+    return GrantDetail(grant, history, schedule)
 
 
-def _cents(text: str) -> int:
-    """Back to cents from a figure this module formatted: a sum may exceed what the API
-    takes as input (parse_cents refuses more than 13 digits), so it is not re-parsed."""
-    return int(Decimal(text) * 100)
+@dataclass(frozen=True, slots=True)
+class Remuneration:
+    fiscal_year: int
+    fixed_cents: int
+    variable_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class TitleIssue:
+    id: str
+    holder_id: str
+    count: int
+    outstanding: int
+    nominal_cents: int
+    issued_on: date
+    fixed_rate: Decimal
+    variable_rate: Decimal
+    variable_base: Decimal
+    remunerations: list[Remuneration]
+
+    @property
+    def outstanding_cents(self) -> int:
+        return self.outstanding * self.nominal_cents
+
+    @property
+    def redeemable_from(self) -> date:
+        return add_years(self.issued_on, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class EsusInvestment:
+    id: str
+    instrument: str
+    amount_cents: int
+    solidarity: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunderPortfolio:
+    id: str
+    name: str
+    type: str
+    as_of: date
+    grants: list[Grant]
+    participative_titles: list[TitleIssue]
+    esus_investments: list[EsusInvestment]
+    funding_cents: int
+    share_of_total_funding: Decimal
 
 
 def funder_portfolio(
     conn: sa.Connection, coop_id: str, funder_id: str, as_of: date
-) -> dict[str, Any]:
+) -> FunderPortfolio:
     """What one funder gave or holds, and its share of the cooperative's funding."""
     row = (
         conn.execute(
@@ -419,8 +583,7 @@ def funder_portfolio(
         raise NotFound("funder", funder_id)
     flows = _flows(conn, coop_id, as_of, None, None, None)
     mine = sum(_net(f) for f in flows if f.funder_id == funder_id)
-    mix = funding_mix(conn, coop_id, as_of, None)
-    total = _cents(mix["total_funding"])
+    total = funding_mix(conn, coop_id, as_of, None).total_funding_cents
     t = title_issues.c
     issues = conn.execute(
         sa.select(title_issues).where(
@@ -429,27 +592,27 @@ def funder_portfolio(
     ).mappings()
     requalified = {f.ref_id for f in flows if f.source == "esus" and f.kind == "requalified"}
     investments = [
-        {
-            "id": f.ref_id,
-            "instrument": f.instrument,
-            "amount": format_cents(int(f.cents)),
+        EsusInvestment(
+            f.ref_id,
+            f.instrument,
+            int(f.cents),
             # R12 — judged on the approvals known now, at the investment's date
-            "solidarity": f.kind != "not_solidarity" or f.ref_id in requalified,
-        }
+            f.kind != "not_solidarity" or f.ref_id in requalified,
+        )
         for f in flows
         if f.source == "esus" and f.funder_id == funder_id and f.kind != "requalified"
     ]
-    return {
-        "id": funder_id,
-        "name": row["name"] or views.ERASED,
-        "type": row["type"],
-        "as_of": as_of.isoformat(),
-        "grants": grant_rows(conn, coop_id, funder_id=funder_id, awarded_by=as_of),
-        "participative_titles": [_issue(i, conn) for i in issues],
-        "esus_investments": investments,
-        "funding": format_cents(mine),
-        "share_of_total_funding": format_ratio(mine, total),
-    }
+    return FunderPortfolio(
+        id=funder_id,
+        name=row["name"] or views.ERASED,
+        type=row["type"],
+        as_of=as_of,
+        grants=grant_rows(conn, coop_id, funder_id=funder_id, awarded_by=as_of),
+        participative_titles=[_issue(i, conn) for i in issues],
+        esus_investments=investments,
+        funding_cents=mine,
+        share_of_total_funding=ratio(mine, total),
+    )
 
 
 def _net(flow: Any) -> int:
@@ -461,7 +624,7 @@ def _net(flow: Any) -> int:
     return cents if flow.instrument == "loan" and flow.kind != "requalified" else 0
 
 
-def _issue(row: Any, conn: sa.Connection) -> dict[str, Any]:
+def _issue(row: Any, conn: sa.Connection) -> TitleIssue:
     doc = row["doc"]
     r = title_remunerations.c
     paid = conn.execute(
@@ -469,26 +632,21 @@ def _issue(row: Any, conn: sa.Connection) -> dict[str, Any]:
         .where(r.issue_id == row["issue_id"])
         .order_by(r.position)
     ).all()
-    return {
-        "id": row["issue_id"],
-        "holder_id": row["holder_id"],
-        "count": row["count"],
-        "outstanding": row["outstanding"],
-        "nominal": format_cents(row["nominal_cents"]),
-        "outstanding_amount": format_cents(row["outstanding"] * row["nominal_cents"]),
-        "issued_on": row["issued_on"].isoformat(),
-        "fixed_rate": doc["fixed_rate"],
-        "variable_rate": doc["variable_rate"],
-        "variable_base": doc["variable_base"],
-        "redeemable_from": add_years(row["issued_on"], 7).isoformat(),
-        "remunerations": [
-            {"fiscal_year": y, "fixed": format_cents(f), "variable": format_cents(v)}
-            for y, f, v in paid
-        ],
-    }
+    return TitleIssue(
+        id=row["issue_id"],
+        holder_id=row["holder_id"],
+        count=row["count"],
+        outstanding=row["outstanding"],
+        nominal_cents=row["nominal_cents"],
+        issued_on=row["issued_on"],
+        fixed_rate=Decimal(doc["fixed_rate"]),
+        variable_rate=Decimal(doc["variable_rate"]),
+        variable_base=Decimal(doc["variable_base"]),
+        remunerations=[Remuneration(y, f, v) for y, f, v in paid],
+    )
 
 
-def title_list(conn: sa.Connection, coop_id: str) -> list[dict[str, Any]]:
+def title_list(conn: sa.Connection, coop_id: str) -> list[TitleIssue]:
     views.coop_row(conn, coop_id)
     rows = (
         conn.execute(

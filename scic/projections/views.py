@@ -12,6 +12,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from scic.domain.cooperative import Statutes
+from scic.domain.shares import still_owed_cents
 from scic.errors import NotFound
 from scic.money import ratio
 from scic.projections import mix
@@ -377,6 +378,16 @@ class Withdrawal:
     reimbursed_on: date | None
     amount_cents: int | None
     loss_share_cents: int | None
+
+    @property
+    def still_owed_cents(self) -> int:
+        """R7 — what the member still owes on its calls (C. com. L231-6): all it was
+        called for and did not pay while the reimbursement waits; once reimbursed, what
+        setting the call against the reimbursement left."""
+        h = self.holding
+        if self.loss_share_cents is None:
+            return h.called_cents - h.paid_cents
+        return still_owed_cents(h.paid_cents, self.loss_share_cents)
 
 
 @dataclass(frozen=True, slots=True)

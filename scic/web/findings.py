@@ -124,6 +124,17 @@ def _call_overdue(f: dict[str, Any], c: Context) -> str:
     }
 
 
+def _owed_after_exit(f: dict[str, Any], c: Context) -> str:
+    return _(
+        "%(member)s, parti le %(day)s, doit encore %(owed)s sur ses appels de fonds, "
+        "après compensation avec son remboursement."
+    ) % {
+        "member": c.member(f.get("member_id")),
+        "day": formats.day(f["exited_on"]),
+        "owed": formats.money(f["owed"]),
+    }
+
+
 def _unpaid_five_years(f: dict[str, Any], c: Context) -> str:
     return _(
         "La souscription de %(member)s n'est pas entièrement libérée cinq ans après : "
@@ -215,6 +226,7 @@ SENTENCES: dict[str, Sentence] = {
     "floor-headroom": _floor,
     "reimbursement-overdue": _reimbursement_overdue,
     "call-overdue": _call_overdue,
+    "owed-after-exit": _owed_after_exit,
     "unpaid-after-five-years": _unpaid_five_years,
     "cooperative-review": _review,
     "cooperative-review-triggered": _review_triggered,

@@ -29,6 +29,7 @@ from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
 from scic.i18n import N_
 from scic.i18n import gettext as _
+from scic.money import euros
 from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
@@ -114,6 +115,7 @@ SIGN_IN_MESSAGES = {
     ),
     "csrf": N_("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
     "signed-out-now": N_("Vous êtes déconnecté. Ce navigateur ne garde plus votre accès."),
+    "password-changed": N_("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui."),
     "credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "no-cooperative": N_(
         "Ce compte n'a plus accès à aucune coopérative. Demandez une invitation à la "
@@ -121,6 +123,7 @@ SIGN_IN_MESSAGES = {
     ),
     "session-ended": N_("Votre session a pris fin. Connectez-vous à nouveau."),
 }
+NOTICES = frozenset({None, "signed-out-now", "password-changed"})  # not problems
 TOKEN_REASONS = frozenset({"expired", "revoked", "invalid", "admin"})
 GROUPS = {"college": "Par collège", "category": "Par catégorie", "member": "Par associé"}
 FUNDER_TYPES = {
@@ -367,7 +370,7 @@ def sign_in_page(
         # than let sign-in silently bounce back here
         insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
         message=_(message) if message else None,
-        problem=reason not in (None, "signed-out-now"),
+        problem=reason not in NOTICES,
         token_problem=reason in TOKEN_REASONS,
         email=email,
         v=None,
@@ -394,6 +397,9 @@ def home() -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(request: Request, done: str | None = None) -> Response:
+    """`done`: what just happened (1: signed out; password: a new password was set)."""
+    if done == "password":
+        return sign_in_page(request, "password-changed")
     return sign_in_page(request, "signed-out-now" if done else None)
 
 
@@ -506,10 +512,7 @@ def capital(
         gauge = None
         if v.may(v.api("/funding-mix")):
             mix = funding_views.funding_mix(conn, v.coop_id, on, None)
-            share, cap = (
-                Decimal(mix["capital"]["public_share"]),
-                Decimal(mix["capital"]["public_cap"]),
-            )
+            share, cap = mix.capital.public_share, mix.capital.public_cap
             gauge = {
                 "share": share,
                 "cap": cap,
@@ -538,19 +541,18 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
         on = parse_day(as_of, service)
         v.check(v.api("/funding-mix"))
         mix = funding_views.funding_mix(conn, v.coop_id, on, None)
-        total = Decimal(mix["total_funding"])
-        loans = mix["esus"]["by_instrument"]["loan"]
+        total = mix.total_funding_cents
         sources = [
-            ("Capital souscrit", mix["capital"]["subscribed"]),
-            ("Subventions (nettes des reversements)", mix["grants"]["net_awarded"]),
-            ("Quasi-fonds propres (titres participatifs)", mix["quasi_equity"]["total"]),
-            ("Prêts solidaires (ESUS)", loans),
+            ("Capital souscrit", mix.capital.subscribed_cents),
+            ("Subventions (nettes des reversements)", mix.grants.net_awarded_cents),
+            ("Quasi-fonds propres (titres participatifs)", mix.quasi_equity.total_cents),
+            ("Prêts solidaires (ESUS)", mix.esus.by_instrument["loan"]),
         ]
-        composition = [
-            {"label": label, "amount": amount, "share": Decimal(amount) / total if total else 0}
-            for label, amount in sources
+        composition: list[dict[str, Any]] = [
+            {"label": label, "amount": cents, "share": Decimal(cents) / total if total else 0}
+            for label, cents in sources
         ]
-        cliff = cliff_months(on, mix["funding_cliff"])
+        cliff = cliff_months(on, mix.funding_cliff)
         return "funding.html", {
             "on": on,
             "mix": mix,
@@ -558,7 +560,7 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
             "composition_svg": charts.bar_chart(
                 [
                     charts.Bar(
-                        c["label"].split(" (")[0], Decimal(c["amount"]), fmt.euros(c["amount"])
+                        c["label"].split(" (")[0], euros(c["amount"]), fmt.cents(c["amount"])
                     )
                     for c in composition
                 ],
@@ -568,13 +570,13 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
             "cliff_svg": charts.bar_chart(
                 [
                     charts.Bar(
-                        fmt.short_month(m["month"]), Decimal(m["amount"]), fmt.euros(m["amount"])
+                        fmt.short_month(m.month), euros(m.amount_cents), fmt.cents(m.amount_cents)
                     )
                     for m in cliff
                 ],
                 "Falaise de financement : subventions dont la période finit, par mois",
             ),
-            "cliff_total": sum((Decimal(m["amount"]) for m in cliff), Decimal(0)),
+            "cliff_total": sum(m.amount_cents for m in cliff),
             "funder_types": FUNDER_TYPES,
             "purposes": PURPOSES,
             "notice": before_incorporation(v, conn, on),
@@ -583,14 +585,14 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
     return page(request, service, "funding", build)
 
 
-def cliff_months(on: date, cliff: list[dict[str, str]]) -> list[dict[str, str]]:
+def cliff_months(on: date, cliff: list[funding_views.CliffMonth]) -> list[funding_views.CliffMonth]:
     """Every month of the cliff's 12-month window (R15), zeros included, in order."""
-    amounts = {row["month"]: row["amount"] for row in cliff}
+    amounts = {row.month: row.amount_cents for row in cliff}
     horizon = add_years(on, 1)
     months, year, month = [], on.year, on.month
     while (year, month) <= (horizon.year, horizon.month):
         key = f"{year:04d}-{month:02d}"
-        months.append({"month": key, "amount": amounts.get(key, "0.00")})
+        months.append(funding_views.CliffMonth(key, amounts.get(key, 0)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
 
@@ -691,12 +693,17 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
                 for f in own
                 if v.may(v.api(f"/funders/{f}"))
             ]
-        for grant in rows:
-            grant["deadline"] = deadline(grant, today)
-            if v.may(v.api(f"/grants/{grant['id']}/statement")):
-                grant["statement"] = f"/dashboard/grants/{grant['id']}/statement"
         return "grants.html", {
-            "rows": rows,
+            "rows": [
+                (
+                    grant,
+                    deadline(grant, today),
+                    f"/dashboard/grants/{grant.id}/statement"
+                    if v.may(v.api(f"/grants/{grant.id}/statement"))
+                    else None,
+                )
+                for grant in rows
+            ],
             "today": today,
             "portfolios": portfolios,
             "funder_types": FUNDER_TYPES,
@@ -713,13 +720,13 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
     return page(request, service, "grants", build)
 
 
-def deadline(grant: dict[str, Any], today: date) -> dict[str, str] | None:
+def deadline(grant: funding_views.Grant, today: date) -> dict[str, str] | None:
     """The justification deadline's state: late, soon (90 days) or later."""
-    due = grant.get("justify_by")
-    pending = grant["to_justify"] != "0.00" or grant["to_receive"] != "0.00"
-    if not due or grant["status"] == "closed" or not pending:
+    due = grant.justify_by
+    pending = grant.to_justify_cents != 0 or grant.to_receive_cents != 0
+    if not due or grant.status == "closed" or not pending:
         return None
-    days = (date.fromisoformat(due) - today).days
+    days = (due - today).days
     if days < 0:
         return {"state": "late", "text": f"dépassée de {-days} j"}
     if timedelta(days=days) <= SOON:

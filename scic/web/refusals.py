@@ -12,6 +12,7 @@ FIELDS = {
     "password-too-short": "password",
     "password-too-common": "password",
     "invalid-credentials": "password",
+    "wrong-current-password": "current_password",
     "passwords-differ": "confirmation",
     "invalid-email": "email",
     "account-exists": "email",

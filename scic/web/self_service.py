@@ -490,7 +490,12 @@ async def request_send(request: Request, service: ServiceDep, member_id: str) ->
     form = await _form(request)
     if form is None:
         return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
-    body: dict[str, Any] = {"kind": form.get("kind", ""), "shares": form.get("shares", "")}
+    shares = form.get("shares", "").strip()
+    # a form sends text: a whole number typed becomes the integer the API body takes
+    body: dict[str, Any] = {
+        "kind": form.get("kind", ""),
+        "shares": int(shares) if shares.isascii() and shares.isdigit() else shares,
+    }
     paid = form.get("paid", "").strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
     if paid.endswith("€"):
         paid = paid[:-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger.store import WriteSession
 from scic import contacts
 from scic.access import tokens
+from scic.accounts import users
 from scic.bank import mandates
 from scic.domain import members
 from scic.domain.facts import Fact
@@ -56,8 +57,9 @@ def erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
         raise NotFound("party", body.party_id)
     contacts.erase_log(session.conn, body.party_id)  # the corrected values go with the party
     mandates.erase(session.conn, body.party_id, session.store.clock())  # and its SEPA mandates
-    # Nobody speaks for an erased party any more: its tokens go with its name.
+    # Nobody speaks for an erased party any more: its tokens and accounts go with its name.
     tokens.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
+    users.revoke_party(session.conn, body.party_id, session.store.clock(), ctx.actor)
     data = members.PartyErased(party_id=body.party_id, reason=body.reason)
     return store.unjudged(session, body.party_id, [Fact(data, ctx.today)])
 

@@ -208,3 +208,56 @@ def account_totals(content: bytes, encoding: str = "iso-8859-15") -> dict[str, i
     for row in rows:
         net[row.fields["CompteNum"]] += row.cents("Debit") - row.cents("Credit")
     return dict(net)
+
+
+OPENING_JOURNALS = ("AN", "OUV")
+"""The à-nouveaux journal's codes (R17)."""
+
+
+def _nets(
+    content: bytes, opening_only: bool = False, encoding: str = "iso-8859-15"
+) -> dict[tuple[str, str], int]:
+    """Net debit (> 0) or credit (< 0) per (CompteNum, CompAuxNum), in cents."""
+    rows, _ = parse(content, encoding)
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        if not opening_only or row.fields["JournalCode"] in OPENING_JOURNALS:
+            key = (row.fields["CompteNum"], row.fields["CompAuxNum"])
+            net[key] += row.cents("Debit") - row.cents("Credit")
+    return {k: v for k, v in net.items() if v}
+
+
+def carried_forward(
+    previous: bytes, following: bytes, following_start: date, encoding: str = "iso-8859-15"
+) -> list[Finding]:
+    """Balances across years (R17): the à-nouveaux of year N+1, dated its first day,
+    carry the closing balance of year N (its à-nouveaux plus its entries) of every
+    balance-sheet account (classes 1–5) and sub-ledger; the result accounts (12x) carry
+    their closing balance plus the year's income less expenses (classes 7 and 6)."""
+    out: list[Finding] = []
+    closing = _nets(previous, encoding=encoding)
+    opened = _nets(following, opening_only=True, encoding=encoding)
+    rows, _ = parse(following, encoding)
+    for row in rows:
+        first_day = _date(row.fields["EcritureDate"]) == following_start
+        if row.fields["JournalCode"] in OPENING_JOURNALS and not first_day:
+            out.append(Finding(row.line, "opening-date", "à-nouveaux not on the first day"))
+    balance_sheet = {k for k in closing | opened if k[0][0] in "12345" and k[0][:2] != "12"}
+    for key in sorted(balance_sheet):
+        if closing.get(key, 0) != opened.get(key, 0):
+            out.append(
+                Finding(
+                    0,
+                    "carried-forward",
+                    f"{key}: closing {closing.get(key, 0)} ≠ à-nouveau {opened.get(key, 0)}",
+                )
+            )
+    result = sum(v for k, v in closing.items() if k[0][0] in "67" or k[0][:2] == "12")
+    opened_result = sum(v for k, v in opened.items() if k[0][:2] == "12")
+    if result != opened_result:
+        out.append(
+            Finding(0, "carried-result", f"12x + classes 6–7: {result} ≠ à-nouveau {opened_result}")
+        )
+    if any(k[0][0] in "67" for k in opened):
+        out.append(Finding(0, "carried-income", "income or expense accounts in the à-nouveaux"))
+    return out

@@ -240,16 +240,22 @@ def test_fec_of_closed_years_passes_the_strict_checker_and_reconciles(
         assert findings == []
         cap = client.get(f"{c}/capital-table", params={"as_of": f"{year}-12-31"}).json()
         totals = fec_checker.account_totals(response.content)
-        # this year's movements: the 101x net credit is the year's change in subscribed
-        opening = "0.00" if year == 2019 else "8000.00"
-        capital_change = -sum(v for k, v in totals.items() if k.startswith("101"))
-        assert capital_change == _cents(cap["totals"]["subscribed"]) - _cents(opening)
+        # R17 — the year's à-nouveaux and movements: the 101x net credit is the
+        # subscribed capital at the year end
+        capital = -sum(v for k, v in totals.items() if k.startswith("101"))
+        assert capital == _cents(cap["totals"]["subscribed"])
     y2019 = fec_checker.account_totals(fec(client, c, 2019).content)
     y2020 = fec_checker.account_totals(fec(client, c, 2020).content)
     assert -y2019["740"] == 1_200_000  # operating grants of 2019
-    assert -y2020["740"] == -50_000  # the 2020 clawback
+    assert -y2020["740"] == -50_000  # the 2020 clawback (income is not carried forward)
     assert -y2019["1671"] == 1_000_000  # titles outstanding
-    assert -y2020.get("1671", 0) == 0
+    assert -y2020["1671"] == 1_000_000  # still outstanding: carried by the à-nouveaux
+    assert (
+        fec_checker.carried_forward(
+            fec(client, c, 2019).content, fec(client, c, 2020).content, date(2020, 1, 1)
+        )
+        == []
+    )
     # investment grant released over 3 years from 2020-01-01: 12 months of 36 in 2020
     assert y2020["139"] == 2000_00
     assert "777" in {k for k in y2020}

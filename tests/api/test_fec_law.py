@@ -64,3 +64,79 @@ def test_numbers_per_journal_168x_and_french_labels(client: TestClient) -> None:
     assert granted and all(
         label.startswith("Subvention d'exploitation accordée") for label in granted
     )
+
+
+def _opening(content: bytes) -> dict[str, tuple[int, int]]:
+    """The à-nouveaux lines by account: (debit, credit) in cents."""
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in fec_checker.parse(content)[0]:
+        if row.fields["JournalCode"] == "AN":
+            found[row.fields["CompteNum"]][0] += row.cents("Debit")
+            found[row.fields["CompteNum"]][1] += row.cents("Credit")
+    return {a: (d, c) for a, (d, c) in found.items()}
+
+
+def test_each_year_opens_with_the_closing_balances_of_the_year_before(
+    client: TestClient,
+) -> None:
+    """2020: Ana pays 120 shares (6,000 €), Ben subscribes 8 (400 €) and pays the quarter
+    (100 €), the region awards 9,000 € (not yet received), a solidarity fund lends
+    7,000 €. 2021: Ana pays 10 more shares (500 €). Each FEC after the first opens with
+    the à-nouveaux (journal AN, the year's first day)."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    ben = admit(client, coop, "Ben", "usagers", on="2020-02-01")
+    subscribe(client, coop, ana, 120, "6000.00", "2020-01-02")
+    subscribe(client, coop, ben, 8, "100.00", "2020-02-01")
+    post(
+        client,
+        f"{c}/grants",
+        {
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": "9000.00",
+            "awarded_on": "2020-03-01",
+            "agreement_ref": "CV-1",
+        },
+    )
+    post(
+        client,
+        f"{c}/esus-investments",
+        {
+            "investor": {"name": "Fonds Solidaire", "type": "private"},
+            "instrument": "loan",
+            "amount": "7000.00",
+            "effective_date": "2020-05-01",
+            "loan": {"rate": "0.01", "term_months": 48},
+        },
+    )
+    subscribe(client, coop, ana, 10, "500.00", "2021-04-01")
+    files = {}
+    for year in (2020, 2021, 2022):
+        close(client, c, year, result="100.00")
+        files[year] = fec(client, c, year).content
+        start = date(2020, 1, 2) if year == 2020 else date(year, 1, 1)
+        name = filename(fec(client, c, year))
+        assert fec_checker.check(name, files[year], start, date(year, 12, 31)) == []
+    assert _opening(files[2020]) == {}  # the first year has nothing to carry
+    # end of 2020: 1013 = 6,000 + 100 paid; 1011 = 400 − 100 not called; 109 = 300;
+    # bank = 6,000 + 100 + 7,000; 4417 = 9,000 to receive; 1681 = 7,000 borrowed;
+    # the year's income (740: 9,000) is carried as its result on 120
+    assert _opening(files[2021]) == {
+        "1011": (0, 30_000),
+        "1013": (0, 610_000),
+        "109": (30_000, 0),
+        "120": (0, 900_000),
+        "1681": (0, 700_000),
+        "4417": (900_000, 0),
+        "512": (1_310_000, 0),
+    }
+    # the 101x total of the à-nouveaux is the capital: (120 + 8 + 10) shares × 50 €
+    capital = sum(c - d for a, (d, c) in _opening(files[2022]).items() if a.startswith("101"))
+    assert capital == 138 * 5_000
+    assert fec_checker.carried_forward(files[2020], files[2021], date(2021, 1, 1)) == []
+    assert fec_checker.carried_forward(files[2021], files[2022], date(2022, 1, 1)) == []
+    # the checker sees a year skipped: 2020's closing is not 2022's opening
+    skipped = fec_checker.carried_forward(files[2020], files[2022], date(2022, 1, 1))
+    assert [f.detail.split(":")[0] for f in skipped] == ["('1013', '')", "('512', '')"]

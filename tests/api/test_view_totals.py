@@ -172,7 +172,7 @@ def test_the_cached_views_write_the_bytes_json_dumps_wrote(
             for on in (LATER, date(2021, 2, 15))
             for group_by in views.GROUPS
         ]
-        built.append(FundingMix.model_validate(funding_views.funding_mix(conn, coop, LATER, None)))
+        built.append(FundingMix.of(funding_views.funding_mix(conn, coop, LATER, None)))
     for view in built:
         plain = view.model_dump(mode="json", by_alias=True)
         dumped = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()

@@ -4,6 +4,7 @@ shares are out."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ TOWNS = Category(code="communes", name="Communes", public_body=True)
 
 
 def _college(code: str, weight: str, *categories: str) -> College:
-    return College(code=code, name=code, weight=weight, categories=list(categories))
+    return College(code=code, name=code, weight=Decimal(weight), categories=list(categories))
 
 
 def _statutes(**changes: Any) -> Statutes:

@@ -324,6 +324,20 @@ def sign_in(page: Any, token: str) -> None:
         page.get_by_role("button", name="Se connecter avec le jeton").click()
 
 
+MEMBER_EMAIL = "associe@example.org"
+
+
+def member_account(live: Live) -> str:
+    """An account (e-mail, PASSWORD) for the demo member the live member token speaks
+    for, made as `scic user create --role member --member …` makes it; its e-mail."""
+    with live.service.engine.connect() as conn:
+        own = conn.execute(
+            sa.select(members.c.member_id).where(members.c.party_id == live.party_ids["member"])
+        ).scalar_one()
+    make_account(live.service, MEMBER_EMAIL, "member", live.coop_id, member=own)
+    return MEMBER_EMAIL
+
+
 def sign_in_with_password(page: Any, email: str, password: str = PASSWORD) -> None:
     page.goto("/sign-in")
     page.get_by_label("Adresse e-mail").fill(email)

@@ -180,7 +180,7 @@ def test_a_manager_invites_an_accountant_who_sets_a_password(
     )
     assert accepted.status_code == 303, accepted.text
     page = invitee.get("/dashboard/capital")
-    assert "Dominique Petit — comptable" in page.text
+    assert ">Dominique Petit</a> — comptable" in page.text
     assert "Personnes" not in page.text  # an accountant manages nobody
     assert invitee.get("/dashboard/people").status_code == 403
 
@@ -303,6 +303,43 @@ def test_managers_change_roles_and_revoke_access_at_once(
     assert revoked.status_code == 303
     gone = manager.get("/dashboard/capital", follow_redirects=False)
     assert gone.status_code == 401 and "plus accès" in message(gone.text)
+
+
+def test_erasing_a_member_closes_the_account_that_speaks_for_it(
+    app: FastAPI, client: TestClient, service: Service, coop: Coop
+) -> None:
+    from scic.projections.tables import members
+
+    make_account(service, "alice@example.org", "member", coop.id, member=coop.alice)
+    both = make_account(service, "bea@example.org", "member", coop.id, member=coop.alice)
+    make_account(service, "bea@example.org", "accountant", create_coop(client))
+    alice = password_signed_in(app, "alice@example.org")
+    assert alice.get(f"/dashboard/members/{coop.alice}").status_code == 200
+    with service.engine.connect() as conn:
+        party = conn.execute(
+            sa.select(members.c.party_id).where(members.c.member_id == coop.alice)
+        ).scalar_one()
+    erased = client.post(f"/v1/coops/{coop.id}/parties/{party}/erasure", json={"reason": "RGPD"})
+    assert erased.status_code == 201, erased.text
+    # the session ends at once, and the password opens nothing any more
+    gone = alice.get(f"/dashboard/members/{coop.alice}", follow_redirects=False)
+    assert gone.status_code == 401
+    assert (
+        sign_in(
+            TestClient(app, base_url="https://testserver"), "alice@example.org", PASSWORD
+        ).status_code
+        == 401
+    )
+    # an account with a role elsewhere keeps that role only
+    with service.engine.connect() as conn:
+        roles = conn.execute(
+            sa.select(user_roles.c.coop_id, user_roles.c.revoked_at).where(
+                user_roles.c.user_id == both
+            )
+        ).all()
+    assert sorted(r.revoked_at is None for r in roles) == [False, True]
+    bea = sign_in(TestClient(app, base_url="https://testserver"), "bea@example.org", PASSWORD)
+    assert bea.status_code == 303
 
 
 def test_an_account_of_several_cooperatives_chooses_one(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from scic.web import fmt
-from tests.web.conftest import Live, Outgoing, Shots, sign_in
+from tests.web.conftest import Live, Outgoing, Shots, member_account, sign_in, sign_in_with_password
 
 FRENCH_EUROS = re.compile(r"^-?\d{1,3}(\u202f\d{3})*,\d{2}\u00a0€$")
 
@@ -172,7 +172,7 @@ def test_a_funder_sees_only_what_its_token_may_read(context: Any, live: Live, sh
 
 def test_a_member_sees_its_holdings(context: Any, live: Live, shots: Shots) -> None:
     page = context.new_page()
-    sign_in(page, live.tokens["member"])
+    sign_in_with_password(page, member_account(live))  # its account: e-mail and password
     page.get_by_role("link", name="Mes parts").click()
     member_id = page.url.rsplit("/", 1)[1]
     mine = httpx_member(live, member_id)

@@ -1,4 +1,5 @@
-"""The member's side in Chromium, by clicking and typing only: a member signs in,
+"""The member's side in Chromium, by clicking and typing only: a member signs in with
+its account (e-mail and password, made as `scic user create` makes it),
 corrects its address, downloads its certificate, requests 3 more shares; a manager
 accepts the request in its inbox; the member's page and the capital table then show
 the shares, as the JSON API does."""
@@ -10,7 +11,7 @@ from typing import Any
 
 import pypdf
 
-from tests.web.conftest import Live, Shots, sign_in
+from tests.web.conftest import Live, Shots, member_account, sign_in, sign_in_with_password
 
 
 def sign_out(page: Any) -> None:
@@ -21,8 +22,9 @@ def sign_out(page: Any) -> None:
 def test_a_member_serves_itself_and_the_manager_accepts(
     context: Any, live: Live, shots: Shots
 ) -> None:
+    email = member_account(live)
     page = context.new_page()
-    sign_in(page, live.tokens["member"])
+    sign_in_with_password(page, email)
     page.get_by_role("link", name="Mes parts").click()
     member_id = page.url.rsplit("/", 1)[1]
     before = live.api("member", f"/members/{member_id}")
@@ -87,7 +89,7 @@ def test_a_member_serves_itself_and_the_manager_accepts(
     sign_out(page)
 
     # -- and so does the member's page ---------------------------------------------------
-    sign_in(page, live.tokens["member"])
+    sign_in_with_password(page, email)
     page.get_by_role("link", name="Mes parts").click()
     after = live.api("member", f"/members/{member_id}")
     assert after["holding"]["shares"] == before["holding"]["shares"] + 3

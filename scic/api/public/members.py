@@ -50,6 +50,12 @@ class WithdrawalPublic(Public):
     reimbursed_on: DayText | None
     amount: Money | None
     loss_share: Money | None
+    still_owed: Money = Field(
+        description="R7: what the member still owes on its calls (C. com. L231-6): the "
+        "called and unpaid amount while the reimbursement waits; once reimbursed, what "
+        "setting the call against the reimbursement left (its loss share above its paid-up "
+        "amount)"
+    )
 
 
 class Movement(Public):
@@ -143,4 +149,5 @@ def withdrawal(w: views.Withdrawal) -> dict[str, Any]:
         "reimbursed_on": w.reimbursed_on.isoformat() if w.reimbursed_on else None,
         "amount": None if w.amount_cents is None else format_cents(w.amount_cents),
         "loss_share": None if w.loss_share_cents is None else format_cents(w.loss_share_cents),
+        "still_owed": format_cents(w.still_owed_cents),
     }

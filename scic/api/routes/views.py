@@ -255,7 +255,7 @@ def funding_mix(
         service,
         coop_id,
         ("funding-mix", on, known_at, from_, to),
-        lambda conn: FundingMix.model_validate(
+        lambda conn: FundingMix.of(
             funding_views.funding_mix(conn, coop_id, on, known_at, from_, to)
         ),
     )
@@ -274,11 +274,11 @@ def grant_list(
     funder: Annotated[
         str | None, Query(description="funder id, or `own`: the funder a funder token is")
     ] = None,
-) -> dict[str, Any]:
+) -> GrantList:
     with service.engine.connect() as conn:
         if funder == OWN:
             funder = _own_funder(conn, coop_id, who)
-        return {"grants": funding_views.grant_rows(conn, coop_id, funder_id=funder)}
+        return GrantList.of(funding_views.grant_rows(conn, coop_id, funder_id=funder))
 
 
 def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
@@ -303,9 +303,9 @@ def _own_funder(conn: sa.Connection, coop_id: str, who: Principal) -> str:
     tags=["funding"],
     dependencies=[requires(GRANT)],
 )
-def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
+def grant(coop_id: str, grant_id: str, service: ServiceDep) -> GrantDetail:
     with service.engine.connect() as conn:
-        return funding_views.grant_detail(conn, coop_id, grant_id)
+        return GrantDetail.of(funding_views.grant_detail(conn, coop_id, grant_id))
 
 
 @router.get(
@@ -315,10 +315,15 @@ def grant(coop_id: str, grant_id: str, service: ServiceDep) -> dict[str, Any]:
     tags=["funding"],
     dependencies=[requires(FUNDER_PORTFOLIO)],
 )
-def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+def funder(
+    coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
+) -> FunderPortfolio:
     """A funder's grants, titles and investments, and its share of total funding."""
     with service.engine.connect() as conn:
-        return funding_views.funder_portfolio(conn, coop_id, funder_id, as_of or service.today())
+        portfolio = funding_views.funder_portfolio(
+            conn, coop_id, funder_id, as_of or service.today()
+        )
+    return FunderPortfolio.of(portfolio)
 
 
 @router.get(
@@ -328,9 +333,9 @@ def funder(coop_id: str, funder_id: str, service: ServiceDep, as_of: AsOf = None
     tags=["funding"],
     dependencies=[requires(READ)],
 )
-def participative_titles(coop_id: str, service: ServiceDep) -> dict[str, Any]:
+def participative_titles(coop_id: str, service: ServiceDep) -> TitleIssues:
     with service.engine.connect() as conn:
-        return {"issues": funding_views.title_list(conn, coop_id)}
+        return TitleIssues.of(funding_views.title_list(conn, coop_id))
 
 
 @router.get(

@@ -1,0 +1,125 @@
+"""R7 over HTTP: a departing member's called and unpaid amounts stay owed (C. com.
+L231-6). While its reimbursement waits they are an overdue call like any other; at the
+reimbursement they are set against what the cooperative owes it (C. civ. art. 1347), and
+only what that leaves stays on 4562, in its name.
+
+Figures: 50 € shares. Léa subscribes 4 shares (200 €) and pays the legal quarter, 50 €
+(R7, L225-144); the other 150 € are called, due 2019-09-30, and never paid."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import admit, create_coop, subscribe
+from tests.api.test_accounting import post
+
+
+def _story(client: TestClient, floor: str) -> tuple[str, str]:
+    coop = create_coop(client, statutory_floor=floor)
+    c = f"/v1/coops/{coop}"
+    staff = admit(client, coop, "Salariée", "salaries", on="2019-03-01")
+    subscribe(client, coop, staff, 196, "9800.00", on="2019-03-01")  # 200 shares in all
+    lea = admit(client, coop, "Léa Durand", "usagers", on="2019-03-01")
+    sub = subscribe(client, coop, lea, 4, "50.00", on="2019-03-01")["id"]
+    post(
+        client,
+        f"{c}/calls",
+        {
+            "subscription_id": sub,
+            "amount": "150.00",
+            "due_date": "2019-09-30",
+            "effective_date": "2019-06-01",
+        },
+    )
+    return c, lea
+
+
+def _findings(client: TestClient, c: str, on: str, code: str) -> list[dict[str, Any]]:
+    report = client.get(f"{c}/compliance", params={"as_of": on}).json()
+    return [f["figures"] for f in report["findings"] if f["code"] == code]
+
+
+def _lines(client: TestClient, c: str, on: str, member: str) -> dict[str, Decimal]:
+    """Léa's reimbursement day: the net movement of each account it touches."""
+    entries = client.get(f"{c}/journal", params={"from": on, "to": on}).json()["entries"]
+    net: dict[str, Decimal] = {}
+    for x in entries:
+        for li in x["lines"]:
+            move = Decimal(li["debit"]) - Decimal(li["credit"])
+            net[li["account"]] = net.get(li["account"], Decimal(0)) + move
+    return {a: v for a, v in net.items() if v}
+
+
+def _owed_on_4562(client: TestClient, c: str, member: str) -> Decimal:
+    entries = client.get(f"{c}/journal", params={"to": "2026-11-23"}).json()["entries"]
+    return sum(
+        (
+            Decimal(li["debit"]) - Decimal(li["credit"])
+            for x in entries
+            for li in x["lines"]
+            if li["account"] == "4562" and li.get("aux") == member
+        ),
+        Decimal(0),
+    )
+
+
+def test_the_call_stays_owed_while_the_reimbursement_waits(client: TestClient) -> None:
+    # floor 9,900 €: 10,000 − 200 = 9,800 € would be below it, so the reimbursement waits
+    c, lea = _story(client, floor="9900.00")
+    out = post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-01-15"})
+    assert out["status"] == "pending"
+    (withdrawal,) = client.get(f"{c}/members/{lea}").json()["withdrawals"]
+    assert (withdrawal["called"], withdrawal["paid"]) == ("200.00", "50.00")
+    assert withdrawal["still_owed"] == "150.00"  # 200 called − 50 paid
+    (call,) = _findings(client, c, "2020-02-01", "call-overdue")
+    assert (call["member_id"], call["overdue"]) == (lea, "150.00")
+    assert _owed_on_4562(client, c, lea) == Decimal("150.00")
+
+
+def test_without_losses_the_call_is_set_against_the_reimbursement(client: TestClient) -> None:
+    c, lea = _story(client, floor="0.00")
+    out = post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-01-15"})
+    assert out["status"] == "reimbursed"
+    (withdrawal,) = client.get(f"{c}/members/{lea}").json()["withdrawals"]
+    # owed to Léa: 200 called − 0 loss = 200; owed by Léa: 150; set off: 150; paid: 50
+    assert (withdrawal["loss_share"], withdrawal["amount"]) == ("0.00", "50.00")
+    assert withdrawal["still_owed"] == "0.00"
+    assert _lines(client, c, "2020-01-15", lea) == {
+        "1013": Decimal("50.00"),
+        "1012": Decimal("150.00"),
+        "4562": Decimal("-150.00"),
+        "512": Decimal("-50.00"),
+    }  # 4567: +200 credit, −150 set off, −50 paid out = 0
+    assert _owed_on_4562(client, c, lea) == 0
+    assert _findings(client, c, "2020-02-01", "call-overdue") == []
+    assert _findings(client, c, "2020-02-01", "owed-after-exit") == []
+
+
+def test_a_loss_share_above_what_was_paid_stays_owed(client: TestClient) -> None:
+    c, lea = _story(client, floor="0.00")
+    post(
+        client,
+        f"{c}/losses",
+        {"amount": "6000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"},
+    )
+    out = post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-09-30"})
+    assert out["status"] == "reimbursed"
+    (withdrawal,) = client.get(f"{c}/members/{lea}").json()["withdrawals"]
+    # R6: 6,000 € over 200 shares = 30 €/share; Léa's 4 bear 120 €, within the 200 called.
+    # Owed to Léa: 200 − 120 = 80; owed by Léa: 150; set off 80; nothing paid out;
+    # 150 − 80 = 70 € still owed (= 120 loss − 50 paid).
+    assert (withdrawal["loss_share"], withdrawal["amount"]) == ("120.00", "0.00")
+    assert withdrawal["still_owed"] == "70.00"
+    assert _lines(client, c, "2020-09-30", lea) == {
+        "1013": Decimal("50.00"),
+        "1012": Decimal("150.00"),
+        "119": Decimal("-120.00"),
+        "4562": Decimal("-80.00"),
+    }
+    assert _owed_on_4562(client, c, lea) == Decimal("70.00")
+    (owed,) = _findings(client, c, "2020-10-01", "owed-after-exit")
+    assert (owed["member_id"], owed["owed"], owed["from"]) == (lea, "70.00", "2020-09-30")
+    assert _findings(client, c, "2020-10-01", "call-overdue") == []
