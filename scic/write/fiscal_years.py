@@ -92,11 +92,7 @@ def close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
 
 
 FISCAL_YEAR_CLOSE = Command(
-    "fiscal-year-close",
-    close,
-    CloseYearFor,
-    route="fiscal-years/{year}/close",
-    body_model=CloseYear,
+    "fiscal-year-close", close, CloseYearFor, "fiscal-years/{year}/close", CloseYear
 )
 
 
@@ -162,8 +158,8 @@ SURPLUS_ALLOCATIONS = Command(
     "surplus-allocations",
     allocate,
     AllocateFor,
-    route="fiscal-years/{year}/surplus-allocation",
-    body_model=surplus.Allocate,
+    "fiscal-years/{year}/surplus-allocation",
+    surplus.Allocate,
 )
 
 

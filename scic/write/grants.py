@@ -90,8 +90,8 @@ GRANT_INSTALMENTS = Command(
     "grant-instalments",
     instalment,
     InstalmentFor,
-    route="grants/{grant_id}/instalments",
-    body_model=grants.Instalment,
+    "grants/{grant_id}/instalments",
+    grants.Instalment,
 )
 
 
@@ -106,8 +106,8 @@ GRANT_JUSTIFICATIONS = Command(
     "grant-justifications",
     justify,
     GrantAmountFor,
-    route="grants/{grant_id}/justifications",
-    body_model=grants.GrantAmount,
+    "grants/{grant_id}/justifications",
+    grants.GrantAmount,
 )
 
 
@@ -119,11 +119,7 @@ def clawback(session: WriteSession, ctx: Context, body: ClawbackFor) -> Decided:
 
 
 GRANT_CLAWBACKS = Command(
-    "grant-clawbacks",
-    clawback,
-    ClawbackFor,
-    route="grants/{grant_id}/clawbacks",
-    body_model=grants.Clawback,
+    "grant-clawbacks", clawback, ClawbackFor, "grants/{grant_id}/clawbacks", grants.Clawback
 )
 
 
@@ -145,11 +141,7 @@ def amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
 
 
 GRANT_AMENDMENTS = Command(
-    "grant-amendments",
-    amend,
-    AmendFor,
-    route="grants/{grant_id}/amendments",
-    body_model=grants.Amend,
+    "grant-amendments", amend, AmendFor, "grants/{grant_id}/amendments", grants.Amend
 )
 
 
@@ -160,9 +152,5 @@ def close(session: WriteSession, ctx: Context, body: CloseFor) -> Decided:
 
 
 GRANT_CLOSURES = Command(
-    "grant-closures",
-    close,
-    CloseFor,
-    route="grants/{grant_id}/closure",
-    body_model=grants.Close,
+    "grant-closures", close, CloseFor, "grants/{grant_id}/closure", grants.Close
 )

@@ -64,9 +64,7 @@ def erase(session: WriteSession, ctx: Context, body: EraseParty) -> Decided:
     return store.unjudged(session, body.party_id, [Fact(data, ctx.today)])
 
 
-ERASURES = Command(
-    "erasures", erase, EraseParty, route="parties/{party_id}/erasure", body_model=members.Erase
-)
+ERASURES = Command("erasures", erase, EraseParty, "parties/{party_id}/erasure", members.Erase)
 
 
 class ChangeCategory(members.ChangeCategory):

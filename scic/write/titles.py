@@ -62,8 +62,8 @@ PARTICIPATIVE_TITLE_REDEMPTIONS = Command(
     "participative-title-redemptions",
     redeem,
     RedeemFor,
-    route="participative-titles/{issue_id}/redemptions",
-    body_model=titles.Redeem,
+    "participative-titles/{issue_id}/redemptions",
+    titles.Redeem,
 )
 
 
@@ -83,6 +83,6 @@ PARTICIPATIVE_TITLE_REMUNERATIONS = Command(
     "participative-title-remunerations",
     remunerate,
     RemunerateFor,
-    route="participative-titles/{issue_id}/remunerations",
-    body_model=titles.Remunerate,
+    "participative-titles/{issue_id}/remunerations",
+    titles.Remunerate,
 )
