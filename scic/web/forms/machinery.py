@@ -3,7 +3,7 @@
 A form is offered and accepted only to the roles the API's route for the same write
 lets through (`command_rule`); it posts with the CSRF token of its cookie (403 without)
 and an idempotency key made when it was shown (a double click records once); its body
-goes through the API's body model, then `scic.api.routes.commands.record`, the function
+goes through the API's body model, then `scic.write.pipeline.record`, the function
 the API routes call, so a refusal is the API's refusal, said next to its field. On
 success: 303 to the page that shows what was recorded, with a confirmation."""
 
