@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     from scic.accounts import cli as accounts_cli
 
     accounts_cli.add_parsers(commands, _token_service)
-    bank_cli.add_parsers(commands, _bank_import)
+    bank_cli.add_parsers(commands, _bank_import, _bank_file)
     _report_parser(commands)
     _rules_parser(commands)
     return parser
@@ -347,9 +347,7 @@ def _events_out(
         worker.start()
     mailer = None
     if mail:
-        sender = MailSender(service)
-        if sender.smtp is None:
-            print("mail: SCIC_SMTP_URL is not set, mails wait in the outbox", flush=True)
+        sender = MailSender(service)  # without SCIC_SMTP_URL its first pass says so, once
         mailer = threading.Thread(target=sender.run, args=(stop,), daemon=True)
         mailer.start()
     scheduler = Scheduler(service) if schedule else None
@@ -609,6 +607,15 @@ def _bank_import(args: argparse.Namespace) -> int:
         return 0
 
     return _guarded("bank import", run)
+
+
+def _bank_file(args: argparse.Namespace) -> int:
+    def run() -> int:
+        for line in bank_cli.write_file(_open(), args):
+            print(line)
+        return 0
+
+    return _guarded(f"bank {args.verb}", run)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -9,8 +9,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from ledger.schema import events
+from scic.accounting import deferred, reads
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
-from scic.projections.tables import funding_movements
+from scic.domain.fiscal_years import FiscalYear
+from scic.projections.tables import funding_movements, grants
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class YearFigures:
     """Attributes:
     year: the latest fiscal year closed by `as_of` (None: none yet).
     own_revenue_cents / operating_subsidies_cents: that year's, for the census ratio
-      subsidies / (subsidies + own revenue).
+      subsidies / (subsidies + own revenue); the subsidies by the period they fund.
     reserves_cents: reserves allocated by the AGs decided by `as_of` (None: none yet).
     """
 
@@ -53,22 +55,54 @@ def year_figures(
     )
     if closed is None:
         return YearFigures(None, None, None, reserves_cents)
-    m = funding_movements.c
-    flows = sa.select(m.kind, sa.func.sum(m.amount_cents)).where(
-        m.coop_id == coop_id,
-        m.source == "grant",
-        m.purpose == "operating",
-        m.kind.in_(("awarded", "clawed_back")),
-        m.effective_date >= closed.start,
-        m.effective_date <= closed.end,
+    year = FiscalYear(closed.year, closed.start, closed.end)
+    subsidies = _operating_income(conn, coop_id, year, known_at)
+    return YearFigures(closed.year, closed.own_revenue_cents, subsidies, reserves_cents)
+
+
+def _operating_income(
+    conn: sa.Connection, coop_id: str, year: FiscalYear, known_at: datetime | None
+) -> int:
+    """R14, R15 — the year's operating grants counted by the period they fund, as the
+    year's accounts do (740): an award gives each fiscal year of its funded period its
+    part (scic.accounting.deferred); amendments and clawbacks count on their date."""
+    cal = reads.calendar(conn, coop_id)
+    m, e, g = funding_movements.c, events.c, grants.c
+    query = (
+        sa.select(m.kind, m.amount_cents, m.effective_date, e.type, g.doc)
+        .join(events, e.event_id == m.event_id)
+        .join(grants, g.grant_id == m.ref_id)
+        .where(
+            m.coop_id == coop_id,
+            m.source == "grant",
+            m.purpose == "operating",
+            m.kind.in_(("awarded", "clawed_back")),
+            m.effective_date <= year.end,
+        )
     )
     if known_at is not None:
-        flows = flows.where(m.recorded_at <= known_at)
-    subsidies = sum(
-        int(cents) if kind == "awarded" else -int(cents)
-        for kind, cents in conn.execute(flows.group_by(m.kind))
-    )
-    return YearFigures(closed.year, closed.own_revenue_cents, subsidies, reserves_cents)
+        query = query.where(m.recorded_at <= known_at)
+    total = 0
+    for row in conn.execute(query):
+        cents = int(row.amount_cents) * (1 if row.kind == "awarded" else -1)
+        in_year = year.start <= row.effective_date <= year.end
+        if row.type != "GrantAwarded":
+            total += cents if in_year else 0
+            continue
+        now, later = deferred.split(
+            cents,
+            _day(row.doc.get("period_start")),
+            _day(row.doc.get("period_end")),
+            row.effective_date,
+            cal.incorporated_on,
+            cal.fiscal_year_end,
+        )
+        total += later.get(year, now if in_year else 0)
+    return total
+
+
+def _day(text: object) -> date | None:
+    return date.fromisoformat(str(text)) if text else None
 
 
 def _charged(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None) -> int:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from ledger import RecordedEvent
+from scic.accounting import deferred
 from scic.domain.fiscal_years import FiscalYear, years_until
 from scic.domain.grants import Depreciation, release_schedule
 from scic.domain.losses import RESERVE_ACCOUNTS
@@ -49,6 +50,7 @@ ACCOUNTS: dict[str, str] = {
     "4561": "Associés comptes d'apport en société",
     "4562": "Associés capital appelé non versé",
     "4567": "Associés capital à rembourser",
+    "487": "Produits constatés d'avance",
     "512": "Banque",
     "6611": "Intérêts des titres participatifs",
     "740": "Subventions d'exploitation",
@@ -142,6 +144,15 @@ class _Context:
     grant_flows: dict[str, tuple[str, int]] = field(default_factory=dict)
     """event id → (grant id, change of the net award) for events a correction may undo."""
     booked: dict[str, list[Entry]] = field(default_factory=dict)
+    deferred: dict[str, _Deferral] = field(default_factory=dict)
+    """award event id → the later years' parts of a multi-year operating grant (487)."""
+
+
+@dataclass
+class _Deferral:
+    grant_id: str
+    parts: dict[FiscalYear, int]
+    """An award is never reversed (a clawback or an amendment is recorded instead)."""
 
 
 # -- mapping ---------------------------------------------------------------------------
@@ -154,6 +165,10 @@ def _call(member: str, cents: int) -> tuple[Line, ...]:
 
 def _payment(member: str, cents: int) -> tuple[Line, ...]:
     return (*_pair("512", "4562", cents, caux=member), *_pair("1012", "1013", cents))
+
+
+def _day(text: Any) -> date | None:
+    return date.fromisoformat(str(text)) if text else None
 
 
 def _grant_accounts(grant: dict[str, Any]) -> tuple[str, str]:
@@ -209,12 +224,30 @@ def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
         ctx.grants[d["grant_id"]] = d
         ctx.grant_net[d["grant_id"]].append((on, d["amount_cents"]))
         receivable, income = _grant_accounts(d)
+        lines = _pair(receivable, income, d["amount_cents"], daux=d["funder_id"])
+        if d["purpose"] == "operating" and ctx.incorporated_on is not None:
+            # R14, R17 — the later years' parts of the funded period go to 487
+            now, later = deferred.split(
+                d["amount_cents"],
+                _day(d.get("period_start")),
+                _day(d.get("period_end")),
+                on,
+                ctx.incorporated_on,
+                ctx.fiscal_year_end,
+            )
+            if later:
+                ctx.deferred[e.event_id] = _Deferral(d["grant_id"], later)
+                lines = (
+                    Line(receivable, debit_cents=d["amount_cents"], aux=d["funder_id"]),
+                    Line(income, credit_cents=now),
+                    Line("487", credit_cents=d["amount_cents"] - now),
+                )
         return [
             entry(
                 "SUB",
                 d["grant_id"],
                 f"Subvention {PURPOSE_LABELS[d['purpose']]} accordée {d['funder_id']}",
-                *_pair(receivable, income, d["amount_cents"], daux=d["funder_id"]),
+                *lines,
             )
         ]
     if t == "GrantAmended":
@@ -416,6 +449,20 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
     return out
 
 
+def _deferred_releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
+    """R14, R17 — on the first day of each year a multi-year operating grant funds, its part
+    for that year leaves 487 for 740."""
+    out = []
+    for deferral in ctx.deferred.values():
+        cents = deferral.parts.get(fy, 0)
+        if not cents:
+            continue
+        label = f"Subvention d'exploitation de l'exercice {fy.year} {deferral.grant_id}"
+        ref = f"PCA{fy.year}-{deferral.grant_id}"[:40]
+        out.append(Entry("OD", fy.start, ref, label, _pair("487", "740", cents), None, position))
+    return out
+
+
 # -- building --------------------------------------------------------------------------
 
 
@@ -439,6 +486,7 @@ def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[En
         for fy in years_until(ctx.incorporated_on, ctx.fiscal_year_end, until):
             if fy.end <= until:
                 entries.extend(_releases(ctx, fy, last))
+            entries.extend(_deferred_releases(ctx, fy, last))
     return sorted(entries, key=sort_key)
 
 

@@ -9,8 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.schema import events
-from scic.bank.matching import LINK_DAYS, Candidates, Movement, OpenGrant, OpenSubscription
-from scic.bank.tables import bank_lines
+from scic.bank.matching import (
+    LINK_DAYS,
+    Candidates,
+    Collection,
+    Movement,
+    OpenGrant,
+    OpenSubscription,
+)
+from scic.bank.tables import bank_lines, sepa_transactions
 from scic.projections.tables import (
     funders,
     grants,
@@ -34,7 +41,23 @@ def read(conn: sa.Connection, coop_id: str, start: date, end: date) -> Candidate
         open_subscriptions(conn, coop_id),
         open_grants(conn, coop_id),
         unbanked(conn, coop_id, start - timedelta(days=LINK_DAYS), end + timedelta(days=LINK_DAYS)),
+        collections(conn, coop_id),
     )
+
+
+def collections(conn: sa.Connection, coop_id: str) -> list[Collection]:
+    """Direct debits produced here and not returned (scic.bank.direct_debits)."""
+    t, m, p = sepa_transactions.c, members.c, parties.c
+    rows = conn.execute(
+        sa.select(t.end_to_end_id, t.subscription_id, t.amount_cents, t.status, t.event_id, p.name)
+        .join(members, m.member_id == t.member_id)
+        .join(parties, p.party_id == m.party_id)
+        .where(t.coop_id == coop_id, t.kind == "debit", t.status.in_(("sent", "settled")))
+    )
+    return [
+        Collection(r.end_to_end_id, r.subscription_id, r.name, r.amount_cents, r.status, r.event_id)
+        for r in rows
+    ]
 
 
 def open_subscriptions(conn: sa.Connection, coop_id: str) -> list[OpenSubscription]:

@@ -2,6 +2,9 @@
 read by scic.bank.candidates; the rules run in this order, best score first.
 
 Credit lines
+0. `payment` of a direct debit — the end-to-end id the bank gives back is one of a
+   pain.008 produced here (scic.bank.direct_debits) and not yet settled: the debit's
+   subscription, score 100.
 1. `link` — a movement already recorded by hand (a payment, the paid part of a
    subscription, a grant instalment) of the same amount, within LINK_DAYS of the
    booking date and not yet tied to a line: score 90, +10 when the payer's name matches.
@@ -15,14 +18,18 @@ Credit lines
    name matches the payer (fuzzy): the name's similarity, less 10 when the amount is not
    exactly what remains unpaid (≥ NAME_FLOOR).
 Debit lines
-5. `payout` — a reimbursement released (R5) of the same amount not yet tied to a line:
+5. `return` — an R-transaction (a direct debit returned: ReversalIndicator, or bank
+   transaction code UPDD/RRTN/RPCR) whose end-to-end id is a debit produced here and
+   not yet returned: score 100. Confirming it reverses the payment the collection had
+   recorded (a correction) and lets the call be collected again.
+6. `payout` — a reimbursement released (R5) of the same amount not yet tied to a line:
    90, +10 when the member's name matches.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
@@ -79,9 +86,23 @@ class Movement:
 
 
 @dataclass(frozen=True)
+class Collection:
+    """A direct debit produced here (pain.008). Attributes: status sent or settled;
+    event_id the payment its statement line recorded (settled)."""
+
+    end_to_end_id: str
+    subscription_id: str
+    member_name: str | None
+    amount_cents: int
+    status: str
+    event_id: str | None
+
+
+@dataclass(frozen=True)
 class Proposal:
-    """Attributes: kind (link, payment, instalment, payout); target_id the subscription,
-    grant or movement; event_id for a link (the movement's id); score 0–100; why in words."""
+    """Attributes: kind (link, payment, instalment, return); target_id the subscription,
+    grant, movement, or the returned debit's end-to-end id; event_id for a link (the
+    movement's id); score 0–100; why in words."""
 
     kind: str
     target_id: str
@@ -97,6 +118,7 @@ class Candidates:
     subscriptions: list[OpenSubscription]
     grants: list[OpenGrant]
     movements: list[Movement]
+    collections: list[Collection] = field(default_factory=list)
 
 
 def similarity(name: str | None, wording: str) -> int:
@@ -110,9 +132,14 @@ def similarity(name: str | None, wording: str) -> int:
 
 
 def propose(
-    booking_date: date, amount_cents: int, wording: str, found: Candidates
+    booking_date: date,
+    amount_cents: int,
+    wording: str,
+    found: Candidates,
+    end_to_end_id: str | None = None,
+    returned: bool = False,
 ) -> list[Proposal]:
-    proposals = (
+    proposals = _collected(amount_cents, end_to_end_id, returned, found) + (
         _credit(booking_date, amount_cents, wording, found)
         if amount_cents > 0
         else _debit(booking_date, amount_cents, wording, found)
@@ -123,6 +150,25 @@ def propose(
         if key not in best or best[key].score < p.score:
             best[key] = p
     return sorted(best.values(), key=lambda p: (-p.score, p.kind, p.target_id))[:MAX_PROPOSALS]
+
+
+def _collected(
+    cents: int, end_to_end_id: str | None, returned: bool, found: Candidates
+) -> list[Proposal]:
+    """Rules 0 and 5: the line names a direct debit produced here."""
+    if not end_to_end_id:
+        return []
+    out = []
+    for c in found.collections:
+        if c.end_to_end_id != end_to_end_id or abs(cents) != c.amount_cents:
+            continue
+        if cents > 0 and not returned and c.status == "sent":
+            why = f"direct debit {c.end_to_end_id} collected"
+            out.append(Proposal("payment", c.subscription_id, cents, 100, why, c.member_name))
+        elif cents < 0 and returned:
+            why = f"direct debit {c.end_to_end_id} returned: its payment is reversed"
+            out.append(Proposal("return", c.end_to_end_id, cents, 100, why, c.member_name))
+    return out
 
 
 def _links(on: date, cents: int, wording: str, found: Candidates) -> list[Proposal]:

@@ -17,12 +17,15 @@ from ledger import EventStore
 from ledger.schema import events
 from ledger.store import WriteSession
 from scic.accounting import journal, reads
-from scic.bank import accounts, candidates, matching, statements
+from scic.bank import accounts, candidates, direct_debits, matching, statements
 from scic.bank.accounts import BankAccount
-from scic.bank.tables import bank_lines, bank_statements
+from scic.bank.tables import bank_lines, bank_statements, sepa_mandates, sepa_transactions
+from scic.domain.corrections import Correct
 from scic.domain.shares import Pay
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
+from scic.projections.tables import members, parties
+from scic.write.corrections import CORRECTIONS
 from scic.write.grants import GRANT_INSTALMENTS, InstalmentFor
 from scic.write.pipeline import Command, Context, execute, scoped_key
 from scic.write.shares import PAYMENTS
@@ -240,6 +243,7 @@ class BankLine:
     event_id: str | None
     note: str | None
     returned: bool
+    end_to_end_id: str | None
     proposals: list[matching.Proposal] = field(default_factory=list)
 
     @property
@@ -270,6 +274,7 @@ _LINE_COLUMNS = [
         "event_id",
         "note",
         "returned",
+        "end_to_end_id",
     ]
 ]
 
@@ -302,7 +307,12 @@ def lines(
     end = max(x.booking_date for x in open_lines)
     pool = candidates.read(conn, coop_id, start, end)
     return [
-        _with(x, matching.propose(x.booking_date, x.amount_cents, x.wording, pool))
+        _with(
+            x,
+            matching.propose(
+                x.booking_date, x.amount_cents, x.wording, pool, x.end_to_end_id, x.returned
+            ),
+        )
         if x.status == "open"
         else x
         for x in found
@@ -349,6 +359,8 @@ def confirm(
         raise refuse("bank-line-settled", f"line {line_id} is already {found.status}")
     if kind == "link":
         return _link(session.conn, ctx, found, target_id, session.store.clock())
+    if kind == "return":
+        return _returned(session, ctx, found, target_id)
     if found.amount_cents <= 0:
         raise refuse(
             "bank-line-not-matchable",
@@ -377,9 +389,11 @@ def confirm(
             }
         )
     else:
-        raise refuse("bank-line-not-matchable", f"{kind!r}: payment, instalment or link")
+        raise refuse("bank-line-not-matchable", f"{kind!r}: payment, instalment, return or link")
     outcome = execute(session, ctx, written, command, scoped_key(ctx, "bank-line", line_id))
     money = _money_event(session.conn, outcome.event_ids)
+    if kind == "payment" and found.end_to_end_id:  # a direct debit collected
+        direct_debits.settle(session.conn, ctx.coop_id, found.end_to_end_id, money)
     _settle(
         session.conn,
         ctx,
@@ -392,6 +406,56 @@ def confirm(
         session.store.clock(),
     )
     return Settled(line_id, kind, target_id, outcome.id, outcome.event_ids)
+
+
+def _returned(session: WriteSession, ctx: Context, found: BankLine, end_to_end_id: str) -> Settled:
+    """A direct debit returned (R-transaction): the payment its collection recorded is
+    reversed by a correction (the corrections command, through `execute`), and the
+    debit is marked returned so that the call may be collected again."""
+    assert ctx.coop_id is not None
+    debit = direct_debits.transaction(session.conn, ctx.coop_id, end_to_end_id)
+    if (
+        not found.returned
+        or debit is None
+        or debit.status == "returned"
+        or debit.amount_cents != -found.amount_cents
+    ):
+        raise refuse(
+            "bank-line-not-matchable",
+            f"line {found.line_id} is not the return of direct debit {end_to_end_id!r} "
+            "(a returned debit of that amount, not already returned)",
+        )
+    outcome = None
+    if debit.event_id is not None:
+        reason = f"Prélèvement SEPA retourné par la banque ({end_to_end_id}, {found.text})"
+        outcome = execute(
+            session,
+            ctx,
+            CORRECTIONS,
+            Correct(reverses=debit.event_id, reason=reason[:1000]),
+            scoped_key(ctx, "bank-line", found.line_id),
+        )
+    write_id = outcome.id if outcome else None
+    direct_debits.mark_returned(session.conn, ctx.coop_id, end_to_end_id, write_id)
+    reversal = outcome.event_ids[0] if outcome and outcome.event_ids else None
+    _settle(
+        session.conn,
+        ctx,
+        found,
+        "matched",
+        "return",
+        debit.subscription_id,
+        write_id,
+        reversal,
+        session.store.clock(),
+    )
+    return Settled(
+        found.line_id,
+        "return",
+        debit.subscription_id,
+        write_id,
+        outcome.event_ids if outcome else [],
+    )
 
 
 def _money_event(conn: sa.Connection, event_ids: list[str]) -> str | None:
@@ -540,3 +604,70 @@ def unmatched_movements(conn: sa.Connection, coop_id: str) -> list[matching.Move
     if start is None:
         return []
     return candidates.unbanked(conn, coop_id, start, None)
+
+
+@dataclass(frozen=True)
+class ReturnedDebit:
+    """A returned direct debit as the statement showed it. Attributes: status open (not
+    confirmed yet) or matched; correction_id the correction that reversed its payment."""
+
+    line_id: str
+    booking_date: date
+    amount_cents: int
+    text: str
+    end_to_end_id: str | None
+    member_name: str | None
+    subscription_id: str | None
+    mandate_reference: str | None
+    status: str
+    correction_id: str | None
+
+
+def returned_debits(conn: sa.Connection, coop_id: str) -> list[ReturnedDebit]:
+    """Every R-transaction read from the statements, newest first, with the debit it
+    returns when it is one produced here."""
+    x, t, md, m, p = (
+        bank_lines.c,
+        sepa_transactions.c,
+        sepa_mandates.c,
+        members.c,
+        parties.c,
+    )
+    rows = conn.execute(
+        sa.select(
+            x.line_id,
+            x.booking_date,
+            x.amount_cents,
+            x.text,
+            x.end_to_end_id,
+            x.status,
+            p.name,
+            t.subscription_id,
+            md.reference,
+            t.correction_id,
+        )
+        .outerjoin(
+            sepa_transactions,
+            sa.and_(t.end_to_end_id == x.end_to_end_id, t.coop_id == x.coop_id),
+        )
+        .outerjoin(sepa_mandates, md.mandate_id == t.mandate_id)
+        .outerjoin(members, m.member_id == t.member_id)
+        .outerjoin(parties, p.party_id == m.party_id)
+        .where(x.coop_id == coop_id, x.returned.is_(True))
+        .order_by(x.booking_date.desc(), x.line_id)
+    )
+    return [
+        ReturnedDebit(
+            r.line_id,
+            r.booking_date,
+            r.amount_cents,
+            r.text,
+            r.end_to_end_id,
+            r.name,
+            r.subscription_id,
+            r.reference,
+            r.status,
+            r.correction_id,
+        )
+        for r in rows
+    ]

@@ -63,9 +63,9 @@ class MemberInfo:
 
 
 def member_info(conn: sa.Connection, coop_id: str, member_id: str) -> MemberInfo:
-    number = getattr(members.c, "number", None)  # member numbers, where the schema has them
     columns: list[Any] = [
         members.c.member_id,
+        members.c.number,
         members.c.kind,
         members.c.admitted_on,
         members.c.party_id,
@@ -73,8 +73,6 @@ def member_info(conn: sa.Connection, coop_id: str, member_id: str) -> MemberInfo
         parties.c.address,
         parties.c.email,
     ]
-    if number is not None:
-        columns.append(number.label("number"))
     row = (
         conn.execute(
             sa.select(*columns)
@@ -88,7 +86,7 @@ def member_info(conn: sa.Connection, coop_id: str, member_id: str) -> MemberInfo
         raise NotFound("member", member_id)
     return MemberInfo(
         member_id,
-        str(row["number"]) if row.get("number") is not None else None,
+        row["number"],
         row["name"] or views.ERASED,
         row["kind"],
         row["address"],

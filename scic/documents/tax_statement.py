@@ -37,7 +37,7 @@ from scic.documents.model import Block, Col, Document, Grid, Item, Mention
 from scic.documents.texts import COMMON, TAX, words
 from scic.projections.tables import movements, subscriptions
 from scic.reports.tax_certificates import PAID_KINDS, reduction
-from scic.rules.dated import IR_PME_HOLDING_YEARS
+from scic.rules.dated import ir_pme_holding_ends
 
 SOURCE = "BOI-IR-RICI-90-40 § 10 ; CGI ann. III art. 46 AI bis"
 
@@ -172,7 +172,7 @@ def _subscriptions(conn: sa.Connection, ids: set[str], end: date) -> list[dict[s
                 "shares": int(sums[0] or 0),
                 "subscribed_cents": int(sums[1] or 0),
                 # R13 — held until 31 December of the fifth year after the subscription
-                "keep_until": date(sub.subscribed_on.year + IR_PME_HOLDING_YEARS, 12, 31),
+                "keep_until": ir_pme_holding_ends(sub.subscribed_on),
                 "number": len(rows) + 1,
             }
         )

@@ -3,7 +3,9 @@ colleges weighted by the statutes, never by capital."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Literal
@@ -11,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scic.domain.cooperative import Statutes
+from scic.domain.members import is_associate
+from scic.domain.state import MemberState
 from scic.errors import refuse
 from scic.rules.dated import COLLEGE_WEIGHT_MAX
 
@@ -63,6 +67,35 @@ def display(value: Fraction) -> Decimal:
     """A share for display only: 4 decimals, half to even."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+
+
+def voters(
+    members: Mapping[str, MemberState], ballots: Sequence[Ballot], on: date
+) -> list[tuple[str, Choice]]:
+    """Each ballot as (category of its voter that day, choice), `members` being the fold
+    as at `on`, the assembly's date.
+
+    R2, R4 — one vote per associate, in its college (loi 1947 art. 19 octies): a member
+    admitted after `on`, one gone by then, or one holding no share that day has no vote;
+    one who left later still votes, in the category it held that day."""
+    seen: set[str] = set()
+    choices: list[tuple[str, Choice]] = []
+    for ballot in ballots:
+        if ballot.member_id in seen:
+            raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
+        seen.add(ballot.member_id)
+        member = members.get(ballot.member_id)
+        if member is None:
+            why = f"was not admitted on {on}"
+        elif not member.active:
+            why = f"had left on {member.exited_on}"
+        elif not is_associate(member):
+            why = f"held no share on {on}: no vote"
+        else:
+            choices.append((member.category, ballot.choice))
+            continue
+        raise refuse("voter-not-member", f"{ballot.member_id} {why}")
+    return choices
 
 
 def tally(statutes: Statutes, choices: list[tuple[str, Choice]]) -> Tally:

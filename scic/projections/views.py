@@ -1,5 +1,8 @@
 """Read views over the projections: capital table, member detail, pending
-reimbursements. Every view answers "as at D, as known at T"."""
+reimbursements. Every view answers "as at D, as known at T".
+
+Views return typed values (integer cents, dates, Decimal ratios), never text: the API's
+public models (scic.api.public) and the pages (scic.web.fmt) format them, each once."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """The bank page of the workplace: statements uploaded, lines matched, what is left
-unmatched on each side, and each statement's closing balance against the journal.
-A client of the same functions as the API's routes (scic.api.routes.bank)."""
+unmatched on each side, each statement's closing balance against the journal, the
+direct debits returned, and the SEPA file of the calls due (pain.008) to download.
+A client of the same functions as the API's routes (scic.api.routes.bank, .sepa)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,12 +15,16 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from ledger.errors import LedgerError
+from scic import i18n
 from scic.access.errors import AccessError
 from scic.access.policy import RECORD, allow
 from scic.api.deps import ServiceDep
 from scic.api.routes import bank as api
-from scic.bank import accounts, reconcile
+from scic.api.routes import sepa as sepa_api
+from scic.bank import accounts, direct_debits, reconcile, transfers
 from scic.errors import DomainError
+from scic.i18n import N_
+from scic.i18n import gettext as _
 from scic.money import format_cents
 from scic.web import fmt
 from scic.web.forms.refusals import of_domain
@@ -29,38 +35,91 @@ from scic.write.pipeline import Context
 router = APIRouter(include_in_schema=False, dependencies=[PAGE])
 
 KINDS = {
-    "payment": "Paiement de parts",
-    "instalment": "Versement de subvention",
-    "link": "Mouvement déjà saisi",
-    "subscription": "Souscription (part versée)",
-    "payout": "Remboursement",
+    "payment": N_("Paiement de parts"),
+    "instalment": N_("Versement de subvention"),
+    "link": N_("Mouvement déjà saisi"),
+    "subscription": N_("Souscription (part versée)"),
+    "payout": N_("Remboursement"),
+    "return": N_("Prélèvement retourné"),
 }
 
-# The bank's own refusals, in the words of the page.
+# The bank's own refusals, in the words of the page (the catalogue's: French by default).
 SAID = {
-    "unknown-statement-format": "Ce fichier n'est pas un relevé lisible : camt.053 (versions "
-    "001.02 ou 001.08), OFX, ou CSV avec les colonnes date, libellé, débit, crédit.",
-    "statement-of-another-account": "Ce relevé est celui d'un autre compte que ceux de la "
-    "coopérative.",
-    "statement-does-not-add-up": "Le solde d'ouverture plus les opérations ne donnent pas le "
-    "solde de clôture du relevé.",
-    "statement-balance-break": "Le solde d'ouverture ne suit pas les relevés déjà importés : "
-    "un relevé manque entre les deux.",
-    "bank-account-required": "Choisissez le compte bancaire du relevé.",
-    "invalid-column-mapping": "La correspondance des colonnes du CSV n'est pas valable.",
-    "bank-line-settled": "Cette ligne a déjà été rapprochée ou écartée.",
-    "bank-line-not-matchable": "Cette ligne ne peut pas être rapprochée ainsi.",
+    "unknown-statement-format": N_(
+        "Ce fichier n'est pas un relevé lisible : camt.053 (versions 001.02 ou 001.08), "
+        "OFX, ou CSV avec les colonnes date, libellé, débit, crédit."
+    ),
+    "statement-of-another-account": N_(
+        "Ce relevé est celui d'un autre compte que ceux de la coopérative."
+    ),
+    "statement-does-not-add-up": N_(
+        "Le solde d'ouverture plus les opérations ne donnent pas le solde de clôture du relevé."
+    ),
+    "statement-balance-break": N_(
+        "Le solde d'ouverture ne suit pas les relevés déjà importés : un relevé manque entre "
+        "les deux."
+    ),
+    "bank-account-required": N_("Choisissez le compte bancaire du relevé."),
+    "invalid-column-mapping": N_("La correspondance des colonnes du CSV n'est pas valable."),
+    "bank-line-settled": N_("Cette ligne a déjà été rapprochée ou écartée."),
+    "bank-line-not-matchable": N_("Cette ligne ne peut pas être rapprochée ainsi."),
+    "sepa-mandate-missing": N_("Aucun associé à prélever n'a de mandat SEPA en vigueur."),
+    "sepa-mandate-unsigned": N_("Le mandat SEPA n'a pas de date de signature."),
+    "invalid-iban": N_("L'IBAN du mandat n'est pas valable (clé de contrôle)."),
+    "sepa-call-already-collected": N_(
+        "Ces appels ont déjà été prélevés : un prélèvement n'est refait qu'après son retour."
+    ),
+    "sepa-nothing-due": N_("Aucun appel échu et impayé à cette date."),
+    "sepa-creditor-id-required": N_(
+        "Le compte n'a pas d'identifiant créancier SEPA (ICS) : pas de prélèvement sans lui."
+    ),
+    "sepa-bic-required": N_("Le compte n'a pas de BIC, que le format pain.008.001.02 exige."),
+    "sepa-payout-already-sent": N_("Ces virements ont déjà été émis."),
+    "sepa-payee-account-missing": N_(
+        "Aucun IBAN connu pour les bénéficiaires (celui d'un associé est l'IBAN de son mandat "
+        "SEPA en vigueur)."
+    ),
+    "sepa-nothing-to-pay": N_("Aucun remboursement ni aucune rémunération à verser."),
+}
+LEFT_OUT = {
+    "sepa-payout-already-sent": N_("virement déjà émis"),
+    "sepa-payee-account-missing": N_("IBAN inconnu"),
+    "sepa-call-already-collected": N_("déjà prélevé"),
+    "sepa-mandate-missing": N_("pas de mandat en vigueur"),
+    "sepa-mandate-unsigned": N_("mandat sans date de signature"),
+    "invalid-iban": N_("IBAN invalide"),
 }
 
 
 def said(error: DomainError | LedgerError) -> str:
     if isinstance(error, DomainError) and error.slug in SAID:
-        return f"{SAID[error.slug]} ({error.detail})"
-    words = of_domain(error, set(), "fr")
-    return words.above or next(iter(words.by_field.values()), "Refusé.")
+        return f"{_(SAID[error.slug])} ({error.detail})"
+    words = of_domain(error, set(), i18n.current())
+    return words.above or next(iter(words.by_field.values()), _("Refusé."))
 
 
-def _build(error: str | None = None) -> Any:
+def _debit_plan(conn: sa.Connection, v: Viewer, due: date | None) -> dict[str, Any] | None:
+    """The direct debits the file of `due` would hold, and who it leaves out (None: no
+    date asked, or no account to debit to)."""
+    if due is None:
+        return None
+    try:
+        found = direct_debits.plan(conn, v.coop_id, due, None)
+    except DomainError as error:
+        return {"error": said(error)}
+    return sepa_api.plan_out(found)
+
+
+def _transfer_plan(conn: sa.Connection, v: Viewer) -> dict[str, Any] | None:
+    """The payouts owed (reimbursements, titles' remuneration) and who is left out."""
+    try:
+        found = transfers.plan(conn, v.coop_id, v.service.today(), None)
+    except DomainError:
+        return None  # no account (or several): the accounts section says so
+    return sepa_api.transfer_plan_out(found)
+
+
+def _build(error: str | None = None, due: date | None = None) -> Any:
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api("/reconciliation"))
         rec = api.reconciliation(v.service, v.coop_id)
@@ -71,7 +130,11 @@ def _build(error: str | None = None) -> Any:
             "rec": rec,
             "matched": matched[-30:],
             "may_record": v.role in RECORD.allowed or v.principal.is_admin,
-            "kinds": KINDS,
+            "kinds": {k: _(x) for k, x in KINDS.items()},
+            "left_out": {k: _(x) for k, x in LEFT_OUT.items()},
+            "due": due,
+            "plan": _debit_plan(conn, v, due),
+            "payouts": _transfer_plan(conn, v),
             "error": error,
             "cents": format_cents,
             "fmt": fmt,
@@ -81,13 +144,14 @@ def _build(error: str | None = None) -> Any:
 
 
 @router.get("/dashboard/bank")
-def bank_page(request: Request, service: ServiceDep) -> Response:
-    return page(request, service, "bank", _build())
+def bank_page(request: Request, service: ServiceDep, due: date | None = None) -> Response:
+    return page(request, service, "bank", _build(due=due))
 
 
 def _act(request: Request, service: ServiceDep, form: dict[str, Any], run: Any) -> Response:
     """Check the browser's CSRF token, run the work, come back to the page: with what
     was done said once, or with the refusal above the forms."""
+    i18n.activate(i18n.page_locale(request))
     try:
         v = viewer(request, service)
         check_csrf(request, {k: x for k, x in form.items() if isinstance(x, str)})
@@ -96,12 +160,22 @@ def _act(request: Request, service: ServiceDep, form: dict[str, Any], run: Any) 
     try:
         done = run(v)
     except (DomainError, LedgerError) as exc:
-        return page(request, service, "bank", _build(said(exc)))
+        return page(request, service, "bank", _build(said(exc), _day(form.get("due"))))
     except AccessError:
-        return page(request, service, "bank", _build("Votre jeton ne permet pas cette saisie."))
+        refused = _("Votre jeton ne permet pas cette saisie.")
+        return page(request, service, "bank", _build(refused))
+    if isinstance(done, Response):  # a file to download
+        return done
     response = RedirectResponse("/dashboard/bank", status_code=303)
     set_flash(response, done)
     return response
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _may_record(v: Viewer) -> None:
@@ -123,7 +197,7 @@ async def upload(request: Request, service: ServiceDep) -> Response:
     def run(v: Viewer) -> str:
         _may_record(v)
         if not isinstance(file, UploadFile) or not file.filename:
-            return "Aucun fichier choisi."
+            return _("Aucun fichier choisi.")
         content = file.file.read()
         done = api.import_file(
             service,
@@ -134,10 +208,15 @@ async def upload(request: Request, service: ServiceDep) -> Response:
             form.get("mapping") or None,
             v.principal.actor,
         )
-        return (
-            f"Relevé {file.filename} importé : {done['lines']} opérations, "
-            f"{done['new_lines']} nouvelles, {done['already_known']} déjà connues."
-        )
+        return _(
+            "Relevé %(file)s importé : %(lines)s opérations, %(new)s nouvelles, "
+            "%(known)s déjà connues."
+        ) % {
+            "file": file.filename,
+            "lines": done["lines"],
+            "new": done["new_lines"],
+            "known": done["already_known"],
+        }
 
     return _act(request, service, form, run)
 
@@ -156,7 +235,7 @@ async def confirm(request: Request, service: ServiceDep, line_id: str) -> Respon
             str(form.get("target_id", "")),
             v.principal.actor,
         )
-        return "Ligne rapprochée : le mouvement est enregistré à la date de l'opération."
+        return _("Ligne rapprochée : le mouvement est enregistré à la date de l'opération.")
 
     return _act(request, service, form, run)
 
@@ -172,7 +251,7 @@ async def set_aside(request: Request, service: ServiceDep, line_id: str) -> Resp
             reconcile.set_aside(
                 conn, ctx, line_id, str(form.get("note") or "") or None, service.store.clock()
             )
-        return "Ligne écartée : elle ne concerne pas le registre."
+        return _("Ligne écartée : elle ne concerne pas le registre.")
 
     return _act(request, service, form, run)
 
@@ -189,9 +268,46 @@ async def confirm_all(request: Request, service: ServiceDep) -> Response:
             score = 90
         done = api.confirm_all(service, v.coop_id, score, None, v.principal.actor)
         refused = len(done["refused"])
-        return (
-            f"{len(done['confirmed'])} ligne(s) rapprochée(s) ; {refused} refusée(s) ; "
-            f"{done['left']} sans proposition d'au moins {score}."
-        )
+        return _(
+            "%(confirmed)s ligne(s) rapprochée(s) ; %(refused)s refusée(s) ; %(left)s sans "
+            "proposition d'au moins %(score)s."
+        ) % {
+            "confirmed": len(done["confirmed"]),
+            "refused": refused,
+            "left": done["left"],
+            "score": score,
+        }
+
+    return _act(request, service, form, run)
+
+
+@router.post("/dashboard/bank/sepa/direct-debits")
+async def direct_debit_file(request: Request, service: ServiceDep) -> Response:
+    """The pain.008 of the calls due at the date asked, as a download (recorded: the
+    same calls are not debited again unless returned)."""
+    form = await _form(request)
+
+    def run(v: Viewer) -> Response | str:
+        _may_record(v)
+        due = _day(form.get("due"))
+        if due is None:
+            return _("Choisissez la date d'échéance des appels à prélever.")
+        return sepa_api.direct_debit_file(service, v.coop_id, due, None, v.principal.actor)
+
+    return _act(request, service, form, run)
+
+
+@router.post("/dashboard/bank/sepa/transfers")
+async def transfer_file(request: Request, service: ServiceDep) -> Response:
+    """The pain.001 of the payouts owed, to be executed on the date asked (recorded: the
+    same payout is not produced twice)."""
+    form = await _form(request)
+
+    def run(v: Viewer) -> Response | str:
+        _may_record(v)
+        on = _day(form.get("on"))
+        if on is None:
+            return _("Choisissez la date d'exécution des virements.")
+        return sepa_api.transfer_file(service, v.coop_id, on, None, v.principal.actor)
 
     return _act(request, service, form, run)

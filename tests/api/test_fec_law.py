@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -140,3 +141,59 @@ def test_each_year_opens_with_the_closing_balances_of_the_year_before(
     # the checker sees a year skipped: 2020's closing is not 2022's opening
     skipped = fec_checker.carried_forward(files[2020], files[2022], date(2022, 1, 1))
     assert [f.detail.split(":")[0] for f in skipped] == ["('1013', '')", "('512', '')"]
+
+
+def _grant(client: TestClient, c: str, amount: str, awarded: str, start: str, end: str) -> Any:
+    return post(
+        client,
+        f"{c}/grants",
+        {
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": amount,
+            "awarded_on": awarded,
+            "agreement_ref": f"CV-{amount}",
+            "period_start": start,
+            "period_end": end,
+        },
+    )
+
+
+def test_a_multi_year_operating_grant_is_income_of_the_years_it_funds(
+    client: TestClient,
+) -> None:
+    """36,000 € for 2021–2023 (1,095 days, 365 in each year): 12,000 € a year. 10,000 €
+    for 2021-07-01 to 2022-06-30 (365 days): 184 days in 2021, 10,000 × 184 / 365 =
+    5,041.09 € (cents rounded down), the other 4,958.91 € in 2022. Both awarded in
+    January and July 2021: the later years' parts wait on 487."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    subscribe(client, coop, ana, 120, "6000.00", "2020-01-02")
+    _grant(client, c, "36000.00", "2021-01-15", "2021-01-01", "2023-12-31")
+    _grant(client, c, "10000.00", "2021-07-10", "2021-07-01", "2022-06-30")
+    files = {}
+    for year in (2020, 2021, 2022, 2023):
+        close(client, c, year, result="100.00", own_revenue="50000.00")
+        files[year] = fec(client, c, year).content
+        start = date(2020, 1, 2) if year == 2020 else date(year, 1, 1)
+        name = f"{filename(fec(client, c, year))}"
+        assert fec_checker.check(name, files[year], start, date(year, 12, 31)) == []
+        if year > 2020:
+            assert fec_checker.carried_forward(files[year - 1], files[year], start) == []
+    income = {y: -fec_checker.account_totals(files[y]).get("740", 0) for y in files}
+    assert income == {2020: 0, 2021: 1_704_109, 2022: 1_695_891, 2023: 1_200_000}
+    deferred = {y: -fec_checker.account_totals(files[y]).get("487", 0) for y in files}
+    assert deferred == {2020: 0, 2021: 2_895_891, 2022: 1_200_000, 2023: 0}
+    # the release opens each year, on its first day
+    released = [
+        r.fields["EcritureDate"]
+        for r in fec_checker.parse(files[2022])[0]
+        if r.fields["CompteNum"] == "487" and r.fields["JournalCode"] != "AN"
+    ]
+    assert released == ["20220101", "20220101"]
+    # R15 — the subsidies/revenue ratio of a year counts the grants it funds: 2022's
+    # 16,958.91 € / (16,958.91 + 50,000) = 0.25327… (nothing was awarded in 2022)
+    for as_of, expected in (("2022-12-31", "0.2533"), ("2023-12-31", "0.1935")):
+        mix = client.get(f"{c}/funding-mix", params={"as_of": as_of}).json()
+        assert mix["ratios"]["subsidies_to_revenue"] == expected  # 2023: 12,000 / 62,000

@@ -223,4 +223,10 @@ def test_a_member_downloads_all_its_data(coop: dict[str, Any]) -> None:
     assert [r["kind"] for r in data["requests"]] == ["withdrawal"]
     assert data["mail_preferences"] == {"lang": "fr", "opted_out": False}
     assert data["cooperative"]["name"] == "La Fabrique du Coin"
+    # the export is exactly its documented schema: nothing more, nothing left out
+    from scic.api.routes.member_requests import MemberData
+
+    assert MemberData.model_validate(data).model_dump(mode="json").keys() == data.keys()
+    assert set(data["cooperative"]) == {"id", "name", "siren"}
+    assert set(data["contact"]) == {"name", "email", "address", "phone"}
     assert coop["as_alice"].get(f"/v1/coops/{c}/members/{coop['mairie']}/data").status_code == 404

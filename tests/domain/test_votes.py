@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
 from scic.domain.cooperative import Category, College, Statutes
+from scic.domain.state import Holding, MemberState
 from scic.domain.votes import (
     PRO_RATA_BOUNDS_UNREACHABLE,
     PRO_RATA_WITHIN_BOUNDS,
+    Ballot,
     Choice,
     tally,
+    voters,
 )
 from scic.errors import DomainError
 
@@ -98,3 +102,43 @@ def test_a_voter_whose_category_is_in_no_college_is_refused() -> None:
     with pytest.raises(DomainError) as refused:
         tally(statutes(("A", "0.4"), ("B", "0.3"), ("C", "0.3")), [("catZ", "yes")])
     assert refused.value.slug == "voter-without-college"
+
+
+ASSEMBLY = date(2025, 6, 1)
+
+
+def member(member_id: str, shares: int, pending: int = 0, *, left: bool = False) -> MemberState:
+    return MemberState(
+        member_id=member_id,
+        category="catA",
+        admitted_on=date(2024, 1, 1),
+        status="withdrawn" if left else "active",
+        exited_on=date(2025, 1, 1) if left else None,
+        holding=Holding(shares=shares),
+        pending=Holding(shares=pending),
+    )
+
+
+def test_an_associate_votes_in_the_category_it_held_that_day() -> None:
+    members = {"a": member("a", 2), "b": member("b", 1)}
+    ballots_ = [Ballot(member_id="a", choice="yes"), Ballot(member_id="b", choice="no")]
+    assert voters(members, ballots_, ASSEMBLY) == [("catA", "yes"), ("catA", "no")]
+
+
+@pytest.mark.parametrize(
+    ("members", "ballots_", "slug", "why"),
+    [
+        ({}, ["x"], "voter-not-member", "was not admitted on 2025-06-01"),
+        ({"g": member("g", 0, left=True)}, ["g"], "voter-not-member", "had left on 2025-01-01"),
+        ({"z": member("z", 0)}, ["z"], "voter-not-member", "held no share"),
+        # every share asked back: admitted still, no longer an associate (R2, R4)
+        ({"w": member("w", 3, pending=3)}, ["w"], "voter-not-member", "held no share"),
+        ({"a": member("a", 1)}, ["a", "a"], "duplicate-ballot", "voted twice"),
+    ],
+)
+def test_a_ballot_that_is_not_an_associates_own_is_refused(
+    members: dict[str, MemberState], ballots_: list[str], slug: str, why: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        voters(members, [Ballot(member_id=m, choice="yes") for m in ballots_], ASSEMBLY)
+    assert refused.value.slug == slug and why in refused.value.detail

@@ -1,5 +1,6 @@
 """The bank page in a real browser: the manager uploads a camt.053 statement, reviews
-the proposals, confirms them, and the member's page shows the payments."""
+the proposals, confirms them, and the member's page shows the payments; then downloads
+the pain.008 of a call due."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import sqlalchemy as sa
 
 from scic.access import tokens
+from scic.bank import pain
 from scic.projections.tables import members
 from scic.web import fmt
 from tests.api.bank_scenario import set_up, statement
@@ -92,6 +94,53 @@ def test_manager_uploads_reviews_and_confirms_then_the_member_sees_the_payment(
     balance = page.locator("#balances tbody tr").first.inner_text()
     assert fmt.euros("11487.50") in balance and fmt.euros("11500.00") in balance
     assert fmt.euros("-12.50") in balance  # the difference: the fees set aside
+
+    # a call due on 2026-12-15 and Alice's mandate: the manager downloads the pain.008
+    with live.service.engine.begin() as conn:
+        admin = tokens.issue(conn, role="admin", now=live.clock(), created_by="test")
+    with httpx.Client(
+        base_url=live.base_url, headers={"Authorization": f"Bearer {admin.secret}"}
+    ) as api:
+        coop = scene["coop"]
+        sub = api.post(
+            f"/v1/coops/{coop}/subscriptions",
+            json={
+                "member_id": scene["alice"],
+                "shares": 4,
+                "paid": "50.00",
+                "effective_date": "2026-11-20",
+            },
+        ).json()["id"]
+        called = api.post(
+            f"/v1/coops/{coop}/calls",
+            json={
+                "subscription_id": sub,
+                "amount": "150.00",
+                "due_date": "2026-12-15",
+                "effective_date": "2026-11-20",
+            },
+        )
+        assert called.status_code == 201, called.text
+        made = api.post(
+            f"/v1/coops/{coop}/members/{scene['alice']}/sepa-mandates",
+            json={
+                "reference": "RUM-ALICE-1",
+                "signed_on": "2026-11-20",
+                "debtor_name": "Alice Martin",
+                "iban": "FR76 1010 7001 0112 3456 7890 129",
+            },
+        )
+        assert made.status_code == 201, made.text
+    page.get_by_label("Appels échus au").fill("2026-12-15")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Voir les prélèvements").click()
+    debits = page.locator("#debits").inner_text()
+    assert "Alice Martin" in debits and "RUM-ALICE-1" in debits and "premier" in debits
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger le fichier de prélèvements (pain.008)").click()
+    content = Path(download.value.path()).read_bytes()
+    pain.checked("pain.008.001.02", content)  # against the official XSD
+    assert b"<MndtId>RUM-ALICE-1</MndtId>" in content and b"<SeqTp>FRST</SeqTp>" in content
 
     # the member's own page shows the payment, at the bank's date
     member_page = context.new_page()

@@ -245,3 +245,71 @@ def test_api_docs_load_from_this_server_only(
     assert any(u.endswith("/static/vendor/redoc/redoc.standalone.js") for u in outgoing.seen)
     assert any(u.endswith("/static/vendor/swagger-ui/swagger-ui-bundle.js") for u in outgoing.seen)
     # (the context fixture then asserts that no request left 127.0.0.1)
+
+
+# -- accessibility: axe-core on every main page of every role --------------------------
+
+SERIOUS = frozenset({"serious", "critical"})
+
+
+def axe_problems(page: Any) -> list[str]:
+    """The serious and critical axe-core violations of the page shown, in words (axe is
+    in the page already: the context's init script)."""
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}) — {v['help']}: "
+        + ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
+
+
+def test_every_page_of_every_role_passes_axe_core(context: Any, live: Live) -> None:
+    """Each role's menu, walked page by page (a page another role showed already: the
+    role's first page only), the sign-in, password and account pages, the member's own
+    forms and a few data-entry forms, in French: axe-core finds no serious or critical
+    violation."""
+    from axe_playwright_python.base import AXE_SCRIPT  # type: ignore[import-untyped]
+
+    context.add_init_script(AXE_SCRIPT)  # axe-core, as packaged by axe-playwright-python
+    page = context.new_page()
+    problems: list[str] = []
+    seen: set[str] = set()
+
+    def check(path: str) -> None:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        problems.extend(axe_problems(page))
+        seen.add(path)
+
+    for path in ("/sign-in", "/password-reset"):
+        check(path)
+    for role, extra in (
+        (
+            "manager",
+            [
+                "/dashboard/members/new",
+                "/dashboard/subscriptions/new",
+                "/dashboard/grants/new",
+                "/dashboard/people/new",
+            ],
+        ),
+        ("accountant", []),
+        ("funder", []),
+        ("member", ["/dashboard/account"]),
+    ):
+        if role == "member":
+            sign_in_with_password(page, member_account(live))
+        else:
+            sign_in(page, live.tokens[role])
+        menu = page.locator("nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        # the same page for another role: its first page only (the frame and menu change)
+        for path in [menu[0], *(p for p in [*menu, *extra] if p not in seen)]:
+            check(path)
+        if role == "member":  # its own forms, linked from its page
+            own = next(m for m in menu if m.startswith("/dashboard/members/"))
+            for form in ("contact", "requests/new"):
+                check(f"{own}/{form}")
+        context.clear_cookies()
+    assert len(seen) > 20
+    assert not problems, "\n".join(problems)

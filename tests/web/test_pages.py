@@ -320,3 +320,29 @@ def test_pages_and_docs_load_nothing_from_elsewhere(
     assert web.get("/static/../session.py").status_code == 404
     paths = web.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if not p.startswith(("/v1", "/health"))]
+
+
+def test_a_former_member_page_shows_what_it_still_owes_on_its_calls(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    """R7: 4 shares of 50 €, 50 € paid, 150 € called and unpaid; 6,000 € of losses over
+    200 shares give Léa 120 € to bear: 200 − 120 = 80 € owed to her is set against the
+    150 € she owes, leaving 70 € still owed."""
+    coop = create_coop(client, statutory_floor="0.00")
+    c = f"/v1/coops/{coop}"
+    staff = admit(client, coop, "Salariée", "salaries")
+    subscribe(client, coop, staff, 196, "9800.00")
+    lea = admit(client, coop, "Léa Durand", "usagers")
+    sub = subscribe(client, coop, lea, 4, "50.00")["id"]
+    call = {"subscription_id": sub, "amount": "150.00", "due_date": "2019-09-30"}
+    assert client.post(f"{c}/calls", json={**call, "effective_date": "2019-06-01"}).is_success
+    losses = {"amount": "6000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"}
+    assert client.post(f"{c}/losses", json=losses).is_success
+    left = {"member_id": lea, "effective_date": "2020-09-30"}
+    assert client.post(f"{c}/withdrawals", json=left).is_success
+    page = web_for(app, service, "manager", coop).get(f"/dashboard/members/{lea}")
+    assert page.status_code == 200
+    start = page.text.index('id="still-owed">')
+    assert f"70,00{NBSP}€" in page.text[start : page.text.index("</p>", start)]
+    other = web_for(app, service, "manager", coop).get(f"/dashboard/members/{staff}")
+    assert 'id="still-owed"' not in other.text

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from scic.api.public.common import DayText, InstantText, Money, Public, Ratio, holding
+from scic.api.public.common import (
+    DayText,
+    InstantText,
+    Money,
+    MoneyText,
+    Public,
+    Ratio,
+    holding,
+)
 from scic.projections import views
 
 
@@ -38,6 +46,7 @@ class CapitalTable(Public):
     def of(cls, table: views.CapitalTable) -> CapitalTable:
         """The view with its amounts as decimal strings (validated once, as a whole: a
         table may hold 10k rows)."""
+        money = MoneyText()
         return cls.model_validate(
             {
                 "as_of": table.as_of.isoformat(),
@@ -48,7 +57,7 @@ class CapitalTable(Public):
                     {
                         "key": r.key,
                         "label": r.label,
-                        **holding(r.holding),
+                        **holding(r.holding, money),
                         "share_of_capital": str(r.share_of_capital),
                     }
                     for r in table.rows

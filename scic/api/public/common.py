@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,16 +28,26 @@ class Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def holding(h: views.Holding) -> dict[str, int | str]:
+def holding(h: views.Holding, money: Callable[[int], str] = format_cents) -> dict[str, int | str]:
     """A holding's fields as every public schema writes them: shares, then the amounts."""
     return {
         "shares": h.shares,
-        "subscribed": format_cents(h.subscribed_cents),
-        "called": format_cents(h.called_cents),
-        "paid": format_cents(h.paid_cents),
-        "unpaid": format_cents(h.unpaid_cents),
+        "subscribed": money(h.subscribed_cents),
+        "called": money(h.called_cents),
+        "paid": money(h.paid_cents),
+        "unpaid": money(h.unpaid_cents),
     }
 
 
-def day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+class MoneyText:
+    """format_cents with each distinct amount formatted once: a capital table of 10k
+    holdings repeats a few hundred amounts."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, str] = {}
+
+    def __call__(self, cents: int) -> str:
+        found = self._seen.get(cents)
+        if found is None:
+            found = self._seen[cents] = format_cents(cents)
+        return found

@@ -46,8 +46,11 @@ class BankAccountList(BaseModel):
 
 
 class ProposalOut(BaseModel):
-    kind: Literal["payment", "instalment", "link"]
-    target_id: str = Field(description="subscription, grant, or the movement's event (link)")
+    kind: Literal["payment", "instalment", "link", "return"]
+    target_id: str = Field(
+        description="subscription, grant, the movement's event (link), or the returned "
+        "direct debit's end-to-end id (return)"
+    )
     name: str | None = Field(description="the member or funder")
     amount: Money
     score: int = Field(ge=0, le=100)
@@ -63,7 +66,8 @@ class LineOut(BaseModel):
     amount: Money = Field(description="credit > 0, debit < 0")
     text: str
     counterparty: str | None
-    returned: bool
+    returned: bool = Field(description="an R-transaction: a direct debit returned")
+    end_to_end_id: str | None = Field(description="the payer's or the debit's end-to-end id")
     status: Literal["open", "matched", "ignored"]
     kind: str | None
     target_id: str | None
@@ -96,7 +100,7 @@ class Confirm(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"kind": "payment", "target_id": "sub_3f2a9c1d4b5e6f70"}]},
     )
-    kind: Literal["payment", "instalment", "link"]
+    kind: Literal["payment", "instalment", "link", "return"]
     target_id: str = Field(max_length=40)
 
 
@@ -149,10 +153,28 @@ class BalanceOut(BaseModel):
     open: Money = Field(description="lines not yet matched up to that day")
 
 
+class ReturnedDebitOut(BaseModel):
+    line_id: str
+    booking_date: date
+    amount: Money = Field(description="< 0: the debit taken back")
+    text: str
+    end_to_end_id: str | None
+    name: str | None = Field(description="the member whose debit came back")
+    subscription_id: str | None
+    mandate_reference: str | None
+    status: Literal["open", "matched", "ignored"] = Field(
+        description="matched: confirmed, its payment reversed"
+    )
+    correction_id: str | None = Field(description="the correction that reversed the payment")
+
+
 class Reconciliation(BaseModel):
     lines_without_movement: list[LineOut]
     movements_without_line: list[MovementOut]
     balances: list[BalanceOut]
+    returned_debits: list[ReturnedDebitOut] = Field(
+        description="direct debits the bank returned (R-transactions), newest first"
+    )
 
 
 # -- formatting ------------------------------------------------------------------------
@@ -192,6 +214,7 @@ def line_out(x: reconcile.BankLine) -> dict[str, Any]:
         "text": x.text,
         "counterparty": x.counterparty,
         "returned": x.returned,
+        "end_to_end_id": x.end_to_end_id,
         "status": x.status,
         "kind": x.kind,
         "target_id": x.target_id,
@@ -312,6 +335,7 @@ def reconciliation(service: Service, coop_id: str) -> dict[str, Any]:
         open_lines = reconcile.lines(conn, coop_id, status="open")
         movements = reconcile.unmatched_movements(conn, coop_id)
         checks = reconcile.balance_checks(service.store, conn, coop_id)
+        returned = reconcile.returned_debits(conn, coop_id)
     return {
         "lines_without_movement": [line_out(x) for x in open_lines],
         "movements_without_line": [_movement_out(m) for m in movements],
@@ -326,6 +350,21 @@ def reconciliation(service: Service, coop_id: str) -> dict[str, Any]:
                 "open": format_cents(c.open_cents),
             }
             for c in checks
+        ],
+        "returned_debits": [
+            {
+                "line_id": r.line_id,
+                "booking_date": r.booking_date,
+                "amount": format_cents(r.amount_cents),
+                "text": r.text,
+                "end_to_end_id": r.end_to_end_id,
+                "name": r.member_name,
+                "subscription_id": r.subscription_id,
+                "mandate_reference": r.mandate_reference,
+                "status": r.status,
+                "correction_id": r.correction_id,
+            }
+            for r in returned
         ],
     }
 

@@ -15,6 +15,8 @@ from scic.access.tokens import Principal
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.public.members import MemberPublic
+from scic.api.routes.contacts import ContactChangePublic
+from scic.api.routes.mail import MailEntry, MailPreferences
 from scic.mail import outbox, preferences
 from scic.projections import views
 
@@ -131,14 +133,32 @@ def decline(
     return requests.decline(service, coop_id, request_id, body.reason, who.actor)
 
 
+class MemberDataCoop(BaseModel):
+    id: str
+    name: str
+    siren: str | None
+
+
+class MemberDataContact(BaseModel):
+    """The contact details as they are now (null once erased)."""
+
+    name: str | None
+    email: str | None
+    address: str | None
+    phone: str | None
+
+
 class MemberData(BaseModel):
     """Everything the ledger keeps about a member, in one JSON document."""
 
-    model_config = {"extra": "allow"}
     exported_at: str
-    cooperative: dict[str, Any]
-    member: dict[str, Any]
-    contact: dict[str, Any]
+    cooperative: MemberDataCoop
+    member: MemberPublic
+    contact: MemberDataContact
+    contact_changes: list[ContactChangePublic]
+    requests: list[RequestPublic]
+    mail_preferences: MailPreferences
+    mails: list[MailEntry]
 
 
 def member_data(service: Any, coop_id: str, member_id: str) -> dict[str, Any]:

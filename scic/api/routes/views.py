@@ -41,7 +41,6 @@ from scic.api.public.members import MemberPublic, PendingReimbursements
 from scic.api.public.votes import TallyResult
 from scic.dates import Day, Instant
 from scic.domain import votes
-from scic.domain.members import is_associate
 from scic.errors import refuse
 from scic.integrations import feed
 from scic.projections import funding_views, views
@@ -182,29 +181,13 @@ def tally(
     holding no share that day has no vote (R2, R4 — loi 1947 art. 19 octies: each
     associate has one vote, in its college)."""
     on = as_of or service.today()
-    seen: set[str] = set()
-    choices = []
     with service.engine.connect() as conn:
         views.coop_row(conn, coop_id)
         state = state_at(conn, coop_id, on)
         for ballot in body.ballots:
-            if ballot.member_id in seen:
-                raise refuse("duplicate-ballot", f"member {ballot.member_id} voted twice")
-            seen.add(ballot.member_id)
-            member = state.members.get(ballot.member_id)
-            if member is None:
+            if ballot.member_id not in state.members:
                 load_member(conn, coop_id, ballot.member_id)  # 404 when it never was one
-                raise refuse("voter-not-member", f"{ballot.member_id} was not admitted on {on}")
-            if not member.active:
-                raise refuse(
-                    "voter-not-member", f"{ballot.member_id} had left on {member.exited_on}"
-                )
-            # R4 — an admitted member with no share that day is not an associate
-            if not is_associate(member):
-                raise refuse(
-                    "voter-not-member", f"{ballot.member_id} held no share on {on}: no vote"
-                )
-            choices.append((member.category, ballot.choice))
+    choices = votes.voters(state.members, body.ballots, on)
     assert state.coop is not None
     statutes = state.coop.statutes_at(on)
     result = votes.tally(statutes, choices)
