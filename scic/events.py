@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from ledger import EventRegistry
+from ledger import EventRegistry, RecordedEvent
 from scic.domain import (
     cooperative,
     corrections,
@@ -47,3 +47,15 @@ def build_registry() -> EventRegistry:
     for name, model in EVENT_TYPES.items():
         registry.register(name, model)
     return registry
+
+
+def typed(
+    event: RecordedEvent, only: tuple[type[BaseModel], ...] = (BaseModel,)
+) -> BaseModel | None:
+    """A recorded event's payload as its type's model: what projectors dispatch on,
+    reading each event's meaning from its home. None for a type not registered here or
+    not one of `only` (a projector parses only the events it acts on)."""
+    model = EVENT_TYPES.get(event.type)
+    if model is None or not issubclass(model, only):
+        return None
+    return model.model_validate(event.data)

@@ -16,14 +16,36 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Protocol
+
+from pydantic import BaseModel
 
 from ledger import RecordedEvent
 from scic.accounting import deferred
+from scic.domain.cooperative import CoopRegistered
+from scic.domain.corrections import EventReversed
+from scic.domain.esus import EsusInvested
 from scic.domain.fiscal_years import FiscalYear, years_until
-from scic.domain.grants import Depreciation, release_schedule
-from scic.domain.losses import RESERVE_ACCOUNTS
-from scic.domain.shares import compensated_cents
+from scic.domain.grants import (
+    GrantAmended,
+    GrantAwarded,
+    GrantClawedBack,
+    GrantFlow,
+    GrantInstalmentReceived,
+    GrantJustified,
+    release_schedule,
+)
+from scic.domain.losses import RESERVE_ACCOUNTS, CarriedLossCharged
+from scic.domain.shares import (
+    SharesCalled,
+    SharesPaid,
+    SharesReimbursed,
+    SharesSubscribed,
+    compensated_cents,
+)
+from scic.domain.surplus import SurplusAllocated
+from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
+from scic.events import typed
 from scic.money import parse_cents
 
 # -- the chart: accounts this ledger moves ------------------------------------------------
@@ -138,7 +160,7 @@ class _Context:
 
     incorporated_on: date | None = None
     fiscal_year_end: str = "12-31"
-    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    grants: dict[str, GrantAwarded] = field(default_factory=dict)
     grant_net: dict[str, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
     holders: dict[str, str] = field(default_factory=dict)
     grant_flows: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -155,6 +177,10 @@ class _Deferral:
     """An award is never reversed (a clawback or an amendment is recorded instead)."""
 
 
+class _Book(Protocol):
+    def __call__(self, journal: str, ref: str, label: str, *lines: Line) -> Entry: ...
+
+
 # -- mapping ---------------------------------------------------------------------------
 
 
@@ -167,156 +193,171 @@ def _payment(member: str, cents: int) -> tuple[Line, ...]:
     return (*_pair("512", "4562", cents, caux=member), *_pair("1012", "1013", cents))
 
 
-def _day(text: Any) -> date | None:
-    return date.fromisoformat(str(text)) if text else None
-
-
-def _grant_accounts(grant: dict[str, Any]) -> tuple[str, str]:
+def _grant_accounts(grant: GrantAwarded) -> tuple[str, str]:
     """(receivable, equity or income) of a grant (R14)."""
-    if grant["purpose"] == "operating":
+    if grant.purpose == "operating":
         return "4417", "740"
-    return "4411", ("131" if grant.get("depreciation") else "138")
+    return "4411", ("131" if grant.depreciation else "138")
 
 
-def _map(e: RecordedEvent, ctx: _Context) -> list[Entry]:
-    d, on = e.data, e.effective_date
+def _map(e: RecordedEvent, ev: BaseModel | None, ctx: _Context) -> list[Entry]:
+    """The entries one event books. What it moves is the event's own say (its capital or
+    grant move, scic/domain); this module says which accounts that moves."""
+    on = e.effective_date
 
     def entry(journal: str, ref: str, label: str, *lines: Line) -> Entry:
         return Entry(journal, on, ref, label, tuple(lines), e.event_id, e.position)
 
-    t = e.type
-    if t == "CoopRegistered":
-        ctx.incorporated_on = date.fromisoformat(str(d["incorporated_on"]))
-        ctx.fiscal_year_end = d["statutes"].get("fiscal_year_end", "12-31")
-        return []
-    if t == "SharesSubscribed":
-        m, s, c, p = d["member_id"], d["subscribed_cents"], d["called_cents"], d["paid_cents"]
-        ref = d["subscription_id"]
-        out = [
-            entry(
-                "CAP",
-                ref,
-                f"Souscription de {d['shares']} parts {m}",
-                *_pair("4561", "1011", s, daux=m),
-                *_pair("109", "4561", s - c, caux=m),
-                *_pair("4562", "4561", c, daux=m, caux=m),
-                *_pair("1011", "1012", c),
-            )
-        ]
-        if p:
-            out.append(entry("BQ", ref, f"Libération à la souscription {m}", *_payment(m, p)))
-        return out
-    if t == "SharesCalled":
-        m = d["member_id"]
-        return [entry("CAP", d["call_id"], f"Appel de capital {m}", *_call(m, d["amount_cents"]))]
-    if t == "SharesPaid":
-        m, ref = d["member_id"], d["payment_id"]
-        out = []
-        if d["called_cents"]:
-            out.append(
-                entry("CAP", ref, f"Appel par versement anticipé {m}", *_call(m, d["called_cents"]))
-            )
-        out.append(entry("BQ", ref, f"Versement sur capital {m}", *_payment(m, d["amount_cents"])))
-        return out
-    if t == "SharesReimbursed":
-        return _reimbursement(e, entry)
-    if t == "GrantAwarded":
-        ctx.grants[d["grant_id"]] = d
-        ctx.grant_net[d["grant_id"]].append((on, d["amount_cents"]))
-        receivable, income = _grant_accounts(d)
-        lines = _pair(receivable, income, d["amount_cents"], daux=d["funder_id"])
-        if d["purpose"] == "operating" and ctx.incorporated_on is not None:
-            # R14, R17 — the later years' parts of the funded period go to 487
-            now, later = deferred.split(
-                d["amount_cents"],
-                _day(d.get("period_start")),
-                _day(d.get("period_end")),
-                on,
-                ctx.incorporated_on,
-                ctx.fiscal_year_end,
-            )
-            if later:
-                ctx.deferred[e.event_id] = _Deferral(d["grant_id"], later)
-                lines = (
-                    Line(receivable, debit_cents=d["amount_cents"], aux=d["funder_id"]),
-                    Line(income, credit_cents=now),
-                    Line("487", credit_cents=d["amount_cents"] - now),
+    match ev:
+        case CoopRegistered():
+            ctx.incorporated_on = ev.incorporated_on
+            ctx.fiscal_year_end = ev.statutes.fiscal_year_end
+        case SharesSubscribed():
+            return _subscription(ev, entry)
+        case SharesCalled():
+            ((move),) = ev.moves()
+            m = move.member_id
+            return [
+                entry(
+                    "CAP", ev.call_id, f"Appel de capital {m}", *_call(m, move.amounts.called_cents)
                 )
-        return [
-            entry(
-                "SUB",
-                d["grant_id"],
-                f"Subvention {PURPOSE_LABELS[d['purpose']]} accordée {d['funder_id']}",
-                *lines,
-            )
-        ]
-    if t == "GrantAmended":
-        grant = ctx.grants[d["grant_id"]]
-        delta = d["amount_cents"] - d["previous_cents"]
-        ctx.grant_net[d["grant_id"]].append((on, delta))
-        receivable, income = _grant_accounts(grant)
-        lines = _pair(receivable, income, delta, daux=grant["funder_id"], caux=grant["funder_id"])
-        return (
-            [entry("SUB", d["grant_id"], f"Avenant subvention {d['grant_id']}", *lines)]
-            if lines
-            else []
-        )
-    if t == "GrantInstalmentReceived":
-        grant = ctx.grants[d["grant_id"]]
-        receivable, _ = _grant_accounts(grant)
-        lines = _pair("512", receivable, d["amount_cents"], caux=grant["funder_id"])
-        return [entry("BQ", d["grant_id"], f"Versement subvention {d['grant_id']}", *lines)]
-    if t == "GrantClawedBack":
-        grant = ctx.grants[d["grant_id"]]
-        ctx.grant_net[d["grant_id"]].append((on, -d["amount_cents"]))
-        ctx.grant_flows[e.event_id] = (d["grant_id"], -d["amount_cents"])
-        _, income = _grant_accounts(grant)
-        lines = _pair(income, "512", d["amount_cents"])
-        return [entry("BQ", d["grant_id"], f"Reversement subvention {d['grant_id']}", *lines)]
-    if t == "TitlesIssued":
-        ctx.holders[d["issue_id"]] = d["holder_id"]
-        amount = d["count"] * d["nominal_cents"]
-        lines = _pair("512", "1671", amount, caux=d["holder_id"])
-        return [
-            entry("BQ", d["issue_id"], f"Émission de {d['count']} titres participatifs", *lines)
-        ]
-    if t == "TitlesRedeemed":
-        holder = ctx.holders.get(d["issue_id"])
-        lines = _pair("1671", "512", d["amount_cents"], daux=holder)
-        return [
-            entry(
-                "BQ", d["issue_id"], f"Remboursement de {d['count']} titres participatifs", *lines
-            )
-        ]
-    if t == "TitlesRemunerated":
-        lines = _pair("6611", "512", d["fixed_cents"] + d["variable_cents"])
-        label = f"Rémunération titres participatifs {d['fiscal_year']}"
-        return [entry("BQ", d["issue_id"], label, *lines)] if lines else []
-    if t == "EsusInvested" and d["instrument"] == "loan":
-        # R17 — solidarity loans are other borrowings (168x), not credit institutions' (164)
-        lines = _pair("512", "1681", d["amount_cents"], caux=d["investor_id"])
-        return [entry("BQ", d["investment_id"], f"Prêt solidaire {d['investor_id']}", *lines)]
-    if t == "EventReversed":
-        return _reversal(e, ctx)
-    if t == "SurplusAllocated":
-        return _allocation(e, entry)
-    if t == "CarriedLossCharged":
-        lines = _pair(RESERVE_ACCOUNTS[d["reserve"]], "119", d["amount_cents"])
-        label = "Imputation du report à nouveau débiteur sur les réserves (AG)"
-        return [entry("OD", d["charge_id"], label, *lines)]
+            ]
+        case SharesPaid():
+            return _paid(ev, entry)
+        case SharesReimbursed():
+            return _reimbursement(ev, entry)
+        case GrantAwarded() | GrantAmended() | GrantFlow():
+            return _grant(e, ev, ctx, entry)
+        case TitlesIssued():
+            ctx.holders[ev.issue_id] = ev.holder_id
+            lines = _pair("512", "1671", ev.raised_cents, caux=ev.holder_id)
+            return [
+                entry("BQ", ev.issue_id, f"Émission de {ev.count} titres participatifs", *lines)
+            ]
+        case TitlesRedeemed():
+            holder = ctx.holders.get(ev.issue_id)
+            lines = _pair("1671", "512", ev.amount_cents, daux=holder)
+            label = f"Remboursement de {ev.count} titres participatifs"
+            return [entry("BQ", ev.issue_id, label, *lines)]
+        case TitlesRemunerated():
+            lines = _pair("6611", "512", ev.paid_cents)
+            label = f"Rémunération titres participatifs {ev.fiscal_year}"
+            return [entry("BQ", ev.issue_id, label, *lines)] if lines else []
+        case EsusInvested() if ev.instrument == "loan":
+            # R17 — solidarity loans are other borrowings (168x), not credit institutions' (164)
+            lines = _pair("512", "1681", ev.amount_cents, caux=ev.investor_id)
+            return [entry("BQ", ev.investment_id, f"Prêt solidaire {ev.investor_id}", *lines)]
+        case EventReversed():
+            return _reversal(e, ev, ctx)
+        case SurplusAllocated():
+            return _allocation(e, ev, entry)
+        case CarriedLossCharged():
+            lines = _pair(RESERVE_ACCOUNTS[ev.reserve], "119", ev.amount_cents)
+            label = "Imputation du report à nouveau débiteur sur les réserves (AG)"
+            return [entry("OD", ev.charge_id, label, *lines)]
     return []  # no effect on the accounts: registers, statutes, approvals, closings…
 
 
-def _reimbursement(e: RecordedEvent, entry: Any) -> list[Entry]:
+def _subscription(ev: SharesSubscribed, entry: _Book) -> list[Entry]:
+    """R7 — the shares subscribed (4561 → 1011), the uncalled part owed (109), the part
+    called at once (4562, 1011 → 1012), then what was paid at subscription."""
+    ((move),) = ev.moves()
+    m, h = move.member_id, move.amounts
+    s, c, p = h.subscribed_cents, h.called_cents, h.paid_cents
+    ref = ev.subscription_id
+    out = [
+        entry(
+            "CAP",
+            ref,
+            f"Souscription de {h.shares} parts {m}",
+            *_pair("4561", "1011", s, daux=m),
+            *_pair("109", "4561", s - c, caux=m),
+            *_pair("4562", "4561", c, daux=m, caux=m),
+            *_pair("1011", "1012", c),
+        )
+    ]
+    if p:
+        out.append(entry("BQ", ref, f"Libération à la souscription {m}", *_payment(m, p)))
+    return out
+
+
+def _paid(ev: SharesPaid, entry: _Book) -> list[Entry]:
+    """R7 — a payment beyond what was called calls the rest first, then pays."""
+    ((move),) = ev.moves()
+    m, h = move.member_id, move.amounts
+    out = []
+    if h.called_cents:
+        label = f"Appel par versement anticipé {m}"
+        out.append(entry("CAP", ev.payment_id, label, *_call(m, h.called_cents)))
+    label = f"Versement sur capital {m}"
+    out.append(entry("BQ", ev.payment_id, label, *_payment(m, h.paid_cents)))
+    return out
+
+
+def _grant(
+    e: RecordedEvent, ev: GrantAwarded | GrantAmended | GrantFlow, ctx: _Context, entry: _Book
+) -> list[Entry]:
+    """R14 — an award books the receivable against equity or income; an amendment its
+    change; an instalment the bank; a clawback the bank back. A justification books
+    nothing. The net award (for the releases) follows awards, amendments, clawbacks."""
+    if isinstance(ev, GrantJustified):
+        return []
+    move, on = ev.move(), e.effective_date
+    if isinstance(ev, GrantAwarded):
+        ctx.grants[ev.grant_id] = ev
+    grant = ctx.grants[ev.grant_id]
+    receivable, income = _grant_accounts(grant)
+    funder = grant.funder_id
+    match ev:
+        case GrantAwarded():
+            ctx.grant_net[ev.grant_id].append((on, move.cents))
+            label = f"Subvention {PURPOSE_LABELS[ev.purpose]} accordée {funder}"
+            lines = _pair(receivable, income, move.cents, daux=funder)
+            if ev.purpose == "operating" and ctx.incorporated_on is not None:
+                # R14, R17 — the later years' parts of the funded period go to 487
+                now, later = deferred.split(
+                    move.cents,
+                    ev.period_start,
+                    ev.period_end,
+                    on,
+                    ctx.incorporated_on,
+                    ctx.fiscal_year_end,
+                )
+                if later:
+                    ctx.deferred[e.event_id] = _Deferral(ev.grant_id, later)
+                    lines = (
+                        Line(receivable, debit_cents=move.cents, aux=funder),
+                        Line(income, credit_cents=now),
+                        Line("487", credit_cents=move.cents - now),
+                    )
+            return [entry("SUB", ev.grant_id, label, *lines)]
+        case GrantAmended():
+            ctx.grant_net[ev.grant_id].append((on, move.cents))
+            lines = _pair(receivable, income, move.cents, daux=funder, caux=funder)
+            label = f"Avenant subvention {ev.grant_id}"
+            return [entry("SUB", ev.grant_id, label, *lines)] if lines else []
+        case GrantInstalmentReceived():
+            lines = _pair("512", receivable, move.cents, caux=funder)
+            return [entry("BQ", ev.grant_id, f"Versement subvention {ev.grant_id}", *lines)]
+        case GrantClawedBack():
+            ctx.grant_net[ev.grant_id].append((on, -move.cents))
+            ctx.grant_flows[e.event_id] = (ev.grant_id, -move.cents)
+            lines = _pair(income, "512", move.cents)
+            return [entry("BQ", ev.grant_id, f"Reversement subvention {ev.grant_id}", *lines)]
+    return []
+
+
+def _reimbursement(ev: SharesReimbursed, entry: _Book) -> list[Entry]:
     """R5, R16 — the capital falls when the reimbursement is released (debit 1013/1012,
     credit 4567 with what the cooperative owes: the nominal called less the loss share),
     the uncalled part is cancelled (109); R6 — the member's share of losses stays with the
     cooperative, reducing the loss carried forward (119). R7 — the unpaid call (4562) is
     not written off: it is set against what the cooperative owes (C. civ. art. 1347), and
     what that leaves stays owed on 4562 (C. com. L231-6)."""
-    d = e.data
-    m, s, c, p = d["member_id"], d["subscribed_cents"], d["called_cents"], d["paid_cents"]
-    loss, amount = d["loss_share_cents"], d["amount_cents"]
+    ((move),) = ev.moves()
+    m, h = move.member_id, -move.amounts
+    s, c, p = h.subscribed_cents, h.called_cents, h.paid_cents
+    loss, amount = ev.loss_share_cents, ev.amount_cents
     claim = c - loss
     lines = [
         Line("1013", debit_cents=p) if p else None,
@@ -326,8 +367,8 @@ def _reimbursement(e: RecordedEvent, entry: Any) -> list[Entry]:
         Line("119", credit_cents=loss) if loss else None,
         Line("109", credit_cents=s - c) if s - c else None,
     ]
-    ref = d["withdrawal_id"]
-    out = [entry("CAP", ref, f"Remboursement de {d['shares']} parts {m}", *[x for x in lines if x])]
+    ref = ev.withdrawal_id
+    out = [entry("CAP", ref, f"Remboursement de {h.shares} parts {m}", *[x for x in lines if x])]
     set_off = compensated_cents(c, p, loss)
     if set_off:
         label = f"Compensation de l'appel non versé avec le remboursement {m}"
@@ -341,14 +382,13 @@ def _reimbursement(e: RecordedEvent, entry: Any) -> list[Entry]:
     return out
 
 
-def _reversal(e: RecordedEvent, ctx: _Context) -> list[Entry]:
+def _reversal(e: RecordedEvent, ev: EventReversed, ctx: _Context) -> list[Entry]:
     """A correction books the opposite of what the reversed event booked, on its own date:
     a prior-period adjustment (the reversed event is in a closed year) names it."""
-    d = e.data
-    year = d.get("prior_period_year")
+    year = ev.prior_period_year
     prefix = f"Régularisation exercice {year}" if year else "Annulation"
-    adjusts = d["reversed_event_id"] if year else None
-    flow = ctx.grant_flows.get(d["reversed_event_id"])
+    adjusts = ev.reversed_event_id if year else None
+    flow = ctx.grant_flows.get(ev.reversed_event_id)
     if flow is not None:
         ctx.grant_net[flow[0]].append((e.effective_date, -flow[1]))
     return [
@@ -356,51 +396,48 @@ def _reversal(e: RecordedEvent, ctx: _Context) -> list[Entry]:
             x.reversed(e.effective_date, e.event_id, e.position, f"{prefix}: {x.label}"[:200]),
             adjusts=adjusts,
         )
-        for x in ctx.booked.get(d["reversed_event_id"], [])
+        for x in ctx.booked.get(ev.reversed_event_id, [])
     ]
 
 
-def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
+def _allocation(e: RecordedEvent, ev: SurplusAllocated, entry: _Book) -> list[Entry]:
     """R9 — the AG allocates the result: reserves 1061/1063/1068, interest 457 (R8), then
     paid 457 → 512; a loss goes to 119 (carried forward) or is charged to reserves."""
-    d = e.data
-    ref = f"AG{d['year']}"
-    result = d["result_cents"]
+    ref = f"AG{ev.year}"
+    result = ev.result_cents
     if result >= 0:
         lines = [
             Line("120", debit_cents=result) if result else None,
             # R9 — the result clears the loss carried forward first (L232-10, L232-11).
-            Line("119", credit_cents=d.get("carried_loss_cleared_cents", 0))
-            if d.get("carried_loss_cleared_cents")
+            Line("119", credit_cents=ev.carried_loss_cleared_cents)
+            if ev.carried_loss_cleared_cents
             else None,
             *[
-                Line(account, credit_cents=d[key]) if d[key] else None
-                for account, key in (
-                    ("1061", "legal_reserve_cents"),
-                    ("1063", "statutory_reserve_cents"),
-                    ("1068", "other_reserves_cents"),
+                Line(account, credit_cents=cents) if cents else None
+                for account, cents in (
+                    ("1061", ev.legal_reserve_cents),
+                    ("1063", ev.statutory_reserve_cents),
+                    ("1068", ev.other_reserves_cents),
                 )
             ],
-            *_interest_lines(d, "credit"),
+            *_interest_lines(ev, "credit"),
         ]
     else:
         lines = [
-            Line("119", debit_cents=d["carried_forward_cents"])
-            if d["carried_forward_cents"]
-            else None,
-            Line("1068", debit_cents=d["charged_to_reserves_cents"])
-            if d["charged_to_reserves_cents"]
+            Line("119", debit_cents=ev.carried_forward_cents) if ev.carried_forward_cents else None,
+            Line("1068", debit_cents=ev.charged_to_reserves_cents)
+            if ev.charged_to_reserves_cents
             else None,
             Line("129", credit_cents=-result),
         ]
-    out = [entry("OD", ref, f"Affectation du résultat {d['year']} (AG)", *[x for x in lines if x])]
-    if d["interest_cents"] and d.get("interest_paid_on"):
+    out = [entry("OD", ref, f"Affectation du résultat {ev.year} (AG)", *[x for x in lines if x])]
+    if ev.interest_cents and ev.interest_paid_on:
         paid = Entry(
             "BQ",
-            date.fromisoformat(d["interest_paid_on"]),
+            ev.interest_paid_on,
             ref,
-            f"Paiement des intérêts aux parts {d['year']}",
-            (*_interest_lines(d, "debit"), Line("512", credit_cents=d["interest_cents"])),
+            f"Paiement des intérêts aux parts {ev.year}",
+            (*_interest_lines(ev, "debit"), Line("512", credit_cents=ev.interest_cents)),
             e.event_id,
             e.position,
         )
@@ -408,11 +445,13 @@ def _allocation(e: RecordedEvent, entry: Any) -> list[Entry]:
     return out
 
 
-def _interest_lines(d: dict[str, Any], side: str) -> list[Line]:
+def _interest_lines(ev: SurplusAllocated, side: str) -> list[Line]:
     """R8 — interest on shares owed to each member (457, sub-ledger by member)."""
-    split = d.get("interest_by_member") or (
-        {None: d["interest_cents"]} if d["interest_cents"] else {}
-    )
+    split: dict[str | None, int] = {}
+    if ev.interest_by_member:
+        split.update(ev.interest_by_member)
+    elif ev.interest_cents:
+        split[None] = ev.interest_cents
     key = "credit_cents" if side == "credit" else "debit_cents"
     return [Line("457", aux=member, **{key: cents}) for member, cents in split.items()]
 
@@ -427,11 +466,11 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
     (scic.domain.grants.release_schedule), on the grant net of clawbacks at the year end."""
     out = []
     for grant_id, grant in sorted(ctx.grants.items()):
-        schedule = grant.get("depreciation")
-        if grant["purpose"] != "investment" or not schedule:
+        schedule = grant.depreciation
+        if grant.purpose != "investment" or not schedule:
             continue
         net = sum(cents for day, cents in ctx.grant_net[grant_id] if day <= fy.end)
-        rows = release_schedule(net, Depreciation.model_validate(schedule), ctx.fiscal_year_end)
+        rows = release_schedule(net, schedule, ctx.fiscal_year_end)
         row = next((r for r in rows if r["fiscal_year_end"] == fy.end.isoformat()), None)
         amount = parse_cents(row["amount"]) if row else 0
         if amount:
@@ -478,7 +517,7 @@ def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[En
     entries: list[Entry] = []
     last = 0
     for event in events:
-        mapped = _map(event, ctx)
+        mapped = _map(event, typed(event), ctx)
         ctx.booked[event.event_id] = mapped
         entries.extend(mapped)
         last = event.position

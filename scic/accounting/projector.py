@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -14,7 +13,11 @@ from scic.accounting.tables import (
     surplus_allocations,
     tmo_rates,
 )
-from scic.domain.surplus import SurplusAllocated, reserves_of
+from scic.domain.fiscal_years import FiscalYearClosed
+from scic.domain.surplus import SurplusAllocated, TmoRateSet, reserves_of
+from scic.events import typed
+
+HANDLED = (FiscalYearClosed, SurplusAllocated, TmoRateSet)
 
 
 class AccountingProjector:
@@ -22,45 +25,46 @@ class AccountingProjector:
     tables = ACCOUNTING_TABLES
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
+        """The documents are kept as recorded (`doc`: the event's JSON)."""
         for e in events:
-            d = e.data
-            if e.type == "FiscalYearClosed":
-                conn.execute(
-                    fiscal_year_closings.insert().values(
-                        coop_id=e.tenant_id,
-                        year=d["year"],
-                        start=date.fromisoformat(d["start"]),
-                        end=date.fromisoformat(d["end"]),
-                        closed_at=datetime.fromisoformat(d["closed_at"]),
-                        head_position=d["head_position"],
-                        head_hash=d["head_hash"],
-                        result_cents=d.get("result_cents"),
-                        own_revenue_cents=d.get("own_revenue_cents"),
-                        position=e.position,
-                        doc=d,
+            match typed(e, HANDLED):
+                case FiscalYearClosed() as ev:
+                    conn.execute(
+                        fiscal_year_closings.insert().values(
+                            coop_id=e.tenant_id,
+                            year=ev.year,
+                            start=ev.start,
+                            end=ev.end,
+                            closed_at=ev.closed_at,
+                            head_position=ev.head_position,
+                            head_hash=ev.head_hash,
+                            result_cents=ev.result_cents,
+                            own_revenue_cents=ev.own_revenue_cents,
+                            position=e.position,
+                            doc=e.data,
+                        )
                     )
-                )
-            elif e.type == "SurplusAllocated":
-                conn.execute(
-                    surplus_allocations.insert().values(
-                        coop_id=e.tenant_id,
-                        year=d["year"],
-                        decided_on=e.effective_date,
-                        reserves_cents=reserves_of(SurplusAllocated.model_validate(d)),
-                        position=e.position,
-                        recorded_at=e.recorded_at,
-                        doc=d,
+                case SurplusAllocated() as ev:
+                    conn.execute(
+                        surplus_allocations.insert().values(
+                            coop_id=e.tenant_id,
+                            year=ev.year,
+                            decided_on=e.effective_date,
+                            reserves_cents=reserves_of(ev),
+                            position=e.position,
+                            recorded_at=e.recorded_at,
+                            doc=e.data,
+                        )
                     )
-                )
-            elif e.type == "TmoRateSet":
-                t = tmo_rates.c
-                conn.execute(tmo_rates.delete().where(t.year == d["year"]))
-                conn.execute(
-                    tmo_rates.insert().values(
-                        year=d["year"],
-                        rate=str(d["rate"]),
-                        source=d["source"],
-                        position=e.position,
-                        recorded_at=e.recorded_at,
+                case TmoRateSet() as ev:
+                    t = tmo_rates.c
+                    conn.execute(tmo_rates.delete().where(t.year == ev.year))
+                    conn.execute(
+                        tmo_rates.insert().values(
+                            year=ev.year,
+                            rate=str(e.data["rate"]),  # the rate as published and recorded
+                            source=ev.source,
+                            position=e.position,
+                            recorded_at=e.recorded_at,
+                        )
                     )
-                )

@@ -48,6 +48,11 @@ class EsusInvested(BaseModel):
         "solidarity investment (events before this field were all under one)",
     )
 
+    @property
+    def kind(self) -> Literal["invested", "not_solidarity"]:
+        """R12 — made while no ESUS approval was in force: not a solidarity investment."""
+        return "invested" if self.solidarity else "not_solidarity"
+
 
 EVENTS: tuple[type[BaseModel], ...] = (
     EsusApproved,

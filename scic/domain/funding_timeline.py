@@ -77,14 +77,7 @@ def window_at(coop: CoopState, on: date, regime: str = "general") -> DeMinimisWi
     return grants.de_minimis_window(on, coop.incorporated_on, fiscal_year_end, regime)
 
 
-_FLOW_FIELD = {
-    "GrantInstalmentReceived": "received_cents",
-    "GrantJustified": "justified_cents",
-    "GrantClawedBack": "clawed_back_cents",
-}
-
-
-def apply(f: Funding, type_: str, e: BaseModel | None, on: date) -> None:
+def apply(f: Funding, e: BaseModel | None, on: date) -> None:
     """Fold one funding event into `f` (in place: `Fold.copy` copies `f` first)."""
     match e:
         case GrantAwarded():
@@ -119,10 +112,11 @@ def apply(f: Funding, type_: str, e: BaseModel | None, on: date) -> None:
                 f.de_minimis.append(Aid(on, delta, e.grant_id))
         case grants.GrantClosed():
             f.grants[e.grant_id] = replace(f.grants[e.grant_id], status="closed")
-        case GrantFlow() if type_ in _FLOW_FIELD:
-            grant = f.grants[e.grant_id]
-            name = _FLOW_FIELD[type_]
-            f.grants[e.grant_id] = replace(grant, **{name: getattr(grant, name) + e.amount_cents})
+        case GrantFlow():
+            move = e.move()
+            grant = f.grants[move.grant_id]
+            name = f"{move.figure}_cents"
+            f.grants[move.grant_id] = replace(grant, **{name: getattr(grant, name) + move.cents})
         case TitlesIssued():
             f.issues[e.issue_id] = IssueState(
                 e.issue_id,

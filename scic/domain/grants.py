@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,6 +31,18 @@ from scic.rules.dated import (
 
 Purpose = Literal["operating", "investment"]
 DeMinimisRegimeName = Literal["general", "sieg"]
+Figure = Literal["awarded", "received", "justified", "clawed_back"]
+
+
+@dataclass(frozen=True)
+class GrantMove:
+    """What a grant event does to the grant's figures (R14): the figure it moves (the
+    `grants` row's and GrantState's `{figure}_cents`) and by how much. The funding fold,
+    the funding projector and the journal read it; none reads the amounts by type."""
+
+    grant_id: str
+    figure: Figure
+    cents: int
 
 
 # -- events ----------------------------------------------------------------------------
@@ -62,6 +74,9 @@ class GrantAwarded(BaseModel):
     period_end: date | None = None
     depreciation: Depreciation | None = None
 
+    def move(self) -> GrantMove:
+        return GrantMove(self.grant_id, "awarded", self.amount_cents)
+
 
 class GrantAmended(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -71,6 +86,10 @@ class GrantAmended(BaseModel):
     reason: str
     agreement_ref: str | None = None
     de_minimis_override: str | None = None
+
+    def move(self) -> GrantMove:
+        """The change of the award as recorded (against the award it amended)."""
+        return GrantMove(self.grant_id, "awarded", self.amount_cents - self.previous_cents)
 
 
 class GrantFlow(BaseModel):
@@ -84,18 +103,26 @@ class GrantFlow(BaseModel):
     # from the payload when there is none, so flows stored before it hash unchanged
     bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
+    FIGURE: ClassVar[Figure]
+    """The grant figure this flow adds to."""
+
+    def move(self) -> GrantMove:
+        return GrantMove(self.grant_id, self.FIGURE, self.amount_cents)
+
 
 class GrantInstalmentReceived(GrantFlow):
     """The three flows share GrantFlow's payload; these subclasses name the fact (the
-    event type is the class name)."""
+    event type is the class name) and the figure it moves."""
+
+    FIGURE = "received"
 
 
 class GrantJustified(GrantFlow):
-    pass
+    FIGURE = "justified"
 
 
 class GrantClawedBack(GrantFlow):
-    pass
+    FIGURE = "clawed_back"
 
 
 class GrantClosed(BaseModel):

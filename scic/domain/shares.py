@@ -15,6 +15,7 @@ from scic.domain.facts import Fact
 from scic.domain.members import check_date, require_active
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import (
+    CapitalMove,
     CoopState,
     Holding,
     MemberState,
@@ -36,12 +37,21 @@ class _Amounts(BaseModel):
     called_cents: int = Field(ge=0)
     paid_cents: int = Field(ge=0)
 
+    @property
+    def holding(self) -> Holding:
+        """The shares and amounts the event carries."""
+        return Holding(self.shares, self.subscribed_cents, self.called_cents, self.paid_cents)
+
 
 class SharesSubscribed(_Amounts):
     subscription_id: str
     member_id: str
     subsidy_financed: bool = False
     """R8 — shares paid with a subsidy earn no interest (art. 19 nonies)."""
+
+    def moves(self) -> tuple[CapitalMove, ...]:
+        """The shares subscribed, with what was called and paid at subscription."""
+        return (CapitalMove(self.member_id, self.subscription_id, "subscription", self.holding),)
 
 
 class SharesCalled(BaseModel):
@@ -51,6 +61,10 @@ class SharesCalled(BaseModel):
     member_id: str
     amount_cents: int = Field(gt=0)
     due_date: date
+
+    def moves(self) -> tuple[CapitalMove, ...]:
+        called = Holding(called_cents=self.amount_cents)
+        return (CapitalMove(self.member_id, self.subscription_id, "call", called),)
 
 
 class SharesPaid(BaseModel):
@@ -66,6 +80,11 @@ class SharesPaid(BaseModel):
     # the bank's reference of the statement line it was read from (scic.bank); absent
     # from the payload when there is none, so payments stored before it hash unchanged
     bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+    def moves(self) -> tuple[CapitalMove, ...]:
+        """R7 — the amount paid, and the part of it that called shares not yet called."""
+        paid = Holding(called_cents=self.called_cents, paid_cents=self.amount_cents)
+        return (CapitalMove(self.member_id, self.subscription_id, "payment", paid),)
 
 
 class MemberWithdrew(_Amounts):
@@ -86,6 +105,10 @@ class SharesReimbursed(_Amounts):
     loss_share_cents: int = Field(ge=0)
     amount_cents: int = Field(ge=0)
 
+    def moves(self) -> tuple[CapitalMove, ...]:
+        """R5 — the withdrawn shares leave the capital when they are reimbursed."""
+        return (CapitalMove(self.member_id, None, "reimbursement", -self.holding),)
+
 
 class LossesRecorded(BaseModel):
     """Losses of a closed year not absorbed by reserves: charged on reimbursements (R6)."""
@@ -100,6 +123,16 @@ class SharesTransferred(_Amounts):
     from_member_id: str
     to_member_id: str
 
+    def moves(self) -> tuple[CapitalMove, ...]:
+        """The shares leave the giver's holding, then join the taker's."""
+        return (
+            CapitalMove(self.from_member_id, None, "transfer-out", -self.holding),
+            CapitalMove(self.to_member_id, None, "transfer-in", self.holding),
+        )
+
+
+MovingShares = SharesSubscribed | SharesCalled | SharesPaid | SharesReimbursed | SharesTransferred
+"""The share events that move holdings (`moves()`); a withdrawal only sets shares aside."""
 
 EVENTS: tuple[type[BaseModel], ...] = (
     SharesSubscribed,

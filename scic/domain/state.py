@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from scic.domain.cooperative import Statutes
 from scic.rules.dated import LEGAL_MINIMUM_CAPITAL_CENTS, value_at
@@ -16,6 +17,47 @@ class Holding:
     subscribed_cents: int = 0
     called_cents: int = 0
     paid_cents: int = 0
+
+    def __add__(self, other: Holding) -> Holding:
+        return Holding(
+            self.shares + other.shares,
+            self.subscribed_cents + other.subscribed_cents,
+            self.called_cents + other.called_cents,
+            self.paid_cents + other.paid_cents,
+        )
+
+    def __neg__(self) -> Holding:
+        return Holding(-self.shares, -self.subscribed_cents, -self.called_cents, -self.paid_cents)
+
+    def __sub__(self, other: Holding) -> Holding:
+        return self + -other
+
+    def as_row(self) -> dict[str, int]:
+        """The four amounts as the projection tables name their columns."""
+        return {
+            "shares": self.shares,
+            "subscribed_cents": self.subscribed_cents,
+            "called_cents": self.called_cents,
+            "paid_cents": self.paid_cents,
+        }
+
+
+MoveKind = Literal[
+    "subscription", "call", "payment", "reimbursement", "transfer-out", "transfer-in"
+]
+
+
+@dataclass(frozen=True)
+class CapitalMove:
+    """What a share event does to one member's holding, and to the subscription it names
+    (None: the member's holding only): the deltas every capital fold adds — the write
+    model's timeline, the capital projector and its set-wise form, the totals, the
+    compliance view and the journal. `kind` is the `share_movements` row's kind."""
+
+    member_id: str
+    subscription_id: str | None
+    kind: MoveKind
+    amounts: Holding
 
 
 @dataclass(frozen=True)
@@ -41,13 +83,7 @@ class MemberState:
     @property
     def free(self) -> Holding:
         """What the member can still withdraw or transfer."""
-        h, p = self.holding, self.pending
-        return Holding(
-            h.shares - p.shares,
-            h.subscribed_cents - p.subscribed_cents,
-            h.called_cents - p.called_cents,
-            h.paid_cents - p.paid_cents,
-        )
+        return self.holding - self.pending
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from scic.domain.rules_check import check_public_cap
 from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
+    MovingShares,
     SharesCalled,
     SharesPaid,
     SharesReimbursed,
@@ -201,22 +202,15 @@ def apply(state: Fold, entry: Entry) -> Fold:
             state.subscriptions[e.subscription_id] = SubscriptionState(
                 e.subscription_id, e.member_id, 0, 0, 0, 0, on, e.subsidy_financed
             )
-            _move(state, e.member_id, e.subscription_id, _amounts(e), on)
-        case SharesCalled():
-            _move(state, e.member_id, e.subscription_id, Holding(0, 0, e.amount_cents, 0), on)
-        case SharesPaid():
-            paid = Holding(0, 0, e.called_cents, e.amount_cents)
-            _move(state, e.member_id, e.subscription_id, paid, on)
+            _moves(state, e, on)
+        case SharesCalled() | SharesPaid() | SharesTransferred():
+            _moves(state, e, on)
         case MemberWithdrew():
             _withdraw(state, e, on)
         case SharesReimbursed():
             _reimburse(state, e, on)
-        case SharesTransferred():
-            moved = _amounts(e)
-            _move(state, e.from_member_id, None, _neg(moved), on)
-            _move(state, e.to_member_id, None, moved, on)
         case _:
-            funding_timeline.apply(state.funding, entry.type, e, on)
+            funding_timeline.apply(state.funding, e, on)
     return state
 
 
@@ -259,28 +253,15 @@ def _coop(state: Fold) -> CoopState:
     return state.coop
 
 
-def _amounts(
-    e: SharesSubscribed | SharesTransferred | MemberWithdrew | SharesReimbursed,
-) -> Holding:
-    return Holding(e.shares, e.subscribed_cents, e.called_cents, e.paid_cents)
-
-
-def _neg(h: Holding) -> Holding:
-    return Holding(-h.shares, -h.subscribed_cents, -h.called_cents, -h.paid_cents)
-
-
-def _add(a: Holding, b: Holding) -> Holding:
-    return Holding(
-        a.shares + b.shares,
-        a.subscribed_cents + b.subscribed_cents,
-        a.called_cents + b.called_cents,
-        a.paid_cents + b.paid_cents,
-    )
+def _moves(state: Fold, e: MovingShares, on: date) -> None:
+    """The event's capital moves (scic/domain/shares.py says what they are)."""
+    for move in e.moves():
+        _move(state, move.member_id, move.subscription_id, move.amounts, on)
 
 
 def _move(state: Fold, member_id: str, sub_id: str | None, delta: Holding, on: date) -> None:
     member = state.members[member_id]
-    state.members[member_id] = replace(member, holding=_add(member.holding, delta))
+    state.members[member_id] = replace(member, holding=member.holding + delta)
     if sub_id is not None:
         sub = state.subscriptions[sub_id]
         state.subscriptions[sub_id] = replace(
@@ -323,8 +304,8 @@ def _recount_public(state: Fold, on: date) -> None:
 
 def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
     member = state.members[e.member_id]
-    amounts = _amounts(e)
-    changes: dict[str, object] = {"pending": _add(member.pending, amounts)}
+    amounts = e.holding
+    changes: dict[str, object] = {"pending": member.pending + amounts}
     if e.exit:
         changes.update(status="excluded" if e.excluded else "withdrawn", exited_on=on)
     state.members[e.member_id] = replace(member, **changes)  # type: ignore[arg-type]
@@ -335,12 +316,11 @@ def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
 
 
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
-    amounts = _amounts(e)
     member = state.members[e.member_id]
     owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
-    pending = _add(member.pending, _neg(amounts))
+    pending = member.pending - e.holding
     state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
-    _move(state, e.member_id, None, _neg(amounts), on)
+    _moves(state, e, on)
     coop = _coop(state)
     losses = coop.capital.uncovered_losses_cents - e.loss_share_cents
     state.coop = replace(
@@ -492,7 +472,7 @@ def _judge_withdrawal(state: Fold, e: MemberWithdrew, on: date, no: _No) -> Viol
     if held is not None:
         return held
     free = member.free
-    if e.exit and _amounts(e) != free:
+    if e.exit and e.holding != free:
         # R5 — a member who leaves takes everything held then: a back-dated call or
         # payment (or its reversal) before the exit would leave money on an empty holding.
         return no(
@@ -508,7 +488,7 @@ def _judge_withdrawal(state: Fold, e: MemberWithdrew, on: date, no: _No) -> Viol
 def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) -> Violation | None:
     coop = _coop(state)
     pending = next((p for p in coop.pending if p.withdrawal_id == e.withdrawal_id), None)
-    if pending is None or _amounts(e) != pending.amounts:
+    if pending is None or e.holding != pending.amounts:
         return no(
             "withdrawal-not-pending",
             f"on {on} withdrawal {e.withdrawal_id} is not waiting for this reimbursement",

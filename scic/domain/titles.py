@@ -36,6 +36,11 @@ class TitlesIssued(BaseModel):
     variable_base: Decimal
     reference_figure_cents: int | None = None
 
+    @property
+    def raised_cents(self) -> int:
+        """What the issue raised: count × nominal."""
+        return self.count * self.nominal_cents
+
 
 class TitlesRedeemed(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -52,6 +57,11 @@ class TitlesRemunerated(BaseModel):
     figure_cents: int
     fixed_cents: int
     variable_cents: int
+
+    @property
+    def paid_cents(self) -> int:
+        """R11 — the remuneration paid: its fixed and variable parts."""
+        return self.fixed_cents + self.variable_cents
 
 
 EVENTS: tuple[type[BaseModel], ...] = (

@@ -3,13 +3,29 @@ withdrawals, and the bitemporal `share_movements` ledger every capital view sums
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from ledger import RecordedEvent
+from scic.domain.cooperative import CoopRegistered, StatutesAmended
+from scic.domain.corrections import EventReversed
+from scic.domain.members import MemberAdmitted, MemberCategoryChanged
+from scic.domain.shares import (
+    LossesRecorded,
+    MemberWithdrew,
+    MovingShares,
+    SharesCalled,
+    SharesPaid,
+    SharesReimbursed,
+    SharesSubscribed,
+    SharesTransferred,
+)
+from scic.domain.state import Holding
+from scic.events import EVENT_TYPES, typed
 from scic.projections import capital_bulk
 from scic.projections.tables import (
     CAPITAL_TABLES,
@@ -26,6 +42,23 @@ from scic.projections.tables import (
 )
 
 AMOUNTS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
+# Reversed events whose own rows (a call, a withdrawal, a reimbursement) are put back.
+KEPT_ROWS: tuple[type[BaseModel], ...] = (SharesCalled, SharesReimbursed, MemberWithdrew)
+# The events this projector acts on one by one (runs of the common ones go set-wise).
+HANDLED = (
+    CoopRegistered,
+    StatutesAmended,
+    LossesRecorded,
+    MemberAdmitted,
+    MemberCategoryChanged,
+    SharesSubscribed,
+    SharesCalled,
+    SharesPaid,
+    MemberWithdrew,
+    SharesReimbursed,
+    SharesTransferred,
+    EventReversed,
+)
 
 
 class CapitalProjector:
@@ -34,25 +67,44 @@ class CapitalProjector:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """Runs of the common events set-wise (`capital_bulk`), the others one by one."""
-
-        def handler_of(event_type: str) -> Callable[[RecordedEvent], None] | None:
-            handler = getattr(self, f"_on_{event_type}", None)
-            if handler is None:
-                return None
-            return lambda e: handler(conn, e, e.data)
-
-        capital_bulk.apply_runs(conn, events, handler_of)
+        capital_bulk.apply_runs(conn, events, HANDLED, lambda e, ev: self.one(conn, e, ev))
 
     def apply_one_by_one(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         """The per-event form: the reference the set-wise one is tested against."""
         for event in events:
-            handler = getattr(self, f"_on_{event.type}", None)
-            if handler is not None:
-                handler(conn, event, event.data)
+            ev = typed(event)
+            if isinstance(ev, HANDLED):
+                self.one(conn, event, ev)
+
+    def one(self, conn: sa.Connection, e: RecordedEvent, ev: BaseModel) -> None:
+        match ev:
+            case CoopRegistered():
+                self._registered(conn, e, e.data)
+            case StatutesAmended():
+                self._amended(conn, e, e.data)
+            case LossesRecorded():
+                self._losses(conn, e, ev)
+            case MemberAdmitted():
+                self._admitted(conn, e, ev)
+            case MemberCategoryChanged():
+                self._recategorised(conn, e, ev)
+            case SharesSubscribed():
+                self._subscribed(conn, e, ev)
+            case SharesCalled():
+                self._called(conn, e, ev)
+            case SharesPaid() | SharesTransferred():
+                self._moves(conn, e, ev)
+            case MemberWithdrew():
+                self._withdrew(conn, e, ev)
+            case SharesReimbursed():
+                self._reimbursed(conn, e, ev)
+            case EventReversed():
+                self._reversed(conn, e, ev)
 
     # -- cooperative -------------------------------------------------------------------
 
-    def _on_CoopRegistered(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _registered(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+        """The statutes are stored as recorded (their JSON is the document)."""
         conn.execute(
             coops.insert().values(
                 coop_id=d["coop_id"],
@@ -77,7 +129,7 @@ class CapitalProjector:
             )
         )
 
-    def _on_StatutesAmended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _amended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
         self._add_statutes(conn, e, d)
         public = public_categories(conn, d["coop_id"], e.effective_date)
         total = conn.execute(
@@ -103,29 +155,27 @@ class CapitalProjector:
             )
         )
 
-    def _on_LossesRecorded(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _losses(self, conn: sa.Connection, e: RecordedEvent, ev: LossesRecorded) -> None:
         conn.execute(
             coop_capital.update()
             .where(coop_capital.c.coop_id == e.tenant_id)
-            .values(
-                uncovered_losses_cents=coop_capital.c.uncovered_losses_cents + d["amount_cents"]
-            )
+            .values(uncovered_losses_cents=coop_capital.c.uncovered_losses_cents + ev.amount_cents)
         )
 
     # -- members -----------------------------------------------------------------------
 
-    def _on_MemberAdmitted(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _admitted(self, conn: sa.Connection, e: RecordedEvent, ev: MemberAdmitted) -> None:
         conn.execute(
             members.insert().values(
-                member_id=d["member_id"],
+                member_id=ev.member_id,
                 coop_id=e.tenant_id,
-                party_id=d["party_id"],
-                kind=d["kind"],
-                category=d["category"],
+                party_id=ev.party_id,
+                kind=ev.kind,
+                category=ev.category,
                 admitted_on=e.effective_date,
                 admitted_at=e.recorded_at,
                 status="active",
-                number=d.get("number"),
+                number=ev.number,
                 shares=0,
                 subscribed_cents=0,
                 called_cents=0,
@@ -136,20 +186,18 @@ class CapitalProjector:
                 pending_paid_cents=0,
             )
         )
-        self._category_history(conn, e, d["member_id"], d["category"])
+        self._category_history(conn, e, ev.member_id, ev.category)
 
-    def _on_MemberCategoryChanged(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
+    def _recategorised(
+        self, conn: sa.Connection, e: RecordedEvent, ev: MemberCategoryChanged
     ) -> None:
         public = public_categories(conn, e.tenant_id, e.effective_date)
         held = conn.execute(
-            sa.select(members.c.subscribed_cents).where(members.c.member_id == d["member_id"])
+            sa.select(members.c.subscribed_cents).where(members.c.member_id == ev.member_id)
         ).scalar_one()
-        delta = held * ((d["category"] in public) - (d["previous"] in public))
+        delta = held * ((ev.category in public) - (ev.previous in public))
         conn.execute(
-            members.update()
-            .where(members.c.member_id == d["member_id"])
-            .values(category=d["category"])
+            members.update().where(members.c.member_id == ev.member_id).values(category=ev.category)
         )
         if delta:
             conn.execute(
@@ -157,7 +205,7 @@ class CapitalProjector:
                 .where(coop_capital.c.coop_id == e.tenant_id)
                 .values(public_subscribed_cents=coop_capital.c.public_subscribed_cents + delta)
             )
-        self._category_history(conn, e, d["member_id"], d["category"])
+        self._category_history(conn, e, ev.member_id, ev.category)
 
     @staticmethod
     def _category_history(
@@ -176,14 +224,12 @@ class CapitalProjector:
 
     # -- shares ------------------------------------------------------------------------
 
-    def _on_SharesSubscribed(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
-    ) -> None:
+    def _subscribed(self, conn: sa.Connection, e: RecordedEvent, ev: SharesSubscribed) -> None:
         conn.execute(
             subscriptions.insert().values(
-                subscription_id=d["subscription_id"],
+                subscription_id=ev.subscription_id,
                 coop_id=e.tenant_id,
-                member_id=d["member_id"],
+                member_id=ev.member_id,
                 subscribed_on=e.effective_date,
                 shares=0,
                 subscribed_cents=0,
@@ -191,148 +237,110 @@ class CapitalProjector:
                 paid_cents=0,
             )
         )
-        self._move(
-            conn,
-            e,
-            e.event_id,
-            d["member_id"],
-            d["subscription_id"],
-            "subscription",
-            {k: d[k] for k in AMOUNTS},
-        )
+        self._moves(conn, e, ev)
 
-    def _on_SharesCalled(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _called(self, conn: sa.Connection, e: RecordedEvent, ev: SharesCalled) -> None:
         conn.execute(
             calls.insert().values(
-                call_id=d["call_id"],
+                call_id=ev.call_id,
                 coop_id=e.tenant_id,
-                subscription_id=d["subscription_id"],
-                member_id=d["member_id"],
-                amount_cents=d["amount_cents"],
+                subscription_id=ev.subscription_id,
+                member_id=ev.member_id,
+                amount_cents=ev.amount_cents,
                 called_on=e.effective_date,
-                due_date=date.fromisoformat(d["due_date"]),
+                due_date=ev.due_date,
                 reversed=False,
             )
         )
-        self._move(
-            conn,
-            e,
-            e.event_id,
-            d["member_id"],
-            d["subscription_id"],
-            "call",
-            {
-                "shares": 0,
-                "subscribed_cents": 0,
-                "called_cents": d["amount_cents"],
-                "paid_cents": 0,
-            },
-        )
+        self._moves(conn, e, ev)
 
-    def _on_SharesPaid(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        self._move(
-            conn,
-            e,
-            e.event_id,
-            d["member_id"],
-            d["subscription_id"],
-            "payment",
-            {
-                "shares": 0,
-                "subscribed_cents": 0,
-                "called_cents": d["called_cents"],
-                "paid_cents": d["amount_cents"],
-            },
-        )
+    def _moves(self, conn: sa.Connection, e: RecordedEvent, ev: MovingShares) -> None:
+        """The event's capital moves, as its home says (scic/domain/shares.py)."""
+        for move in ev.moves():
+            self._move(
+                conn,
+                e,
+                e.event_id,
+                move.member_id,
+                move.subscription_id,
+                move.kind,
+                move.amounts.as_row(),
+            )
 
-    def _on_MemberWithdrew(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _withdrew(self, conn: sa.Connection, e: RecordedEvent, ev: MemberWithdrew) -> None:
+        """The shares are set aside, pending reimbursement: they stay in the capital."""
         conn.execute(
             withdrawals.insert().values(
-                withdrawal_id=d["withdrawal_id"],
+                withdrawal_id=ev.withdrawal_id,
                 coop_id=e.tenant_id,
-                member_id=d["member_id"],
+                member_id=ev.member_id,
                 position=e.position,
                 requested_on=e.effective_date,
-                due_by=date.fromisoformat(d["due_by"]),
-                exit=d["exit"],
-                excluded=d["excluded"],
+                due_by=ev.due_by,
+                exit=ev.exit,
+                excluded=ev.excluded,
                 status="pending",
-                **{k: d[k] for k in AMOUNTS},
+                **ev.holding.as_row(),
             )
         )
         m = members.c
-        values: dict[str, Any] = {f"pending_{k}": m[f"pending_{k}"] + d[k] for k in AMOUNTS}
-        if d["exit"]:
+        values = _pending(ev.holding)
+        if ev.exit:
             values.update(
-                status="excluded" if d["excluded"] else "withdrawn", exited_on=e.effective_date
+                status="excluded" if ev.excluded else "withdrawn", exited_on=e.effective_date
             )
-        conn.execute(members.update().where(m.member_id == d["member_id"]).values(**values))
+        conn.execute(members.update().where(m.member_id == ev.member_id).values(**values))
 
-    def _on_SharesReimbursed(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
-    ) -> None:
+    def _reimbursed(self, conn: sa.Connection, e: RecordedEvent, ev: SharesReimbursed) -> None:
         conn.execute(
             withdrawals.update()
-            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .where(withdrawals.c.withdrawal_id == ev.withdrawal_id)
             .values(
                 status="reimbursed",
                 reimbursed_on=e.effective_date,
-                amount_cents=d["amount_cents"],
-                loss_share_cents=d["loss_share_cents"],
+                amount_cents=ev.amount_cents,
+                loss_share_cents=ev.loss_share_cents,
             )
         )
-        m = members.c
         conn.execute(
             members.update()
-            .where(m.member_id == d["member_id"])
-            .values(**{f"pending_{k}": m[f"pending_{k}"] - d[k] for k in AMOUNTS})
+            .where(members.c.member_id == ev.member_id)
+            .values(**_pending(-ev.holding))
         )
-        self._move(
-            conn, e, e.event_id, d["member_id"], None, "reimbursement", {k: -d[k] for k in AMOUNTS}
-        )
-        if d["loss_share_cents"]:
+        self._moves(conn, e, ev)
+        if ev.loss_share_cents:
             conn.execute(
                 coop_capital.update()
                 .where(coop_capital.c.coop_id == e.tenant_id)
                 .values(
                     uncovered_losses_cents=coop_capital.c.uncovered_losses_cents
-                    - d["loss_share_cents"]
+                    - ev.loss_share_cents
                 )
             )
 
-    def _on_SharesTransferred(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
-    ) -> None:
-        amounts = {k: d[k] for k in AMOUNTS}
-        self._move(
-            conn,
-            e,
-            e.event_id,
-            d["from_member_id"],
-            None,
-            "transfer-out",
-            {k: -v for k, v in amounts.items()},
-        )
-        self._move(conn, e, e.event_id, d["to_member_id"], None, "transfer-in", amounts)
-
-    def _on_EventReversed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        original = d["reversed_event_id"]
+    def _reversed(self, conn: sa.Connection, e: RecordedEvent, ev: EventReversed) -> None:
+        """The reversed event's movement rows, negated at their own date; the rows of a
+        call, a withdrawal or a reimbursement put back as they were."""
+        original = ev.reversed_event_id
         conn.execute(
             reversals.insert().values(
                 reversed_event_id=original, coop_id=e.tenant_id, reversal_event_id=e.event_id
             )
         )
-        if d["reversed_type"] == "SharesCalled":
-            conn.execute(
-                calls.update()
-                .where(calls.c.coop_id == e.tenant_id)
-                .where(calls.c.call_id == _data_of(conn, original)["call_id"])
-                .values(reversed=True)
-            )
-        elif d["reversed_type"] == "SharesReimbursed":
-            self._unreimburse(conn, e, _data_of(conn, original))
-        elif d["reversed_type"] == "MemberWithdrew":
-            self._unwithdraw(conn, _data_of(conn, original))
+        kept = EVENT_TYPES.get(ev.reversed_type)
+        if kept in KEPT_ROWS:  # rows of their own to put back, read in their payload
+            match kept.model_validate(_data_of(conn, original)):
+                case SharesCalled() as called:
+                    conn.execute(
+                        calls.update()
+                        .where(calls.c.coop_id == e.tenant_id)
+                        .where(calls.c.call_id == called.call_id)
+                        .values(reversed=True)
+                    )
+                case SharesReimbursed() as reimbursed:
+                    self._unreimburse(conn, e, reimbursed)
+                case MemberWithdrew() as withdrew:
+                    self._unwithdraw(conn, withdrew)
         rows = (
             conn.execute(
                 sa.select(movements)
@@ -355,41 +363,40 @@ class CapitalProjector:
             )
 
     @staticmethod
-    def _unreimburse(conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _unreimburse(conn: sa.Connection, e: RecordedEvent, ev: SharesReimbursed) -> None:
         """A reimbursement reversed (a correction, or its compensation): the withdrawal
         waits in the queue again, at its place (the queue is ordered by position)."""
         conn.execute(
             withdrawals.update()
-            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .where(withdrawals.c.withdrawal_id == ev.withdrawal_id)
             .values(status="pending", reimbursed_on=None, amount_cents=None, loss_share_cents=None)
         )
-        m = members.c
         conn.execute(
             members.update()
-            .where(m.member_id == d["member_id"])
-            .values(**{f"pending_{k}": m[f"pending_{k}"] + d[k] for k in AMOUNTS})
+            .where(members.c.member_id == ev.member_id)
+            .values(**_pending(ev.holding))
         )
-        if d["loss_share_cents"]:
+        if ev.loss_share_cents:
             c = coop_capital.c
             conn.execute(
                 coop_capital.update()
                 .where(c.coop_id == e.tenant_id)
-                .values(uncovered_losses_cents=c.uncovered_losses_cents + d["loss_share_cents"])
+                .values(uncovered_losses_cents=c.uncovered_losses_cents + ev.loss_share_cents)
             )
 
     @staticmethod
-    def _unwithdraw(conn: sa.Connection, d: dict[str, Any]) -> None:
+    def _unwithdraw(conn: sa.Connection, ev: MemberWithdrew) -> None:
         """A withdrawal recorded by mistake: the member never left."""
         conn.execute(
             withdrawals.update()
-            .where(withdrawals.c.withdrawal_id == d["withdrawal_id"])
+            .where(withdrawals.c.withdrawal_id == ev.withdrawal_id)
             .values(status="reversed")
         )
         m = members.c
-        values: dict[str, Any] = {f"pending_{k}": m[f"pending_{k}"] - d[k] for k in AMOUNTS}
-        if d["exit"]:
+        values = _pending(-ev.holding)
+        if ev.exit:
             values.update(status="active", exited_on=None)
-        conn.execute(members.update().where(m.member_id == d["member_id"]).values(**values))
+        conn.execute(members.update().where(m.member_id == ev.member_id).values(**values))
 
     # -- the one place amounts move ----------------------------------------------------
 
@@ -465,6 +472,12 @@ def public_categories(conn: sa.Connection, coop_id: str | None, on: date) -> set
     if doc is None:  # before the first statutes: the founding ones
         doc = conn.execute(in_force.order_by(None).order_by(s.valid_from, s.position)).scalar_one()
     return {c["code"] for c in doc["categories"] if c.get("public_body")}
+
+
+def _pending(delta: Holding) -> dict[str, Any]:
+    """The members row's shares set aside for reimbursement, moved by `delta`."""
+    m = members.c
+    return {f"pending_{k}": m[f"pending_{k}"] + v for k, v in delta.as_row().items()}
 
 
 def _data_of(conn: sa.Connection, event_id: str) -> dict[str, Any]:

@@ -18,9 +18,19 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from ledger import RecordedEvent
 from ledger.rows import add_to_rows, insert_rows
+from scic.domain.members import MemberAdmitted
+from scic.domain.shares import (
+    MovingShares,
+    SharesCalled,
+    SharesPaid,
+    SharesSubscribed,
+    SharesTransferred,
+)
+from scic.events import typed
 from scic.projections.tables import (
     calls,
     coop_capital,
@@ -33,9 +43,7 @@ from scic.projections.tables import (
 
 AMOUNTS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
 # Events whose effect is only inserts and additions: a run of them is folded set-wise.
-BULK_TYPES = frozenset(
-    {"MemberAdmitted", "SharesSubscribed", "SharesCalled", "SharesPaid", "SharesTransferred"}
-)
+BULK = (MemberAdmitted, SharesSubscribed, SharesCalled, SharesPaid, SharesTransferred)
 
 _m, _c = members.c, coop_capital.c
 _ADD_TO_COOP = (
@@ -67,7 +75,7 @@ def _ids(ids: Iterable[str]) -> dict[str, list[str]]:
 
 
 class Run:
-    """One run of `BULK_TYPES` events, folded then written."""
+    """One run of `BULK` events, folded then written."""
 
     def __init__(self) -> None:
         self.new_members: dict[str, dict[str, Any]] = {}
@@ -76,88 +84,75 @@ class Run:
         self.call_rows: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
 
-    def fold(self, e: RecordedEvent) -> None:
-        d = e.data
-        if e.type == "MemberAdmitted":
-            self.new_members[d["member_id"]] = {
-                "member_id": d["member_id"],
-                "coop_id": e.tenant_id,
-                "party_id": d["party_id"],
-                "kind": d["kind"],
-                "category": d["category"],
-                "admitted_on": e.effective_date,
-                "admitted_at": e.recorded_at,
-                "status": "active",
-                "exited_on": None,
-                "number": d.get("number"),
-                **dict.fromkeys(AMOUNTS, 0),
-                **{f"pending_{k}": 0 for k in AMOUNTS},
-            }
-            self.category_rows.append(
-                {
-                    "member_id": d["member_id"],
-                    "position": e.position,
+    def fold(self, e: RecordedEvent, ev: BaseModel) -> None:
+        match ev:
+            case MemberAdmitted():
+                self.new_members[ev.member_id] = {
+                    "member_id": ev.member_id,
                     "coop_id": e.tenant_id,
-                    "category": d["category"],
+                    "party_id": ev.party_id,
+                    "kind": ev.kind,
+                    "category": ev.category,
+                    "admitted_on": e.effective_date,
+                    "admitted_at": e.recorded_at,
+                    "status": "active",
+                    "exited_on": None,
+                    "number": ev.number,
+                    **dict.fromkeys(AMOUNTS, 0),
+                    **{f"pending_{k}": 0 for k in AMOUNTS},
+                }
+                self.category_rows.append(
+                    {
+                        "member_id": ev.member_id,
+                        "position": e.position,
+                        "coop_id": e.tenant_id,
+                        "category": ev.category,
+                        "effective_date": e.effective_date,
+                        "recorded_at": e.recorded_at,
+                    }
+                )
+            case SharesSubscribed():
+                self.new_subscriptions[ev.subscription_id] = {
+                    "subscription_id": ev.subscription_id,
+                    "coop_id": e.tenant_id,
+                    "member_id": ev.member_id,
+                    "subscribed_on": e.effective_date,
+                    **dict.fromkeys(AMOUNTS, 0),
+                }
+                self._moves(e, ev)
+            case SharesCalled():
+                self.call_rows.append(
+                    {
+                        "call_id": ev.call_id,
+                        "coop_id": e.tenant_id,
+                        "subscription_id": ev.subscription_id,
+                        "member_id": ev.member_id,
+                        "amount_cents": ev.amount_cents,
+                        "called_on": e.effective_date,
+                        "due_date": ev.due_date,
+                        "reversed": False,
+                    }
+                )
+                self._moves(e, ev)
+            case SharesPaid() | SharesTransferred():
+                self._moves(e, ev)
+
+    def _moves(self, e: RecordedEvent, ev: MovingShares) -> None:
+        """The event's capital moves, as its home says (scic/domain/shares.py)."""
+        for move in ev.moves():
+            self.moves.append(
+                {
+                    "event_id": e.event_id,
+                    "member_id": move.member_id,
+                    "coop_id": e.tenant_id,
+                    "subscription_id": move.subscription_id,
+                    "kind": move.kind,
+                    "position": e.position,
                     "effective_date": e.effective_date,
                     "recorded_at": e.recorded_at,
+                    **move.amounts.as_row(),
                 }
             )
-        elif e.type == "SharesSubscribed":
-            self.new_subscriptions[d["subscription_id"]] = {
-                "subscription_id": d["subscription_id"],
-                "coop_id": e.tenant_id,
-                "member_id": d["member_id"],
-                "subscribed_on": e.effective_date,
-                **dict.fromkeys(AMOUNTS, 0),
-            }
-            self._move(
-                e, d["member_id"], d["subscription_id"], "subscription", [d[k] for k in AMOUNTS]
-            )
-        elif e.type == "SharesCalled":
-            self.call_rows.append(
-                {
-                    "call_id": d["call_id"],
-                    "coop_id": e.tenant_id,
-                    "subscription_id": d["subscription_id"],
-                    "member_id": d["member_id"],
-                    "amount_cents": d["amount_cents"],
-                    "called_on": e.effective_date,
-                    "due_date": date.fromisoformat(d["due_date"]),
-                    "reversed": False,
-                }
-            )
-            amounts = [0, 0, d["amount_cents"], 0]
-            self._move(e, d["member_id"], d["subscription_id"], "call", amounts)
-        elif e.type == "SharesPaid":
-            amounts = [0, 0, d["called_cents"], d["amount_cents"]]
-            self._move(e, d["member_id"], d["subscription_id"], "payment", amounts)
-        elif e.type == "SharesTransferred":
-            amounts = [d[k] for k in AMOUNTS]
-            self._move(e, d["from_member_id"], None, "transfer-out", [-v for v in amounts])
-            self._move(e, d["to_member_id"], None, "transfer-in", amounts)
-
-    def _move(
-        self,
-        e: RecordedEvent,
-        member_id: str,
-        subscription_id: str | None,
-        kind: str,
-        amounts: list[int],
-    ) -> None:
-        self.moves.append(
-            {
-                "event_id": e.event_id,
-                "member_id": member_id,
-                "coop_id": e.tenant_id,
-                "subscription_id": subscription_id,
-                "kind": kind,
-                "position": e.position,
-                "effective_date": e.effective_date,
-                "recorded_at": e.recorded_at,
-                **dict(zip(AMOUNTS, amounts, strict=True)),
-            }
-        )
 
     def write(self, conn: sa.Connection) -> None:
         member_deltas: dict[str, list[int]] = {}
@@ -257,22 +252,24 @@ class _PublicCategories:
 def apply_runs(
     conn: sa.Connection,
     events: Sequence[RecordedEvent],
-    handler_of: Callable[[str], Callable[[RecordedEvent], None] | None],
+    handled: tuple[type[BaseModel], ...],
+    handle: Callable[[RecordedEvent, BaseModel], None],
 ) -> None:
-    """Fold runs of `BULK_TYPES` set-wise; hand every other event to its handler (None:
-    ignored), after writing the run before it, so the order of effects is kept."""
+    """Fold runs of `BULK` events set-wise; hand every other event of the `handled` types
+    to `handle` (the others are ignored), after writing the run before it, so the order of
+    effects is kept."""
     run: Run | None = None
     for event in events:
-        if event.type in BULK_TYPES:
+        ev = typed(event)
+        if isinstance(ev, BULK):
             run = run or Run()
-            run.fold(event)
+            run.fold(event, ev)
             continue
-        handler = handler_of(event.type)
-        if handler is None:
+        if not isinstance(ev, handled):
             continue  # an event this projector ignores does not break a run
         if run is not None:
             run.write(conn)
             run = None
-        handler(event)
+        handle(event, ev)
     if run is not None:
         run.write(conn)

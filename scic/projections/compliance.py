@@ -163,18 +163,20 @@ def _follow(walk: _Walk, entry: Entry) -> None:
     e, state = entry.event, walk.state
     match e:
         case SharesCalled():
+            (called,) = e.moves()
             walk.calls[e.call_id] = _Call(
-                e.call_id, e.subscription_id, e.member_id, e.due_date, e.amount_cents
+                e.call_id, e.subscription_id, e.member_id, e.due_date, called.amounts.called_cents
             )
         case SharesPaid():
             # R7 — a payment goes to the calls by due date, those already due first
             # (C. civ. art. 1342-10); what is left beyond them is the call it made itself.
-            rest = e.amount_cents
-            for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
-                if call.subscription_id == e.subscription_id and rest > 0:
-                    paid = min(rest, call.called_cents - call.paid_cents)
-                    call.paid_cents += paid
-                    rest -= paid
+            for move in e.moves():
+                rest = move.amounts.paid_cents
+                for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
+                    if call.subscription_id == move.subscription_id and rest > 0:
+                        paid = min(rest, call.called_cents - call.paid_cents)
+                        call.paid_cents += paid
+                        rest -= paid
         case FiscalYearClosed():
             assert state.coop is not None
             highest = state.coop.capital.highest_subscribed_cents

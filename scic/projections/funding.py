@@ -10,6 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
+from scic.domain.corrections import EventReversed
+from scic.domain.esus import EsusApproved, EsusInvested
+from scic.domain.funders import FunderRegistered
+from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow, GrantMove
+from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
+from scic.events import typed
 from scic.projections.tables import (
     FUNDING_TABLES,
     esus_approvals,
@@ -20,14 +26,19 @@ from scic.projections.tables import (
     title_remunerations,
 )
 
-GRANT_FLOWS = {
-    "GrantInstalmentReceived": ("received", "received_cents"),
-    "GrantJustified": ("justified", "justified_cents"),
-    "GrantClawedBack": ("clawed_back", "clawed_back_cents"),
-}
-GRANT_COLUMN = {kind: column for kind, column in GRANT_FLOWS.values()} | {
-    "awarded": "awarded_cents"
-}
+HANDLED = (
+    FunderRegistered,
+    GrantAwarded,
+    GrantAmended,
+    GrantFlow,
+    GrantClosed,
+    TitlesIssued,
+    TitlesRedeemed,
+    TitlesRemunerated,
+    EsusApproved,
+    EsusInvested,
+    EventReversed,
+)
 
 
 class FundingProjector:
@@ -36,167 +47,167 @@ class FundingProjector:
 
     def apply(self, conn: sa.Connection, events: Sequence[RecordedEvent]) -> None:
         for event in events:
-            if event.type in GRANT_FLOWS:
-                kind, _ = GRANT_FLOWS[event.type]
-                self._grant_flow(
-                    conn, event, event.data["grant_id"], kind, event.data["amount_cents"]
-                )
-                continue
-            handler = getattr(self, f"_on_{event.type}", None)
-            if handler is not None:
-                handler(conn, event, event.data)
+            match typed(event, HANDLED):
+                case FunderRegistered() as ev:
+                    self._funder(conn, event, ev)
+                case GrantAwarded() as ev:
+                    self._awarded(conn, event, ev)
+                case GrantAmended() as ev:
+                    self._amended(conn, event, ev)
+                case GrantFlow() as ev:
+                    self._grant_flow(conn, event, ev.move())
+                case GrantClosed() as ev:
+                    conn.execute(
+                        grants.update()
+                        .where(grants.c.grant_id == ev.grant_id)
+                        .values(status="closed")
+                    )
+                case TitlesIssued() as ev:
+                    self._issued(conn, event, ev)
+                case TitlesRedeemed() as ev:
+                    self._redeemed(conn, event, ev)
+                case TitlesRemunerated() as ev:
+                    self._remunerated(conn, event, ev)
+                case EsusApproved() as ev:
+                    self._approved(conn, event, ev)
+                case EsusInvested() as ev:
+                    self._invested(conn, event, ev)
+                case EventReversed() as ev:
+                    self._reversed(conn, event, ev)
 
-    def _on_FunderRegistered(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
-    ) -> None:
+    def _funder(self, conn: sa.Connection, e: RecordedEvent, ev: FunderRegistered) -> None:
         conn.execute(
             funders.insert().values(
-                funder_id=d["funder_id"],
-                coop_id=e.tenant_id,
-                party_id=d["party_id"],
-                type=d["type"],
+                funder_id=ev.funder_id, coop_id=e.tenant_id, party_id=ev.party_id, type=ev.type
             )
         )
 
-    def _on_GrantAwarded(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _awarded(self, conn: sa.Connection, e: RecordedEvent, ev: GrantAwarded) -> None:
+        """The grant's terms are kept as recorded (`doc`: its JSON)."""
         conn.execute(
             grants.insert().values(
-                grant_id=d["grant_id"],
+                grant_id=ev.grant_id,
                 coop_id=e.tenant_id,
-                funder_id=d["funder_id"],
-                funder_type=d["funder_type"],
-                purpose=d["purpose"],
+                funder_id=ev.funder_id,
+                funder_type=ev.funder_type,
+                purpose=ev.purpose,
                 awarded_on=e.effective_date,
                 awarded_cents=0,
                 received_cents=0,
                 justified_cents=0,
                 clawed_back_cents=0,
-                de_minimis=d["de_minimis"],
-                period_end=date.fromisoformat(d["period_end"]) if d.get("period_end") else None,
+                de_minimis=ev.de_minimis,
+                period_end=ev.period_end,
                 status="open",
-                doc=d,
+                doc=e.data,
             )
         )
-        self._grant_flow(conn, e, d["grant_id"], "awarded", d["amount_cents"])
+        self._grant_flow(conn, e, ev.move())
 
-    def _on_GrantAmended(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        self._grant_flow(conn, e, d["grant_id"], "awarded", d["amount_cents"] - d["previous_cents"])
-        if d.get("agreement_ref"):  # the avenant's agreement stands for later amendments
+    def _amended(self, conn: sa.Connection, e: RecordedEvent, ev: GrantAmended) -> None:
+        self._grant_flow(conn, e, ev.move())
+        if ev.agreement_ref:  # the avenant's agreement stands for later amendments
             g = grants.c
-            doc = conn.execute(sa.select(g.doc).where(g.grant_id == d["grant_id"])).scalar_one()
+            doc = conn.execute(sa.select(g.doc).where(g.grant_id == ev.grant_id)).scalar_one()
             conn.execute(
                 grants.update()
-                .where(g.grant_id == d["grant_id"])
-                .values(doc={**doc, "agreement_ref": d["agreement_ref"]})
+                .where(g.grant_id == ev.grant_id)
+                .values(doc={**doc, "agreement_ref": ev.agreement_ref})
             )
-
-    def _on_GrantClosed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
-        conn.execute(
-            grants.update().where(grants.c.grant_id == d["grant_id"]).values(status="closed")
-        )
 
     def _grant_flow(
-        self,
-        conn: sa.Connection,
-        e: RecordedEvent,
-        grant_id: str,
-        kind: str,
-        amount: int,
-        effective_date: date | None = None,
+        self, conn: sa.Connection, e: RecordedEvent, move: GrantMove, on: date | None = None
     ) -> None:
+        """A grant figure moved (the event's own move, or a reversal's negated row)."""
         grant = conn.execute(
             sa.select(grants.c.funder_id, grants.c.funder_type, grants.c.purpose).where(
-                grants.c.grant_id == grant_id
+                grants.c.grant_id == move.grant_id
             )
         ).one()
-        column = GRANT_COLUMN[kind]
+        column = f"{move.figure}_cents"
         conn.execute(
             grants.update()
-            .where(grants.c.grant_id == grant_id)
-            .values({column: grants.c[column] + amount})
+            .where(grants.c.grant_id == move.grant_id)
+            .values({column: grants.c[column] + move.cents})
         )
         self._move(
             conn,
             e,
-            grant_id,
+            move.grant_id,
             "grant",
-            kind,
+            move.figure,
             grant.funder_id,
             grant.funder_type,
-            amount,
+            move.cents,
             purpose=grant.purpose,
-            effective_date=effective_date,
+            effective_date=on,
         )
 
-    def _on_TitlesIssued(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _issued(self, conn: sa.Connection, e: RecordedEvent, ev: TitlesIssued) -> None:
         conn.execute(
             title_issues.insert().values(
-                issue_id=d["issue_id"],
+                issue_id=ev.issue_id,
                 coop_id=e.tenant_id,
-                holder_id=d["holder_id"],
-                count=d["count"],
-                outstanding=d["count"],
-                nominal_cents=d["nominal_cents"],
+                holder_id=ev.holder_id,
+                count=ev.count,
+                outstanding=ev.count,
+                nominal_cents=ev.nominal_cents,
                 issued_on=e.effective_date,
-                doc=d,
+                doc=e.data,
             )
         )
         self._move(
             conn,
             e,
-            d["issue_id"],
+            ev.issue_id,
             "titles",
             "issued",
-            d["holder_id"],
-            _funder_type(conn, d["holder_id"]),
-            d["count"] * d["nominal_cents"],
+            ev.holder_id,
+            _funder_type(conn, ev.holder_id),
+            ev.raised_cents,
         )
 
-    def _on_TitlesRedeemed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _redeemed(self, conn: sa.Connection, e: RecordedEvent, ev: TitlesRedeemed) -> None:
         t = title_issues.c
-        holder = conn.execute(
-            sa.select(t.holder_id).where(t.issue_id == d["issue_id"])
-        ).scalar_one()
+        holder = conn.execute(sa.select(t.holder_id).where(t.issue_id == ev.issue_id)).scalar_one()
         conn.execute(
             title_issues.update()
-            .where(t.issue_id == d["issue_id"])
-            .values(outstanding=t.outstanding - d["count"])
+            .where(t.issue_id == ev.issue_id)
+            .values(outstanding=t.outstanding - ev.count)
         )
         self._move(
             conn,
             e,
-            d["issue_id"],
+            ev.issue_id,
             "titles",
             "redeemed",
             holder,
             _funder_type(conn, holder),
-            d["amount_cents"],
+            ev.amount_cents,
         )
 
-    def _on_TitlesRemunerated(
-        self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]
-    ) -> None:
+    def _remunerated(self, conn: sa.Connection, e: RecordedEvent, ev: TitlesRemunerated) -> None:
         conn.execute(
             title_remunerations.insert().values(
-                issue_id=d["issue_id"],
+                issue_id=ev.issue_id,
                 position=e.position,
                 coop_id=e.tenant_id,
-                fiscal_year=d["fiscal_year"],
-                figure_cents=d["figure_cents"],
-                fixed_cents=d["fixed_cents"],
-                variable_cents=d["variable_cents"],
+                fiscal_year=ev.fiscal_year,
+                figure_cents=ev.figure_cents,
+                fixed_cents=ev.fixed_cents,
+                variable_cents=ev.variable_cents,
             )
         )
 
-    def _on_EsusApproved(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _approved(self, conn: sa.Connection, e: RecordedEvent, ev: EsusApproved) -> None:
         conn.execute(
             esus_approvals.insert().values(
-                approval_id=d["approval_id"],
+                approval_id=ev.approval_id,
                 coop_id=e.tenant_id,
-                granted_on=date.fromisoformat(d["granted_on"]),
-                expires_on=date.fromisoformat(d["expires_on"]),
-                authority=d["authority"],
-                reference=d["reference"],
+                granted_on=ev.granted_on,
+                expires_on=ev.expires_on,
+                authority=ev.authority,
+                reference=ev.reference,
                 recorded_at=e.recorded_at,
             )
         )
@@ -204,9 +215,7 @@ class FundingProjector:
         # (C. trav. R3332-21-3): one made without an approval that this one, recorded
         # later, covers becomes a solidarity investment from now on (a `requalified`
         # movement: the funding mix as known before keeps the earlier answer).
-        self._requalify(
-            conn, e, date.fromisoformat(d["granted_on"]), date.fromisoformat(d["expires_on"])
-        )
+        self._requalify(conn, e, ev.granted_on, ev.expires_on)
 
     def _requalify(self, conn: sa.Connection, e: RecordedEvent, start: date, end: date) -> None:
         m = funding_movements.c
@@ -241,25 +250,25 @@ class FundingProjector:
                 effective_date=row["effective_date"],
             )
 
-    def _on_EsusInvested(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _invested(self, conn: sa.Connection, e: RecordedEvent, ev: EsusInvested) -> None:
         self._move(
             conn,
             e,
-            d["investment_id"],
+            ev.investment_id,
             "esus",
-            # R12 — made while no ESUS approval was in force: not a solidarity investment
-            "invested" if d.get("solidarity", True) else "not_solidarity",
-            d["investor_id"],
-            _funder_type(conn, d["investor_id"]),
-            d["amount_cents"],
-            instrument=d["instrument"],
+            ev.kind,
+            ev.investor_id,
+            _funder_type(conn, ev.investor_id),
+            ev.amount_cents,
+            instrument=ev.instrument,
         )
 
-    def _on_EventReversed(self, conn: sa.Connection, e: RecordedEvent, d: dict[str, Any]) -> None:
+    def _reversed(self, conn: sa.Connection, e: RecordedEvent, ev: EventReversed) -> None:
+        """The reversed event's funding rows, negated at their own date."""
         rows = (
             conn.execute(
                 sa.select(funding_movements).where(
-                    funding_movements.c.event_id == d["reversed_event_id"]
+                    funding_movements.c.event_id == ev.reversed_event_id
                 )
             )
             .mappings()
@@ -267,14 +276,8 @@ class FundingProjector:
         )
         for row in rows:
             if row["source"] == "grant":
-                self._grant_flow(
-                    conn,
-                    e,
-                    row["ref_id"],
-                    row["kind"],
-                    -row["amount_cents"],
-                    effective_date=row["effective_date"],
-                )
+                move = GrantMove(row["ref_id"], row["kind"], -row["amount_cents"])
+                self._grant_flow(conn, e, move, on=row["effective_date"])
             else:
                 self._move(
                     conn,

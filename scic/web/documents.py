@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from scic import refusals
 from scic.access.errors import Forbidden, TooManyFailures
 from scic.access.policy import PUBLIC, requires
 from scic.api.deps import ServiceDep
@@ -64,12 +65,12 @@ def download(request: Request, service: Service, build: Callable[[Viewer], File]
         message = f"Ce document n'est pas accessible avec un jeton « {ROLE_NAMES[v.role]} »."
         return problem_page(request, frame, 403, "Accès refusé", message, nav)
     except NotFound as error:
-        return problem_page(request, frame, 404, "Introuvable", error.detail, nav)
+        return problem_page(request, frame, 404, "Introuvable", refusals.detail(error), nav)
     except PageProblem as error:
         return problem_page(request, frame, error.status, "Demande invalide", error.message, nav)
     except DomainError as error:
         status = KIND_STATUS[error.kind]
-        message = getattr(error, "french", error.detail)
+        message = getattr(error, "french", None) or refusals.detail(error)
         return problem_page(request, frame, status, "Document impossible", message, nav)
     disposition = "attachment" if file.media_type == "application/pdf" else "inline"
     return Response(

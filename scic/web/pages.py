@@ -36,6 +36,7 @@ from scic.service import Service
 from scic.web import charts, findings, fmt, self_service
 from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
+from scic.web.refusals import message as said
 from scic.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -272,14 +273,14 @@ def page(request: Request, service: Service, slug: str, build: Build) -> Respons
             }
             return problem_page(request, frame, 403, _("Accès refusé"), message, nav)
         except NotFound as error:
-            return problem_page(request, frame, 404, "Introuvable", error.detail, nav)
+            return problem_page(request, frame, 404, _("Introuvable"), refusals.detail(error), nav)
         except PageProblem as error:
             return problem_page(
-                request, frame, error.status, "Demande invalide", error.message, nav
+                request, frame, error.status, _("Demande invalide"), error.message, nav
             )
         except DomainError as error:
             status = KIND_STATUS[error.kind]
-            return problem_page(request, frame, status, "Refusé", error.detail, nav)
+            return problem_page(request, frame, status, _("Refusé"), said(error), nav)
     return render(request, template, **frame, **context)
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ledger.errors import LedgerError
-from scic import contacts
+from scic import contacts, refusals
 from scic import member_requests as requests
 from scic.access import policy
 from scic.access.errors import AccessError
@@ -380,7 +380,7 @@ async def mandate_save(request: Request, service: ServiceDep, member_id: str) ->
                 conn, v.coop_id, member_id, body, v.principal.actor, service.store.clock()
             )
     except DomainError as error:
-        concerned, words = MANDATE_REFUSALS.get(error.slug, (None, error.detail))
+        concerned, words = MANDATE_REFUSALS.get(error.slug, (None, refusals.detail(error)))
         if concerned is not None:
             return _mandate_page(request, v, member_id, form, {concerned: words}, status=409)
         return _mandate_page(request, v, member_id, form, {}, words, status=409)
@@ -405,7 +405,7 @@ async def mandate_revoke(
                 conn, v.coop_id, member_id, mandate_id, v.principal.actor, service.store.clock()
             )
     except DomainError as error:
-        return _refused(request, v, 409, error.detail)
+        return _refused(request, v, 409, refusals.detail(error))
     return RedirectResponse(f"/dashboard/members/{member_id}?done=mandate-revoked", status_code=303)
 
 

@@ -101,8 +101,14 @@ def test_a_released_reimbursement_is_paid_by_a_valid_pain001(
     assert file_count(service) == before
 
 
-def test_nothing_owed_or_no_iban_is_refused(client: TestClient, service: Service) -> None:
+def test_nothing_owed_or_no_iban_is_refused(
+    client: TestClient, client_for: Any, service: Service
+) -> None:
     s = scene(client, "001.02")
+    # the plan shows payees' IBANs: the manager's, not the accountant's
+    accountant = client_for("accountant", s["coop"])
+    plan = f"/v1/coops/{s['coop']}/sepa/transfers/plan"
+    assert accountant.get(plan, params={"on": "2026-12-01"}).status_code == 403
     refused = transfers(client, s["coop"])
     assert refused.status_code == 409, refused.text
     assert refused.json()["type"] == "/errors/sepa-payee-account-missing"

@@ -451,3 +451,74 @@ def test_a_post_without_csrf_is_refused(
     response = web.post(path, data=data, follow_redirects=False)
     assert response.status_code == 403
     assert event_count(service) == before
+
+
+@pytest.mark.parametrize(
+    ("bad", "french", "english"),
+    [
+        (
+            {"statutory_floor": "6 000", "effective_date": "2018-01-01"},
+            "Cette date est antérieure à la constitution de la coopérative.",
+            "This date is before the cooperative was incorporated.",
+        ),
+        (
+            {"reimbursement_delay_years": "9"},
+            "Le délai de remboursement est de cinq ans au plus.",
+            "The reimbursement delay is five years at most.",
+        ),
+    ],
+)
+def test_a_refusal_reads_in_the_pages_language(
+    bad: dict[str, str],
+    french: str,
+    english: str,
+    app: FastAPI,
+    service: Service,
+    world: World,
+) -> None:
+    """A refusal's words come from the refusal catalogue (scic.refusals.DETAILS) in the
+    page's language: French by default, English after the switch; never the raiser's
+    English words on a French page."""
+    web = web_for(app, service, world, "statutes")
+    path = path_of("statutes", world)
+    refused = web.post(path, data={**shown(web, path), **bad})
+    assert refused.status_code in (409, 422)
+    html = unescape(refused.text)
+    assert french in html and english not in html
+    switched = web.post("/language", data={"csrf": shown(web, path)["csrf"], "lang": "en"})
+    assert switched.status_code in (200, 303)
+    again = web.post(path, data={**shown(web, path), **bad})
+    html = unescape(again.text)
+    assert english in html and french not in html
+
+
+def test_every_refusal_of_the_catalogue_has_its_words() -> None:
+    from scic.errors import CATALOGUE
+    from scic.i18n import translations
+    from scic.refusals import DETAILS
+
+    assert sorted(set(CATALOGUE) - set(DETAILS)) == []
+    english = translations("en")
+    assert [s for s in CATALOGUE if english.gettext(DETAILS[s]) == DETAILS[s]] == []
+
+
+def test_the_people_page_says_a_refusal_without_words_of_its_own_in_french(
+    app: FastAPI, service: Service, world: World
+) -> None:
+    """`unknown-role` is raised with English words only: the page reads the catalogue's."""
+    web = web_for(app, service, world, "statutes")
+    form = web.get("/dashboard/people/new")
+    refused = web.post(
+        "/dashboard/people",
+        data={
+            "csrf": shown(web, "/dashboard/statutes/new")["csrf"],
+            "email": "x@example.org",
+            "role": "chef",
+        },
+    )
+    assert refused.status_code == 422 and form.status_code == 200
+    said = re.search(r'id="role-error">([^<]*)</p>', unescape(refused.text))
+    assert said is not None
+    assert said[1] == (
+        "Rôle inconnu : Ce rôle n'existe pas : gestionnaire, comptable, financeur ou associé."
+    )

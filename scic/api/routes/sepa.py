@@ -321,9 +321,9 @@ ExecutionQuery = Annotated[Day, Query(description="the requested execution date"
     response_model=TransferPlan,
     operation_id="get_sepa_transfer_plan",
     summary="What the pain.001 would pay (released reimbursements, titres participatifs' "
-    "remuneration), and who it leaves out and why",
+    "remuneration), and who it leaves out and why (the manager: it shows payees' IBANs)",
     responses=problems.READ_REFUSALS,
-    dependencies=[requires(READ)],
+    dependencies=[requires(RECORD)],
 )
 def transfer_plan(
     coop_id: str, service: ServiceDep, on: ExecutionQuery, account: AccountQuery = None

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger.errors import LedgerError
 from ledger.schema import events as events_table
+from scic import refusals
 from scic.access.errors import TooManyFailures
 from scic.api.problems import KIND_STATUS
 from scic.errors import DomainError, NotFound
@@ -207,7 +208,7 @@ def show(request: Request, service: Service, command: str, path: dict[str, str])
         try:
             subject = subject_of(conn, v, path, lang)
         except NotFound as error:
-            return refused(request, v, 404, "Introuvable", error.detail)
+            return refused(request, v, 404, "Introuvable", refusals.detail(error))
         choice_lists = load_lists(conn, v, form, lang)
         fields, standing = fields_of(conn, v, form)
     names = {f.name for f in fields}
@@ -254,7 +255,7 @@ def _submit(
         try:
             subject = subject_of(conn, v, path, lang)
         except NotFound as error:
-            return refused(request, v, 404, "Introuvable", error.detail)
+            return refused(request, v, 404, "Introuvable", refusals.detail(error))
         choice_lists = load_lists(conn, v, form, lang)
         fields, _ = fields_of(conn, v, form)
     names = {f.name for f in fields}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ledger.errors import IdempotencyConflict, LedgerError, WrongExpectedVersion
+from scic import refusals
 from scic.errors import DomainError
 from scic.web.forms.labels import FRENCH, tr
 
@@ -24,395 +25,92 @@ DATES = (
     "granted_on",
 )
 
-# slug → (the fields it may concern, first present wins; the English message)
-REFUSALS: dict[str, tuple[tuple[str, ...], str]] = {
-    "agreement-required": (
-        ("agreement_ref",),
-        "A public grant above 23,000 € needs a written agreement: give its reference.",
-    ),
-    "already-reversed": (("reverses",), "This event has already been reversed."),
-    "amount-too-large": (("amount", "paid", "nominal"), "This amount is too large."),
-    "award-below-received": (
-        ("amount",),
-        "The amount awarded cannot fall below what was already received.",
-    ),
-    "call-due-date-out-of-bounds": (
-        ("due_date",),
-        "The due date must fall within five years of the subscription.",
-    ),
-    "call-exceeds-uncalled": (
-        ("amount",),
-        "The call exceeds the part of the subscription not yet called.",
-    ),
-    "capital-below-legal-minimum": (
-        ("share_nominal", "statutory_floor"),
-        "The capital would fall below the legal minimum.",
-    ),
-    "date-before-admission": (
-        ("effective_date", "member_id", "from_member_id", "to_member_id"),
-        "This date is before the member was admitted.",
-    ),
-    "date-before-award": (("effective_date",), "This date is before the grant was awarded."),
-    "date-before-incorporation": (DATES, "This date is before the cooperative was incorporated."),
-    "date-before-issue": (("effective_date",), "This date is before the titles were issued."),
-    "date-before-subscription": (
-        ("effective_date",),
-        "This date is before the subscription was made.",
-    ),
-    "date-beyond-horizon": (
-        (*DATES, "due_date", "expires_on"),
-        "This date is more than a year ahead: check the year.",
-    ),
-    "de-minimis-ceiling": (
-        ("de_minimis_override", "amount"),
-        "De minimis aid would exceed its ceiling over three years; record it only with a "
-        "reason to exceed the ceiling.",
-    ),
-    "duplicate-subscription": (("member_id",), "This subscription is already recorded."),
-    "esus-approval-dates": (("expires_on",), "The approval must expire after it is granted."),
-    "esus-approval-too-long": (("expires_on",), "An ESUS approval lasts five years at most."),
-    "exit-holding-changed": (("member_id",), "The member's holding changed since the exit."),
-    "first-payment-below-quarter": (
-        ("paid",),
-        "At subscription, at least a quarter of the shares' value must be paid.",
-    ),
-    "grant-closed": (("amount", "effective_date"), "This grant is closed."),
-    "holder-required": (
-        ("holder_id", "holder.name"),
-        "Choose an existing holder, or name a new one (name and type).",
-    ),
-    "instalment-exceeds-award": (
-        ("amount",),
-        "The instalments received would exceed the amount awarded.",
-    ),
-    "invalid-siren": (("siren",), "This SIREN number is not valid."),
-    "investor-required": (
-        ("investor_id", "investor.name"),
-        "Choose an existing investor, or name a new one (name and type).",
-    ),
-    "justification-before-payment": (
-        ("amount",),
-        "Nothing can be justified before an instalment is received.",
-    ),
-    "justification-exceeds-received": (
-        ("amount",),
-        "The amount justified would exceed what was received.",
-    ),
-    "charge-above-carried-loss": (
-        ("amount",),
-        "More than the loss carried forward would be charged to reserves.",
-    ),
-    "clawback-exceeds-received": (
-        ("amount",),
-        "The clawback would exceed what was received.",
-    ),
-    "member-number-taken": (("number",), "Another member already has this number."),
-    "review-in-future": (
-        ("report_made_available_on",),
-        "A review is recorded once its report is made available, not before.",
-    ),
-    "member-not-active": (
-        ("member_id", "from_member_id", "to_member_id"),
-        "This member has left the cooperative.",
-    ),
-    "no-shares-to-withdraw": (("member_id",), "This member holds no shares to withdraw."),
-    "nominal-change-with-shares-outstanding": (
-        ("share_nominal",),
-        "The nominal value cannot change while shares are outstanding.",
-    ),
-    "not-enough-shares": (("shares",), "The member does not hold that many shares."),
-    "not-reversible": (("reverses",), "This kind of event cannot be reversed."),
-    "payment-already-called": (
-        ("effective_date",),
-        "A call dated before a payment that already called the shares is refused.",
-    ),
-    "payment-exceeds-unpaid": (
-        ("amount",),
-        "The payment exceeds what remains unpaid on this subscription.",
-    ),
-    "public-capital-cap": (
-        ("shares", "category"),
-        "Public bodies would hold more than half of the capital.",
-    ),
-    "redemption-before-seven-years": (
-        ("effective_date",),
-        "Participative titles cannot be redeemed before seven years, except at liquidation.",
-    ),
-    "redemption-exceeds-outstanding": (
-        ("count",),
-        "More titles than are outstanding would be redeemed.",
-    ),
-    "reimbursement-below-floor": (
-        ("shares", "member_id"),
-        "The reimbursement would take the capital below its floor.",
-    ),
-    "reimbursement-delay-too-long": (
-        ("reimbursement_delay_years",),
-        "The reimbursement delay is five years at most.",
-    ),
-    "reverse-later-events-first": (
-        ("reverses",),
-        "A later event rests on this one: reverse the later event first.",
-    ),
-    "same-category": (("category",), "The member is already in this category."),
-    "shares-not-paid-up": (("shares",), "Only fully paid shares can be transferred."),
-    "transfer-to-self": (("to_member_id",), "A member cannot transfer shares to itself."),
-    "unknown-category": (("category",), "This category is not in the statutes."),
-    "variable-base-above-cap": (
-        ("variable_base",),
-        "The variable part's base is at most 0.40 of the nominal value.",
-    ),
-    "allocation-does-not-add-up": (
-        ("legal_reserve",),
-        "The allocation does not add up to the result.",
-    ),
-    "already-allocated": (("decided_on",), "The result of this year is already allocated."),
-    "closed-period": (
-        (*DATES, "reverses"),
-        "This date falls in a closed fiscal year: record a correction in the open year.",
-    ),
-    "decision-before-year-end": (
-        ("decided_on",),
-        "The general meeting decides on the result after the year ends.",
-    ),
-    "earlier-year-open": (("year",), "An earlier fiscal year is still open: close it first."),
-    "fiscal-year-closed": (("year",), "This fiscal year is already closed."),
-    "fiscal-year-not-ended": (("year",), "This fiscal year has not ended yet."),
-    "fiscal-year-open": (("year",), "This fiscal year is not closed yet: close it first."),
-    "interest-above-cap": (
-        ("interest",),
-        "The interest on shares exceeds the cap (average TMO plus two points).",
-    ),
-    "interest-above-distributable": (
-        ("interest",),
-        "The interest exceeds the distributable surplus.",
-    ),
-    "interest-paid-before-decision": (
-        ("interest_paid_on",),
-        "Interest cannot be paid before it is decided.",
-    ),
-    "journal-unbalanced": (("result",), "The year's journal does not balance."),
-    "legal-reserve-below-minimum": (
-        ("legal_reserve",),
-        "At least 15 % of the surplus goes to the legal reserve.",
-    ),
-    "loss-not-distributable": (("interest",), "A loss cannot be distributed."),
-    "reserves-insufficient": (
-        ("charged_to_reserves",),
-        "The reserves are too small for this charge: carry the rest forward.",
-    ),
-    "result-differs-from-closing": (
-        ("result",),
-        "The result differs from the one recorded at closing.",
-    ),
-    "result-unknown": (("result",), "Give the year's result."),
-    "siren-required": (("result",), "The cooperative needs a SIREN number first."),
-    "statutory-reserve-below-minimum": (
-        ("statutory_reserve",),
-        "At least 50 % of the surplus goes to the statutory reserve.",
-    ),
-    "tmo-unknown": (("interest",), "The TMO of the years needed is not recorded."),
-    "party-erased": (("member_id",), "This person's data has been erased."),
-    "member-not-found": (
-        ("member_id", "from_member_id", "to_member_id"),
-        "No such member in this cooperative.",
-    ),
-    "subscription-not-found": (("subscription_id",), "No such subscription."),
-    "funder-not-found": (("funder_id", "holder_id", "investor_id"), "No such funder."),
-    "grant-not-found": (("grant_id",), "No such grant."),
-    "title-issue-not-found": (("title_issue_id",), "No such issue of titles."),
-    "event-not-found": (("reverses",), "No such event."),
-    "party-not-found": (("reason",), "No such person."),
-    "fiscal-year-not-found": (("year",), "No such fiscal year."),
+# slug → the fields its refusal may concern, first present wins (its words are
+# scic.refusals.DETAILS, in the reader's language)
+REFUSALS: dict[str, tuple[str, ...]] = {
+    "agreement-required": ("agreement_ref",),
+    "already-reversed": ("reverses",),
+    "amount-too-large": ("amount", "paid", "nominal"),
+    "award-below-received": ("amount",),
+    "call-due-date-out-of-bounds": ("due_date",),
+    "call-exceeds-uncalled": ("amount",),
+    "capital-below-legal-minimum": ("share_nominal", "statutory_floor"),
+    "date-before-admission": ("effective_date", "member_id", "from_member_id", "to_member_id"),
+    "date-before-award": ("effective_date",),
+    "date-before-incorporation": DATES,
+    "date-before-issue": ("effective_date",),
+    "date-before-subscription": ("effective_date",),
+    "date-beyond-horizon": (*DATES, "due_date", "expires_on"),
+    "de-minimis-ceiling": ("de_minimis_override", "amount"),
+    "duplicate-subscription": ("member_id",),
+    "esus-approval-dates": ("expires_on",),
+    "esus-approval-too-long": ("expires_on",),
+    "exit-holding-changed": ("member_id",),
+    "first-payment-below-quarter": ("paid",),
+    "grant-closed": ("amount", "effective_date"),
+    "holder-required": ("holder_id", "holder.name"),
+    "instalment-exceeds-award": ("amount",),
+    "invalid-siren": ("siren",),
+    "investor-required": ("investor_id", "investor.name"),
+    "justification-before-payment": ("amount",),
+    "justification-exceeds-received": ("amount",),
+    "charge-above-carried-loss": ("amount",),
+    "clawback-exceeds-received": ("amount",),
+    "member-number-taken": ("number",),
+    "review-in-future": ("report_made_available_on",),
+    "member-not-active": ("member_id", "from_member_id", "to_member_id"),
+    "no-shares-to-withdraw": ("member_id",),
+    "nominal-change-with-shares-outstanding": ("share_nominal",),
+    "not-enough-shares": ("shares",),
+    "not-reversible": ("reverses",),
+    "payment-already-called": ("effective_date",),
+    "payment-exceeds-unpaid": ("amount",),
+    "public-capital-cap": ("shares", "category"),
+    "redemption-before-seven-years": ("effective_date",),
+    "redemption-exceeds-outstanding": ("count",),
+    "reimbursement-below-floor": ("shares", "member_id"),
+    "reimbursement-delay-too-long": ("reimbursement_delay_years",),
+    "reverse-later-events-first": ("reverses",),
+    "same-category": ("category",),
+    "shares-not-paid-up": ("shares",),
+    "transfer-to-self": ("to_member_id",),
+    "unknown-category": ("category",),
+    "variable-base-above-cap": ("variable_base",),
+    "allocation-does-not-add-up": ("legal_reserve",),
+    "already-allocated": ("decided_on",),
+    "closed-period": (*DATES, "reverses"),
+    "decision-before-year-end": ("decided_on",),
+    "earlier-year-open": ("year",),
+    "fiscal-year-closed": ("year",),
+    "fiscal-year-not-ended": ("year",),
+    "fiscal-year-open": ("year",),
+    "interest-above-cap": ("interest",),
+    "interest-above-distributable": ("interest",),
+    "interest-paid-before-decision": ("interest_paid_on",),
+    "journal-unbalanced": ("result",),
+    "legal-reserve-below-minimum": ("legal_reserve",),
+    "loss-not-distributable": ("interest",),
+    "reserves-insufficient": ("charged_to_reserves",),
+    "result-differs-from-closing": ("result",),
+    "result-unknown": ("result",),
+    "siren-required": ("result",),
+    "statutory-reserve-below-minimum": ("statutory_reserve",),
+    "tmo-unknown": ("interest",),
+    "party-erased": ("member_id",),
+    "member-not-found": ("member_id", "from_member_id", "to_member_id"),
+    "subscription-not-found": ("subscription_id",),
+    "funder-not-found": ("funder_id", "holder_id", "investor_id"),
+    "grant-not-found": ("grant_id",),
+    "title-issue-not-found": ("title_issue_id",),
+    "event-not-found": ("reverses",),
+    "party-not-found": ("reason",),
+    "fiscal-year-not-found": ("year",),
 }
 
-# The French of each refusal: kept with the other words of the forms.
+# The French of the forms' other words about a refusal.
 FRENCH.update(
     {
-        "A public grant above 23,000 € needs a written agreement: give its reference.": (
-            "Une subvention publique de plus de 23 000 € exige une convention écrite : "
-            "indiquez sa référence."
-        ),
-        "This event has already been reversed.": "Cet événement a déjà été annulé.",
-        "This amount is too large.": "Ce montant est trop élevé.",
-        "The amount awarded cannot fall below what was already received.": (
-            "Le montant accordé ne peut pas descendre sous ce qui a déjà été reçu."
-        ),
-        "The due date must fall within five years of the subscription.": (
-            "L'échéance doit tomber dans les cinq ans de la souscription."
-        ),
-        "The call exceeds the part of the subscription not yet called.": (
-            "L'appel dépasse la part de la souscription qui n'est pas encore appelée."
-        ),
-        "The capital would fall below the legal minimum.": (
-            "Le capital descendrait sous le minimum légal."
-        ),
-        "This date is before the member was admitted.": (
-            "Cette date est antérieure à l'admission de l'associé."
-        ),
-        "This date is before the grant was awarded.": (
-            "Cette date est antérieure à l'attribution de la subvention."
-        ),
-        "This date is before the cooperative was incorporated.": (
-            "Cette date est antérieure à la constitution de la coopérative."
-        ),
-        "This date is before the titles were issued.": (
-            "Cette date est antérieure à l'émission des titres."
-        ),
-        "This date is before the subscription was made.": (
-            "Cette date est antérieure à la souscription."
-        ),
-        "This date is more than a year ahead: check the year.": (
-            "Cette date est à plus d'un an : vérifiez l'année."
-        ),
-        "De minimis aid would exceed its ceiling over three years; record it only with a "
-        "reason to exceed the ceiling.": (
-            "Les aides de minimis dépasseraient leur plafond sur trois ans ; ne "
-            "l'enregistrez qu'avec un motif de dépassement."
-        ),
-        "This subscription is already recorded.": "Cette souscription est déjà enregistrée.",
-        "The approval must expire after it is granted.": (
-            "L'agrément doit expirer après avoir été accordé."
-        ),
-        "An ESUS approval lasts five years at most.": "Un agrément ESUS dure cinq ans au plus.",
-        "The member's holding changed since the exit.": (
-            "Les parts de l'associé ont changé depuis sa sortie."
-        ),
-        "At subscription, at least a quarter of the shares' value must be paid.": (
-            "À la souscription, au moins le quart de la valeur des parts doit être versé."
-        ),
-        "This grant is closed.": "Cette subvention est soldée.",
-        "Choose an existing holder, or name a new one (name and type).": (
-            "Choisissez un souscripteur existant, ou nommez-en un nouveau (nom et type)."
-        ),
-        "The instalments received would exceed the amount awarded.": (
-            "Les versements reçus dépasseraient le montant accordé."
-        ),
-        "This SIREN number is not valid.": "Ce numéro SIREN n'est pas valide.",
-        "Choose an existing investor, or name a new one (name and type).": (
-            "Choisissez un investisseur existant, ou nommez-en un nouveau (nom et type)."
-        ),
-        "Nothing can be justified before an instalment is received.": (
-            "Rien ne peut être justifié avant la réception d'un versement."
-        ),
-        "The amount justified would exceed what was received.": (
-            "Le montant justifié dépasserait ce qui a été reçu."
-        ),
-        "More than the loss carried forward would be charged to reserves.": (
-            "On imputerait sur les réserves plus que le report à nouveau débiteur."
-        ),
-        "The clawback would exceed what was received.": (
-            "Le reversement dépasserait ce qui a été reçu."
-        ),
-        "This member has left the cooperative.": "Cet associé a quitté la coopérative.",
-        "Another member already has this number.": "Un autre associé porte déjà ce numéro.",
-        "A review is recorded once its report is made available, not before.": (
-            "Une révision s'enregistre une fois son rapport mis à disposition, pas avant."
-        ),
-        "This member holds no shares to withdraw.": "Cet associé ne détient aucune part à retirer.",
-        "The nominal value cannot change while shares are outstanding.": (
-            "La valeur nominale ne peut pas changer tant que des parts sont détenues."
-        ),
-        "The member does not hold that many shares.": "L'associé ne détient pas autant de parts.",
-        "This kind of event cannot be reversed.": "Ce type d'événement ne peut pas être annulé.",
-        "A call dated before a payment that already called the shares is refused.": (
-            "Un appel daté d'avant un versement qui a déjà appelé les parts est refusé."
-        ),
-        "The payment exceeds what remains unpaid on this subscription.": (
-            "Le versement dépasse ce qui reste à libérer sur cette souscription."
-        ),
-        "Public bodies would hold more than half of the capital.": (
-            "Les collectivités publiques détiendraient plus de la moitié du capital."
-        ),
-        "Participative titles cannot be redeemed before seven years, except at liquidation.": (
-            "Les titres participatifs ne sont remboursables qu'après sept ans, sauf à la "
-            "liquidation."
-        ),
-        "More titles than are outstanding would be redeemed.": (
-            "Plus de titres qu'il n'en reste seraient remboursés."
-        ),
-        "The reimbursement would take the capital below its floor.": (
-            "Le remboursement ferait descendre le capital sous son plancher."
-        ),
-        "The reimbursement delay is five years at most.": (
-            "Le délai de remboursement est de cinq ans au plus."
-        ),
-        "A later event rests on this one: reverse the later event first.": (
-            "Un événement ultérieur repose sur celui-ci : annulez d'abord l'événement ultérieur."
-        ),
-        "The member is already in this category.": "L'associé est déjà dans cette catégorie.",
-        "Only fully paid shares can be transferred.": (
-            "Seules des parts entièrement libérées peuvent être cédées."
-        ),
-        "A member cannot transfer shares to itself.": (
-            "Un associé ne peut pas se céder des parts à lui-même."
-        ),
-        "This category is not in the statutes.": "Cette catégorie n'existe pas dans les statuts.",
-        "The variable part's base is at most 0.40 of the nominal value.": (
-            "L'assiette de la part variable est au plus 0,40 du nominal."
-        ),
-        "The allocation does not add up to the result.": (
-            "L'affectation ne correspond pas au résultat."
-        ),
-        "The result of this year is already allocated.": (
-            "Le résultat de cet exercice est déjà affecté."
-        ),
-        "This date falls in a closed fiscal year: record a correction in the open year.": (
-            "Cette date tombe dans un exercice clôturé : enregistrez une correction dans "
-            "l'exercice ouvert."
-        ),
-        "The general meeting decides on the result after the year ends.": (
-            "L'assemblée générale statue sur le résultat après la fin de l'exercice."
-        ),
-        "An earlier fiscal year is still open: close it first.": (
-            "Un exercice antérieur est encore ouvert : clôturez-le d'abord."
-        ),
-        "This fiscal year is already closed.": "Cet exercice est déjà clôturé.",
-        "This fiscal year has not ended yet.": "Cet exercice n'est pas encore terminé.",
-        "This fiscal year is not closed yet: close it first.": (
-            "Cet exercice n'est pas encore clôturé : clôturez-le d'abord."
-        ),
-        "The interest on shares exceeds the cap (average TMO plus two points).": (
-            "Les intérêts aux parts dépassent le plafond (TMO moyen plus deux points)."
-        ),
-        "The interest exceeds the distributable surplus.": (
-            "Les intérêts dépassent l'excédent distribuable."
-        ),
-        "Interest cannot be paid before it is decided.": (
-            "Les intérêts ne peuvent pas être versés avant d'être décidés."
-        ),
-        "The year's journal does not balance.": "Le journal de l'exercice n'est pas équilibré.",
-        "At least 15 % of the surplus goes to the legal reserve.": (
-            "Au moins 15 % de l'excédent va à la réserve légale."
-        ),
-        "A loss cannot be distributed.": "Une perte ne se distribue pas.",
-        "The reserves are too small for this charge: carry the rest forward.": (
-            "Les réserves ne suffisent pas : reportez le reste à nouveau."
-        ),
-        "The result differs from the one recorded at closing.": (
-            "Le résultat diffère de celui enregistré à la clôture."
-        ),
-        "Give the year's result.": "Indiquez le résultat de l'exercice.",
-        "The cooperative needs a SIREN number first.": (
-            "La coopérative doit d'abord avoir un numéro SIREN."
-        ),
-        "At least 50 % of the surplus goes to the statutory reserve.": (
-            "Au moins 50 % de l'excédent va à la réserve statutaire."
-        ),
-        "The TMO of the years needed is not recorded.": (
-            "Le TMO des années nécessaires n'est pas enregistré."
-        ),
-        "This person's data has been erased.": "Les données de cette personne ont été effacées.",
-        "No such member in this cooperative.": "Cet associé n'existe pas dans la coopérative.",
-        "No such subscription.": "Cette souscription n'existe pas.",
-        "No such funder.": "Ce financeur n'existe pas.",
-        "No such grant.": "Cette subvention n'existe pas.",
-        "No such issue of titles.": "Cette émission de titres n'existe pas.",
-        "No such event.": "Cet événement n'existe pas.",
-        "No such person.": "Cette personne n'existe pas.",
-        "No such fiscal year.": "Cet exercice n'existe pas.",
         "The refusal's rule: {rule}.": "Règle appliquée : {rule}.",
-        "Refused ({slug}).": "Refusé ({slug}).",
         "This form was already sent with other values: reload it to record something new.": (
             "Ce formulaire a déjà été envoyé avec d'autres valeurs : rechargez-le pour "
             "enregistrer autre chose."
@@ -477,8 +175,8 @@ def of_domain(error: DomainError | LedgerError, names: set[str], lang: str) -> S
         return Said({}, tr("The ledger moved while you were typing: send the form again.", lang))
     if not isinstance(error, DomainError):
         return Said({}, tr("The ledger refused this write.", lang))
-    fields, message = REFUSALS.get(error.slug, ((), ""))
-    text = tr(message, lang) if message else tr("Refused ({slug}).", lang).format(slug=error.slug)
+    fields = REFUSALS.get(error.slug, ())
+    text = refusals.detail(error, "en" if lang == "en" else "fr")
     if error.rule:
         text = f"{error.rule} — {text}"
     concerned = next((f for f in fields if f in names), None)
