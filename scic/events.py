@@ -58,4 +58,9 @@ def typed(
     model = EVENT_TYPES.get(event.type)
     if model is None or not issubclass(model, only):
         return None
-    return model.model_validate(event.data)
+    # Parsed once per recorded event: the projectors of one append or rebuild page read
+    # the same envelopes in turn (`extra` is the envelope's room for derived values).
+    found = event.extra.get("typed")
+    if found is None:
+        found = event.extra["typed"] = model.model_validate(event.data)
+    return found

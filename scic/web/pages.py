@@ -126,20 +126,29 @@ SIGN_IN_MESSAGES = {
 }
 NOTICES = frozenset({None, "signed-out-now", "password-changed"})  # not problems
 TOKEN_REASONS = frozenset({"expired", "revoked", "invalid", "admin"})
-GROUPS = {"college": "Par collège", "category": "Par catégorie", "member": "Par associé"}
-FUNDER_TYPES = {
-    "state": "État",
-    "region": "Région",
-    "department": "Département",
-    "intercommunality": "Intercommunalité",
-    "municipality": "Commune",
-    "eu": "Union européenne",
-    "foundation": "Fondation",
-    "private": "Privé",
+GROUPS = {
+    "college": N_("Par collège"),
+    "category": N_("Par catégorie"),
+    "member": N_("Par associé"),
 }
-PURPOSES = {"operating": "Fonctionnement", "investment": "Investissement"}
-GRANT_STATUS = {"open": "en cours", "closed": "soldée"}
+FUNDER_TYPES = {
+    "state": N_("État"),
+    "region": N_("Région"),
+    "department": N_("Département"),
+    "intercommunality": N_("Intercommunalité"),
+    "municipality": N_("Commune"),
+    "eu": N_("Union européenne"),
+    "foundation": N_("Fondation"),
+    "private": N_("Privé"),
+}
+PURPOSES = {"operating": N_("Fonctionnement"), "investment": N_("Investissement")}
+GRANT_STATUS = {"open": N_("en cours"), "closed": N_("soldée")}
 SOON = timedelta(days=90)
+
+
+def in_words(names: dict[str, str]) -> dict[str, str]:
+    """A table of codes' names, in the page's language."""
+    return {code: _(name) for code, name in names.items()}
 
 
 class Redirect(Exception):  # noqa: N818 — control flow, not an error
@@ -346,10 +355,10 @@ def before_incorporation(v: Viewer, conn: sa.Connection, on: date) -> str | None
     if on >= incorporated:
         return None
     when = f" ({fmt.day(incorporated)})" if v.may(v.api()) else ""
-    return (
-        f"Le {fmt.day(on)} est antérieur à la constitution de la coopérative{when} : "
+    return _(
+        "Le %(day)s est antérieur à la constitution de la coopérative%(when)s : "
         "il n'y avait encore ni capital ni financement."
-    )
+    ) % {"day": fmt.day(on), "when": when}
 
 
 # -- sign-in and sign-out --------------------------------------------------------------
@@ -517,14 +526,14 @@ def capital(
             gauge = {
                 "share": share,
                 "cap": cap,
-                "svg": charts.gauge(share, cap, "Part des collectivités publiques"),
+                "svg": charts.gauge(share, cap, _("Part des collectivités publiques")),
                 "above": share > cap,
             }
         return "capital.html", {
             "on": on,
             "table": table,
             "group_by": chosen,
-            "groups": [(g, GROUPS[g]) for g in choices],
+            "groups": [(g, _(GROUPS[g])) for g in choices],
             "gauge": gauge,
             "notice": before_incorporation(v, conn, on),
             "member_links": chosen == "member" and v.may(v.api("/members/x")),
@@ -544,10 +553,10 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
         mix = funding_views.funding_mix(conn, v.coop_id, on, None)
         total = mix.total_funding_cents
         sources = [
-            ("Capital souscrit", mix.capital.subscribed_cents),
-            ("Subventions (nettes des reversements)", mix.grants.net_awarded_cents),
-            ("Quasi-fonds propres (titres participatifs)", mix.quasi_equity.total_cents),
-            ("Prêts solidaires (ESUS)", mix.esus.by_instrument["loan"]),
+            (_("Capital souscrit"), mix.capital.subscribed_cents),
+            (_("Subventions (nettes des reversements)"), mix.grants.net_awarded_cents),
+            (_("Quasi-fonds propres (titres participatifs)"), mix.quasi_equity.total_cents),
+            (_("Prêts solidaires (ESUS)"), mix.esus.by_instrument["loan"]),
         ]
         composition: list[dict[str, Any]] = [
             {"label": label, "amount": cents, "share": Decimal(cents) / total if total else 0}
@@ -565,7 +574,7 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
                     )
                     for c in composition
                 ],
-                "Financement par source",
+                _("Financement par source"),
             ),
             "cliff": cliff,
             "cliff_svg": charts.bar_chart(
@@ -575,11 +584,11 @@ def funding(request: Request, service: ServiceDep, as_of: str | None = None) -> 
                     )
                     for m in cliff
                 ],
-                "Falaise de financement : subventions dont la période finit, par mois",
+                _("Falaise de financement : subventions dont la période finit, par mois"),
             ),
             "cliff_total": sum(m.amount_cents for m in cliff),
-            "funder_types": FUNDER_TYPES,
-            "purposes": PURPOSES,
+            "funder_types": in_words(FUNDER_TYPES),
+            "purposes": in_words(PURPOSES),
             "notice": before_incorporation(v, conn, on),
         }
 
@@ -602,7 +611,7 @@ def cliff_months(on: date, cliff: list[funding_views.CliffMonth]) -> list[fundin
 
 
 MEMBERS_PER_PAGE = 50
-STATUSES = {"active": "Présents", "left": "Sortis", "all": "Tous"}
+STATUSES = {"active": N_("Présents"), "left": N_("Sortis"), "all": N_("Tous")}
 
 
 @router.get("/dashboard/members")
@@ -707,9 +716,9 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
             ],
             "today": today,
             "portfolios": portfolios,
-            "funder_types": FUNDER_TYPES,
-            "purposes": PURPOSES,
-            "statuses": GRANT_STATUS,
+            "funder_types": in_words(FUNDER_TYPES),
+            "purposes": in_words(PURPOSES),
+            "statuses": in_words(GRANT_STATUS),
             "new_grant": form_links.form_href("grants")
             if form_links.may_record(v, "grants")
             else None,
@@ -729,10 +738,10 @@ def deadline(grant: funding_views.Grant, today: date) -> dict[str, str] | None:
         return None
     days = (due - today).days
     if days < 0:
-        return {"state": "late", "text": f"dépassée de {-days} j"}
+        return {"state": "late", "text": _("dépassée de %(days)s j") % {"days": -days}}
     if timedelta(days=days) <= SOON:
-        return {"state": "soon", "text": f"dans {days} j"}
-    return {"state": "later", "text": f"dans {days} j"}
+        return {"state": "soon", "text": _("dans %(days)s j") % {"days": days}}
+    return {"state": "later", "text": _("dans %(days)s j") % {"days": days}}
 
 
 # -- reimbursements, compliance, events ------------------------------------------------

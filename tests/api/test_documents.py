@@ -64,6 +64,13 @@ def coop(client: TestClient) -> dict[str, Any]:
     return {"id": coop, "elodie": elodie, "mairie": mairie, "first": first, "second": second}
 
 
+def closed(doc: dict[str, Any]) -> None:
+    """The JSON is exactly its documented schema (DocumentJson: no key it does not list)."""
+    from scic.api.routes.documents import DocumentJson
+
+    DocumentJson.model_validate(doc)
+
+
 def _doc(client: TestClient, coop: dict[str, Any], path: str, **params: Any) -> Any:
     response = client.get(f"/v1/coops/{coop['id']}/{path}", params=params)
     assert response.status_code == 200, response.text
@@ -119,6 +126,7 @@ def test_certificate_at_two_dates_differs_by_the_movements_between(
     path = f"members/{coop['elodie']}/documents/certificate"
     early = _doc(client, coop, path, as_of="2019-12-31", format="json").json()
     late = _doc(client, coop, path, as_of="2021-03-01", format="json").json()
+    closed(early)
     between = late["movements"][len(early["movements"]) :]
     assert late["movements"][: len(early["movements"])] == early["movements"]
     assert [m["effective_date"] for m in between] == ["2020-06-15", "2021-02-10"]
@@ -168,6 +176,7 @@ def test_annual_statement_gives_the_year_opening_closing_and_movements(
 ) -> None:
     path = f"members/{coop['elodie']}/documents/annual-statement"
     doc = _doc(client, coop, path, year=2020, format="json").json()
+    closed(doc)
     assert doc["opening"]["paid"] == "500.00" and doc["closing"]["paid"] == "1250.00"
     assert [m["kind"] for m in doc["movements"]] == ["payment"]
     text = pdf_text(_doc(client, coop, path, year=2020).content)
@@ -182,6 +191,7 @@ def test_tax_statement_carries_the_mandatory_mentions(
 ) -> None:
     path = f"members/{coop['elodie']}/documents/tax-statement"
     doc = _doc(client, coop, path, year=2020, format="json").json()
+    closed(doc)
     assert doc["summary"] == {
         "paid": "750.00",
         "eligible": "750.00",
@@ -242,6 +252,7 @@ def test_grant_statement_for_its_funder(
         )
     funder = client_for("funder", c, party)
     doc = funder.get(f"/v1/coops/{c}/grants/{gid}/statement", params={"format": "json"}).json()
+    closed(doc)
     assert doc["figures"] == {
         "awarded": "20000.00",
         "received": "14000.00",

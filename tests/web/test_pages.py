@@ -347,3 +347,35 @@ def test_a_former_member_page_shows_what_it_still_owes_on_its_calls(
     assert f"70,00{NBSP}€" in page.text[start : page.text.index("</p>", start)]
     other = web_for(app, service, "manager", coop).get(f"/dashboard/members/{staff}")
     assert 'id="still-owed"' not in other.text
+
+
+def test_the_figures_pages_read_in_english_on_request(
+    app: FastAPI, service: Service, client: TestClient, coop: str
+) -> None:
+    """Capital, funding, members, grants, reimbursements: their words come from the catalogue
+    (English after the switch), the figures stay the ledger's."""
+    web = web_for(app, service, "manager", coop)
+    page = web.get("/dashboard/capital")
+    web.post("/language", data={"csrf": csrf_of(page.text), "lang": "en", "next": "/"})
+    expected = {
+        "/dashboard/capital": ("Capital as at", "Share of capital", "By college"),
+        "/dashboard/capital?group_by=member": ("Paid up", "Unpaid", "By member"),
+        "/dashboard/members": ("Members as at", "Search a member", "Admitted on"),
+        "/dashboard/grants": ("Justification deadlines as at", "Awarded", "To justify"),
+        "/dashboard/reimbursements": ("Pending reimbursements", "To reimburse by"),
+        "/dashboard/funding": ("Funding as at", "Resilience indicators", "Funding cliff"),
+    }
+    for path, words in expected.items():
+        html = web.get(path).text.replace("&#39;", "'")
+        assert '<html lang="en">' in html, path
+        for word in words:
+            assert word in html, (path, word)
+        for french in (
+            "Capital au",
+            "Associés au",
+            "Échéances",
+            "Remboursements en attente",
+            "Financements au",
+            "Indicateurs de résilience",
+        ):
+            assert french not in html, (path, french)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from scic.access.policy import (
     GRANT,
@@ -59,19 +59,58 @@ AcceptLanguage = Annotated[str | None, Header(alias="Accept-Language")]
 MemberDocument = Literal["certificate", "annual-statement", "tax-statement"]
 
 
-class DocumentJson(BaseModel):
-    """A document in JSON: its blocks and tables by key, money as decimal strings,
-    dates as YYYY-MM-DD, and each legal mention with its source."""
+Value = str | int | bool | None
+"""A document's figure: money as a decimal string, a date as YYYY-MM-DD, a rate as a
+decimal string, a count as an integer, else text."""
+Figures = dict[str, Value]  # a block: its items by key (scic/documents, `Item.key`)
+Rows = list[dict[str, Value]]  # a table: its rows, by column key (`Col.key`)
 
-    model_config = ConfigDict(extra="allow")
-    document: str
-    lang: str
+
+class DocumentIssuer(BaseModel):
+    id: str
+    name: str
+    legal_form: str
+    siren: str | None
+    registered_office: str | None
+    purpose: str | None
+
+
+class DocumentMention(BaseModel):
+    key: str
+    text: str
+    source: str = Field(description="the text of law that requires the mention")
+
+
+class DocumentJson(BaseModel):
+    """A document in JSON: its blocks (figures by key) and tables (rows by column key),
+    money as decimal strings, dates as YYYY-MM-DD, and each legal mention with its
+    source. A document has the blocks and tables of its kind only."""
+
+    model_config = ConfigDict(extra="forbid")
+    document: Literal[
+        "certificate", "subscription-form", "annual-statement", "tax-statement", "grant-statement"
+    ]
+    lang: Literal["fr", "en"]
     title: str
     subject: str
     as_of: str
     year: int | None
-    issuer: dict[str, str | None]
-    mentions: list[dict[str, str]]
+    issuer: DocumentIssuer
+    member: Figures | None = Field(None, description="certificate, statements, form")
+    holding: Figures | None = Field(None, description="certificate")
+    subscription: Figures | None = Field(None, description="subscription-form")
+    opening: Figures | None = Field(None, description="annual-statement")
+    closing: Figures | None = Field(None, description="annual-statement")
+    pending: Figures | None = Field(None, description="annual-statement")
+    interest: Figures | None = Field(None, description="annual-statement")
+    summary: Figures | None = Field(None, description="tax-statement")
+    grant: Figures | None = Field(None, description="grant-statement")
+    figures: Figures | None = Field(None, description="grant-statement")
+    subscriptions: Rows | None = Field(None, description="certificate, tax-statement")
+    movements: Rows | None = Field(None, description="certificate, annual-statement")
+    payments: Rows | None = Field(None, description="tax-statement")
+    history: Rows | None = Field(None, description="grant-statement")
+    mentions: list[DocumentMention]
 
 
 class CoopProfile(BaseModel):
