@@ -55,6 +55,18 @@ def test_every_message_has_its_english_translation() -> None:
             assert sorted(_placeholders(message)) == sorted(_placeholders(translation)), message
 
 
+def test_french_counts_zero_and_one_in_the_singular() -> None:
+    """French plurals are spelt out in the French catalogue (left empty, gettext would
+    fall back to the English rule and write "0 associés")."""
+    path = ROOT / "scic" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as source:
+        plurals = [m for m in read_po(source) if m.pluralizable and not m.fuzzy]
+    assert plurals and [m.id for m in plurals if not all(m.string or ())] == []
+    i18n.activate("fr")
+    said = {n: i18n.ngettext("%(num)s associé", "%(num)s associés", n) for n in (0, 1, 2)}
+    assert said == {0: "%(num)s associé", 1: "%(num)s associé", 2: "%(num)s associés"}
+
+
 def _placeholders(text: str) -> list[str]:
     import re
 

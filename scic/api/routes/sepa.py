@@ -25,6 +25,14 @@ from scic.money import format_cents
 
 router = APIRouter(tags=["bank"], responses=problems.WRITE_REFUSALS)
 
+# The file is sent as application/xml. text/xml (the same type, RFC 7303 §9.2) is listed
+# too so that client generators that read only JSON, octet streams and text/* (such as
+# openapi-python-client) hand the file over as text instead of dropping the operation.
+PAIN_CONTENT = {
+    "application/xml": {"schema": {"type": "string"}},
+    "text/xml": {"schema": {"type": "string"}},
+}
+
 MandateHolder = Annotated[Principal, requires(SEPA_MANDATES)]
 
 
@@ -217,7 +225,7 @@ def direct_debit_plan(
     response_class=Response,
     responses={
         200: {
-            "content": {"application/xml": {"schema": {"type": "string"}}},
+            "content": PAIN_CONTENT,
             "description": "the pain.008 file; its SEPA-Left-Out header counts the calls "
             "left out (listed by GET …/sepa/direct-debits/plan)",
             "headers": {
@@ -342,7 +350,7 @@ def transfer_plan(
     response_class=Response,
     responses={
         200: {
-            "content": {"application/xml": {"schema": {"type": "string"}}},
+            "content": PAIN_CONTENT,
             "description": "the pain.001 file; its SEPA-Left-Out header counts the payouts "
             "left out (listed by GET …/sepa/transfers/plan)",
             "headers": {
