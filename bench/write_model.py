@@ -5,7 +5,7 @@ command (single writes, appended at the end of history or back-dated) and per ba
     python -m bench.write_model --db postgresql --members 1000
 
 Not a test: prints figures, asserts nothing about time. Runs through the command layer
-(scic.commands.execute inside one write transaction per command), without HTTP."""
+(scic.write.pipeline.execute inside one write transaction per command), without HTTP."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from scic import database
-from scic.commands import COMMANDS, Context, execute
 from scic.service import Service, open_service
+from scic.write.commands import COMMANDS
+from scic.write.pipeline import Context, execute
 
 TODAY = date(2026, 11, 23)
 COOP: dict[str, Any] = {
@@ -54,7 +55,7 @@ def run(service: Service, coop: str | None, name: str, body: dict[str, Any]) -> 
 
 def one(session: Any, coop: str | None, name: str, body: dict[str, Any]) -> Any:
     model = COMMANDS[name].model.model_validate(body)
-    return execute(session, Context(coop, "bench", TODAY), name, model)
+    return execute(session, Context(coop, "bench", TODAY), COMMANDS[name], model)
 
 
 @contextmanager
@@ -148,10 +149,10 @@ def bench(service: Service, members: int, commands: int) -> None:
 
 def _drop_cache() -> None:
     try:  # absent before the write model (the script also runs on older commits)
-        from scic import write_model
+        from scic.write import store
     except ImportError:
         return
-    write_model._CACHE.clear()
+    store._CACHE.clear()
 
 
 def _sub(member: str, on: str, paid: str = "100.00") -> dict[str, Any]:

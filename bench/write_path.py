@@ -38,8 +38,9 @@ import sqlalchemy as sa
 from bench.write_model import Counter, _deferred, _drop_pg, _fresh_pg
 from scic import database
 from scic.access import tokens
-from scic.commands import COMMANDS, Context, execute
 from scic.service import Service, open_service
+from scic.write.commands import COMMANDS
+from scic.write.pipeline import Context, execute
 
 COOP: dict[str, Any] = {
     "name": "Bench",
@@ -129,7 +130,7 @@ def run(service: Service, coop: str | None, items: list[tuple[str, dict[str, Any
         with service.store.write() as session, _deferred(session):
             for name, body in items[start : start + 500]:
                 model = COMMANDS[name].model.model_validate(body)
-                out.append(execute(session, ctx, name, model))
+                out.append(execute(session, ctx, COMMANDS[name], model))
     return out
 
 
@@ -346,7 +347,7 @@ def bench(url: str, members: int, batches: int, singles: int) -> list[dict[str, 
         counter.count = 0
         for item in commands:
             model = COMMANDS[item["type"]].model.model_validate(item["body"])
-            execute(session, ctx, item["type"], model)
+            execute(session, ctx, COMMANDS[item["type"]], model)
         statements = counter.count
     print(f"{'statements per batch event':<34} {statements / len(commands):10.2f}")
     # rebuild

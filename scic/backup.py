@@ -30,7 +30,7 @@ from scic.service import Service
 Progress = Callable[[int], None]
 Kind = Literal["page", "recorded", "events"]
 _PAGE = 5_000
-_COOP_STREAM = "coop:"  # scic.commands.stream_of
+_COOP_STREAM = "coop:"  # scic.write.pipeline.stream_of
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 La Filature du Vallon is a (fictional) SCIC SAS in a former silk-throwing mill of
 Saint-Julien-sur-Dore: a coworking space, a fablab, a café associatif and a repair café.
 Every name is invented. Everything is recorded through the command layer
-(scic.commands.execute), so each rule (R2–R7) judges each step exactly as it would an
+(scic.write.pipeline.execute), so each rule (R2–R7) judges each step exactly as it would an
 API call; nothing is written to a projection table directly.
 
 The story, in effective-date order:
@@ -38,11 +38,13 @@ import sqlalchemy as sa
 
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic.commands import COMMANDS, Context, Outcome, execute
 from scic.money import format_cents
 from scic.projections import views
 from scic.projections.tables import coops, member_categories, members, parties, withdrawals
 from scic.service import Service
+from scic.write.commands import COMMANDS
+from scic.write.cooperative import COOPS
+from scic.write.pipeline import Context, Outcome, execute
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 ACTOR = "demo"
@@ -211,8 +213,8 @@ class _Run:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     def run(self, name: str, body: dict[str, Any], label: str | None = None) -> Outcome:
-        model = COMMANDS[name].model.model_validate(body)
-        outcome = execute(self.session, self.ctx, name, model)
+        command = COMMANDS[name]
+        outcome = execute(self.session, self.ctx, command, command.model.model_validate(body))
         if label is not None:
             self.outcomes[label] = outcome
         return outcome
@@ -668,8 +670,8 @@ def seed_demo(service: Service, base_url: str = DEFAULT_BASE_URL) -> str:
             coop_id = execute(
                 session,
                 Context(None, actor=ACTOR, today=today),
-                "coops",
-                COMMANDS["coops"].model.model_validate(COOP),
+                COOPS,
+                COOPS.model.model_validate(COOP),
             ).id
             run = _Run(session, Context(coop_id, actor=ACTOR, today=today))
             for step in _plan().ordered():

@@ -47,7 +47,6 @@ from pydantic import BaseModel, ValidationError
 
 from ledger.errors import LedgerError
 from scic import contacts
-from scic.commands import COMMANDS, Context, execute
 from scic.domain.cooperative import Statutes
 from scic.domain.members import NUMBER_PATTERN, MemberAdmitted, number_key
 from scic.domain.shares import SharesPaid, SharesSubscribed
@@ -59,7 +58,9 @@ from scic.names import search_key
 from scic.projections import views
 from scic.projections.tables import parties
 from scic.service import Service
-from scic.write_model import read_entries
+from scic.write.commands import COMMANDS
+from scic.write.pipeline import Context, execute
+from scic.write.store import read_entries
 
 Progress = Callable[[int], None]
 SUFFIXES = (".csv", ".xlsx")
@@ -1244,7 +1245,7 @@ def _run(
             model: BaseModel = COMMANDS[command].model.model_validate(body)
             # A refused command raises before it writes anything, so the register can
             # go on to find the problems of the following lines.
-            return execute(session, ctx, command, model).id
+            return execute(session, ctx, COMMANDS[command], model).id
         except (DomainError, LedgerError) as exc:
             rule = getattr(exc, "rule", None)
             rule = f"{rule} " if rule else ""

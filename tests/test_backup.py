@@ -17,10 +17,12 @@ from ledger import schema as ledger_schema
 from ledger.db import create_engine
 from scic.access import tokens
 from scic.api.app import create_app
-from scic.commands import COMMANDS, Context, CreateCoop, execute, scoped_key
 from scic.demo import COOP, seed_demo
 from scic.projections import tables, views
 from scic.service import open_service
+from scic.write.commands import COMMANDS
+from scic.write.cooperative import CreateCoop
+from scic.write.pipeline import Context, execute, scoped_key
 from tests.test_cli import scic
 
 FAR = date(2100, 1, 1)
@@ -43,14 +45,14 @@ def source(database_url: str) -> Iterator[tuple[str, str, str]]:
         erase = COMMANDS["erasures"].model.model_validate(
             {"party_id": party, "reason": "demande RGPD"}
         )
-        execute(session, ctx, "erasures", erase)
+        execute(session, ctx, COMMANDS["erasures"], erase)
         body = CreateCoop.model_validate({**COOP, "name": "Le Fournil Partagé", "siren": None})
-        other = execute(session, Context(None, "test", service.today()), "coops", body).id
+        other = execute(session, Context(None, "test", service.today()), COMMANDS["coops"], body).id
         ctx = Context(other, actor="test", today=service.today())
         admit = COMMANDS["members"].model.model_validate(
             {"name": "Aline Roux", "kind": "person", "category": "salaries"}
         )
-        execute(session, ctx, "members", admit, scoped_key(ctx, "members", "k-1"))
+        execute(session, ctx, COMMANDS["members"], admit, scoped_key(ctx, "members", "k-1"))
     service.close()
     yield database_url, demo, other
 

@@ -14,11 +14,13 @@ import sqlalchemy as sa
 
 from ledger.db import create_engine
 from ledger.schema import events
-from scic.commands import Context, CreateCoop, execute
 from scic.demo import COOP
 from scic.projections import tables, views
 from scic.register_import import day, money
 from scic.service import open_service
+from scic.write.commands import COMMANDS
+from scic.write.cooperative import CreateCoop
+from scic.write.pipeline import Context, execute
 from tests.test_cli import scic
 
 HEADERS = [
@@ -40,7 +42,9 @@ def coop(database_url: str) -> Iterator[tuple[str, str]]:
     service = open_service(database_url)
     with service.store.write() as session:
         body = CreateCoop.model_validate({**COOP, "siren": None})
-        coop_id = execute(session, Context(None, "test", service.today()), "coops", body).id
+        coop_id = execute(
+            session, Context(None, "test", service.today()), COMMANDS["coops"], body
+        ).id
     service.close()
     yield database_url, coop_id
 

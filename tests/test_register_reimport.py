@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 
 from ledger.db import create_engine
 from scic.api.app import create_app
-from scic.commands import Context, CreateCoop, execute
 from scic.demo import COOP
 from scic.projections import tables, views
 from scic.service import open_service
+from scic.write.commands import COMMANDS
+from scic.write.cooperative import CreateCoop
+from scic.write.pipeline import Context, execute
 from tests.api.conftest import bearer, issue_token
 from tests.test_cli import scic
 from tests.test_register_import import csv_file, xlsx
@@ -51,7 +53,9 @@ def _coop(url: str, name: str) -> str:
     try:
         with service.store.write() as session:
             body = CreateCoop.model_validate({**COOP, "name": name, "siren": None})
-            return execute(session, Context(None, "test", service.today()), "coops", body).id
+            return execute(
+                session, Context(None, "test", service.today()), COMMANDS["coops"], body
+            ).id
     finally:
         service.close()
 

@@ -364,7 +364,7 @@ EVENT_STREAM = Rule(
     summary="follow the live feed of events",
 )
 
-# Writes generated from scic.commands.COMMANDS take RECORD unless listed here, by their
+# Writes of scic.write.commands.COMMANDS take RECORD unless listed here, by their
 # route under the cooperative (the hooks for the accountant's year-end writes).
 COMMAND_RULES: dict[str, Rule] = {
     "fiscal-years/{year}/close": CLOSE_YEAR,

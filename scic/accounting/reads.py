@@ -162,7 +162,7 @@ def _registry() -> EventRegistry:
 def state_at(conn: sa.Connection, coop_id: str, on: date) -> Fold:
     """The cooperative's corrected history folded as at `on`: the write model's own
     fold, so a view and a decision judge on the same state."""
-    from scic.write_model import read_entries  # the write model imports the registry
+    from scic.write.store import read_entries  # the write model imports the registry
 
     entries = corrected(read_entries(conn, _registry(), coop_id))
     if not entries:

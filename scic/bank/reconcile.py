@@ -20,12 +20,15 @@ from scic.accounting import journal, reads
 from scic.bank import accounts, candidates, direct_debits, matching, statements
 from scic.bank.accounts import BankAccount
 from scic.bank.tables import bank_lines, bank_statements, sepa_mandates, sepa_transactions
-from scic.commands import Context, execute, scoped_key
 from scic.domain.corrections import Correct
 from scic.domain.shares import Pay
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
 from scic.projections.tables import members, parties
+from scic.write.corrections import CORRECTIONS
+from scic.write.grants import GRANT_INSTALMENTS, InstalmentFor
+from scic.write.pipeline import Command, Context, execute, scoped_key
+from scic.write.shares import PAYMENTS
 
 
 @dataclass(frozen=True)
@@ -364,8 +367,9 @@ def confirm(
             f"line {line_id} is a debit: it can only be tied to a payout (link)",
         )
     command: BaseModel
+    written: Command
     if kind == "payment":
-        name = "payments"
+        written = PAYMENTS
         command = Pay.model_validate(
             {
                 "subscription_id": target_id,
@@ -375,9 +379,7 @@ def confirm(
             }
         )
     elif kind == "instalment":
-        name = "grant-instalments"
-        from scic.commands_funding import InstalmentFor
-
+        written = GRANT_INSTALMENTS
         command = InstalmentFor.model_validate(
             {
                 "grant_id": target_id,
@@ -388,7 +390,7 @@ def confirm(
         )
     else:
         raise refuse("bank-line-not-matchable", f"{kind!r}: payment, instalment, return or link")
-    outcome = execute(session, ctx, name, command, scoped_key(ctx, "bank-line", line_id))
+    outcome = execute(session, ctx, written, command, scoped_key(ctx, "bank-line", line_id))
     money = _money_event(session.conn, outcome.event_ids)
     if kind == "payment" and found.end_to_end_id:  # a direct debit collected
         direct_debits.settle(session.conn, ctx.coop_id, found.end_to_end_id, money)
@@ -429,7 +431,7 @@ def _returned(session: WriteSession, ctx: Context, found: BankLine, end_to_end_i
         outcome = execute(
             session,
             ctx,
-            "corrections",
+            CORRECTIONS,
             Correct(reverses=debit.event_id, reason=reason[:1000]),
             scoped_key(ctx, "bank-line", found.line_id),
         )

@@ -153,6 +153,20 @@ def check_statutes(statutes: Statutes, on: date) -> None:
     _check_colleges(statutes)
 
 
+def check_subscribed_at_nominal(
+    statutes: Statutes, subscription_id: str, shares: int, subscribed_cents: int, on: date
+) -> None:
+    """R1 — shares are subscribed at the nominal of the statutes in force at their date."""
+    nominal = statutes.share_nominal_cents
+    if subscribed_cents != shares * nominal:
+        raise refuse(
+            "nominal-change-with-shares-outstanding",
+            f"on {on} shares of subscription {subscription_id} were subscribed at "
+            f"{subscribed_cents // max(shares, 1) / 100:.2f} € but the statutes then say "
+            f"{nominal / 100:.2f} €",
+        )
+
+
 def check_nominal_kept(current: Statutes, amended: Statutes, outstanding: int, on: date) -> None:
     """R1/R6 — shares are never revalued: each keeps the nominal it was subscribed at, so
     the nominal changes only when no share is outstanding (pending ones included)."""

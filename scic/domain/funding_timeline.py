@@ -147,11 +147,7 @@ def judge(
                 others = f.authority_years(e.funder_id, e.grant_id)
                 grants.check_award(e, window, f.de_minimis_within(window), others)
             case GrantAmended() | grants.GrantClosed() | GrantFlow():
-                grant = f.grants.get(e.grant_id)
-                if grant is None:
-                    return refuse(
-                        "date-before-award", f"on {on} grant {e.grant_id} is not awarded yet"
-                    )
+                grant = grants.require_awarded(f.grants.get(e.grant_id), e.grant_id, on)
                 if isinstance(e, GrantAmended):
                     window = window_at(coop, on, grant.de_minimis_regime)
                     others = f.authority_years(grant.funder_id, grant.grant_id)
@@ -166,11 +162,7 @@ def judge(
                 elif type_ == "GrantClawedBack":
                     grants.check_clawback(grant, e.amount_cents, on)
             case TitlesRedeemed():
-                issue = f.issues.get(e.issue_id)
-                if issue is None:
-                    return refuse(
-                        "date-before-issue", f"on {on} issue {e.issue_id} is not issued yet"
-                    )
+                issue = titles.require_issued(f.issues.get(e.issue_id), e.issue_id, on)
                 titles.check_redemption(issue, e, on)
     except DomainError as refused:
         if refused.slug == "de-minimis-ceiling" and isinstance(e, GrantAwarded | GrantAmended):

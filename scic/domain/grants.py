@@ -464,7 +464,7 @@ def clawback(grant: GrantState, cmd: Clawback, on: date) -> list[Fact]:
 
 def check_clawback(grant: GrantState, amount: int, on: date) -> None:
     """R14 — nothing is paid back beyond what was received."""
-    _after_award(grant, on)
+    require_awarded(grant, grant.grant_id, on)
     room = grant.received_cents - grant.clawed_back_cents
     if amount > room:
         raise refuse(
@@ -543,16 +543,16 @@ def _flow(kind: str, grant: GrantState, amount: int, on: date, reason: str | Non
     return Fact(_FLOWS[kind](grant_id=grant.grant_id, amount_cents=amount, reason=reason), on)
 
 
-def _after_award(grant: GrantState, on: date) -> None:
-    if on < grant.awarded_on:
-        raise refuse(
-            "date-before-award",
-            f"{on} is before grant {grant.grant_id} was awarded ({grant.awarded_on})",
-        )
+def require_awarded(grant: GrantState | None, grant_id: str, on: date) -> GrantState:
+    """Nothing is received, justified, clawed back, amended or closed before its grant
+    is awarded (`grant` None: not awarded yet on `on`)."""
+    if grant is None or on < grant.awarded_on:
+        raise refuse("date-before-award", f"on {on} grant {grant_id} is not awarded yet")
+    return grant
 
 
 def _open(grant: GrantState, on: date) -> None:
-    _after_award(grant, on)
+    require_awarded(grant, grant.grant_id, on)
     if grant.status == "closed":
         raise refuse("grant-closed", f"grant {grant.grant_id} is closed")
 

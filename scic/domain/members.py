@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from scic.dates import Day
+from scic.domain.cooperative import Statutes
 from scic.domain.facts import Fact
 from scic.domain.rules_check import check_public_cap
 from scic.domain.state import CoopState, MemberState
@@ -102,11 +103,23 @@ class ChangeCategory(BaseModel):
 # -- decisions -------------------------------------------------------------------------
 
 
-def check_date(state: CoopState, on: date) -> None:
-    if on < state.incorporated_on:
+def check_date(coop: CoopState | None, on: date) -> None:
+    """Nothing is recorded before the cooperative exists (`coop` None: not registered
+    yet on `on`, in the timeline's order)."""
+    if coop is None:
+        raise refuse("date-before-incorporation", f"on {on} the cooperative is not registered yet")
+    if on < coop.incorporated_on:
         raise refuse(
             "date-before-incorporation",
-            f"{on} is before the cooperative was incorporated ({state.incorporated_on})",
+            f"{on} is before the cooperative was incorporated ({coop.incorporated_on})",
+        )
+
+
+def check_category(statutes: Statutes, category: str, on: date) -> None:
+    """R2 — a member's category is one of the statutes in force at its date."""
+    if statutes.category(category) is None:
+        raise refuse(
+            "unknown-category", f"category {category!r} is not in the statutes in force on {on}"
         )
 
 
@@ -144,10 +157,7 @@ def admit(
 ) -> list[Fact]:
     """`known`: every member of the cooperative, admitted before or after `on`."""
     check_date(state, on)
-    if state.statutes_at(on).category(cmd.category) is None:
-        raise refuse(
-            "unknown-category", f"category {cmd.category!r} is not in the statutes in force on {on}"
-        )
+    check_category(state.statutes_at(on), cmd.category, on)
     known = list(known)
     if cmd.number is not None:
         check_number(known, cmd.number)
@@ -165,11 +175,9 @@ def change_category(state: CoopState, member: MemberState, category: str, on: da
     check_date(state, on)
     require_active(member, on)
     statutes = state.statutes_at(on)
+    check_category(statutes, category, on)
     new = statutes.category(category)
-    if new is None:
-        raise refuse(
-            "unknown-category", f"category {category!r} is not in the statutes in force on {on}"
-        )
+    assert new is not None
     if category == member.category:
         raise refuse("same-category", f"member is already in category {category!r}")
     old = statutes.category(member.category)
@@ -195,11 +203,12 @@ def holds_no_share(member: MemberState) -> bool:
     return member.active and not is_associate(member)
 
 
-def require_active(member: MemberState, on: date) -> None:
+def require_active(member: MemberState | None, on: date, member_id: str = "") -> MemberState:
+    """A member acts between its admission and its exit: nothing is recorded for it
+    before it is admitted (`member` None: not admitted yet on `on`), nor once it left."""
+    if member is None or on < member.admitted_on:
+        ident = member.member_id if member is not None else member_id
+        raise refuse("date-before-admission", f"on {on} member {ident} is not admitted yet")
     if not member.active:
         raise refuse("member-not-active", f"member {member.member_id} left on {member.exited_on}")
-    if on < member.admitted_on:
-        raise refuse(
-            "date-before-admission",
-            f"{on} is before member {member.member_id} was admitted ({member.admitted_on})",
-        )
+    return member

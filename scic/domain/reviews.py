@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scic.dates import Day, add_years
 from scic.domain.facts import Fact
+from scic.domain.members import check_date
 from scic.domain.state import CoopState
 from scic.errors import refuse
 from scic.rules.dated import COOPERATIVE_REVIEW_YEARS, REVIEW_LOSS_YEARS
@@ -69,11 +70,7 @@ def record(state: CoopState, cmd: RecordReview, review_id: str, today: date) -> 
             f"a review is recorded once its report is made available: {on} is after "
             f"today ({today})",
         )
-    if on < state.incorporated_on:
-        raise refuse(
-            "date-before-incorporation",
-            f"{on} is before the cooperative was incorporated ({state.incorporated_on})",
-        )
+    check_date(state, on)
     data = CooperativeReviewRecorded(
         review_id=review_id,
         report_made_available_on=on,

@@ -222,11 +222,7 @@ def subscribe(
             f"{format_cents(cmd.paid)} paid on {format_cents(subscribed)} subscribed; "
             f"at least a quarter ({format_cents(minimum)}) is paid at subscription",
         )
-    if cmd.paid > subscribed:
-        raise refuse(
-            "payment-exceeds-unpaid",
-            f"{format_cents(cmd.paid)} paid exceeds the {format_cents(subscribed)} subscribed",
-        )
+    check_paid_called(subscription_id, subscribed, cmd.paid, cmd.paid, cmd.paid, on)
     category = statutes.category(member.category)
     public = category is not None and category.public_body
     check_public_cap(state, on, public_delta=subscribed if public else 0, total_delta=subscribed)
@@ -247,13 +243,8 @@ def call(
 ) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
-    uncalled = sub.subscribed_cents - sub.called_cents
-    if cmd.amount > uncalled:
-        raise refuse(
-            "call-exceeds-uncalled",
-            f"{format_cents(cmd.amount)} called but only {format_cents(uncalled)} of "
-            f"subscription {sub.subscription_id} is not yet called",
-        )
+    called = sub.called_cents + cmd.amount
+    check_paid_called(sub.subscription_id, sub.subscribed_cents, called, sub.paid_cents, 0, on)
     deadline = add_years(sub.subscribed_on, PAY_UP_YEARS)
     if cmd.due_date > deadline or cmd.due_date < on:
         # R7 — the unpaid part is paid within 5 years of the subscription.
@@ -282,15 +273,9 @@ def pay(
 ) -> list[Fact]:
     check_date(state, on)
     require_active(member, on)
-    unpaid = sub.subscribed_cents - sub.paid_cents
-    if cmd.amount > unpaid:
-        # R7 — a payment never exceeds what is still unpaid.
-        raise refuse(
-            "payment-exceeds-unpaid",
-            f"{format_cents(cmd.amount)} paid but only {format_cents(unpaid)} of "
-            f"subscription {sub.subscription_id} is unpaid",
-        )
     implicitly_called = implicit_call(sub, cmd.amount)
+    called, paid = sub.called_cents + implicitly_called, sub.paid_cents + cmd.amount
+    check_paid_called(sub.subscription_id, sub.subscribed_cents, called, paid, cmd.amount, on)
     data = SharesPaid(
         payment_id=payment_id,
         subscription_id=sub.subscription_id,
@@ -300,6 +285,70 @@ def pay(
         bank_reference=cmd.bank_reference,
     )
     return [Fact(data, on)]
+
+
+def require_subscription(
+    sub: SubscriptionState | None, subscription_id: str, on: date
+) -> SubscriptionState:
+    """R7 — nothing is called or paid before its subscription (`sub` None: not made yet
+    on `on`)."""
+    if sub is None:
+        raise refuse(
+            "date-before-subscription",
+            f"on {on} subscription {subscription_id} does not exist yet",
+        )
+    return sub
+
+
+def check_paid_called(
+    subscription_id: str, subscribed: int, called: int, paid: int, paying: int, on: date
+) -> None:
+    """R7 — paid ≤ called ≤ subscribed at every date: `called` and `paid` as they would
+    be after the event, which pays `paying` (a call pays nothing)."""
+    if paid > subscribed:
+        # R7 — a payment never exceeds what is still unpaid.
+        raise refuse(
+            "payment-exceeds-unpaid",
+            f"on {on} {format_cents(paying)} € would be paid but only "
+            f"{format_cents(subscribed - paid + paying)} € of subscription "
+            f"{subscription_id} is unpaid",
+        )
+    if called > subscribed or paid > called:
+        raise refuse(
+            "call-exceeds-uncalled",
+            f"on {on} subscription {subscription_id} would be called "
+            f"{format_cents(called)} € of {format_cents(subscribed)} € subscribed",
+        )
+
+
+def check_held(
+    member: MemberState,
+    shares: int,
+    on: date,
+    subscribed_cents: int = 0,
+    paid_cents: int = 0,
+    exit_: bool = False,
+) -> None:
+    """Holdings are never negative: nothing is withdrawn or transferred beyond what a
+    member holds free (not already waiting for its reimbursement) at its date; an exit
+    takes all of it."""
+    free = member.free
+    if (
+        shares > free.shares
+        or paid_cents > free.paid_cents
+        or subscribed_cents > free.subscribed_cents
+    ):
+        raise refuse(
+            "not-enough-shares",
+            f"on {on} member {member.member_id} holds {free.shares} free shares "
+            f"({format_cents(free.paid_cents)} € paid), not the {shares} it would give up",
+        )
+    if exit_ and shares != free.shares:
+        raise refuse(
+            "not-enough-shares",
+            f"on {on} member {member.member_id} leaves with {shares} shares and would keep "
+            f"{free.shares - shares}",
+        )
 
 
 def implicit_call(sub: SubscriptionState, amount_cents: int) -> int:
@@ -328,11 +377,7 @@ def withdraw(
             f"member {member.member_id} holds no shares that are not already being reimbursed",
         )
     count = free.shares if shares is None else shares
-    if count > free.shares:
-        raise refuse(
-            "not-enough-shares",
-            f"member {member.member_id} holds {free.shares} shares, cannot withdraw {count}",
-        )
+    check_held(member, count, on)
     exit_ = count == free.shares
     amounts = free if exit_ else _fully_paid(member, count, held_nominal(free), "withdraw")
     delay = state.statutes_at(on).reimbursement_delay_years
@@ -365,12 +410,7 @@ def transfer(
     require_active(taker, on)
     if giver.member_id == taker.member_id:
         raise refuse("transfer-to-self", "a member cannot transfer shares to itself")
-    if cmd.shares > giver.free.shares:
-        raise refuse(
-            "not-enough-shares",
-            f"member {giver.member_id} holds {giver.free.shares} transferable shares, "
-            f"cannot transfer {cmd.shares}",
-        )
+    check_held(giver, cmd.shares, on)
     statutes = state.statutes_at(on)
     amounts = _fully_paid(giver, cmd.shares, held_nominal(giver.free), "transfer")
     giver_cat, taker_cat = statutes.category(giver.category), statutes.category(taker.category)

@@ -20,12 +20,12 @@ How the ledger keeps its promises (README "How the ledger keeps its promises"):
     (written by an older version, or tolerated by a correction) are the `baseline`:
     they are compliance findings, not reasons to refuse everything that follows.
 
-No I/O here: scic/write_model.py loads the entries and caches the fold.
+No I/O here: scic/write/store.py loads the entries and caches the fold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, Protocol
@@ -33,11 +33,22 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from scic.domain import funding_timeline
-from scic.domain.cooperative import CoopRegistered, Statutes, StatutesAmended
+from scic.domain.cooperative import (
+    CoopRegistered,
+    StatutesAmended,
+    check_nominal_kept,
+    check_subscribed_at_nominal,
+)
 from scic.domain.corrections import EventReversed
 from scic.domain.losses import RESERVE_FIELDS, CarriedLossCharged
-from scic.domain.members import MemberAdmitted, MemberCategoryChanged
-from scic.domain.rules_check import public_cap_breach
+from scic.domain.members import (
+    MemberAdmitted,
+    MemberCategoryChanged,
+    check_category,
+    check_date,
+    require_active,
+)
+from scic.domain.rules_check import check_public_cap
 from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
@@ -47,7 +58,10 @@ from scic.domain.shares import (
     SharesReimbursed,
     SharesSubscribed,
     SharesTransferred,
+    check_held,
+    check_paid_called,
     implicit_call,
+    require_subscription,
     still_owed_cents,
 )
 from scic.domain.state import (
@@ -59,6 +73,7 @@ from scic.domain.state import (
     SubscriptionState,
 )
 from scic.domain.surplus import SurplusAllocated
+from scic.errors import DomainError
 from scic.money import format_cents
 
 
@@ -259,7 +274,8 @@ def _move(state: Fold, member_id: str, sub_id: str | None, delta: Holding, on: d
     coop = _coop(state)
     c = coop.capital
     subscribed = c.subscribed_cents + delta.subscribed_cents
-    public = delta.subscribed_cents if state.is_public(member.category, on) else 0
+    moved = delta.subscribed_cents  # a call or a payment moves no subscribed capital
+    public = moved if moved and state.is_public(member.category, on) else 0
     state.coop = replace(
         coop,
         capital=replace(
@@ -318,7 +334,9 @@ def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
 
 
 def judge(state: Fold, entry: Entry) -> Violation | None:
-    """Is `entry` lawful on `state` (the history just before it), at its own date?"""
+    """Is `entry` lawful on `state` (the history just before it), at its own date? Each
+    invariant is the aggregate's own check, the one its decider runs (`_checked`): the
+    same code refuses a command dated today and one whose back-dating breaks it."""
     e, on = entry.event, entry.on
 
     def no(slug: str, detail: str, rule: str | None = None, kind: Kind = "structural") -> Violation:
@@ -326,24 +344,18 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
 
     if e is None or isinstance(e, CoopRegistered | EventReversed):
         return None
-    if state.coop is None:
-        return no("date-before-incorporation", f"on {on} the cooperative is not registered yet")
-    if on < state.coop.incorporated_on:
-        return no(
-            "date-before-incorporation",
-            f"{on} is before the cooperative was incorporated ({state.coop.incorporated_on})",
-        )
+    early = _checked(no, lambda: check_date(state.coop, on))
+    if early is not None or state.coop is None:
+        return early
+    coop = state.coop
     match e:
         case StatutesAmended():
-            return _judge_statutes(state, e.statutes, on, no)
+            current = coop.statutes_at(on)
+            return _checked(
+                no, lambda: check_nominal_kept(current, e.statutes, coop.capital.shares, on)
+            )
         case MemberAdmitted():
-            if state.coop.statutes_at(on).category(e.category) is None:
-                return no(
-                    "unknown-category",
-                    f"category {e.category!r} is not in the statutes in force on {on}",
-                    "R2",
-                )
-            return None
+            return _checked(no, lambda: check_category(coop.statutes_at(on), e.category, on))
         case MemberCategoryChanged():
             return _active(state, e.member_id, on, no) or _judge_category(state, e, on, no)
         case SharesSubscribed():
@@ -360,7 +372,7 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
                 or _active(state, e.to_member_id, on, no)
                 or _judge_transfer(state, e, on, no)
             )
-    refused = funding_timeline.judge(state.funding, state.coop, entry.type, e, on)
+    refused = funding_timeline.judge(state.funding, coop, entry.type, e, on)
     if refused is None:
         return None
     kind: Kind = "R14" if refused.slug == "de-minimis-ceiling" else "structural"
@@ -373,66 +385,59 @@ class _No(Protocol):
     ) -> Violation: ...
 
 
+def _checked(no: _No, check: Callable[[], object], kind: Kind = "structural") -> Violation | None:
+    """An aggregate's check of an invariant, run on the history just before the event:
+    the refusal it raises becomes the event's violation."""
+    try:
+        check()
+    except DomainError as refused:
+        return no(refused.slug, refused.detail, refused.rule, kind)
+    return None
+
+
 def _active(state: Fold, member_id: str, on: date, no: _No) -> Violation | None:
-    member = state.members.get(member_id)
-    if member is None:
-        return no("date-before-admission", f"on {on} member {member_id} is not admitted yet")
-    if not member.active:
-        return no("member-not-active", f"on {on} member {member_id} has left ({member.exited_on})")
-    return None
+    return _checked(no, lambda: require_active(state.members.get(member_id), on, member_id))
 
 
-def _judge_statutes(state: Fold, statutes: Statutes, on: date, no: _No) -> Violation | None:
+def _public_cap(
+    state: Fold, on: date, public_delta: int, total_delta: int, no: _No
+) -> Violation | None:
+    """R3 — judged with the statutes in force at the event's date."""
     coop = _coop(state)
-    nominal = coop.statutes_at(on).share_nominal_cents
-    if statutes.share_nominal_cents != nominal and coop.capital.shares > 0:
-        # R1/R6 — shares are never revalued: the nominal stays while shares are out.
-        return no(
-            "nominal-change-with-shares-outstanding",
-            f"on {on} {coop.capital.shares} shares of {format_cents(nominal)} € are "
-            f"outstanding; the nominal cannot become {format_cents(statutes.share_nominal_cents)} "
-            "€ until they are all reimbursed (shares are never revalued)",
-            "R1",
-        )
-    return None
+    return _checked(no, lambda: check_public_cap(coop, on, public_delta, total_delta), "R3")
 
 
 def _judge_category(state: Fold, e: MemberCategoryChanged, on: date, no: _No) -> Violation | None:
     member = state.members[e.member_id]
     moved = member.holding.subscribed_cents
     delta = moved * (state.is_public(e.category, on) - state.is_public(member.category, on))
-    breach = public_cap_breach(_coop(state).capital, on, delta, 0)
-    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+    return _public_cap(state, on, delta, 0, no)
 
 
 def _judge_subscription(state: Fold, e: SharesSubscribed, on: date, no: _No) -> Violation | None:
-    coop = _coop(state)
-    nominal = coop.statutes_at(on).share_nominal_cents
-    if e.subscribed_cents != e.shares * nominal:
-        return no(
-            "nominal-change-with-shares-outstanding",
-            f"on {on} shares of subscription {e.subscription_id} were subscribed at "
-            f"{format_cents(e.subscribed_cents // max(e.shares, 1))} € but the statutes "
-            f"then say {format_cents(nominal)} €",
-            "R1",
-        )
+    statutes = _coop(state).statutes_at(on)
+    at_nominal = _checked(
+        no,
+        lambda: check_subscribed_at_nominal(
+            statutes, e.subscription_id, e.shares, e.subscribed_cents, on
+        ),
+    )
+    if at_nominal is not None:
+        return at_nominal
     if e.subscription_id in state.subscriptions:
         return no("duplicate-subscription", f"subscription {e.subscription_id} exists already")
     public = e.subscribed_cents if state.is_public(state.members[e.member_id].category, on) else 0
-    breach = public_cap_breach(coop.capital, on, public, e.subscribed_cents)
-    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+    return _public_cap(state, on, public, e.subscribed_cents, no)
 
 
 def _judge_funding_of(
     state: Fold, e: SharesCalled | SharesPaid, on: date, no: _No
 ) -> Violation | None:
-    sub = state.subscriptions.get(e.subscription_id)
-    if sub is None:
-        return no(
-            "date-before-subscription",
-            f"on {on} subscription {e.subscription_id} does not exist yet",
-            "R7",
-        )
+    found = state.subscriptions.get(e.subscription_id)
+    missing = _checked(no, lambda: require_subscription(found, e.subscription_id, on))
+    if missing is not None or found is None:
+        return missing
+    sub = found
     if isinstance(e, SharesPaid):
         implicit = implicit_call(sub, e.amount_cents)
         if e.called_cents != implicit:
@@ -448,43 +453,25 @@ def _judge_funding_of(
                 "R7",
             )
     called = sub.called_cents + (e.amount_cents if isinstance(e, SharesCalled) else e.called_cents)
-    paid = sub.paid_cents + (e.amount_cents if isinstance(e, SharesPaid) else 0)
-    if paid > sub.subscribed_cents:
-        return no(
-            "payment-exceeds-unpaid",
-            f"on {on} {format_cents(e.amount_cents)} € would be paid but only "
-            f"{format_cents(sub.subscribed_cents - sub.paid_cents)} € of subscription "
-            f"{sub.subscription_id} is unpaid",
-            "R7",
-        )
-    if called > sub.subscribed_cents or paid > called:
-        return no(
-            "call-exceeds-uncalled",
-            f"on {on} subscription {sub.subscription_id} would be called "
-            f"{format_cents(called)} € of {format_cents(sub.subscribed_cents)} € subscribed",
-            "R7",
-        )
-    return None
+    paying = e.amount_cents if isinstance(e, SharesPaid) else 0
+    paid = sub.paid_cents + paying
+    return _checked(
+        no,
+        lambda: check_paid_called(
+            sub.subscription_id, sub.subscribed_cents, called, paid, paying, on
+        ),
+    )
 
 
 def _judge_withdrawal(state: Fold, e: MemberWithdrew, on: date, no: _No) -> Violation | None:
-    free = state.members[e.member_id].free
-    if (
-        e.shares > free.shares
-        or e.paid_cents > free.paid_cents
-        or (e.subscribed_cents > free.subscribed_cents)
-    ):
-        return no(
-            "not-enough-shares",
-            f"on {on} member {e.member_id} would hold {free.shares} shares "
-            f"({format_cents(free.paid_cents)} € paid), not the {e.shares} withdrawn",
-        )
-    if e.exit and e.shares != free.shares:
-        return no(
-            "not-enough-shares",
-            f"on {on} member {e.member_id} leaves with {e.shares} shares and would keep "
-            f"{free.shares - e.shares}",
-        )
+    member = state.members[e.member_id]
+    held = _checked(
+        no,
+        lambda: check_held(member, e.shares, on, e.subscribed_cents, e.paid_cents, e.exit),
+    )
+    if held is not None:
+        return held
+    free = member.free
     if e.exit and e.holding != free:
         # R5 — a member who leaves takes everything held then: a back-dated call or
         # payment (or its reversal) before the exit would leave money on an empty holding.
@@ -539,23 +526,14 @@ def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) ->
 
 def _judge_transfer(state: Fold, e: SharesTransferred, on: date, no: _No) -> Violation | None:
     giver = state.members[e.from_member_id]
-    free = giver.free
-    if (
-        e.shares > free.shares
-        or e.paid_cents > free.paid_cents
-        or (e.subscribed_cents > free.subscribed_cents)
-    ):
-        return no(
-            "not-enough-shares",
-            f"on {on} member {e.from_member_id} would hold {free.shares} transferable "
-            f"shares ({format_cents(free.paid_cents)} € paid), not the {e.shares} transferred",
-        )
+    held = _checked(no, lambda: check_held(giver, e.shares, on, e.subscribed_cents, e.paid_cents))
+    if held is not None:
+        return held
     taker = state.members[e.to_member_id]
     delta = e.subscribed_cents * (
         state.is_public(taker.category, on) - state.is_public(giver.category, on)
     )
-    breach = public_cap_breach(_coop(state).capital, on, delta, 0)
-    return None if breach is None else no("public-capital-cap", breach, "R3", "R3")
+    return _public_cap(state, on, delta, 0, no)
 
 
 # -- a whole history -------------------------------------------------------------------

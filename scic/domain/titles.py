@@ -169,6 +169,16 @@ def redeem(state: IssueState, cmd: Redeem, on: date) -> list[Fact]:
     return [Fact(data, on)]
 
 
+def require_issued(issue: IssueState | None, issue_id: str, on: date) -> IssueState:
+    """R11 — nothing is redeemed, paid or invested before the titles are issued (`issue`
+    None: not issued yet on `on`)."""
+    if issue is None:
+        raise refuse(
+            "date-before-issue", f"on {on} titres participatifs {issue_id} are not issued yet"
+        )
+    return issue
+
+
 def check_redemption(state: IssueState, e: TitlesRedeemed, on: date) -> None:
     """R11 — redeemable after 7 years (or at liquidation), never beyond what is
     outstanding on the redemption's date."""

@@ -1,5 +1,5 @@
 """Members' requests for more shares or a withdrawal, and the manager's decision on
-each: accepting runs the real command through `scic.commands.execute` (the API's own
+each: accepting runs the real command through `scic.write.pipeline.execute` (the API's own
 write path, with every rule), declining records the manager's reason. Either way the
 member is told by mail, and both sides see the request and its outcome."""
 
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.errors import LedgerError
-from scic.commands import Context, execute
 from scic.domain.shares import Subscribe, Withdraw
 from scic.errors import DomainError, NotFound, named, refuse
 from scic.jsontypes import Integer
@@ -23,6 +22,8 @@ from scic.money import Amount, format_cents
 from scic.projections import views
 from scic.projections.tables import members
 from scic.service import Service
+from scic.write.pipeline import Command, Context, execute
+from scic.write.shares import SUBSCRIPTIONS, WITHDRAWALS
 
 Kind = Literal["subscription", "withdrawal"]
 
@@ -197,16 +198,16 @@ def accept(service: Service, coop_id: str, request_id: str, actor: str) -> dict[
                         "effective_date": today,
                     }
                 )
-                name = "subscriptions"
+                written: Command = SUBSCRIPTIONS
             else:
                 command = Withdraw(
                     member_id=row["member_id"], shares=row["shares"], effective_date=today
                 )
-                name = "withdrawals"
+                written = WITHDRAWALS
             outcome = execute(
                 session,
                 Context(coop_id, actor=actor, today=today),
-                name,
+                written,
                 command,
                 idempotency_key=f"{coop_id}:request:{request_id}",
             )

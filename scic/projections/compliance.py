@@ -37,7 +37,7 @@ from scic.rules.dated import (
     PUBLIC_CAPITAL_CAP,
     value_at,
 )
-from scic.write_model import read_entries
+from scic.write.store import read_entries
 
 REVIEW_NOTICE = timedelta(days=90)  # the reminder's notice (scic/integrations/reminders.py)
 DAY = timedelta(days=1)

@@ -22,7 +22,6 @@ from scic.api.deps import ServiceDep
 from scic.api.routes import bank as api
 from scic.api.routes import sepa as sepa_api
 from scic.bank import accounts, direct_debits, reconcile, transfers
-from scic.commands import Context
 from scic.errors import DomainError
 from scic.i18n import N_
 from scic.i18n import gettext as _
@@ -31,6 +30,7 @@ from scic.web import fmt
 from scic.web.forms.refusals import of_domain
 from scic.web.pages import PAGE, Viewer, page
 from scic.web.session import CsrfRefused, SignInNeeded, check_csrf, set_flash, viewer
+from scic.write.pipeline import Context
 
 router = APIRouter(include_in_schema=False, dependencies=[PAGE])
 

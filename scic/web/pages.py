@@ -25,7 +25,6 @@ from scic.access.policy import PEOPLE, PUBLIC, RECORD, command_rule, requires, s
 from scic.accounts import actors, sessions, users
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
-from scic.commands import COMMANDS
 from scic.dates import FIRST_DAY, LAST_DAY, add_years
 from scic.errors import DomainError, NotFound
 from scic.i18n import N_
@@ -56,6 +55,7 @@ from scic.web.session import (
     set_cookie,
     viewer,
 )
+from scic.write.commands import COMMANDS
 
 # Pages are outside the bearer guard: each one authenticates its cookie and asks the
 # rule of the API route behind every view it shows (scic.web.session.Viewer.check).

@@ -26,10 +26,10 @@ from scic.access import policy, tokens
 from scic.access.limiter import FailureLimiter
 from scic.access.tables import api_tokens
 from scic.api.app import create_app
-from scic.commands import COMMANDS
 from scic.projections.tables import funders
 from scic.service import Service
 from scic.settings import Settings
+from scic.write.commands import COMMANDS
 from tests.api.conftest import (
     ClientFor,
     admit,
@@ -79,7 +79,7 @@ EXPECTED_ROLES: dict[str, set[str]] = {
 }
 
 # Routes whose rule is fixed by the product, by operation id. Every write generated from
-# scic.commands is added below: all of them record, only a fiscal-year close is broader.
+# scic.write.commands is added below: all of them record, only a fiscal-year close is broader.
 PINNED: dict[str, str] = {
     "health": "public",
     "post_coops": "admin",

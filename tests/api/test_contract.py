@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from scic.api.examples import BATCH, BODIES
 from scic.api.public.capital import CapitalTable
 from scic.api.public.funding import FundingMix
-from scic.commands import COMMANDS
 from scic.service import Service
+from scic.write.commands import COMMANDS
 from tests.api.conftest import admit, create_coop, subscribe
 from tests.api.test_fuzz import _seed
 

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scic import write_model
-from scic.commands import COMMANDS, Context, execute
 from scic.domain.timeline import Fold, Timeline, apply, corrected, judge
 from scic.errors import DomainError
 from scic.projections import views
 from scic.projections.tables import CAPITAL_TABLES, FUNDING_TABLES
 from scic.service import Service, open_service
+from scic.write import store
+from scic.write.commands import COMMANDS
+from scic.write.pipeline import Context, execute
 from tests.api.conftest import TIERS_LIEU
 from tests.conftest import SteppingClock
 
@@ -31,12 +32,12 @@ def run(service: Service, coop: str | None, name: str, body: dict[str, Any]) -> 
     ctx = Context(coop, actor="property", today=TODAY)
     model = COMMANDS[name].model.model_validate(body)
     with service.store.write() as session:
-        return execute(session, ctx, name, model)
+        return execute(session, ctx, COMMANDS[name], model)
 
 
 def entries(service: Service, coop: str) -> list[Any]:
     with service.engine.connect() as conn:
-        return write_model.read_entries(conn, service.store.registry, coop)
+        return store.read_entries(conn, service.store.registry, coop)
 
 
 def check_invariants_at_every_date(history: list[Any]) -> Fold:
@@ -97,7 +98,7 @@ def test_random_dated_commands_keep_every_invariant(databases, data) -> None:
             history = corrected(entries(service, coop))
             fresh = check_invariants_at_every_date(history)
             with service.store.write() as session:
-                cached = write_model.load(session, coop).timeline.state
+                cached = store.load(session, coop).timeline.state
             assert cached.members == fresh.members and cached.coop == fresh.coop
             assert cached.subscriptions == fresh.subscriptions
 

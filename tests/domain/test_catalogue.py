@@ -36,3 +36,31 @@ def test_each_refusal_has_a_kind_and_the_rule_it_names() -> None:
     for slug, refusal in CATALOGUE.items():
         assert refusal.slug == slug and refusal.kind in ("conflict", "invalid")
         assert refusal.rule is None or refusal.rule.startswith("R")
+
+
+WRITE_SIDE = ("domain/", "write/")
+
+
+def test_no_refusal_of_the_write_side_is_raised_from_two_places() -> None:
+    """Each invariant is judged in one place: a slug the domain or a write handler raises
+    comes from one module (the timeline's judge runs the aggregates' own checks, so a
+    back-dated command is refused by the same code as one dated today)."""
+    places: dict[str, set[str]] = {}
+    for slug, where in _slugs({"refuse", "no"}):
+        module = where.split(":")[0]
+        if module.startswith(WRITE_SIDE):
+            places.setdefault(slug, set()).add(module)
+    assert len(places) > 40
+    twice = {slug: sorted(found) for slug, found in places.items() if len(found) > 1}
+    assert twice == {}
+
+
+def test_each_refusal_the_domain_raises_has_a_decider_test() -> None:
+    """At least one decider test (tests/domain, no database) expects each slug the domain
+    raises: its aggregate's tests name it."""
+    raised = {slug for slug, where in _slugs({"refuse", "no"}) if where.startswith("domain/")}
+    tests = Path(__file__).parent
+    named = " ".join(p.read_text(encoding="utf-8") for p in tests.glob("test_*.py"))
+    untested = sorted(slug for slug in raised if f'"{slug}"' not in named)
+    assert len(raised) > 50
+    assert untested == []

@@ -9,7 +9,7 @@ from decimal import Decimal
 from scic.domain import corrections, grants, titles
 from scic.domain.facts import Fact
 from scic.domain.funding_timeline import window_at
-from tests.domain.test_deciders import Ledger, coop
+from tests.domain.given import Ledger, coop
 
 D = date.fromisoformat
 

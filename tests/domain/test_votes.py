@@ -98,6 +98,12 @@ def test_every_college_voting_keeps_the_statutes_weights() -> None:
     assert result.result == Fraction(1, 4) + Fraction(3, 10) and result.adopted is True
 
 
+def test_a_voter_whose_category_is_in_no_college_is_refused() -> None:
+    with pytest.raises(DomainError) as refused:
+        tally(statutes(("A", "0.4"), ("B", "0.3"), ("C", "0.3")), [("catZ", "yes")])
+    assert refused.value.slug == "voter-without-college"
+
+
 ASSEMBLY = date(2025, 6, 1)
 
 

@@ -391,9 +391,10 @@ def test_events_name_who_recorded_them_never_an_id(
 ) -> None:
     """What a page records carries its viewer's actor (`user:<id>`); the events page
     shows the person's name, and a token's party or role, never the ids."""
-    from scic.commands import Context, execute
     from scic.domain.members import AdmitMember
     from scic.web.session import viewer
+    from scic.write.commands import COMMANDS
+    from scic.write.pipeline import Context, execute
 
     web = password_signed_in(app, "camille@example.org")
     from starlette.requests import Request
@@ -410,7 +411,12 @@ def test_events_name_who_recorded_them_never_an_id(
     assert seen.actor == f"user:{coop.manager}"
     body = AdmitMember(name="Bruno Martin", kind="person", category="usagers")
     with service.store.write() as session:
-        execute(session, Context(coop.id, actor=seen.actor, today=service.today()), "members", body)
+        execute(
+            session,
+            Context(coop.id, actor=seen.actor, today=service.today()),
+            COMMANDS["members"],
+            body,
+        )
     events = web.get("/dashboard/events").text
     rows = re.findall(r"<tr><td class=\"num\">.*?</tr>", events, re.S)
     assert "Camille Roux" in rows[0]  # the latest: admitted from a page

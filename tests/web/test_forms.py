@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ledger.schema import events as events_table
-from scic.commands import COMMANDS
 from scic.service import Service
 from scic.web.forms.catalogue import FORMS
+from scic.write.commands import COMMANDS
 from tests.api.conftest import admit, create_coop, event_count, issue_token, subscribe
 from tests.web.conftest import signed_in
 

@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.schema import events as events_table
-from scic.commands import COMMANDS
 from scic.web import fmt
 from scic.web.forms.catalogue import FORMS
+from scic.write.commands import COMMANDS
 from tests.web.conftest import PASSWORD, Live, Shots, sign_in, sign_in_with_password
 
 CONFIRMATION = "#confirmation"

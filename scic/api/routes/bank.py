@@ -15,11 +15,11 @@ from scic.api.deps import ServiceDep
 from scic.api.public.common import Money
 from scic.bank import accounts, reconcile, statements
 from scic.bank.matching import Movement, Proposal
-from scic.commands import Context
 from scic.errors import DomainError
 from scic.jsontypes import Integer
 from scic.money import format_cents
 from scic.service import Service
+from scic.write.pipeline import Context
 
 router = APIRouter(tags=["bank"], responses=problems.WRITE_REFUSALS)
 

@@ -1,36 +1,60 @@
-"""POST routes for every command in scic.commands, and the atomic batch endpoint.
+"""The write routes: one POST a command, each naming the command it records, and the
+atomic batch. Every one goes through `scic.write.pipeline.record`, the write path the
+dashboard's forms share.
 
-(No `from __future__ import annotations` here: the routes are built in a loop and
-FastAPI must see each body model as a real class.)"""
+(No `from __future__ import annotations` here: FastAPI must see each `Write`
+dependency's access rule, a local of `writes`, as a real object.)"""
 
-import inspect
 import re
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ledger.errors import LedgerError
 from scic.access.errors import AccessError
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
 from scic.access.tokens import Principal
+from scic.accounting.fiscal_years import CloseYear
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.examples import BATCH, BODIES, openapi_examples
 from scic.api.problems import InBatch
 from scic.api.schemas import BatchResult, WriteResult
-from scic.commands import (
-    COMMANDS,
-    Context,
-    CreateCoop,
-    Outcome,
-    batch_fingerprint,
-    execute,
-    scoped_key,
-    stream_of,
-)
+from scic.domain import corrections as dcorrections
+from scic.domain import esus as desus
+from scic.domain import grants as dgrants
+from scic.domain import members as dmembers
+from scic.domain import reviews as dreviews
+from scic.domain import shares as dshares
+from scic.domain import surplus
+from scic.domain import titles as dtitles
+from scic.domain.losses import ChargeCarriedLoss
 from scic.errors import DomainError
 from scic.service import Service
+from scic.write import (
+    cooperative,
+    corrections,
+    esus,
+    fiscal_years,
+    grants,
+    members,
+    reviews,
+    shares,
+    titles,
+)
+from scic.write.commands import COMMANDS
+from scic.write.pipeline import (
+    Command,
+    Context,
+    batch_fingerprint,
+    command_of,
+    execute,
+    record,
+    scoped_key,
+)
 
 router = APIRouter(tags=["commands"], responses=problems.WRITE_REFUSALS)
 
@@ -46,57 +70,62 @@ IfMatch = Annotated[
     ),
 ]
 
-
-def run(
-    service: Service,
-    response: Response,
-    coop_id: str | None,
-    name: str,
-    body: BaseModel,
-    key: str | None,
-    if_match: str | None,
-    who: Principal,
-) -> dict[str, Any]:
-    outcome, etag = record(service, coop_id, name, body, key, _version(if_match), who.actor)
-    response.status_code = 200 if outcome.replayed else 201
-    if etag is not None:
-        response.headers["ETag"] = f'"{etag}"'
-    return outcome.body()
+# What every single write answers: 201 with its result, 200 when an idempotency key
+# replays it.
+WRITE: dict[str, Any] = {
+    "status_code": 201,
+    "response_model": WriteResult,
+    "response_model_exclude_unset": True,
+    "responses": {200: {"model": WriteResult, "description": "idempotent replay"}},
+}
 
 
-def record(
-    service: Service,
-    coop_id: str | None,
-    name: str,
-    command: BaseModel,
-    key: str | None,
-    expected_version: int | None,
-    actor: str,
-) -> tuple[Outcome, int | None]:
-    """Execute one command in its own write transaction: the single write path of the
-    API's routes and of the dashboard's forms (scic/web/forms), so both refuse alike.
-    Returns the outcome and the stream's version after it (the ETag)."""
-    ctx = Context(coop_id, actor=actor, today=service.today())
-    with service.store.write() as session:
-        outcome = execute(
-            session,
-            ctx,
-            name,
-            command,
-            scoped_key(ctx, name, key),
-            expected_version=expected_version,
+def example(name: str) -> Any:
+    """The body's examples in the contract (scic/api/examples.py)."""
+    return Body(openapi_examples=openapi_examples(BODIES[name]))
+
+
+@dataclass(frozen=True)
+class Write:
+    """One command's write as a route makes it: the request's service, response,
+    principal (checked against the command's access rule), day, idempotency key and
+    If-Match: what the request is, resolved before the route decides anything."""
+
+    command: Command
+    service: Service
+    response: Response
+    who: Principal
+    today: date
+    idempotency_key: str | None
+    if_match: str | None
+
+    def __call__(self, coop_id: str | None, body: BaseModel, **path: str) -> dict[str, Any]:
+        ctx = Context(coop_id, actor=self.who.actor, today=self.today)
+        command = command_of(self.command, body, path)
+        outcome, etag = record(
+            self.service, ctx, self.command, command, self.idempotency_key, _version(self.if_match)
         )
-        etag = session.stream_version(stream_of(coop_id or outcome.id))
-    return outcome, etag
+        self.response.status_code = 200 if outcome.replayed else 201
+        if etag is not None:
+            self.response.headers["ETag"] = f'"{etag}"'
+        return outcome.body()
 
 
-def command_of(name: str, body: BaseModel, path: dict[str, str]) -> BaseModel:
-    """The command a single-write route hands `record`: its body, with the fields its
-    path carries (`grants/{grant_id}/…`) merged in."""
-    if not path:
-        return body
-    merged = {**body.model_dump(mode="json", exclude_unset=True), **path}
-    return COMMANDS[name].model.model_validate(merged)
+def writes(command: Command) -> Any:
+    """The `Write` dependency of a route recording `command`, under its access rule."""
+    checked = command_rule(command.route)
+
+    def write(
+        service: ServiceDep,
+        response: Response,
+        who: Annotated[Principal, requires(checked)],
+        idempotency_key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> Write:
+        today = service.today()
+        return Write(command, service, response, who, today, idempotency_key, if_match)
+
+    return Depends(write)
 
 
 def _version(if_match: str | None) -> int | None:
@@ -106,81 +135,437 @@ def _version(if_match: str | None) -> int | None:
     return int(if_match.removeprefix("W/").strip('"'))
 
 
-def _add_command_route(name: str) -> None:
-    spec = COMMANDS[name]
-
-    def endpoint(
-        coop_id: str,
-        body: BaseModel,
-        service: Service,
-        response: Response,
-        who: Principal,
-        idempotency_key: str | None = None,
-        if_match: str | None = None,
-        **path: str,
-    ) -> dict[str, Any]:
-        command = command_of(name, body, path)
-        return run(service, response, coop_id, name, command, idempotency_key, if_match, who)
-
-    # FastAPI reads the signature: give it the real path parameters and body model.
-    P = inspect.Parameter
-    signature = inspect.Signature(
-        [
-            P("coop_id", P.POSITIONAL_OR_KEYWORD, annotation=str),
-            *(P(f, P.KEYWORD_ONLY, annotation=str) for f in spec.path_fields),
-            P(
-                "body",
-                P.KEYWORD_ONLY,
-                annotation=Annotated[
-                    spec.body_model, Body(openapi_examples=openapi_examples(BODIES[name]))
-                ],
-            ),
-            P("service", P.KEYWORD_ONLY, annotation=ServiceDep),
-            P("response", P.KEYWORD_ONLY, annotation=Response),
-            P(
-                "who",
-                P.KEYWORD_ONLY,
-                annotation=Annotated[Principal, requires(command_rule(spec.route))],
-            ),
-            P("idempotency_key", P.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
-            P("if_match", P.KEYWORD_ONLY, annotation=IfMatch, default=None),
-        ]
-    )
-    endpoint.__signature__ = signature  # type: ignore[attr-defined]
-    router.post(
-        f"/v1/coops/{{coop_id}}/{spec.route}",
-        status_code=201,
-        response_model=WriteResult,
-        response_model_exclude_unset=True,
-        operation_id=f"post_{name.replace('-', '_')}",
-        summary=spec.summary,
-        responses={200: {"model": WriteResult, "description": "idempotent replay"}},
-    )(endpoint)
-
-
-for _name in COMMANDS:
-    if _name != "coops":
-        _add_command_route(_name)
-
-
 @router.post(
     "/v1/coops",
-    status_code=201,
-    response_model=WriteResult,
-    response_model_exclude_unset=True,
+    summary="Register a cooperative and its statutes",
     operation_id="post_coops",
-    responses={200: {"model": WriteResult, "description": "idempotent replay"}},
-    summary=COMMANDS["coops"].summary,
     tags=["cooperatives"],
+    **WRITE,
 )
-def create_coop(
-    body: Annotated[CreateCoop, Body(openapi_examples=openapi_examples(BODIES["coops"]))],
+def post_coops(
+    body: Annotated[cooperative.CreateCoop, example("coops")],
     service: ServiceDep,
     response: Response,
     who: Annotated[Principal, requires(ADMIN_ONLY)],
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    return run(service, response, None, "coops", body, idempotency_key, None, who)
+    write = Write(cooperative.COOPS, service, response, who, service.today(), idempotency_key, None)
+    return write(None, body)
+
+
+# -- cooperative -----------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/statutes",
+    summary="Amend the statutes from a date (AG decision)",
+    operation_id="post_statutes",
+    **WRITE,
+)
+def post_statutes(
+    coop_id: str,
+    body: Annotated[cooperative.AmendStatutes, example("statutes")],
+    write: Annotated[Write, writes(cooperative.STATUTES)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- members ---------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/members", summary="Admit a member", operation_id="post_members", **WRITE
+)
+def post_members(
+    coop_id: str,
+    body: Annotated[dmembers.AdmitMember, example("members")],
+    write: Annotated[Write, writes(members.MEMBERS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/parties/{party_id}/erasure",
+    summary="Erase a party's personal data (GDPR); the ledger stays intact",
+    operation_id="post_erasures",
+    **WRITE,
+)
+def post_erasures(
+    coop_id: str,
+    party_id: str,
+    body: Annotated[dmembers.Erase, example("erasures")],
+    write: Annotated[Write, writes(members.ERASURES)],
+) -> dict[str, Any]:
+    return write(coop_id, body, party_id=party_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/category-changes",
+    summary="Move a member to another category",
+    operation_id="post_category_changes",
+    **WRITE,
+)
+def post_category_changes(
+    coop_id: str,
+    body: Annotated[members.ChangeCategory, example("category-changes")],
+    write: Annotated[Write, writes(members.CATEGORY_CHANGES)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- shares ----------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/subscriptions",
+    summary="Subscribe shares (R3, R7)",
+    operation_id="post_subscriptions",
+    **WRITE,
+)
+def post_subscriptions(
+    coop_id: str,
+    body: Annotated[dshares.Subscribe, example("subscriptions")],
+    write: Annotated[Write, writes(shares.SUBSCRIPTIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/calls",
+    summary="Call the unpaid part of a subscription (R7)",
+    operation_id="post_calls",
+    **WRITE,
+)
+def post_calls(
+    coop_id: str,
+    body: Annotated[dshares.Call, example("calls")],
+    write: Annotated[Write, writes(shares.CALLS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/payments",
+    summary="Record a payment on a subscription (R7)",
+    operation_id="post_payments",
+    **WRITE,
+)
+def post_payments(
+    coop_id: str,
+    body: Annotated[dshares.Pay, example("payments")],
+    write: Annotated[Write, writes(shares.PAYMENTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/withdrawals",
+    summary="Withdraw shares; reimbursement waits on the floor (R5)",
+    operation_id="post_withdrawals",
+    **WRITE,
+)
+def post_withdrawals(
+    coop_id: str,
+    body: Annotated[dshares.Withdraw, example("withdrawals")],
+    write: Annotated[Write, writes(shares.WITHDRAWALS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/exclusions",
+    summary="Exclude a member (AG decision): all shares withdrawn",
+    operation_id="post_exclusions",
+    **WRITE,
+)
+def post_exclusions(
+    coop_id: str,
+    body: Annotated[shares.ExcludeMember, example("exclusions")],
+    write: Annotated[Write, writes(shares.EXCLUSIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/transfers",
+    summary="Transfer fully paid shares between members (R3)",
+    operation_id="post_transfers",
+    **WRITE,
+)
+def post_transfers(
+    coop_id: str,
+    body: Annotated[dshares.Transfer, example("transfers")],
+    write: Annotated[Write, writes(shares.TRANSFERS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/losses",
+    summary="Record losses not absorbed by reserves (R6)",
+    operation_id="post_losses",
+    **WRITE,
+)
+def post_losses(
+    coop_id: str,
+    body: Annotated[shares.RecordLosses, example("losses")],
+    write: Annotated[Write, writes(shares.LOSSES)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- corrections -----------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/corrections",
+    summary="Reverse an event (corrections never edit)",
+    operation_id="post_corrections",
+    **WRITE,
+)
+def post_corrections(
+    coop_id: str,
+    body: Annotated[dcorrections.Correct, example("corrections")],
+    write: Annotated[Write, writes(corrections.CORRECTIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- grants ----------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants",
+    summary="Award a grant (R14: de minimis, agreement above 23 k€)",
+    operation_id="post_grants",
+    **WRITE,
+)
+def post_grants(
+    coop_id: str,
+    body: Annotated[dgrants.AwardGrant, example("grants")],
+    write: Annotated[Write, writes(grants.GRANTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants/{grant_id}/instalments",
+    summary="Record an instalment received (R14)",
+    operation_id="post_grant_instalments",
+    **WRITE,
+)
+def post_grant_instalments(
+    coop_id: str,
+    grant_id: str,
+    body: Annotated[dgrants.Instalment, example("grant-instalments")],
+    write: Annotated[Write, writes(grants.GRANT_INSTALMENTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, grant_id=grant_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants/{grant_id}/justifications",
+    summary="File a justification of spending (R14)",
+    operation_id="post_grant_justifications",
+    **WRITE,
+)
+def post_grant_justifications(
+    coop_id: str,
+    grant_id: str,
+    body: Annotated[dgrants.GrantAmount, example("grant-justifications")],
+    write: Annotated[Write, writes(grants.GRANT_JUSTIFICATIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, grant_id=grant_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants/{grant_id}/clawbacks",
+    summary="Record a clawback (reversement) (R14)",
+    operation_id="post_grant_clawbacks",
+    **WRITE,
+)
+def post_grant_clawbacks(
+    coop_id: str,
+    grant_id: str,
+    body: Annotated[dgrants.Clawback, example("grant-clawbacks")],
+    write: Annotated[Write, writes(grants.GRANT_CLAWBACKS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, grant_id=grant_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants/{grant_id}/amendments",
+    summary="Amend the awarded amount (avenant)",
+    operation_id="post_grant_amendments",
+    **WRITE,
+)
+def post_grant_amendments(
+    coop_id: str,
+    grant_id: str,
+    body: Annotated[dgrants.Amend, example("grant-amendments")],
+    write: Annotated[Write, writes(grants.GRANT_AMENDMENTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, grant_id=grant_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/grants/{grant_id}/closure",
+    summary="Close a grant",
+    operation_id="post_grant_closures",
+    **WRITE,
+)
+def post_grant_closures(
+    coop_id: str,
+    grant_id: str,
+    body: Annotated[dgrants.Close, example("grant-closures")],
+    write: Annotated[Write, writes(grants.GRANT_CLOSURES)],
+) -> dict[str, Any]:
+    return write(coop_id, body, grant_id=grant_id)
+
+
+# -- titles ----------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/participative-titles",
+    summary="Issue titres participatifs (R11)",
+    operation_id="post_participative_titles",
+    **WRITE,
+)
+def post_participative_titles(
+    coop_id: str,
+    body: Annotated[dtitles.IssueTitles, example("participative-titles")],
+    write: Annotated[Write, writes(titles.PARTICIPATIVE_TITLES)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/participative-titles/{issue_id}/redemptions",
+    summary="Redeem titres participatifs (R11: after 7 years, or at liquidation)",
+    operation_id="post_participative_title_redemptions",
+    **WRITE,
+)
+def post_participative_title_redemptions(
+    coop_id: str,
+    issue_id: str,
+    body: Annotated[dtitles.Redeem, example("participative-title-redemptions")],
+    write: Annotated[Write, writes(titles.PARTICIPATIVE_TITLE_REDEMPTIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, issue_id=issue_id)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/participative-titles/{issue_id}/remunerations",
+    summary="Compute and record a year's remuneration of titres participatifs (R11)",
+    operation_id="post_participative_title_remunerations",
+    **WRITE,
+)
+def post_participative_title_remunerations(
+    coop_id: str,
+    issue_id: str,
+    body: Annotated[dtitles.Remunerate, example("participative-title-remunerations")],
+    write: Annotated[Write, writes(titles.PARTICIPATIVE_TITLE_REMUNERATIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, issue_id=issue_id)
+
+
+# -- esus ------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/esus-approvals",
+    summary="Record an ESUS approval (R12: 5 or 2 years)",
+    operation_id="post_esus_approvals",
+    **WRITE,
+)
+def post_esus_approvals(
+    coop_id: str,
+    body: Annotated[desus.ApproveEsus, example("esus-approvals")],
+    write: Annotated[Write, writes(esus.ESUS_APPROVALS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/esus-investments",
+    summary="Record a solidarity investment (R12)",
+    operation_id="post_esus_investments",
+    **WRITE,
+)
+def post_esus_investments(
+    coop_id: str,
+    body: Annotated[desus.Invest, example("esus-investments")],
+    write: Annotated[Write, writes(esus.ESUS_INVESTMENTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- reviews ---------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/reviews",
+    summary="Record a cooperative review: the next periodic one is due five years later (R10)",
+    operation_id="post_reviews",
+    **WRITE,
+)
+def post_reviews(
+    coop_id: str,
+    body: Annotated[dreviews.RecordReview, example("reviews")],
+    write: Annotated[Write, writes(reviews.REVIEWS)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- fiscal years ----------------------------------------------------------------
+
+
+@router.post(
+    "/v1/coops/{coop_id}/fiscal-years/{year}/close",
+    summary="Close a fiscal year: its reports never change afterwards (R16)",
+    operation_id="post_fiscal_year_close",
+    **WRITE,
+)
+def post_fiscal_year_close(
+    coop_id: str,
+    year: str,
+    body: Annotated[CloseYear, example("fiscal-year-close")],
+    write: Annotated[Write, writes(fiscal_years.FISCAL_YEAR_CLOSE)],
+) -> dict[str, Any]:
+    return write(coop_id, body, year=year)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/fiscal-years/{year}/surplus-allocation",
+    summary="Record the AG's allocation of a closed year's result (R8, R9)",
+    operation_id="post_surplus_allocations",
+    **WRITE,
+)
+def post_surplus_allocations(
+    coop_id: str,
+    year: str,
+    body: Annotated[surplus.Allocate, example("surplus-allocations")],
+    write: Annotated[Write, writes(fiscal_years.SURPLUS_ALLOCATIONS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, year=year)
+
+
+@router.post(
+    "/v1/coops/{coop_id}/carried-loss-charges",
+    summary="An AG charges the loss carried forward to a reserve (R6, R9)",
+    operation_id="post_carried_loss_charges",
+    **WRITE,
+)
+def post_carried_loss_charges(
+    coop_id: str,
+    body: Annotated[ChargeCarriedLoss, example("carried-loss-charges")],
+    write: Annotated[Write, writes(fiscal_years.CARRIED_LOSS_CHARGES)],
+) -> dict[str, Any]:
+    return write(coop_id, body)
+
+
+# -- the batch -------------------------------------------------------------------------
 
 
 def _batch_item(name: str) -> type[BaseModel]:
@@ -231,21 +616,22 @@ def batch(
 ) -> dict[str, Any]:
     parsed = []
     for index, item in enumerate(body.commands):
+        command = COMMANDS[item.type]
         try:
-            allow(command_rule(COMMANDS[item.type].route), who)  # each command's own rule
+            allow(command_rule(command.route), who)  # each command's own rule
         except AccessError as exc:
             raise InBatch(index, exc) from None
-        parsed.append((item.type, item.body))
+        parsed.append((command, item.body))
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
-    whole = batch_fingerprint(parsed) if idempotency_key else None
+    whole = batch_fingerprint([(c.name, b) for c, b in parsed]) if idempotency_key else None
     with service.store.write() as session, session.deferred():  # one INSERT per table
-        for index, (name, command_body) in enumerate(parsed):
+        for index, (command, command_body) in enumerate(parsed):
             key = (
                 scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
             )
             try:
-                outcome = execute(session, ctx, name, command_body, key, fingerprint=whole)
+                outcome = execute(session, ctx, command, command_body, key, fingerprint=whole)
             except (DomainError, LedgerError) as exc:  # the write rolls back: nothing lands
                 raise InBatch(index, exc) from exc
             replayed = replayed and outcome.replayed

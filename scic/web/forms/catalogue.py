@@ -1,5 +1,5 @@
 """One form per write of the API under a cooperative, keyed by the command's name in
-scic.commands.COMMANDS. Each form's words sit beside it: English msgids, then their
+scic.write.commands.COMMANDS. Each form's words sit beside it: English msgids, then their
 French (added to the one table of scic/web/forms/labels.py)."""
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from ledger.schema import events as events_table
 from scic.access.errors import AccessError
 from scic.access.policy import allow, command_rule
 from scic.accounting.fiscal_years import closed_until
-from scic.commands import COMMANDS
 from scic.domain.corrections import REVERSIBLE
 from scic.projections.tables import reversals
 from scic.web.session import Viewer
+from scic.write.commands import COMMANDS
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A form is offered and accepted only to the roles the API's route for the same write
 lets through (`command_rule`); it posts with the CSRF token of its cookie (403 without)
 and an idempotency key made when it was shown (a double click records once); its body
-goes through the API's body model, then `scic.api.routes.commands.record`, the function
+goes through the API's body model, then `scic.write.pipeline.record`, the function
 the API routes call, so a refusal is the API's refusal, said next to its field. On
 success: 303 to the page that shows what was recorded, with a confirmation."""
 
@@ -27,8 +27,6 @@ from ledger.schema import events as events_table
 from scic import refusals
 from scic.access.errors import TooManyFailures
 from scic.api.problems import KIND_STATUS
-from scic.api.routes.commands import command_of, record
-from scic.commands import COMMANDS, Context, execute
 from scic.errors import DomainError, NotFound
 from scic.projections import views
 from scic.projections.compliance import compliance
@@ -50,6 +48,9 @@ from scic.web.session import (
     set_flash,
     viewer,
 )
+from scic.write.commands import COMMANDS
+from scic.write.corrections import CORRECTIONS
+from scic.write.pipeline import Context, command_of, execute, record
 
 KEY_FIELD = "idempotency_key"
 COMPENSATION = "compensation for correction"  # scic.domain.corrections.compensate's reason
@@ -272,7 +273,7 @@ def _submit(
         # as the API reads its body, then the command its route hands the command layer
         spec = COMMANDS[command]
         read_as = spec.body_model or spec.model
-        command_body = command_of(command, read_as.model_validate(body), path)
+        command_body = command_of(spec, read_as.model_validate(body), path)
     except ValidationError as error:
         shown.said = of_validation(error, names, lang)
         shown.status = 422
@@ -286,7 +287,8 @@ def _submit(
         return render_form(request, v, shown, lang)
 
     try:
-        outcome, _ = record(service, v.coop_id, command, command_body, key, None, v.actor)
+        ctx = Context(v.coop_id, actor=v.actor, today=service.today())
+        outcome, _ = record(service, ctx, spec, command_body, key, None)
     except (DomainError, LedgerError) as error:
         return said_no(request, v, shown, error, names, lang)
     with service.engine.connect() as conn:
@@ -388,7 +390,7 @@ def preview(service: Service, v: Viewer, command: BaseModel, lang: str) -> dict[
         with service.store.write() as session:
             conn = session.conn
             before = compliance(conn, v.coop_id, ctx.today)
-            outcome = execute(session, ctx, "corrections", command)
+            outcome = execute(session, ctx, CORRECTIONS, command)
             session.flush()
             e = events_table.c
             rows = conn.execute(

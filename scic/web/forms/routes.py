@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from scic.access.policy import PUBLIC, requires
 from scic.api.deps import ServiceDep
-from scic.commands import COMMANDS
 from scic.projections.tables import members
 from scic.web import pages
 from scic.web.forms import choices as lists
@@ -21,6 +20,7 @@ from scic.web.forms.labels import lang_of, tr
 from scic.web.forms.links import may_record
 from scic.web.forms.machinery import path_of, show, submit
 from scic.web.session import Viewer
+from scic.write.commands import COMMANDS
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
 

@@ -56,7 +56,7 @@ class Done:
 
 @dataclass(frozen=True)
 class Form:
-    command: str  # the name in scic.commands.COMMANDS
+    command: str  # the name in scic.write.commands.COMMANDS
     title: str
     intro: str | None
     fields: tuple[Field, ...]

@@ -1,106 +1,17 @@
-"""Deciders without a database: given events / when a command / then events or a
-refusal naming its rule and date. The timeline is built from typed facts."""
+"""The timeline without a database: history in effective-date order, a pure fold, R3
+and R1 judged at each event's date, back-dated commands and corrections re-judging the
+history after them (given events / when a command / then events or a violation)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 import pytest
 
-from scic.domain import corrections, members, shares
-from scic.domain.cooperative import Category, CoopRegistered, Statutes, StatutesAmended
+from scic.domain import corrections, shares
+from scic.domain.cooperative import StatutesAmended
 from scic.domain.facts import Fact
-from scic.domain.timeline import Entry, Fold, Timeline, Violation, evolve, sort_key
+from scic.domain.timeline import Fold, evolve, sort_key
 from scic.errors import DomainError
-
-D = date.fromisoformat
-STATUTES = Statutes(
-    legal_form="SAS",
-    share_nominal_cents=5000,
-    statutory_floor_cents=0,
-    categories=[
-        Category(code="usagers", name="Usagers", role="beneficiaries"),
-        Category(code="salaries", name="Salariés", role="employees"),
-        Category(code="communes", name="Communes", public_body=True),
-    ],
-)
-
-
-class Ledger:
-    """A timeline written fact by fact, positions in the order given."""
-
-    def __init__(self) -> None:
-        self.entries: list[Entry] = []
-
-    def given(self, *facts: Fact, write_id: str | None = None) -> Ledger:
-        for fact in facts:
-            self.entries.append(self._entry(fact, len(self.entries) + 1, write_id))
-        return self
-
-    def _entry(self, fact: Fact, position: int, write_id: str | None) -> Entry:
-        return Entry(
-            position, f"e{position}", fact.on, fact.event, fact.type, fact.reverses, write_id
-        )
-
-    def timeline(self) -> Timeline:
-        return Timeline.of(self.entries)
-
-    def when(self, facts: list[Fact], **options: Any) -> list[Violation]:
-        """Insert decided facts into history; the violations they cause."""
-        timeline = self.timeline()
-        base = len(self.entries)
-        new = [self._entry(f, base + i, "w") for i, f in enumerate(facts, start=1)]
-        return timeline.insert(new, **options)
-
-
-def registered(on: str = "2019-01-01") -> Fact:
-    event = CoopRegistered(
-        coop_id="c", name="C", siren=None, incorporated_on=D(on), statutes=STATUTES
-    )
-    return Fact(event, D(on))
-
-
-def admitted(member: str, category: str, on: str = "2019-01-01") -> Fact:
-    event = members.MemberAdmitted(
-        member_id=member, party_id=f"p{member}", kind="person", category=category
-    )
-    return Fact(event, D(on))
-
-
-def subscribed(member: str, sub: str, shares_: int, on: str, paid: int | None = None) -> Fact:
-    cents = shares_ * 5000
-    paid = cents if paid is None else paid
-    event = shares.SharesSubscribed(
-        subscription_id=sub,
-        member_id=member,
-        shares=shares_,
-        subscribed_cents=cents,
-        called_cents=paid,
-        paid_cents=paid,
-    )
-    return Fact(event, D(on))
-
-
-def coop(*facts: Fact, since: str = "2019-01-01") -> Ledger:
-    return (
-        Ledger()
-        .given(
-            registered(since),
-            admitted("u", "usagers", since),
-            admitted("s", "salaries", since),
-            admitted("t", "communes", since),
-        )
-        .given(*facts)
-    )
-
-
-def decide_subscribe(ledger: Ledger, member: str, count: int, paid: str, on: str) -> list[Fact]:
-    state = ledger.timeline().at(D(on))
-    assert state.coop is not None
-    cmd = shares.Subscribe.model_validate({"member_id": member, "shares": count, "paid": paid})
-    return shares.subscribe(state.coop, state.members[member], cmd, "new", D(on))
-
+from tests.domain.given import STATUTES, D, Ledger, coop, decide_subscribe, subscribed
 
 # -- the sort key ----------------------------------------------------------------------
 
@@ -261,3 +172,17 @@ def test_an_admission_is_not_reversible() -> None:
     with pytest.raises(DomainError) as refused:
         corrections.reverse(ledger.timeline(), [ledger.entries[1]], "wrong person")
     assert refused.value.slug == "not-reversible"
+
+
+def test_a_correction_a_later_event_rests_on_is_refused() -> None:
+    paid_later = Fact(
+        shares.SharesPaid(
+            payment_id="p", subscription_id="a", member_id="u", amount_cents=1000, called_cents=1000
+        ),
+        D("2021-01-01"),
+    )
+    ledger = coop(subscribed("u", "a", 1, "2020-01-01", paid=1250), paid_later)
+    facts = corrections.reverse(ledger.timeline(), [ledger.entries[-2]], "typo")
+    [violation] = ledger.when(facts, tolerate={"R3", "R5"}, dry_run=True)
+    assert violation.slug == "date-before-subscription"
+    assert corrections.later_events_first(violation).slug == "reverse-later-events-first"

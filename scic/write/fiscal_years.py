@@ -1,5 +1,5 @@
-"""Accounting writes: closing a fiscal year and the AG's allocation of its result. They
-join the command table of scic.commands, so the batch endpoint takes them too."""
+"""Writes about fiscal years: closing one (R16), the AG's allocation of its result (R8,
+R9), and an AG charging the carried loss to a reserve (R6, R9)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
-from scic import anchoring, write_model
+from scic import anchoring
 from scic.accounting import journal, reads
 from scic.accounting.fiscal_years import CloseYear
-from scic.commands import Context, Decided, _coop, _coop_at, _judged, command, new_id
 from scic.domain import surplus
 from scic.domain.facts import Fact
 from scic.domain.fiscal_years import FiscalYearClosed
@@ -28,6 +27,9 @@ from scic.domain.shares import LossesRecorded
 from scic.domain.state import CapitalState
 from scic.errors import refuse
 from scic.money import format_cents, parse_cents
+from scic.write import store
+from scic.write.pipeline import Command, Context, new_id
+from scic.write.store import Decided
 
 
 class CloseYearFor(CloseYear):
@@ -43,15 +45,8 @@ def _head(session: WriteSession) -> tuple[int, str]:
     return position, found
 
 
-@command(
-    "fiscal-year-close",
-    CloseYearFor,
-    "Close a fiscal year: its reports never change afterwards (R16)",
-    route="fiscal-years/{year}/close",
-    body_model=CloseYear,
-)
-def _close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
-    coop_id = _coop(ctx)
+def close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
+    coop_id = ctx.cooperative()
     cal = reads.calendar(session.conn, coop_id)
     fy = cal.year(body.year)
     closed = reads.closings(session.conn, coop_id)
@@ -96,19 +91,17 @@ def _close(session: WriteSession, ctx: Context, body: CloseYearFor) -> Decided:
     )
 
 
+FISCAL_YEAR_CLOSE = Command(
+    "fiscal-year-close", close, CloseYearFor, "fiscal-years/{year}/close", CloseYear
+)
+
+
 class AllocateFor(surplus.Allocate):
     year: str
 
 
-@command(
-    "surplus-allocations",
-    AllocateFor,
-    "Record the AG's allocation of a closed year's result (R8, R9)",
-    route="fiscal-years/{year}/surplus-allocation",
-    body_model=surplus.Allocate,
-)
-def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided:
-    coop_id = _coop(ctx)
+def allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided:
+    coop_id = ctx.cooperative()
     conn = session.conn
     cal = reads.calendar(conn, coop_id)
     fy = cal.year(body.year)
@@ -161,22 +154,26 @@ def _allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided
     return Decided(f"ag_{coop_id}_{fy.year}", events)
 
 
+SURPLUS_ALLOCATIONS = Command(
+    "surplus-allocations",
+    allocate,
+    AllocateFor,
+    "fiscal-years/{year}/surplus-allocation",
+    surplus.Allocate,
+)
+
+
 def _capital_at(session: WriteSession, ctx: Context, on: date) -> CapitalState:
     """The capital, reserves and carried loss on `on`, from the write model's fold."""
-    _, state = _coop_at(write_model.load(session, _coop(ctx)), on)
+    _, state = store.coop_at(store.load(session, ctx.cooperative()), on)
     return state.capital
 
 
-@command(
-    "carried-loss-charges",
-    ChargeCarriedLoss,
-    "An AG charges the loss carried forward to a reserve (R6, R9)",
-)
-def _charge(session: WriteSession, ctx: Context, body: ChargeCarriedLoss) -> Decided:
+def charge(session: WriteSession, ctx: Context, body: ChargeCarriedLoss) -> Decided:
     """R9 — clearing a carried loss by charging it to reserves is an AG decision, an
     event on its date: the loss (119) and the reserve fall together."""
-    cached = write_model.load(session, _coop(ctx))
-    _, state = _coop_at(cached, body.decided_on)
+    cached = store.load(session, ctx.cooperative())
+    _, state = store.coop_at(cached, body.decided_on)
     check_date(state, body.decided_on)
     capital = state.capital
     if body.amount > capital.uncovered_losses_cents:
@@ -201,7 +198,10 @@ def _charge(session: WriteSession, ctx: Context, body: ChargeCarriedLoss) -> Dec
         reserve=body.reserve,
         decided_on=body.decided_on,
     )
-    return _judged(session, cached, charge_id, [Fact(data, body.decided_on)])
+    return store.judged(session, cached, charge_id, [Fact(data, body.decided_on)])
+
+
+CARRIED_LOSS_CHARGES = Command("carried-loss-charges", charge, ChargeCarriedLoss)
 
 
 def _result(body: surplus.Allocate, recorded: int | None, year: int) -> int:

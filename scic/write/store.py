@@ -1,6 +1,6 @@
-"""The write model's plumbing: reads a cooperative's events as typed entries, keeps its
-folded timeline cached by the cooperative's last position, and maps domain facts to
-ledger envelopes (the only place the two meet).
+"""The timeline store: reads a cooperative's events as typed entries, keeps its folded
+timeline cached by the cooperative's last position, judges decided facts into it, and
+maps them to ledger envelopes (the only place the domain and the ledger meet).
 
 Cache: one `Timeline` per cooperative and engine, tagged with the (position, hash) of
 the cooperative's last event. Every load, inside the write transaction and under the
@@ -18,8 +18,8 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,9 +28,11 @@ from pydantic import BaseModel
 from ledger import NewEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
+from scic.domain import members, shares
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
 from scic.domain.esus import EsusApproved, EsusInvested
 from scic.domain.facts import Fact
+from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.funders import FunderRegistered
 from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlow
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
@@ -42,16 +44,11 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
 )
-from scic.domain.timeline import Entry, Timeline, Violation
+from scic.domain.state import CoopState, MemberState, SubscriptionState
+from scic.domain.timeline import Entry, Fold, Timeline, Violation
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
-from scic.errors import NotFound, refuse, refused_by_history
+from scic.errors import NotFound, refused_by_history
 from scic.events import EVENT_TYPES
-
-# Future-dated commands: accepted up to this far after today (a decision voted for next
-# year's start, a subscription agreed for next month), refused beyond: a date further on
-# is almost always a typo (2199 for 2019), and it would weigh on every later decision.
-FUTURE_HORIZON = timedelta(days=366)
-
 
 # -- mapping ---------------------------------------------------------------------------
 
@@ -124,7 +121,7 @@ def entries_of(facts: Sequence[Fact], session: WriteSession, write_id: str) -> l
             str(uuid.uuid4()),
             f.on,
             f.event,
-            f.type,
+            type(f.event).__name__,
             f.reverses,
             write_id,
         )
@@ -153,9 +150,18 @@ def typed(row: Any, session_or_registry: Any) -> Entry:
 
 @dataclass
 class Cached:
+    """`closed_until`: the end of the last fiscal year closed in the entries folded (R16),
+    so the pipeline need not ask the closings table."""
+
     timeline: Timeline
     tag: tuple[int, str]  # (position, hash) of the coop's last event folded
     deciding: bool = False  # set while a decision is in flight: not trusted until appended
+    closed_until: date | None = None
+
+    def closings(self, entries: Sequence[Entry]) -> None:
+        for entry in entries:
+            if isinstance(entry.event, FiscalYearClosed):
+                self.closed_until = max(self.closed_until or entry.event.end, entry.event.end)
 
 
 _CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, Cached]] = weakref.WeakKeyDictionary()
@@ -201,11 +207,13 @@ def load(session: WriteSession, coop_id: str) -> Cached:
             newer = _read(session, coop_id, after=found.tag[0])
             found.timeline.insert(newer, tolerate={"structural", "R3", "R5", "R14"})
             found.tag = tag
+            found.closings(newer)
             return found
     rows = _read(session, coop_id, after=0)
     if not rows or rows[0].type != "CoopRegistered":
         raise NotFound("cooperative", coop_id)
     cached = Cached(Timeline.of(rows), tag)
+    cached.closings(rows)
     cache[coop_id] = cached
     return cached
 
@@ -258,10 +266,65 @@ def as_refusal(v: Violation, new: Sequence[Entry]) -> Exception:
     return refused_by_history(v.slug, detail, v.rule)
 
 
-def check_horizon(on: date, today: date) -> None:
-    if on > today + FUTURE_HORIZON:
-        raise refuse(
-            "date-beyond-horizon",
-            f"{on} is more than {FUTURE_HORIZON.days} days after today ({today}); "
-            "the ledger records future-dated facts only within that horizon",
-        )
+# -- what a handler hands the pipeline -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a handler decided. `timeline`: the cooperative's cached timeline the events
+    were judged into (told once they are appended)."""
+
+    id: str
+    events: list[NewEvent]
+    extra: dict[str, Any] = field(default_factory=dict)
+    timeline: Cached | None = None
+
+
+def judged(
+    session: WriteSession,
+    cached: Cached,
+    write_id: str,
+    facts: list[Fact],
+    extra: dict[str, Any] | None = None,
+) -> Decided:
+    """Insert the decided facts into the timeline (refusing if a later event becomes
+    unlawful) and hand their envelopes to the pipeline."""
+    entries = entries_of(facts, session, write_id)
+    decide_into(cached, entries)
+    return Decided(write_id, [envelope(e) for e in entries], extra or {}, cached)
+
+
+def unjudged(session: WriteSession, write_id: str, facts: list[Fact]) -> Decided:
+    """Facts outside any cooperative's timeline (a registration, an erasure)."""
+    return Decided(write_id, [envelope(e) for e in entries_of(facts, session, write_id)])
+
+
+# -- the state as at a command's date --------------------------------------------------
+
+
+def coop_at(cached: Cached, on: date) -> tuple[Fold, CoopState]:
+    """The timeline as at `on`, and the cooperative's state then."""
+    state = cached.timeline.at(on)
+    if state.coop is None:
+        live = cached.timeline.state.coop
+        assert live is not None
+        members.check_date(live, on)  # refuses: `on` is before the incorporation
+    assert state.coop is not None
+    return state, state.coop
+
+
+def member_at(cached: Cached, state: Fold, member_id: str, on: date) -> MemberState:
+    """The member as at `on`; one admitted later is a date error, not an unknown member."""
+    found = state.members.get(member_id)
+    if found is None and member_id not in cached.timeline.state.members:
+        raise NotFound("member", member_id)
+    return members.require_active(found, on, member_id)
+
+
+def subscription_at(cached: Cached, state: Fold, sub_id: str, on: date) -> SubscriptionState:
+    """The subscription as at `on`; one made later is a date error (R7), not an unknown
+    subscription."""
+    found = state.subscriptions.get(sub_id)
+    if found is None and sub_id not in cached.timeline.state.subscriptions:
+        raise NotFound("subscription", sub_id)
+    return shares.require_subscription(found, sub_id, on)
