@@ -176,7 +176,9 @@ def plan(conn: sa.Connection, coop_id: str, on: date, account_id: str | None) ->
                 )
             )
         else:
+            # only a mandate's first collection is FRST, even two in one file
             sequence = "RCUR" if mandate.mandate_id in used else "FRST"
+            used.add(mandate.mandate_id)
             debits.append(Debit(due, mandate, sequence))
     return Plan(account, on, debits, left_out)
 

@@ -131,6 +131,25 @@ def test_the_pain008_validates_and_says_first_then_recurring(
     assert texts(doc, "SeqTp") == ["RCUR"] and texts(doc, "CtrlSum")[0] == "200.00"
 
 
+def test_two_calls_of_one_mandate_in_one_file_are_first_then_recurring(
+    client: TestClient,
+) -> None:
+    s = scene(client)
+    coop = s["coop"]
+    mandate(client, coop, s["alice"], reference="RUM-ALICE-1")
+    both = debits(client, coop, "2026-12-31")  # Alice's two calls at once
+    assert both.status_code == 200, both.text
+    doc = read(both.content, "pain.008.001.02")
+    batches = [
+        (texts(batch, "SeqTp"), texts(batch, "MndtId"), texts(batch, "InstdAmt"))
+        for batch in doc.iter("{*}PmtInf")
+    ]
+    assert batches == [
+        (["FRST"], ["RUM-ALICE-1"], ["100.00"]),
+        (["RCUR"], ["RUM-ALICE-1"], ["100.00"]),
+    ]
+
+
 def test_a_member_without_a_mandate_is_listed_as_left_out(
     client: TestClient, service: Service
 ) -> None:
@@ -215,6 +234,18 @@ def test_an_account_without_creditor_identifier_makes_no_debit(
     assert account.status_code == 201
     _refused(client, service, coop, "2026-11-30", "sepa-creditor-id-required")
     assert client.get(f"/v1/coops/{coop}/sepa/direct-debits").status_code == 422  # no due date
+
+
+def test_a_pain008_001_02_needs_the_account_s_bic(client: TestClient, service: Service) -> None:
+    coop = create_coop(client)
+    account = client.post(  # a bank code no registry knows: no BIC found for it
+        f"/v1/coops/{coop}/bank-accounts",
+        json={"label": "x", "iban": "FR76 9999 9000 0101 2345 6789 012", "creditor_id": ICS},
+    )
+    assert account.status_code == 201, account.text
+    assert account.json()["bic"] is None and account.json()["sepa_version"] == "001.02"
+    detail = _refused(client, service, coop, "2026-11-30", "sepa-bic-required")
+    assert "has no BIC" in detail
 
 
 # -- the statement shows the collection, then its return -------------------------------
