@@ -109,6 +109,9 @@ TITLES = {
     "redemption-exceeds-outstanding": N_("Remboursement supérieur aux titres en circulation"),
     "reimbursement-above-paid": N_("Remboursement supérieur au montant versé"),
     "reimbursement-below-floor": N_("Capital sous son plancher"),
+    "reimbursement-not-released": N_("Remboursement pas encore débloqué"),
+    "reimbursement-already-paid-out": N_("Remboursement déjà versé"),
+    "payout-amount-mismatch": N_("Montant différent de ce qui est dû"),
     "reimbursement-delay-too-long": N_("Délai de remboursement trop long"),
     "reimbursement-out-of-turn": N_("Remboursement hors de son tour"),
     "reverse-later-events-first": N_("Annuler d'abord les événements suivants"),
@@ -326,6 +329,14 @@ DETAILS = {
     "party-required": N_("Ce rôle parle pour un associé ou un financeur : choisissez lequel."),
     "reimbursement-above-paid": N_(
         "Le remboursement dépasserait ce que l'associé a versé sur ses parts."
+    ),
+    "reimbursement-not-released": N_(
+        "Ce retrait n'est pas encore remboursé à cette date : il n'y a rien à verser."
+    ),
+    "reimbursement-already-paid-out": N_("Ce remboursement a déjà été versé à l'associé."),
+    "payout-amount-mismatch": N_(
+        "Le montant versé doit être celui que la coopérative doit à l'associé, après "
+        "compensation de l'appel non versé."
     ),
     "reimbursement-out-of-turn": N_(
         "Un retrait plus ancien attend son remboursement : les remboursements se font dans "

@@ -37,6 +37,7 @@ from scic.domain.grants import (
 )
 from scic.domain.losses import RESERVE_ACCOUNTS, CarriedLossCharged
 from scic.domain.shares import (
+    ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
     SharesReimbursed,
@@ -163,6 +164,9 @@ class _Context:
     grants: dict[str, GrantAwarded] = field(default_factory=dict)
     grant_net: dict[str, list[tuple[date, int]]] = field(default_factory=lambda: defaultdict(list))
     holders: dict[str, str] = field(default_factory=dict)
+    paid_out: set[str] = field(default_factory=set)
+    """Withdrawals whose reimbursement has a payout event: paid at its date, not at the
+    release."""
     grant_flows: dict[str, tuple[str, int]] = field(default_factory=dict)
     """event id → (grant id, change of the net award) for events a correction may undo."""
     booked: dict[str, list[Entry]] = field(default_factory=dict)
@@ -225,7 +229,11 @@ def _map(e: RecordedEvent, ev: BaseModel | None, ctx: _Context) -> list[Entry]:
         case SharesPaid():
             return _paid(ev, entry)
         case SharesReimbursed():
-            return _reimbursement(ev, entry)
+            return _reimbursement(ev, entry, ev.withdrawal_id in ctx.paid_out)
+        case ReimbursementPaidOut():
+            lines = _pair("4567", "512", ev.amount_cents, daux=ev.member_id)
+            label = f"Paiement du remboursement {ev.member_id}"
+            return [entry("BQ", ev.withdrawal_id, label, *lines)]
         case GrantAwarded() | GrantAmended() | GrantFlow():
             return _grant(e, ev, ctx, entry)
         case TitlesIssued():
@@ -349,13 +357,18 @@ def _grant(
     return []
 
 
-def _reimbursement(ev: SharesReimbursed, entry: _Book) -> list[Entry]:
+def _reimbursement(ev: SharesReimbursed, entry: _Book, paid_out: bool) -> list[Entry]:
     """R5, R16 — the capital falls when the reimbursement is released (debit 1013/1012,
     credit 4567 with what the cooperative owes: the nominal called less the loss share),
     the uncalled part is cancelled (109); R6 — the member's share of losses stays with the
     cooperative, reducing the loss carried forward (119). R7 — the unpaid call (4562) is
     not written off: it is set against what the cooperative owes (C. civ. art. 1347), and
-    what that leaves stays owed on 4562 (C. com. L231-6)."""
+    what that leaves stays owed on 4562 (C. com. L231-6).
+
+    The payout (4567 → 512): at the date of its payout event (`ReimbursementPaidOut`,
+    the bank statement's booking date) when one is recorded (`paid_out`); a reimbursement
+    without one is booked paid at its release, as the ledger always did, so the books of
+    reimbursements recorded before payouts were stay as they were."""
     ((move),) = ev.moves()
     m, h = move.member_id, -move.amounts
     s, c, p = h.subscribed_cents, h.called_cents, h.paid_cents
@@ -375,7 +388,7 @@ def _reimbursement(ev: SharesReimbursed, entry: _Book) -> list[Entry]:
     if set_off:
         label = f"Compensation de l'appel non versé avec le remboursement {m}"
         out.append(entry("OD", ref, label, *_pair("4567", "4562", set_off, daux=m, caux=m)))
-    if amount:
+    if amount and not paid_out:
         out.append(
             entry(
                 "BQ", ref, f"Paiement du remboursement {m}", *_pair("4567", "512", amount, daux=m)
@@ -515,7 +528,10 @@ def sort_key(entry: Entry) -> tuple[date, int, int, str]:
 def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[Entry]:
     """Every entry of one cooperative's events (given in position order), plus the
     year-end releases of the fiscal years ending on or before `until`."""
-    ctx = _Context()
+    events = list(events)
+    ctx = _Context(
+        paid_out={e.data["withdrawal_id"] for e in events if e.type == "ReimbursementPaidOut"}
+    )
     entries: list[Entry] = []
     last = 0
     for event in events:

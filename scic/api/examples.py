@@ -68,6 +68,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "payments": {"subscription_id": SUB, "amount": "125.00", "effective_date": "2026-06-15"},
     "withdrawals": {"member_id": MEMBER, "shares": 4, "effective_date": "2026-10-01"},
     "exclusions": {"member_id": MEMBER, "reason": "décision du CA du 3 octobre"},
+    "reimbursement-payouts": {
+        "amount": "200.00",
+        "paid_on": "2026-10-12",
+        "bank_reference": "VIR-2026-10-12-0042",
+    },
     "transfers": {"from_member_id": MEMBER, "to_member_id": OTHER, "shares": 2},
     "losses": {"amount": "1800.00", "fiscal_year": 2025},
     "reviews": {

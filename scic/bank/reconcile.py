@@ -25,10 +25,11 @@ from scic.domain.shares import Pay
 from scic.errors import NotFound, refuse
 from scic.money import format_cents
 from scic.projections.tables import members, parties
+from scic.write import store
 from scic.write.corrections import CORRECTIONS
 from scic.write.grants import GRANT_INSTALMENTS, InstalmentFor
 from scic.write.pipeline import Command, Context, execute, scoped_key
-from scic.write.shares import PAYMENTS
+from scic.write.shares import PAYMENTS, REIMBURSEMENT_PAYOUTS, PayOutFor
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,7 @@ def confirm(
     if found.status != "open":
         raise refuse("bank-line-settled", f"line {line_id} is already {found.status}")
     if kind == "link":
-        return _link(session.conn, ctx, found, target_id, session.store.clock())
+        return _link(session, ctx, found, target_id)
     if kind == "return":
         return _returned(session, ctx, found, target_id)
     if found.amount_cents <= 0:
@@ -467,10 +468,12 @@ def _money_event(conn: sa.Connection, event_ids: list[str]) -> str | None:
     ).scalar_one_or_none()
 
 
-def _link(
-    conn: sa.Connection, ctx: Context, found: BankLine, event_id: str, now: datetime
-) -> Settled:
+def _link(session: WriteSession, ctx: Context, found: BankLine, event_id: str) -> Settled:
+    """The line is a movement already in the ledger. A reimbursement not yet paid out
+    (R5) is paid out by it: the payout command runs, dated the booking date with the
+    bank's reference, so the journal's 4567 → 512 sits on the statement's day."""
     assert ctx.coop_id is not None
+    conn = session.conn
     movements = {
         m.event_id: m
         for m in candidates.unbanked(conn, ctx.coop_id, None, None)
@@ -483,8 +486,35 @@ def _link(
             f"no movement {event_id!r} of {format_cents(found.amount_cents)} without a bank "
             "line here (already tied, reversed, or of another amount)",
         )
-    _settle(conn, ctx, found, "matched", "link", movement.target_id, None, event_id, now)
-    return Settled(found.line_id, "link", movement.target_id, None, [])
+    outcome = None
+    if movement.kind == "payout" and not _paid_out(session, ctx.coop_id, movement.target_id):
+        body = PayOutFor.model_validate(
+            {
+                "withdrawal_id": movement.target_id,
+                "amount": format_cents(-found.amount_cents),
+                "paid_on": found.booking_date,
+                "bank_reference": found.bank_reference,
+            }
+        )
+        outcome = execute(
+            session,
+            ctx,
+            REIMBURSEMENT_PAYOUTS,
+            body,
+            scoped_key(ctx, "bank-line", found.line_id),
+        )
+    write_id = outcome.id if outcome else None
+    now = session.store.clock()
+    _settle(conn, ctx, found, "matched", "link", movement.target_id, write_id, event_id, now)
+    return Settled(
+        found.line_id, "link", movement.target_id, write_id, outcome.event_ids if outcome else []
+    )
+
+
+def _paid_out(session: WriteSession, coop_id: str, withdrawal_id: str) -> bool:
+    """A payout of the reimbursement is already recorded (by hand, or by another line)."""
+    released = store.load(session, coop_id).timeline.state.reimbursements.get(withdrawal_id)
+    return released is not None and released.paid_out_on is not None
 
 
 def set_aside(

@@ -20,6 +20,7 @@ from scic.domain.state import (
     Holding,
     MemberState,
     PendingWithdrawal,
+    ReleasedReimbursement,
     SubscriptionState,
 )
 from scic.errors import refuse
@@ -110,6 +111,17 @@ class SharesReimbursed(_Amounts):
         return (CapitalMove(self.member_id, None, "reimbursement", -self.holding),)
 
 
+class ReimbursementPaidOut(BaseModel):
+    """A released reimbursement left the bank, on the statement's booking date: it moves
+    no capital (the shares left at the release), only the money owed, 4567 → 512."""
+
+    model_config = ConfigDict(extra="forbid")
+    withdrawal_id: str
+    member_id: str
+    amount_cents: int = Field(gt=0)
+    bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
 class LossesRecorded(BaseModel):
     """Losses of a closed year not absorbed by reserves: charged on reimbursements (R6)."""
 
@@ -140,6 +152,7 @@ EVENTS: tuple[type[BaseModel], ...] = (
     SharesPaid,
     MemberWithdrew,
     SharesReimbursed,
+    ReimbursementPaidOut,
     SharesTransferred,
     LossesRecorded,
 )
@@ -166,6 +179,18 @@ class Pay(BaseModel):
     subscription_id: str
     amount: Amount
     effective_date: Day | None = None
+    bank_reference: str | None = Field(
+        default=None,
+        max_length=140,
+        exclude_if=lambda v: v is None,
+        description="the bank's reference of the statement line (set by reconciliation)",
+    )
+
+
+class PayOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Amount = Field(description="what the cooperative owes, after the R7 set-off")
+    paid_on: Day = Field(description="the bank statement's booking date")
     bank_reference: str | None = Field(
         default=None,
         max_length=140,
@@ -285,6 +310,51 @@ def pay(
         bank_reference=cmd.bank_reference,
     )
     return [Fact(data, on)]
+
+
+def pay_out(
+    state: CoopState,
+    released: ReleasedReimbursement | None,
+    withdrawal_id: str,
+    cmd: PayOut,
+    on: date,
+) -> list[Fact]:
+    """A released reimbursement paid out on the statement's booking date."""
+    check_date(state, on)
+    check_payout(released, withdrawal_id, cmd.amount, on)
+    assert released is not None
+    data = ReimbursementPaidOut(
+        withdrawal_id=withdrawal_id,
+        member_id=released.member_id,
+        amount_cents=cmd.amount,
+        bank_reference=cmd.bank_reference,
+    )
+    return [Fact(data, on)]
+
+
+def check_payout(
+    released: ReleasedReimbursement | None, withdrawal_id: str, amount_cents: int, on: date
+) -> None:
+    """R5 — a reimbursement is paid out once, after its release, for what is owed (R7:
+    the claim less the unpaid call set against it). `released` None: not released on
+    `on`."""
+    if released is None:
+        raise refuse(
+            "reimbursement-not-released",
+            f"on {on} withdrawal {withdrawal_id} is not reimbursed yet (R5): nothing to pay out",
+        )
+    if released.paid_out_on is not None:
+        raise refuse(
+            "reimbursement-already-paid-out",
+            f"the reimbursement of withdrawal {withdrawal_id} was paid out on "
+            f"{released.paid_out_on}",
+        )
+    if amount_cents != released.amount_cents:
+        raise refuse(
+            "payout-amount-mismatch",
+            f"{format_cents(amount_cents)} € would be paid out; the cooperative owes "
+            f"{format_cents(released.amount_cents)} € on withdrawal {withdrawal_id}",
+        )
 
 
 def require_subscription(

@@ -107,6 +107,18 @@ class PendingWithdrawal:
 
 
 @dataclass(frozen=True)
+class ReleasedReimbursement:
+    """R5 — a reimbursement released: what the cooperative owes the member (after R7's
+    set-off), and the day it left the bank once the payout is recorded."""
+
+    withdrawal_id: str
+    member_id: str
+    released_on: date
+    amount_cents: int
+    paid_out_on: date | None = None
+
+
+@dataclass(frozen=True)
 class CapitalState:
     shares: int = 0
     subscribed_cents: int = 0

@@ -53,6 +53,7 @@ from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
     MovingShares,
+    ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
     SharesReimbursed,
@@ -60,6 +61,7 @@ from scic.domain.shares import (
     SharesTransferred,
     check_held,
     check_paid_called,
+    check_payout,
     implicit_call,
     require_subscription,
     still_owed_cents,
@@ -70,6 +72,7 @@ from scic.domain.state import (
     Holding,
     MemberState,
     PendingWithdrawal,
+    ReleasedReimbursement,
     SubscriptionState,
 )
 from scic.domain.surplus import SurplusAllocated
@@ -145,6 +148,8 @@ class Fold:
     members: dict[str, MemberState] = field(default_factory=dict)
     subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
     withdrawals: dict[str, PendingWithdrawal] = field(default_factory=dict)
+    reimbursements: dict[str, ReleasedReimbursement] = field(default_factory=dict)
+    """Released reimbursements by withdrawal id, and their payout once recorded."""
     on: date = date.min
     funding: funding_timeline.Funding = field(default_factory=funding_timeline.Funding)
 
@@ -154,6 +159,7 @@ class Fold:
             dict(self.members),
             dict(self.subscriptions),
             dict(self.withdrawals),
+            dict(self.reimbursements),
             self.on,
             self.funding.copy(),
         )
@@ -209,6 +215,10 @@ def apply(state: Fold, entry: Entry) -> Fold:
             _withdraw(state, e, on)
         case SharesReimbursed():
             _reimburse(state, e, on)
+        case ReimbursementPaidOut():
+            released = state.reimbursements.get(e.withdrawal_id)
+            if released is not None:  # else a violation (check_payout) the fold reports
+                state.reimbursements[e.withdrawal_id] = replace(released, paid_out_on=on)
         case _:
             funding_timeline.apply(state.funding, e, on)
     return state
@@ -320,6 +330,9 @@ def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
     pending = member.pending - e.holding
     state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
+    state.reimbursements[e.withdrawal_id] = ReleasedReimbursement(
+        e.withdrawal_id, e.member_id, on, e.amount_cents
+    )
     _moves(state, e, on)
     coop = _coop(state)
     losses = coop.capital.uncovered_losses_cents - e.loss_share_cents
@@ -366,6 +379,9 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
             return _active(state, e.member_id, on, no) or _judge_withdrawal(state, e, on, no)
         case SharesReimbursed():
             return _judge_reimbursement(state, e, on, no)
+        case ReimbursementPaidOut():
+            released = state.reimbursements.get(e.withdrawal_id)
+            return _checked(no, lambda: check_payout(released, e.withdrawal_id, e.amount_cents, on))
         case SharesTransferred():
             return (
                 _active(state, e.from_member_id, on, no)

@@ -9,6 +9,7 @@ from ledger.store import WriteSession
 from scic.dates import Day
 from scic.domain import members, shares
 from scic.domain.facts import Fact
+from scic.errors import NotFound, refuse
 from scic.jsontypes import Integer
 from scic.money import Amount
 from scic.write import store
@@ -88,6 +89,41 @@ def _withdrawn(session: WriteSession, cached: Cached, wid: str, facts: list[Fact
     )
     status = "reimbursed" if reimbursed else "pending"
     return store.judged(session, cached, wid, facts, {"status": status})
+
+
+class PayOutFor(shares.PayOut):
+    withdrawal_id: str
+
+
+def pay_out(session: WriteSession, ctx: Context, body: PayOutFor) -> Decided:
+    """A released reimbursement paid out, on the bank statement's booking date."""
+    cached = store.load(session, ctx.cooperative())
+    on = body.paid_on
+    fold, state = store.coop_at(cached, on)
+    wid = body.withdrawal_id
+    if wid not in cached.timeline.state.withdrawals:
+        raise NotFound("withdrawal", wid)
+    released = fold.reimbursements.get(wid)
+    closed = cached.closed_until
+    if released is not None and closed is not None and released.released_on <= closed:
+        # R16 — its payout was booked at the release, in a year whose books are closed
+        raise refuse(
+            "closed-period",
+            f"withdrawal {wid} was reimbursed on {released.released_on}, in a fiscal year "
+            f"closed up to {closed}: its payout is booked there, at the release",
+        )
+    facts = shares.pay_out(state, released, wid, body, on)
+    return store.judged(session, cached, new_id("pout"), facts)
+
+
+REIMBURSEMENT_PAYOUTS = Command(
+    "reimbursement-payouts",
+    pay_out,
+    PayOutFor,
+    "reimbursements/{withdrawal_id}/payouts",
+    shares.PayOut,
+    reads_tables=False,
+)
 
 
 class ExcludeMember(shares.Exclude):

@@ -38,6 +38,7 @@ from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlo
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
 from scic.domain.shares import (
     MemberWithdrew,
+    ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
     SharesReimbursed,
@@ -76,7 +77,7 @@ def _promoted(e: BaseModel) -> tuple[str | None, int | None]:
             return e.member_id, None
         case SharesSubscribed():
             return e.member_id, e.subscribed_cents
-        case SharesCalled() | SharesPaid() | SharesReimbursed():
+        case SharesCalled() | SharesPaid() | SharesReimbursed() | ReimbursementPaidOut():
             return e.member_id, e.amount_cents
         case MemberWithdrew():
             return e.member_id, e.paid_cents

@@ -5,6 +5,7 @@ unknown."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,7 +14,10 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from scic.bank import pain
 from scic.service import Service
-from tests.api.conftest import admit, create_coop, subscribe
+from tests.api import fec_checker
+from tests.api.bank_scenario import upload
+from tests.api.conftest import admit, create_coop, event_count, subscribe
+from tests.api.test_accounting import close, fec, filename
 from tests.api.test_sepa_direct_debits import ALICE_IBAN, IBAN, ICS, file_count, mandate
 
 
@@ -52,7 +56,13 @@ def scene(client: TestClient, version: str) -> dict[str, Any]:
         json={"label": "Courant", "iban": IBAN, "creditor_id": ICS, "sepa_version": version},
     )
     assert account.status_code == 201, account.text
-    return {"coop": coop, "alice": alice, "withdrawal": out.json()["id"]}
+    reimbursed = out.json()["event_ids"][-1]  # MemberWithdrew, then SharesReimbursed
+    return {
+        "coop": coop,
+        "alice": alice,
+        "withdrawal": out.json()["id"],
+        "reimbursed_event": reimbursed,
+    }
 
 
 def transfers(client: TestClient, coop: str, on: str = "2026-12-01") -> Any:
@@ -148,3 +158,179 @@ def test_the_bank_page_and_the_cli_write_the_pain001(
         "/dashboard/bank/sepa/transfers", data={"csrf": csrf_of(page.text), "on": "2026-12-01"}
     )
     assert "Ces virements ont déjà été émis." in refused.text
+
+
+def camt_debit(opening: int, amount: int, booked: str, reference: str) -> bytes:
+    """A camt.053.001.08 of the cooperative's account with one debit line (the transfer
+    out), opening at `opening` cents."""
+
+    def euros(cents: int) -> str:
+        return f"{cents // 100}.{cents % 100:02d}"
+
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>CCOOP-{booked}</MsgId><CreDtTm>{booked}T21:00:00+02:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>{booked}-0041</Id>
+      <CreDtTm>{booked}T21:00:00+02:00</CreDtTm>
+      <Acct><Id><IBAN>{IBAN.replace(" ", "")}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="EUR">{euros(opening)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>{booked}</Dt></Dt>
+      </Bal>
+      <Bal>
+        <Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
+        <Amt Ccy="EUR">{euros(opening - amount)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+        <Dt><Dt>{booked}</Dt></Dt>
+      </Bal>
+      <Ntry>
+        <NtryRef>1</NtryRef>
+        <Amt Ccy="EUR">{euros(amount)}</Amt>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>{booked}</Dt></BookgDt>
+        <ValDt><Dt>{booked}</Dt></ValDt>
+        <AcctSvcrRef>{reference}</AcctSvcrRef>
+        <NtryDtls>
+          <TxDtls>
+            <Amt Ccy="EUR">{euros(amount)}</Amt>
+            <RltdPties><Cdtr><Pty><Nm>ALICE MARTIN</Nm></Pty></Cdtr></RltdPties>
+            <RmtInf><Ustrd>REMBOURSEMENT PARTS SOCIALES</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+""".encode()
+
+
+def bank_rows_of(content: bytes, label: str) -> list[tuple[str, int]]:
+    """(EcritureDate, credit cents) of the FEC's 512 lines whose entry says `label`."""
+    rows, _ = fec_checker.parse(content)
+    return [
+        (r.fields["EcritureDate"], r.cents("Credit"))
+        for r in rows
+        if r.fields["CompteNum"] == "512" and label in r.fields["EcritureLib"]
+    ]
+
+
+def test_the_statement_pays_the_reimbursement_out_at_its_booking_date(
+    client: TestClient, service: Service
+) -> None:
+    s = scene(client, "001.08")
+    coop, alice = s["coop"], s["alice"]
+    mandate(client, coop, alice)
+    assert transfers(client, coop).status_code == 200  # the pain.001 goes to the bank
+    before = fec(client, f"/v1/coops/{coop}", 2026, include_open="true").content
+    # no payout recorded yet: booked paid at the release, as before payouts were recorded
+    label = f"Paiement du remboursement {alice}"
+    assert bank_rows_of(before, label) == [("20261001", 50000)]
+    at_year_end = fec_checker.account_totals(before)["512"]
+
+    # the statement of 9 October shows the transfer: 500.00 leaves the account
+    reference = "20261009CC004201"
+    content = camt_debit(at_year_end + 50000, 50000, "2026-10-09", reference)
+    body = upload(client, coop, content).json()
+    (line,) = body["new"]
+    link = line["proposals"][0]
+    assert (link["kind"], link["target_id"]) == ("link", s["reimbursed_event"])
+    tied = client.post(
+        f"/v1/coops/{coop}/bank-lines/{line['id']}/confirmation",
+        json={"kind": "link", "target_id": link["target_id"]},
+    )
+    assert tied.status_code == 201, tied.text
+
+    feed = client.get(f"/v1/coops/{coop}/events?limit=500").json()["events"]
+    (paid_out,) = [e for e in feed if e["type"] == "ReimbursementPaidOut"]
+    assert paid_out["effective_date"] == "2026-10-09"
+    assert paid_out["data"] == {
+        "withdrawal_id": s["withdrawal"],
+        "member_id": alice,
+        "amount_cents": 50000,
+        "bank_reference": reference,
+    }
+    assert tied.json()["event_ids"] == [paid_out["event_id"]]
+
+    # the journal pays it on the booking date, and the FEC is still lawful
+    response = fec(client, f"/v1/coops/{coop}", 2026, include_open="true")
+    assert bank_rows_of(response.content, label) == [("20261009", 50000)]
+    name = filename(response)
+    assert (
+        fec_checker.check(
+            name, response.content, date(2026, 1, 1), date(2026, 12, 31), validated=False
+        )
+        == []
+    )
+    assert fec_checker.account_totals(response.content)["512"] == at_year_end
+    rec = client.get(f"/v1/coops/{coop}/reconciliation").json()
+    assert rec["lines_without_movement"] == [] and rec["movements_without_line"] == []
+    (check,) = rec["balances"]
+    assert check["closing_balance"] == check["journal_balance"]
+    assert check["difference"] == "0.00"
+
+    # paid out once: by hand again, or for another line, it is refused
+    again = client.post(
+        f"/v1/coops/{coop}/reimbursements/{s['withdrawal']}/payouts",
+        json={"amount": "500.00", "paid_on": "2026-10-20"},
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["type"] == "/errors/reimbursement-already-paid-out"
+    assert again.json()["rule"] == "R5"
+
+
+def test_a_payout_by_hand_is_refused_before_the_release_or_for_another_amount(
+    client: TestClient, service: Service
+) -> None:
+    s = scene(client, "001.02")
+    coop = s["coop"]
+    path = f"/v1/coops/{coop}/reimbursements/{s['withdrawal']}/payouts"
+    before = event_count(service)
+    cases = [
+        ({"amount": "500.00", "paid_on": "2026-09-30"}, 409, "reimbursement-not-released"),
+        ({"amount": "499.99", "paid_on": "2026-10-02"}, 409, "payout-amount-mismatch"),
+    ]
+    for body, status, slug in cases:
+        refused = client.post(path, json=body)
+        assert refused.status_code == status, refused.text
+        assert refused.json()["type"] == f"/errors/{slug}"
+        assert refused.json()["rule"] == {"payout-amount-mismatch": "R7"}.get(slug, "R5")
+    unknown = client.post(
+        f"/v1/coops/{coop}/reimbursements/wdr_0000000000000000/payouts",
+        json={"amount": "500.00", "paid_on": "2026-10-02"},
+    )
+    assert unknown.status_code == 404, unknown.text
+    assert event_count(service) == before
+
+    done = client.post(path, json={"amount": "500.00", "paid_on": "2026-10-02"})
+    assert done.status_code == 201, done.text
+    response = fec(client, f"/v1/coops/{coop}", 2026, include_open="true")
+    rows = bank_rows_of(response.content, f"Paiement du remboursement {s['alice']}")
+    assert rows == [("20261002", 50000)]
+
+
+def test_a_reimbursement_released_in_a_closed_year_keeps_its_payout_there(
+    client: TestClient, service: Service
+) -> None:
+    coop = create_coop(client, incorporated_on="2025-01-02")
+    alice = admit(client, coop, "Alice Martin", "salaries", on="2025-01-02")
+    subscribe(client, coop, alice, 10, "500.00", "2025-01-02")
+    for name in ("Bob Leroy", "Chloé Petit", "Driss Amrani"):
+        member = admit(client, coop, name, "usagers", on="2025-01-02")
+        subscribe(client, coop, member, 40, "2000.00", "2025-01-02")
+    out = client.post(
+        f"/v1/coops/{coop}/withdrawals",
+        json={"member_id": alice, "effective_date": "2025-06-01"},
+    )
+    assert out.status_code == 201 and out.json()["status"] == "reimbursed", out.text
+    close(client, f"/v1/coops/{coop}", 2025, result="100.00")
+    before = event_count(service)
+    refused = client.post(
+        f"/v1/coops/{coop}/reimbursements/{out.json()['id']}/payouts",
+        json={"amount": "500.00", "paid_on": "2026-01-05", "bank_reference": "VIR-0105"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"] == "/errors/closed-period"
+    assert event_count(service) == before

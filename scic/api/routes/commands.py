@@ -287,6 +287,21 @@ def post_exclusions(
 
 
 @router.post(
+    "/v1/coops/{coop_id}/reimbursements/{withdrawal_id}/payouts",
+    summary="Record a released reimbursement paid out by the bank (R5), at the booking date",
+    operation_id="post_reimbursement_payouts",
+    **WRITE,
+)
+def post_reimbursement_payouts(
+    coop_id: str,
+    withdrawal_id: str,
+    body: Annotated[dshares.PayOut, example("reimbursement-payouts")],
+    write: Annotated[Write, writes(shares.REIMBURSEMENT_PAYOUTS)],
+) -> dict[str, Any]:
+    return write(coop_id, body, withdrawal_id=withdrawal_id)
+
+
+@router.post(
     "/v1/coops/{coop_id}/transfers",
     summary="Transfer fully paid shares between members (R3)",
     operation_id="post_transfers",
