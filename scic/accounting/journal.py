@@ -528,14 +528,13 @@ def sort_key(entry: Entry) -> tuple[date, int, int, str]:
 def build(events: Iterable[RecordedEvent], until: date | None = None) -> list[Entry]:
     """Every entry of one cooperative's events (given in position order), plus the
     year-end releases of the fiscal years ending on or before `until`."""
-    events = list(events)
-    ctx = _Context(
-        paid_out={e.data["withdrawal_id"] for e in events if e.type == "ReimbursementPaidOut"}
-    )
+    read = [(event, typed(event)) for event in events]
+    paid_out = {ev.withdrawal_id for _, ev in read if isinstance(ev, ReimbursementPaidOut)}
+    ctx = _Context(paid_out=paid_out)
     entries: list[Entry] = []
     last = 0
-    for event in events:
-        mapped = _map(event, typed(event), ctx)
+    for event, ev in read:
+        mapped = _map(event, ev, ctx)
         ctx.booked[event.event_id] = mapped
         entries.extend(mapped)
         last = event.position

@@ -183,6 +183,38 @@ REFUSALS += [
 ]
 
 
+def _pay_out(wid: str, amount: str, on: str) -> Any:
+    cmd = shares.PayOut.model_validate({"amount": amount, "paid_on": on})
+    return lambda fold, c: shares.pay_out(c, fold.reimbursements.get(wid), wid, cmd, D(on))
+
+
+RELEASED = coop(
+    FULLY_PAID,
+    _withdrew("u", "w1", 2, 10000, "2021-01-01", exit_=False),
+    _reimbursed("u", "w1", 2, 10000, 10000, "2021-01-01"),
+)
+PAID_OUT = coop(
+    FULLY_PAID,
+    _withdrew("u", "w1", 2, 10000, "2021-01-01", exit_=False),
+    _reimbursed("u", "w1", 2, 10000, 10000, "2021-01-01"),
+    Fact(
+        shares.ReimbursementPaidOut(withdrawal_id="w1", member_id="u", amount_cents=10000),
+        D("2021-01-12"),
+    ),
+)
+REFUSALS += [
+    # R5 — a released reimbursement is paid out once, after its release, for what is owed
+    ("reimbursement-not-released", RELEASED, "2020-12-31", _pay_out("w1", "100.00", "2020-12-31")),
+    ("payout-amount-mismatch", RELEASED, "2021-01-12", _pay_out("w1", "50.00", "2021-01-12")),
+    (
+        "reimbursement-already-paid-out",
+        PAID_OUT,
+        "2021-02-01",
+        _pay_out("w1", "100.00", "2021-02-01"),
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("slug", "ledger", "on", "decide"),
     REFUSALS,
@@ -208,3 +240,14 @@ def test_a_withdrawal_with_capital_above_the_floor_is_reimbursed_at_once() -> No
     facts = when(ledger, "2021-01-01", _withdraw("u", 2, "2021-01-01"))
     assert isinstance(facts, list)
     assert [f.type for f in facts] == ["MemberWithdrew", "SharesReimbursed"]
+
+
+def test_a_released_reimbursement_is_paid_out_at_the_booking_date() -> None:
+    facts = when(RELEASED, "2021-01-12", _pay_out("w1", "100.00", "2021-01-12"))
+    assert isinstance(facts, list)
+    [paid] = [f.event for f in facts]
+    assert paid == shares.ReimbursementPaidOut(
+        withdrawal_id="w1", member_id="u", amount_cents=10000
+    )
+    released = PAID_OUT.timeline().state.reimbursements["w1"]
+    assert (released.released_on, released.paid_out_on) == (D("2021-01-01"), D("2021-01-12"))
