@@ -49,6 +49,7 @@ TITLES = {
     "sepa-mandate-missing": N_("Associé sans mandat SEPA"),
     "sepa-mandate-unsigned": N_("Mandat SEPA sans date de signature"),
     "sepa-call-already-collected": N_("Appel déjà prélevé"),
+    "sepa-member-left": N_("Associé sorti, non prélevé"),
     "sepa-nothing-due": N_("Rien à prélever"),
     "sepa-creditor-id-required": N_("Identifiant créancier SEPA manquant"),
     "sepa-bic-required": N_("BIC du compte manquant"),
@@ -411,6 +412,7 @@ DETAILS = {
     "sepa-mandate-missing": N_("Cet associé n'a pas de mandat SEPA en vigueur."),
     "sepa-mandate-unsigned": N_("Ce mandat SEPA n'a pas de date de signature."),
     "sepa-call-already-collected": N_("Cet appel de fonds a déjà été prélevé."),
+    "sepa-member-left": N_("Cet associé a quitté la coopérative : il n'est plus prélevé."),
     "sepa-nothing-due": N_("Rien n'est dû à prélever."),
     "sepa-creditor-id-required": N_(
         "Indiquez d'abord l'identifiant créancier SEPA (ICS) de la coopérative."

@@ -69,6 +69,9 @@ SAID = {
     "sepa-call-already-collected": N_(
         "Ces appels ont déjà été prélevés : un prélèvement n'est refait qu'après son retour."
     ),
+    "sepa-member-left": N_(
+        "Les associés qui doivent ces appels ont quitté la coopérative : ils ne sont plus prélevés."
+    ),
     "sepa-nothing-due": N_("Aucun appel échu et impayé à cette date."),
     "sepa-creditor-id-required": N_(
         "Le compte n'a pas d'identifiant créancier SEPA (ICS) : pas de prélèvement sans lui."
@@ -85,6 +88,7 @@ LEFT_OUT = {
     "sepa-payout-already-sent": N_("virement déjà émis"),
     "sepa-payee-account-missing": N_("IBAN inconnu"),
     "sepa-call-already-collected": N_("déjà prélevé"),
+    "sepa-member-left": N_("associé sorti"),
     "sepa-mandate-missing": N_("pas de mandat en vigueur"),
     "sepa-mandate-unsigned": N_("mandat sans date de signature"),
     "invalid-iban": N_("IBAN invalide"),
