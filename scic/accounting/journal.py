@@ -327,7 +327,9 @@ def _grant(
                     ctx.deferred[e.event_id] = _Deferral(ev.grant_id, later)
                     lines = (
                         Line(receivable, debit_cents=move.cents, aux=funder),
-                        Line(income, credit_cents=now),
+                        # nothing this year when the funded period starts after it: no
+                        # line of 0,00 in the FEC
+                        *((Line(income, credit_cents=now),) if now else ()),
                         Line("487", credit_cents=move.cents - now),
                     )
             return [entry("SUB", ev.grant_id, label, *lines)]

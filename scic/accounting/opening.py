@@ -12,7 +12,7 @@ allocates it (R9)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from scic.accounting.journal import Entry, Line
 from scic.domain.fiscal_years import FiscalYear
@@ -30,15 +30,21 @@ def balances(entries: Iterable[Entry]) -> dict[tuple[str, str | None], int]:
     return net
 
 
-def opening(before: Iterable[Entry], fy: FiscalYear) -> Entry | None:
+def opening(before: Iterable[Entry], fy: FiscalYear, years: Sequence[FiscalYear]) -> Entry | None:
     """R17 — the à-nouveaux of `fy` from every entry dated before it (None when there is
-    nothing to carry: the first year, or balances all nil)."""
+    nothing to carry: the first year, or balances all nil). `years`: the fiscal years
+    before `fy`."""
+    before = list(before)
     net = balances(before)
-    result = -sum(c for (account, _), c in net.items() if account[0] not in BALANCE_SHEET_CLASSES)
     carried = {k: c for k, c in net.items() if k[0][0] in BALANCE_SHEET_CLASSES}
-    if result:
-        key = ("120" if result > 0 else "129", None)
-        carried[key] = carried.get(key, 0) - result
+    # Each earlier year's result goes on 120 (profit) or 129 (loss) by its own sign, as
+    # its closing put it there; the assembly's allocation entries, already in `net`, then
+    # take it off (R9). Netting the years first would put a loss allocated since on 129
+    # as a credit, and a later profit on 120 short by that loss.
+    for result in _results_by_year(before, years).values():
+        if result:
+            key = ("120" if result > 0 else "129", None)
+            carried[key] = carried.get(key, 0) - result
     lines = tuple(
         Line(account, debit_cents=max(c, 0), credit_cents=max(-c, 0), aux=aux)
         for (account, aux), c in sorted(carried.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
@@ -48,3 +54,14 @@ def opening(before: Iterable[Entry], fy: FiscalYear) -> Entry | None:
         return None
     label = f"À-nouveaux de l'exercice {fy.year}"
     return Entry(JOURNAL, fy.start, f"AN{fy.year}", label, lines)
+
+
+def _results_by_year(entries: list[Entry], years: Sequence[FiscalYear]) -> dict[int, int]:
+    """The result (income less expenses, classes 6 and 7) of each fiscal year, in cents."""
+    results: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        year = next((y.year for y in years if y.contains(entry.on)), entry.on.year)
+        for line in entry.lines:
+            if line.account[0] not in BALANCE_SHEET_CLASSES:
+                results[year] += line.credit_cents - line.debit_cents
+    return results

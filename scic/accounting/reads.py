@@ -4,7 +4,7 @@ its fiscal years with their closing, and the inputs of the surplus bounds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -99,7 +99,8 @@ def year_entries(
 ) -> list[journal.Entry]:
     """The year's entries, opened by its à-nouveaux (R17)."""
     entries = journal.build(coop_events(store, conn, cal.coop_id, upto), until=fy.end)
-    carried = opening.opening((x for x in entries if x.on < fy.start), fy)
+    earlier = cal.years(fy.start - timedelta(days=1))
+    carried = opening.opening((x for x in entries if x.on < fy.start), fy, earlier)
     return [*([carried] if carried else []), *journal.within(entries, fy.start, fy.end)]
 
 

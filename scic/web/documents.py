@@ -22,6 +22,7 @@ from scic.api.routes.documents import member_document
 from scic.documents import check_format, grant_statement, render, subscription_form
 from scic.documents.lang import choose
 from scic.errors import DomainError, NotFound
+from scic.i18n import gettext as _
 from scic.projections import views
 from scic.projections.tables import movements
 from scic.reports import File
@@ -166,7 +167,7 @@ def member_links(
     base = f"/dashboard/members/{member_id}/documents"
     found = [
         {
-            "label": f"Attestation de détention de parts au {fmt.day(today)}",
+            "label": _("Attestation de détention de parts au %(day)s") % {"day": fmt.day(today)},
             "href": f"{base}/certificate",
         }
     ]
@@ -177,7 +178,7 @@ def member_links(
         for year in range(current, fiscal_year_of(statutes, admitted) - 1, -1):
             found.append(
                 {
-                    "label": f"Relevé annuel — exercice {year}",
+                    "label": _("Relevé annuel — exercice %(year)s") % {"year": year},
                     "href": f"{base}/annual-statement?year={year}",
                 }
             )
@@ -200,7 +201,7 @@ def member_links(
         for year in years:
             found.append(
                 {
-                    "label": f"État individuel IR-PME — versements {year}",
+                    "label": _("État individuel IR-PME — versements %(year)s") % {"year": year},
                     "href": f"{base}/tax-statement?year={year}",
                 }
             )
@@ -208,8 +209,8 @@ def member_links(
         if v.may(v.api(f"/subscriptions/{sub.id}/form")):
             found.append(
                 {
-                    "label": f"Bulletin de souscription du {fmt.day(sub.subscribed_on)} "
-                    f"({sub.holding.shares} parts)",
+                    "label": _("Bulletin de souscription du %(day)s (%(shares)s parts)")
+                    % {"day": fmt.day(sub.subscribed_on), "shares": sub.holding.shares},
                     "href": f"/dashboard/subscriptions/{sub.id}/form",
                 }
             )

@@ -677,7 +677,7 @@ def member(
             "documents": web_documents.member_links(v, conn, member_id, detail, service.today()),
             # the member's side: contact, requests, preferences, data (scic/web/self_service)
             "panel": self_service.member_panel(v, conn, member_id),
-            "done": self_service.DONE.get(done or ""),
+            "done": _(self_service.DONE[done]) if done in self_service.DONE else None,
         }
 
     return page(request, service, "members", build)

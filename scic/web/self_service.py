@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ledger.errors import LedgerError
-from scic import contacts, refusals
+from scic import contacts, i18n, refusals
 from scic import member_requests as requests
 from scic.access import policy
 from scic.access.errors import AccessError
@@ -36,6 +36,8 @@ from scic.api.routes.member_requests import member_data
 from scic.bank import accounts as bank_accounts
 from scic.bank import mandates
 from scic.errors import DomainError, NotFound
+from scic.i18n import N_
+from scic.i18n import gettext as _
 from scic.mail import preferences
 from scic.service import Service
 from scic.web import fmt
@@ -45,14 +47,14 @@ from scic.web.session import CsrfRefused, Viewer, check_csrf
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
 
 DONE = {
-    "contact": "Vos coordonnées sont corrigées.",
-    "request": "Votre demande est envoyée : elle attend la décision d'un gestionnaire.",
-    "preferences": "Vos préférences de courriel sont enregistrées.",
-    "mandate": "Le mandat de prélèvement SEPA est enregistré.",
-    "mandate-revoked": "Le mandat de prélèvement SEPA est révoqué : plus aucun prélèvement.",
+    "contact": N_("Vos coordonnées sont corrigées."),
+    "request": N_("Votre demande est envoyée : elle attend la décision d'un gestionnaire."),
+    "preferences": N_("Vos préférences de courriel sont enregistrées."),
+    "mandate": N_("Le mandat de prélèvement SEPA est enregistré."),
+    "mandate-revoked": N_("Le mandat de prélèvement SEPA est révoqué : plus aucun prélèvement."),
 }
-MANDATE_STATUS = {"active": "en vigueur", "revoked": "révoqué", "erased": "effacé"}
-KINDS = {"subscription": "Souscrire des parts", "withdrawal": "Retirer des parts"}
+MANDATE_STATUS = {"active": N_("en vigueur"), "revoked": N_("révoqué"), "erased": N_("effacé")}
+KINDS = {"subscription": N_("Souscrire des parts"), "withdrawal": N_("Retirer des parts")}
 
 
 def allowed(v: Viewer, rule: Rule, **path: str) -> bool:
@@ -75,20 +77,25 @@ def allowed(v: Viewer, rule: Rule, **path: str) -> bool:
 
 def label(r: dict[str, Any]) -> str:
     if r["kind"] == "subscription":
-        return f"Souscription de {r['shares']} parts ({fmt.euros(r['paid'])} versés)"
-    return f"Retrait de {r['shares']} parts"
+        return _("Souscription de %(shares)s parts (%(paid)s versés)") % {
+            "shares": r["shares"],
+            "paid": fmt.euros(r["paid"]),
+        }
+    return _("Retrait de %(shares)s parts") % {"shares": r["shares"]}
 
 
 def outcome(r: dict[str, Any]) -> str:
     if r["status"] == "pending":
-        return "En attente de la décision du gestionnaire"
+        return _("En attente de la décision du gestionnaire")
     if r["status"] == "accepted":
-        return "Acceptée et enregistrée"
+        return _("Acceptée et enregistrée")
     if r["status"] == "declined":
-        return f"Refusée : {r['reason']}"
+        return _("Refusée : %(reason)s") % {"reason": r["reason"]}
     error = requests.refusal_of(r)
-    said = of_domain(error, set(), "fr") if error is not None else None
-    return f"Refusée par une règle : {said.above if said else r['reason']}"
+    said = of_domain(error, set(), i18n.current()) if error is not None else None
+    return _("Refusée par une règle : %(refusal)s") % {
+        "refusal": said.above if said else r["reason"]
+    }
 
 
 def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, Any] | None:
@@ -114,7 +121,7 @@ def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, An
                     "debtor_name": x.debtor_name,
                     "iban": bank_accounts.formatted_iban(x.iban) if x.iban else None,
                     "status": x.status,
-                    "status_label": MANDATE_STATUS[x.status],
+                    "status_label": _(MANDATE_STATUS[x.status]),
                 }
                 for x in mandates.listed(conn, v.coop_id, member_id)
             ]
@@ -130,6 +137,8 @@ def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, An
 async def _viewer(request: Request, service: Service) -> Viewer | Response:
     from scic.web.forms.machinery import signed_in
 
+    # the words these handlers put on the page are chosen here, before render() would
+    i18n.activate(i18n.page_locale(request))
     return await run_in_threadpool(signed_in, request, service)
 
 
@@ -150,7 +159,7 @@ def _form_page(request: Request, v: Viewer, status: int = 200, **context: Any) -
 def _refused(request: Request, v: Viewer, status: int, message: str) -> Response:
     from scic.web.forms.machinery import refused
 
-    return refused(request, v, status, "Accès refusé" if status == 403 else "Refusé", message)
+    return refused(request, v, status, _("Accès refusé") if status == 403 else _("Refusé"), message)
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -167,10 +176,15 @@ async def _form(request: Request) -> dict[str, str] | None:
 # -- contact details ---------------------------------------------------------------------
 
 CONTACT_FIELDS = (
-    ("name", "Nom", "text", "Tel qu'il doit s'écrire dans le registre."),
-    ("address", "Adresse postale", "textarea", None),
-    ("email", "Adresse électronique", "email", "Pour recevoir les attestations et les avis."),
-    ("phone", "Téléphone", "tel", None),
+    ("name", N_("Nom"), "text", N_("Tel qu'il doit s'écrire dans le registre.")),
+    ("address", N_("Adresse postale"), "textarea", None),
+    (
+        "email",
+        N_("Adresse électronique"),
+        "email",
+        N_("Pour recevoir les attestations et les avis."),
+    ),
+    ("phone", N_("Téléphone"), "tel", None),
 )
 
 
@@ -187,18 +201,20 @@ def _contact_page(
         request,
         v,
         status,
-        title="Corriger mes coordonnées",
-        intro="Chaque correction est gardée avec sa date et son auteur, visible des gestionnaires.",
+        title=_("Corriger mes coordonnées"),
+        intro=_(
+            "Chaque correction est gardée avec sa date et son auteur, visible des gestionnaires."
+        ),
         above=above,
         action=f"/dashboard/members/{member_id}/contact",
         back=f"/dashboard/members/{member_id}",
-        submit="Enregistrer",
+        submit=_("Enregistrer"),
         fields=[
             {
                 "name": n,
-                "label": lbl,
+                "label": _(lbl),
                 "kind": k,
-                "help": h,
+                "help": _(h) if h else None,
                 "value": values.get(n),
                 "error": errors.get(n),
             }
@@ -213,7 +229,7 @@ async def contact_form(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, MEMBER_CONTACT, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     with service.engine.connect() as conn:
         party = contacts._party_of(conn, v.coop_id, member_id)
     return _contact_page(request, v, member_id, dict(party), {})
@@ -225,10 +241,12 @@ async def contact_save(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, MEMBER_CONTACT, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
     # browsers send a textarea's line breaks as CR LF: an address keeps plain line feeds
     form = {k: text.replace("\r\n", "\n").replace("\r", "\n") for k, text in form.items()}
     with service.engine.connect() as conn:
@@ -236,7 +254,7 @@ async def contact_save(request: Request, service: ServiceDep, member_id: str) ->
     # only what changed: a field left as it was is not a correction
     changed = {
         n: (form.get(n, "").strip() or None)
-        for n, *_ in CONTACT_FIELDS
+        for n, *rest in CONTACT_FIELDS
         if (form.get(n, "").strip() or None) != (party.get(n) or None)
     }
     if not changed:
@@ -247,7 +265,7 @@ async def contact_save(request: Request, service: ServiceDep, member_id: str) ->
         errors = {}
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else ""
-            errors[field] = _french(item)
+            errors[field] = _field_error(item)
         above = None if all(errors) else errors.pop("", None)
         return _contact_page(request, v, member_id, form, errors, above, status=422)
     try:
@@ -256,25 +274,25 @@ async def contact_save(request: Request, service: ServiceDep, member_id: str) ->
                 conn, v.coop_id, member_id, update, v.principal.actor, service.store.clock()
             )
     except DomainError as error:
-        said = of_domain(error, {n for n, *_ in CONTACT_FIELDS}, "fr")
+        said = of_domain(error, {n for n, *rest in CONTACT_FIELDS}, i18n.current())
         return _contact_page(request, v, member_id, form, said.by_field, said.above, status=409)
     return RedirectResponse(f"/dashboard/members/{member_id}?done=contact", status_code=303)
 
 
-def _french(item: Any) -> str:
+def _field_error(item: Any) -> str:
     kind, loc = item["type"], item["loc"]
     field = str(loc[0]) if loc else ""
     if field == "email":
-        return "Ce n'est pas une adresse électronique."
+        return _("Ce n'est pas une adresse électronique.")
     if field == "phone":
-        return "Ce n'est pas un numéro de téléphone (chiffres, espaces, +, points, tirets)."
+        return _("Ce n'est pas un numéro de téléphone (chiffres, espaces, +, points, tirets).")
     if kind in ("string_too_long", "too_long"):
-        return "Trop long."
+        return _("Trop long.")
     if kind in ("string_too_short", "too_short"):
-        return "Ne peut pas être vide."
+        return _("Ne peut pas être vide.")
     if "control" in str(item.get("msg", "")):
-        return "Caractères de contrôle refusés."
-    return "Valeur refusée."
+        return _("Caractères de contrôle refusés.")
+    return _("Valeur refusée.")
 
 
 # -- SEPA direct-debit mandates ----------------------------------------------------------
@@ -282,18 +300,18 @@ def _french(item: Any) -> str:
 MANDATE_FIELDS = (
     (
         "debtor_name",
-        "Titulaire du compte",
+        N_("Titulaire du compte"),
         "text",
-        "Le nom du titulaire, tel que la banque l'écrit.",
+        N_("Le nom du titulaire, tel que la banque l'écrit."),
     ),
-    ("iban", "IBAN", "text", "Par exemple FR76 3000 6000 0112 3456 7890 189."),
-    ("bic", "BIC (facultatif)", "text", None),
-    ("signed_on", "Date de signature", "date", "Aucun prélèvement tant qu'elle manque."),
+    ("iban", N_("IBAN"), "text", N_("Par exemple FR76 3000 6000 0112 3456 7890 189.")),
+    ("bic", N_("BIC (facultatif)"), "text", None),
+    ("signed_on", N_("Date de signature"), "date", N_("Aucun prélèvement tant qu'elle manque.")),
     (
         "reference",
-        "Référence unique du mandat (RUM, facultative)",
+        N_("Référence unique du mandat (RUM, facultative)"),
         "text",
-        "Laissée vide : le registre en attribue une.",
+        N_("Laissée vide : le registre en attribue une."),
     ),
 )
 
@@ -311,19 +329,21 @@ def _mandate_page(
         request,
         v,
         status,
-        title="Mandat de prélèvement SEPA",
-        intro="Les parts appelées sont prélevées sur ce compte à leur échéance. L'IBAN est "
-        "une donnée personnelle : il est effacé avec l'associé.",
+        title=_("Mandat de prélèvement SEPA"),
+        intro=_(
+            "Les parts appelées sont prélevées sur ce compte à leur échéance. L'IBAN est "
+            "une donnée personnelle : il est effacé avec l'associé."
+        ),
         above=above,
         action=f"/dashboard/members/{member_id}/sepa-mandate",
         back=f"/dashboard/members/{member_id}",
-        submit="Enregistrer le mandat",
+        submit=_("Enregistrer le mandat"),
         fields=[
             {
                 "name": n,
-                "label": lbl,
+                "label": _(lbl),
                 "kind": k,
-                "help": h,
+                "help": _(h) if h else None,
                 "value": values.get(n),
                 "error": errors.get(n),
             }
@@ -333,11 +353,11 @@ def _mandate_page(
 
 
 MANDATE_REFUSALS: dict[str, tuple[str | None, str]] = {
-    "invalid-iban": ("iban", "Cet IBAN n'est pas valable (clé de contrôle ou longueur)."),
-    "invalid-bic": ("bic", "Ce BIC n'est pas valable."),
-    "sepa-mandate-reference-taken": ("reference", "Cette référence de mandat est déjà prise."),
-    "sepa-mandate-in-force": (None, "Un mandat est déjà en vigueur : révoquez-le d'abord."),
-    "party-erased": (None, "Les données personnelles de cet associé ont été effacées."),
+    "invalid-iban": ("iban", N_("Cet IBAN n'est pas valable (clé de contrôle ou longueur).")),
+    "invalid-bic": ("bic", N_("Ce BIC n'est pas valable.")),
+    "sepa-mandate-reference-taken": ("reference", N_("Cette référence de mandat est déjà prise.")),
+    "sepa-mandate-in-force": (None, N_("Un mandat est déjà en vigueur : révoquez-le d'abord.")),
+    "party-erased": (None, N_("Les données personnelles de cet associé ont été effacées.")),
 }
 
 
@@ -347,7 +367,7 @@ async def mandate_form(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, SEPA_MANDATES, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     with service.engine.connect() as conn:
         party = contacts._party_of(conn, v.coop_id, member_id)
     return _mandate_page(request, v, member_id, {"debtor_name": party["name"]}, {})
@@ -359,11 +379,13 @@ async def mandate_save(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, SEPA_MANDATES, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
-    given = {n: form.get(n, "").strip() or None for n, *_ in MANDATE_FIELDS}
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
+    given = {n: form.get(n, "").strip() or None for n, *rest in MANDATE_FIELDS}
     try:
         body = mandates.NewMandate.model_validate(given)
     except ValidationError as error:
@@ -371,7 +393,9 @@ async def mandate_save(request: Request, service: ServiceDep, member_id: str) ->
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else ""
             errors[field] = (
-                "Ce n'est pas une date (jj/mm/aaaa)." if field == "signed_on" else _french(item)
+                _("Ce n'est pas une date (jj/mm/aaaa).")
+                if field == "signed_on"
+                else _field_error(item)
             )
         return _mandate_page(request, v, member_id, form, errors, status=422)
     try:
@@ -381,6 +405,7 @@ async def mandate_save(request: Request, service: ServiceDep, member_id: str) ->
             )
     except DomainError as error:
         concerned, words = MANDATE_REFUSALS.get(error.slug, (None, refusals.detail(error)))
+        words = _(words) if error.slug in MANDATE_REFUSALS else words
         if concerned is not None:
             return _mandate_page(request, v, member_id, form, {concerned: words}, status=409)
         return _mandate_page(request, v, member_id, form, {}, words, status=409)
@@ -395,10 +420,12 @@ async def mandate_revoke(
     if isinstance(v, Response):
         return v
     if not allowed(v, SEPA_MANDATES, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
     try:
         with service.engine.begin() as conn:
             mandates.revoke(
@@ -410,6 +437,13 @@ async def mandate_revoke(
 
 
 # -- requests ----------------------------------------------------------------------------
+
+
+REQUEST_FIELD_ERRORS = {
+    "kind": N_("Choisissez une souscription ou un retrait."),
+    "shares": N_("Un nombre entier de parts, au moins 1."),
+    "paid": N_("Un montant en euros, par exemple 150 ou 150,50."),
+}
 
 
 def _request_page(
@@ -425,8 +459,8 @@ def _request_page(
         request,
         v,
         status,
-        title="Demander des parts ou un retrait",
-        intro=(
+        title=_("Demander des parts ou un retrait"),
+        intro=_(
             "Votre demande attend la décision d'un gestionnaire : elle n'est enregistrée au "
             "registre que lorsqu'il l'accepte, aux règles de la coopérative (au moins le quart "
             "de la valeur nominale versé à la souscription, plafond des collectivités…)."
@@ -434,34 +468,34 @@ def _request_page(
         above=above,
         action=f"/dashboard/members/{member_id}/requests",
         back=f"/dashboard/members/{member_id}",
-        submit="Envoyer la demande",
+        submit=_("Envoyer la demande"),
         fields=[
             {
                 "name": "kind",
-                "label": "Demande",
+                "label": _("Demande"),
                 "kind": "select",
-                "choices": list(KINDS.items()),
+                "choices": [(kind, _(word)) for kind, word in KINDS.items()],
                 "value": values.get("kind", "subscription"),
                 "error": errors.get("kind"),
             },
             {
                 "name": "shares",
-                "label": "Nombre de parts",
+                "label": _("Nombre de parts"),
                 "kind": "number",
                 "value": values.get("shares"),
                 "error": errors.get("shares"),
             },
             {
                 "name": "paid",
-                "label": "Montant versé à la souscription (€)",
+                "label": _("Montant versé à la souscription (€)"),
                 "kind": "text",
-                "help": "Pour une souscription ; vide : la totalité.",
+                "help": _("Pour une souscription ; vide : la totalité."),
                 "value": values.get("paid"),
                 "error": errors.get("paid"),
             },
             {
                 "name": "message",
-                "label": "Message au gestionnaire",
+                "label": _("Message au gestionnaire"),
                 "kind": "textarea",
                 "value": values.get("message"),
                 "error": errors.get("message"),
@@ -476,7 +510,7 @@ async def request_form(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     return _request_page(request, v, member_id, dict(request.query_params), {})
 
 
@@ -486,10 +520,12 @@ async def request_send(request: Request, service: ServiceDep, member_id: str) ->
     if isinstance(v, Response):
         return v
     if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
     shares = form.get("shares", "").strip()
     # a form sends text: a whole number typed becomes the integer the API body takes
     body: dict[str, Any] = {
@@ -509,11 +545,7 @@ async def request_send(request: Request, service: ServiceDep, member_id: str) ->
     except ValidationError as error:
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else "shares"
-            errors[field] = {
-                "kind": "Choisissez une souscription ou un retrait.",
-                "shares": "Un nombre entier de parts, au moins 1.",
-                "paid": "Un montant en euros, par exemple 150 ou 150,50.",
-            }.get(field, "Valeur refusée.")
+            errors[field] = _(REQUEST_FIELD_ERRORS.get(field, N_("Valeur refusée.")))
         return _request_page(request, v, member_id, form, errors, status=422)
     try:
         with service.engine.begin() as conn:
@@ -521,7 +553,7 @@ async def request_send(request: Request, service: ServiceDep, member_id: str) ->
                 conn, v.coop_id, member_id, parsed, service.store.clock(), v.principal.actor
             )
     except DomainError as error:
-        said = of_domain(error, {"kind", "shares", "paid"}, "fr")
+        said = of_domain(error, {"kind", "shares", "paid"}, i18n.current())
         return _request_page(request, v, member_id, form, said.by_field, said.above, status=409)
     return RedirectResponse(f"/dashboard/members/{member_id}?done=request", status_code=303)
 
@@ -535,10 +567,12 @@ async def preferences_save(request: Request, service: ServiceDep, member_id: str
     if isinstance(v, Response):
         return v
     if not allowed(v, MAIL_PREFERENCES, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
     change = {"lang": "en" if form.get("lang") == "en" else "fr", "opted_out": "opted_out" in form}
     with service.engine.begin() as conn:
         preferences.set_member(
@@ -553,7 +587,7 @@ async def data_download(request: Request, service: ServiceDep, member_id: str) -
     if isinstance(v, Response):
         return v
     if not allowed(v, MEMBER_DATA, member_id=member_id):
-        return _refused(request, v, 404, f"Aucun associé {member_id} ici.")
+        return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
     data = await run_in_threadpool(member_data, service, v.coop_id, member_id)
     return Response(
         orjson.dumps(data, option=orjson.OPT_INDENT_2),
@@ -601,9 +635,14 @@ async def inbox(request: Request, service: ServiceDep, done: str | None = None) 
     if isinstance(v, Response):
         return v
     if not allowed(v, REQUEST_INBOX):
-        return _refused(request, v, 403, "Les demandes des associés sont pour les gestionnaires.")
-    notice = {"accepted": "Demande acceptée et enregistrée.", "declined": "Demande refusée."}
-    return _inbox(request, v, notice=notice.get(done or ""))
+        return _refused(
+            request, v, 403, _("Les demandes des associés sont pour les gestionnaires.")
+        )
+    notice = {
+        "accepted": N_("Demande acceptée et enregistrée."),
+        "declined": N_("Demande refusée."),
+    }
+    return _inbox(request, v, notice=_(notice[done]) if done in notice else None)
 
 
 @router.post("/dashboard/requests/{request_id}/{decision}")
@@ -612,10 +651,14 @@ async def decide(request: Request, service: ServiceDep, request_id: str, decisio
     if isinstance(v, Response):
         return v
     if not allowed(v, REQUEST_INBOX) or decision not in ("accept", "decline"):
-        return _refused(request, v, 403, "Les demandes des associés sont pour les gestionnaires.")
+        return _refused(
+            request, v, 403, _("Les demandes des associés sont pour les gestionnaires.")
+        )
     form = await _form(request)
     if form is None:
-        return _refused(request, v, 400, "Le formulaire n'était plus valide : rechargez la page.")
+        return _refused(
+            request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
+        )
     try:
         if decision == "accept":
             await run_in_threadpool(
@@ -625,18 +668,21 @@ async def decide(request: Request, service: ServiceDep, request_id: str, decisio
             reason = form.get("reason", "").strip()
             if len(reason) < 3:
                 return _inbox(
-                    request, v, 422, above="Donnez le motif du refus (3 caractères au moins)."
+                    request, v, 422, above=_("Donnez le motif du refus (3 caractères au moins).")
                 )
             await run_in_threadpool(
                 requests.decline, service, v.coop_id, request_id, reason, v.principal.actor
             )
     except (DomainError, LedgerError) as error:
-        said = of_domain(error, set(), "fr")
+        said = of_domain(error, set(), i18n.current())
         from scic.api.problems import KIND_STATUS
 
         status = KIND_STATUS[error.kind] if isinstance(error, DomainError) else 409
         return _inbox(
-            request, v, status, above=f"La demande n'a pas pu être acceptée : {said.above}"
+            request,
+            v,
+            status,
+            above=_("La demande n'a pas pu être acceptée : %(refusal)s") % {"refusal": said.above},
         )
     done = "accepted" if decision == "accept" else "declined"
     return RedirectResponse(f"/dashboard/requests?done={done}", status_code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -197,3 +198,72 @@ def test_a_multi_year_operating_grant_is_income_of_the_years_it_funds(
     for as_of, expected in (("2022-12-31", "0.2533"), ("2023-12-31", "0.1935")):
         mix = client.get(f"{c}/funding-mix", params={"as_of": as_of}).json()
         assert mix["ratios"]["subsidies_to_revenue"] == expected  # 2023: 12,000 / 62,000
+
+
+def test_the_a_nouveaux_carry_each_years_result_on_its_own_account(
+    client: TestClient,
+) -> None:
+    """2020: the titres participatifs' holder is paid its remuneration (6611), the only
+    income or expense of the year: a loss, which the 2021 assembly carries forward
+    (119 debited, 129 credited). 2021: the region's 900 € (740): a profit. The 2022
+    à-nouveaux carry 2020's loss on 129, which its allocation cleared, and 2021's profit on
+    120 — not the two years netted on 120 with 129 left in credit."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    subscribe(client, coop, ana, 10, "500.00", "2020-01-02")
+    issue = post(
+        client,
+        f"{c}/participative-titles",
+        {
+            "holder": {"name": "France Active Normandie", "type": "private"},
+            "count": 20,
+            "nominal": "1000.00",
+            "fixed_rate": "0.02",
+            "variable_rate": "0.05",
+            "issued_on": "2020-03-01",
+        },
+    )["id"]
+    paid = post(
+        client,
+        f"{c}/participative-titles/{issue}/remunerations",
+        {"fiscal_year": 2020, "figure": "1.00", "effective_date": "2020-12-15"},
+    )
+    loss = int(Decimal(paid["fixed"]) * 100 + Decimal(paid["variable"]) * 100)
+    assert loss > 0
+    close(client, c, 2020, result=f"-{Decimal(loss) / 100:.2f}")
+    post(client, f"{c}/fiscal-years/2020/surplus-allocation", {"decided_on": "2021-04-01"})
+    post(
+        client,
+        f"{c}/grants",
+        {
+            "funder": {"name": "Région Normandie", "type": "region"},
+            "purpose": "operating",
+            "amount": "900.00",
+            "awarded_on": "2021-05-01",
+            "agreement_ref": "CV-900",
+        },
+    )
+    close(client, c, 2021, result="900.00")
+    close(client, c, 2022, result="0.00")
+    files = {year: fec(client, c, year).content for year in (2021, 2022)}
+    opened = _opening(files[2022])
+    assert opened["120"] == (0, 90_000)  # 2021's profit, whole
+    assert opened["119"] == (loss, 0)  # 2020's loss, carried forward by its assembly
+    assert "129" not in opened  # 2020's loss was there, and its allocation took it off
+    assert fec_checker.carried_forward(files[2021], files[2022], date(2022, 1, 1)) == []
+
+
+def test_a_grant_for_a_later_year_waits_whole_on_487(client: TestClient) -> None:
+    """Awarded in November 2021 for 2022 alone: nothing is 2021's income, the whole
+    5,000 € waits on 487, and the award's entry has no line of 0,00."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    _grant(client, c, "5000.00", "2021-11-02", "2022-01-01", "2022-12-31")
+    for year in (2020, 2021):
+        close(client, c, year, result="0.00")
+    content = fec(client, c, 2021).content
+    name = filename(fec(client, c, 2021))
+    assert fec_checker.check(name, content, date(2021, 1, 1), date(2021, 12, 31)) == []
+    totals = fec_checker.account_totals(content)
+    assert (totals.get("740", 0), totals["487"]) == (0, -500_000)

@@ -379,3 +379,67 @@ def test_the_figures_pages_read_in_english_on_request(
             "Indicateurs de résilience",
         ):
             assert french not in html, (path, french)
+
+
+def test_the_member_mail_compliance_events_and_self_service_pages_read_in_english(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    """The member page (its figures, its member's side, its documents), the mail log,
+    compliance, events and the member's own forms speak English after the switch."""
+    coop = create_coop(client)
+    lea = admit(client, coop, "Léa Durand", "salaries")
+    subscribe(client, coop, lea, 4, "50.00")
+    with service.engine.connect() as conn:
+        party = conn.execute(
+            sa.text("SELECT party_id FROM members WHERE member_id = :m"), {"m": lea}
+        ).scalar_one()
+    manager = web_for(app, service, "manager", coop)
+    member = web_for(app, service, "member", coop, party)
+    for web in (manager, member):
+        page = web.get(f"/dashboard/members/{lea}")
+        assert "Parts détenues" in page.text  # French until the switch
+        web.post("/language", data={"csrf": csrf_of(page.text), "lang": "en", "next": "/"})
+    base = f"/dashboard/members/{lea}"
+    expected = {
+        (manager, base): ("Shares held", "History", "Subscribe shares", "Record a payment"),
+        (member, base): ("My member space", "My requests", "SEPA direct debit mandates"),
+        (member, f"{base}?done=mandate"): ("The SEPA direct debit mandate is recorded.",),
+        (member, f"{base}/sepa-mandate"): ("Account holder", "Save the mandate", "Cancel"),
+        (member, f"{base}/contact"): ("Correct my contact details", "Postal address"),
+        (member, f"{base}/requests/new"): ("Ask for shares or a withdrawal", "Withdraw shares"),
+        (manager, "/dashboard/mail"): ("E-mails sent and waiting", "Recipient", "Attempts"),
+        (manager, "/dashboard/compliance"): ("Compliance as at",),
+        (manager, "/dashboard/events"): ("Latest events", "Effective date"),
+    }
+    for (web, path), words in expected.items():
+        html = web.get(path).text.replace("&#39;", "'")
+        assert '<html lang="en">' in html, path
+        for word in words:
+            assert word in html, (path, word)
+        for french in (
+            "Parts détenues",
+            "Historique",
+            "Souscrire des parts",
+            "Mon espace associé",
+            "Mandats de prélèvement",
+            "Titulaire du compte",
+            "Adresse postale",
+            "Demander des parts",
+            "Courriels envoyés",
+            "Destinataire",
+            "Conformité au",
+            "Derniers événements",
+            "Annuler",
+        ):
+            assert french not in html, (path, french)
+    wrong = member.post(
+        f"{base}/sepa-mandate",
+        data={
+            "csrf": csrf_of(member.get(f"{base}/sepa-mandate").text),
+            "debtor_name": "Léa Durand",
+            "iban": "FR76 0000",
+            "signed_on": "someday",
+        },
+    )
+    assert wrong.status_code in (409, 422)
+    assert "Not a date (dd/mm/yyyy)." in wrong.text.replace("&#39;", "'")

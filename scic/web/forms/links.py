@@ -15,6 +15,8 @@ from scic.access.errors import AccessError
 from scic.access.policy import allow, command_rule
 from scic.accounting.fiscal_years import closed_until
 from scic.domain.corrections import REVERSIBLE
+from scic.i18n import N_
+from scic.i18n import gettext as _
 from scic.projections.tables import reversals
 from scic.web.session import Viewer
 from scic.write.commands import COMMANDS
@@ -43,17 +45,17 @@ def form_href(command: str, path: dict[str, str] | None = None, **prefill: str) 
 
 def member_actions(v: Viewer, member_id: str, party_id: str, active: bool) -> list[Action]:
     wanted = [
-        ("subscriptions", "Souscrire des parts", {}, {"member_id": member_id}),
-        ("transfers", "Céder des parts", {}, {"from_member_id": member_id}),
-        ("withdrawals", "Retirer des parts", {}, {"member_id": member_id}),
-        ("category-changes", "Changer de catégorie", {}, {"member_id": member_id}),
-        ("exclusions", "Exclure", {}, {"member_id": member_id}),
-        ("erasures", "Effacer les données personnelles", {"party_id": party_id}, {}),
+        ("subscriptions", N_("Souscrire des parts"), {}, {"member_id": member_id}),
+        ("transfers", N_("Céder des parts"), {}, {"from_member_id": member_id}),
+        ("withdrawals", N_("Retirer des parts"), {}, {"member_id": member_id}),
+        ("category-changes", N_("Changer de catégorie"), {}, {"member_id": member_id}),
+        ("exclusions", N_("Exclure"), {}, {"member_id": member_id}),
+        ("erasures", N_("Effacer les données personnelles"), {"party_id": party_id}, {}),
     ]
     if not active:
         wanted = [w for w in wanted if w[0] == "erasures"]
     return [
-        Action(label, form_href(name, path, **prefill))
+        Action(_(label), form_href(name, path, **prefill))
         for name, label, path, prefill in wanted
         if may_record(v, name)
     ]
@@ -63,11 +65,11 @@ def subscription_actions(v: Viewer, subscription_id: str, unpaid: bool) -> list[
     if not unpaid:
         return []
     wanted = [
-        ("payments", "Enregistrer un versement"),
-        ("calls", "Appeler le non-libéré"),
+        ("payments", N_("Enregistrer un versement")),
+        ("calls", N_("Appeler le non-libéré")),
     ]
     return [
-        Action(label, form_href(name, subscription_id=subscription_id))
+        Action(_(label), form_href(name, subscription_id=subscription_id))
         for name, label in wanted
         if may_record(v, name)
     ]
@@ -75,14 +77,14 @@ def subscription_actions(v: Viewer, subscription_id: str, unpaid: bool) -> list[
 
 def grant_actions(v: Viewer, grant_id: str) -> list[Action]:
     wanted = [
-        ("grant-instalments", "Versement reçu"),
-        ("grant-justifications", "Justificatif"),
-        ("grant-clawbacks", "Reversement"),
-        ("grant-amendments", "Avenant"),
-        ("grant-closures", "Solder"),
+        ("grant-instalments", N_("Versement reçu")),
+        ("grant-justifications", N_("Justificatif")),
+        ("grant-clawbacks", N_("Reversement")),
+        ("grant-amendments", N_("Avenant")),
+        ("grant-closures", N_("Solder")),
     ]
     return [
-        Action(label, form_href(name, {"grant_id": grant_id}))
+        Action(_(label), form_href(name, {"grant_id": grant_id}))
         for name, label in wanted
         if may_record(v, name)
     ]
