@@ -49,6 +49,7 @@ TITLES = {
     "sepa-mandate-missing": N_("Associé sans mandat SEPA"),
     "sepa-mandate-unsigned": N_("Mandat SEPA sans date de signature"),
     "sepa-call-already-collected": N_("Appel déjà prélevé"),
+    "sepa-member-left": N_("Associé sorti, non prélevé"),
     "sepa-nothing-due": N_("Rien à prélever"),
     "sepa-creditor-id-required": N_("Identifiant créancier SEPA manquant"),
     "sepa-bic-required": N_("BIC du compte manquant"),
@@ -412,6 +413,9 @@ DETAILS = {
     "sepa-mandate-unsigned": N_("Ce mandat SEPA n'a pas de date de signature."),
     "sepa-call-already-collected": N_(
         "Ces appels ont déjà été prélevés : un prélèvement n'est refait qu'après son retour."
+    ),
+    "sepa-member-left": N_(
+        "Les associés qui doivent ces appels ont quitté la coopérative : ils ne sont plus prélevés."
     ),
     "sepa-nothing-due": N_("Aucun appel échu et impayé à cette date."),
     "sepa-creditor-id-required": N_(

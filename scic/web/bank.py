@@ -47,6 +47,7 @@ LEFT_OUT = {
     "sepa-payout-already-sent": N_("virement déjà émis"),
     "sepa-payee-account-missing": N_("IBAN inconnu"),
     "sepa-call-already-collected": N_("déjà prélevé"),
+    "sepa-member-left": N_("associé sorti"),
     "sepa-mandate-missing": N_("pas de mandat en vigueur"),
     "sepa-mandate-unsigned": N_("mandat sans date de signature"),
     "invalid-iban": N_("IBAN invalide"),

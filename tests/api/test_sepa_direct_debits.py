@@ -170,6 +170,31 @@ def test_a_member_without_a_mandate_is_listed_as_left_out(
     assert file_count(service) == (1, 1)
 
 
+def test_a_member_who_left_is_listed_not_debited(client: TestClient, service: Service) -> None:
+    s = scene(client)
+    coop = s["coop"]
+    mandate(client, coop, s["alice"])
+    mandate(client, coop, s["bob"], debtor_name="Bob Leroy", iban=BOB_IBAN)
+    left = client.post(  # R5: Alice withdraws, her reimbursement waits
+        f"/v1/coops/{coop}/withdrawals",
+        json={"member_id": s["alice"], "effective_date": "2026-10-15"},
+    )
+    assert left.status_code == 201, left.text
+
+    plan = client.get(f"/v1/coops/{coop}/sepa/direct-debits/plan", params={"due": "2026-11-30"})
+    assert plan.status_code == 200, plan.text
+    assert [d["name"] for d in plan.json()["debits"]] == ["Bob Leroy"]
+    assert [(x["name"], x["reason"]) for x in plan.json()["left_out"]] == [
+        ("Alice Martin", "sepa-member-left")
+    ]
+    made = debits(client, coop, "2026-11-30")
+    assert made.status_code == 200, made.text
+    assert made.headers["SEPA-Left-Out"] == "1"
+    assert ALICE_IBAN.replace(" ", "") not in made.text
+    detail = _refused(client, service, coop, "2026-11-30", "sepa-member-left")
+    assert "Alice Martin: left the cooperative on 2026-10-15" in detail
+
+
 def _refused(
     client: TestClient, service: Service, coop: str, due: str, slug: str, status: int = 409
 ) -> str:
