@@ -274,8 +274,22 @@ def test_every_form_is_shown_to_a_manager(
     ).json()["id"]
     alice = member_id(client, coop, "Alice")
     party = client.get(f"/v1/coops/{coop}/members/{alice}").json()["party_id"]
+    bruno = member_id(client, coop, "Bruno")
+    subscribe(client, coop, bruno, 120, "6000.00")  # the capital stays above the floor
+    out = client.post(
+        f"/v1/coops/{coop}/withdrawals",
+        json={"member_id": alice, "shares": 2, "effective_date": "2024-06-01"},
+    )
+    assert out.status_code == 201 and out.json()["status"] == "reimbursed", out.text
+    withdrawal = out.json()["id"]
     web = web_for(app, service, "manager", coop)
-    path = {"grant_id": grant, "issue_id": issue, "party_id": party, "year": "2025"}
+    path = {
+        "grant_id": grant,
+        "issue_id": issue,
+        "party_id": party,
+        "withdrawal_id": withdrawal,
+        "year": "2025",
+    }
     listed = web.get("/dashboard/forms").text
     for name in FORMS:
         route = COMMANDS[name].route.format(**path)
@@ -291,6 +305,19 @@ def test_every_form_is_shown_to_a_manager(
         in web.get(f"/dashboard/grants/{grant}/instalments/new").text
     )
     assert web.get("/dashboard/grants/grt_nothing/instalments/new").status_code == 404
+
+    # the reimbursement's payout, as the statement shows it: refused next to the amount
+    # when it is not what is owed, recorded when it is
+    payout = f"/dashboard/reimbursements/{withdrawal}/payouts/new"
+    shown = web.get(payout).text
+    assert "Alice Martin — 100,00" in shown and "remboursés le 01/06/2024" in shown
+    before = event_count(service)
+    wrong = post_form(web, payout, {"amount": "90", "paid_on": "2024-06-10"})
+    assert "après compensation de l'appel non versé" in field_error(wrong.text, "amount")
+    assert event_count(service) == before
+    done = post_form(web, payout, {"amount": "100", "paid_on": "2024-06-10"})
+    assert done.status_code == 303, done.text
+    assert event_count(service) == before + 1
     chosen = web.get(
         "/dashboard/forms/go",
         params={"form": "grant-instalments", "ident": grant},

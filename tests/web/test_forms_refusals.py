@@ -79,6 +79,12 @@ def world(client: TestClient) -> World:
         },
     ).json()
     w.ids["issue"], w.ids["france_active"] = issue["id"], issue["holder_id"]
+    out = client.post(
+        f"{api}/withdrawals",
+        json={"member_id": w.ids["alice"], "shares": 2, "effective_date": "2024-06-01"},
+    )
+    assert out.json()["status"] == "reimbursed", out.text  # 100.00 owed to Alice
+    w.ids["withdrawal"] = out.json()["id"]
     return w
 
 
@@ -172,6 +178,13 @@ CASES: dict[str, Case] = {
         lambda w: {"member_id": w.ids["denise"], "reason": "décision de l'AG"},
         "member_id",
         "aucune part",
+    ),
+    "reimbursement-payouts": Case(
+        lambda w: {"amount": "100", "paid_on": "2024-06-10", "bank_reference": "VIR-0610"},
+        lambda w: {"amount": "90", "paid_on": "2024-06-10"},
+        "amount",
+        "après compensation de l'appel non versé",
+        "R7",
     ),
     "transfers": Case(
         lambda w: {"from_member_id": w.ids["alice"], "to_member_id": w.ids["bruno"], "shares": "2"},
@@ -359,6 +372,7 @@ def path_of(name: str, w: World, refused: bool = False) -> str:
         "grant_id": w.ids["grant"],
         "issue_id": w.ids["issue"],
         "party_id": w.ids["alice_party"],
+        "withdrawal_id": w.ids["withdrawal"],
         "year": year,
     }
     return f"/dashboard/{COMMANDS[name].route.format(**values)}/new"

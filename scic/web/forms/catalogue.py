@@ -320,6 +320,36 @@ add(
 
 words(
     {
+        "Record a reimbursement paid out": "Enregistrer un remboursement versé",
+        "The transfer as the bank statement shows it: paid once, for what is owed (R5).": (
+            "Le virement tel que le relevé bancaire le montre : versé une fois, pour ce "
+            "qui est dû (R5)."
+        ),
+        "Amount paid out (€)": "Montant versé (€)",
+        "Booking date": "Date de l'opération",
+        "Reimbursement of {amount} paid out recorded": "Remboursement de {amount} versé enregistré",
+    }
+)
+add(
+    Form(
+        "reimbursement-payouts",
+        "Record a reimbursement paid out",
+        "The transfer as the bank statement shows it: paid once, for what is owed (R5).",
+        (
+            Field("amount", "Amount paid out (€)", "money", required=True),
+            Field("paid_on", "Booking date", "date", required=True),
+            BANK_REFERENCE,
+        ),
+        lambda d: (
+            "Reimbursement of {amount} paid out recorded",
+            {"amount": money(d.body, "amount")},
+        ),
+        lambda d: "/dashboard/bank",
+    )
+)
+
+words(
+    {
         "Transfer shares": "Céder des parts",
         "From member": "Cédant",
         "To member": "Cessionnaire",

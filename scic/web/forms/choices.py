@@ -26,6 +26,7 @@ from scic.projections.tables import (
     reversals,
     subscriptions,
     title_issues,
+    withdrawals,
 )
 from scic.web import fmt
 from scic.web.forms.labels import FUNDER_TYPES, PURPOSES, event_name, tr
@@ -170,6 +171,31 @@ def issue_choices(conn: sa.Connection, coop_id: str, on: date, lang: str) -> lis
     return _unique(pairs, {r.issue_id: r.issue_id[-6:] for r in rows})
 
 
+def reimbursement_choices(conn: sa.Connection, coop_id: str, on: date, lang: str) -> list[Choice]:
+    """Reimbursements released (R5) with money owed: the ones a payout may be for."""
+    w, m, p = withdrawals.c, members.c, parties.c
+    rows = conn.execute(
+        sa.select(w.withdrawal_id, w.amount_cents, w.reimbursed_on, p.name)
+        .join(members, m.member_id == w.member_id)
+        .join(parties, p.party_id == m.party_id)
+        .where(w.coop_id == coop_id, w.status == "reimbursed", w.amount_cents > 0)
+        .order_by(w.reimbursed_on, w.withdrawal_id)
+    ).all()
+    template = tr("{member} — {amount} reimbursed on {day}", lang)
+    pairs = [
+        (
+            r.withdrawal_id,
+            template.format(
+                member=r.name or views.ERASED,
+                amount=fmt.euros(format_cents(r.amount_cents)),
+                day=fmt.day(r.reimbursed_on),
+            ),
+        )
+        for r in rows
+    ]
+    return _unique(pairs, {r.withdrawal_id: r.withdrawal_id[-6:] for r in rows})
+
+
 CORRECTABLE_SHOWN = 200
 
 
@@ -231,6 +257,7 @@ LISTS: dict[str, Lister] = {
     "funders": funder_choices,
     "categories": category_choices,
     "issues": issue_choices,
+    "reimbursements": reimbursement_choices,
     "events": event_choices,
 }
 

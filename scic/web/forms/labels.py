@@ -104,6 +104,7 @@ FRENCH: dict[str, str] = {
     "{holder} — {count} titles of {nominal} issued on {day}": (
         "{holder} — {count} titres de {nominal} émis le {day}"
     ),
+    "{member} — {amount} reimbursed on {day}": "{member} — {amount} remboursés le {day}",
     "of {amount}": "de {amount}",
     # fixed options
     "State": "État",

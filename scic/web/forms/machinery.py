@@ -118,6 +118,12 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
         if label is None:
             raise NotFound("title-issue", path["issue_id"])
         return label
+    if "withdrawal_id" in path:
+        released = lists.reimbursement_choices(conn, v.coop_id, today, lang)
+        label = next((c.label for c in released if c.id == path["withdrawal_id"]), None)
+        if label is None:
+            raise NotFound("withdrawal", path["withdrawal_id"])
+        return label
     if "party_id" in path:
         party = conn.execute(
             sa.select(parties.c.name).where(

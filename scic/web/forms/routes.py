@@ -36,6 +36,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "transfers",
             "withdrawals",
             "exclusions",
+            "reimbursement-payouts",
             "category-changes",
             "corrections",
             "erasures",
@@ -75,7 +76,13 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 # what a path-bound form asks for first, and from which list
-PICKED = {"grant_id": "grants", "issue_id": "issues", "party_id": "members", "year": None}
+PICKED = {
+    "grant_id": "grants",
+    "issue_id": "issues",
+    "party_id": "members",
+    "withdrawal_id": "reimbursements",
+    "year": None,
+}
 
 
 def offered(v: Viewer) -> list[str]:
@@ -94,7 +101,7 @@ def form_list(request: Request, service: ServiceDep) -> Response:
         today = service.today()
         picks = {
             source: lists.LISTS[source](conn, v.coop_id, today, lang)
-            for source in ("grants", "issues", "members")
+            for source in ("grants", "issues", "members", "reimbursements")
         }
         sections = []
         for heading, names in SECTIONS:
@@ -226,6 +233,20 @@ def withdrawals_form(request: Request, service: ServiceDep) -> Response:
 @router.post("/dashboard/withdrawals/new")
 async def withdrawals_post(request: Request, service: ServiceDep) -> Response:
     return await submit(request, service, "withdrawals", {})
+
+
+@router.get("/dashboard/reimbursements/{withdrawal_id}/payouts/new")
+def reimbursement_payouts_form(
+    request: Request, service: ServiceDep, withdrawal_id: str
+) -> Response:
+    return show(request, service, "reimbursement-payouts", {"withdrawal_id": withdrawal_id})
+
+
+@router.post("/dashboard/reimbursements/{withdrawal_id}/payouts/new")
+async def reimbursement_payouts_post(
+    request: Request, service: ServiceDep, withdrawal_id: str
+) -> Response:
+    return await submit(request, service, "reimbursement-payouts", {"withdrawal_id": withdrawal_id})
 
 
 @router.get("/dashboard/exclusions/new")
