@@ -42,6 +42,7 @@ LINKS: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("get_member", {"parameters": {**COOP, "path.member_id": "$request.body#/member_id"}}),
     ],
     "post_payments": _into("reverses", "post_corrections"),
+    "post_withdrawals": _on("withdrawal_id", "post_reimbursement_payouts"),
     "post_grants": [
         *_on(
             "grant_id",

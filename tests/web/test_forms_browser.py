@@ -342,9 +342,21 @@ def test_every_form_in_french_and_in_english(context: Any, live: Live, shots: Sh
     sign_in(page, live.tokens["manager"])
     grant = live.api("manager", "/grants")["grants"][0]["id"]
     issue = live.api("manager", "/participative-titles")["issues"][0]["id"]
-    member = live.api("manager", "/members")["members"][0]["id"]
+    member = live.api("manager", "/members", q="Mazeyrat", status="left")["members"][0]["id"]
     party = live.api("manager", f"/members/{member}")["party_id"]
-    path = {"grant_id": grant, "issue_id": issue, "party_id": party, "year": "2022"}
+    withdrawal = next(
+        w["id"]
+        for m in live.api("manager", "/members", q="Mazeyrat", status="left")["members"]
+        for w in live.api("manager", f"/members/{m['id']}")["withdrawals"]
+        if w["status"] == "reimbursed" and w["amount"] != "0.00"
+    )
+    path = {
+        "grant_id": grant,
+        "issue_id": issue,
+        "party_id": party,
+        "withdrawal_id": withdrawal,
+        "year": "2022",
+    }
     page.goto("/dashboard/forms")
     shots.take(page, "forms-list")
     for name, form in FORMS.items():
