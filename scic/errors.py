@@ -163,6 +163,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("sepa-mandate-missing", None, "conflict"),
         Refusal("sepa-mandate-unsigned", None, "conflict"),
         Refusal("sepa-call-already-collected", None, "conflict"),
+        Refusal("sepa-member-left", None, "conflict"),
         Refusal("sepa-nothing-due", None, "conflict"),
         Refusal("sepa-creditor-id-required", None, "conflict"),
         Refusal("sepa-bic-required", None, "conflict"),

@@ -49,6 +49,7 @@ TITLES = {
     "sepa-mandate-missing": N_("Associé sans mandat SEPA"),
     "sepa-mandate-unsigned": N_("Mandat SEPA sans date de signature"),
     "sepa-call-already-collected": N_("Appel déjà prélevé"),
+    "sepa-member-left": N_("Associé sorti, non prélevé"),
     "sepa-nothing-due": N_("Rien à prélever"),
     "sepa-creditor-id-required": N_("Identifiant créancier SEPA manquant"),
     "sepa-bic-required": N_("BIC du compte manquant"),
@@ -389,8 +390,8 @@ DETAILS = {
     "bank-account-exists": N_("Ce compte bancaire est déjà enregistré."),
     "bank-account-required": N_("Choisissez le compte bancaire du relevé."),
     "unknown-statement-format": N_(
-        "Ce fichier n'est pas un relevé lisible : camt.053, OFX, ou CSV avec les colonnes "
-        "date, libellé, débit, crédit."
+        "Ce fichier n'est pas un relevé lisible : camt.053 (versions 001.02 ou 001.08), "
+        "OFX, ou CSV avec les colonnes date, libellé, débit, crédit."
     ),
     "invalid-column-mapping": N_("La correspondance des colonnes du CSV n'est pas valable."),
     "statement-of-another-account": N_(
@@ -408,16 +409,24 @@ DETAILS = {
     "sepa-mandate-in-force": N_("Un mandat est déjà en vigueur : révoquez-le d'abord."),
     "sepa-mandate-reference-taken": N_("Cette référence de mandat est déjà prise."),
     "sepa-mandate-not-in-force": N_("Ce mandat n'est plus en vigueur."),
-    "sepa-mandate-missing": N_("Cet associé n'a pas de mandat SEPA en vigueur."),
+    "sepa-mandate-missing": N_("Aucun associé à prélever n'a de mandat SEPA en vigueur."),
     "sepa-mandate-unsigned": N_("Ce mandat SEPA n'a pas de date de signature."),
-    "sepa-call-already-collected": N_("Cet appel de fonds a déjà été prélevé."),
-    "sepa-nothing-due": N_("Rien n'est dû à prélever."),
-    "sepa-creditor-id-required": N_(
-        "Indiquez d'abord l'identifiant créancier SEPA (ICS) de la coopérative."
+    "sepa-call-already-collected": N_(
+        "Ces appels ont déjà été prélevés : un prélèvement n'est refait qu'après son retour."
     ),
-    "sepa-bic-required": N_("Le BIC de ce compte est nécessaire."),
+    "sepa-member-left": N_(
+        "Les associés qui doivent ces appels ont quitté la coopérative : ils ne sont plus prélevés."
+    ),
+    "sepa-nothing-due": N_("Aucun appel échu et impayé à cette date."),
+    "sepa-creditor-id-required": N_(
+        "Le compte n'a pas d'identifiant créancier SEPA (ICS) : pas de prélèvement sans lui."
+    ),
+    "sepa-bic-required": N_("Le compte n'a pas de BIC, que le format pain.008.001.02 exige."),
     "sepa-payout-already-sent": N_("Ces virements ont déjà été émis."),
-    "sepa-payee-account-missing": N_("Aucun IBAN n'est connu pour ce bénéficiaire."),
+    "sepa-payee-account-missing": N_(
+        "Aucun IBAN connu pour les bénéficiaires (celui d'un associé est l'IBAN de son mandat "
+        "SEPA en vigueur)."
+    ),
     "sepa-nothing-to-pay": N_("Aucun remboursement ni aucune rémunération à verser."),
     "as-of-before-admission": N_(
         "Cette date est antérieure à l'admission de l'associé : il ne détenait rien alors."

@@ -3,8 +3,9 @@ debit under the member's mandate in force, FRST for a mandate's first collection
 RCUR after, and a record of every debit produced so that none is produced twice.
 
 A due call is left out — listed with the reason, never silently skipped — when it was
-already collected (a debit produced earlier and not returned), or its member has no
-mandate in force, or the mandate has no signature date, or its IBAN fails its checksum.
+already collected (a debit produced earlier and not returned), or its member has left
+(withdrawn or excluded: a payment from it is refused), or it has no mandate in force,
+or the mandate has no signature date, or its IBAN fails its checksum.
 `plan` says what a file would hold and who is left out; `produce` writes the file and
 records it, and refuses (naming the reason) when nothing at all can be collected."""
 
@@ -34,7 +35,8 @@ STANDING = ("sent", "settled")
 @dataclass(frozen=True)
 class Due:
     """Called and unpaid at the due date. Attributes: target_id the call (or the
-    subscription, for the part called when it was made)."""
+    subscription, for the part called when it was made); left_on the day its member
+    left, None while it is active."""
 
     target_id: str
     subscription_id: str
@@ -42,6 +44,7 @@ class Due:
     member_name: str | None
     amount_cents: int
     due_on: date
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Debit:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """Attributes: reason the refusal slug (sepa-call-already-collected,
+    """Attributes: reason the refusal slug (sepa-call-already-collected, sepa-member-left,
     sepa-mandate-missing, sepa-mandate-unsigned, invalid-iban); detail in words."""
 
     due: Due
@@ -80,13 +83,14 @@ def dues(conn: sa.Connection, coop_id: str, on: date) -> list[Due]:
     ).all()
     if not open_subs:
         return []
-    names = dict(
-        conn.execute(
-            sa.select(m.member_id, p.name)
+    who = {
+        r.member_id: (r.name, None if r.status == "active" else r.exited_on)
+        for r in conn.execute(
+            sa.select(m.member_id, p.name, m.status, m.exited_on)
             .join(parties, p.party_id == m.party_id)
             .where(m.coop_id == coop_id)
-        ).all()
-    )
+        )
+    }
     by_sub: dict[str, list[Any]] = {}
     for row in conn.execute(
         sa.select(c.subscription_id, c.call_id, c.amount_cents, c.due_date)
@@ -111,14 +115,16 @@ def dues(conn: sa.Connection, coop_id: str, on: date) -> list[Due]:
             parts.append((sub.subscription_id, unpaid, sub.subscribed_on))
         for target, cents, due_on in reversed(parts):
             if due_on <= on:
+                name, left_on = who.get(sub.member_id, (None, None))
                 found.append(
                     Due(
                         target,
                         sub.subscription_id,
                         sub.member_id,
-                        names.get(sub.member_id),
+                        name,
                         cents,
                         due_on,
+                        left_on,
                     )
                 )
     return sorted(found, key=lambda d: (d.member_name or "", d.due_on, d.target_id))
@@ -154,6 +160,11 @@ def plan(conn: sa.Connection, coop_id: str, on: date, account_id: str | None) ->
                     f"{who}: the call due on {due.due_on} was already collected (file "
                     f"{collected[due.target_id]}); it is produced again only once returned",
                 )
+            )
+        elif due.left_on is not None:
+            # a member who left pays no more calls (its payment would be refused)
+            left_out.append(
+                LeftOut(due, "sepa-member-left", f"{who}: left the cooperative on {due.left_on}")
             )
         elif mandate is None:
             left_out.append(

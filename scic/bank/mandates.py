@@ -4,7 +4,8 @@ member signed it, the debtor's name, IBAN and BIC (checked with schwifty).
 Like contact details (scic.contacts), a mandate is personal data kept outside the
 hash-chained events: recorded by a manager or by the member itself, revoked, and erased
 with its party (`erase`: the debtor's name, IBAN and BIC go, the reference stays for the
-collections made under it). A member has at most one mandate in force at a time."""
+collections made under it; so does the content of every SEPA file that names the party).
+A member has at most one mandate in force at a time."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scic.bank.accounts import checked_bic, checked_iban
-from scic.bank.tables import sepa_mandates
+from scic.bank.tables import sepa_files, sepa_mandates, sepa_transactions
 from scic.contacts import check_not_erased
 from scic.dates import Day
 from scic.errors import NotFound, refuse
@@ -187,8 +188,21 @@ def revoke(
 
 
 def erase(conn: sa.Connection, party_id: str, now: datetime) -> None:
-    """GDPR erasure: the debtor's name, IBAN and BIC go with the party."""
-    x = sepa_mandates.c
+    """GDPR erasure: the debtor's name, IBAN and BIC go with the party, from its mandates
+    and from the SEPA files that copied them: every pain.008 debiting it and pain.001
+    paying it is blanked (its amounts and transactions stay)."""
+    x, t, f = sepa_mandates.c, sepa_transactions.c, sepa_files.c
+    naming = sa.select(t.file_id).where(
+        sa.or_(
+            t.member_id.in_(sa.select(members.c.member_id).where(members.c.party_id == party_id)),
+            t.mandate_id.in_(sa.select(x.mandate_id).where(x.party_id == party_id)),
+        )
+    )
+    conn.execute(
+        sepa_files.update()
+        .where(f.file_id.in_(naming), f.erased_at.is_(None))
+        .values(content="", erased_at=now)
+    )
     conn.execute(
         sepa_mandates.update()
         .where(x.party_id == party_id)

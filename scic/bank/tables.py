@@ -101,7 +101,9 @@ sepa_mandates = sa.Table(
     sa.UniqueConstraint("coop_id", "reference", name="uq_sepa_mandates_coop_reference"),
 )
 
-# Each SEPA file produced (pain.008 direct debits, pain.001 transfers), kept as sent.
+# Each SEPA file produced (pain.008 direct debits, pain.001 transfers), kept as sent until
+# a party it names is erased: then its content goes (blank, erased_at set), its figures and
+# transactions stay.
 sepa_files = sa.Table(
     "sepa_files",
     metadata,
@@ -115,6 +117,7 @@ sepa_files = sa.Table(
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("erased_at", UTCDateTime),
 )
 
 # One transaction of a SEPA file: a direct debit of a call (pain.008) or a transfer out

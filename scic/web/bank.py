@@ -43,48 +43,11 @@ KINDS = {
     "return": N_("Prélèvement retourné"),
 }
 
-# The bank's own refusals, in the words of the page (the catalogue's: French by default).
-SAID = {
-    "unknown-statement-format": N_(
-        "Ce fichier n'est pas un relevé lisible : camt.053 (versions 001.02 ou 001.08), "
-        "OFX, ou CSV avec les colonnes date, libellé, débit, crédit."
-    ),
-    "statement-of-another-account": N_(
-        "Ce relevé est celui d'un autre compte que ceux de la coopérative."
-    ),
-    "statement-does-not-add-up": N_(
-        "Le solde d'ouverture plus les opérations ne donnent pas le solde de clôture du relevé."
-    ),
-    "statement-balance-break": N_(
-        "Le solde d'ouverture ne suit pas les relevés déjà importés : un relevé manque entre "
-        "les deux."
-    ),
-    "bank-account-required": N_("Choisissez le compte bancaire du relevé."),
-    "invalid-column-mapping": N_("La correspondance des colonnes du CSV n'est pas valable."),
-    "bank-line-settled": N_("Cette ligne a déjà été rapprochée ou écartée."),
-    "bank-line-not-matchable": N_("Cette ligne ne peut pas être rapprochée ainsi."),
-    "sepa-mandate-missing": N_("Aucun associé à prélever n'a de mandat SEPA en vigueur."),
-    "sepa-mandate-unsigned": N_("Le mandat SEPA n'a pas de date de signature."),
-    "invalid-iban": N_("L'IBAN du mandat n'est pas valable (clé de contrôle)."),
-    "sepa-call-already-collected": N_(
-        "Ces appels ont déjà été prélevés : un prélèvement n'est refait qu'après son retour."
-    ),
-    "sepa-nothing-due": N_("Aucun appel échu et impayé à cette date."),
-    "sepa-creditor-id-required": N_(
-        "Le compte n'a pas d'identifiant créancier SEPA (ICS) : pas de prélèvement sans lui."
-    ),
-    "sepa-bic-required": N_("Le compte n'a pas de BIC, que le format pain.008.001.02 exige."),
-    "sepa-payout-already-sent": N_("Ces virements ont déjà été émis."),
-    "sepa-payee-account-missing": N_(
-        "Aucun IBAN connu pour les bénéficiaires (celui d'un associé est l'IBAN de son mandat "
-        "SEPA en vigueur)."
-    ),
-    "sepa-nothing-to-pay": N_("Aucun remboursement ni aucune rémunération à verser."),
-}
 LEFT_OUT = {
     "sepa-payout-already-sent": N_("virement déjà émis"),
     "sepa-payee-account-missing": N_("IBAN inconnu"),
     "sepa-call-already-collected": N_("déjà prélevé"),
+    "sepa-member-left": N_("associé sorti"),
     "sepa-mandate-missing": N_("pas de mandat en vigueur"),
     "sepa-mandate-unsigned": N_("mandat sans date de signature"),
     "invalid-iban": N_("IBAN invalide"),
@@ -92,8 +55,7 @@ LEFT_OUT = {
 
 
 def said(error: DomainError | LedgerError) -> str:
-    if isinstance(error, DomainError) and error.slug in SAID:
-        return f"{_(SAID[error.slug])} ({error.detail})"
+    """A refusal in the page's words: those of scic.refusals, as everywhere else."""
     words = of_domain(error, set(), i18n.current())
     return words.above or next(iter(words.by_field.values()), _("Refusé."))
 

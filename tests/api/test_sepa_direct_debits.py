@@ -170,6 +170,62 @@ def test_a_member_without_a_mandate_is_listed_as_left_out(
     assert file_count(service) == (1, 1)
 
 
+def test_a_member_who_left_is_listed_not_debited(client: TestClient, service: Service) -> None:
+    s = scene(client)
+    coop = s["coop"]
+    mandate(client, coop, s["alice"])
+    mandate(client, coop, s["bob"], debtor_name="Bob Leroy", iban=BOB_IBAN)
+    left = client.post(  # R5: Alice withdraws, her reimbursement waits
+        f"/v1/coops/{coop}/withdrawals",
+        json={"member_id": s["alice"], "effective_date": "2026-10-15"},
+    )
+    assert left.status_code == 201, left.text
+
+    plan = client.get(f"/v1/coops/{coop}/sepa/direct-debits/plan", params={"due": "2026-11-30"})
+    assert plan.status_code == 200, plan.text
+    assert [d["name"] for d in plan.json()["debits"]] == ["Bob Leroy"]
+    assert [(x["name"], x["reason"]) for x in plan.json()["left_out"]] == [
+        ("Alice Martin", "sepa-member-left")
+    ]
+    made = debits(client, coop, "2026-11-30")
+    assert made.status_code == 200, made.text
+    assert made.headers["SEPA-Left-Out"] == "1"
+    assert ALICE_IBAN.replace(" ", "") not in made.text
+    detail = _refused(client, service, coop, "2026-11-30", "sepa-member-left")
+    assert "Alice Martin: left the cooperative on 2026-10-15" in detail
+
+
+def test_erasing_a_party_blanks_the_files_that_name_it(
+    client: TestClient, service: Service
+) -> None:
+    s = scene(client)
+    coop = s["coop"]
+    mandate(client, coop, s["bob"], debtor_name="Bob Leroy", iban=BOB_IBAN)
+    assert debits(client, coop, "2026-11-30").status_code == 200  # Bob's file
+    mandate(client, coop, s["alice"])
+    assert debits(client, coop, "2026-11-30").status_code == 200  # Alice's file
+    party = client.get(f"/v1/coops/{coop}/members/{s['alice']}").json()["party_id"]
+    erased = client.post(f"/v1/coops/{coop}/parties/{party}/erasure", json={"reason": "RGPD"})
+    assert erased.status_code == 201, erased.text
+
+    f, t = sepa_files.c, sepa_transactions.c
+    with service.engine.connect() as conn:
+        stored = {
+            r.member_id: (r.content, r.erased_at, r.total_cents)
+            for r in conn.execute(
+                sa.select(f.content, f.erased_at, f.total_cents, t.member_id).join(
+                    sepa_transactions, t.file_id == f.file_id
+                )
+            )
+        }
+    bob_file, bob_erased, _ = stored[s["bob"]]
+    alice_file, alice_erased, cents = stored[s["alice"]]
+    assert "Bob Leroy" in bob_file and bob_erased is None  # a file not naming her stays
+    assert alice_erased is not None and cents == 10000  # its figures stay, not its content
+    for personal in ("Alice Martin", ALICE_IBAN.replace(" ", "")):
+        assert personal not in alice_file and personal not in bob_file
+
+
 def _refused(
     client: TestClient, service: Service, coop: str, due: str, slug: str, status: int = 409
 ) -> str:

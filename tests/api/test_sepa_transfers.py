@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from lxml import etree  # type: ignore[import-untyped]
 
 from scic.bank import pain
+from scic.bank.tables import sepa_files
 from scic.service import Service
 from tests.api.conftest import admit, create_coop, subscribe
 from tests.api.test_sepa_direct_debits import ALICE_IBAN, IBAN, ICS, file_count, mandate
@@ -99,6 +101,22 @@ def test_a_released_reimbursement_is_paid_by_a_valid_pain001(
     assert again.json()["type"] == "/errors/sepa-payout-already-sent"
     assert "France Active Normandie: no IBAN known" in again.json()["detail"]
     assert file_count(service) == before
+
+
+def test_erasing_the_payee_blanks_its_pain001(client: TestClient, service: Service) -> None:
+    s = scene(client, "001.08")
+    coop = s["coop"]
+    mandate(client, coop, s["alice"])
+    assert transfers(client, coop).status_code == 200
+    party = client.get(f"/v1/coops/{coop}/members/{s['alice']}").json()["party_id"]
+    erased = client.post(f"/v1/coops/{coop}/parties/{party}/erasure", json={"reason": "RGPD"})
+    assert erased.status_code == 201, erased.text
+    with service.engine.connect() as conn:
+        ((content, total),) = conn.execute(
+            sa.select(sepa_files.c.content, sepa_files.c.total_cents)
+        ).all()
+    assert total == 50000 and "Alice Martin" not in content
+    assert ALICE_IBAN.replace(" ", "") not in content
 
 
 def test_nothing_owed_or_no_iban_is_refused(

@@ -44,6 +44,7 @@ def test_the_manager_sees_the_debits_due_and_downloads_the_pain008(
     # again: already collected, said on the page in the reader's language
     again = manager.post(action, data={"csrf": csrf, "due": "2026-11-30"})
     assert "Ces appels ont déjà été prélevés" in _text(again.text)
+    assert "nothing to collect" not in _text(again.text)  # the API's English stays there
     manager.cookies.set("scic_lang", "en")
     again = manager.post(action, data={"csrf": csrf, "due": "2026-11-30"})
     assert "These calls were already collected" in _text(again.text)

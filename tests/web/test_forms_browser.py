@@ -4,20 +4,25 @@ compared with the JSON API's; every form is photographed in French and in Englis
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdf
 import sqlalchemy as sa
 
 from ledger.schema import events as events_table
 from scic.web import fmt
 from scic.web.forms.catalogue import FORMS
 from scic.write.commands import COMMANDS
+from tests.api import fec_checker
 from tests.web.conftest import PASSWORD, Live, Shots, sign_in, sign_in_with_password
 
 CONFIRMATION = "#confirmation"
@@ -44,6 +49,17 @@ def confirmed(page: Any) -> str:
 
 def row_of(page: Any, table: str, key: str) -> list[str]:
     return [t.strip() for t in page.locator(f"{table} tr[data-key='{key}'] td").all_inner_texts()]
+
+
+def _xlsx_text(data: bytes) -> str:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(
+        str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
+    )
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
 def first_account(live: Live, email: str) -> None:
@@ -282,6 +298,26 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
         closed = next(y for y in years if y["year"] == 2021)
         assert closed["status"] == "closed" and closed["result"] == "10000.00"
         assert closed["allocated"] is True
+
+        # -- and downloads the year's FEC and the member register, in XLSX and PDF ----
+        books.goto("/dashboard/fiscal-years/2021")
+        with books.expect_download() as got:
+            books.get_by_role("link", name="Télécharger le FEC").click()
+        content = Path(got.value.path()).read_bytes()
+        start, end = date.fromisoformat(closed["start"]), date.fromisoformat(closed["end"])
+        assert fec_checker.check(got.value.suggested_filename, content, start, end) == []
+        books.goto("/dashboard/reports")
+        register = books.locator(
+            "section", has=books.get_by_role("heading", name="Registre des associés")
+        )
+        for chosen in ("xlsx", "pdf"):
+            register.get_by_label("Format").select_option(chosen)
+            with books.expect_download() as got:
+                register.get_by_role("button", name="Télécharger").click()
+            assert got.value.suggested_filename.endswith(f".{chosen}")
+            data = Path(got.value.path()).read_bytes()
+            text = _xlsx_text(data) if chosen == "xlsx" else _pdf_text(data)
+            assert all(name in text for name in admitted), (chosen, text[:500])
     finally:
         accountant.close()
 
@@ -289,7 +325,7 @@ def test_a_cooperative_worked_from_the_browser(context: Any, live: Live, shots: 
     funder_context = accept(context.browser, live, funder_link, "Service subventions")
     try:
         seen = funder_context.pages[0]
-        seen.get_by_role("link", name="Subventions").click()
+        seen.get_by_role("link", name="Subventions", exact=True).click()
         listed = seen.locator("#grants tr[data-grant]").evaluate_all(
             "rows => rows.map(r => r.dataset.grant)"
         )

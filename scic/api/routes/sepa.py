@@ -146,6 +146,7 @@ class DebitOut(DueOut):
 class LeftOutOut(DueOut):
     reason: Literal[
         "sepa-call-already-collected",
+        "sepa-member-left",
         "sepa-mandate-missing",
         "sepa-mandate-unsigned",
         "invalid-iban",
