@@ -92,6 +92,13 @@ def contact(conn: sa.Connection, coop_id: str, member_id: str) -> dict[str, Any]
     }
 
 
+def check_not_erased(erased_at: object, detail: str) -> None:
+    """The one judge of an erased party (GDPR): nothing personal is written about it any
+    more (contact details, a mandate), and nobody speaks for it."""
+    if erased_at is not None:
+        raise refuse("party-erased", detail)
+
+
 def change_contact(
     conn: sa.Connection,
     coop_id: str,
@@ -103,8 +110,7 @@ def change_contact(
     """Correct the fields given; log each one whose value changes. Returns the contact
     details after the change and the fields changed (none when nothing differed)."""
     row = _party_of(conn, coop_id, member_id)
-    if row["erased_at"] is not None:
-        raise refuse("party-erased", f"member {member_id}'s personal data was erased")
+    check_not_erased(row["erased_at"], f"member {member_id}'s personal data was erased")
     changed = {f: v for f, v in update.changes().items() if v != row[f]}
     if changed:
         p = parties.c

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from scic.integrations.config import EventsOut
+from scic.mail.smtp_url import parse
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -101,8 +102,6 @@ class Settings(BaseSettings):
     @classmethod
     def _check_smtp(cls, url: str | None) -> str | None:
         if url:
-            from scic.mail.config import parse
-
             parse(url)  # a typo refused at start rather than mail silently lost
         return url or None
 

@@ -24,7 +24,9 @@ from ledger.chain import format_timestamp
 from ledger.schema import events
 from scic.access.errors import Unauthorized
 from scic.access.tables import api_tokens
+from scic.contacts import check_not_erased
 from scic.errors import NotFound, refuse
+from scic.i18n import N_
 from scic.projections.tables import coops, funders, members, parties
 
 Role = Literal["admin", "manager", "accountant", "funder", "member"]
@@ -148,19 +150,38 @@ def party_for(conn: sa.Connection, role: str, coop_id: str | None, speaker: Spea
     return _bind(conn, role, coop_id, speaker)
 
 
+def check_global_admin(role: str, *, bound: bool, person: bool = False) -> None:
+    """The one judge of an administrator's scope: it belongs to no cooperative and speaks
+    for no party (`bound`: given one). `person`: a person's role or invitation in a
+    cooperative (always bound), said in the words of the people pages."""
+    if role != ADMIN or not bound:
+        return
+    if person:
+        raise refuse(
+            "admin-token-is-global",
+            "an administrator belongs to no cooperative",
+            N_("Un administrateur vaut pour toutes les coopératives, pas pour une seule."),
+        )
+    raise refuse("admin-token-is-global", "an admin token belongs to no cooperative and no party")
+
+
+def cooperative_of(coop_id: str | None, needs_one: str) -> str:
+    """The cooperative a token or a command belongs to, refused when none is given: the
+    one judge (`needs_one`: the detail, naming what needed one)."""
+    if coop_id is None:
+        raise refuse("cooperative-required", needs_one)
+    return coop_id
+
+
 def _bind(conn: sa.Connection, role: str, coop_id: str | None, speaker: Speaker) -> str | None:
     """Check a token's cooperative and party against its role; the party it speaks for."""
     if role not in ROLES:
         raise refuse("unknown-role", f"role must be one of {', '.join(ROLES)}")
     given = speaker.given()
     if role == ADMIN:
-        if coop_id is not None or given:
-            raise refuse(
-                "admin-token-is-global", "an admin token belongs to no cooperative and no party"
-            )
+        check_global_admin(role, bound=coop_id is not None or bool(given))
         return None
-    if coop_id is None:
-        raise refuse("cooperative-required", f"a {role} token needs a cooperative")
+    coop_id = cooperative_of(coop_id, f"a {role} token needs a cooperative")
     if conn.execute(sa.select(coops.c.coop_id).where(coops.c.coop_id == coop_id)).first() is None:
         raise NotFound("cooperative", coop_id)
     if role not in PARTY_ROLES:
@@ -211,8 +232,7 @@ def _speaking_party(conn: sa.Connection, role: str, coop_id: str, party_id: str)
     ).first()
     if found is None:
         raise NotFound("party", party_id)
-    if found.erased_at is not None:
-        raise refuse("party-erased", f"party {party_id} was erased: nobody speaks for it")
+    check_not_erased(found.erased_at, f"party {party_id} was erased: nobody speaks for it")
     table = members if role == MEMBER else funders
     is_role = conn.execute(
         sa.select(table.c.party_id).where(table.c.party_id == party_id, table.c.coop_id == coop_id)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ledger import EventStore
 from scic.accounting import fec, reads
+from scic.accounting.fiscal_years import check_closed
 from scic.errors import refuse
 
 
@@ -24,13 +25,13 @@ def fec_export(
     if cal.siren is None:
         raise refuse("siren-required", "the FEC file is named by the SIREN: record it first")
     closing = reads.closings(conn, coop_id).get(fy.year)
+    if not include_open:
+        check_closed(
+            closing,
+            f"fiscal year {fy.year} is open: close it, or ask include_open=true for "
+            "entries not yet validated",
+        )
     if closing is None:
-        if not include_open:
-            raise refuse(
-                "fiscal-year-open",
-                f"fiscal year {fy.year} is open: close it, or ask include_open=true for "
-                "entries not yet validated",
-            )
         entries = reads.year_entries(store, conn, cal, fy, None)
         return fec.render(entries, cal.siren, fy.end, None, encoding)
     entries = reads.year_entries(store, conn, cal, fy, closing["head_position"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,8 @@ from ledger import NewEvent
 from scic.accounting.tables import fiscal_year_closings
 from scic.errors import refuse
 from scic.money import AmountOrZero
+
+Closing = TypeVar("Closing")  # a year's closing row, as its reader gives it
 
 # -- commands --------------------------------------------------------------------------
 
@@ -42,6 +45,24 @@ def closed_until(conn: sa.Connection, coop_id: str) -> date | None:
 # Facts that move no account and no register of a closed year: a cooperative review
 # (R10) is recorded on the day its report was made available, even in a closed year.
 OUTSIDE_THE_BOOKS = frozenset({"CooperativeReviewRecorded"})
+
+
+def check_closed(closing: Closing | None, detail: str) -> Closing:
+    """The one judge of a year that must be closed (its result allocated, its FEC
+    validated): `closing`, its closing row, None while it is open."""
+    if closing is None:
+        raise refuse("fiscal-year-open", detail)
+    return closing
+
+
+def year_result(given: int | None, recorded: int | None, unknown: str) -> int:
+    """A year's result: the one `given`, else the one `recorded` when it was closed;
+    refused when neither is known (`unknown`: the detail, saying how to give one)."""
+    if given is not None:
+        return given
+    if recorded is None:
+        raise refuse("result-unknown", unknown)
+    return int(recorded)
 
 
 def check_open(conn: sa.Connection, coop_id: str, events: Sequence[NewEvent], today: date) -> None:

@@ -24,8 +24,10 @@ from scic.domain.reviews import Closing, ReviewDue
 from scic.domain.state import CapitalState
 from scic.domain.timeline import Fold, corrected, fold
 from scic.errors import NotFound, refuse
+from scic.events import build_registry
 from scic.projections.tables import coops, funding_movements, movements, statutes
 from scic.rules.dated import TMO_BY_YEAR
+from scic.write.store import read_entries
 
 
 def coop_events(
@@ -155,16 +157,12 @@ def highest_capital(conn: sa.Connection, coop_id: str, until: date) -> int:
 
 @cache
 def _registry() -> EventRegistry:
-    from scic.events import build_registry  # the registry imports this module's users
-
     return build_registry()
 
 
 def state_at(conn: sa.Connection, coop_id: str, on: date) -> Fold:
     """The cooperative's corrected history folded as at `on`: the write model's own
     fold, so a view and a decision judge on the same state."""
-    from scic.write.store import read_entries  # the write model imports the registry
-
     entries = corrected(read_entries(conn, _registry(), coop_id))
     if not entries:
         raise NotFound("cooperative", coop_id)

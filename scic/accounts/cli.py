@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 
 from scic.access.tokens import ADMIN, ROLES, Speaker
 from scic.accounts import users
-from scic.errors import DomainError, refuse
+from scic.errors import DomainError
 from scic.service import Service
 
 ServiceOpener = Callable[[], AbstractContextManager[Service]]
@@ -57,7 +57,7 @@ def _create(args: argparse.Namespace, open_service: ServiceOpener) -> int:
         with open_service() as service, service.engine.begin() as conn:
             now = service.store.clock()
             existing = users.find(conn, args.email)
-            if existing is None:
+            if existing is None or args.coop is None:  # users.create refuses a taken address
                 user_id = users.create(
                     conn,
                     email=args.email,
@@ -66,10 +66,6 @@ def _create(args: argparse.Namespace, open_service: ServiceOpener) -> int:
                     now=now,
                     by="cli",
                     is_admin=args.coop is None,
-                )
-            elif args.coop is None:
-                raise refuse(
-                    "account-exists", f"an account with the address {args.email} already exists"
                 )
             else:
                 user_id, made = str(existing.user_id), None

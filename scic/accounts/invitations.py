@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from scic import formats
-from scic.access.tokens import ADMIN, Speaker, party_for
+from scic.access.tokens import Speaker, check_global_admin, party_for
 from scic.accounts import passwords, users
 from scic.accounts.tables import invitations
 from scic.errors import NotFound, refuse
@@ -66,12 +66,7 @@ def invite(
     """Record an invitation and return it with its link (checked as a token of that
     role would be: a member or funder invitation names its member or funder)."""
     email = users.check_email(email)
-    if role == ADMIN:
-        raise refuse(
-            "admin-token-is-global",
-            "an administrator belongs to no cooperative",
-            N_("Un administrateur vaut pour toutes les coopératives, pas pour une seule."),
-        )
+    check_global_admin(role, bound=True, person=True)
     party_id = party_for(conn, role, coop_id, speaker)
     invitation_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     expires_at = now + VALID_FOR
@@ -147,12 +142,11 @@ def accept(
     row = find(conn, token, now)
     existing = users.find(conn, row.email)
     if existing is not None:
-        if existing.revoked_at is not None:
-            raise refuse(
-                "account-revoked",
-                f"the account of {row.email} was closed",
-                N_("Le compte de cette adresse a été fermé."),
-            )
+        users.check_open(
+            existing.revoked_at is not None,
+            f"the account of {row.email}",
+            N_("Le compte de cette adresse a été fermé."),
+        )
         if existing.password_hash is None:
             _check_new(password, confirmation)
             users.set_password(conn, existing.user_id, password)

@@ -125,12 +125,11 @@ def find(conn: sa.Connection, token: str, now: datetime) -> Any:
             N_("Ce lien a expiré le %(when)s : il ne vaut qu'une heure. Demandez-en un nouveau."),
             when=formats.instant(row.expires_at),
         )
-    if users.account(conn, row.user_id) is None:  # the account was closed meanwhile
-        raise refuse(
-            "account-revoked",
-            "the account of this link was closed",
-            N_("Le compte de cette adresse a été fermé."),
-        )
+    users.check_open(  # the account was closed meanwhile
+        users.account(conn, row.user_id) is None,
+        "the account of this link",
+        N_("Le compte de cette adresse a été fermé."),
+    )
     return row
 
 

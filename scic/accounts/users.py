@@ -12,7 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scic.access.tokens import ADMIN, MANAGER, Principal, Role, Speaker, party_for
+from scic.access.tokens import (
+    ADMIN,
+    MANAGER,
+    Principal,
+    Role,
+    Speaker,
+    check_global_admin,
+    party_for,
+)
 from scic.accounts import passwords
 from scic.accounts.tables import user_roles, user_sessions, users
 from scic.errors import NotFound, refuse
@@ -181,12 +189,7 @@ def grant(
 ) -> Grant:
     """Give (or change) a person's role in a cooperative, checked as a token's would be:
     a member or funder role speaks for one party of that cooperative."""
-    if role == ADMIN:
-        raise refuse(
-            "admin-token-is-global",
-            "an administrator belongs to no cooperative",
-            N_("Un administrateur vaut pour toutes les coopératives, pas pour une seule."),
-        )
+    check_global_admin(role, bound=True, person=True)
     party_id = party_for(conn, role, coop_id, speaker)
     _live_user(conn, user_id)
     r = user_roles.c
@@ -295,12 +298,14 @@ def _live_user(conn: sa.Connection, user_id: str) -> None:
     row = conn.execute(sa.select(users.c.revoked_at).where(users.c.user_id == user_id)).first()
     if row is None:
         raise NotFound("user", user_id)
-    if row.revoked_at is not None:
-        raise refuse(
-            "account-revoked",
-            f"the account {user_id} was closed",
-            N_("Ce compte a été fermé."),
-        )
+    check_open(row.revoked_at is not None, f"the account {user_id}", N_("Ce compte a été fermé."))
+
+
+def check_open(closed: bool, account: str, says: str) -> None:
+    """The one judge of a closed account: no role is given to it, no link of it is used.
+    `account` names it in the detail, `says` is the message people read."""
+    if closed:
+        raise refuse("account-revoked", f"{account} was closed", says)
 
 
 def account(conn: sa.Connection, user_id: str) -> Account | None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scic.bank.accounts import checked_bic, checked_iban
 from scic.bank.tables import sepa_files, sepa_mandates, sepa_transactions
+from scic.contacts import check_not_erased
 from scic.dates import Day
 from scic.errors import NotFound, refuse
 from scic.projections.tables import members, parties
@@ -126,8 +127,7 @@ def create(
     now: datetime,
 ) -> Mandate:
     member = _member(conn, coop_id, member_id)
-    if member.erased_at is not None:
-        raise refuse("party-erased", f"member {member_id}'s personal data was erased")
+    check_not_erased(member.erased_at, f"member {member_id}'s personal data was erased")
     iban = checked_iban(body.iban)
     bic = checked_bic(body.bic).compact if body.bic else None
     mine = listed(conn, coop_id, member_id)

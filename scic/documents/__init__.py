@@ -9,17 +9,13 @@ import orjson
 
 from scic.documents import pdf
 from scic.documents.model import Document, to_json
-from scic.errors import refuse
-from scic.reports import File
+from scic.reports import File, chosen_format
 
 FORMATS = ("pdf", "json")
 
 
 def check_format(fmt: str | None) -> str:
-    chosen = fmt or "pdf"
-    if chosen not in FORMATS:
-        raise refuse("unsupported-format", f"documents come as pdf|json, not {chosen!r}")
-    return chosen
+    return chosen_format(fmt, FORMATS, "pdf", "documents come as")
 
 
 def render(doc: Document, fmt: str) -> File:

@@ -209,6 +209,12 @@ def require_active(member: MemberState | None, on: date, member_id: str = "") ->
     if member is None or on < member.admitted_on:
         ident = member.member_id if member is not None else member_id
         raise refuse("date-before-admission", f"on {on} member {ident} is not admitted yet")
-    if not member.active:
-        raise refuse("member-not-active", f"member {member.member_id} left on {member.exited_on}")
+    check_still_in(member.active, f"member {member.member_id} left on {member.exited_on}")
     return member
+
+
+def check_still_in(active: bool, detail: str) -> None:
+    """The one judge of a member that left: nothing more is recorded or asked for it
+    (`active`: still in the cooperative)."""
+    if not active:
+        raise refuse("member-not-active", detail)

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from scic.mail import config
+from scic.mail import config, smtp_url
 from scic.mail.compose import Composed, Skip, compose
 from scic.mail.tables import mail_attempts, mail_outbox
 from scic.service import Service
@@ -46,7 +46,7 @@ class MailSender:
     def __init__(
         self,
         service: Service,
-        smtp: config.Smtp | None | bool = True,
+        smtp: smtp_url.Smtp | None | bool = True,
         sender: str | None = None,
         batch: int = 20,
         lease: timedelta = timedelta(minutes=5),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.errors import LedgerError
+from scic.domain.members import check_still_in
 from scic.domain.shares import Subscribe, Withdraw
 from scic.errors import DomainError, NotFound, named, refuse
 from scic.jsontypes import Integer
@@ -70,8 +71,7 @@ def create(
     actor: str,
 ) -> str:
     member = _member(conn, coop_id, member_id)
-    if member.status != "active":
-        raise refuse("member-not-active", f"member {member_id} has left the cooperative")
+    check_still_in(member.status == "active", f"member {member_id} has left the cooperative")
     if body.kind == "withdrawal" and body.paid is not None:
         raise refuse("paid-with-withdrawal", "a withdrawal request takes no amount paid")
     paid = body.paid

@@ -7,7 +7,7 @@ gives its own `export` instead."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -81,12 +81,15 @@ def spec_of(name: str) -> ReportSpec:
 
 
 def check_format(spec: ReportSpec, fmt: str | None) -> str:
-    chosen = fmt or spec.default_format
-    if chosen not in spec.formats:
-        raise refuse(
-            "unsupported-format",
-            f"report {spec.name} comes as {'|'.join(spec.formats)}, not {chosen!r}",
-        )
+    return chosen_format(fmt, spec.formats, spec.default_format, f"report {spec.name} comes as")
+
+
+def chosen_format(fmt: str | None, formats: Sequence[str], default: str, comes_as: str) -> str:
+    """The format asked (`default` when none), refused unless one of `formats`: the one
+    judge for reports and documents alike (`comes_as` names what is asked for)."""
+    chosen = fmt or default
+    if chosen not in formats:
+        raise refuse("unsupported-format", f"{comes_as} {'|'.join(formats)}, not {chosen!r}")
     return chosen
 
 

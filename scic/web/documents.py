@@ -29,6 +29,7 @@ from scic.reports import File
 from scic.reports.context import fiscal_year_of
 from scic.service import Service
 from scic.web import fmt
+from scic.web.frame import ROLE_NAMES, PageProblem, links, problem_page, sign_in_page
 from scic.web.session import SignInNeeded, Viewer, viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
@@ -42,8 +43,6 @@ DOCUMENT_NAMES = {
 
 def download(request: Request, service: Service, build: Callable[[Viewer], File]) -> Response:
     """The file, or the page a refusal gets (sign-in, 403, 404, the rule's words)."""
-    from scic.web.pages import ROLE_NAMES, PageProblem, links, problem_page, sign_in_page
-
     try:
         v = viewer(request, service)
     except SignInNeeded as needed:
@@ -143,8 +142,6 @@ def grant_statement_page(
 
 
 def _parse(text: str | None) -> date | None:
-    from scic.web.pages import PageProblem
-
     if not text:
         return None
     try:

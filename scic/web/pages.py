@@ -5,23 +5,20 @@ from the view functions the API routes call, for what the viewer's token may rea
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from ledger.schema import events as events_table
-from scic import i18n, refusals, vocabulary
+from scic import i18n, refusals
 from scic.access.errors import Forbidden, TooManyFailures, Unauthorized
 from scic.access.guard import AccessControl, client_address
-from scic.access.policy import PEOPLE, PUBLIC, RECORD, command_rule, requires, speaks_for
+from scic.access.policy import PUBLIC, requires, speaks_for
 from scic.accounts import actors, sessions, users
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
@@ -36,9 +33,19 @@ from scic.service import Service
 from scic.web import charts, findings, fmt, self_service
 from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
+from scic.web.frame import (
+    ROLE_NAMES,
+    PageProblem,
+    coop_name,
+    links,
+    own_grant_lists,
+    problem_page,
+    read_form,
+    render,
+    sign_in_page,
+)
 from scic.web.refusals import message as said
 from scic.web.session import (
-    CSRF_FIELD,
     SESSION_COOKIE,
     TOKEN_COOKIE,
     ChooseCooperative,
@@ -48,14 +55,10 @@ from scic.web.session import (
     authenticate,
     check_csrf,
     clear_cookie,
-    csrf_token,
-    flash_of,
-    keep_csrf,
     reason_of,
     set_cookie,
     viewer,
 )
-from scic.write.commands import COMMANDS
 
 # Pages are outside the bearer guard: each one authenticates its cookie and asks the
 # rule of the API route behind every view it shows (scic.web.session.Viewer.check).
@@ -63,69 +66,6 @@ PAGE = requires(PUBLIC)
 
 router = APIRouter(include_in_schema=False, dependencies=[PAGE])
 
-ENV = Environment(
-    loader=PackageLoader("scic.web", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-ENV.filters.update(fmt.filters())
-ENV.add_extension("jinja2.ext.i18n")
-ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-ENV.globals["page_lang"] = i18n.current
-ENV.globals["event_name"] = lambda code: vocabulary.label(vocabulary.EVENT_TYPES, code)
-ENV.globals["movement_name"] = lambda code: vocabulary.label(vocabulary.MOVEMENTS, code)
-ENV.globals["status_name"] = lambda code: vocabulary.label(vocabulary.MEMBER_STATUSES, code)
-
-HEADERS = {
-    # everything comes from this server; no script runs on the pages at all
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on
-    # form posts, and the CSRF check compares the origin
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-ROLE_NAMES = {
-    "manager": N_("gestionnaire"),
-    "accountant": N_("comptable"),
-    "funder": N_("financeur"),
-    "member": N_("associé"),
-    "admin": N_("administrateur"),
-}
-SIGN_IN_MESSAGES = {
-    "expired": N_(
-        "Votre jeton a expiré. Demandez un nouveau jeton à la personne qui gère la coopérative."
-    ),
-    "revoked": N_(
-        "Ce jeton a été révoqué : il n'ouvre plus le tableau de bord. Demandez un "
-        "nouveau jeton à la personne qui gère la coopérative."
-    ),
-    "invalid": N_(
-        "Ce jeton n'est pas reconnu. Vérifiez qu'il est copié en entier (il commence par scic_)."
-    ),
-    "admin": N_(
-        "Un jeton admin vaut pour toutes les coopératives : le tableau de bord "
-        "s'ouvre avec le jeton d'une coopérative (gestionnaire, comptable, financeur ou "
-        "associé)."
-    ),
-    "csrf": N_("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
-    "signed-out-now": N_("Vous êtes déconnecté. Ce navigateur ne garde plus votre accès."),
-    "password-changed": N_("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui."),
-    "credentials": N_("Adresse e-mail ou mot de passe incorrect."),
-    "no-cooperative": N_(
-        "Ce compte n'a plus accès à aucune coopérative. Demandez une invitation à la "
-        "personne qui gère la coopérative."
-    ),
-    "session-ended": N_("Votre session a pris fin. Connectez-vous à nouveau."),
-}
-NOTICES = frozenset({None, "signed-out-now", "password-changed"})  # not problems
-TOKEN_REASONS = frozenset({"expired", "revoked", "invalid", "admin"})
 GROUPS = {
     "college": N_("Par collège"),
     "category": N_("Par catégorie"),
@@ -155,94 +95,6 @@ class Redirect(Exception):  # noqa: N818 — control flow, not an error
     def __init__(self, to: str) -> None:
         super().__init__(to)
         self.to = to
-
-
-class PageProblem(Exception):
-    """Input a page cannot show (a malformed date…): a message, status 400."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Link:
-    slug: str
-    label: str
-    href: str
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    i18n.activate(i18n.page_locale(request))
-    flash = flash_of(request) if context.get("v") else None
-    body = ENV.get_template(template).render(
-        csrf=csrf_token(request),
-        csrf_field=CSRF_FIELD,
-        flash=flash,
-        here=request.url.path,
-        **context,
-    )
-    response = HTMLResponse(body, status_code=status, headers=HEADERS)
-    keep_csrf(request, response)
-    return response
-
-
-# -- navigation: a page is listed when the API would serve its view to the token -------
-
-
-def links(v: Viewer) -> list[Link]:
-    found = []
-    if v.may(v.api("/capital-table"), group_by="college"):
-        found.append(Link("capital", "Capital", "/dashboard/capital"))
-    if v.may(v.api("/funding-mix")):
-        found.append(Link("funding", "Financements", "/dashboard/funding"))
-    if v.may(v.api("/members")) and speaks_for(v.principal) is None:
-        found.append(Link("members", "Associés", "/dashboard/members"))
-    elif v.member_ids and v.may(v.api(f"/members/{v.member_ids[0]}")):
-        found.append(Link("members", "Mes parts", f"/dashboard/members/{v.member_ids[0]}"))
-    if v.may(v.api("/grants")) or own_grant_lists(v):
-        found.append(Link("grants", "Subventions", "/dashboard/grants"))
-    for slug, label in (
-        ("reimbursements", N_("Remboursements")),
-        ("compliance", N_("Conformité")),
-        ("events", N_("Événements")),
-    ):
-        if v.may(v.api(f"/{slug}")):
-            found.append(Link(slug, label, f"/dashboard/{slug}"))
-    if v.may(v.api("/reconciliation")):
-        found.append(Link("bank", N_("Banque"), "/dashboard/bank"))
-    if may_write(v):
-        found.append(Link("forms", N_("Saisie"), "/dashboard/forms"))
-    if v.role in RECORD.allowed:  # the rule of POST …/imports (scic/web/imports.py)
-        found.append(Link("imports", N_("Importer le registre"), "/dashboard/imports"))
-    if v.may(v.api("/fiscal-years")):
-        found.append(Link("fiscal-years", N_("Exercices"), "/dashboard/fiscal-years"))
-    if v.may(v.api("/reports/member-register")) or any(
-        v.may(v.api("/reports/grant-statement"), funder=f) for f in v.funder_ids
-    ):
-        found.append(Link("reports", N_("Rapports"), "/dashboard/reports"))
-    if v.principal.role in PEOPLE.allowed:
-        found.append(Link("people", N_("Personnes"), "/dashboard/people"))
-    if v.may(v.api("/requests")):
-        found.append(Link("requests", "Demandes", "/dashboard/requests"))
-    if v.may(v.api("/mail")):
-        found.append(Link("mail", "Courriels", "/dashboard/mail"))
-    return found
-
-
-def may_write(v: Viewer) -> bool:
-    """May the token record anything (the API's rule of any write under a cooperative)?"""
-    return any(
-        v.role in command_rule(spec.route).allowed
-        for name, spec in COMMANDS.items()
-        if name != "coops"
-    )
-
-
-def own_grant_lists(v: Viewer) -> list[str]:
-    """The funder ids whose grants the token may list (`grants?funder=<own id>`)."""
-    return [f for f in v.funder_ids if v.may(v.api("/grants"), funder=f)]
 
 
 # -- the page frame: sign-in, refusals and bad input become messages, never a trace ----
@@ -293,30 +145,6 @@ def page(request: Request, service: Service, slug: str, build: Build) -> Respons
     return render(request, template, **frame, **context)
 
 
-def problem_page(
-    request: Request,
-    frame: dict[str, Any] | None,
-    status: int,
-    title: str,
-    message: str,
-    nav: list[Link],
-) -> HTMLResponse:
-    return render(
-        request,
-        "problem.html",
-        status=status,
-        **(frame or {"v": None, "nav": [], "slug": "", "coop_name": "", "role_name": ""}),
-        title=title,
-        message=message,
-        offered=nav,
-    )
-
-
-def coop_name(v: Viewer, conn: sa.Connection) -> str:
-    """The cooperative's name: every role reads it in `GET /v1/coops` (its own)."""
-    return str(views.coop_row(conn, v.coop_id)["name"])
-
-
 def code_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
     """The names of the cooperative's category and college codes, from its statutes
     (the latest name of each code): pages show names, never codes."""
@@ -362,42 +190,6 @@ def before_incorporation(v: Viewer, conn: sa.Connection, on: date) -> str | None
 
 
 # -- sign-in and sign-out --------------------------------------------------------------
-
-
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-
-
-def sign_in_page(
-    request: Request, reason: str | None, status: int = 200, email: str = ""
-) -> HTMLResponse:
-    i18n.activate(i18n.page_locale(request))
-    message = SIGN_IN_MESSAGES.get(reason or "")
-    response = render(
-        request,
-        "sign_in.html",
-        status=status,
-        # browsers keep a Secure cookie from https or loopback only: say so, rather
-        # than let sign-in silently bounce back here
-        insecure=request.url.scheme != "https" and request.url.hostname not in LOOPBACK,
-        message=_(message) if message else None,
-        problem=reason not in NOTICES,
-        token_problem=reason in TOKEN_REASONS,
-        email=email,
-        v=None,
-        nav=[],
-        slug="sign-in",
-        coop_name="",
-        role_name="",
-    )
-    if reason not in (None, "csrf"):
-        clear_cookie(response, TOKEN_COOKIE)
-        clear_cookie(response, SESSION_COOKIE)
-    return response
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    body = (await request.body()).decode("utf-8", "replace")
-    return {k: v for k, v in parse_qsl(body, keep_blank_values=True) if "\x00" not in v}
 
 
 @router.get("/")

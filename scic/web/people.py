@@ -27,7 +27,16 @@ from scic.mail import outbox as mail_outbox
 from scic.projections import directory, views
 from scic.service import Service
 from scic.web import refusals
-from scic.web.pages import PAGE, ROLE_NAMES, page, problem_page, read_form, render
+from scic.web.pages import (
+    PAGE,
+    ROLE_NAMES,
+    coop_name,
+    links,
+    page,
+    problem_page,
+    read_form,
+    render,
+)
 from scic.web.session import (
     SESSION_COOKIE,
     CsrfRefused,
@@ -450,8 +459,6 @@ async def withdraw_invitation(
 def render_in_frame(
     v: Viewer, conn: sa.Connection, template: str, context: dict[str, Any], status: int
 ) -> HTMLResponse:
-    from scic.web.pages import coop_name, links
-
     frame = {
         "v": v,
         "nav": links(v),

@@ -41,7 +41,9 @@ from scic.i18n import gettext as _
 from scic.mail import preferences
 from scic.service import Service
 from scic.web import fmt
+from scic.web.forms.machinery import refused, signed_in
 from scic.web.forms.refusals import of_domain
+from scic.web.frame import ROLE_NAMES, coop_name, links, read_form, render
 from scic.web.session import CsrfRefused, Viewer, check_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
@@ -135,36 +137,28 @@ def member_panel(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, An
 
 
 async def _viewer(request: Request, service: Service) -> Viewer | Response:
-    from scic.web.forms.machinery import signed_in
-
     # the words these handlers put on the page are chosen here, before render() would
     i18n.activate(i18n.page_locale(request))
     return await run_in_threadpool(signed_in, request, service)
 
 
 def _form_page(request: Request, v: Viewer, status: int = 200, **context: Any) -> Response:
-    from scic.web import pages
-
     with v.service.engine.connect() as conn:
         frame = {
             "v": v,
-            "nav": pages.links(v),
+            "nav": links(v),
             "slug": "members",
-            "coop_name": pages.coop_name(v, conn),
-            "role_name": pages.ROLE_NAMES[v.role],
+            "coop_name": coop_name(v, conn),
+            "role_name": ROLE_NAMES[v.role],
         }
-    return pages.render(request, "self_form.html", status=status, **frame, **context)
+    return render(request, "self_form.html", status=status, **frame, **context)
 
 
 def _refused(request: Request, v: Viewer, status: int, message: str) -> Response:
-    from scic.web.forms.machinery import refused
-
     return refused(request, v, status, _("Accès refusé") if status == 403 else _("Refusé"), message)
 
 
 async def _form(request: Request) -> dict[str, str] | None:
-    from scic.web.pages import read_form
-
     form = await read_form(request)
     try:
         check_csrf(request, form)
@@ -603,8 +597,6 @@ async def data_download(request: Request, service: ServiceDep, member_id: str) -
 
 
 def _inbox(request: Request, v: Viewer, status: int = 200, **extra: Any) -> Response:
-    from scic.web import pages
-
     with v.service.engine.connect() as conn:
         rows = [
             {**r, "label": label(r), "outcome": outcome(r)}
@@ -612,12 +604,12 @@ def _inbox(request: Request, v: Viewer, status: int = 200, **extra: Any) -> Resp
         ]
         frame = {
             "v": v,
-            "nav": pages.links(v),
+            "nav": links(v),
             "slug": "requests",
-            "coop_name": pages.coop_name(v, conn),
-            "role_name": pages.ROLE_NAMES[v.role],
+            "coop_name": coop_name(v, conn),
+            "role_name": ROLE_NAMES[v.role],
         }
-    return pages.render(
+    return render(
         request,
         "requests.html",
         status=status,

@@ -12,7 +12,7 @@ from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic import anchoring
 from scic.accounting import journal, reads
-from scic.accounting.fiscal_years import CloseYear
+from scic.accounting.fiscal_years import CloseYear, check_closed, year_result
 from scic.domain import surplus
 from scic.domain.facts import Fact
 from scic.domain.fiscal_years import FiscalYearClosed
@@ -106,8 +106,7 @@ def allocate(session: WriteSession, ctx: Context, body: AllocateFor) -> Decided:
     cal = reads.calendar(conn, coop_id)
     fy = cal.year(body.year)
     closing = reads.closings(conn, coop_id).get(fy.year)
-    if closing is None:
-        raise refuse("fiscal-year-open", f"fiscal year {fy.year} is not closed yet")
+    closing = check_closed(closing, f"fiscal year {fy.year} is not closed yet")
     if fy.year in reads.allocations(conn, coop_id):
         raise refuse("already-allocated", f"the result of {fy.year} is already allocated")
     if body.decided_on <= fy.end:
@@ -206,17 +205,16 @@ CARRIED_LOSS_CHARGES = Command("carried-loss-charges", charge, ChargeCarriedLoss
 
 def _result(body: surplus.Allocate, recorded: int | None, year: int) -> int:
     given = parse_cents(body.result) if body.result is not None else None
-    if given is None and recorded is None:
-        raise refuse(
-            "result-unknown", f"no result was recorded when {year} was closed: give result"
-        )
+    result = year_result(
+        given, recorded, f"no result was recorded when {year} was closed: give result"
+    )
     if given is not None and recorded is not None and given != recorded:
         raise refuse(
             "result-differs-from-closing",
             f"result {format_cents(given)} differs from the {format_cents(recorded)} "
             f"recorded when {year} was closed",
         )
-    return given if given is not None else int(recorded)  # type: ignore[arg-type]
+    return result
 
 
 def replace_result(body: surplus.Allocate, result: int) -> surplus.Allocate:

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from ledger import AppendRequest, RecordedEvent
 from ledger.chain import canonical_json
 from ledger.store import WriteSession
+from scic.access.tokens import cooperative_of
 from scic.accounting.fiscal_years import check_open, closed_until
 from scic.errors import refuse
 from scic.mail import triggers as mail_triggers
@@ -44,9 +45,7 @@ class Context:
     today: date
 
     def cooperative(self) -> str:
-        if self.coop_id is None:
-            raise refuse("cooperative-required", "this command belongs to a cooperative")
-        return self.coop_id
+        return cooperative_of(self.coop_id, "this command belongs to a cooperative")
 
     def on(self, body: BaseModel) -> date:
         """The command's date: its `effective_date`, or today."""

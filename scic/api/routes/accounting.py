@@ -14,12 +14,12 @@ from scic.access.policy import ADMIN_ONLY, EXPORT, READ, requires
 from scic.access.tokens import Principal
 from scic.accounting import journal, reads
 from scic.accounting.exports import fec_export
+from scic.accounting.fiscal_years import year_result
 from scic.api import problems
 from scic.api.deps import ServiceDep
 from scic.api.schemas import WriteResult
 from scic.dates import Day
 from scic.domain import surplus
-from scic.errors import refuse
 from scic.money import format_cents, parse_cents
 
 router = APIRouter(tags=["accounting"], responses=problems.WRITE_REFUSALS)
@@ -201,9 +201,8 @@ def surplus_bounds(
         fy = cal.year(year)
         closing = reads.closings(conn, coop_id).get(fy.year)
         recorded = closing["result_cents"] if closing else None
-        cents = parse_cents(result) if result is not None else recorded
-        if cents is None:
-            raise refuse("result-unknown", "no result recorded at closing: pass ?result=")
+        given = parse_cents(result) if result is not None else None
+        cents = year_result(given, recorded, "no result recorded at closing: pass ?result=")
         on = decided_on or max(service.today(), fy.end)
         b = reads.bounds_for(conn, cal, fy, cents, on)
         allocation = reads.allocations(conn, coop_id).get(fy.year)

@@ -32,7 +32,6 @@ from scic.projections import views
 from scic.projections.compliance import compliance
 from scic.projections.tables import grants, parties, subscriptions, title_issues
 from scic.service import Service
-from scic.web import pages
 from scic.web.forms import choices as lists
 from scic.web.forms.catalogue import FORMS
 from scic.web.forms.labels import lang_of, tr
@@ -40,6 +39,15 @@ from scic.web.forms.links import may_record
 from scic.web.forms.parse import body_of
 from scic.web.forms.refusals import Said, of_domain, of_validation
 from scic.web.forms.spec import Done, Field, Form
+from scic.web.frame import (
+    ROLE_NAMES,
+    coop_name,
+    links,
+    problem_page,
+    read_form,
+    render,
+    sign_in_page,
+)
 from scic.web.session import (
     CsrfRefused,
     SignInNeeded,
@@ -140,10 +148,10 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
 
 def render_form(request: Request, v: Viewer, shown: Shown, lang: str) -> Response:
     form = shown.form
-    nav = pages.links(v)
+    nav = links(v)
     with v.service.engine.connect() as conn:
-        coop = pages.coop_name(v, conn)
-    return pages.render(
+        coop = coop_name(v, conn)
+    return render(
         request,
         "forms/form.html",
         status=shown.status,
@@ -151,7 +159,7 @@ def render_form(request: Request, v: Viewer, shown: Shown, lang: str) -> Respons
         nav=nav,
         slug="forms",
         coop_name=coop,
-        role_name=pages.ROLE_NAMES[v.role],
+        role_name=ROLE_NAMES[v.role],
         f=shown,
         t=lambda msgid: tr(msgid, lang),
         title=tr(form.title, lang).format(**shown.path),
@@ -172,27 +180,27 @@ def signed_in(request: Request, service: Service) -> Viewer | Response:
     except SignInNeeded as needed:
         if needed.reason == "signed-out":
             return RedirectResponse("/sign-in", status_code=303)
-        return pages.sign_in_page(request, needed.reason, status=401)
+        return sign_in_page(request, needed.reason, status=401)
     except TooManyFailures as error:
-        return pages.problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
 
 
 def refused(request: Request, v: Viewer, status: int, title: str, message: str) -> Response:
-    nav = pages.links(v)
+    nav = links(v)
     with v.service.engine.connect() as conn:
         frame = {
             "v": v,
             "nav": nav,
             "slug": "forms",
-            "coop_name": pages.coop_name(v, conn),
-            "role_name": pages.ROLE_NAMES[v.role],
+            "coop_name": coop_name(v, conn),
+            "role_name": ROLE_NAMES[v.role],
         }
-    return pages.problem_page(request, frame, status, title, message, nav)
+    return problem_page(request, frame, status, title, message, nav)
 
 
 def forbidden(request: Request, v: Viewer) -> Response:
     message = (
-        f"Ce formulaire n'est pas accessible avec un accès « {pages.ROLE_NAMES[v.role]} » : "
+        f"Ce formulaire n'est pas accessible avec un accès « {ROLE_NAMES[v.role]} » : "
         "l'API refuserait cette écriture."
     )
     return refused(request, v, 403, "Accès refusé", message)
@@ -230,7 +238,7 @@ def show(request: Request, service: Service, command: str, path: dict[str, str])
 async def submit(
     request: Request, service: Service, command: str, path: dict[str, str]
 ) -> Response:
-    posted = await pages.read_form(request)
+    posted = await read_form(request)
     return await run_in_threadpool(_submit, request, service, command, path, posted)
 
 
