@@ -65,6 +65,18 @@ def year_result(given: int | None, recorded: int | None, unknown: str) -> int:
     return int(recorded)
 
 
+def check_payout_open(withdrawal_id: str, released_on: date, until: date | None) -> None:
+    """R16 — a reimbursement released in a closed year was booked paid there, at its
+    release (scic/accounting/journal.py): its payout cannot move out of those books.
+    `until`: the end of the last closed year."""
+    if until is not None and released_on <= until:
+        raise refuse(
+            "closed-period",
+            f"withdrawal {withdrawal_id} was reimbursed on {released_on}, in a fiscal year "
+            f"closed up to {until}: its payout is booked there, at the release",
+        )
+
+
 def check_open(conn: sa.Connection, coop_id: str, events: Sequence[NewEvent], today: date) -> None:
     """R16 — refuse events effective in a closed fiscal year (`closed-period`, 409).
     Called once per command, right before the append."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.store import WriteSession
+from scic.accounting.fiscal_years import check_payout_open
 from scic.dates import Day
 from scic.domain import members, shares
 from scic.domain.facts import Fact
-from scic.errors import NotFound, refuse
+from scic.errors import NotFound
 from scic.jsontypes import Integer
 from scic.money import Amount
 from scic.write import store
@@ -104,14 +105,8 @@ def pay_out(session: WriteSession, ctx: Context, body: PayOutFor) -> Decided:
     if wid not in cached.timeline.state.withdrawals:
         raise NotFound("withdrawal", wid)
     released = fold.reimbursements.get(wid)
-    closed = cached.closed_until
-    if released is not None and closed is not None and released.released_on <= closed:
-        # R16 — its payout was booked at the release, in a year whose books are closed
-        raise refuse(
-            "closed-period",
-            f"withdrawal {wid} was reimbursed on {released.released_on}, in a fiscal year "
-            f"closed up to {closed}: its payout is booked there, at the release",
-        )
+    if released is not None:
+        check_payout_open(wid, released.released_on, cached.closed_until)
     facts = shares.pay_out(state, released, wid, body, on)
     return store.judged(session, cached, new_id("pout"), facts)
 
