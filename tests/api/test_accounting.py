@@ -15,12 +15,18 @@ The story (TIERS_LIEU, incorporated 2019-03-01, years end 12-31, shares of 50.00
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from scic.accounting import fec as fec_module
+from scic.accounting.tables import fiscal_year_files
+from scic.service import Service
 from tests.api import fec_checker
 from tests.api.conftest import admit, create_coop, subscribe
 from tests.conftest import SteppingClock
@@ -291,6 +297,86 @@ def test_open_year_exports_only_on_request_not_validated(
     assert findings == []
     missing = client.get(f"{c}/reports/fec", params={"year": 2017})
     assert missing.status_code == 404
+
+
+def archive_rows(service: Service) -> list[Any]:
+    f = fiscal_year_files.c
+    with service.engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(f.coop_id, f.year, f.kind, f.filename, f.encoding, f.content, f.sha256)
+            )
+        )
+
+
+def new_journal_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later version of the software whose FEC differs (a journal label renamed)."""
+    render = fec_module.render
+
+    def renamed(*args: Any, **kwargs: Any) -> fec_module.FecFile:
+        made = render(*args, **kwargs)
+        content = made.content.replace(b"Capital social", b"Capital souscrit")
+        return dataclasses.replace(made, content=content)
+
+    monkeypatch.setattr(fec_module, "render", renamed)
+
+
+def test_a_closed_years_fec_is_archived_at_its_first_export_and_never_changes(
+    client: TestClient, story: dict[str, Any], service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = story["c"]
+    close(client, c, 2019)
+    assert archive_rows(service) == []  # closing archives nothing: the first export does
+    first = fec(client, c, 2019)
+    again = fec(client, c, 2019)
+    assert again.content == first.content
+    assert again.headers["content-disposition"] == first.headers["content-disposition"]
+    assert again.headers["content-type"] == first.headers["content-type"]
+    ((row),) = archive_rows(service)
+    assert (row.coop_id, row.year, row.kind, row.filename, row.encoding) == (
+        story["coop"],
+        2019,
+        "fec",
+        "732829320FEC20191231.txt",
+        "iso-8859-15",
+    )
+    assert row.content == first.content
+    assert row.sha256 == hashlib.sha256(first.content).hexdigest()
+    # R16 — the journal's rules change after the archive: the open year shows the new
+    # rules, the closed year is served as archived (same bytes, same file name)
+    new_journal_rules(monkeypatch)
+    assert b"Capital souscrit" in fec(client, c, 2020, include_open="true").content
+    later = fec(client, c, 2019)
+    assert later.content == first.content
+    assert filename(later) == filename(first)
+    assert fec(client, c, 2019, encoding="utf-8").content.decode("utf-8") == (
+        first.content.decode("iso-8859-15")
+    )
+    # not a projection: a rebuild and a verify leave the archive alone
+    service.store.rebuild()
+    assert service.store.projection_drift() is None
+    assert len(archive_rows(service)) == 1
+    assert fec(client, c, 2019).content == first.content
+    # a year closed after the change is archived with the rules of its first export
+    close(client, c, 2020)
+    assert b"Capital souscrit" in fec(client, c, 2020).content
+    monkeypatch.undo()
+    assert b"Capital souscrit" in fec(client, c, 2020).content
+    assert len(archive_rows(service)) == 2
+
+
+def test_an_open_years_export_is_not_archived(
+    client: TestClient, story: dict[str, Any], service: Service
+) -> None:
+    c = story["c"]
+    opened = fec(client, c, 2019, include_open="true")
+    fec(client, c, 2019, include_open="true", encoding="utf-8")
+    assert archive_rows(service) == []
+    close(client, c, 2019)
+    closed = fec(client, c, 2019, include_open="true")  # a closed year is archived anyway
+    assert closed.content != opened.content  # validated now: ValidDate is the closing day
+    assert [r.content for r in archive_rows(service)] == [closed.content]
+    assert fec(client, c, 2019).content == closed.content
 
 
 def test_a_correction_of_a_closed_year_is_a_prior_period_adjustment(

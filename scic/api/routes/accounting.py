@@ -332,8 +332,8 @@ def report_fec(
         bool, Query(description="export an open year (entries not validated)")
     ] = False,
 ) -> Response:
-    """R17 — the FEC of a fiscal year. A closed year is read as known at its closing
-    position, so it is byte-identical whenever it is produced again."""
+    """R17 — the FEC of a fiscal year. A closed year's file is archived at its first
+    export and served unchanged from then on (R16)."""
     with service.engine.connect() as conn:
         exported = fec_export(service.store, conn, coop_id, year, encoding, include_open)
     return Response(
