@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from scic.errors import NotFound, refuse
 from scic.projections.tables import contact_changes, members, parties
+from scic.text_rules import LINES_PATTERN, ONE_LINE_PATTERN
 
 FIELDS = ("name", "address", "email", "phone")
 # C0 and C1 control characters and DEL; an address may keep its line breaks.
@@ -34,8 +35,13 @@ class ContactUpdate(BaseModel):
             "examples": [{"address": "3 rue des Lilas, 75011 Paris", "phone": "+33 6 12 34 56 78"}]
         },
     )
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    address: str | None = Field(default=None, min_length=1, max_length=400)
+    # the patterns state in the contract what the validators below refuse
+    name: str | None = Field(
+        default=None, min_length=1, max_length=200, json_schema_extra={"pattern": ONE_LINE_PATTERN}
+    )
+    address: str | None = Field(
+        default=None, min_length=1, max_length=400, json_schema_extra={"pattern": LINES_PATTERN}
+    )
     email: str | None = Field(default=None, max_length=200, pattern=EMAIL)
     phone: str | None = Field(default=None, max_length=40, pattern=PHONE)
 

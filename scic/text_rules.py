@@ -90,6 +90,11 @@ of the Basic Multilingual Plane (astral ones, such as tag characters, and lone s
 cannot be written portably in a pattern; the server refuses them all the same)."""
 NAME_PATTERN = f"^[^{_BMP_CLASS}]*[^{_BMP_CLASS}\\s][^{_BMP_CLASS}]*$"
 """The same, and at least one visible character."""
+ONE_LINE_PATTERN = f"^[^{_BMP_CLASS}\\u0009\\u000A\\u000D]*$"
+"""ALLOWED_TEXT_PATTERN without tab or line breaks: one-line fields (a contact's name,
+a mandate's debtor), whose validators refuse every control character."""
+LINES_PATTERN = f"^[^{_BMP_CLASS}\\u0009\\u000D]*$"
+"""ALLOWED_TEXT_PATTERN with line feeds but no tab or carriage return: a postal address."""
 
 
 def refused_in(text: str) -> str | None:

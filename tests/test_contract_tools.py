@@ -148,3 +148,25 @@ def _journey(tmp_path: Path, database_url: str) -> None:
         register = get_report.sync(created.id, "member-register", client=client)
         assert isinstance(register, models.ReportDocument)
         assert register.tables[0].rows[0]["name"] == "Élodie Martin"  # type: ignore[index]
+
+
+def _string_pattern(schema: dict[str, Any]) -> str:
+    branches = schema.get("anyOf", [schema])
+    return next(b["pattern"] for b in branches if b.get("type") == "string")
+
+
+def test_one_line_fields_state_that_they_take_no_tab_nor_line_break() -> None:
+    """A contact's name and a mandate's debtor refuse every control character, an address
+    all but the line feed: the contract says so, so that a generated request the contract
+    allows is one the server takes (the fuzz test found a tab in a name)."""
+    schemas = json.loads(CONTRACT.read_text())["components"]["schemas"]
+    one_line = [
+        _string_pattern(schemas["ContactUpdate"]["properties"]["name"]),
+        _string_pattern(schemas["NewMandate"]["properties"]["debtor_name"]),
+    ]
+    address = _string_pattern(schemas["ContactUpdate"]["properties"]["address"])
+    for pattern in one_line:
+        assert re.fullmatch(pattern, "Léa Martin-Dupré")
+        assert not any(re.fullmatch(pattern, f"Léa{c}Martin") for c in "\t\n\r")
+    assert re.fullmatch(address, "3 rue des Lilas\n75011 Paris")
+    assert not any(re.fullmatch(address, f"3 rue des Lilas{c}Paris") for c in "\t\r")

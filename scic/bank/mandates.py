@@ -24,6 +24,7 @@ from scic.contacts import check_not_erased
 from scic.dates import Day
 from scic.errors import NotFound, refuse
 from scic.projections.tables import members, parties
+from scic.text_rules import ONE_LINE_PATTERN
 
 # The characters the EPC allows in a mandate reference (SEPA's restricted Latin set).
 REFERENCE = r"^[A-Za-z0-9+?/:().,'-][A-Za-z0-9 +?/:().,'-]{0,34}$"
@@ -52,7 +53,12 @@ class NewMandate(BaseModel):
     signed_on: Day | None = Field(
         default=None, description="the day the debtor signed (no debit before it is known)"
     )
-    debtor_name: str = Field(min_length=1, max_length=70, description="the account holder")
+    debtor_name: str = Field(
+        min_length=1,
+        max_length=70,
+        description="the account holder",
+        json_schema_extra={"pattern": ONE_LINE_PATTERN},  # what _plain_name refuses, stated
+    )
     iban: str = Field(min_length=15, max_length=42)
     bic: str | None = Field(default=None, max_length=11)
 
