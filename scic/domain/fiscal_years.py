@@ -76,6 +76,8 @@ def year_of(incorporated_on: date, fiscal_year_end: str, day: date) -> FiscalYea
 
 def fiscal_year(incorporated_on: date, fiscal_year_end: str, year: int) -> FiscalYear | None:
     """Fiscal year `year` (the one ending in that calendar year); None if none does."""
+    if year < incorporated_on.year:  # ended before incorporation (year 0 has no date)
+        return None
     end = _end_in(year, fiscal_year_end)
     if end < incorporated_on:
         return None

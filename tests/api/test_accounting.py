@@ -181,6 +181,16 @@ def test_fiscal_years_close_in_order_and_list(client: TestClient, story: dict[st
     assert years[-1]["year"] == 2026
     problem(client, f"{c}/fiscal-years/2020/close", {}, 409, "earlier-year-open")
     problem(client, f"{c}/fiscal-years/2018/close", {}, 404, "fiscal-year-not-found")
+    # year 0000 has no calendar date: not found, not a 500 (the fuzz test found it)
+    allocation = {"decided_on": "2026-06-20"}
+    problem(
+        client,
+        f"{c}/fiscal-years/0000/surplus-allocation",
+        allocation,
+        404,
+        "fiscal-year-not-found",
+    )
+    assert client.get(f"{c}/fiscal-years/0000/surplus-allocation").status_code == 404
     problem(client, f"{c}/fiscal-years/2026/close", {}, 409, "fiscal-year-not-ended")
     closed = close(client, c, 2019, result="10000.00", own_revenue="40000.00")
     assert closed["head"]["position"] > 0
