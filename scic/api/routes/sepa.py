@@ -33,6 +33,30 @@ PAIN_CONTENT = {
     "text/xml": {"schema": {"type": "string"}},
 }
 
+
+def _pain_file_response(description: str, left_out: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a route serving a pain file, with its SEPA-Left-Out header."""
+    return {
+        200: {
+            "content": PAIN_CONTENT,
+            "description": description,
+            "headers": {"SEPA-Left-Out": {"schema": {"type": "integer"}, "description": left_out}},
+        }
+    }
+
+
+def _served(content: bytes, file_id: str, left_out: int) -> Response:
+    """A produced pain file, as a download that counts who it leaves out."""
+    return Response(
+        content,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_id}.xml"',
+            "SEPA-Left-Out": str(left_out),
+        },
+    )
+
+
 MandateHolder = Annotated[Principal, requires(SEPA_MANDATES)]
 
 
@@ -224,19 +248,11 @@ def direct_debit_plan(
     summary="The pain.008 (001.02 or 001.08, as the bank account says) of the calls due and "
     "unpaid at a date; each debit is recorded and never produced again unless returned",
     response_class=Response,
-    responses={
-        200: {
-            "content": PAIN_CONTENT,
-            "description": "the pain.008 file; its SEPA-Left-Out header counts the calls "
-            "left out (listed by GET …/sepa/direct-debits/plan)",
-            "headers": {
-                "SEPA-Left-Out": {
-                    "schema": {"type": "integer"},
-                    "description": "calls due that the file leaves out",
-                }
-            },
-        }
-    },
+    responses=_pain_file_response(
+        "the pain.008 file; its SEPA-Left-Out header counts the calls left out (listed by "
+        "GET …/sepa/direct-debits/plan)",
+        "calls due that the file leaves out",
+    ),
 )
 def get_direct_debits(
     coop_id: str,
@@ -254,14 +270,7 @@ def direct_debit_file(
     with service.engine.begin() as conn:
         accounts.check_coop(conn, coop_id)
         done = direct_debits.produce(conn, coop_id, due, account, actor, service.store.clock())
-    return Response(
-        done.content,
-        media_type="application/xml",
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.file_id}.xml"',
-            "SEPA-Left-Out": str(len(done.plan.left_out)),
-        },
-    )
+    return _served(done.content, done.file_id, len(done.plan.left_out))
 
 
 # -- transfers out (pain.001) ----------------------------------------------------------
@@ -349,19 +358,11 @@ def transfer_plan(
     "released reimbursements and the titres participatifs' remuneration not yet paid; each "
     "transfer is recorded and never produced again",
     response_class=Response,
-    responses={
-        200: {
-            "content": PAIN_CONTENT,
-            "description": "the pain.001 file; its SEPA-Left-Out header counts the payouts "
-            "left out (listed by GET …/sepa/transfers/plan)",
-            "headers": {
-                "SEPA-Left-Out": {
-                    "schema": {"type": "integer"},
-                    "description": "payouts owed that the file leaves out",
-                }
-            },
-        }
-    },
+    responses=_pain_file_response(
+        "the pain.001 file; its SEPA-Left-Out header counts the payouts left out (listed by "
+        "GET …/sepa/transfers/plan)",
+        "payouts owed that the file leaves out",
+    ),
 )
 def get_transfers(
     coop_id: str,
@@ -379,11 +380,4 @@ def transfer_file(
     with service.engine.begin() as conn:
         accounts.check_coop(conn, coop_id)
         done = transfers.produce(conn, coop_id, on, account, actor, service.store.clock())
-    return Response(
-        done.content,
-        media_type="application/xml",
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.file_id}.xml"',
-            "SEPA-Left-Out": str(len(done.plan.left_out)),
-        },
-    )
+    return _served(done.content, done.file_id, len(done.plan.left_out))
