@@ -971,12 +971,12 @@ def _tmo_set(args: argparse.Namespace) -> int:
     from ledger import NewEvent
     from scic.accounting.reads import rules_request
     from scic.domain.surplus import TmoRateSet
+    from scic.write.pipeline import append_events
 
     data = TmoRateSet(year=args.year, rate=args.rate, source=args.source).model_dump(mode="json")
     with _token_service() as service, service.store.write() as session:
-        session.append(
-            rules_request([NewEvent("TmoRateSet", data, date(args.year + 1, 1, 1))], "cli:admin")
-        )
+        rate = NewEvent("TmoRateSet", data, date(args.year + 1, 1, 1))
+        append_events(session, [rules_request([rate], "cli:admin")], service.today())
     print(f"TMO {args.year} = {args.rate}")
     return 0
 

@@ -46,7 +46,6 @@ from scic import anchoring
 from scic.accounting import reads
 from scic.dates import add_years
 from scic.domain.reminders import LedgerVerified, ReminderDue
-from scic.mail import triggers as mail_triggers
 from scic.projections.tables import (
     calls,
     coops,
@@ -58,6 +57,7 @@ from scic.projections.tables import (
     title_remunerations,
 )
 from scic.rules.dated import ir_pme_holding_ends
+from scic.write.pipeline import append_events
 
 ACTOR = "scheduler"
 log = logging.getLogger("scic.scheduler")  # the job's alarms go to the scheduler's log
@@ -353,10 +353,7 @@ def fire_reminders(store: EventStore, on: date) -> int:
 def _append_with_mail(store: EventStore, requests: list[AppendRequest], on: date) -> None:
     """The notices and the mails they call for (scic.mail.triggers), in one transaction."""
     with store.write() as session:
-        appended = session.append_many(requests)
-        mail_triggers.after_append(
-            session.conn, [e for events in appended for e in events], on, store.clock()
-        )
+        append_events(session, requests, on)
 
 
 def _recorded_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
@@ -401,9 +398,10 @@ def verify_chain(store: EventStore, on: date) -> dict[str, Any] | None:
     event = NewEvent("LedgerVerified", payload.model_dump(mode="json"), effective_date=on)
     try:
         with contextlib.suppress(IdempotencyConflict), store.write() as session:  # or another
-            session.append(
-                AppendRequest("ledger-verification", [event], idempotency_key=key, actor=ACTOR)
+            request = AppendRequest(
+                "ledger-verification", [event], idempotency_key=key, actor=ACTOR
             )
+            append_events(session, [request], on)
             if report.ok:
                 anchoring.record(
                     session.conn, position, head_hash, store.clock(), f"daily-verification:{on}"

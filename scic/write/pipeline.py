@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -149,11 +149,27 @@ def execute(
     )
     if decided.timeline is not None:
         store.appended(decided.timeline, recorded[-1].position, recorded[-1].hash)
+    else:
+        store.noted(session, recorded)  # a closing, an erasure: decided off the timeline
     # the mails these events call for, in the same transaction (scic.mail.triggers)
     mail_triggers.after_append(session.conn, recorded, ctx.today, session.store.clock())
     if command.reads_tables:
         session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
+
+
+def append_events(
+    session: WriteSession, requests: Sequence[AppendRequest], today: date
+) -> list[list[RecordedEvent]]:
+    """Events no command decides (the scheduler's notices, the daily verification, the
+    accounting rules' rates) take the same road from the append on: the cached timelines
+    learn them (`store.noted`: no later command rereads or refolds a history for them)
+    and the mails they call for are queued, in the same transaction."""
+    appended = session.append_many(requests)
+    recorded = [event for events in appended for event in events]
+    store.noted(session, recorded)
+    mail_triggers.after_append(session.conn, recorded, today, session.store.clock())
+    return appended
 
 
 def record(

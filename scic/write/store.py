@@ -15,6 +15,7 @@ decides every command against the evolving timeline.
 
 from __future__ import annotations
 
+import bisect
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from ledger import NewEvent
+from ledger import NewEvent, RecordedEvent
 from ledger.schema import events as events_table
 from ledger.store import WriteSession
 from scic.domain import members, shares
@@ -46,7 +47,7 @@ from scic.domain.shares import (
     SharesTransferred,
 )
 from scic.domain.state import CoopState, MemberState, SubscriptionState
-from scic.domain.timeline import Entry, Fold, Timeline, Violation
+from scic.domain.timeline import Entry, Fold, Timeline, Violation, sort_key
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.errors import NotFound, refused_by_history
 from scic.events import EVENT_TYPES
@@ -205,10 +206,7 @@ def load(session: WriteSession, coop_id: str) -> Cached:
         if found.tag == tag:
             return found
         if found.tag[0] < tag[0] and _still_there(conn, found.tag):
-            newer = _read(session, coop_id, after=found.tag[0])
-            found.timeline.insert(newer, tolerate={"structural", "R3", "R5", "R14"})
-            found.tag = tag
-            found.closings(newer)
+            _learn(found, _read(session, coop_id, after=found.tag[0]), tag)
             return found
     rows = _read(session, coop_id, after=0)
     if not rows or rows[0].type != "CoopRegistered":
@@ -217,6 +215,62 @@ def load(session: WriteSession, coop_id: str) -> Cached:
     cached.closings(rows)
     cache[coop_id] = cached
     return cached
+
+
+# Event types the fold neither judges nor applies (scic.domain.timeline): a notice of the
+# scheduler, a closing (known to the pipeline through `closed_until`), an erasure. A
+# history learns them in its order without being refolded, whatever their date.
+INERT = frozenset({"ReminderDue", "FiscalYearClosed", "PartyErased"})
+
+
+def _learn(found: Cached, newer: list[Entry], tag: tuple[int, str]) -> None:
+    """Fold events appended after the cached tag: in place when they are inert (a
+    reminder dated last month would otherwise refold the whole history), else inserted
+    as any back-dated event is."""
+    if all(entry.type in INERT for entry in newer):
+        timeline = found.timeline
+        for entry in newer:
+            bisect.insort(timeline.entries, entry, key=sort_key)
+            timeline.state.on = max(timeline.state.on, entry.on)
+    else:
+        found.timeline.insert(newer, tolerate={"structural", "R3", "R5", "R14"})
+    found.tag = tag
+    found.closings(newer)
+
+
+def noted(session: WriteSession, recorded: Sequence[RecordedEvent]) -> None:
+    """Tell the cached timelines of events appended without a command's decision (the
+    scheduler's notices, a closing, an erasure): each cooperative's cache that was
+    current just before them learns them, so the next command neither reads nor refolds
+    its history for them. A cache that was not current is left to `load`."""
+    cache = _CACHE.get(session.conn.engine)
+    if not cache:
+        return
+    by_coop: dict[str, list[RecordedEvent]] = {}
+    for event in recorded:
+        if event.tenant_id is not None and event.tenant_id in cache:
+            by_coop.setdefault(event.tenant_id, []).append(event)
+    if not by_coop:
+        return
+    session.flush()  # the query below reads the events
+    e = events_table.c
+    for coop_id, events in by_coop.items():
+        found = cache[coop_id]
+        before = session.conn.execute(
+            sa.select(e.position, e.hash)
+            .where(e.tenant_id == coop_id, e.position < events[0].position)
+            .order_by(e.position.desc())
+            .limit(1)
+        ).first()
+        if found.deciding or before is None or found.tag != tuple(before):
+            continue
+        entries = [_entry_of(event, session.store.registry) for event in events]
+        _learn(found, entries, (events[-1].position, events[-1].hash))
+
+
+def _entry_of(event: RecordedEvent, registry: Any) -> Entry:
+    """A recorded event as the entry `_read` would give (see `_COLUMNS`)."""
+    return typed({column.name: getattr(event, column.name) for column in _COLUMNS}, registry)
 
 
 def _still_there(conn: sa.Connection, tag: tuple[int, str]) -> bool:

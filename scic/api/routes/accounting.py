@@ -21,6 +21,7 @@ from scic.api.schemas import WriteResult
 from scic.dates import Day
 from scic.domain import surplus
 from scic.money import format_cents, parse_cents
+from scic.write.pipeline import append_events
 
 router = APIRouter(tags=["accounting"], responses=problems.WRITE_REFUSALS)
 
@@ -379,9 +380,8 @@ def post_tmo(
     """Record the published TMO of a year (admin); every change is an event."""
     data = body.model_dump(mode="json")
     with service.store.write() as session:
-        recorded = session.append(
-            reads.rules_request(
-                [NewEvent("TmoRateSet", data, date(body.year + 1, 1, 1))], who.actor
-            )
+        rate = NewEvent("TmoRateSet", data, date(body.year + 1, 1, 1))
+        [recorded] = append_events(
+            session, [reads.rules_request([rate], who.actor)], service.today()
         )
     return {"id": f"tmo_{body.year}", "event_ids": [e.event_id for e in recorded]}
