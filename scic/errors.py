@@ -74,6 +74,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("party-required", None, "invalid"),
         Refusal("payment-already-called", "R7", "conflict"),
         Refusal("payment-exceeds-unpaid", "R7", "conflict"),
+        Refusal("payment-exceeds-owed", "R7", "conflict"),
         Refusal("public-capital-cap", "R3", "conflict"),
         Refusal("redemption-before-seven-years", "R11", "conflict"),
         Refusal("redemption-exceeds-outstanding", "R11", "conflict"),

@@ -105,6 +105,7 @@ TITLES = {
     "party-required": N_("Associé ou financeur requis"),
     "payment-already-called": N_("Versement déjà appelé"),
     "payment-exceeds-unpaid": N_("Versement supérieur au montant restant dû"),
+    "payment-exceeds-owed": N_("Versement supérieur à ce que l'associé sorti doit"),
     "public-capital-cap": N_("Plafond du capital public"),
     "redemption-before-seven-years": N_("Remboursement avant sept ans"),
     "redemption-exceeds-outstanding": N_("Remboursement supérieur aux titres en circulation"),
@@ -247,6 +248,10 @@ DETAILS = {
     ),
     "payment-exceeds-unpaid": N_(
         "Le versement dépasse ce qui reste à libérer sur cette souscription."
+    ),
+    "payment-exceeds-owed": N_(
+        "L'associé est sorti : il ne verse plus que ce qu'il reste devoir sur ses appels "
+        "de fonds après compensation avec son remboursement, et pas davantage."
     ),
     "public-capital-cap": N_(
         "Les collectivités publiques détiendraient plus de la moitié du capital."

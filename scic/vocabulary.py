@@ -29,6 +29,7 @@ EVENT_TYPES = {
     "MemberAdmitted": N_("Associé admis"),
     "MemberCategoryChanged": N_("Changement de catégorie"),
     "MemberWithdrew": N_("Retrait d'associé"),
+    "OwedCallPaid": N_("Versement d'un associé sorti"),
     "PartyErased": N_("Données personnelles effacées"),
     "ReminderDue": N_("Rappel d'échéance"),
     "SharesCalled": N_("Appel de fonds"),

@@ -37,6 +37,7 @@ from scic.domain.grants import (
 )
 from scic.domain.losses import RESERVE_ACCOUNTS, CarriedLossCharged
 from scic.domain.shares import (
+    OwedCallPaid,
     ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
@@ -234,6 +235,12 @@ def _map(e: RecordedEvent, ev: BaseModel | None, ctx: _Context) -> list[Entry]:
             lines = _pair("4567", "512", ev.amount_cents, daux=ev.member_id)
             label = f"Paiement du remboursement {ev.member_id}"
             return [entry("BQ", ev.withdrawal_id, label, *lines)]
+        case OwedCallPaid():
+            # R7 — a former member pays what it still owed (C. com. L231-6): the bank
+            # against the receivable left on 4562, no capital moves (its shares are gone)
+            lines = _pair("512", "4562", ev.amount_cents, caux=ev.member_id)
+            label = f"Versement d'un associé sorti sur son appel non versé {ev.member_id}"
+            return [entry("BQ", ev.payment_id, label, *lines)]
         case GrantAwarded() | GrantAmended() | GrantFlow():
             return _grant(e, ev, ctx, entry)
         case TitlesIssued():

@@ -30,6 +30,7 @@ MEMBERSHIP_REVERSIBLE = {
     "SharesTransferred",
     "MemberWithdrew",
     "SharesReimbursed",
+    "OwedCallPaid",
 }
 FUNDING_REVERSIBLE = {
     "GrantInstalmentReceived",

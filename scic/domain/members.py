@@ -206,10 +206,17 @@ def holds_no_share(member: MemberState) -> bool:
 def require_active(member: MemberState | None, on: date, member_id: str = "") -> MemberState:
     """A member acts between its admission and its exit: nothing is recorded for it
     before it is admitted (`member` None: not admitted yet on `on`), nor once it left."""
+    admitted = require_admitted(member, on, member_id)
+    check_still_in(admitted.active, f"member {admitted.member_id} left on {admitted.exited_on}")
+    return admitted
+
+
+def require_admitted(member: MemberState | None, on: date, member_id: str = "") -> MemberState:
+    """Nothing is recorded for a member before it is admitted (`member` None: not
+    admitted yet on `on`); it may have left since."""
     if member is None or on < member.admitted_on:
         ident = member.member_id if member is not None else member_id
         raise refuse("date-before-admission", f"on {on} member {ident} is not admitted yet")
-    check_still_in(member.active, f"member {member.member_id} left on {member.exited_on}")
     return member
 
 

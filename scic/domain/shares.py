@@ -122,6 +122,19 @@ class ReimbursementPaidOut(BaseModel):
     bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
+class OwedCallPaid(BaseModel):
+    """R7 — a former member pays what it still owed on its calls once its reimbursement
+    was set against them (C. com. L231-6): it moves no capital (its shares left at the
+    reimbursement), only the receivable, 512 → 4562."""
+
+    model_config = ConfigDict(extra="forbid")
+    payment_id: str
+    subscription_id: str
+    member_id: str
+    amount_cents: int = Field(gt=0)
+    bank_reference: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
 class LossesRecorded(BaseModel):
     """Losses of a closed year not absorbed by reserves: charged on reimbursements (R6)."""
 
@@ -153,6 +166,7 @@ EVENTS: tuple[type[BaseModel], ...] = (
     MemberWithdrew,
     SharesReimbursed,
     ReimbursementPaidOut,
+    OwedCallPaid,
     SharesTransferred,
     LossesRecorded,
 )
@@ -297,6 +311,16 @@ def pay(
     on: date,
 ) -> list[Fact]:
     check_date(state, on)
+    if has_left(member, on):
+        check_owed_payment(member, cmd.amount, on)
+        owed = OwedCallPaid(
+            payment_id=payment_id,
+            subscription_id=sub.subscription_id,
+            member_id=member.member_id,
+            amount_cents=cmd.amount,
+            bank_reference=cmd.bank_reference,
+        )
+        return [Fact(owed, on)]
     require_active(member, on)
     implicitly_called = implicit_call(sub, cmd.amount)
     called, paid = sub.called_cents + implicitly_called, sub.paid_cents + cmd.amount
@@ -330,6 +354,34 @@ def pay_out(
         bank_reference=cmd.bank_reference,
     )
     return [Fact(data, on)]
+
+
+def has_left(member: MemberState, on: date) -> bool:
+    """The member was admitted and has left by `on` (withdrawn or excluded)."""
+    return not member.active and member.exited_on is not None and on >= member.exited_on
+
+
+def check_owed_payment(member: MemberState, amount_cents: int, on: date) -> None:
+    """R7 — a former member pays what it still owes on its calls (C. com. L231-6: bound
+    for five years by the obligations existing when it left), and no more: its shares
+    are gone, so nothing it pays is capital. What it owes is what setting its unpaid
+    call against its reimbursement left (`MemberState.owed_cents`); while that
+    reimbursement waits (R5), the set-off has not happened yet and nothing is owed
+    apart from it."""
+    if amount_cents <= member.owed_cents:
+        return
+    waiting = (
+        "; its reimbursement waits (R5): what it was called for and did not pay is set "
+        "against it when it is released"
+        if member.pending.shares
+        else ""
+    )
+    raise refuse(
+        "payment-exceeds-owed",
+        f"on {on} {format_cents(amount_cents)} € would be paid but member "
+        f"{member.member_id}, who left on {member.exited_on}, owes "
+        f"{format_cents(member.owed_cents)} € on its calls{waiting}",
+    )
 
 
 def check_payout(

@@ -53,6 +53,7 @@ from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
     MovingShares,
+    OwedCallPaid,
     ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
@@ -60,6 +61,7 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
     check_held,
+    check_owed_payment,
     check_paid_called,
     check_payout,
     implicit_call,
@@ -219,6 +221,10 @@ def apply(state: Fold, entry: Entry) -> Fold:
             released = state.reimbursements.get(e.withdrawal_id)
             if released is not None:  # else a violation (check_payout) the fold reports
                 state.reimbursements[e.withdrawal_id] = replace(released, paid_out_on=on)
+        case OwedCallPaid():
+            member = state.members[e.member_id]
+            owed = member.owed_cents - e.amount_cents  # R7
+            state.members[e.member_id] = replace(member, owed_cents=owed)
         case _:
             funding_timeline.apply(state.funding, e, on)
     return state
@@ -382,6 +388,9 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
         case ReimbursementPaidOut():
             released = state.reimbursements.get(e.withdrawal_id)
             return _checked(no, lambda: check_payout(released, e.withdrawal_id, e.amount_cents, on))
+        case OwedCallPaid():
+            left = state.members[e.member_id]
+            return _checked(no, lambda: check_owed_payment(left, e.amount_cents, on))
         case SharesTransferred():
             return (
                 _active(state, e.from_member_id, on, no)

@@ -18,6 +18,7 @@ from scic.domain.shares import (
     LossesRecorded,
     MemberWithdrew,
     MovingShares,
+    OwedCallPaid,
     SharesCalled,
     SharesPaid,
     SharesReimbursed,
@@ -35,6 +36,7 @@ from scic.projections.tables import (
     member_categories,
     members,
     movements,
+    owed_payments,
     reversals,
     statutes,
     subscriptions,
@@ -43,7 +45,12 @@ from scic.projections.tables import (
 
 AMOUNTS = ("shares", "subscribed_cents", "called_cents", "paid_cents")
 # Reversed events whose own rows (a call, a withdrawal, a reimbursement) are put back.
-KEPT_ROWS: tuple[type[BaseModel], ...] = (SharesCalled, SharesReimbursed, MemberWithdrew)
+KEPT_ROWS: tuple[type[BaseModel], ...] = (
+    SharesCalled,
+    SharesReimbursed,
+    MemberWithdrew,
+    OwedCallPaid,
+)
 # The events this projector acts on one by one (runs of the common ones go set-wise).
 HANDLED = (
     CoopRegistered,
@@ -57,6 +64,7 @@ HANDLED = (
     MemberWithdrew,
     SharesReimbursed,
     SharesTransferred,
+    OwedCallPaid,
     EventReversed,
 )
 
@@ -98,6 +106,19 @@ class CapitalProjector:
                 self._withdrew(conn, e, ev)
             case SharesReimbursed():
                 self._reimbursed(conn, e, ev)
+            case OwedCallPaid():
+                conn.execute(
+                    owed_payments.insert().values(
+                        payment_id=ev.payment_id,
+                        event_id=e.event_id,
+                        coop_id=e.tenant_id,
+                        member_id=ev.member_id,
+                        position=e.position,
+                        paid_on=e.effective_date,
+                        amount_cents=ev.amount_cents,
+                        reversed=False,
+                    )
+                )
             case EventReversed():
                 self._reversed(conn, e, ev)
 
@@ -341,6 +362,12 @@ class CapitalProjector:
                     self._unreimburse(conn, e, reimbursed)
                 case MemberWithdrew() as withdrew:
                     self._unwithdraw(conn, withdrew)
+                case OwedCallPaid():
+                    conn.execute(
+                        owed_payments.update()
+                        .where(owed_payments.c.event_id == original)
+                        .values(reversed=True)
+                    )
         rows = (
             conn.execute(
                 sa.select(movements)

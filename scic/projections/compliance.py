@@ -197,7 +197,7 @@ def _follow(walk: _Walk, entry: Entry) -> None:
         member = state.members.get(getattr(e, attribute, None) or "")
         if member is not None:
             walk.mark(f"R2:no-share:{member.member_id}", holds_no_share(member), entry.on)
-            walk.mark(f"R7:owed:{member.member_id}", member.owed_cents, entry.on)
+            walk.mark(f"R7:owed:{member.member_id}", member.owed_cents > 0, entry.on)
 
 
 def _close_day(walk: _Walk) -> None:

@@ -193,6 +193,20 @@ calls = sa.Table(
     sa.Column("reversed", sa.Boolean, nullable=False, default=False),
 )
 
+owed_payments = sa.Table(
+    "owed_payments",
+    metadata,
+    # R7 — what a former member paid of what it still owed on its calls (C. com. L231-6)
+    sa.Column("payment_id", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("coop_id", sa.String(40), nullable=False, index=True),
+    sa.Column("member_id", sa.String(40), nullable=False, index=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("amount_cents", Cents, nullable=False),
+    sa.Column("reversed", sa.Boolean, nullable=False, default=False),
+)
+
 reversals = sa.Table(
     "reversals",
     metadata,
@@ -212,6 +226,7 @@ CAPITAL_TABLES = [
     coop_capital,
     withdrawals,
     calls,
+    owed_payments,
     reversals,
 ]
 

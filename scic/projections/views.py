@@ -25,6 +25,7 @@ from scic.projections.tables import (
     members,
     mix_members,
     movements,
+    owed_payments,
     parties,
     statutes,
     subscriptions,
@@ -352,6 +353,11 @@ _MEMBER_WITHDRAWALS = (
     .where(withdrawals.c.member_id == _MEMBER_ID)
     .order_by(withdrawals.c.position)
 )
+_MEMBER_OWED_PAYMENTS = (
+    sa.select(owed_payments.c.payment_id, owed_payments.c.paid_on, owed_payments.c.amount_cents)
+    .where(owed_payments.c.member_id == _MEMBER_ID, ~owed_payments.c.reversed)
+    .order_by(owed_payments.c.paid_on, owed_payments.c.position)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,16 +387,27 @@ class Withdrawal:
     reimbursed_on: date | None
     amount_cents: int | None
     loss_share_cents: int | None
+    paid_after_cents: int = 0
+    """R7 — what the former member has paid since of what it still owed (OwedCallPaid)."""
 
     @property
     def still_owed_cents(self) -> int:
         """R7 — what the member still owes on its calls (C. com. L231-6): all it was
         called for and did not pay while the reimbursement waits; once reimbursed, what
-        setting the call against the reimbursement left."""
+        setting the call against the reimbursement left, less what it paid since."""
         h = self.holding
         if self.loss_share_cents is None:
             return h.called_cents - h.paid_cents
-        return still_owed_cents(h.paid_cents, self.loss_share_cents)
+        return still_owed_cents(h.paid_cents, self.loss_share_cents) - self.paid_after_cents
+
+
+@dataclass(frozen=True, slots=True)
+class OwedPayment:
+    """R7 — a payment by a former member of what it still owed on its calls."""
+
+    id: str
+    paid_on: date
+    amount_cents: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +437,7 @@ class MemberDetail:
     subscriptions: list[SubscriptionHeld]
     withdrawals: list[Withdrawal]
     history: list[Movement]
+    owed_payments: list[OwedPayment]
 
 
 def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDetail:
@@ -431,6 +449,7 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDe
     moves = conn.execute(_MEMBER_MOVES, key).mappings().all()
     subs = conn.execute(_MEMBER_SUBSCRIPTIONS, key).mappings().all()
     outs = conn.execute(_MEMBER_WITHDRAWALS, key).mappings().all()
+    paid_after = [OwedPayment(*p) for p in conn.execute(_MEMBER_OWED_PAYMENTS, key)]
     return MemberDetail(
         id=member_id,
         party_id=row["party_id"],
@@ -447,7 +466,11 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDe
         subscriptions=[
             SubscriptionHeld(s["subscription_id"], s["subscribed_on"], Holding.of(s)) for s in subs
         ],
-        withdrawals=[_withdrawal(w) for w in outs],
+        withdrawals=[
+            _withdrawal(w, sum(p.amount_cents for p in paid_after) if _owing(w) else 0)
+            for w in outs
+        ],
+        owed_payments=paid_after,
         history=[
             Movement(
                 m["event_id"],
@@ -475,7 +498,13 @@ def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[Withdrawal
     return [_withdrawal(w) for w in rows]
 
 
-def _withdrawal(w: Any) -> Withdrawal:
+def _owing(w: Any) -> bool:
+    """The withdrawal a former member's payments settle: its exit, once reimbursed (only
+    an exit can leave a call unpaid: a partial withdrawal takes fully paid shares)."""
+    return bool(w["exit"]) and w["status"] == "reimbursed"
+
+
+def _withdrawal(w: Any, paid_after_cents: int = 0) -> Withdrawal:
     return Withdrawal(
         id=w["withdrawal_id"],
         member_id=w["member_id"],
@@ -488,4 +517,5 @@ def _withdrawal(w: Any) -> Withdrawal:
         reimbursed_on=w["reimbursed_on"],
         amount_cents=w["amount_cents"],
         loss_share_cents=w["loss_share_cents"],
+        paid_after_cents=paid_after_cents,
     )

@@ -9,8 +9,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from scic.dates import add_years
+from scic.domain.shares import still_owed_cents
 from scic.projections import views
-from scic.projections.tables import members, withdrawals
+from scic.projections.tables import members, owed_payments, withdrawals
 from scic.reports.context import Context
 from scic.reports.document import Column, Report, Table, totals_of
 
@@ -30,6 +31,7 @@ COLUMNS = (
     Column("unpaid", "Non libéré", "money", 13),
     Column("exited_on", "Sortie", "date", 11),
     Column("reimbursed_on", "Remboursement", "date", 12),
+    Column("still_owed", "Reste dû après sortie", "money", 13),
     Column("liability_end", "Fin de responsabilité", "date", 12),
 )
 
@@ -41,6 +43,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     names = views.member_names(conn, ctx.coop_id)
     category_names = {c.code: c.name for c in ctx.statutes.categories}
     exits, reimbursed = _departures(conn, ctx)
+    owed = _owed_after_exit(conn, ctx)
     m = members.c
     admitted = conn.execute(
         sa.select(m.member_id, m.kind, m.admitted_on, m.number)
@@ -68,6 +71,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
                 "unpaid": amounts["subscribed_cents"] - amounts["paid_cents"],
                 "exited_on": exited,
                 "reimbursed_on": reimbursed.get(member.member_id),
+                "still_owed": owed.get(member.member_id, 0),
                 "liability_end": add_years(exited, LIABILITY_YEARS) if exited else None,
             }
         )
@@ -86,6 +90,9 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
             "Parts et montants détenus à la date d'arrêté; un associé sorti dont le "
             "remboursement attend (R5) reste au capital jusqu'à son remboursement.",
             "Fin de responsabilité : sortie + 5 ans (C. com. L231-6).",
+            "Reste dû après sortie : ce que l'associé sorti doit encore sur ses appels de "
+            "fonds une fois son remboursement compensé, moins ce qu'il a versé depuis (R7, "
+            "C. com. L231-6).",
         ],
     )
 
@@ -105,3 +112,26 @@ def _departures(conn: sa.Connection, ctx: Context) -> tuple[dict[str, date], dic
         if row.reimbursed_on is not None and row.reimbursed_on <= ctx.as_of:
             reimbursed[row.member_id] = row.reimbursed_on
     return exits, reimbursed
+
+
+def _owed_after_exit(conn: sa.Connection, ctx: Context) -> dict[str, int]:
+    """R7 — what each former member still owes on its calls as at as_of: what setting
+    them against its reimbursement left, less what it paid since (OwedCallPaid)."""
+    w, p = withdrawals.c, owed_payments.c
+    owed: dict[str, int] = {}
+    for row in conn.execute(
+        sa.select(w.member_id, w.paid_cents, w.loss_share_cents).where(
+            w.coop_id == ctx.coop_id,
+            w.exit,
+            w.status == "reimbursed",
+            w.reimbursed_on <= ctx.as_of,
+        )
+    ):
+        owed[row.member_id] = still_owed_cents(row.paid_cents, row.loss_share_cents or 0)
+    for member_id, cents in conn.execute(
+        sa.select(p.member_id, sa.func.sum(p.amount_cents))
+        .where(p.coop_id == ctx.coop_id, ~p.reversed, p.paid_on <= ctx.as_of)
+        .group_by(p.member_id)
+    ):
+        owed[member_id] = owed.get(member_id, 0) - int(cents)
+    return {m: cents for m, cents in owed.items() if cents}

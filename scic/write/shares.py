@@ -46,11 +46,16 @@ CALLS = Command("calls", call, shares.Call, reads_tables=False)
 
 
 def pay(session: WriteSession, ctx: Context, body: shares.Pay) -> Decided:
+    """A payment on a subscription; by a member who has left, a payment of what it still
+    owes on its calls (R7, decided in scic.domain.shares.pay)."""
     cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
     fold, state = store.coop_at(cached, on)
     sub = store.subscription_at(cached, fold, body.subscription_id, on)
-    member = store.member_at(cached, fold, sub.member_id, on)
+    # the subscription exists at `on`, so its member was admitted by then
+    member = members.require_admitted(
+        store.known_member(cached, fold, sub.member_id), on, sub.member_id
+    )
     pay_id = new_id("pay")
     return store.judged(session, cached, pay_id, shares.pay(state, member, sub, body, pay_id, on))
 

@@ -39,6 +39,7 @@ from scic.domain.grants import GrantAmended, GrantAwarded, GrantClosed, GrantFlo
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged, PartyErased
 from scic.domain.shares import (
     MemberWithdrew,
+    OwedCallPaid,
     ReimbursementPaidOut,
     SharesCalled,
     SharesPaid,
@@ -78,7 +79,13 @@ def _promoted(e: BaseModel) -> tuple[str | None, int | None]:
             return e.member_id, None
         case SharesSubscribed():
             return e.member_id, e.subscribed_cents
-        case SharesCalled() | SharesPaid() | SharesReimbursed() | ReimbursementPaidOut():
+        case (
+            SharesCalled()
+            | SharesPaid()
+            | SharesReimbursed()
+            | ReimbursementPaidOut()
+            | OwedCallPaid()
+        ):
             return e.member_id, e.amount_cents
         case MemberWithdrew():
             return e.member_id, e.paid_cents
@@ -370,10 +377,16 @@ def coop_at(cached: Cached, on: date) -> tuple[Fold, CoopState]:
 
 def member_at(cached: Cached, state: Fold, member_id: str, on: date) -> MemberState:
     """The member as at `on`; one admitted later is a date error, not an unknown member."""
+    return members.require_active(known_member(cached, state, member_id), on, member_id)
+
+
+def known_member(cached: Cached, state: Fold, member_id: str) -> MemberState | None:
+    """The member as `state` knows it, present or gone (None: admitted later); one the
+    cooperative never admitted is not found."""
     found = state.members.get(member_id)
     if found is None and member_id not in cached.timeline.state.members:
         raise NotFound("member", member_id)
-    return members.require_active(found, on, member_id)
+    return found
 
 
 def subscription_at(cached: Cached, state: Fold, sub_id: str, on: date) -> SubscriptionState:

@@ -123,3 +123,143 @@ def test_a_loss_share_above_what_was_paid_stays_owed(client: TestClient) -> None
     (owed,) = _findings(client, c, "2020-10-01", "owed-after-exit")
     assert (owed["member_id"], owed["owed"], owed["from"]) == (lea, "70.00", "2020-09-30")
     assert _findings(client, c, "2020-10-01", "call-overdue") == []
+
+
+def _subscription(client: TestClient, c: str, member: str) -> str:
+    (sub,) = client.get(f"{c}/members/{member}").json()["subscriptions"]
+    return str(sub["id"])
+
+
+def _register_owed(client: TestClient, c: str, on: str, member: str) -> str:
+    report = client.get(f"{c}/reports/member-register", params={"as_of": on}).json()
+    (row,) = [r for r in report["tables"][0]["rows"] if r["member_id"] == member]
+    return str(row["still_owed"])
+
+
+def test_a_former_member_pays_what_it_still_owes_and_no_more(client: TestClient) -> None:
+    c, lea = _story(client, floor="0.00")
+    sub = _subscription(client, c, lea)
+    post(
+        client,
+        f"{c}/losses",
+        {"amount": "6000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"},
+    )
+    post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-09-30"})
+    # 70 € still owed (the case above): 70.01 is refused, naming R7, and nothing is written
+    refused = client.post(
+        f"{c}/payments",
+        json={"subscription_id": sub, "amount": "70.01", "effective_date": "2020-11-02"},
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
+    assert (body["type"], body["rule"]) == ("/errors/payment-exceeds-owed", "R7")
+    assert "70.00" in body["detail"]
+    assert _owed_on_4562(client, c, lea) == Decimal("70.00")
+
+    paid = post(
+        client,
+        f"{c}/payments",
+        {
+            "subscription_id": sub,
+            "amount": "30.00",
+            "effective_date": "2020-11-02",
+            "bank_reference": "VIR-LEA-1",
+        },
+    )
+    # booked against the receivable, no capital moves: 512 debit, 4562 credit in her name
+    assert _lines(client, c, "2020-11-02", lea) == {
+        "512": Decimal("30.00"),
+        "4562": Decimal("-30.00"),
+    }
+    assert _owed_on_4562(client, c, lea) == Decimal("40.00")
+    member = client.get(f"{c}/members/{lea}").json()
+    (withdrawal,) = member["withdrawals"]
+    assert (withdrawal["paid_after_exit"], withdrawal["still_owed"]) == ("30.00", "40.00")
+    assert member["owed_payments"] == [
+        {"id": paid["id"], "paid_on": "2020-11-02", "amount": "30.00"}
+    ]
+    assert member["holding"]["paid"] == "0.00"  # her shares are gone: nothing is capital
+    (owed,) = _findings(client, c, "2020-12-01", "owed-after-exit")
+    assert (owed["owed"], owed["from"]) == ("40.00", "2020-09-30")
+    # the register as at each date
+    assert _register_owed(client, c, "2020-10-31", lea) == "70.00"
+    assert _register_owed(client, c, "2020-12-31", lea) == "40.00"
+    assert _register_owed(client, c, "2020-09-29", lea) == "0.00"
+
+    # the rest, then one cent more
+    post(
+        client,
+        f"{c}/payments",
+        {"subscription_id": sub, "amount": "40.00", "effective_date": "2020-12-15"},
+    )
+    problem = client.post(
+        f"{c}/payments",
+        json={"subscription_id": sub, "amount": "0.01", "effective_date": "2021-01-04"},
+    )
+    assert problem.status_code == 409
+    assert problem.json()["type"] == "/errors/payment-exceeds-owed"
+    assert _owed_on_4562(client, c, lea) == 0
+    assert _findings(client, c, "2021-01-05", "owed-after-exit") == []
+    assert _register_owed(client, c, "2020-12-31", lea) == "0.00"
+    (withdrawal,) = client.get(f"{c}/members/{lea}").json()["withdrawals"]
+    assert (withdrawal["paid_after_exit"], withdrawal["still_owed"]) == ("70.00", "0.00")
+
+
+def test_a_payment_back_dated_before_the_reimbursement_is_refused(client: TestClient) -> None:
+    c, lea = _story(client, floor="0.00")
+    sub = _subscription(client, c, lea)
+    post(
+        client,
+        f"{c}/losses",
+        {"amount": "6000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"},
+    )
+    post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-09-30"})
+    # before she left she was a member paying her call: her exit took all she held then
+    problem = client.post(
+        f"{c}/payments",
+        json={"subscription_id": sub, "amount": "10.00", "effective_date": "2020-09-01"},
+    )
+    assert problem.status_code == 409
+    assert problem.json()["type"] == "/errors/exit-holding-changed"
+
+
+def test_while_the_reimbursement_waits_the_call_is_settled_by_the_set_off(
+    client: TestClient,
+) -> None:
+    c, lea = _story(client, floor="9900.00")
+    sub = _subscription(client, c, lea)
+    post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-01-15"})
+    problem = client.post(
+        f"{c}/payments",
+        json={"subscription_id": sub, "amount": "150.00", "effective_date": "2020-02-01"},
+    )
+    assert problem.status_code == 409
+    body = problem.json()
+    assert (body["type"], body["rule"]) == ("/errors/payment-exceeds-owed", "R7")
+    assert "reimbursement waits" in body["detail"]
+    assert _owed_on_4562(client, c, lea) == Decimal("150.00")
+
+
+def test_a_former_members_payment_can_be_corrected(client: TestClient) -> None:
+    c, lea = _story(client, floor="0.00")
+    sub = _subscription(client, c, lea)
+    post(
+        client,
+        f"{c}/losses",
+        {"amount": "6000.00", "fiscal_year": 2019, "effective_date": "2020-05-30"},
+    )
+    post(client, f"{c}/withdrawals", {"member_id": lea, "effective_date": "2020-09-30"})
+    paid = post(
+        client,
+        f"{c}/payments",
+        {"subscription_id": sub, "amount": "70.00", "effective_date": "2020-11-02"},
+    )
+    assert _owed_on_4562(client, c, lea) == 0
+    post(client, f"{c}/corrections", {"reverses": paid["id"], "reason": "chèque rejeté"})
+    assert _owed_on_4562(client, c, lea) == Decimal("70.00")
+    member = client.get(f"{c}/members/{lea}").json()
+    assert member["owed_payments"] == []
+    assert member["withdrawals"][0]["still_owed"] == "70.00"
+    (owed,) = _findings(client, c, "2021-01-01", "owed-after-exit")
+    assert owed["owed"] == "70.00"

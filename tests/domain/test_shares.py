@@ -157,7 +157,52 @@ LEFT = coop(PARTLY_PAID, _withdrew("u", "w", 2, 2500, "2021-01-01", True, subscr
 REFUSALS += [
     # R5 — an exit takes all that was held: a back-dated payment before it would change it
     ("exit-holding-changed", LEFT, "2020-06-01", _pay(LEFT, "a", "10.00", "2020-06-01")),
-    ("member-not-active", LEFT, "2021-06-01", _pay(LEFT, "a", "10.00", "2021-06-01")),
+    # R7 — a former member whose reimbursement waits owes nothing apart from the set-off
+    ("payment-exceeds-owed", LEFT, "2021-06-01", _pay(LEFT, "a", "10.00", "2021-06-01")),
+]
+# R7 — 100.00 subscribed, 75.00 called, 25.00 paid; the exit's loss share of 50.00 leaves
+# 25.00 owed once the reimbursement is set against the unpaid call (C. com. L231-6)
+_CALLED = Fact(
+    shares.SharesCalled(
+        call_id="k1",
+        subscription_id="a",
+        member_id="u",
+        amount_cents=5000,
+        due_date=D("2020-09-30"),
+    ),
+    D("2020-06-01"),
+)
+_OWING_EXIT = shares.MemberWithdrew(
+    withdrawal_id="w",
+    member_id="u",
+    exit=True,
+    due_by=D("2030-01-01"),
+    shares=2,
+    subscribed_cents=10000,
+    called_cents=7500,
+    paid_cents=2500,
+)
+OWING_FACTS = (
+    PARTLY_PAID,
+    _CALLED,
+    Fact(_OWING_EXIT, D("2021-01-01")),
+    Fact(
+        shares.SharesReimbursed(
+            withdrawal_id="w",
+            member_id="u",
+            shares=2,
+            subscribed_cents=10000,
+            called_cents=7500,
+            paid_cents=2500,
+            loss_share_cents=5000,
+            amount_cents=0,
+        ),
+        D("2021-01-01"),
+    ),
+)
+OWING = coop(*OWING_FACTS)
+REFUSALS += [
+    ("payment-exceeds-owed", OWING, "2021-06-01", _pay(OWING, "a", "25.01", "2021-06-01")),
 ]
 WAITING = coop(*TWO_WAITING)
 REFUSALS += [
@@ -251,3 +296,17 @@ def test_a_released_reimbursement_is_paid_out_at_the_booking_date() -> None:
     )
     released = PAID_OUT.timeline().state.reimbursements["w1"]
     assert (released.released_on, released.paid_out_on) == (D("2021-01-01"), D("2021-01-12"))
+
+
+def test_a_former_member_pays_what_it_still_owes_without_moving_capital() -> None:
+    assert OWING.timeline().state.members["u"].owed_cents == 2500
+    facts = when(OWING, "2021-06-01", _pay(OWING, "a", "25.00", "2021-06-01"))
+    assert isinstance(facts, list)
+    [paid] = [f.event for f in facts]
+    assert paid == shares.OwedCallPaid(
+        payment_id="p", subscription_id="a", member_id="u", amount_cents=2500
+    )
+    assert OWING.when(facts) == []  # the timeline's judge takes it
+    settled = coop(*OWING_FACTS, *facts).timeline().state
+    assert settled.members["u"].owed_cents == 0
+    assert settled.coop is not None and settled.coop.capital.paid_cents == 0

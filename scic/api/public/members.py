@@ -50,12 +50,22 @@ class WithdrawalPublic(Public):
     reimbursed_on: DayText | None
     amount: Money | None
     loss_share: Money | None
+    paid_after_exit: Money = Field(
+        description="R7: what the former member paid since its reimbursement of what it "
+        "still owed on its calls"
+    )
     still_owed: Money = Field(
         description="R7: what the member still owes on its calls (C. com. L231-6): the "
         "called and unpaid amount while the reimbursement waits; once reimbursed, what "
         "setting the call against the reimbursement left (its loss share above its paid-up "
-        "amount)"
+        "amount), less what it paid since"
     )
+
+
+class OwedPaymentPublic(Public):
+    id: str
+    paid_on: DayText
+    amount: Money
 
 
 class Movement(Public):
@@ -88,6 +98,10 @@ class MemberPublic(Public):
     categories: list[CategorySpell]
     subscriptions: list[SubscriptionPublic]
     withdrawals: list[WithdrawalPublic]
+    owed_payments: list[OwedPaymentPublic] = Field(
+        description="R7: payments by the former member of what it still owed on its calls "
+        "(POST …/payments once it has left)"
+    )
     history: list[Movement]
 
     @classmethod
@@ -113,6 +127,14 @@ class MemberPublic(Public):
                     for s in m.subscriptions
                 ],
                 "withdrawals": [withdrawal(w) for w in m.withdrawals],
+                "owed_payments": [
+                    {
+                        "id": p.id,
+                        "paid_on": p.paid_on.isoformat(),
+                        "amount": format_cents(p.amount_cents),
+                    }
+                    for p in m.owed_payments
+                ],
                 "history": [
                     {
                         "event_id": h.event_id,
@@ -149,5 +171,6 @@ def withdrawal(w: views.Withdrawal) -> dict[str, Any]:
         "reimbursed_on": w.reimbursed_on.isoformat() if w.reimbursed_on else None,
         "amount": None if w.amount_cents is None else format_cents(w.amount_cents),
         "loss_share": None if w.loss_share_cents is None else format_cents(w.loss_share_cents),
+        "paid_after_exit": format_cents(w.paid_after_cents),
         "still_owed": format_cents(w.still_owed_cents),
     }

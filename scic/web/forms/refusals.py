@@ -65,6 +65,7 @@ REFUSALS: dict[str, tuple[str, ...]] = {
     "not-reversible": ("reverses",),
     "payment-already-called": ("effective_date",),
     "payment-exceeds-unpaid": ("amount",),
+    "payment-exceeds-owed": ("amount",),
     "public-capital-cap": ("shares", "category"),
     "redemption-before-seven-years": ("effective_date",),
     "redemption-exceeds-outstanding": ("count",),
