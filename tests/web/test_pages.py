@@ -347,6 +347,15 @@ def test_a_former_member_page_shows_what_it_still_owes_on_its_calls(
     assert f"70,00{NBSP}€" in page.text[start : page.text.index("</p>", start)]
     other = web_for(app, service, "manager", coop).get(f"/dashboard/members/{staff}")
     assert 'id="still-owed"' not in other.text
+    # she pays 30 € of it: the page says what she paid since and the 40 € left
+    paid = {"subscription_id": sub, "amount": "30.00", "effective_date": "2020-11-02"}
+    assert client.post(f"{c}/payments", json=paid).status_code == 201
+    page = web_for(app, service, "manager", coop).get(f"/dashboard/members/{lea}")
+    start = page.text.index('id="still-owed">')
+    assert f"40,00{NBSP}€" in page.text[start : page.text.index("</p>", start)]
+    after = page.text[page.text.index('id="owed-payments"') :]
+    assert f"30,00{NBSP}€ le " in after[: after.index("</ul>")]
+    assert "02/11/2020" in after[: after.index("</ul>")]
 
 
 def test_the_figures_pages_read_in_english_on_request(
