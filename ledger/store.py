@@ -9,8 +9,11 @@ positions are gapless and commit in increasing order. Without it, a reader polli
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +43,8 @@ NO_STREAM = 0
 _PG_APPEND_LOCK = 0x5C1C_0001  # arbitrary, constant: identifies "the events table writer"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _READ_PAGE = 5_000
+SLOW_LOCK_MS = 1_000  # a write lock held longer is logged with what held it
+log = logging.getLogger("ledger.lock")
 _TEXT_ARRAY = sa.ARRAY(sa.Text)
 _e, _cp = schema.events.c, schema.projection_checkpoints.c
 # Prebuilt: each write transaction runs them, and building a statement costs more than
@@ -112,26 +117,54 @@ class EventStore:
         registry: EventRegistry,
         projectors: Sequence[Projector] = (),
         clock: Clock = utc_now,
+        slow_lock_ms: int = SLOW_LOCK_MS,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.projectors = list(projectors)
         self.clock = clock
+        self.slow_lock_ms = slow_lock_ms
 
     # -- writing -----------------------------------------------------------------------
 
     @contextmanager
     def write(self) -> Iterator[WriteSession]:
-        """A write transaction holding the append lock; commits on normal exit."""
+        """A write transaction holding the append lock; commits on normal exit. Every
+        other writer waits while it runs: a hold longer than `slow_lock_ms` is logged
+        (`ledger.lock`, a warning) with what held it (`WriteSession.causes`)."""
         connection = self.engine.connect().execution_options(**{WRITE_OPTION: True})
-        with connection as conn, conn.begin():
-            if not is_sqlite(conn):
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
-            session = WriteSession(self, conn)
-            session.catch_up_projections()
-            yield session
-            session.flush()
-            session.save_checkpoints()
+        session: WriteSession | None = None
+        held = 0.0
+        try:
+            with connection as conn, conn.begin():
+                if not is_sqlite(conn):
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_APPEND_LOCK)))
+                held = time.monotonic()
+                session = WriteSession(self, conn)
+                session.catch_up_projections()
+                yield session
+                session.flush()
+                session.save_checkpoints()
+        finally:
+            if session is not None:
+                self._check_hold(session, time.monotonic() - held)
+
+    def _check_hold(self, session: WriteSession, seconds: float) -> None:
+        if seconds * 1000 <= self.slow_lock_ms:
+            return
+        counted = Counter(session.causes)
+        causes = ", ".join(
+            cause if n == 1 else f"{cause} ×{n}" for cause, n in counted.most_common(5)
+        )
+        if len(counted) > 5:
+            causes += f" and {len(counted) - 5} more"
+        log.warning(
+            "write lock held %d ms (over %d ms) by %s; events appended: %d",
+            round(seconds * 1000),
+            self.slow_lock_ms,
+            causes or "no named cause",
+            session.head - session.opened_at,
+        )
 
     def append(
         self,
@@ -388,6 +421,9 @@ class WriteSession:
     # What a caller derives from the projections, kept until the projections move.
     memo: dict[Any, Any] = field(default_factory=dict)
     _saved: dict[str, int] = field(default_factory=dict)  # checkpoints as the session began
+    # What runs under the lock ("members coop_…"), named in the log of a slow hold.
+    causes: list[str] = field(default_factory=list)
+    opened_at: int = 0  # the head when the lock was taken
 
     def __post_init__(self) -> None:
         for row in self.conn.execute(_OPENING):
@@ -395,6 +431,7 @@ class WriteSession:
                 self._head = (row.position, row.hash, row.recorded_at)
             else:
                 self._saved[row.name] = row.position
+        self.opened_at = self._head[0]
 
     @property
     def head(self) -> int:

@@ -20,6 +20,7 @@ from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
 from scic.projections.funding import FundingProjector
 from scic.projections.mix import TotalsProjector
+from scic.settings import get_settings
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -51,5 +52,6 @@ def projectors() -> list[Projector]:
 
 def open_service(url: str, clock: Clock = utc_now) -> Service:
     engine = create_engine(url)
-    store = EventStore(engine, build_registry(), projectors(), clock=clock)
+    slow = get_settings().slow_lock_ms
+    store = EventStore(engine, build_registry(), projectors(), clock=clock, slow_lock_ms=slow)
     return Service(engine, store)

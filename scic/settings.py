@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     """Largest request body accepted (413 beyond), checked before authentication. A batch
     of 100 commands takes about 20 kB."""
 
+    slow_lock_ms: int = Field(default=1_000, ge=0)
+    """A write lock held longer than this (milliseconds) is logged as a warning
+    (`ledger.lock`) with the commands and cooperatives that held it: every other writer,
+    of any cooperative, waited that long."""
+
     webhook_allow_loopback: bool = False
     """Accept webhook URLs on this machine (127.0.0.1, localhost): off, as it would let a
     client make the server call its own loopback services."""

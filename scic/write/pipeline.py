@@ -114,6 +114,7 @@ def execute(
 ) -> Outcome:
     """`fingerprint`: what the idempotency key stands for (default: this command); a
     batch passes the whole request's, so a key replays only the same request."""
+    session.causes.append(f"{command.name} {ctx.coop_id or 'new cooperative'}")
     if idempotency_key is not None:
         fingerprint = fingerprint or fingerprint_of(command.name, body)
         earlier = session.replay(idempotency_key, fingerprint)
@@ -165,6 +166,7 @@ def append_events(
     accounting rules' rates) take the same road from the append on: the cached timelines
     learn them (`store.noted`: no later command rereads or refolds a history for them)
     and the mails they call for are queued, in the same transaction."""
+    session.causes.extend(f"{r.events[0].type} {r.stream_id}" for r in requests if r.events)
     appended = session.append_many(requests)
     recorded = [event for events in appended for event in events]
     store.noted(session, recorded)
