@@ -328,40 +328,88 @@ def _grant(
             ctx.grant_net[ev.grant_id].append((on, move.cents))
             label = f"Subvention {PURPOSE_LABELS[ev.purpose]} accordée {funder}"
             lines = _pair(receivable, income, move.cents, daux=funder)
-            if ev.purpose == "operating" and ctx.incorporated_on is not None:
-                # R14, R17 — the later years' parts of the funded period go to 487
-                now, later = deferred.split(
-                    move.cents,
-                    ev.period_start,
-                    ev.period_end,
-                    on,
-                    ctx.incorporated_on,
-                    ctx.fiscal_year_end,
-                )
-                if later:
-                    ctx.deferred[e.event_id] = _Deferral(ev.grant_id, later)
-                    lines = (
-                        Line(receivable, debit_cents=move.cents, aux=funder),
-                        # nothing this year when the funded period starts after it: no
-                        # line of 0,00 in the FEC
-                        *((Line(income, credit_cents=now),) if now else ()),
-                        Line("487", credit_cents=move.cents - now),
-                    )
-            return [entry("SUB", ev.grant_id, label, *lines)]
+            spread = _spread(e, grant, move.cents, ctx, receivable, funder)
+            return [entry("SUB", ev.grant_id, label, *(spread or lines))]
         case GrantAmended():
             ctx.grant_net[ev.grant_id].append((on, move.cents))
             lines = _pair(receivable, income, move.cents, daux=funder, caux=funder)
+            # R14, R17 — the change is spread over the funded period like the award
+            spread = _spread(e, grant, move.cents, ctx, receivable, funder)
             label = f"Avenant subvention {ev.grant_id}"
-            return [entry("SUB", ev.grant_id, label, *lines)] if lines else []
+            return [entry("SUB", ev.grant_id, label, *(spread or lines))] if lines else []
         case GrantInstalmentReceived():
             lines = _pair("512", receivable, move.cents, caux=funder)
             return [entry("BQ", ev.grant_id, f"Versement subvention {ev.grant_id}", *lines)]
         case GrantClawedBack():
             ctx.grant_net[ev.grant_id].append((on, -move.cents))
             ctx.grant_flows[e.event_id] = (ev.grant_id, -move.cents)
-            lines = _pair(income, "512", move.cents)
+            taken = _clawed_from_deferred(e, ev.grant_id, move.cents, ctx)
+            lines = (
+                *((Line("487", debit_cents=taken),) if taken else ()),
+                *((Line(income, debit_cents=move.cents - taken),) if move.cents > taken else ()),
+                *((Line("512", credit_cents=move.cents),) if move.cents else ()),
+            )
             return [entry("BQ", ev.grant_id, f"Reversement subvention {ev.grant_id}", *lines)]
     return []
+
+
+def _spread(
+    e: RecordedEvent,
+    grant: GrantAwarded,
+    cents: int,
+    ctx: _Context,
+    receivable: str,
+    funder: str,
+) -> tuple[Line, ...]:
+    """R14, R17 — an operating grant's award, or an amendment's change of it, spread over
+    the grant's funded period: the parts of the fiscal years after the event's wait on 487
+    (released on each year's first day, `_deferred_releases`), the rest is income at once.
+    Nothing (the caller books it all at once) when no later year is funded. A negative
+    change (an amendment lowering the award) takes from the later years the same way."""
+    if grant.purpose != "operating" or ctx.incorporated_on is None:
+        return ()
+    now, later = deferred.split(
+        cents,
+        grant.period_start,
+        grant.period_end,
+        e.effective_date,
+        ctx.incorporated_on,
+        ctx.fiscal_year_end,
+    )
+    if not later:
+        return ()
+    ctx.deferred[e.event_id] = _Deferral(grant.grant_id, later)
+    # nothing this year when the funded period starts after it: no line of 0,00 in the FEC
+    return (
+        _signed(receivable, cents, funder),
+        *((_signed("740", -now),) if now else ()),
+        _signed("487", -(cents - now)),
+    )
+
+
+def _signed(account: str, cents: int, aux: str | None = None) -> Line:
+    """A debit of `cents`, or a credit of its opposite when negative."""
+    if cents >= 0:
+        return Line(account, debit_cents=cents, aux=aux)
+    return Line(account, credit_cents=-cents, aux=aux)
+
+
+def _clawed_from_deferred(e: RecordedEvent, grant_id: str, cents: int, ctx: _Context) -> int:
+    """R14, R17 — a clawback of a multi-year operating grant takes from the parts not yet
+    released first (487), the latest year first: the later years will not receive them;
+    what it takes beyond them is this year's income given back (740). Returns the part
+    taken from 487; the later years' releases fall by it (a deferral of its own, negative)."""
+    on = e.effective_date
+    waiting: dict[FiscalYear, int] = defaultdict(int)
+    for deferral in ctx.deferred.values():
+        if deferral.grant_id == grant_id:
+            for fy, part in deferral.parts.items():
+                if fy.start > on:
+                    waiting[fy] += part
+    cut = deferred.take_back(waiting, cents)
+    if cut:
+        ctx.deferred[e.event_id] = _Deferral(grant_id, cut)
+    return -sum(cut.values())
 
 
 def _reimbursement(ev: SharesReimbursed, entry: _Book, paid_out: bool) -> list[Entry]:
@@ -413,13 +461,27 @@ def _reversal(e: RecordedEvent, ev: EventReversed, ctx: _Context) -> list[Entry]
     flow = ctx.grant_flows.get(ev.reversed_event_id)
     if flow is not None:
         ctx.grant_net[flow[0]].append((e.effective_date, -flow[1]))
-    return [
+    out = [
         replace(
             x.reversed(e.effective_date, e.event_id, e.position, f"{prefix}: {x.label}"[:200]),
             adjusts=adjusts,
         )
         for x in ctx.booked.get(ev.reversed_event_id, [])
     ]
+    cut = ctx.deferred.get(ev.reversed_event_id)
+    if cut is not None:
+        # R14, R17 — a clawback undone gives the later years their parts back; those of
+        # the years already opened since were released short: that income now, 487 → 740
+        on = e.effective_date
+        passed = -sum(cents for fy, cents in cut.parts.items() if fy.start < on)
+        cut.parts = {fy: cents for fy, cents in cut.parts.items() if fy.start < on}
+        if passed:
+            label = f"{prefix}: subvention d'exploitation des exercices ouverts depuis"
+            lines = _pair("487", "740", passed)
+            out.append(
+                Entry("OD", on, cut.grant_id, label[:200], lines, e.event_id, e.position, adjusts)
+            )
+    return out
 
 
 def _allocation(e: RecordedEvent, ev: SurplusAllocated, entry: _Book) -> list[Entry]:
@@ -513,13 +575,16 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
 def _deferred_releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
     """R14, R17 — on the first day of each year a multi-year operating grant funds, its part
     for that year leaves 487 for 740."""
+    by_grant: dict[str, int] = {}
+    for deferral in ctx.deferred.values():  # the award, its amendments and clawbacks
+        part = deferral.parts.get(fy, 0)
+        by_grant[deferral.grant_id] = by_grant.get(deferral.grant_id, 0) + part
     out = []
-    for deferral in ctx.deferred.values():
-        cents = deferral.parts.get(fy, 0)
+    for grant_id, cents in by_grant.items():
         if not cents:
             continue
-        label = f"Subvention d'exploitation de l'exercice {fy.year} {deferral.grant_id}"
-        ref = f"PCA{fy.year}-{deferral.grant_id}"[:40]
+        label = f"Subvention d'exploitation de l'exercice {fy.year} {grant_id}"
+        ref = f"PCA{fy.year}-{grant_id}"[:40]
         out.append(Entry("OD", fy.start, ref, label, _pair("487", "740", cents), None, position))
     return out
 

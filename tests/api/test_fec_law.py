@@ -267,3 +267,129 @@ def test_a_grant_for_a_later_year_waits_whole_on_487(client: TestClient) -> None
     assert fec_checker.check(name, content, date(2021, 1, 1), date(2021, 12, 31)) == []
     totals = fec_checker.account_totals(content)
     assert (totals.get("740", 0), totals["487"]) == (0, -500_000)
+
+
+def test_an_amendment_and_a_clawback_of_a_multi_year_grant_follow_its_funded_years(
+    client: TestClient,
+) -> None:
+    """36,000 € for 2021–2023 (12,000 € a year), raised to 45,000 € on 2021-06-01: the
+    9,000 € more is 3,000 € a year, 2021's at once, 6,000 € on 487. 5,000 € clawed back
+    on 2022-03-01 comes from the part not yet released, 2023's (15,000 € → 10,000 €);
+    1,000 € more clawed back on 2023-06-01 finds nothing left on 487: 2023's income."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    subscribe(client, coop, ana, 120, "6000.00", "2020-01-02")
+    grant = _grant(client, c, "36000.00", "2021-01-15", "2021-01-01", "2023-12-31")["id"]
+    g = f"{c}/grants/{grant}"
+    post(client, f"{g}/instalments", {"amount": "36000.00", "effective_date": "2021-02-01"})
+    post(
+        client,
+        f"{g}/amendments",
+        {"amount": "45000.00", "reason": "avenant n° 1", "effective_date": "2021-06-01"},
+    )
+    post(client, f"{g}/instalments", {"amount": "9000.00", "effective_date": "2021-07-01"})
+    post(
+        client,
+        f"{g}/clawbacks",
+        {"amount": "5000.00", "reason": "action réduite", "effective_date": "2022-03-01"},
+    )
+    post(
+        client,
+        f"{g}/clawbacks",
+        {"amount": "1000.00", "reason": "dépenses non justifiées", "effective_date": "2023-06-01"},
+    )
+    files = {}
+    for year in (2020, 2021, 2022, 2023):
+        close(client, c, year, result="0.00")
+        files[year] = fec(client, c, year).content
+        start = date(2020, 1, 2) if year == 2020 else date(year, 1, 1)
+        name = filename(fec(client, c, year))
+        assert fec_checker.check(name, files[year], start, date(year, 12, 31)) == []
+        if year > 2020:
+            assert fec_checker.carried_forward(files[year - 1], files[year], start) == []
+    income = {y: -fec_checker.account_totals(files[y]).get("740", 0) for y in files}
+    assert income == {2020: 0, 2021: 1_500_000, 2022: 1_500_000, 2023: 900_000}
+    assert sum(income.values()) == 4_500_000 - 600_000  # the award net of clawbacks
+    deferred = {y: -fec_checker.account_totals(files[y]).get("487", 0) for y in files}
+    assert deferred == {2020: 0, 2021: 3_000_000, 2022: 1_000_000, 2023: 0}
+    # the clawback of 2022 debits 487 (the later year's part) and the bank
+    rows = [
+        (r.fields["CompteNum"], r.cents("Debit"), r.cents("Credit"))
+        for r in fec_checker.parse(files[2022])[0]
+        if r.fields["EcritureDate"] == "20220301"
+    ]
+    assert sorted(rows) == [("487", 500_000, 0), ("512", 0, 500_000)]
+
+
+def test_a_clawback_undone_gives_the_later_years_their_parts_back(client: TestClient) -> None:
+    """30,000 € for 2021–2023, 10,000 € clawed back on 2021-09-01 (2023's part, then 2022's
+    would follow), then the clawback reversed: each year has its 10,000 € again."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    subscribe(client, coop, ana, 120, "6000.00", "2020-01-02")
+    grant = _grant(client, c, "30000.00", "2021-01-15", "2021-01-01", "2023-12-31")["id"]
+    g = f"{c}/grants/{grant}"
+    post(client, f"{g}/instalments", {"amount": "30000.00", "effective_date": "2021-02-01"})
+    clawed = post(
+        client,
+        f"{g}/clawbacks",
+        {"amount": "10000.00", "reason": "action réduite", "effective_date": "2021-09-01"},
+    )
+    post(client, f"{c}/corrections", {"reverses": clawed["id"], "reason": "erreur de saisie"})
+    files = {}
+    for year in (2020, 2021, 2022, 2023):
+        close(client, c, year, result="0.00")
+        files[year] = fec(client, c, year).content
+        start = date(2020, 1, 2) if year == 2020 else date(year, 1, 1)
+        assert (
+            fec_checker.check(
+                filename(fec(client, c, year)), files[year], start, date(year, 12, 31)
+            )
+            == []
+        )
+        if year > 2020:
+            assert fec_checker.carried_forward(files[year - 1], files[year], start) == []
+    income = {y: -fec_checker.account_totals(files[y]).get("740", 0) for y in files}
+    assert income == {2020: 0, 2021: 1_000_000, 2022: 1_000_000, 2023: 1_000_000}
+    assert -fec_checker.account_totals(files[2023]).get("487", 0) == 0
+
+
+def test_a_clawback_undone_after_its_year_closed_catches_the_income_up(
+    client: TestClient,
+) -> None:
+    """30,000 € for 2021–2023, 10,000 € clawed back on 2021-09-01 (taken from 2023's part),
+    2021 closed, then the clawback reversed: a prior-period adjustment dated in the open
+    year (R16). 2022 keeps its 10,000 €; 2023's part was released short while the
+    clawback stood, so the 10,000 € leave 487 for 740 with the adjustment: 487 ends at
+    nothing and the grant's whole 30,000 € is income."""
+    coop = create_coop(client, incorporated_on="2020-01-02")
+    c = f"/v1/coops/{coop}"
+    ana = admit(client, coop, "Ana", "salaries", on="2020-01-02")
+    subscribe(client, coop, ana, 120, "6000.00", "2020-01-02")
+    grant = _grant(client, c, "30000.00", "2021-01-15", "2021-01-01", "2023-12-31")["id"]
+    g = f"{c}/grants/{grant}"
+    post(client, f"{g}/instalments", {"amount": "30000.00", "effective_date": "2021-02-01"})
+    clawed = post(
+        client,
+        f"{g}/clawbacks",
+        {"amount": "10000.00", "reason": "action réduite", "effective_date": "2021-09-01"},
+    )
+    for year in (2020, 2021, 2022, 2023):
+        close(client, c, year, result="0.00")
+    post(client, f"{c}/corrections", {"reverses": clawed["id"], "reason": "erreur de saisie"})
+    entries = client.get(f"{c}/journal", params={"to": "2030-12-31"}).json()["entries"]
+    net: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for x in entries:
+        for li in x["lines"]:
+            if li["account"] in ("487", "740"):
+                key = (li["account"], x["date"][:4] if x["date"] < "2024" else "after")
+                net[key] += Decimal(li["credit"]) - Decimal(li["debit"])
+    assert {k: v for k, v in net.items() if v} == {
+        ("487", "2021"): Decimal("10000.00"),  # 20,000 deferred, 10,000 clawed back
+        ("487", "2022"): Decimal("-10000.00"),
+        ("740", "2021"): Decimal("10000.00"),
+        ("740", "2022"): Decimal("10000.00"),
+        ("740", "after"): Decimal("10000.00"),  # the adjustment: 2023's part, caught up
+    }
