@@ -9,10 +9,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from ledger.schema import events
-from scic.accounting import deferred, reads
+from scic.accounting import reads
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations
 from scic.domain.fiscal_years import FiscalYear
-from scic.projections.tables import funding_movements, grants
 
 
 @dataclass(frozen=True)
@@ -63,46 +62,7 @@ def year_figures(
 def _operating_income(
     conn: sa.Connection, coop_id: str, year: FiscalYear, known_at: datetime | None
 ) -> int:
-    """R14, R15 — the year's operating grants counted by the period they fund, as the
-    year's accounts do (740): an award gives each fiscal year of its funded period its
-    part (scic.accounting.deferred); amendments and clawbacks count on their date."""
-    cal = reads.calendar(conn, coop_id)
-    m, e, g = funding_movements.c, events.c, grants.c
-    query = (
-        sa.select(m.kind, m.amount_cents, m.effective_date, e.type, g.doc)
-        .join(events, e.event_id == m.event_id)
-        .join(grants, g.grant_id == m.ref_id)
-        .where(
-            m.coop_id == coop_id,
-            m.source == "grant",
-            m.purpose == "operating",
-            m.kind.in_(("awarded", "clawed_back")),
-            m.effective_date <= year.end,
-        )
-    )
-    if known_at is not None:
-        query = query.where(m.recorded_at <= known_at)
-    total = 0
-    for row in conn.execute(query):
-        cents = int(row.amount_cents) * (1 if row.kind == "awarded" else -1)
-        in_year = year.start <= row.effective_date <= year.end
-        if row.type != "GrantAwarded":
-            total += cents if in_year else 0
-            continue
-        now, later = deferred.split(
-            cents,
-            _day(row.doc.get("period_start")),
-            _day(row.doc.get("period_end")),
-            row.effective_date,
-            cal.incorporated_on,
-            cal.fiscal_year_end,
-        )
-        total += later.get(year, now if in_year else 0)
-    return total
-
-
-def _day(text: object) -> date | None:
-    return date.fromisoformat(str(text)) if text else None
+    return reads.operating_income(conn, reads.calendar(conn, coop_id), year, known_at)
 
 
 def _charged(conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None) -> int:

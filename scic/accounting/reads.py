@@ -3,6 +3,7 @@ its fiscal years with their closing, and the inputs of the surplus bounds."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from ledger import AppendRequest, EventRegistry, EventStore, NewEvent, RecordedEvent
 from ledger.schema import events as events_table
-from scic.accounting import journal, opening
+from scic.accounting import deferred, journal, opening
 from scic.accounting.tables import fiscal_year_closings, surplus_allocations, tmo_rates
 from scic.domain import reviews as review_rules
 from scic.domain import surplus
@@ -25,7 +26,7 @@ from scic.domain.state import CapitalState
 from scic.domain.timeline import Fold, corrected, fold
 from scic.errors import NotFound, refuse
 from scic.events import build_registry
-from scic.projections.tables import coops, funding_movements, movements, statutes
+from scic.projections.tables import coops, funding_movements, grants, movements, statutes
 from scic.rules.dated import TMO_BY_YEAR
 from scic.write.store import read_entries
 
@@ -190,22 +191,60 @@ def eligible_in(state: Fold) -> dict[str, int]:
     return found
 
 
-def public_operating_subsidies(conn: sa.Connection, coop_id: str, fy: FiscalYear) -> int:
-    m = funding_movements.c
-    rows = conn.execute(
-        sa.select(m.kind, sa.func.sum(m.amount_cents))
+def public_operating_subsidies(conn: sa.Connection, cal: Calendar, fy: FiscalYear) -> int:
+    """R9 — the public bodies' operating subsidies of the year, by the period they fund
+    (DOMAIN.md R14: a multi-year grant is income of the years it funds)."""
+    return operating_income(conn, cal, fy, funder_types=PUBLIC_FUNDER_TYPES)
+
+
+def operating_income(
+    conn: sa.Connection,
+    cal: Calendar,
+    year: FiscalYear,
+    known_at: datetime | None = None,
+    funder_types: Collection[str] | None = None,
+) -> int:
+    """R14, R15, R9 — the year's operating grants counted by the period they fund, as the
+    year's accounts do (740): each grant's award, amendments and clawbacks spread over its
+    funded period (scic.accounting.deferred.GrantIncome). `funder_types`: only the grants
+    of these funders (R9: public bodies')."""
+    m, e, g = funding_movements.c, events_table.c, grants.c
+    query = (
+        sa.select(m.ref_id, m.kind, m.amount_cents, m.effective_date, g.doc)
+        .join(events_table, e.event_id == m.event_id)
+        .join(grants, g.grant_id == m.ref_id)
         .where(
-            m.coop_id == coop_id,
+            m.coop_id == cal.coop_id,
             m.source == "grant",
             m.purpose == "operating",
-            m.funder_type.in_(sorted(PUBLIC_FUNDER_TYPES)),
             m.kind.in_(("awarded", "clawed_back")),
-            m.effective_date >= fy.start,
-            m.effective_date <= fy.end,
+            m.effective_date <= year.end,
         )
-        .group_by(m.kind)
+        .order_by(m.effective_date, m.position)
     )
-    return sum(int(c) if kind == "awarded" else -int(c) for kind, c in rows)
+    if funder_types is not None:
+        query = query.where(m.funder_type.in_(sorted(funder_types)))
+    if known_at is not None:
+        query = query.where(m.recorded_at <= known_at)
+    spread: dict[str, deferred.GrantIncome] = {}
+    for row in conn.execute(query):
+        income = spread.get(row.ref_id)
+        if income is None:
+            start, end = _day(row.doc.get("period_start")), _day(row.doc.get("period_end"))
+            income = deferred.GrantIncome(start, end, cal.incorporated_on, cal.fiscal_year_end)
+            spread[row.ref_id] = income
+        cents = int(row.amount_cents)
+        if row.kind == "awarded":
+            income.awarded(cents, row.effective_date)
+        elif cents >= 0:
+            income.clawed_back(cents, row.effective_date)
+        else:  # a clawback reversed: its row negated
+            income.undone(-cents, row.effective_date)
+    return sum(income.by_year.get(year, 0) for income in spread.values())
+
+
+def _day(text: object) -> date | None:
+    return date.fromisoformat(str(text)) if text else None
 
 
 def bounds_for(
@@ -234,7 +273,7 @@ def bounds_for(
         highest_capital_cents=highest_capital(conn, cal.coop_id, fy.end),
         legal_reserve_cents=capital.legal_reserve_cents,
         eligible_capital_cents=sum(eligible_in(state_at(conn, cal.coop_id, fy.end)).values()),
-        public_subsidies_cents=public_operating_subsidies(conn, cal.coop_id, fy),
+        public_subsidies_cents=public_operating_subsidies(conn, cal, fy),
         tmo=tuple((y, table[y][0]) for y in years),
         decided_on=decided_on,
         carried_loss_cents=max(0, capital.uncovered_losses_cents),

@@ -82,6 +82,50 @@ def _coop(client: TestClient) -> tuple[str, str]:
     return coop, f"/v1/coops/{coop}"
 
 
+def test_public_operating_subsidies_count_by_the_period_they_fund(client: TestClient) -> None:
+    """R9: the Region funds 2019-07-01 to 2020-06-30 (366 days, 184 of them in 2019) with
+    3,000 €, raised to 3,660 € on 2019-09-01. 2019 counts 3,000 × 184 / 366 = 1,508.19 €
+    of the award and 660 × 184 / 366 = 331.80 € of the amendment: 1,839.99 € (cents
+    rounded down), not the 3,660 € awarded in 2019. A foundation's grant is not public."""
+    coop, c = _coop(client)
+    region = post(
+        client,
+        f"{c}/grants",
+        {
+            "funder": {"name": "Région", "type": "region"},
+            "purpose": "operating",
+            "amount": "3000.00",
+            "awarded_on": "2019-06-01",
+            "period_start": "2019-07-01",
+            "period_end": "2020-06-30",
+        },
+    )["id"]
+    post(
+        client,
+        f"{c}/grants/{region}/amendments",
+        {"amount": "3660.00", "reason": "avenant", "effective_date": "2019-09-01"},
+    )
+    post(
+        client,
+        f"{c}/grants",
+        {
+            "funder": {"name": "Fondation du Coin", "type": "foundation"},
+            "purpose": "operating",
+            "amount": "800.00",
+            "awarded_on": "2019-06-01",
+        },
+    )
+    post(client, f"{c}/fiscal-years/2019/close", {"result": "10000.00", "own_revenue": "9000.00"})
+    bounds = client.get(
+        f"{c}/fiscal-years/2019/surplus-allocation", params={"decided_on": "2020-06-30"}
+    ).json()
+    # distributable: 4,250 less the 1,839.99 € of public operating subsidies 2019 counts
+    assert (bounds["public_subsidies_deducted"], bounds["distributable"]) == (
+        "1839.99",
+        "2410.01",
+    )
+
+
 def test_ag_decision_over_http(client: TestClient) -> None:
     coop, c = _coop(client)
     post(
