@@ -1,6 +1,9 @@
-"""`python -m bench [--quick] [--db sqlite|postgresql|both]`: the product's figures beside
-their floors, measured in the same run; the full run writes bench/RESULTS.md and the
-growth plot bench/growth.png. Not tests: nothing here asserts on a timing."""
+"""`python -m bench [--quick] [--db sqlite|postgresql|both] [--sizes 1k,10k]`: the
+product's figures beside their floors, measured in the same run, and the cost of
+back-dated writes against in-order ones as the history grows (bench.dated, at the
+`--sizes` given: 1k, 10k and 100k events by default, 1k with --quick); the full run
+writes bench/RESULTS.md, the growth plot bench/growth.png (bench.dated) and the batch
+cost plot bench/batch-growth.png. Not tests: nothing here asserts on a timing."""
 
 from __future__ import annotations
 
@@ -10,11 +13,11 @@ import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench import suite
+from bench import dated, suite
 from bench.backends import DEFAULT_PG_URL, PostgresBackend, SQLiteBackend
 
 HERE = Path(__file__).parent
@@ -29,17 +32,33 @@ class Sizes:
     singles: int  # timed single POSTs
     reads: int  # timed requests per uncached read figure
     es_events: int  # eventsourcing appends and replay
+    dated: tuple[int, ...]  # events of history at each back-dated write point (bench.dated)
+    dated_singles: int  # timed single writes of each kind per point
+    dated_batches: int  # timed batches of each kind per point
+    dated_budget: float  # seconds: a back-dated batch estimated longer is not run
 
 
 # 22,000 events give each of 10,000 members a holding (admission, subscription, a few
 # payments and transfers); the growth points are (members, events already recorded).
-FULL = Sizes(10_000, 22_000, ((100, 1_000), (1_000, 5_000), (10_000, 22_000)), 10, 400, 30, 20_000)
-QUICK = Sizes(300, 800, ((300, 800),), 2, 40, 5, 1_000)
+FULL = Sizes(
+    10_000,
+    22_000,
+    ((100, 1_000), (1_000, 5_000), (10_000, 22_000)),
+    10,
+    400,
+    30,
+    20_000,
+    (1_000, 10_000, 100_000),
+    9,
+    3,
+    dated.BATCH_BUDGET,
+)
+QUICK = Sizes(300, 800, ((300, 800),), 2, 40, 5, 1_000, (1_000,), 3, 1, 10.0)
 
 
 def run_backend(
     backend: Any, sizes: Sizes, workdir: Path
-) -> tuple[list[suite.Figure], list[dict[str, Any]]]:
+) -> tuple[list[suite.Figure], list[dict[str, Any]], list[dated.Point]]:
     figures: list[suite.Figure] = []
     suite.log(f"{backend.name}: import {sizes.events:,} events, {sizes.members:,} members")
     main_url = backend.fresh("main")
@@ -75,7 +94,18 @@ def run_backend(
     figures += suite.eventsourcing_figures(backend, sizes.es_events)
     for g in growth:
         g["backend"] = backend.name
-    return figures, growth
+    points = [
+        dated.measure(
+            backend,
+            workdir,
+            events,
+            sizes.dated_singles,
+            sizes.dated_batches,
+            sizes.dated_budget,
+        )
+        for events in sizes.dated
+    ]
+    return figures, growth, points
 
 
 def fmt(value: float | None, unit: str = "") -> str:
@@ -133,6 +163,7 @@ def plot(growth: list[dict[str, Any]], path: Path) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def environment() -> str:
@@ -154,8 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL))
     parser.add_argument("--out", type=Path, default=None, help="RESULTS.md path (full run)")
+    parser.add_argument(
+        "--sizes",
+        type=dated.parse_sizes,
+        default=None,
+        help="events of history of the back-dated write points, e.g. 1k,10k "
+        "(default: 1k,10k,100k; with --quick, 1k)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.sizes is not None:
+        sizes = replace(sizes, dated=args.sizes)
     if args.db is None:
         args.db = "sqlite" if args.quick else "both"
     started = time.monotonic()
@@ -163,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     print(at_start)
     figures: list[suite.Figure] = []
     growth: list[dict[str, Any]] = []
+    points: list[dated.Point] = []
     names = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     with tempfile.TemporaryDirectory(prefix="scic-bench-") as tmp:
         for name in names:
@@ -172,24 +213,34 @@ def main(argv: list[str] | None = None) -> int:
                 else PostgresBackend(args.pg_url)
             )
             try:
-                found, points = run_backend(backend, sizes, Path(tmp))
+                found, grown, measured = run_backend(backend, sizes, Path(tmp))
             finally:
                 backend.close()
             figures += found
-            growth += points
+            growth += grown
+            points += measured
     took = time.monotonic() - started
     print()
     print(table(figures))
     print()
     print(notes(figures))
+    print()
+    print(dated.goals_table(points))
+    print()
+    print(dated.measures_table(points))
     print(f"\n{took:.0f} s")
     if not args.quick:
         out = args.out or HERE / "RESULTS.md"
-        plot(growth, out.parent / "growth.png")
+        plot(growth, out.parent / "batch-growth.png")
+        dated.plot(points, out.parent / "growth.png")
+        at_end = environment()
         out.write_text(
-            results(figures, growth, at_start, environment(), took, args), encoding="utf-8"
+            results(figures, growth, at_start, at_end, took, args)
+            + "\n"
+            + dated.section(points, command(args), took, at_start, at_end),
+            encoding="utf-8",
         )
-        print(f"wrote {out} and {out.parent / 'growth.png'}")
+        print(f"wrote {out}, {out.parent / 'growth.png'} and {out.parent / 'batch-growth.png'}")
     return 0
 
 
@@ -209,7 +260,7 @@ def results(
     return f"""# Bench results
 
 - Date: {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-- Command: `python -m bench{" --db " + args.db if args.db != "both" else ""}` ({took / 60:.1f} min)
+- Command: `{command(args)}` ({took / 60:.1f} min)
 - Machine at start: {at_start}
 - Machine at end: {at_end}
 - The machine was shared and loaded during the run (other engineers' test suites): trust
@@ -235,8 +286,17 @@ membership (members and events grow together here).
 |---|---|---|---|---|
 {points}
 
-![growth](growth.png)
+![growth](batch-growth.png)
 """
+
+
+def command(args: argparse.Namespace) -> str:
+    words = ["python -m bench"]
+    if args.db != "both":
+        words.append(f"--db {args.db}")
+    if args.sizes is not None:
+        words.append("--sizes " + ",".join(dated.label(n) for n in args.sizes))
+    return " ".join(words)
 
 
 if __name__ == "__main__":
