@@ -39,6 +39,8 @@ import httpx
 
 from bench import history, suite
 from bench.backends import DEFAULT_PG_URL, PostgresBackend, SQLiteBackend
+from ledger.bulk import import_jsonl
+from scic.service import open_service
 
 HERE = Path(__file__).parent
 EVENTS_PER_MEMBER = 20
@@ -103,6 +105,19 @@ def _subscription(tag: str, member: int, on: date | None) -> dict[str, Any]:
     return body
 
 
+def seed(url: str, workdir: Path, tag: str, members: int, events: int) -> None:
+    """`suite.seed` in this process: the import's own figures are not measured here, so
+    no process of its own (one interpreter start less, most of a quick run's cost)."""
+    path = workdir / f"history-{tag}.jsonl"
+    history.write(path, tag, members, events)
+    service = open_service(url)
+    try:
+        import_jsonl(service.store, str(path), batch_size=2_000)
+        history.add_parties(service.engine, tag, members)
+    finally:
+        service.close()
+
+
 def measure(
     backend: Any,
     workdir: Path,
@@ -117,7 +132,7 @@ def measure(
     tag = f"d{label(events)}"
     url = backend.fresh(tag)
     suite.log(f"{backend.name}: import {events:,} events, {members:,} members")
-    suite.seed(url, workdir, tag, members, events)
+    seed(url, workdir, tag, members, events)
     coop = history.coop_id(tag)
     secret = suite.manager_secret(url, coop)
     # members admitted on or before BACK (history.START + i % 500 days)
@@ -315,15 +330,16 @@ def plot(points: list[Point], path: Path) -> None:
     for name in dict.fromkeys(p.backend for p in points):
         mine = [p for p in points if p.backend == name]
         xs = [p.events for p in mine]
-        left.plot(xs, [p.single for p in mine], marker="o", label=f"{name}: dated today")
-        left.plot(
-            xs, [p.back_single for p in mine], marker="s", ls="--", label=f"{name}: back-dated"
-        )
-        right.plot(xs, [p.batch for p in mine], marker="o", label=f"{name}: dated today")
+        c = {"sqlite": "tab:blue", "postgresql": "tab:red"}.get(name)
+        left.plot(xs, [p.single for p in mine], c=c, marker="o", label=f"{name}: dated today")
+        back = [p.back_single for p in mine]
+        left.plot(xs, back, c=c, marker="s", ls="--", label=f"{name}: back-dated")
+        right.plot(xs, [p.batch for p in mine], c=c, marker="o", label=f"{name}: dated today")
         run = [p for p in mine if p.back_batch is not None]
         right.plot(
             [p.events for p in run],
             [p.back_batch for p in run],
+            c=c,
             marker="s",
             ls="--",
             label=f"{name}: back-dated",
@@ -333,9 +349,10 @@ def plot(points: list[Point], path: Path) -> None:
             right.plot(
                 [p.events for p in skipped],
                 [p.back_batch_estimate for p in skipped],
+                c=c,
                 marker="x",
                 ls="none",
-                label=f"{name}: back-dated, not run (single's price)",
+                label=f"{name}: back-dated, not run (at the single write's price)",
             )
     left.set_title("One subscription via HTTP (p50)")
     left.set_ylabel("ms per request")
@@ -404,7 +421,8 @@ def _commit() -> str:
         text=True,
         check=False,
     )
-    return done.stdout.strip()[:90]
+    found = done.stdout.strip()
+    return found if len(found) <= 72 else found[:71] + "…"
 
 
 def write_section(path: Path, text: str) -> None:
