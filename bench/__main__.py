@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(
             results(figures, growth, at_start, at_end, took, args)
             + "\n"
-            + dated.section(points, command(args), took, at_start, at_end),
+            + dated.section([dated.run_of(points, command(args), took, at_start, at_end)]),
             encoding="utf-8",
         )
         print(f"wrote {out}, {out.parent / 'growth.png'} and {out.parent / 'batch-growth.png'}")

@@ -374,15 +374,28 @@ def heading(command: str) -> str:
     return f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, at `{_commit()}`: `{command}`"
 
 
-def section(
-    points: list[Point],
-    command: str,
-    took: float,
-    at_start: str,
-    at_end: str,
-    before: dict[str, Any] | None = None,
-) -> str:
-    """The section of RESULTS.md; `before`: an earlier run (`--json`) shown after it."""
+def run_of(
+    points: list[Point], command: str, took: float, at_start: str, at_end: str
+) -> dict[str, Any]:
+    """A run as `--json` writes it and `--from` reads it back."""
+    return {
+        "heading": heading(command),
+        "minutes": round(took / 60, 1),
+        "at_start": at_start,
+        "at_end": at_end,
+        "points": [asdict(p) for p in points],
+    }
+
+
+def section(runs: list[dict[str, Any]], before: dict[str, Any] | None = None) -> str:
+    """The section of RESULTS.md: the runs' points together (one per database when they
+    ran side by side); `before`: an earlier run shown after them."""
+    points = [Point(**p) for run in runs for p in run["points"]]
+    made = "\n".join(
+        f"- {run['heading']} ({run['minutes']} min)\n"
+        f"- Machine at start: {run['at_start']}\n- Machine at end: {run['at_end']}"
+        for run in runs
+    )
     earlier = ""
     if before is not None:
         was = [Point(**p) for p in before["points"]]
@@ -392,9 +405,7 @@ def section(
         )
     return f"""{SECTION}
 
-- {heading(command)} ({took / 60:.1f} min)
-- Machine at start: {at_start}
-- Machine at end: {at_end}
+{made}
 
 One subscription of one share paid in full, through `scic.api.app` over HTTP, dated today
 (after every event) or dated {BACK.isoformat()} + up to 59 days, in the cooperative's
@@ -452,29 +463,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", type=Path, default=None, help="an earlier run's --json, shown in --results"
     )
+    parser.add_argument(
+        "--from",
+        dest="runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="measure nothing: take the points of these runs' --json (say, one per database "
+        "run side by side) for the tables, --plot and --results",
+    )
     args = parser.parse_args(argv)
-    names = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    at_start = environment()
-    print(at_start)
-    started = time.monotonic()
-    points = run(names, args.sizes, args.singles, args.batches, args.pg_url)
-    took = time.monotonic() - started
+    command = " ".join(["python -m bench.dated", *(argv if argv is not None else sys.argv[1:])])
+    if args.runs:
+        runs = [json.loads(path.read_text(encoding="utf-8")) for path in args.runs]
+    else:
+        names = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+        at_start = environment()
+        print(at_start)
+        started = time.monotonic()
+        measured = run(names, args.sizes, args.singles, args.batches, args.pg_url)
+        took = time.monotonic() - started
+        runs = [run_of(measured, command, took, at_start, environment())]
+        print(f"\n{took:.0f} s")
+    points = [Point(**p) for r in runs for p in r["points"]]
     print()
     print(goals_table(points))
     print()
     print(measures_table(points))
-    print(f"\n{took:.0f} s")
-    command = " ".join(["python -m bench.dated", *(argv if argv is not None else sys.argv[1:])])
     if args.json:
-        run_ = {"heading": heading(command), "points": [asdict(p) for p in points]}
-        args.json.write_text(json.dumps(run_, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(runs[0], indent=1), encoding="utf-8")
     if args.plot:
         plot(points, args.plot)
         print(f"wrote {args.plot}")
     if args.results:
         before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
-        text = section(points, command, took, at_start, environment(), before)
-        write_section(args.results, text)
+        write_section(args.results, section(runs, before))
         print(f"wrote {args.results}")
     return 0
 
