@@ -175,6 +175,9 @@ def _values(
     ):
         if cents is not None:
             values[key] = euros(int(cents), lang)
+    for key in ("set_off", "still_owed"):  # R7 — said only when there is something
+        if p.get(f"{key}_cents"):
+            values[key] = euros(int(p[f"{key}_cents"]), lang)
     if "shares" in p:
         values["shares"] = str(p["shares"])
     if "subscribed_cents" in p and "paid_cents" in p:

@@ -16,6 +16,8 @@ Text = tuple[str, str]  # (French, English)
 class Template:
     subject: Text
     body: tuple[Text, ...]  # paragraphs
+    when: tuple[tuple[str, Text], ...] = ()
+    """Paragraphs said only when their value is there (the value's name, the words)."""
 
 
 GREETING: Text = ("Bonjour {name},", "Hello {name},")
@@ -98,6 +100,28 @@ TEMPLATES: dict[str, Template] = {
             (
                 "Part des pertes imputée : {loss}.",
                 "Share of losses charged: {loss}.",
+            ),
+        ),
+        (
+            (
+                "set_off",
+                (
+                    "L'appel de fonds que vous n'aviez pas versé a été compensé avec ce que "
+                    "la coopérative vous doit, à hauteur de {set_off} (art. 1347 du Code "
+                    "civil) : cette somme est déduite de votre remboursement.",
+                    "The call for funds you had not paid was set against what the "
+                    "cooperative owes you, up to {set_off} (French Civil Code, art. 1347): "
+                    "it is deducted from your reimbursement.",
+                ),
+            ),
+            (
+                "still_owed",
+                (
+                    "Il vous reste à verser {still_owed} sur vos appels de fonds : l'associé "
+                    "sorti en reste tenu pendant cinq ans (art. L231-6 du Code de commerce).",
+                    "You still owe {still_owed} on your calls for funds: a former member "
+                    "remains bound for five years (French Commercial Code, art. L231-6).",
+                ),
             ),
         ),
     ),
@@ -259,6 +283,7 @@ def render(kind: str, lang: Lang, values: dict[str, str], recipient: str) -> Ren
     i = 0 if lang == "fr" else 1
     paragraphs = [GREETING[i].format(**values)] if values.get("name") else []
     paragraphs += [p[i].format(**values) for p in template.body]
+    paragraphs += [p[i].format(**values) for key, p in template.when if values.get(key)]
     paragraphs.append(SIGNATURE[i].format(**values))
     footer = FOOTERS.get(recipient, MEMBER_FOOTER)[i].format(**values)
     subject = template.subject[i].format(**values)

@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
+from scic.domain.shares import compensated_cents, still_owed_cents
 from scic.mail.outbox import enqueue
 from scic.projections.tables import calls, subscriptions
 
@@ -82,6 +83,10 @@ def _mails(
         return [("payment-received", "member", False, d["member_id"], params)]
     if event.type == "SharesReimbursed":
         params = {k: d[k] for k in ("shares", "amount_cents", "loss_share_cents")}
+        # R7 — the unpaid call set against the reimbursement, and what that leaves owed
+        called, paid, loss = d["called_cents"], d["paid_cents"], d["loss_share_cents"]
+        params["set_off_cents"] = compensated_cents(called, paid, loss)
+        params["still_owed_cents"] = still_owed_cents(paid, loss)
         return [("reimbursement-released", "member", True, d["member_id"], params)]
     if event.type == "ReminderDue":
         found = REMINDER_MAILS.get((d["job"], d["notice"])) or REMINDER_MAILS.get((d["job"], None))

@@ -409,3 +409,108 @@ def test_an_invitation_is_mailed_with_its_one_time_link(
     assert manager.get(link[1]).status_code == 200  # the link opens the password form
     (row,) = _rows(service)
     assert row["params"]["link"] == "(sent)"  # the secret is not kept once it went out
+
+
+def test_the_reimbursement_mail_says_what_was_set_off_and_what_is_still_owed(
+    client: TestClient, service: Service, smtp_server: SmtpServer
+) -> None:
+    """R7: Léa subscribes 4 shares of 50 € and pays the quarter (50 €); the other 150 € are
+    called and never paid. 6,000 € of losses over 200 shares give her 4 shares 120 € to
+    bear: the cooperative owes her 200 − 120 = 80 €, set against the 150 € she owes;
+    nothing is paid out and 70 € stay owed. Her mail says so, in French, then in English
+    once she asks for it."""
+    coop = create_coop(client, statutory_floor="0.00")
+    c = f"/v1/coops/{coop}"
+    staff = _admit(client, coop, "Salariée", None)
+    _subscribe(client, coop, staff, 196, "9800.00")
+    lea = _admit(client, coop, "Léa Durand", "lea@example.org")
+    sub = _subscribe(client, coop, lea, 4, "50.00")
+    call = {"subscription_id": sub, "amount": "150.00", "due_date": "2026-12-15"}
+    assert client.post(f"{c}/calls", json=call).status_code == 201
+    losses = {"amount": "6000.00", "fiscal_year": 2025}
+    assert client.post(f"{c}/losses", json=losses).status_code == 201
+    assert client.post(f"{c}/withdrawals", json={"member_id": lea}).status_code == 201
+    sender = _sender(service, smtp_server)
+    while sender.run_once():
+        pass
+    (mail,) = [
+        d.message
+        for d in smtp_server.delivered
+        if d.message["Subject"].startswith("Remboursement de vos parts")
+    ]
+    text = _part(mail, "plain")
+    assert "Le remboursement de vos 4 parts a été libéré le 23/11/2026 : 0,00 €" in text
+    assert "Part des pertes imputée : 120,00 €." in text
+    assert "compensé avec ce que la coopérative vous doit, à hauteur de 80,00 €" in text
+    assert "Il vous reste à verser 70,00 € sur vos appels de fonds" in text
+    assert "art. L231-6 du Code de commerce" in _part(mail, "html")
+
+
+def test_the_reimbursement_mail_in_english_and_without_a_set_off(
+    client: TestClient, service: Service, client_for: ClientFor, smtp_server: SmtpServer
+) -> None:
+    """A fully paid member leaves: nothing to set off, nothing owed, no such paragraph;
+    in English on request."""
+    coop = create_coop(client, statutory_floor="0.00")
+    c = f"/v1/coops/{coop}"
+    staff = _admit(client, coop, "Salariée", None)
+    _subscribe(client, coop, staff, 196, "9800.00")
+    tom = _admit(client, coop, "Tom Reed", "tom@example.org")
+    _subscribe(client, coop, tom, 4, "200.00")
+    with service.engine.connect() as conn:
+        party = conn.execute(
+            sa.select(members.c.party_id).where(members.c.member_id == tom)
+        ).scalar_one()
+    english = client_for("member", coop, party).put(
+        f"{c}/members/{tom}/mail-preferences", json={"lang": "en"}
+    )
+    assert english.status_code == 200
+    assert client.post(f"{c}/withdrawals", json={"member_id": tom}).status_code == 201
+    sender = _sender(service, smtp_server)
+    while sender.run_once():
+        pass
+    (mail,) = [
+        d.message
+        for d in smtp_server.delivered
+        if d.message["Subject"].startswith("Reimbursement of your shares")
+    ]
+    text = _part(mail, "plain")
+    assert "The reimbursement of your 4 shares was released on" in text
+    assert "€200.00 will be paid to you" in text or "200.00 € will be paid" in text, text
+    assert "set against" not in text and "still owe" not in text
+
+
+def test_the_set_off_and_what_is_owed_read_in_english(
+    client: TestClient, service: Service, client_for: ClientFor, smtp_server: SmtpServer
+) -> None:
+    coop = create_coop(client, statutory_floor="0.00")
+    c = f"/v1/coops/{coop}"
+    staff = _admit(client, coop, "Salariée", None)
+    _subscribe(client, coop, staff, 196, "9800.00")
+    lea = _admit(client, coop, "Léa Durand", "lea@example.org")
+    sub = _subscribe(client, coop, lea, 4, "50.00")
+    with service.engine.connect() as conn:
+        party = conn.execute(
+            sa.select(members.c.party_id).where(members.c.member_id == lea)
+        ).scalar_one()
+    english = client_for("member", coop, party).put(
+        f"{c}/members/{lea}/mail-preferences", json={"lang": "en"}
+    )
+    assert english.status_code == 200
+    call = {"subscription_id": sub, "amount": "150.00", "due_date": "2026-12-15"}
+    assert client.post(f"{c}/calls", json=call).status_code == 201
+    losses = {"amount": "6000.00", "fiscal_year": 2025}
+    assert client.post(f"{c}/losses", json=losses).status_code == 201
+    assert client.post(f"{c}/withdrawals", json={"member_id": lea}).status_code == 201
+    sender = _sender(service, smtp_server)
+    while sender.run_once():
+        pass
+    (mail,) = [
+        d.message
+        for d in smtp_server.delivered
+        if d.message["Subject"].startswith("Reimbursement of your shares")
+    ]
+    text = _part(mail, "plain")
+    assert "set against what the cooperative owes you, up to" in text
+    assert "80.00" in text and "70.00" in text
+    assert "You still owe" in text and "art. L231-6" in text
