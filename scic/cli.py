@@ -292,6 +292,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from scic.api.app import create_app
+    from scic.api.connections import with_header_timeout
     from scic.service import open_service
 
     print(f"database: {shown(_url())}", flush=True)
@@ -317,9 +318,11 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             proxy_headers=False,
-            # An idle keep-alive connection closes after 5 s; a request's headers are
-            # at most 64 KiB; beyond 1,000 connections at once new ones get 503. A
-            # body must arrive within 30 s (scic.api.limits).
+            # An idle keep-alive connection closes after 5 s; a request's line and
+            # headers are at most 64 KiB and due within SCIC_HEADER_TIMEOUT (h11, see
+            # scic.api.connections); beyond 1,000 connections at once new ones get
+            # 503. A body must arrive within 30 s (scic.api.limits).
+            http=with_header_timeout(get_settings().header_timeout),
             timeout_keep_alive=5,
             h11_max_incomplete_event_size=65536,
             limit_concurrency=1000,

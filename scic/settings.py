@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     """Largest request body accepted (413 beyond), checked before authentication. A batch
     of 100 commands takes about 20 kB."""
 
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a request's line and headers (from the connection,
+    or from the previous response on a kept-alive one): `scic serve` then answers 408
+    and closes the connection (scic.api.connections)."""
+
     slow_lock_ms: int = Field(default=1_000, ge=0)
     """A write lock held longer than this (milliseconds) is logged as a warning
     (`ledger.lock`) with the commands and cooperatives that held it: every other writer,
