@@ -98,6 +98,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("allocation-does-not-add-up", "R9", "invalid"),
         Refusal("already-allocated", "R9", "conflict"),
         Refusal("closed-period", "R16", "conflict"),
+        Refusal("archived-file-altered", "R16", "conflict"),
         Refusal("decision-before-year-end", "R9", "invalid"),
         Refusal("earlier-year-open", "R16", "conflict"),
         Refusal("fiscal-year-closed", "R16", "conflict"),

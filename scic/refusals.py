@@ -106,6 +106,7 @@ TITLES = {
     "payment-already-called": N_("Versement déjà appelé"),
     "payment-exceeds-unpaid": N_("Versement supérieur au montant restant dû"),
     "payment-exceeds-owed": N_("Versement supérieur à ce que l'associé sorti doit"),
+    "archived-file-altered": N_("Fichier archivé altéré"),
     "public-capital-cap": N_("Plafond du capital public"),
     "redemption-before-seven-years": N_("Remboursement avant sept ans"),
     "redemption-exceeds-outstanding": N_("Remboursement supérieur aux titres en circulation"),
@@ -248,6 +249,11 @@ DETAILS = {
     ),
     "payment-exceeds-unpaid": N_(
         "Le versement dépasse ce qui reste à libérer sur cette souscription."
+    ),
+    "archived-file-altered": N_(
+        "Le FEC archivé de cet exercice ne correspond plus à l'empreinte SHA-256 prise à "
+        "son archivage : il a été modifié dans la base. Il n'est ni servi ni refait ; "
+        "restaurez-le depuis une sauvegarde de l'archive."
     ),
     "payment-exceeds-owed": N_(
         "L'associé est sorti : il ne verse plus que ce qu'il reste devoir sur ses appels "

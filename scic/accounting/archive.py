@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from scic.accounting import fec
 from scic.accounting.tables import fiscal_year_files
+from scic.errors import refuse
 
 FEC = "fec"
 
@@ -22,13 +23,22 @@ def archived_fec(
     encoding than the one it was archived in, the same text is re-encoded."""
     f = fiscal_year_files.c
     row = conn.execute(
-        sa.select(f.filename, f.encoding, f.content).where(
+        sa.select(f.filename, f.encoding, f.content, f.sha256).where(
             f.coop_id == coop_id, f.year == year, f.kind == FEC
         )
     ).first()
     if row is None:
         return None
-    content = row.content
+    content = bytes(row.content)
+    if hashlib.sha256(content).hexdigest() != row.sha256:
+        # R16 — the file handed over is the one archived: one whose bytes no longer match
+        # the SHA-256 taken when it was archived is not served, nor made again
+        raise refuse(
+            "archived-file-altered",
+            f"the archived FEC of fiscal year {year} ({row.filename}) no longer matches the "
+            f"SHA-256 recorded when it was archived ({row.sha256}): it was changed in the "
+            "database; restore the fiscal_year_files row from a backup",
+        )
     if row.encoding != encoding:
         content = content.decode(row.encoding).encode(encoding, errors="replace")
     return fec.FecFile(row.filename, content, content.count(b"\r\n") - 1, validated=True)

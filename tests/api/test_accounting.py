@@ -375,6 +375,35 @@ def test_a_closed_years_fec_is_archived_at_its_first_export_and_never_changes(
     assert len(archive_rows(service)) == 2
 
 
+def test_an_altered_archive_is_refused_not_served(
+    client: TestClient, story: dict[str, Any], service: Service
+) -> None:
+    """R16: the archived FEC is served only while its bytes match the SHA-256 taken at
+    archiving; changed in the database, it is refused (409, naming R16), in either
+    encoding, and not produced again in its place."""
+    c = story["c"]
+    close(client, c, 2019)
+    first = fec(client, c, 2019)
+    f = fiscal_year_files.c
+    altered = first.content.replace(b"Capital social", b"Capital modifie")
+    assert altered != first.content
+    with service.engine.begin() as conn:
+        conn.execute(fiscal_year_files.update().where(f.year == 2019).values(content=altered))
+    for encoding in ("iso-8859-15", "utf-8"):
+        refused = client.get(f"{c}/reports/fec", params={"year": 2019, "encoding": encoding})
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        body = refused.json()
+        assert (body["type"], body["rule"]) == ("/errors/archived-file-altered", "R16")
+        assert "SHA-256" in body["detail"]
+    ((row),) = archive_rows(service)
+    assert row.content == altered  # left as found, for whoever investigates
+    # put back as archived, it is served again, byte for byte
+    with service.engine.begin() as conn:
+        conn.execute(fiscal_year_files.update().where(f.year == 2019).values(content=first.content))
+    assert fec(client, c, 2019).content == first.content
+
+
 def test_an_open_years_export_is_not_archived(
     client: TestClient, story: dict[str, Any], service: Service
 ) -> None:
