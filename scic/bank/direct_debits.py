@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from schwifty import IBAN
@@ -30,6 +30,8 @@ from scic.projections.tables import calls, coops, members, parties, subscription
 
 # Transactions that stand: produced and not returned (a returned one may be produced again).
 STANDING = ("sent", "settled")
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -205,11 +207,94 @@ def _valid_iban(text: str | None) -> bool:
 
 
 @dataclass(frozen=True)
-class Produced:
+class Produced(Generic[P]):
     file_id: str
     schema: str
     content: bytes
-    plan: Plan
+    plan: P
+
+
+def locked(conn: sa.Connection, coop_id: str, account_id: str | None) -> BankAccount:
+    """The account a file is produced from, locked: one file at a time per account, so a
+    second request waits, then finds the first one's transactions recorded."""
+    account = accounts.the_one(conn, coop_id, account_id)
+    conn.execute(
+        sa.select(bank_accounts.c.account_id)
+        .where(bank_accounts.c.account_id == account.account_id)
+        .with_for_update()
+    )
+    return account
+
+
+def new_file_id(on: date) -> str:
+    return f"SCIC-{on:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}"
+
+
+def nothing(left_out: list[Any], slug: str, detail: str, prefix: str) -> Exception:
+    """The refusal of a file with no transaction: the first reason left out when something
+    was, else `slug`."""
+    if not left_out:
+        return refuse(slug, detail)
+    return refuse(left_out[0].reason, prefix + "; ".join(x.detail for x in left_out))
+
+
+def sent(
+    file_id: str,
+    coop_id: str,
+    end_to_end_id: str,
+    kind: str,
+    target_id: str,
+    member_id: str | None,
+    amount_cents: int,
+    **debit: Any,
+) -> dict[str, Any]:
+    """One transaction row of a file just produced; `debit` holds a debit's subscription,
+    mandate and sequence."""
+    return {
+        "end_to_end_id": end_to_end_id,
+        "coop_id": coop_id,
+        "file_id": file_id,
+        "kind": kind,
+        "target_id": target_id,
+        "subscription_id": debit.get("subscription_id"),
+        "member_id": member_id,
+        "mandate_id": debit.get("mandate_id"),
+        "sequence": debit.get("sequence"),
+        "amount_cents": amount_cents,
+        "status": "sent",
+        "event_id": None,
+        "correction_id": None,
+    }
+
+
+def record(
+    conn: sa.Connection,
+    account: BankAccount,
+    on: date,
+    made: tuple[str, bytes],
+    rows: list[dict[str, Any]],
+    by: tuple[str, datetime],
+    found: P,
+) -> Produced[P]:
+    """Records a produced file and its transactions (`rows`, as `sent` makes them)."""
+    schema, content = made
+    file_id = rows[0]["file_id"]
+    conn.execute(
+        sepa_files.insert().values(
+            file_id=file_id,
+            coop_id=account.coop_id,
+            account_id=account.account_id,
+            schema=schema,
+            due_on=on,
+            transactions=len(rows),
+            total_cents=sum(r["amount_cents"] for r in rows),
+            content=content.decode("utf-8"),
+            created_at=by[1],
+            created_by=by[0],
+        )
+    )
+    conn.execute(sepa_transactions.insert(), rows)
+    return Produced(file_id, schema, content, found)
 
 
 def produce(
@@ -219,16 +304,10 @@ def produce(
     account_id: str | None,
     actor: str,
     now: datetime,
-) -> Produced:
+) -> Produced[Plan]:
     """The pain.008 of the debits due at `on`, recorded with each of its transactions
     (in the caller's transaction: nothing is recorded if anything refuses)."""
-    account = accounts.the_one(conn, coop_id, account_id)
-    # one file at a time per account: a second request waits, then finds these collected
-    conn.execute(
-        sa.select(bank_accounts.c.account_id)
-        .where(bank_accounts.c.account_id == account.account_id)
-        .with_for_update()
-    )
+    account = locked(conn, coop_id, account_id)
     if account.creditor_id is None:
         raise refuse(
             "sepa-creditor-id-required",
@@ -242,13 +321,13 @@ def produce(
         )
     found = plan(conn, coop_id, on, account.account_id)
     if not found.debits:
-        if not found.left_out:
-            raise refuse("sepa-nothing-due", f"no call is due and unpaid on {on}")
-        raise refuse(
-            found.left_out[0].reason,
-            f"nothing to collect on {on}: " + "; ".join(x.detail for x in found.left_out),
+        raise nothing(
+            found.left_out,
+            "sepa-nothing-due",
+            f"no call is due and unpaid on {on}",
+            f"nothing to collect on {on}: ",
         )
-    file_id = f"SCIC-{on:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}"
+    file_id = new_file_id(on)
     rows = []
     debits = []
     for d in found.debits:
@@ -269,40 +348,21 @@ def produce(
             )
         )
         rows.append(
-            {
-                "end_to_end_id": end_to_end,
-                "coop_id": coop_id,
-                "file_id": file_id,
-                "kind": "debit",
-                "target_id": d.due.target_id,
-                "subscription_id": d.due.subscription_id,
-                "member_id": d.due.member_id,
-                "mandate_id": d.mandate.mandate_id,
-                "sequence": d.sequence,
-                "amount_cents": d.due.amount_cents,
-                "status": "sent",
-                "event_id": None,
-                "correction_id": None,
-            }
+            sent(
+                file_id,
+                coop_id,
+                end_to_end,
+                "debit",
+                d.due.target_id,
+                d.due.member_id,
+                d.due.amount_cents,
+                subscription_id=d.due.subscription_id,
+                mandate_id=d.mandate.mandate_id,
+                sequence=d.sequence,
+            )
         )
-    schema, content = pain.direct_debits(account, coop_name(conn, coop_id), file_id, debits)
-    total = sum(d.due.amount_cents for d in found.debits)
-    conn.execute(
-        sepa_files.insert().values(
-            file_id=file_id,
-            coop_id=coop_id,
-            account_id=account.account_id,
-            schema=schema,
-            due_on=on,
-            transactions=len(rows),
-            total_cents=total,
-            content=content.decode("utf-8"),
-            created_at=now,
-            created_by=actor,
-        )
-    )
-    conn.execute(sepa_transactions.insert(), rows)
-    return Produced(file_id, schema, content, found)
+    made = pain.direct_debits(account, coop_name(conn, coop_id), file_id, debits)
+    return record(conn, account, on, made, rows, (actor, now), found)
 
 
 def coop_name(conn: sa.Connection, coop_id: str) -> str:

@@ -17,9 +17,17 @@ import sqlalchemy as sa
 
 from scic.bank import accounts, mandates, pain
 from scic.bank.accounts import BankAccount
-from scic.bank.direct_debits import STANDING, coop_name
-from scic.bank.tables import bank_accounts, bank_lines, sepa_files, sepa_transactions
-from scic.errors import refuse
+from scic.bank.direct_debits import (
+    STANDING,
+    Produced,
+    coop_name,
+    locked,
+    new_file_id,
+    nothing,
+    record,
+    sent,
+)
+from scic.bank.tables import bank_lines, sepa_transactions
 from scic.projections.tables import (
     funders,
     members,
@@ -151,14 +159,6 @@ def plan(conn: sa.Connection, coop_id: str, on: date, account_id: str | None) ->
     return Plan(account, on, done, left_out)
 
 
-@dataclass(frozen=True)
-class Produced:
-    file_id: str
-    schema: str
-    content: bytes
-    plan: Plan
-
-
 def produce(
     conn: sa.Connection,
     coop_id: str,
@@ -166,24 +166,19 @@ def produce(
     account_id: str | None,
     actor: str,
     now: datetime,
-) -> Produced:
+) -> Produced[Plan]:
     """The pain.001 of the payouts owed, executed on `on`, recorded with each of its
     transactions (nothing is recorded if anything refuses)."""
-    account = accounts.the_one(conn, coop_id, account_id)
-    conn.execute(
-        sa.select(bank_accounts.c.account_id)
-        .where(bank_accounts.c.account_id == account.account_id)
-        .with_for_update()
-    )
+    account = locked(conn, coop_id, account_id)
     found = plan(conn, coop_id, on, account.account_id)
     if not found.transfers:
-        if not found.left_out:
-            raise refuse("sepa-nothing-to-pay", "no reimbursement or remuneration is owed")
-        raise refuse(
-            found.left_out[0].reason,
-            "nothing to pay: " + "; ".join(x.detail for x in found.left_out),
+        raise nothing(
+            found.left_out,
+            "sepa-nothing-to-pay",
+            "no reimbursement or remuneration is owed",
+            "nothing to pay: ",
         )
-    file_id = f"SCIC-{on:%Y%m%d}-{uuid.uuid4().hex[:12].upper()}"
+    file_id = new_file_id(on)
     rows: list[dict[str, Any]] = []
     payments = []
     for t in found.transfers:
@@ -200,36 +195,15 @@ def produce(
             )
         )
         rows.append(
-            {
-                "end_to_end_id": end_to_end,
-                "coop_id": coop_id,
-                "file_id": file_id,
-                "kind": t.payout.kind,
-                "target_id": t.payout.target_id,
-                "subscription_id": None,
-                "member_id": t.payout.member_id,
-                "mandate_id": None,
-                "sequence": None,
-                "amount_cents": t.payout.amount_cents,
-                "status": "sent",
-                "event_id": None,
-                "correction_id": None,
-            }
+            sent(
+                file_id,
+                coop_id,
+                end_to_end,
+                t.payout.kind,
+                t.payout.target_id,
+                t.payout.member_id,
+                t.payout.amount_cents,
+            )
         )
-    schema, content = pain.transfers(account, coop_name(conn, coop_id), file_id, payments)
-    conn.execute(
-        sepa_files.insert().values(
-            file_id=file_id,
-            coop_id=coop_id,
-            account_id=account.account_id,
-            schema=schema,
-            due_on=on,
-            transactions=len(rows),
-            total_cents=sum(r["amount_cents"] for r in rows),
-            content=content.decode("utf-8"),
-            created_at=now,
-            created_by=actor,
-        )
-    )
-    conn.execute(sepa_transactions.insert(), rows)
-    return Produced(file_id, schema, content, found)
+    made = pain.transfers(account, coop_name(conn, coop_id), file_id, payments)
+    return record(conn, account, on, made, rows, (actor, now), found)
