@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 
@@ -32,7 +32,7 @@ from scic.projections.tables import (
 from scic.rules.dated import ESUS_EXPIRY_WARNING_MONTHS, PUBLIC_CAPITAL_CAP, value_at
 
 GRANT_KINDS = ("awarded", "received", "justified", "clawed_back")
-FUNDER_TYPES = (
+FunderType = Literal[
     "state",
     "region",
     "department",
@@ -41,7 +41,8 @@ FUNDER_TYPES = (
     "eu",
     "foundation",
     "private",
-)
+]
+FUNDER_TYPES: tuple[FunderType, ...] = get_args(FunderType)
 
 
 def _flows(

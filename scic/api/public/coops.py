@@ -7,25 +7,14 @@ from typing import Literal
 from pydantic import Field
 
 from scic.api.public.common import DayText, DecimalText, Public
+from scic.domain.cooperative import CategoryRole
 
 
 class CategoryPublic(Public):
     code: str
     name: str
     public_body: bool = Field(description="local public body, counted by R3")
-    role: (
-        Literal[
-            "employees",
-            "producers",
-            "beneficiaries",
-            "volunteers",
-            "public_bodies",
-            "supporters",
-            "funders",
-            "other",
-        ]
-        | None
-    )
+    role: CategoryRole | None
 
 
 class CollegePublic(Public):

@@ -10,17 +10,8 @@ from pydantic import Field
 from scic.api.public.common import DayText, DecimalText, InstantText, Money, Public, Ratio
 from scic.money import format_cents
 from scic.projections import funding_views, views
+from scic.projections.funding_views import FunderType
 
-FunderType = Literal[
-    "state",
-    "region",
-    "department",
-    "intercommunality",
-    "municipality",
-    "eu",
-    "foundation",
-    "private",
-]
 Purpose = Literal["operating", "investment"]
 
 
