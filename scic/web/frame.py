@@ -24,7 +24,9 @@ from scic.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
     TOKEN_COOKIE,
+    CsrfRefused,
     Viewer,
+    check_csrf,
     clear_cookie,
     csrf_token,
     flash_of,
@@ -243,3 +245,26 @@ def sign_in_page(
 async def read_form(request: Request) -> dict[str, str]:
     body = (await request.body()).decode("utf-8", "replace")
     return {k: v for k, v in parse_qsl(body, keep_blank_values=True) if "\x00" not in v}
+
+
+async def posted(request: Request) -> dict[str, str] | None:
+    """The fields of a posted form; None when its CSRF token is missing or wrong, or it
+    came from another origin: nothing of such a form is judged."""
+    form = await read_form(request)
+    try:
+        check_csrf(request, form)
+    except CsrfRefused:
+        return None
+    return form
+
+
+def csrf_refused(request: Request) -> HTMLResponse:
+    """403: a form without its CSRF token (or from another origin) changes nothing."""
+    return problem_page(
+        request,
+        None,
+        403,
+        _("Formulaire refusé"),
+        _("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
+        [],
+    )

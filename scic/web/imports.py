@@ -20,6 +20,7 @@ from scic.api.deps import ServiceDep
 from scic.register_import import RegisterRefused, RegisterReport, import_bytes
 from scic.service import Service
 from scic.web import pages
+from scic.web.frame import read_form
 from scic.web.session import CsrfRefused, Viewer, check_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[pages.PAGE])
@@ -120,7 +121,7 @@ async def review(request: Request, service: ServiceDep) -> Response:
 @router.post("/dashboard/imports/confirm")
 async def confirm(request: Request, service: ServiceDep) -> Response:
     """Import the reviewed register for real."""
-    form = await pages.read_form(request)
+    form = await read_form(request)
     try:
         data = base64.b64decode(form.get("file_data", ""), validate=True)
     except (binascii.Error, ValueError):

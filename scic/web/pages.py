@@ -30,6 +30,7 @@ from scic.money import euros
 from scic.projections import directory, funding_views, views
 from scic.projections.compliance import compliance
 from scic.service import Service
+from scic.vocabulary import FUNDER_TYPES, GRANT_STATUSES, PURPOSES
 from scic.web import charts, findings, fmt, self_service
 from scic.web import documents as web_documents
 from scic.web.forms import links as form_links
@@ -39,8 +40,8 @@ from scic.web.frame import (
     coop_name,
     links,
     own_grant_lists,
+    posted,
     problem_page,
-    read_form,
     render,
     sign_in_page,
 )
@@ -49,11 +50,9 @@ from scic.web.session import (
     SESSION_COOKIE,
     TOKEN_COOKIE,
     ChooseCooperative,
-    CsrfRefused,
     SignInNeeded,
     Viewer,
     authenticate,
-    check_csrf,
     clear_cookie,
     reason_of,
     set_cookie,
@@ -71,18 +70,6 @@ GROUPS = {
     "category": N_("Par catégorie"),
     "member": N_("Par associé"),
 }
-FUNDER_TYPES = {
-    "state": N_("État"),
-    "region": N_("Région"),
-    "department": N_("Département"),
-    "intercommunality": N_("Intercommunalité"),
-    "municipality": N_("Commune"),
-    "eu": N_("Union européenne"),
-    "foundation": N_("Fondation"),
-    "private": N_("Privé"),
-}
-PURPOSES = {"operating": N_("Fonctionnement"), "investment": N_("Investissement")}
-GRANT_STATUS = {"open": N_("en cours"), "closed": N_("soldée")}
 SOON = timedelta(days=90)
 
 
@@ -209,10 +196,8 @@ def sign_in_form(request: Request, done: str | None = None) -> Response:
 async def sign_in(request: Request, service: ServiceDep) -> Response:
     """An e-mail and a password (a person's account), or an API token."""
     i18n.activate(i18n.page_locale(request))
-    form = await read_form(request)
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:  # 403, and nothing is judged: not even the credentials
+    # 403, and nothing is judged: not even the credentials
+    if (form := await posted(request)) is None:
         return sign_in_page(request, "csrf", status=403)
     if not form.get("token", "").strip():
         return await run_in_threadpool(password_sign_in, request, service, form)
@@ -265,10 +250,7 @@ def too_many(request: Request, error: TooManyFailures) -> HTMLResponse:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, service: ServiceDep) -> Response:
-    form = await read_form(request)
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if await posted(request) is None:
         return sign_in_page(request, "csrf", status=403)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -510,7 +492,7 @@ def grant_list(request: Request, service: ServiceDep) -> Response:
             "portfolios": portfolios,
             "funder_types": in_words(FUNDER_TYPES),
             "purposes": in_words(PURPOSES),
-            "statuses": in_words(GRANT_STATUS),
+            "statuses": in_words(GRANT_STATUSES),
             "new_grant": form_links.form_href("grants")
             if form_links.may_record(v, "grants")
             else None,

@@ -24,9 +24,9 @@ from scic.errors import DomainError, NotFound
 from scic.i18n import gettext as _
 from scic.service import Service
 from scic.web import refusals
-from scic.web.pages import PAGE, page, read_form, render, too_many
-from scic.web.people import csrf_refused
-from scic.web.session import SESSION_COOKIE, CsrfRefused, Viewer, check_csrf, set_flash
+from scic.web.frame import csrf_refused, posted
+from scic.web.pages import PAGE, page, render, too_many
+from scic.web.session import SESSION_COOKIE, Viewer, set_flash
 
 router = APIRouter(include_in_schema=False, dependencies=[PAGE])
 
@@ -44,11 +44,8 @@ def forgotten(request: Request, sent: str | None = None) -> Response:
 @router.post("/password-reset")
 async def ask_for_a_link(request: Request, service: ServiceDep) -> Response:
     """Mail a link when the address has an account; the same answer when it has none."""
-    form = await read_form(request)
     i18n.activate(i18n.page_locale(request))
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
     access: AccessControl = request.app.state.access
     key = (client_address(request, access.trusted_proxies), "password-reset")
@@ -124,11 +121,8 @@ def reset_link(request: Request, service: ServiceDep, token: str) -> Response:
 
 @router.post("/password-reset/{token}")
 async def set_new_password(request: Request, service: ServiceDep, token: str) -> Response:
-    form = await read_form(request)
     i18n.activate(i18n.page_locale(request))
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
 
     def use() -> Response:
@@ -177,11 +171,8 @@ def account(request: Request, service: ServiceDep) -> Response:
 async def change_password(request: Request, service: ServiceDep) -> Response:
     """The current password, then the new one twice; wrong guesses at the current one
     are throttled like sign-ins."""
-    form = await read_form(request)
     i18n.activate(i18n.page_locale(request))
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
 
     def change() -> Response:

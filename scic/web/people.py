@@ -27,21 +27,18 @@ from scic.mail import outbox as mail_outbox
 from scic.projections import directory, views
 from scic.service import Service
 from scic.web import refusals
+from scic.web.frame import csrf_refused, posted
 from scic.web.pages import (
     PAGE,
     ROLE_NAMES,
     coop_name,
     links,
     page,
-    problem_page,
-    read_form,
     render,
 )
 from scic.web.session import (
     SESSION_COOKIE,
-    CsrfRefused,
     Viewer,
-    check_csrf,
     set_cookie,
 )
 
@@ -52,28 +49,13 @@ INVITABLE = (MANAGER, ACCOUNTANT, FUNDER, MEMBER)
 Action = Callable[[Viewer, sa.Connection, dict[str, str]], Response]
 
 
-def csrf_refused(request: Request) -> HTMLResponse:
-    """403: a form without its CSRF token (or from another origin) changes nothing."""
-    return problem_page(
-        request,
-        None,
-        403,
-        _("Formulaire refusé"),
-        _("Le formulaire n'était plus valide. Rechargez la page et recommencez."),
-        [],
-    )
-
-
 # -- language --------------------------------------------------------------------------
 
 
 @router.post("/language")
 async def language(request: Request) -> Response:
     """The FR/EN switch: a cookie, then back to the page it was pressed on."""
-    form = await read_form(request)
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
     chosen = form.get("lang", i18n.DEFAULT)
     back = form.get("next", "/")
@@ -120,10 +102,7 @@ def cooperatives(request: Request, service: ServiceDep) -> Response:
 
 @router.post("/cooperatives")
 async def choose_cooperative(request: Request, service: ServiceDep) -> Response:
-    form = await read_form(request)
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
 
     def choose() -> bool | None:
@@ -197,11 +176,8 @@ def invitation(request: Request, service: ServiceDep, token: str) -> Response:
 
 @router.post("/invitations/{token}")
 async def accept_invitation(request: Request, service: ServiceDep, token: str) -> Response:
-    form = await read_form(request)
     i18n.activate(i18n.page_locale(request))
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
 
     def accept() -> Response:
@@ -310,11 +286,8 @@ def new_invitation(request: Request, service: ServiceDep) -> Response:
 async def action(request: Request, service: Service, slug: str, act: Action) -> Response:
     """A form of the people pages: CSRF first (403, nothing done), then the viewer and
     the manager's rule, then `act` in one transaction."""
-    form = await read_form(request)
     i18n.activate(i18n.page_locale(request))
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
+    if (form := await posted(request)) is None:
         return csrf_refused(request)
 
     def run() -> Response:

@@ -43,8 +43,8 @@ from scic.service import Service
 from scic.web import fmt
 from scic.web.forms.machinery import refused, signed_in
 from scic.web.forms.refusals import of_domain
-from scic.web.frame import ROLE_NAMES, coop_name, links, read_form, render
-from scic.web.session import CsrfRefused, Viewer, check_csrf
+from scic.web.frame import ROLE_NAMES, coop_name, links, posted, render
+from scic.web.session import Viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
 
@@ -158,15 +158,6 @@ def _refused(request: Request, v: Viewer, status: int, message: str) -> Response
     return refused(request, v, status, _("Accès refusé") if status == 403 else _("Refusé"), message)
 
 
-async def _form(request: Request) -> dict[str, str] | None:
-    form = await read_form(request)
-    try:
-        check_csrf(request, form)
-    except CsrfRefused:
-        return None
-    return form
-
-
 # -- contact details ---------------------------------------------------------------------
 
 CONTACT_FIELDS = (
@@ -236,7 +227,7 @@ async def contact_save(request: Request, service: ServiceDep, member_id: str) ->
         return v
     if not allowed(v, MEMBER_CONTACT, member_id=member_id):
         return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
@@ -374,7 +365,7 @@ async def mandate_save(request: Request, service: ServiceDep, member_id: str) ->
         return v
     if not allowed(v, SEPA_MANDATES, member_id=member_id):
         return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
@@ -415,7 +406,7 @@ async def mandate_revoke(
         return v
     if not allowed(v, SEPA_MANDATES, member_id=member_id):
         return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
@@ -515,7 +506,7 @@ async def request_send(request: Request, service: ServiceDep, member_id: str) ->
         return v
     if not allowed(v, MEMBER_REQUESTS, member_id=member_id):
         return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
@@ -562,7 +553,7 @@ async def preferences_save(request: Request, service: ServiceDep, member_id: str
         return v
     if not allowed(v, MAIL_PREFERENCES, member_id=member_id):
         return _refused(request, v, 404, _("Aucun associé de ce nom ici."))
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
@@ -646,7 +637,7 @@ async def decide(request: Request, service: ServiceDep, request_id: str, decisio
         return _refused(
             request, v, 403, _("Les demandes des associés sont pour les gestionnaires.")
         )
-    form = await _form(request)
+    form = await posted(request)
     if form is None:
         return _refused(
             request, v, 400, _("Le formulaire n'était plus valide : rechargez la page.")
