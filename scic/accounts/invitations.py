@@ -7,10 +7,6 @@ manager and to send by mail."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,14 +15,13 @@ import sqlalchemy as sa
 
 from scic import formats
 from scic.access.tokens import Speaker, check_global_admin, party_for
-from scic.accounts import passwords, users
+from scic.accounts import links, passwords, users
 from scic.accounts.tables import invitations
 from scic.errors import NotFound, refuse
 from scic.i18n import N_
 
 VALID_FOR = timedelta(days=7)
 PATH = "/invitations/"
-_LINK = re.compile(r"inv_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 
 
 @dataclass(frozen=True)
@@ -48,10 +43,6 @@ class Invitation:
         return PATH + self.token
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def invite(
     conn: sa.Connection,
     *,
@@ -68,12 +59,12 @@ def invite(
     email = users.check_email(email)
     check_global_admin(role, bound=True, person=True)
     party_id = party_for(conn, role, coop_id, speaker)
-    invitation_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    invitation_id, secret_hash, token = links.make("inv")
     expires_at = now + VALID_FOR
     conn.execute(
         invitations.insert().values(
             invitation_id=invitation_id,
-            secret_hash=_hash(secret),
+            secret_hash=secret_hash,
             coop_id=coop_id,
             email=email,
             name=name.strip() or email,
@@ -84,7 +75,6 @@ def invite(
             expires_at=expires_at,
         )
     )
-    token = f"inv_{invitation_id}_{secret}"
     return Invitation(
         invitation_id, coop_id, email, name.strip() or email, role, party_id, expires_at, token
     )
@@ -93,14 +83,7 @@ def invite(
 def find(conn: sa.Connection, token: str, now: datetime) -> Any:
     """The row of a usable invitation, or a refusal saying why it is not: unknown (or a
     wrong secret), withdrawn, already used, expired."""
-    match = _LINK.fullmatch(token)
-    if match is None:
-        raise NotFound("invitation", token[:24])
-    row = conn.execute(
-        sa.select(invitations).where(invitations.c.invitation_id == match[1])
-    ).first()
-    if row is None or not hmac.compare_digest(row.secret_hash, _hash(match[2])):
-        raise NotFound("invitation", match[1])
+    row = links.row(conn, invitations.c.invitation_id, "invitation", "inv", token)
     if row.withdrawn_at is not None:
         raise refuse(
             "invitation-withdrawn",

@@ -9,10 +9,6 @@ and the caller sends nothing."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,15 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from scic import formats
-from scic.accounts import passwords, users
+from scic.accounts import links, passwords, users
 from scic.accounts.tables import password_resets, user_roles
-from scic.errors import NotFound, refuse
+from scic.errors import refuse
 from scic.i18n import N_
 from scic.mail import outbox
 
 VALID_FOR = timedelta(hours=1)
 PATH = "/password-reset/"
-_LINK = re.compile(r"pwr_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 
 
 @dataclass(frozen=True)
@@ -48,27 +43,22 @@ class Reset:
         return PATH + self.token
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def request(conn: sa.Connection, email: str, now: datetime) -> Reset | None:
     """A new reset link for the live account of `email`; None when the address has no
     live account (the caller says the same either way)."""
     row = users.find(conn, email)
     if row is None or row.revoked_at is not None:
         return None
-    reset_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    reset_id, secret_hash, token = links.make("pwr")
     conn.execute(
         password_resets.insert().values(
             reset_id=reset_id,
-            secret_hash=_hash(secret),
+            secret_hash=secret_hash,
             user_id=row.user_id,
             created_at=now,
             expires_at=now + VALID_FOR,
         )
     )
-    token = f"pwr_{reset_id}_{secret}"
     return Reset(reset_id, str(row.user_id), str(row.email), str(row.name), now + VALID_FOR, token)
 
 
@@ -100,14 +90,7 @@ def mail(conn: sa.Connection, reset: Reset, link: str, lang: str, now: datetime)
 def find(conn: sa.Connection, token: str, now: datetime) -> Any:
     """The row of a usable reset link, or a refusal saying why it is not: unknown (or a
     wrong secret), already used, expired."""
-    match = _LINK.fullmatch(token)
-    if match is None:
-        raise NotFound("password-reset", token[:24])
-    row = conn.execute(
-        sa.select(password_resets).where(password_resets.c.reset_id == match[1])
-    ).first()
-    if row is None or not hmac.compare_digest(row.secret_hash, _hash(match[2])):
-        raise NotFound("password-reset", match[1])
+    row = links.row(conn, password_resets.c.reset_id, "password-reset", "pwr", token)
     if row.used_at is not None:
         raise refuse(
             "reset-link-used",
