@@ -56,6 +56,19 @@ Instant = Annotated[
 9999-12-31T23:00-05:00 to UTC would overflow."""
 
 
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later (earlier when negative), or the month's last day when it
+    has no such day (31 March + 1 month = 30 April)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 def add_years(day: date, years: int) -> date:
     """Same day `years` later (28 February for a 29 February that does not recur)."""
     try:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scic.dates import Day, add_years
+from scic.dates import Day, add_months, add_years
 from scic.domain.facts import Fact
 from scic.domain.members import check_date
 from scic.domain.state import CoopState
@@ -100,7 +100,7 @@ class Trigger:
 
     @property
     def due_on(self) -> date:
-        return _add_months(self.end, TRIGGERED_REVIEW_MONTHS)
+        return add_months(self.end, TRIGGERED_REVIEW_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -177,14 +177,3 @@ def status(due_on: date, on: date, notice: timedelta) -> str:
     if on > due_on:
         return "overdue"
     return "due" if on >= due_on - notice else "ok"
-
-
-def _add_months(day: date, months: int) -> date:
-    month0 = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month0, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

@@ -44,7 +44,7 @@ from ledger import AppendRequest, EventStore, IdempotencyConflict, NewEvent
 from ledger.schema import idempotency_keys
 from scic import anchoring
 from scic.accounting import reads
-from scic.dates import add_years
+from scic.dates import add_months, add_years
 from scic.domain.reminders import LedgerVerified, ReminderDue
 from scic.projections.tables import (
     calls,
@@ -187,7 +187,7 @@ def _esus(conn: sa.Connection, coop_id: str) -> Iterator[Obligation]:
     ).first()
     if last is None:
         return
-    warn = _months_before(last.expires_on, 6)
+    warn = add_months(last.expires_on, -6)
     yield Obligation(
         coop_id,
         "esus-expiry",
@@ -197,17 +197,6 @@ def _esus(conn: sa.Connection, coop_id: str) -> Iterator[Obligation]:
         (("6-months", warn), ("expired", last.expires_on)),
         f"the ESUS approval {last.approval_id} expires on {last.expires_on}",
     )
-
-
-def _months_before(day: date, months: int) -> date:
-    month0 = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month0, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _titles(conn: sa.Connection, coop_id: str, on: date) -> Iterator[Obligation]:

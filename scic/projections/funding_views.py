@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 import sqlalchemy as sa
 
 from scic.accounting.figures import YearFigures, year_figures
-from scic.dates import add_years
+from scic.dates import add_months, add_years
 from scic.domain.grants import Depreciation, left_to_justify, release_schedule
 from scic.errors import NotFound
 from scic.money import ratio
@@ -350,7 +350,7 @@ def esus_status(
     row = conn.execute(query.order_by(a.expires_on.desc()).limit(1)).mappings().first()
     if row is None:
         return None
-    warn_from = _add_months(row["expires_on"], -ESUS_EXPIRY_WARNING_MONTHS)
+    warn_from = add_months(row["expires_on"], -ESUS_EXPIRY_WARNING_MONTHS)
     return EsusApproval(
         id=row["approval_id"],
         reference=row["reference"],
@@ -359,17 +359,6 @@ def esus_status(
         expires_on=row["expires_on"],
         expires_soon=on >= warn_from,
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 # -- grants ----------------------------------------------------------------------------
