@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from scic import refusals
-from scic.access.errors import Forbidden, TooManyFailures
+from scic.access.errors import Forbidden
 from scic.access.policy import PUBLIC, requires
 from scic.api.deps import ServiceDep
 from scic.api.problems import KIND_STATUS
@@ -29,8 +29,8 @@ from scic.reports import File
 from scic.reports.context import fiscal_year_of
 from scic.service import Service
 from scic.web import fmt
-from scic.web.frame import ROLE_NAMES, PageProblem, links, problem_page, sign_in_page
-from scic.web.session import SignInNeeded, Viewer, viewer
+from scic.web.frame import ROLE_NAMES, PageProblem, links, problem_page, signed_in
+from scic.web.session import Viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])
 
@@ -43,14 +43,9 @@ DOCUMENT_NAMES = {
 
 def download(request: Request, service: Service, build: Callable[[Viewer], File]) -> Response:
     """The file, or the page a refusal gets (sign-in, 403, 404, the rule's words)."""
-    try:
-        v = viewer(request, service)
-    except SignInNeeded as needed:
-        if needed.reason == "signed-out":
-            return RedirectResponse("/sign-in", status_code=303)
-        return sign_in_page(request, needed.reason, status=401)
-    except TooManyFailures as error:
-        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+    v = signed_in(request, service)
+    if isinstance(v, Response):
+        return v
     nav = links(v)
     frame: dict[str, Any] = {
         "v": v,

@@ -11,26 +11,30 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from scic import i18n, vocabulary
+from scic.access.errors import TooManyFailures
 from scic.access.policy import PEOPLE, RECORD, command_rule, speaks_for
 from scic.i18n import N_
 from scic.i18n import gettext as _
 from scic.projections import views
+from scic.service import Service
 from scic.web import fmt
 from scic.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
     TOKEN_COOKIE,
     CsrfRefused,
+    SignInNeeded,
     Viewer,
     check_csrf,
     clear_cookie,
     csrf_token,
     flash_of,
     keep_csrf,
+    viewer,
 )
 from scic.write.commands import COMMANDS
 
@@ -240,6 +244,19 @@ def sign_in_page(
         clear_cookie(response, TOKEN_COOKIE)
         clear_cookie(response, SESSION_COOKIE)
     return response
+
+
+def signed_in(request: Request, service: Service) -> Viewer | Response:
+    """The viewer of a request, or the answer to one that has none: the sign-in page
+    (or a redirection to it), or 429 after too many failed attempts."""
+    try:
+        return viewer(request, service)
+    except SignInNeeded as needed:
+        if needed.reason == "signed-out":
+            return RedirectResponse("/sign-in", status_code=303)
+        return sign_in_page(request, needed.reason, status=401)
+    except TooManyFailures as error:
+        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -44,19 +44,18 @@ from scic.web.frame import (
     problem_page,
     render,
     sign_in_page,
+    signed_in,
 )
 from scic.web.refusals import message as said
 from scic.web.session import (
     SESSION_COOKIE,
     TOKEN_COOKIE,
     ChooseCooperative,
-    SignInNeeded,
     Viewer,
     authenticate,
     clear_cookie,
     reason_of,
     set_cookie,
-    viewer,
 )
 
 # Pages are outside the bearer guard: each one authenticates its cookie and asks the
@@ -92,15 +91,11 @@ Build = Callable[[Viewer, sa.Connection], tuple[str, dict[str, Any]]]
 def page(request: Request, service: Service, slug: str, build: Build) -> Response:
     i18n.activate(i18n.page_locale(request))
     try:
-        v = viewer(request, service)
-    except SignInNeeded as needed:
-        if needed.reason == "signed-out":
-            return RedirectResponse("/sign-in", status_code=303)
-        return sign_in_page(request, needed.reason, status=401)
+        v = signed_in(request, service)
     except ChooseCooperative:
         return RedirectResponse("/cooperatives", status_code=303)
-    except TooManyFailures as error:
-        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
+    if isinstance(v, Response):
+        return v
     nav = links(v)
     frame: dict[str, Any] = {
         "v": v,

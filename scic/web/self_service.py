@@ -41,9 +41,9 @@ from scic.i18n import gettext as _
 from scic.mail import preferences
 from scic.service import Service
 from scic.web import fmt
-from scic.web.forms.machinery import refused, signed_in
+from scic.web.forms.machinery import refused
 from scic.web.forms.refusals import of_domain
-from scic.web.frame import ROLE_NAMES, coop_name, links, posted, render
+from scic.web.frame import ROLE_NAMES, coop_name, links, posted, render, signed_in
 from scic.web.session import Viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[requires(PUBLIC)])

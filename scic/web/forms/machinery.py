@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from ledger.errors import LedgerError
 from ledger.schema import events as events_table
 from scic import refusals
-from scic.access.errors import TooManyFailures
 from scic.api.problems import KIND_STATUS
 from scic.errors import DomainError, NotFound
 from scic.projections import views
@@ -46,15 +45,13 @@ from scic.web.frame import (
     problem_page,
     read_form,
     render,
-    sign_in_page,
+    signed_in,
 )
 from scic.web.session import (
     CsrfRefused,
-    SignInNeeded,
     Viewer,
     check_csrf,
     set_flash,
-    viewer,
 )
 from scic.write.commands import COMMANDS
 from scic.write.corrections import CORRECTIONS
@@ -172,17 +169,6 @@ def render_form(request: Request, v: Viewer, shown: Shown, lang: str) -> Respons
 
 
 # -- the frame: who is signed in, and may they record this ----------------------------
-
-
-def signed_in(request: Request, service: Service) -> Viewer | Response:
-    try:
-        return viewer(request, service)
-    except SignInNeeded as needed:
-        if needed.reason == "signed-out":
-            return RedirectResponse("/sign-in", status_code=303)
-        return sign_in_page(request, needed.reason, status=401)
-    except TooManyFailures as error:
-        return problem_page(request, None, 429, "Trop d'essais", error.detail, [])
 
 
 def refused(request: Request, v: Viewer, status: int, title: str, message: str) -> Response:
