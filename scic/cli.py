@@ -481,15 +481,10 @@ def _print_demo_tokens(service: Service) -> None:
 
 def _demo_accounts(conn: sa.Connection, now: Any, kept: dict[str, str]) -> str:
     """One account per role on the demo cooperative (scic.accounts.demo)."""
-    from ledger.schema import events
+    from scic.access.tokens import first_coop
     from scic.accounts.demo import demo_accounts
 
-    coop_id = conn.execute(
-        sa.select(events.c.tenant_id)
-        .where(events.c.type == "CoopRegistered")
-        .order_by(events.c.position)
-        .limit(1)
-    ).scalar()
+    coop_id = first_coop(conn)
     return demo_accounts(conn, now, coop_id, kept) if coop_id else ""
 
 

@@ -400,6 +400,16 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=PARIS)
 
 
+def first_coop(conn: sa.Connection) -> str | None:
+    """The demo cooperative: the first registered, in commit order."""
+    return conn.execute(
+        sa.select(events.c.tenant_id)
+        .where(events.c.type == "CoopRegistered")
+        .order_by(events.c.position)
+        .limit(1)
+    ).scalar()
+
+
 def demo_tokens(
     conn: sa.Connection,
     now: datetime,
@@ -415,13 +425,8 @@ def demo_tokens(
     valid for the same role, cooperative and party is printed again instead of issuing a
     new one, and new ones are put in it, so restarts do not pile up demo tokens."""
     kept = {} if kept is None else kept
-    if coop_id is None:  # the first registered, in commit order
-        coop_id = conn.execute(
-            sa.select(events.c.tenant_id)
-            .where(events.c.type == "CoopRegistered")
-            .order_by(events.c.position)
-            .limit(1)
-        ).scalar()
+    if coop_id is None:
+        coop_id = first_coop(conn)
         if coop_id is None:
             return "no cooperative yet: no demo tokens"
     member = conn.execute(
