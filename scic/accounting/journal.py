@@ -48,7 +48,6 @@ from scic.domain.shares import (
 from scic.domain.surplus import SurplusAllocated
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, TitlesRemunerated
 from scic.events import typed
-from scic.money import parse_cents
 
 # -- the chart: accounts this ledger moves ------------------------------------------------
 
@@ -555,8 +554,8 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
             continue
         net = sum(cents for day, cents in ctx.grant_net[grant_id] if day <= fy.end)
         rows = release_schedule(net, schedule, ctx.fiscal_year_end)
-        row = next((r for r in rows if r["fiscal_year_end"] == fy.end.isoformat()), None)
-        amount = parse_cents(row["amount"]) if row else 0
+        row = next((r for r in rows if r.fiscal_year_end == fy.end), None)
+        amount = row.amount_cents if row else 0
         if amount:
             out.append(
                 Entry(
@@ -564,7 +563,7 @@ def _releases(ctx: _Context, fy: FiscalYear, position: int) -> list[Entry]:
                     fy.end,
                     f"QP{fy.year}-{grant_id}"[:40],
                     f"Quote-part subvention virée au résultat {grant_id}",
-                    tuple(_pair("139", str(row["account"]) if row else "777", amount)),
+                    tuple(_pair("139", row.account if row else "777", amount)),
                     None,
                     position,
                 )

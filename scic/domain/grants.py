@@ -557,9 +557,19 @@ def _open(grant: GrantState, on: date) -> None:
         raise refuse("grant-closed", f"grant {grant.grant_id} is closed")
 
 
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One fiscal year's part of an investment grant released to income, on `account`."""
+
+    fiscal_year_end: date
+    months: int
+    amount_cents: int
+    account: str
+
+
 def release_schedule(
     amount_cents: int, depreciation: Depreciation, fiscal_year_end: str
-) -> list[dict[str, object]]:
+) -> list[Release]:
     """R14 — an investment grant (131/138) is released to income (139 via 777, or 747 for
     fiscal years opened from 2025) pro rata temporis of the asset's depreciation.
 
@@ -570,7 +580,8 @@ def release_schedule(
     month, day = (int(p) for p in fiscal_year_end.split("-"))
     total_months = depreciation.years * 12
     start = depreciation.start
-    months_done, released, rows = 0, 0, []
+    months_done, released = 0, 0
+    rows: list[Release] = []
     year_end = date(start.year, month, day)
     if year_end < start:
         year_end = date(start.year + 1, month, day)
@@ -589,13 +600,6 @@ def release_schedule(
             else amount_cents * months // total_months
         )
         released += share
-        rows.append(
-            {
-                "fiscal_year_end": year_end.isoformat(),
-                "months": months,
-                "amount": format_cents(share),
-                "account": value_at(GRANT_RELEASE_ACCOUNT, opened),
-            }
-        )
+        rows.append(Release(year_end, months, share, value_at(GRANT_RELEASE_ACCOUNT, opened)))
         year_end = add_years(year_end, 1)
     return rows

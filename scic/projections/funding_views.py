@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from scic.accounting.figures import YearFigures, year_figures
 from scic.dates import add_months, add_years
-from scic.domain.grants import Depreciation, left_to_justify, release_schedule
+from scic.domain.grants import Depreciation, Release, left_to_justify, release_schedule
 from scic.errors import NotFound
 from scic.money import ratio
 from scic.projections import views
@@ -414,9 +414,8 @@ class GrantMovement:
 class GrantDetail:
     grant: Grant
     history: list[GrantMovement]
-    release_schedule: list[dict[str, Any]] | None
-    """investment grants with a depreciation: income by fiscal year, as
-    scic.domain.grants.release_schedule writes it"""
+    release_schedule: list[Release] | None
+    """investment grants with a depreciation: income by fiscal year"""
 
 
 def grant_rows(

@@ -298,7 +298,15 @@ class GrantDetail(GrantPublic):
             ]
         }
         if detail.release_schedule is not None:
-            body["release_schedule"] = detail.release_schedule
+            body["release_schedule"] = [
+                {
+                    "fiscal_year_end": r.fiscal_year_end.isoformat(),
+                    "months": r.months,
+                    "amount": format_cents(r.amount_cents),
+                    "account": r.account,
+                }
+                for r in detail.release_schedule
+            ]
         return cls.model_validate(body)
 
 
