@@ -45,6 +45,32 @@ def coop_row(conn: sa.Connection, coop_id: str) -> sa.RowMapping:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Coop:
+    """A cooperative and its statutes in force on `statutes_as_of` (None before any)."""
+
+    coop_id: str
+    name: str
+    siren: str | None
+    legal_form: str
+    incorporated_on: date
+    statutes_as_of: date
+    statutes: Statutes | None
+
+
+def coop(conn: sa.Connection, coop_id: str, on: date) -> Coop:
+    row = coop_row(conn, coop_id)
+    return Coop(
+        coop_id,
+        row["name"],
+        row["siren"],
+        row["legal_form"],
+        row["incorporated_on"],
+        on,
+        statutes_at(conn, coop_id, on, None),
+    )
+
+
 def statutes_at(
     conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
 ) -> Statutes | None:

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from scic.api.public.common import DayText, DecimalText, Public
 from scic.domain.cooperative import CategoryRole
+from scic.projections import views
 
 
 class CategoryPublic(Public):
@@ -44,3 +45,17 @@ class CoopPublic(Public):
     incorporated_on: DayText
     statutes_as_of: DayText
     statutes: StatutesPublic | None
+
+    @classmethod
+    def of(cls, view: views.Coop) -> CoopPublic:
+        return cls.model_validate(
+            {
+                "id": view.coop_id,
+                "name": view.name,
+                "siren": view.siren,
+                "legal_form": view.legal_form,
+                "incorporated_on": view.incorporated_on.isoformat(),
+                "statutes_as_of": view.statutes_as_of.isoformat(),
+                "statutes": view.statutes.model_dump(mode="json") if view.statutes else None,
+            }
+        )

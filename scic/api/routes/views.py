@@ -65,20 +65,9 @@ KnownAt = Annotated[
     tags=["cooperatives"],
     dependencies=[requires(READ)],
 )
-def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+def get_coop(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> CoopPublic:
     with service.engine.connect() as conn:
-        row = views.coop_row(conn, coop_id)
-        on = as_of or service.today()
-        statutes = views.statutes_at(conn, coop_id, on, None)
-    return {
-        "id": coop_id,
-        "name": row["name"],
-        "siren": row["siren"],
-        "legal_form": row["legal_form"],
-        "incorporated_on": row["incorporated_on"].isoformat(),
-        "statutes_as_of": on.isoformat(),
-        "statutes": statutes.model_dump(mode="json") if statutes else None,
-    }
+        return CoopPublic.of(views.coop(conn, coop_id, as_of or service.today()))
 
 
 @router.get(
@@ -173,7 +162,7 @@ def tally(
     body: Annotated[votes.TallyRequest, Body(openapi_examples=openapi_examples(BALLOTS))],
     service: ServiceDep,
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> TallyResult:
     """Weighted result of a vote by colleges (R4). Computes; records nothing.
 
     The voters are the associates as at `as_of` (the assembly's date), each in the
@@ -190,29 +179,7 @@ def tally(
     choices = votes.voters(state.members, body.ballots, on)
     assert state.coop is not None
     statutes = state.coop.statutes_at(on)
-    result = votes.tally(statutes, choices)
-    return {
-        "as_of": on.isoformat(),
-        "colleges": [
-            {
-                "code": c.code,
-                "weight": str(c.weight),
-                "yes": c.yes,
-                "cast": c.cast,
-                "applied_weight": _decimal_text(votes.display(c.applied)),
-            }
-            for c in result.colleges
-        ],
-        "result": _decimal_text(result.rounded),
-        "result_exact": f"{result.result.numerator}/{result.result.denominator}",
-        "adopted": result.adopted,
-        "redistribution": result.redistribution,
-    }
-
-
-def _decimal_text(value: Any) -> str:
-    text = format(value.normalize(), "f")
-    return text if "." in text else f"{text}.0"
+    return TallyResult.of(on, votes.tally(statutes, choices))
 
 
 @router.get(
