@@ -48,17 +48,40 @@ def _registry() -> EventRegistry:
     return build_registry()
 
 
-def finding(rule: str, code: str, severity: str, message: str, **figures: Any) -> dict[str, Any]:
-    return {
-        "rule": rule,
-        "code": code,
-        "severity": severity,
-        "message": message,
-        "figures": figures,
-    }
+class Cents(int):
+    """An amount in cents among a finding's figures (the edge writes it in euros)."""
 
 
-def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
+Figure = str | int | date | Decimal | list[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Attributes: figures, the figures behind the finding (amounts as `Cents`, dates,
+    ratios); `from` among them, the date it starts (None: not known)."""
+
+    rule: str
+    code: str
+    severity: str  # ok | warning
+    message: str
+    figures: dict[str, Figure]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    as_of: date
+    findings: list[Finding]
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+
+def finding(rule: str, code: str, severity: str, message: str, **figures: Figure) -> Finding:
+    return Finding(rule, code, severity, message, figures)
+
+
+def compliance(conn: sa.Connection, coop_id: str, on: date) -> Report:
     entries = corrected(read_entries(conn, _registry(), coop_id))
     if not entries:
         raise NotFound("cooperative", coop_id)
@@ -76,11 +99,7 @@ def compliance(conn: sa.Connection, coop_id: str, on: date) -> dict[str, Any]:
         *_titles(walk, on),
         *_esus(walk),
     ]
-    return {
-        "as_of": on.isoformat(),
-        "findings": findings,
-        "warnings": sum(f["severity"] == "warning" for f in findings),
-    }
+    return Report(on, findings)
 
 
 # -- the walk through history ----------------------------------------------------------
@@ -132,9 +151,9 @@ class _Walk:
         if key not in self.since or self.since[key][0] != value:
             self.since[key] = (value, day)
 
-    def started(self, key: str) -> str | None:
+    def started(self, key: str) -> date | None:
         found = self.since.get(key)
-        return found[1].isoformat() if found else None
+        return found[1] if found else None
 
 
 def _walk(entries: list[Entry], on: date) -> _Walk:
@@ -253,7 +272,7 @@ class _Periods:
             self.spans.append((self._open[0], day, self._open[1]))
             self._open = None
 
-    def findings(self, on: date) -> list[dict[str, Any]]:
+    def findings(self, on: date) -> list[Finding]:
         spans = [*self.spans, *([(self._open[0], None, self._open[1])] if self._open else [])]
         return [
             finding(
@@ -264,8 +283,8 @@ class _Periods:
                 + (f"to {end}" if end else f"until at least {on}")
                 + f" local public bodies held up to {percent(peak)} of the capital, above "
                 "the cap in force then",
-                **{"from": start.isoformat()},
-                to=end.isoformat() if end else None,
+                **{"from": start},
+                to=end,
                 peak=peak,
             )
             for start, end, peak in spans
@@ -295,7 +314,7 @@ def _category_problems(walk: _Walk) -> dict[str, bool]:
     return {**problems, "categories": not any(problems.values())}
 
 
-def _categories(walk: _Walk, on: date) -> list[dict[str, Any]]:
+def _categories(walk: _Walk, on: date) -> list[Finding]:
     if walk.state.coop is None:  # before incorporation: nothing to judge yet
         return []
     represented = sorted(_represented(walk))
@@ -333,7 +352,7 @@ def _categories(walk: _Walk, on: date) -> list[dict[str, Any]]:
     return out
 
 
-def _without_shares(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+def _without_shares(walk: _Walk, on: date) -> Iterator[Finding]:
     """R2 — a member admitted who holds no share is not an associate (yet, or any more):
     it counts in no category, no college, no vote."""
     for member in walk.state.members.values():
@@ -347,15 +366,15 @@ def _without_shares(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
                 f"{member.admitted_on} but holds no share: not an associate yet",
                 member_id=member.member_id,
                 number=member.number,
-                admitted_on=member.admitted_on.isoformat(),
-                **{"from": since or member.admitted_on.isoformat()},
+                admitted_on=member.admitted_on,
+                **{"from": since or member.admitted_on},
             )
 
 
 # -- R3, R5 ----------------------------------------------------------------------------
 
 
-def _public_share(walk: _Walk, on: date) -> dict[str, Any]:
+def _public_share(walk: _Walk, on: date) -> Finding:
     """R3 — after reimbursements a cooperative can drift above the cap: say so."""
     assert walk.coop is not None
     capital = walk.coop.capital
@@ -368,15 +387,15 @@ def _public_share(walk: _Walk, on: date) -> dict[str, Any]:
         "public-share",
         "warning" if above else "ok",
         f"local public bodies hold {share} of the capital (cap {cap})",
-        public=format_cents(public),
-        capital=format_cents(total),
+        public=Cents(public),
+        capital=Cents(total),
         share=share,
-        cap=str(cap),
+        cap=cap,
         **{"from": walk.started("R3:public-share")},
     )
 
 
-def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
+def _floor(walk: _Walk, on: date) -> list[Finding]:
     """R5 — headroom above the floor, and reimbursements waiting on it past the delay."""
     coop = walk.coop
     assert coop is not None
@@ -389,11 +408,11 @@ def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
             "floor-headroom",
             "ok" if capital >= floor else "warning",
             f"capital {format_cents(capital)} € against a floor of {format_cents(floor)} €",
-            capital=format_cents(capital),
-            floor=format_cents(floor),
-            headroom=format_cents(capital - floor),
+            capital=Cents(capital),
+            floor=Cents(floor),
+            headroom=Cents(capital - floor),
             pending_reimbursements=len(coop.pending),
-            pending_amount=format_cents(waiting),
+            pending_amount=Cents(waiting),
             **{"from": walk.started("R5:floor")},
         )
     ]
@@ -410,9 +429,9 @@ def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
                     f"by {due} (statutory delay of {delay} years)",
                     withdrawal_id=p.withdrawal_id,
                     member_id=p.member_id,
-                    amount=format_cents(p.amounts.paid_cents),
-                    due_on=due.isoformat(),
-                    **{"from": (due + DAY).isoformat()},
+                    amount=Cents(p.amounts.paid_cents),
+                    due_on=due,
+                    **{"from": due + DAY},
                 )
             )
     return out
@@ -421,7 +440,7 @@ def _floor(walk: _Walk, on: date) -> list[dict[str, Any]]:
 # -- R7 --------------------------------------------------------------------------------
 
 
-def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+def _overdue_calls(walk: _Walk, on: date) -> Iterator[Finding]:
     """R7 — each call past its due date with part of it unpaid as at `on`: what was
     called, what was paid against it (payments go to the call due first), what is
     overdue. A member who has left still owes its calls (C. com. L231-6) while its
@@ -442,11 +461,11 @@ def _overdue_calls(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
             call_id=call.call_id,
             subscription_id=call.subscription_id,
             member_id=call.member_id,
-            due_date=call.due_date.isoformat(),
-            called=format_cents(call.called_cents),
-            paid=format_cents(call.paid_cents),
-            overdue=format_cents(overdue),
-            **{"from": (call.due_date + DAY).isoformat()},
+            due_date=call.due_date,
+            called=Cents(call.called_cents),
+            paid=Cents(call.paid_cents),
+            overdue=Cents(overdue),
+            **{"from": call.due_date + DAY},
         )
 
 
@@ -455,7 +474,7 @@ def _reimbursed(member: MemberState) -> bool:
     return not member.active and member.holding.shares == 0
 
 
-def _owed_after_exit(walk: _Walk) -> Iterator[dict[str, Any]]:
+def _owed_after_exit(walk: _Walk) -> Iterator[Finding]:
     """R7 — a former member's calls that setting them against its reimbursement did not
     settle (its loss share was above what it had paid): still owed (C. com. L231-6)."""
     for member in walk.state.members.values():
@@ -469,13 +488,13 @@ def _owed_after_exit(walk: _Walk) -> Iterator[dict[str, Any]]:
                 "its calls",
                 member_id=member.member_id,
                 number=member.number,
-                exited_on=member.exited_on.isoformat() if member.exited_on else None,
-                owed=format_cents(member.owed_cents),
+                exited_on=member.exited_on,
+                owed=Cents(member.owed_cents),
                 **{"from": walk.started(f"R7:owed:{member.member_id}")},
             )
 
 
-def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[Finding]:
     """R7 — the unpaid part of a subscription is paid within 5 years."""
     members = walk.state.members
     for sub in walk.state.subscriptions.values():
@@ -492,15 +511,15 @@ def _unpaid_after_five_years(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
             f"five years on ({format_cents(unpaid)} € unpaid since {deadline + DAY})",
             subscription_id=sub.subscription_id,
             member_id=sub.member_id,
-            unpaid=format_cents(unpaid),
-            **{"from": (deadline + DAY).isoformat()},
+            unpaid=Cents(unpaid),
+            **{"from": deadline + DAY},
         )
 
 
 # -- R10 -------------------------------------------------------------------------------
 
 
-def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
+def _review(walk: _Walk, on: date) -> list[Finding]:
     """R10 — a cooperative review every 5 years from the last report made available
     (décret 2015-706 art. 14; the first from incorporation), and also after three
     loss-making fiscal years since the last review, not necessarily in a row, or a
@@ -529,9 +548,9 @@ def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
             f"({last})",
             trigger="every-five-years",
             status=periodic,
-            due_on=found.periodic_due.isoformat(),
-            last_review=found.last_review.isoformat() if found.last_review else None,
-            **{"from": found.periodic_from.isoformat()},
+            due_on=found.periodic_due,
+            last_review=found.last_review,
+            **{"from": found.periodic_from},
         )
     ]
     for trigger in found.triggers:
@@ -549,10 +568,10 @@ def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
                 status=state,
                 fiscal_year=trigger.year,
                 loss_making_years=trigger.losses_since_review,
-                result=format_cents(result or 0),
-                highest_capital=format_cents(top),
-                due_on=trigger.due_on.isoformat(),
-                **{"from": trigger.end.isoformat()},
+                result=Cents(result or 0),
+                highest_capital=Cents(top),
+                due_on=trigger.due_on,
+                **{"from": trigger.end},
             )
         )
     return out
@@ -561,7 +580,7 @@ def _review(walk: _Walk, on: date) -> list[dict[str, Any]]:
 # -- R11, R12 --------------------------------------------------------------------------
 
 
-def _titles(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
+def _titles(walk: _Walk, on: date) -> Iterator[Finding]:
     """R11 — outstanding titres participatifs issued by a legal form C. com. L228-36 does
     not name: recorded (the law is uncertain there), reported from their issue."""
     for issue in walk.issues.values():
@@ -575,12 +594,12 @@ def _titles(walk: _Walk, on: date) -> Iterator[dict[str, Any]]:
             message.removeprefix("R11: "),
             issue_id=issue.issue_id,
             legal_form=issue.legal_form,
-            outstanding=format_cents(issue.outstanding * issue.nominal_cents),
-            **{"from": issue.issued_on.isoformat()},
+            outstanding=Cents(issue.outstanding * issue.nominal_cents),
+            **{"from": issue.issued_on},
         )
 
 
-def _esus(walk: _Walk) -> Iterator[dict[str, Any]]:
+def _esus(walk: _Walk) -> Iterator[Finding]:
     """R12 — investments made while no ESUS approval was in force: lawful, recorded, but
     not solidarity investments (the approval is the condition of that status). Judged on
     the timeline: an approval recorded later but dated before the investment covers it
@@ -599,6 +618,6 @@ def _esus(walk: _Walk) -> Iterator[dict[str, Any]]:
             investment_id=e.investment_id,
             investor_id=e.investor_id,
             instrument=e.instrument,
-            amount=format_cents(e.amount_cents),
-            **{"from": day.isoformat()},
+            amount=Cents(e.amount_cents),
+            **{"from": day},
         )

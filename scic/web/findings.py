@@ -8,8 +8,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scic import formats
+from scic.api.public.compliance import figures
 from scic.i18n import gettext as _
 from scic.i18n import ngettext
+from scic.projections.compliance import Finding
 
 Names = Mapping[str, str]
 Sentence = Callable[[dict[str, Any], "Context"], str]
@@ -235,13 +237,13 @@ SENTENCES: dict[str, Sentence] = {
 }
 
 
-def sentence(found: dict[str, Any], context: Context) -> str:
+def sentence(found: Finding, context: Context) -> str:
     """The finding in words: its code's sentence, or the view's message if the code is
     unknown here or its figures are not the ones expected."""
-    write = SENTENCES.get(found.get("code", ""))
+    write = SENTENCES.get(found.code)
     if write is None:
-        return str(found.get("message", ""))
+        return found.message
     try:
-        return write(found.get("figures", {}), context)
+        return write(figures(found), context)
     except (KeyError, TypeError, ValueError, ArithmeticError):
-        return str(found.get("message", ""))
+        return found.message

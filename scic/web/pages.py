@@ -28,7 +28,7 @@ from scic.i18n import N_
 from scic.i18n import gettext as _
 from scic.money import euros
 from scic.projections import directory, funding_views, views
-from scic.projections.compliance import compliance
+from scic.projections.compliance import Report, compliance
 from scic.service import Service
 from scic.vocabulary import FUNDER_TYPES, GRANT_STATUSES, PURPOSES
 from scic.web import charts, findings, fmt, self_service
@@ -534,16 +534,21 @@ def compliance_page(request: Request, service: ServiceDep, as_of: str | None = N
         on = parse_day(as_of, service)
         v.check(v.api("/compliance"))
         notice = before_incorporation(v, conn, on)
-        report: dict[str, Any] = (
-            {"findings": [], "warnings": 0} if notice else compliance(conn, v.coop_id, on)
-        )
+        report = Report(on, []) if notice else compliance(conn, v.coop_id, on)
         words = findings.Context(
             on, views.member_names(conn, v.coop_id), code_names(conn, v.coop_id)
         )
-        for found in report["findings"]:
-            found["sentence"] = findings.sentence(found, words)
-            found["rule_text"] = refusals.rule_text(found.get("rule"))
-        return "compliance.html", {"on": on, "report": report, "notice": notice}
+        shown = [
+            {
+                "rule": found.rule,
+                "severity": found.severity,
+                "sentence": findings.sentence(found, words),
+                "rule_text": refusals.rule_text(found.rule),
+            }
+            for found in report.findings
+        ]
+        said = {"findings": shown, "warnings": report.warnings}
+        return "compliance.html", {"on": on, "report": said, "notice": notice}
 
     return page(request, service, "compliance", build)
 

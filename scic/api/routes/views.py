@@ -140,14 +140,14 @@ def reimbursements(coop_id: str, service: ServiceDep) -> PendingReimbursements:
     response_model=ComplianceReport,
     dependencies=[requires(READ)],
 )
-def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> dict[str, Any]:
+def compliance_report(coop_id: str, service: ServiceDep, as_of: AsOf = None) -> ComplianceReport:
     """Findings on R2 (categories), R3 (public share and its breaches), R5 (floor,
     waiting reimbursements), R7 (overdue calls, one by one), R10 (cooperative review due,
     and results that call for one), R11 (titles issued by a form the law does not name)
     and R12 (investments outside an ESUS approval): warnings to act on, not refusals,
     computed as at `as_of` from the ledger's history, each with the date it starts."""
     with service.engine.connect() as conn:
-        return compliance(conn, coop_id, as_of or service.today())
+        return ComplianceReport.of(compliance(conn, coop_id, as_of or service.today()))
 
 
 @router.post(

@@ -28,7 +28,7 @@ from scic import refusals
 from scic.api.problems import KIND_STATUS
 from scic.errors import DomainError, NotFound
 from scic.projections import views
-from scic.projections.compliance import compliance
+from scic.projections.compliance import Report, compliance
 from scic.projections.tables import grants, parties, subscriptions, title_issues
 from scic.service import Service
 from scic.web.forms import choices as lists
@@ -408,8 +408,8 @@ def _described(
     conn: sa.Connection,
     coop_id: str,
     rows: Sequence[Any],
-    before: dict[str, Any],
-    after: dict[str, Any],
+    before: Report,
+    after: Report,
     lang: str,
 ) -> dict[str, Any]:
     e = events_table.c
@@ -431,11 +431,9 @@ def _described(
             amount = row.data.get("amount_cents")
             fake = _Row(row.type, row.effective_date, amount, row.data.get("member_id"))
             released.append(lists.describe(fake, everyone, lang))
-    seen = {(f["code"], f["message"]) for f in before["findings"]}
+    seen = {(f.code, f.message) for f in before.findings}
     created = [
-        f
-        for f in after["findings"]
-        if (f["code"], f["message"]) not in seen and f["severity"] == "warning"
+        f for f in after.findings if (f.code, f.message) not in seen and f.severity == "warning"
     ]
     return {
         "reverses": reversed_,
