@@ -26,15 +26,8 @@ class Finding(Public):
 
     @classmethod
     def of(cls, found: compliance.Finding) -> Finding:
-        return cls.model_validate(
-            {
-                "rule": found.rule,
-                "code": found.code,
-                "severity": found.severity,
-                "message": found.message,
-                "figures": figures(found),
-            }
-        )
+        said = {k: getattr(found, k) for k in ("rule", "code", "severity", "message")}
+        return cls.model_validate(said | {"figures": figures(found)})
 
 
 class ComplianceReport(Public):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import cast
 
 from pydantic import Field
 
 from scic.api.public.common import DayText, DecimalText, Public
-from scic.domain.cooperative import CategoryRole
+from scic.domain.cooperative import CategoryRole, LegalForm
 from scic.projections import views
 
 
@@ -28,7 +28,7 @@ class CollegePublic(Public):
 class StatutesPublic(Public):
     """The statutes in force on `statutes_as_of` (amounts in cents, as recorded)."""
 
-    legal_form: Literal["SA", "SAS", "SARL"]
+    legal_form: LegalForm
     share_nominal_cents: int
     statutory_floor_cents: int
     categories: list[CategoryPublic]
@@ -41,21 +41,20 @@ class CoopPublic(Public):
     id: str
     name: str
     siren: str | None
-    legal_form: Literal["SA", "SAS", "SARL"]
+    legal_form: LegalForm
     incorporated_on: DayText
     statutes_as_of: DayText
     statutes: StatutesPublic | None
 
     @classmethod
     def of(cls, view: views.Coop) -> CoopPublic:
-        return cls.model_validate(
-            {
-                "id": view.coop_id,
-                "name": view.name,
-                "siren": view.siren,
-                "legal_form": view.legal_form,
-                "incorporated_on": view.incorporated_on.isoformat(),
-                "statutes_as_of": view.statutes_as_of.isoformat(),
-                "statutes": view.statutes.model_dump(mode="json") if view.statutes else None,
-            }
+        statutes = view.statutes.model_dump(mode="json") if view.statutes else None
+        return cls(
+            id=view.coop_id,
+            name=view.name,
+            siren=view.siren,
+            legal_form=cast(LegalForm, view.legal_form),
+            incorporated_on=view.incorporated_on.isoformat(),
+            statutes_as_of=view.statutes_as_of.isoformat(),
+            statutes=StatutesPublic.model_validate(statutes) if statutes else None,
         )
