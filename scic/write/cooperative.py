@@ -114,9 +114,8 @@ class AmendStatutes(BaseModel):
 
 
 def amend_statutes(session: WriteSession, ctx: Context, body: AmendStatutes) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    _, state = store.coop_at(cached, on)
+    cached, _, state = store.as_at(session, ctx.cooperative(), on)
     members.check_date(state, on)
     current = state.statutes_at(on)
     changes: dict[str, Any] = {}

@@ -25,9 +25,8 @@ ESUS_APPROVALS = Command("esus-approvals", approve, esus.ApproveEsus)
 
 
 def invest(session: WriteSession, ctx: Context, body: esus.Invest) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     if (body.investor is None) == (body.investor_id is None):
         raise refuse("investor-required", "give either investor {name, type} or investor_id")
     if body.subscription_id is not None:

@@ -164,15 +164,14 @@ SURPLUS_ALLOCATIONS = Command(
 
 def _capital_at(session: WriteSession, ctx: Context, on: date) -> CapitalState:
     """The capital, reserves and carried loss on `on`, from the write model's fold."""
-    _, state = store.coop_at(store.load(session, ctx.cooperative()), on)
+    _, _, state = store.as_at(session, ctx.cooperative(), on)
     return state.capital
 
 
 def charge(session: WriteSession, ctx: Context, body: ChargeCarriedLoss) -> Decided:
     """R9 — clearing a carried loss by charging it to reserves is an AG decision, an
     event on its date: the loss (119) and the reserve fall together."""
-    cached = store.load(session, ctx.cooperative())
-    _, state = store.coop_at(cached, body.decided_on)
+    cached, _, state = store.as_at(session, ctx.cooperative(), body.decided_on)
     check_date(state, body.decided_on)
     capital = state.capital
     if body.amount > capital.uncovered_losses_cents:

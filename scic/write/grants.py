@@ -4,23 +4,25 @@ command's date, scic/domain/funding_timeline.py), then every later event judged 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from ledger.store import WriteSession
 from scic.domain import grants
+from scic.domain.facts import Fact
 from scic.domain.funding_timeline import window_at
 from scic.domain.timeline import Fold
 from scic.errors import NotFound
 from scic.write import store
 from scic.write.funders import resolve_funder
-from scic.write.pipeline import Command, Context, new_id
+from scic.write.pipeline import Command, Context, Handler, new_id
 from scic.write.store import Cached, Decided
 
 
 def award(session: WriteSession, ctx: Context, body: grants.AwardGrant) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = body.awarded_on or ctx.today
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     funder_id, funder_type, registered = resolve_funder(
         session, state.coop_id, body.funder, body.funder_id, on
     )
@@ -54,8 +56,7 @@ def _grant(cached: Cached, fold: Fold, grant_id: str, on: date) -> grants.GrantS
 def _grant_at(
     session: WriteSession, ctx: Context, grant_id: str, on: date
 ) -> tuple[Cached, grants.GrantState]:
-    cached = store.load(session, ctx.cooperative())
-    fold, _ = store.coop_at(cached, on)
+    cached, fold, _ = store.as_at(session, ctx.cooperative(), on)
     return cached, _grant(cached, fold, grant_id, on)
 
 
@@ -79,54 +80,44 @@ class CloseFor(grants.Close):
     grant_id: str
 
 
-def instalment(session: WriteSession, ctx: Context, body: InstalmentFor) -> Decided:
-    on = ctx.on(body)
-    cached, grant = _grant_at(session, ctx, body.grant_id, on)
-    facts = grants.instalment(grant, body, on)
-    return store.judged(session, cached, new_id("ins"), facts)
+def _on_grant(decide: Callable[[grants.GrantState, Any, date], list[Fact]], prefix: str) -> Handler:
+    """The handler of a write on one grant: `decide` judges it on the grant as at the
+    command's date, and the events it returns are recorded under a new `prefix` id."""
+
+    def handle(session: WriteSession, ctx: Context, body: Any) -> Decided:
+        on = ctx.on(body)
+        cached, grant = _grant_at(session, ctx, body.grant_id, on)
+        return store.judged(session, cached, new_id(prefix), decide(grant, body, on))
+
+    return handle
 
 
 GRANT_INSTALMENTS = Command(
     "grant-instalments",
-    instalment,
+    _on_grant(grants.instalment, "ins"),
     InstalmentFor,
     "grants/{grant_id}/instalments",
     grants.Instalment,
 )
-
-
-def justify(session: WriteSession, ctx: Context, body: GrantAmountFor) -> Decided:
-    on = ctx.on(body)
-    cached, grant = _grant_at(session, ctx, body.grant_id, on)
-    facts = grants.justification(grant, body, on)
-    return store.judged(session, cached, new_id("jus"), facts)
-
-
 GRANT_JUSTIFICATIONS = Command(
     "grant-justifications",
-    justify,
+    _on_grant(grants.justification, "jus"),
     GrantAmountFor,
     "grants/{grant_id}/justifications",
     grants.GrantAmount,
 )
-
-
-def clawback(session: WriteSession, ctx: Context, body: ClawbackFor) -> Decided:
-    on = ctx.on(body)
-    cached, grant = _grant_at(session, ctx, body.grant_id, on)
-    facts = grants.clawback(grant, body, on)
-    return store.judged(session, cached, new_id("clw"), facts)
-
-
 GRANT_CLAWBACKS = Command(
-    "grant-clawbacks", clawback, ClawbackFor, "grants/{grant_id}/clawbacks", grants.Clawback
+    "grant-clawbacks",
+    _on_grant(grants.clawback, "clw"),
+    ClawbackFor,
+    "grants/{grant_id}/clawbacks",
+    grants.Clawback,
 )
 
 
 def amend(session: WriteSession, ctx: Context, body: AmendFor) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     grant = _grant(cached, fold, body.grant_id, on)
     window = window_at(state, on, grant.de_minimis_regime)
     amended, warnings = grants.amend(

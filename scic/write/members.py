@@ -17,9 +17,8 @@ from scic.write.store import Decided
 
 
 def admit(session: WriteSession, ctx: Context, body: members.AdmitMember) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = body.admitted_on or ctx.today
-    _, state = store.coop_at(cached, on)
+    cached, _, state = store.as_at(session, ctx.cooperative(), on)
     member_id, party_id = new_id("mbr"), new_id("pty")
     known = cached.timeline.state.members.values()  # a number is unique whatever the date
     facts = members.admit(state, body, member_id, party_id, on, known)
@@ -72,9 +71,8 @@ class ChangeCategory(members.ChangeCategory):
 
 
 def change_category(session: WriteSession, ctx: Context, body: ChangeCategory) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     member = store.member_at(cached, fold, body.member_id, on)
     facts = members.change_category(state, member, body.category, on)
     return store.judged(session, cached, body.member_id, facts)

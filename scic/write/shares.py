@@ -19,9 +19,8 @@ from scic.write.store import Cached, Decided
 
 
 def subscribe(session: WriteSession, ctx: Context, body: shares.Subscribe) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     member = store.member_at(cached, fold, body.member_id, on)
     sub_id = new_id("sub")
     return store.judged(session, cached, sub_id, shares.subscribe(state, member, body, sub_id, on))
@@ -31,9 +30,8 @@ SUBSCRIPTIONS = Command("subscriptions", subscribe, shares.Subscribe, reads_tabl
 
 
 def call(session: WriteSession, ctx: Context, body: shares.Call) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     sub = store.subscription_at(cached, fold, body.subscription_id, on)
     member = store.member_at(cached, fold, sub.member_id, on)
     call_id = new_id("call")
@@ -48,9 +46,8 @@ CALLS = Command("calls", call, shares.Call, reads_tables=False)
 def pay(session: WriteSession, ctx: Context, body: shares.Pay) -> Decided:
     """A payment on a subscription; by a member who has left, a payment of what it still
     owes on its calls (R7, decided in scic.domain.shares.pay)."""
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     sub = store.subscription_at(cached, fold, body.subscription_id, on)
     # the subscription exists at `on`, so its member was admitted by then
     member = members.require_admitted(
@@ -64,9 +61,8 @@ PAYMENTS = Command("payments", pay, shares.Pay, reads_tables=False)
 
 
 def withdraw(session: WriteSession, ctx: Context, body: shares.Withdraw) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     member = store.member_at(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, body.shares, wid, on, body.reason)
@@ -103,9 +99,8 @@ class PayOutFor(shares.PayOut):
 
 def pay_out(session: WriteSession, ctx: Context, body: PayOutFor) -> Decided:
     """A released reimbursement paid out, on the bank statement's booking date."""
-    cached = store.load(session, ctx.cooperative())
     on = body.paid_on
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     wid = body.withdrawal_id
     if wid not in cached.timeline.state.withdrawals:
         raise NotFound("withdrawal", wid)
@@ -131,9 +126,8 @@ class ExcludeMember(shares.Exclude):
 
 
 def exclude(session: WriteSession, ctx: Context, body: ExcludeMember) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     member = store.member_at(cached, fold, body.member_id, on)
     wid = new_id("wdr")
     facts = shares.withdraw(state, member, None, wid, on, body.reason, excluded=True)
@@ -144,9 +138,8 @@ EXCLUSIONS = Command("exclusions", exclude, ExcludeMember, reads_tables=False)
 
 
 def transfer(session: WriteSession, ctx: Context, body: shares.Transfer) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, state = store.coop_at(cached, on)
+    cached, fold, state = store.as_at(session, ctx.cooperative(), on)
     giver = store.member_at(cached, fold, body.from_member_id, on)
     taker = store.member_at(cached, fold, body.to_member_id, on)
     tid = new_id("trf")
@@ -164,9 +157,8 @@ class RecordLosses(BaseModel):
 
 
 def record_losses(session: WriteSession, ctx: Context, body: RecordLosses) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    _, state = store.coop_at(cached, on)
+    cached, _, state = store.as_at(session, ctx.cooperative(), on)
     members.check_date(state, on)
     data = shares.LossesRecorded(amount_cents=body.amount, fiscal_year=body.fiscal_year)
     return store.judged(session, cached, new_id("loss"), [Fact(data, on)])

@@ -364,6 +364,13 @@ def unjudged(session: WriteSession, write_id: str, facts: list[Fact]) -> Decided
 # -- the state as at a command's date --------------------------------------------------
 
 
+def as_at(session: WriteSession, coop_id: str, on: date) -> tuple[Cached, Fold, CoopState]:
+    """The cooperative's timeline (`load`), the timeline as at `on` and the cooperative's
+    state then (`coop_at`): what a handler decides on."""
+    cached = load(session, coop_id)
+    return (cached, *coop_at(cached, on))
+
+
 def coop_at(cached: Cached, on: date) -> tuple[Fold, CoopState]:
     """The timeline as at `on`, and the cooperative's state then."""
     state = cached.timeline.at(on)

@@ -16,9 +16,8 @@ from scic.write.store import Cached, Decided
 
 
 def issue(session: WriteSession, ctx: Context, body: titles.IssueTitles) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = body.issued_on or ctx.today
-    _, state = store.coop_at(cached, on)
+    cached, _, state = store.as_at(session, ctx.cooperative(), on)
     if (body.holder is None) == (body.holder_id is None):
         raise refuse("holder-required", "give either holder {name, type} or holder_id")
     holder_id, _, registered = resolve_funder(
@@ -51,9 +50,8 @@ class RemunerateFor(titles.Remunerate):
 
 
 def redeem(session: WriteSession, ctx: Context, body: RedeemFor) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, _ = store.coop_at(cached, on)
+    cached, fold, _ = store.as_at(session, ctx.cooperative(), on)
     found = issue_at(cached, fold, body.issue_id, on)
     return store.judged(session, cached, new_id("red"), titles.redeem(found, body, on))
 
@@ -68,9 +66,8 @@ PARTICIPATIVE_TITLE_REDEMPTIONS = Command(
 
 
 def remunerate(session: WriteSession, ctx: Context, body: RemunerateFor) -> Decided:
-    cached = store.load(session, ctx.cooperative())
     on = ctx.on(body)
-    fold, _ = store.coop_at(cached, on)
+    cached, fold, _ = store.as_at(session, ctx.cooperative(), on)
     found = issue_at(cached, fold, body.issue_id, on)
     facts = titles.remunerate(found, body, on)
     data = facts[0].event
