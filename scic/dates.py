@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AwareDatetime, BeforeValidator, Field
+
+from scic.jsontypes import text_of
 
 FIRST_DAY = date(1900, 1, 1)  # the oldest rule values start here (scic/rules/dated.py)
 LAST_DAY = date(2200, 12, 31)  # far enough; keeps date arithmetic (+ years) in range
@@ -22,16 +23,7 @@ INSTANT_PATTERN = (
 def _text(pattern: str, what: str) -> BeforeValidator:
     """Dates arrive as text in exactly the form the contract states (no timestamps, no
     other layouts pydantic would also read), so the schema says all the server takes."""
-    compiled = re.compile(pattern)
-
-    def check(value: Any) -> Any:
-        if isinstance(value, date):
-            return value
-        if not isinstance(value, str) or not compiled.fullmatch(value):
-            raise ValueError(f"{what} from year 1900 to 2200")
-        return value
-
-    return BeforeValidator(check)
+    return text_of(pattern, date, f"{what} from year 1900 to 2200")
 
 
 Day = Annotated[

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator, WithJsonSchema
+
+from scic.jsontypes import text_of
 
 
 def _text(pattern: str, example: str) -> BeforeValidator:
     """A Decimal given as text matching `pattern` (the schema states it, the server holds
     to it: a float would lose digits, and "1e-1" or " 0.3" are not how people write)."""
-    compiled = re.compile(pattern)
-
-    def check(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return value
-        if not isinstance(value, str) or not compiled.fullmatch(value):
-            raise ValueError(f'expected a decimal string such as "{example}"')
-        return value
-
-    return BeforeValidator(check)
+    return text_of(pattern, Decimal, f'expected a decimal string such as "{example}"')
 
 
 def _schema(pattern: str, example: str) -> WithJsonSchema:

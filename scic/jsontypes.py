@@ -4,6 +4,7 @@ is true or false (never 0 or "yes"). pydantic's lax mode would take all of those
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -27,3 +28,18 @@ Boolean = Annotated[bool, BeforeValidator(_boolean)]
 # cannot state them in the JSON schema of the `X | None`.
 PositiveInteger = Annotated[int, Field(gt=0), BeforeValidator(_integer)]
 NonNegativeInteger = Annotated[int, Field(ge=0), BeforeValidator(_integer)]
+
+
+def text_of(pattern: str, parsed: type, error: str) -> BeforeValidator:
+    """A value that arrives as text in exactly the form `pattern` states (the schema says
+    all the server takes), or already `parsed`; anything else fails with `error`."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, parsed):
+            return value
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(error)
+        return value
+
+    return BeforeValidator(check)
