@@ -111,24 +111,17 @@ def subject_of(conn: sa.Connection, v: Viewer, path: dict[str, str], lang: str) 
     """What a path-bound form is about (the grant, the issue, the person), by name;
     NotFound when the path names nothing of this cooperative."""
     today = v.service.today()
-    if "grant_id" in path:
-        granted = lists.grant_choices(conn, v.coop_id, today, lang)
-        label = next((c.label for c in granted if c.id == path["grant_id"]), None)
-        if label is None:
-            raise NotFound("grant", path["grant_id"])
-        return label
-    if "issue_id" in path:
-        issues = lists.issue_choices(conn, v.coop_id, today, lang)
-        label = next((c.label for c in issues if c.id == path["issue_id"]), None)
-        if label is None:
-            raise NotFound("title-issue", path["issue_id"])
-        return label
-    if "withdrawal_id" in path:
-        released = lists.reimbursement_choices(conn, v.coop_id, today, lang)
-        label = next((c.label for c in released if c.id == path["withdrawal_id"]), None)
-        if label is None:
-            raise NotFound("withdrawal", path["withdrawal_id"])
-        return label
+    for key, choices, kind in (
+        ("grant_id", lists.grant_choices, "grant"),
+        ("issue_id", lists.issue_choices, "title-issue"),
+        ("withdrawal_id", lists.reimbursement_choices, "withdrawal"),
+    ):
+        if key in path:
+            offered = choices(conn, v.coop_id, today, lang)
+            label = next((c.label for c in offered if c.id == path[key]), None)
+            if label is None:
+                raise NotFound(kind, path[key])
+            return label
     if "party_id" in path:
         party = conn.execute(
             sa.select(parties.c.name).where(
