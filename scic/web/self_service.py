@@ -6,6 +6,7 @@ judged by the access rule of the API route that does the same write."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -158,6 +159,25 @@ def _refused(request: Request, v: Viewer, status: int, message: str) -> Response
     return refused(request, v, status, _("Accès refusé") if status == 403 else _("Refusé"), message)
 
 
+def _fields(
+    spec: tuple[tuple[str, str, str, str | None], ...],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """A form's fields in the page's language, each with its value and its error."""
+    return [
+        {
+            "name": n,
+            "label": _(lbl),
+            "kind": k,
+            "help": _(h) if h else None,
+            "value": values.get(n),
+            "error": errors.get(n),
+        }
+        for n, lbl, k, h in spec
+    ]
+
+
 # -- contact details ---------------------------------------------------------------------
 
 CONTACT_FIELDS = (
@@ -194,17 +214,7 @@ def _contact_page(
         action=f"/dashboard/members/{member_id}/contact",
         back=f"/dashboard/members/{member_id}",
         submit=_("Enregistrer"),
-        fields=[
-            {
-                "name": n,
-                "label": _(lbl),
-                "kind": k,
-                "help": _(h) if h else None,
-                "value": values.get(n),
-                "error": errors.get(n),
-            }
-            for n, lbl, k, h in CONTACT_FIELDS
-        ],
+        fields=_fields(CONTACT_FIELDS, values, errors),
     )
 
 
@@ -323,17 +333,7 @@ def _mandate_page(
         action=f"/dashboard/members/{member_id}/sepa-mandate",
         back=f"/dashboard/members/{member_id}",
         submit=_("Enregistrer le mandat"),
-        fields=[
-            {
-                "name": n,
-                "label": _(lbl),
-                "kind": k,
-                "help": _(h) if h else None,
-                "value": values.get(n),
-                "error": errors.get(n),
-            }
-            for n, lbl, k, h in MANDATE_FIELDS
-        ],
+        fields=_fields(MANDATE_FIELDS, values, errors),
     )
 
 
