@@ -5,6 +5,7 @@ A client of the same functions as the API's routes (scic.api.routes.bank, .sepa)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
@@ -247,29 +248,33 @@ async def confirm_all(request: Request, service: ServiceDep) -> Response:
 async def direct_debit_file(request: Request, service: ServiceDep) -> Response:
     """The pain.008 of the calls due at the date asked, as a download (recorded: the
     same calls are not debited again unless returned)."""
-    form = await _form(request)
-
-    def run(v: Viewer) -> Response | str:
-        _may_record(v)
-        due = _day(form.get("due"))
-        if due is None:
-            return _("Choisissez la date d'échéance des appels à prélever.")
-        return sepa_api.direct_debit_file(service, v.coop_id, due, None, v.principal.actor)
-
-    return _act(request, service, form, run)
+    missing = N_("Choisissez la date d'échéance des appels à prélever.")
+    return await _sepa_file(request, service, "due", missing, sepa_api.direct_debit_file)
 
 
 @router.post("/dashboard/bank/sepa/transfers")
 async def transfer_file(request: Request, service: ServiceDep) -> Response:
     """The pain.001 of the payouts owed, to be executed on the date asked (recorded: the
     same payout is not produced twice)."""
+    missing = N_("Choisissez la date d'exécution des virements.")
+    return await _sepa_file(request, service, "on", missing, sepa_api.transfer_file)
+
+
+async def _sepa_file(
+    request: Request,
+    service: ServiceDep,
+    field: str,
+    missing: str,
+    produce: Callable[[Any, str, date, str | None, str], Response],
+) -> Response:
+    """A SEPA file produced at the date the form's `field` gives (`missing` when none)."""
     form = await _form(request)
 
     def run(v: Viewer) -> Response | str:
         _may_record(v)
-        on = _day(form.get("on"))
-        if on is None:
-            return _("Choisissez la date d'exécution des virements.")
-        return sepa_api.transfer_file(service, v.coop_id, on, None, v.principal.actor)
+        day = _day(form.get(field))
+        if day is None:
+            return _(missing)
+        return produce(service, v.coop_id, day, None, v.principal.actor)
 
     return _act(request, service, form, run)

@@ -48,3 +48,20 @@ def test_the_manager_sees_the_debits_due_and_downloads_the_pain008(
     manager.cookies.set("scic_lang", "en")
     again = manager.post(action, data={"csrf": csrf, "due": "2026-11-30"})
     assert "These calls were already collected" in _text(again.text)
+
+
+def test_a_sepa_file_form_without_its_date_or_with_nothing_owed_says_so(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    s = scene(client)
+    manager = signed_in(app, issue_token(service, "manager", s["coop"]).secret)
+    csrf = csrf_of(manager.get("/dashboard/bank").text)
+    debits = manager.post("/dashboard/bank/sepa/direct-debits", data={"csrf": csrf, "due": ""})
+    assert "Choisissez la date d'échéance des appels à prélever." in _text(debits.text)
+    transfers = "/dashboard/bank/sepa/transfers"
+    undated = manager.post(transfers, data={"csrf": csrf, "on": "pas une date"})
+    assert "Choisissez la date d'exécution des virements." in _text(undated.text)
+    nothing = manager.post(transfers, data={"csrf": csrf, "on": "2026-12-01"})
+    assert nothing.status_code == 200, nothing.text
+    assert not nothing.headers["content-type"].startswith("application/xml")
+    assert "Aucun remboursement ni aucune rémunération à verser." in _text(nothing.text)
