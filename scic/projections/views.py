@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from ledger.schema import UTCDateTime
 from scic.domain.cooperative import Statutes
 from scic.domain.shares import still_owed_cents
 from scic.errors import NotFound
@@ -361,29 +362,103 @@ _MEMBER_ROW = (
     .join(parties, parties.c.party_id == members.c.party_id)
     .where(members.c.member_id == _MEMBER_ID, members.c.coop_id == sa.bindparam("coop_id"))
 )
-_MEMBER_CATEGORIES = (
-    sa.select(member_categories.c.category, member_categories.c.effective_date)
-    .where(member_categories.c.member_id == _MEMBER_ID)
-    .order_by(member_categories.c.effective_date, member_categories.c.position)
-)
-_MEMBER_MOVES = (
-    sa.select(movements).where(movements.c.member_id == _MEMBER_ID).order_by(movements.c.position)
-)
-_MEMBER_SUBSCRIPTIONS = (
-    sa.select(subscriptions)
-    .where(subscriptions.c.member_id == _MEMBER_ID)
-    .order_by(subscriptions.c.subscribed_on)
-)
-_MEMBER_WITHDRAWALS = (
-    sa.select(withdrawals)
-    .where(withdrawals.c.member_id == _MEMBER_ID)
-    .order_by(withdrawals.c.position)
-)
-_MEMBER_OWED_PAYMENTS = (
-    sa.select(owed_payments.c.payment_id, owed_payments.c.paid_on, owed_payments.c.amount_cents)
-    .where(owed_payments.c.member_id == _MEMBER_ID, ~owed_payments.c.reversed)
-    .order_by(owed_payments.c.paid_on, owed_payments.c.position)
-)
+
+
+def _member_history() -> sa.CompoundSelect:
+    """A member's category spells, movements, subscriptions, withdrawals and payments
+    after leaving (R7) in one
+    statement: each table's rows under its tag, in the columns of one shape (a lookup
+    costs its round trips more than its rows)."""
+    shape = (
+        ("tag", sa.String),
+        ("day_key", sa.Date),
+        ("position_key", sa.BigInteger),
+        ("text_1", sa.String),
+        ("text_2", sa.String),
+        ("text_3", sa.String),
+        ("day_1", sa.Date),
+        ("day_2", sa.Date),
+        ("day_3", sa.Date),
+        ("recorded_at", UTCDateTime),
+        ("flag_1", sa.Boolean),
+        ("flag_2", sa.Boolean),
+        *((k, sa.BigInteger) for k in AMOUNT_KEYS),
+        ("amount_cents", sa.BigInteger),
+        ("loss_share_cents", sa.BigInteger),
+    )
+
+    def branch(table: sa.Table, tag: str, *where: Any, **columns: Any) -> sa.Select[Any]:
+        picked = [
+            (columns[name] if name in columns else sa.cast(sa.null(), kind)).label(name)
+            for name, kind in shape[1:]
+        ]
+        tagged = sa.cast(sa.literal(tag), sa.String).label("tag")
+        return sa.select(tagged, *picked).where(table.c.member_id == _MEMBER_ID, *where)
+
+    c, m, s, w, o = (
+        member_categories.c,
+        movements.c,
+        subscriptions.c,
+        withdrawals.c,
+        owed_payments.c,
+    )
+    return sa.union_all(
+        branch(
+            member_categories,
+            "c",
+            day_key=c.effective_date,
+            position_key=c.position,
+            text_1=c.category,
+            day_1=c.effective_date,
+        ),
+        branch(
+            movements,
+            "m",
+            position_key=m.position,
+            text_1=m.event_id,
+            text_2=m.kind,
+            text_3=m.subscription_id,
+            day_1=m.effective_date,
+            recorded_at=m.recorded_at,
+            **{k: m[k] for k in AMOUNT_KEYS},
+        ),
+        branch(
+            subscriptions,
+            "s",
+            day_key=s.subscribed_on,
+            text_1=s.subscription_id,
+            day_1=s.subscribed_on,
+            **{k: s[k] for k in AMOUNT_KEYS},
+        ),
+        branch(
+            withdrawals,
+            "w",
+            position_key=w.position,
+            text_1=w.withdrawal_id,
+            text_2=w.status,
+            day_1=w.requested_on,
+            day_2=w.due_by,
+            day_3=w.reimbursed_on,
+            flag_1=w.exit,
+            flag_2=w.excluded,
+            amount_cents=w.amount_cents,
+            loss_share_cents=w.loss_share_cents,
+            **{k: w[k] for k in AMOUNT_KEYS},
+        ),
+        branch(
+            owed_payments,
+            "o",
+            ~o.reversed,
+            day_key=o.paid_on,
+            position_key=o.position,
+            text_1=o.payment_id,
+            day_1=o.paid_on,
+            amount_cents=o.amount_cents,
+        ),
+    ).order_by(sa.text("tag"), sa.text("day_key"), sa.text("position_key"), sa.text("text_1"))
+
+
+_MEMBER_HISTORY = _member_history()
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,11 +546,26 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDe
     row = conn.execute(_MEMBER_ROW, {**key, "coop_id": coop_id}).mappings().first()
     if row is None:
         raise NotFound("member", member_id)
-    history = conn.execute(_MEMBER_CATEGORIES, key).all()
-    moves = conn.execute(_MEMBER_MOVES, key).mappings().all()
-    subs = conn.execute(_MEMBER_SUBSCRIPTIONS, key).mappings().all()
-    outs = conn.execute(_MEMBER_WITHDRAWALS, key).mappings().all()
-    paid_after = [OwedPayment(*p) for p in conn.execute(_MEMBER_OWED_PAYMENTS, key)]
+    rows: dict[str, list[Any]] = {"c": [], "m": [], "s": [], "w": [], "o": []}
+    for found in conn.execute(_MEMBER_HISTORY, key).mappings():
+        rows[found["tag"]].append(found)
+    paid_after = [OwedPayment(o["text_1"], o["day_1"], o["amount_cents"]) for o in rows["o"]]
+    outs = [
+        {
+            "withdrawal_id": w["text_1"],
+            "member_id": member_id,
+            "status": w["text_2"],
+            "requested_on": w["day_1"],
+            "due_by": w["day_2"],
+            "exit": w["flag_1"],
+            "excluded": w["flag_2"],
+            "reimbursed_on": w["day_3"],
+            "amount_cents": w["amount_cents"],
+            "loss_share_cents": w["loss_share_cents"],
+            **{k: w[k] for k in AMOUNT_KEYS},
+        }
+        for w in rows["w"]
+    ]
     return MemberDetail(
         id=member_id,
         party_id=row["party_id"],
@@ -488,10 +578,8 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDe
         exited_on=row["exited_on"],
         holding=Holding.of(row),
         pending_reimbursement=Holding.of(row, "pending_"),
-        categories=[CategorySpell(c, d) for c, d in history],
-        subscriptions=[
-            SubscriptionHeld(s["subscription_id"], s["subscribed_on"], Holding.of(s)) for s in subs
-        ],
+        categories=[CategorySpell(c["text_1"], c["day_1"]) for c in rows["c"]],
+        subscriptions=[SubscriptionHeld(s["text_1"], s["day_1"], Holding.of(s)) for s in rows["s"]],
         withdrawals=[
             _withdrawal(w, sum(p.amount_cents for p in paid_after) if _owing(w) else 0)
             for w in outs
@@ -499,14 +587,9 @@ def member_detail(conn: sa.Connection, coop_id: str, member_id: str) -> MemberDe
         owed_payments=paid_after,
         history=[
             Movement(
-                m["event_id"],
-                m["kind"],
-                m["effective_date"],
-                m["recorded_at"],
-                m["subscription_id"],
-                Holding.of(m),
+                m["text_1"], m["text_2"], m["day_1"], m["recorded_at"], m["text_3"], Holding.of(m)
             )
-            for m in moves
+            for m in rows["m"]
         ],
     )
 
