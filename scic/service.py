@@ -18,6 +18,7 @@ from scic.events import build_registry
 from scic.integrations.config import EventsOut
 from scic.projections.cache import ViewCache
 from scic.projections.capital import CapitalProjector
+from scic.projections.dated import DatedTotalsProjector
 from scic.projections.funding import FundingProjector
 from scic.projections.mix import TotalsProjector
 from scic.settings import get_settings
@@ -44,6 +45,7 @@ def projectors() -> list[Projector]:
     return [
         CapitalProjector(),
         TotalsProjector(),
+        DatedTotalsProjector(),
         FundingProjector(),
         AccountingProjector(),
         OutboxProjector(),

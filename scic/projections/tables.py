@@ -363,3 +363,26 @@ mix_marks = sa.Table(
 )
 
 MIX_TABLES = [mix_members, mix_categories, mix_marks]
+
+
+# -- dated totals for the views as at a date inside the history (scic.projections.dated) --
+
+# Per cooperative and category, what the capital held in that category moved by on a
+# day, in a month and in a year ("d", "m", "y": `day` is the day, the first of the month,
+# the first of the year): a category's capital as at D is the years before D's, the
+# months of D's year before D's month and the days of D's month up to D (at most 43 rows
+# a category). `entries` counts the movements held, so that a category held by members
+# whose movements sum to nothing is still known to be held (as the sum of every
+# movement knows it). A row that nets to nothing is deleted.
+capital_dates = sa.Table(
+    "capital_dates",
+    metadata,
+    sa.Column("coop_id", sa.String(40), primary_key=True),
+    sa.Column("span", sa.String(1), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("entries", sa.BigInteger, nullable=False, default=0),
+    *_amount_columns(),
+)
+
+DATED_TABLES = [capital_dates]

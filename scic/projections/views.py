@@ -19,7 +19,7 @@ from scic.domain.cooperative import Statutes
 from scic.domain.shares import still_owed_cents
 from scic.errors import NotFound
 from scic.money import ratio
-from scic.projections import mix
+from scic.projections import dated, mix
 from scic.projections.tables import (
     coops,
     member_categories,
@@ -257,17 +257,25 @@ def members_from_totals(
 def category_inputs(
     conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
 ) -> CapitalInputs:
-    """Inputs for the views by category or college. As at a date after every movement
-    (scic.projections.mix.usable) each category stands as one holder of its running
-    totals, instead of summing every holding; earlier, the holdings are summed."""
+    """Inputs for the views by category or college. As known now, each category stands
+    as one holder of its capital then: its running totals as at a date after every
+    movement (scic.projections.mix.usable), else its dated totals
+    (scic.projections.dated), instead of summing every holding. As known at an earlier
+    time, or when a category the statutes do not name is held, the holdings are summed."""
     coop_row(conn, coop_id)
     rules = statutes_at(conn, coop_id, as_of, known_at)
-    if rules is not None and mix.usable(conn, coop_id, as_of, known_at):
-        totals = mix.category_totals(conn, coop_id)
+    if rules is not None:
+        totals = None
+        if mix.usable(conn, coop_id, as_of, known_at):
+            totals = mix.category_totals(conn, coop_id)
+        elif known_at is None:
+            totals = dated.category_totals_at(conn, coop_id, as_of) or None
         codes = {c.code for c in rules.categories}
         # A category the statutes no longer name (or in no college) would be listed
         # in the order its holders are met: leave that to the exact computation.
-        if all(k in codes and rules.college_of(k) is not None for k in totals):
+        if totals is not None and all(
+            k in codes and rules.college_of(k) is not None for k in totals
+        ):
             return CapitalInputs(totals, {k: k for k in totals}, rules)
     return CapitalInputs(
         holdings_by_member(conn, coop_id, as_of, known_at),
