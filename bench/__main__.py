@@ -36,6 +36,7 @@ class Sizes:
     dated_singles: int  # timed single writes of each kind per point
     dated_batches: int  # timed batches of each kind per point
     dated_budget: float  # seconds: a back-dated batch estimated longer is not run
+    asof: tuple[int, ...] = ()  # more histories (events) for the as-of reads
 
 
 # 22,000 events give each of 10,000 members a holding (admission, subscription, a few
@@ -52,6 +53,7 @@ FULL = Sizes(
     9,
     3,
     dated.BATCH_BUDGET,
+    (1_000, 100_000),
 )
 QUICK = Sizes(300, 800, ((300, 800),), 2, 40, 5, 1_000, (1_000,), 3, 1, 10.0)
 
@@ -67,7 +69,13 @@ def run_backend(
     suite.log(f"{backend.name}: rebuild")
     figures.append(suite.rebuild_figure(backend, main_url))
     suite.log(f"{backend.name}: reads")
-    figures += suite.read_figures(backend, main_url, "m", sizes.members, sizes.reads)
+    figures += suite.read_figures(backend, main_url, "m", sizes.members, sizes.events, sizes.reads)
+    for events in sizes.asof:  # the as-of reads on more histories
+        members, tag = suite.asof_members(events), f"a{events}"
+        suite.log(f"{backend.name}: as-of reads on {events:,} events, {members:,} members")
+        url = backend.fresh(tag)
+        suite.seed(url, workdir, tag, members, events)
+        figures += suite.asof_figures(backend, url, tag, members, events, sizes.reads)
     growth: list[dict[str, Any]] = []
     for members, events in sizes.growth:
         if (members, events) == (sizes.members, sizes.events):

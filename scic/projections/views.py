@@ -218,11 +218,7 @@ def capital_table(
         coop_row(conn, coop_id)
         if mix.usable(conn, coop_id, as_of, known_at):
             return members_from_totals(conn, coop_id, as_of, known_at)
-        inputs = CapitalInputs(
-            holdings_by_member(conn, coop_id, as_of, known_at),
-            {},  # the member rows show no category
-            statutes_at(conn, coop_id, as_of, known_at),
-        )
+        return members_as_of(conn, coop_id, as_of, known_at)
     else:
         inputs = category_inputs(conn, coop_id, as_of, known_at)
     return render_capital_table(conn, coop_id, inputs, as_of, known_at, group_by)
@@ -252,6 +248,34 @@ def members_from_totals(
     ]
     held.sort(key=lambda r: (r[1].lower(), r[0]))
     return _table(as_of, known_at, "member", held)
+
+
+def members_as_of(
+    conn: sa.Connection, coop_id: str, as_of: date, known_at: datetime | None
+) -> CapitalTable:
+    """The capital table by member as at any date: each member's movements summed and
+    its name, in one query; what `render_capital_table` gives from `capital_inputs`."""
+    m = movements.c
+    summed = sa.select(m.member_id, *(sa.func.sum(m[k]).label(k) for k in AMOUNT_KEYS)).where(
+        m.coop_id == coop_id, m.effective_date <= as_of
+    )
+    if known_at is not None:
+        summed = summed.where(m.recorded_at <= known_at)
+    held = summed.group_by(m.member_id).subquery()
+    query = sa.select(
+        held.c.member_id, parties.c.name, *(held.c[k] for k in AMOUNT_KEYS)
+    ).select_from(
+        held.outerjoin(members, members.c.member_id == held.c.member_id).outerjoin(
+            parties, parties.c.party_id == members.c.party_id
+        )
+    )
+    rows = [
+        (key, name or ERASED, Holding(*map(int, amounts)))
+        for key, name, *amounts in conn.execute(query)
+        if any(amounts)
+    ]
+    rows.sort(key=lambda r: (r[1].lower(), r[0]))
+    return _table(as_of, known_at, "member", rows)
 
 
 def category_inputs(

@@ -37,7 +37,7 @@ def check(service: Service, coop: str, days: list[date]) -> None:
     with service.engine.connect() as conn:
         for on in days:
             assert dated.category_totals_at(conn, coop, on) == exact_by_category(conn, coop, on), on
-            for group_by in ("category", "college"):
+            for group_by in views.GROUPS:
                 inputs = views.capital_inputs(conn, coop, on, None)
                 exact = views.render_capital_table(conn, coop, inputs, on, None, group_by)
                 assert views.capital_table(conn, coop, on, None, group_by) == exact, on
