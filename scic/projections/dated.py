@@ -213,12 +213,11 @@ def category_totals_at(conn: sa.Connection, coop_id: str, on: date) -> dict[str,
     year, month = date(on.year, 1, 1), date(on.year, on.month, 1)
     query = (
         sa.select(t.category, *(sa.func.sum(t[k]).label(k) for k in COUNTS))
-        .where(
-            t.coop_id == coop_id,
+        .where(  # the cooperative in each term: each is one range of the primary key
             sa.or_(
-                sa.and_(t.span == "y", t.day < year),
-                sa.and_(t.span == "m", t.day >= year, t.day < month),
-                sa.and_(t.span == "d", t.day >= month, t.day <= on),
+                sa.and_(t.coop_id == coop_id, t.span == "y", t.day < year),
+                sa.and_(t.coop_id == coop_id, t.span == "m", t.day >= year, t.day < month),
+                sa.and_(t.coop_id == coop_id, t.span == "d", t.day >= month, t.day <= on),
             ),
         )
         .group_by(t.category)

@@ -103,8 +103,10 @@ def holdings_by_member(
         .where(m.coop_id == coop_id, m.effective_date <= as_of)
         .group_by(m.member_id)
     )
-    if member_id is not None:
-        query = query.where(m.member_id == member_id)
+    if member_id is not None:  # its own movements, not every one of the cooperative
+        query = query.where(m.member_id == member_id).with_hint(
+            movements, "INDEXED BY ix_share_movements_member_position", "sqlite"
+        )
     if known_at is not None:
         query = query.where(m.recorded_at <= known_at)
     return {
