@@ -1,16 +1,16 @@
 """Dated totals for the capital views as at a date inside the history
 (scic.projections.dated).
 
-Revision ID: 0024_capital_dates
-Revises: 0023_fiscal_year_files
+Revision ID: 0025_capital_dates
+Revises: 0024_owed_payments
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_capital_dates"
-down_revision = "0023_fiscal_year_files"
+revision = "0025_capital_dates"
+down_revision = "0024_owed_payments"
 branch_labels = None
 depends_on = None
 
