@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import openpyxl  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation import OpenAPIV31SpecValidator
@@ -120,11 +121,14 @@ def test_a_generated_client_walks_a_journey(tmp_path: Path, database_url: str) -
 def _journey(tmp_path: Path, database_url: str) -> None:
     client_module = importlib.import_module("scic_client.client")
     models = importlib.import_module("scic_client.models")
+    types = importlib.import_module("scic_client.types")
     post_coops = importlib.import_module("scic_client.api.commands.post_coops")
     post_members = importlib.import_module("scic_client.api.commands.post_members")
     get_coops = importlib.import_module("scic_client.api.directory.get_coops")
     get_members = importlib.import_module("scic_client.api.directory.get_members")
     get_report = importlib.import_module("scic_client.api.reports.get_report")
+    get_report_csv = importlib.import_module("scic_client.api.reports.get_report_csv")
+    get_report_xlsx = importlib.import_module("scic_client.api.reports.get_report_xlsx")
 
     database.upgrade(database_url)
     service = open_service(database_url)
@@ -148,6 +152,12 @@ def _journey(tmp_path: Path, database_url: str) -> None:
         register = get_report.sync(created.id, "member-register", client=client)
         assert isinstance(register, models.ReportDocument)
         assert register.tables[0].rows[0]["name"] == "Élodie Martin"  # type: ignore[index]
+        as_csv = get_report_csv.sync(created.id, "member-register", client=client)
+        assert isinstance(as_csv, str) and "Élodie Martin" in as_csv, as_csv
+        as_xlsx = get_report_xlsx.sync(created.id, "member-register", client=client)
+        assert isinstance(as_xlsx, types.File), as_xlsx
+        sheet = openpyxl.load_workbook(as_xlsx.payload).active
+        assert "Élodie Martin" in [c.value for row in sheet.iter_rows() for c in row]
 
 
 def _string_pattern(schema: dict[str, Any]) -> str:

@@ -365,6 +365,32 @@ def test_bad_requests_are_problems_not_files(
     assert "content-disposition" not in response.headers
 
 
+def test_each_file_type_has_its_own_path_giving_the_same_bytes(
+    client: TestClient, demo: str
+) -> None:
+    """`reports/{name}.csv|xlsx|pdf|zip` (one content type each, for generated clients)
+    answer what `?format=` does; a type the report does not come as is refused alike."""
+    base = f"/v1/coops/{demo}/reports"
+    for name, ext in (
+        ("member-register", "csv"),
+        ("movements", "xlsx"),
+        ("member-register", "pdf"),
+    ):
+        by_path = client.get(f"{base}/{name}.{ext}", params={"year": 2024})
+        assert by_path.status_code == 200, by_path.text
+        by_format = _get(client, demo, name, format=ext, year=2024)
+        assert by_path.content == by_format.content
+        assert by_path.headers["content-type"] == by_format.headers["content-type"]
+        assert by_path.headers["content-disposition"] == by_format.headers["content-disposition"]
+    ocf = client.get(f"{base}/ocf.zip", params={"year": 2024})
+    assert ocf.status_code == 200, ocf.text
+    assert ocf.headers["content-type"] == "application/zip" and ocf.content[:2] == b"PK"
+    for path, slug in (("ocf.csv", "unsupported-format"), ("surplus.pdf", "report-not-found")):
+        refused = client.get(f"{base}/{path}")
+        assert refused.headers["content-type"] == "application/problem+json", path
+        assert refused.json()["type"] == f"/errors/{slug}", refused.text
+
+
 def scic(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCIC_DATABASE_URL": url}
     return subprocess.run(

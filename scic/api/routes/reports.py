@@ -132,6 +132,47 @@ def grant_statement(
     return _serve(service, coop_id, "grant-statement", as_of, year, fmt, funder)
 
 
+# One operation per file type, beside `get_report` (JSON by default, the others by
+# `?format=`): a response of one content type is one a generated client types (text for
+# CSV, bytes for the others), where one of several is read as the first (JSON).
+FILE_TYPES: dict[str, tuple[str, dict[str, str]]] = {
+    "csv": ("text/csv", {"type": "string"}),
+    "xlsx": (FORMATS["xlsx"].media_type, {"type": "string", "format": "binary"}),
+    "pdf": ("application/pdf", {"type": "string", "format": "binary"}),
+    "zip": ("application/zip", {"type": "string", "format": "binary"}),
+}
+
+
+def _file_route(ext: str, media_type: str, schema: dict[str, str]) -> None:
+    @router.get(
+        f"/v1/coops/{{coop_id}}/reports/{{name}}.{ext}",
+        operation_id=f"get_report_{ext}",
+        summary=f"A report as a .{ext} file",
+        dependencies=[requires(EXPORT)],
+        response_class=Response,
+        responses={
+            200: {
+                "description": f"the report as a .{ext} file, with a Content-Disposition filename",
+                "content": {
+                    media_type: {"schema": schema},
+                    # the generic name of bytes, which generated clients read as a file
+                    **({"application/octet-stream": {"schema": schema}} if ext != "csv" else {}),
+                },
+            }
+        },
+    )
+    def file_report(
+        coop_id: str, name: str, service: ServiceDep, as_of: AsOf = None, year: Year = None
+    ) -> Response:
+        return _serve(service, coop_id, name, as_of, year, ext)
+
+    file_report.__doc__ = f"The report `name` as `?format={ext}` gives it (ocf: zip only)."
+
+
+for _ext, (_media_type, _schema) in FILE_TYPES.items():
+    _file_route(_ext, _media_type, _schema)
+
+
 @router.get(
     "/v1/coops/{coop_id}/reports/{name}",
     operation_id="get_report",
