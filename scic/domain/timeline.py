@@ -25,7 +25,8 @@ No I/O here: scic/write/store.py loads the entries and caches the fold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import bisect
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, Protocol
@@ -40,6 +41,7 @@ from scic.domain.cooperative import (
     check_subscribed_at_nominal,
 )
 from scic.domain.corrections import EventReversed
+from scic.domain.history_index import END, HistoryIndex, Walk, delta, members_of
 from scic.domain.losses import RESERVE_FIELDS, CarriedLossCharged
 from scic.domain.members import (
     MemberAdmitted,
@@ -147,8 +149,8 @@ class Fold:
     subscriptions are frozen snapshots the deciders read; `evolve` replaces them."""
 
     coop: CoopState | None = None
-    members: dict[str, MemberState] = field(default_factory=dict)
-    subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
+    members: MutableMapping[str, MemberState] = field(default_factory=dict)
+    subscriptions: MutableMapping[str, SubscriptionState] = field(default_factory=dict)
     withdrawals: dict[str, PendingWithdrawal] = field(default_factory=dict)
     reimbursements: dict[str, ReleasedReimbursement] = field(default_factory=dict)
     """Released reimbursements by withdrawal id, and their payout once recorded."""
@@ -575,9 +577,11 @@ def corrected(entries: Iterable[Entry]) -> list[Entry]:
     )
 
 
-def fold(entries: Sequence[Entry], until: date | None = None) -> tuple[Fold, list[Violation]]:
+def fold(
+    entries: Sequence[Entry], until: date | None = None, index: HistoryIndex | None = None
+) -> tuple[Fold, list[Violation]]:
     """Fold a corrected history (in timeline order), judging each event; stops after the
-    events effective on `until`."""
+    events effective on `until`. `index`: filled with what was folded."""
     state = Fold()
     found: list[Violation] = []
     for entry in entries:
@@ -586,35 +590,83 @@ def fold(entries: Sequence[Entry], until: date | None = None) -> tuple[Fold, lis
         violation = judge(state, entry)
         if violation is not None:
             found.append(violation)
-        step(state, entry, violation)
+        step(state, entry, violation, index)
     return state, found
 
 
-def step(state: Fold, entry: Entry, violation: Violation | None) -> None:
-    """Fold a judged entry. One that is structurally impossible there (a payment before
-    its subscription, shares nobody holds) has no state to act on: it is left out of
-    the fold, and stays a finding (only older ledgers hold such events)."""
-    if violation is None or violation.kind != "structural":
-        apply(state, entry)
+def step(
+    state: Fold, entry: Entry, violation: Violation | None, index: HistoryIndex | None = None
+) -> bool:
+    """Fold a judged entry (and index it). One that is structurally impossible there (a
+    payment before its subscription, shares nobody holds) has no state to act on: it is
+    left out of the fold, and stays a finding (only older ledgers hold such events).
+    Returns whether it was folded."""
+    if violation is not None and violation.kind == "structural":
+        return False
+    before = state.coop.capital if state.coop is not None else None
+    apply(state, entry)
+    if index is not None:
+        index.add(entry, delta(before, state.coop.capital if state.coop is not None else None))
+    return True
+
+
+def reads_capital(entry: Entry, public_members: set[str]) -> bool:
+    """Does this event's judge read the capital or the R5 queue, so that an entry inserted
+    before it that moves them must have it judged again? The reimbursement (R5: its turn,
+    the floor, the capital), the statutes amendment (R1: the nominal while shares are out)
+    and R3's checks — which only a change raising the public bodies' part can breach
+    (`rules_check.public_cap_breach`), so only those of a member once in a public
+    category read the capital."""
+    e = entry.event
+    match e:
+        case SharesReimbursed() | StatutesAmended():
+            return True
+        case SharesSubscribed() | MemberCategoryChanged():
+            return e.member_id in public_members
+        case SharesTransferred():
+            return e.from_member_id in public_members or e.to_member_id in public_members
+    return False
+
+
+WITHIN_REACH = (
+    MemberAdmitted,
+    SharesSubscribed,
+    SharesCalled,
+    SharesPaid,
+    SharesTransferred,
+    MemberWithdrew,
+    ReimbursementPaidOut,
+)
+"""Events a back-dated insert of which is judged from the index: they change only their
+members, their subscriptions and sums of the capital. The others (statutes, categories,
+reimbursements, funding, corrections) refold the history."""
+MOVES_CAPITAL = (SharesSubscribed, SharesTransferred, MemberWithdrew)
+"""Of those, the ones that move what `reads_capital` events read (subscribed and public
+capital, the R5 queue)."""
 
 
 @dataclass
 class Timeline:
     """A cooperative's entries (all of them, in timeline order), the fold of the
-    corrected history to its end, and the violations already in it (`baseline`)."""
+    corrected history to its end, the violations already in it (`baseline`, and by event
+    in `verdicts`), and the index of what the fold held at every point."""
 
     entries: list[Entry]
     state: Fold
     baseline: set[tuple[str, str]]
     reversed_ids: set[str]
+    index: HistoryIndex = field(default_factory=HistoryIndex)
+    verdicts: dict[str, Violation] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Iterable[Entry]) -> Timeline:
         ordered = sorted(entries, key=sort_key)
         history = corrected(ordered)
-        state, found = fold(history)
+        index = HistoryIndex()
+        state, found = fold(history, index=index)
         reversed_ids = {e.reverses for e in ordered if e.reverses is not None}
-        return cls(ordered, state, {v.key for v in found}, reversed_ids)
+        verdicts = {v.event_id: v for v in found}
+        return cls(ordered, state, {v.key for v in found}, reversed_ids, index, verdicts)
 
     @property
     def last_key(self) -> tuple[date, int]:
@@ -625,10 +677,10 @@ class Timeline:
 
     def at(self, on: date) -> Fold:
         """The state as at `on` (every event effective on or before it). The live state
-        when nothing is dated later (the common case: no replay)."""
+        when nothing is dated later (the common case), else the index's view then."""
         if on >= self.state.on:
             return self.state
-        return fold(corrected(self.entries), until=on)[0]
+        return self.index.view((on, END[1]))
 
     def insert(
         self,
@@ -636,37 +688,153 @@ class Timeline:
         tolerate: set[Kind] | None = None,
         dry_run: bool = False,
     ) -> list[Violation]:
-        """Insert `new` into history, re-judge every event of the new history, and
-        return the violations it did not have before; when all are tolerated (and not
-        `dry_run`) the timeline becomes the new history. A refusal changes nothing.
+        """Insert `new` into history, judge it and every later event it can change the
+        verdict of, and return the violations the history did not have before; when all
+        are tolerated (and not `dry_run`) the timeline becomes the new history. A refusal
+        changes nothing.
 
-        Appending at the end of history judges only the new events, on the live state."""
+        Appending at the end of history judges only the new events, on the live state.
+        An event of `WITHIN_REACH` dated inside it is judged on the index's view at its
+        date, then the later events of its members (and, when it moves the capital, the
+        later events that read it) on theirs: the cost of the members', not of the whole
+        history. Anything else refolds the whole history."""
         tolerate = tolerate or set()
-        appended = all(sort_key(n) > self.last_key for n in new)
-        if appended and all(n.reverses is None for n in new):
-            shared = len(new) == 1 and not tolerate and not dry_run
-            state = self.state if shared else self.state.copy()
-            found = []
-            for entry in new:
-                violation = judge(state, entry)
-                if violation is not None:
-                    found.append(violation)
-                    if violation.kind not in tolerate:
-                        return found
-                step(state, entry, violation)
-            if dry_run:
-                return found
-            self.state = state
-            self.entries.extend(new)
-            self.baseline |= {v.key for v in found}
+        if all(n.reverses is None for n in new):
+            if all(sort_key(n) > self.last_key for n in new):
+                return self._append(new, tolerate, dry_run)
+            if self._within_reach(new):
+                found = self._insert_within(new, tolerate, dry_run)
+                if found is not None:
+                    return found
+        return self._refold(new, tolerate, dry_run)
+
+    def _append(self, new: Sequence[Entry], tolerate: set[Kind], dry_run: bool) -> list[Violation]:
+        shared = len(new) == 1 and not tolerate and not dry_run
+        state = self.state if shared else self.state.copy()
+        index = None if dry_run else self.index
+        found: list[Violation] = []
+        folded: list[Entry] = []
+        for entry in new:
+            violation = judge(state, entry)
+            if violation is not None:
+                found.append(violation)
+                if violation.kind not in tolerate:
+                    self._unindex(folded)
+                    return found
+            if step(state, entry, violation, index):
+                folded.append(entry)
+        if dry_run:
             return found
+        self.state = state
+        self.entries.extend(new)
+        self._remember(found)
+        return found
+
+    def _within_reach(self, new: Sequence[Entry]) -> bool:
+        first = min(sort_key(n) for n in new)
+        return (
+            self.index.registered is not None
+            # an event left out of the fold (older ledgers) is not in the index, yet a
+            # back-dated insert could make it lawful: such a history is refolded
+            and all(v.kind != "structural" for v in self.verdicts.values())
+            and all(isinstance(n.event, WITHIN_REACH) for n in new)
+            and not self.index.recount_after(first)
+            and not any(
+                isinstance(n.event, SharesSubscribed)
+                and n.event.subscription_id in self.index.owners
+                for n in new
+            )
+        )
+
+    def _insert_within(
+        self, new: Sequence[Entry], tolerate: set[Kind], dry_run: bool
+    ) -> list[Violation] | None:
+        """`insert` of events within reach, from the index. None: a verdict changed in a
+        way only a refold can follow (an event found impossible, or a finding gone)."""
+        ordered = sorted(new, key=sort_key)
+        first = sort_key(ordered[0])
+        later: dict[str, Entry] = {}
+        for n in ordered:
+            for member_id in members_of(n):
+                later.update((e.event_id, e) for e in self.index.entries_of(member_id, sort_key(n)))
+        if any(isinstance(n.event, MOVES_CAPITAL) for n in ordered):
+            later.update((e.event_id, e) for e in self.index.later_readers(first))
+        mine = {n.event_id for n in ordered}
+        rejudged = [e for e in later.values() if e.event_id not in mine]
+        found: list[Violation] = []
+        folded: list[Entry] = []
+        walk = Walk(self.index)
+        public = self.index.public_members
+        for entry in sorted([*ordered, *rejudged], key=sort_key):
+            own = entry.event_id in mine
+            view = walk.view(entry, own, reads_capital(entry, public))
+            violation = judge(view, entry)
+            if not own:
+                known = self.verdicts.get(entry.event_id)
+                if known is not None:
+                    if violation is not None and violation.slug == known.slug:
+                        continue  # already a finding: the baseline
+                    self._unindex(folded)
+                    return None
+                if violation is None:
+                    continue
+            if violation is not None:
+                found.append(violation)
+                if violation.kind == "structural":
+                    # left out of the fold: refused here, or followed by a refold
+                    self._unindex(folded)
+                    return None if "structural" in tolerate else found
+            if own:
+                step(view, entry, violation, self.index)
+                folded.append(entry)
+        if dry_run or any(v.kind not in tolerate for v in found):
+            self._unindex(folded)
+            return found
+        for n in ordered:
+            bisect.insort(self.entries, n, key=sort_key)
+        self._refresh_live(ordered, walk)
+        self._remember(found)
+        return found
+
+    def _refresh_live(self, new: Sequence[Entry], walk: Walk) -> None:
+        """The live state after events inserted inside history: their members and
+        subscriptions folded to the end, the capital summed from the index, the queue
+        folded to the end."""
+        live = self.state
+        coop = live.coop
+        assert coop is not None
+        for member_id in {m for n in new for m in members_of(n)}:
+            member, folded = walk.member(member_id)
+            if member is not None:
+                live.members[member_id] = member
+            live.subscriptions.update(folded.subscriptions)
+        queue = walk.queue_at_end()
+        assert queue.coop is not None
+        capital = self.index.capital_before(END)
+        live.coop = replace(coop, capital=capital, pending=list(queue.coop.pending))
+        live.withdrawals = dict(queue.withdrawals)
+        live.reimbursements = dict(queue.reimbursements)
+        live.on = max(live.on, *(n.on for n in new))
+
+    def _unindex(self, folded: Sequence[Entry]) -> None:
+        for entry in reversed(folded):
+            self.index.remove(entry)
+
+    def _remember(self, found: Sequence[Violation]) -> None:
+        self.baseline |= {v.key for v in found}
+        self.verdicts.update((v.event_id, v) for v in found)
+
+    def _refold(self, new: Sequence[Entry], tolerate: set[Kind], dry_run: bool) -> list[Violation]:
         entries = sorted([*self.entries, *new], key=sort_key)
         reversed_ids = self.reversed_ids | {n.reverses for n in new if n.reverses}
         history = [e for e in entries if e.reverses is None and e.event_id not in reversed_ids]
-        state, found = fold(history)
+        index = HistoryIndex()
+        state, found = fold(history, index=index)
         fresh = [v for v in found if v.key not in self.baseline]
         if dry_run or any(v.kind not in tolerate for v in fresh):
             return fresh
         self.entries, self.state, self.reversed_ids = entries, state, reversed_ids
+        self.index = index
         self.baseline |= {v.key for v in found}
+        self.verdicts = {v.event_id: v for v in found}
         return fresh
