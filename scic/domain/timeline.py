@@ -635,12 +635,13 @@ WITHIN_REACH = (
     SharesPaid,
     SharesTransferred,
     MemberWithdrew,
+    SharesReimbursed,
     ReimbursementPaidOut,
 )
 """Events a back-dated insert of which is judged from the index: they change only their
-members, their subscriptions and sums of the capital. The others (statutes, categories,
-reimbursements, funding, corrections) refold the history."""
-MOVES_CAPITAL = (SharesSubscribed, SharesTransferred, MemberWithdrew)
+members, their subscriptions, the R5 queue and sums of the capital. The others
+(statutes, categories, funding, losses, corrections) refold the history."""
+MOVES_CAPITAL = (SharesSubscribed, SharesTransferred, MemberWithdrew, SharesReimbursed)
 """Of those, the ones that move what `reads_capital` events read (subscribed and public
 capital, the R5 queue)."""
 

@@ -140,6 +140,7 @@ def test_incremental_inserts_equal_a_refold(data: st.DataObject) -> None:
         assert dict(timeline.state.members) == dict(full.state.members)
         assert dict(timeline.state.subscriptions) == dict(full.state.subscriptions)
         assert timeline.state.withdrawals == full.state.withdrawals
+        assert timeline.state.reimbursements == full.state.reimbursements
         assert timeline.index.capital_before(END) == full.state.coop.capital  # type: ignore[union-attr]
         on = data.draw(st.sampled_from(sorted({e.on for e in accepted})))
         as_at, _ = fold(corrected(accepted), until=on)
