@@ -156,6 +156,9 @@ class HistoryIndex:
         self.statutes: tuple[list[Key], list[Entry]] = ([], [])
         self.recounts: list[Key] = []
         self.registered: Entry | None = None
+        self.foreign = False
+        """An entry folded names a subscription of another member than its own (no
+        decider writes one): members' entries no longer hold their subscriptions'."""
         self.categories: dict[str, set[str]] = {}
         """Every category each member was admitted in or changed to."""
         self.public_categories: set[str] = set()
@@ -185,7 +188,15 @@ class HistoryIndex:
             self._tree = None
         else:
             self._update(b)
+        self.foreign = self.foreign or self.foreign_to(entry)
         self._classify(entry, key, add=True)
+
+    def foreign_to(self, entry: Entry) -> bool:
+        """Does the entry name a subscription held by another member than its own?"""
+        sub_id = getattr(entry.event, "subscription_id", None)
+        member_id = getattr(entry.event, "member_id", None)
+        owner = self.owners.get(sub_id) if isinstance(sub_id, str) else None
+        return owner is not None and owner != member_id
 
     def remove(self, entry: Entry) -> None:
         """Take back an entry `add`ed (a refused or dry-run insert)."""

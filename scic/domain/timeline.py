@@ -738,7 +738,13 @@ class Timeline:
             # an event left out of the fold (older ledgers) is not in the index, yet a
             # back-dated insert could make it lawful: such a history is refolded
             and all(v.kind != "structural" for v in self.verdicts.values())
+            and not self.index.foreign
             and all(isinstance(n.event, WITHIN_REACH) for n in new)
+            and not any(self.index.foreign_to(n) for n in new)
+            and not any(
+                isinstance(n.event, MemberAdmitted) and n.event.member_id in self.index.members
+                for n in new
+            )
             and not self.index.recount_after(first)
             and not any(
                 isinstance(n.event, SharesSubscribed)
@@ -763,6 +769,7 @@ class Timeline:
         mine = {n.event_id for n in ordered}
         rejudged = [e for e in later.values() if e.event_id not in mine]
         found: list[Violation] = []
+        recalled: list[Violation] = []
         folded: list[Entry] = []
         walk = Walk(self.index)
         public = self.index.public_members
@@ -779,6 +786,9 @@ class Timeline:
                     return None
                 if violation is None:
                     continue
+                if violation.key in self.baseline and violation.kind != "structural":
+                    recalled.append(violation)  # a finding gone, then back: the baseline
+                    continue
             if violation is not None:
                 found.append(violation)
                 if violation.kind == "structural":
@@ -794,7 +804,7 @@ class Timeline:
         for n in ordered:
             bisect.insort(self.entries, n, key=sort_key)
         self._refresh_live(ordered, walk)
-        self._remember(found)
+        self._remember([*found, *recalled])
         return found
 
     def _refresh_live(self, new: Sequence[Entry], walk: Walk) -> None:
