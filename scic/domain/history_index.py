@@ -156,6 +156,9 @@ class HistoryIndex:
         self.statutes: tuple[list[Key], list[Entry]] = ([], [])
         self.recounts: list[Key] = []
         self.registered: Entry | None = None
+        self.all_public = False
+        """Was the capital ever all public bodies' (R3, `timeline.only_eases`)? Never
+        unset: an entry taken back leaves it as it was."""
         self.foreign = False
         """An entry folded names a subscription of another member than its own (no
         decider writes one): members' entries no longer hold their subscriptions'."""
@@ -168,8 +171,11 @@ class HistoryIndex:
 
     # -- keeping it -----------------------------------------------------------------
 
-    def add(self, entry: Entry, change: Delta) -> None:
-        """Index an entry folded into the history (anywhere in it)."""
+    def add(self, entry: Entry, change: Delta, after: CapitalState | None = None) -> None:
+        """Index an entry folded into the history (anywhere in it); `after`: the capital
+        once it was folded."""
+        if after is not None and 0 < after.subscribed_cents <= after.public_subscribed_cents:
+            self.all_public = True
         key = key_of(entry)
         b = bisect.bisect_right(self.first_keys, key) - 1
         block = self.blocks[b]

@@ -606,7 +606,8 @@ def step(
     before = state.coop.capital if state.coop is not None else None
     apply(state, entry)
     if index is not None:
-        index.add(entry, delta(before, state.coop.capital if state.coop is not None else None))
+        after = state.coop.capital if state.coop is not None else None
+        index.add(entry, delta(before, after), after)
     return True
 
 
@@ -644,6 +645,24 @@ members, their subscriptions, the R5 queue and sums of the capital. The others
 MOVES_CAPITAL = (SharesSubscribed, SharesTransferred, MemberWithdrew, SharesReimbursed)
 """Of those, the ones that move what `reads_capital` events read (subscribed and public
 capital, the R5 queue)."""
+
+
+def only_eases(entry: Entry, index: HistoryIndex) -> bool:
+    """Can this entry, inserted before events `reads_capital` names, make none of them
+    unlawful? A subscription by a member never in a public category adds capital and no
+    public capital, and touches no queue. R3 — a later public subscription, transfer or
+    category change breaches the cap only if it raises the public part above it
+    (`public_cap_breach`): it finds a lower part, so it raises it no more than before —
+    unless the capital was all public then (a public subscription at 100 % raises nothing;
+    at less, it does): never so in `index.all_public`'s history. R5 — a later
+    reimbursement leaves the capital higher by the amount, while the floor rises by at
+    most a quarter of it (a quarter of the highest capital)."""
+    e = entry.event
+    return (
+        isinstance(e, SharesSubscribed)
+        and e.member_id not in index.public_members
+        and not index.all_public
+    )
 
 
 @dataclass
@@ -764,8 +783,13 @@ class Timeline:
         for n in ordered:
             for member_id in members_of(n):
                 later.update((e.event_id, e) for e in self.index.entries_of(member_id, sort_key(n)))
-        if any(isinstance(n.event, MOVES_CAPITAL) for n in ordered):
-            later.update((e.event_id, e) for e in self.index.later_readers(first))
+        readers = self.index.later_readers(first)
+        if any(
+            isinstance(n.event, MOVES_CAPITAL) and not only_eases(n, self.index) for n in ordered
+        ):
+            later.update((e.event_id, e) for e in readers)
+        else:  # a finding among them may be one no more
+            later.update((e.event_id, e) for e in readers if e.event_id in self.verdicts)
         mine = {n.event_id for n in ordered}
         rejudged = [e for e in later.values() if e.event_id not in mine]
         found: list[Violation] = []
