@@ -3,6 +3,7 @@ against the test database: the file is the API's, byte for byte."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -49,8 +50,8 @@ def test_report_fec_serves_the_archived_file(
         conn.execute(
             fiscal_year_files.update()
             .where(f.coop_id == coop, f.year == 2019)
-            .values(content=earlier_rules)
-        )
+            .values(content=earlier_rules, sha256=hashlib.sha256(earlier_rules).hexdigest())
+        )  # archived as it was then: its own SHA-256 beside it
     done = scic(
         "report", "fec", "--coop", coop, "--year", "2019", "-o", str(tmp_path), url=database_url
     )
