@@ -22,7 +22,7 @@ written next to the judges in timeline.py."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from operator import add
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from scic.domain import esus, grants, titles
 from scic.domain.cooperative import CoopRegistered, StatutesAmended
+from scic.domain.fold import Fold, apply
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged
 from scic.domain.shares import (
     MemberWithdrew,
@@ -41,7 +42,7 @@ from scic.domain.shares import (
 from scic.domain.state import CapitalState, CoopState, Holding, MemberState
 
 if TYPE_CHECKING:
-    from scic.domain.timeline import Entry, Fold
+    from scic.domain.timeline import Entry
 
 Key = tuple[date, int]
 END: Key = (date.max, 2**62)
@@ -330,17 +331,15 @@ class HistoryIndex:
         keys, entries = self.members.get(member_id, ([], []))
         return entries[bisect.bisect_right(keys, after) : bisect.bisect_left(keys, before)]
 
-    def later_readers(self, point: Key) -> list[Entry]:
-        """Entries after `point` whose judges read the capital or the R5 queue (the ones
-        `timeline.reads_capital` names)."""
-        from scic.domain.timeline import reads_capital
-
+    def later_readers(self, point: Key, reads: Callable[[Entry, set[str]], bool]) -> list[Entry]:
+        """Entries after `point` whose judges read the capital or the R5 queue: the ones
+        `reads` (`timeline.reads_capital`) names."""
         found: list[Entry] = []
         for keys, entries in (self.queue, self.statutes):
             found.extend(e for e in entries[bisect.bisect_right(keys, point) :])
         for member_id in self.public_members:
             found.extend(self.entries_of(member_id, point))
-        return [e for e in found if reads_capital(e, self.public_members)]
+        return [e for e in found if reads(e, self.public_members)]
 
     def recount_after(self, point: Key) -> bool:
         return bool(self.recounts) and self.recounts[-1] > point
@@ -349,7 +348,6 @@ class HistoryIndex:
         """The fold just before `point`. `funding=False`: without the funding side (for
         judging share events, whose judges never read it)."""
         from scic.domain import funding_timeline
-        from scic.domain.timeline import Fold, apply
 
         registered = self.registered
         if registered is None or key_of(registered) >= point:
@@ -382,7 +380,6 @@ class HistoryIndex:
     def member_before(self, member_id: str, point: Key, coop: CoopState) -> Fold:
         """The fold of one member's own entries before `point` (its state and its
         subscriptions'; the capital in it means nothing)."""
-        from scic.domain.timeline import apply
 
         scratch = _scratch(coop)
         keys, entries = self.members.get(member_id, ([], []))
@@ -420,7 +417,6 @@ class Walk:
         `own`: for an entry about to be folded into it (its maps are copies).
         `reads_capital`: its judge's verdict depends on the capital; when it does not (and
         it is not folded), the capital is left at zero rather than summed."""
-        from scic.domain.timeline import Fold
 
         point = key_of(entry)
         index = self.index
@@ -455,7 +451,6 @@ class Walk:
         return self._forward_queue(END)
 
     def _forward(self, member_id: str, point: Key) -> Fold:
-        from scic.domain.timeline import apply
 
         folded, i = self.folds.get(member_id) or (_scratch(self.coop), 0)
         keys, entries = self.index.members.get(member_id, ([], []))
@@ -466,7 +461,6 @@ class Walk:
         return folded
 
     def _forward_queue(self, point: Key) -> Fold:
-        from scic.domain.timeline import apply
 
         folded, i = self.queue
         keys, entries = self.index.queue
@@ -493,7 +487,6 @@ class _Placeholders(dict[str, MemberState]):
 
 
 def _scratch(coop: CoopState) -> Fold:
-    from scic.domain.timeline import Fold
 
     versions = coop.statutes_versions
     state = Fold(CoopState(coop.coop_id, coop.incorporated_on, versions, CapitalState()))

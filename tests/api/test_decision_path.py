@@ -29,7 +29,9 @@ ASIDE = (
     "scic/money.py",
     "scic/dates.py",
 )
-MOST_FILES = 8
+MOST_FILES = (
+    9  # the fold (scic/domain/fold.py) has a module of its own since the history index reads it
+)
 
 
 def _endpoint(app: FastAPI, path: str) -> CodeType:
@@ -71,7 +73,7 @@ class DecisionPath:
                 self.calls.setdefault(relative, set()).add(code.co_name)
 
 
-def test_a_payment_is_decided_in_at_most_eight_files(app: FastAPI, client: TestClient) -> None:
+def test_a_payment_is_decided_in_at_most_nine_files(app: FastAPI, client: TestClient) -> None:
     coop = create_coop(client)
     member = admit(client, coop, "Alice", "salaries")
     sub = subscribe(client, coop, member, 10, "250.00")["id"]
