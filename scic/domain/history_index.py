@@ -39,7 +39,13 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
 )
-from scic.domain.state import CapitalState, CoopState, Holding, MemberState
+from scic.domain.state import (
+    CapitalState,
+    CoopState,
+    Holding,
+    MemberState,
+    SubscriptionState,
+)
 
 if TYPE_CHECKING:
     from scic.domain.timeline import Entry
@@ -344,9 +350,8 @@ class HistoryIndex:
     def recount_after(self, point: Key) -> bool:
         return bool(self.recounts) and self.recounts[-1] > point
 
-    def view(self, point: Key, funding: bool = True) -> Fold:
-        """The fold just before `point`. `funding=False`: without the funding side (for
-        judging share events, whose judges never read it)."""
+    def view(self, point: Key) -> Fold:
+        """The fold just before `point` (a decider's state as at a date)."""
         from scic.domain import funding_timeline
 
         registered = self.registered
@@ -371,10 +376,9 @@ class HistoryIndex:
             queue.reimbursements,
             self.last_date_before(point),
         )
-        if funding:
-            keys, entries = self.funding
-            for entry in entries[: bisect.bisect_left(keys, point)]:
-                funding_timeline.apply(state.funding, entry.event, entry.on)
+        keys, entries = self.funding
+        for entry in entries[: bisect.bisect_left(keys, point)]:
+            funding_timeline.apply(state.funding, entry.event, entry.on)
         return state
 
     def member_before(self, member_id: str, point: Key, coop: CoopState) -> Fold:
@@ -505,7 +509,7 @@ class _Members(MutableMapping[str, MemberState]):
         if member_id not in self.known:
             folded = self.index.member_before(member_id, self.point, self.coop)
             members = folded.members
-            found = members.get(member_id) if isinstance(members, dict) else None
+            found = members.get(member_id)
             self.known[member_id] = found if found is not None and found.category else None
         found = self.known[member_id]
         if found is None:
@@ -525,7 +529,7 @@ class _Members(MutableMapping[str, MemberState]):
         return sum(1 for _ in self)
 
 
-class _Subscriptions(MutableMapping[str, "SubscriptionState"]):
+class _Subscriptions(MutableMapping[str, SubscriptionState]):
     """The subscriptions as at a point, folded with their member's entries."""
 
     def __init__(self, index: HistoryIndex, point: Key, coop: CoopState) -> None:
@@ -557,6 +561,3 @@ class _Subscriptions(MutableMapping[str, "SubscriptionState"]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-from scic.domain.state import SubscriptionState  # noqa: E402  (annotation above)
