@@ -22,7 +22,7 @@ written next to the judges in timeline.py."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from operator import add
@@ -370,8 +370,8 @@ class HistoryIndex:
                 self.capital_before(point),
                 list(_coop_of(queue).pending),
             ),
-            _Members(self, point, coop),
-            _Subscriptions(self, point, coop),
+            _members_at(self, point, coop),
+            _subscriptions_at(self, point, coop),
             queue.withdrawals,
             queue.reimbursements,
             self.last_date_before(point),
@@ -498,66 +498,59 @@ def _scratch(coop: CoopState) -> Fold:
     return state
 
 
-class _Members(MutableMapping[str, MemberState]):
+V = TypeVar("V")
+
+
+class _FoldedOnRead(MutableMapping[str, V]):
+    """States as at a point, each folded on first read (`fold_one`: None for one not
+    there yet); `ids`: every id that may be there."""
+
+    def __init__(
+        self, ids: Callable[[], Iterable[str]], fold_one: Callable[[str], V | None]
+    ) -> None:
+        self.ids, self.fold_one = ids, fold_one
+        self.known: dict[str, V | None] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self.known:
+            self.known[key] = self.fold_one(key)
+        found = self.known[key]
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, key: str, state: V) -> None:
+        self.known[key] = state
+
+    def __delitem__(self, key: str) -> None:
+        self.known[key] = None
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in list(self.ids()) if k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _members_at(index: HistoryIndex, point: Key, coop: CoopState) -> _FoldedOnRead[MemberState]:
     """The members as at a point, each folded from its own entries on first read."""
 
-    def __init__(self, index: HistoryIndex, point: Key, coop: CoopState) -> None:
-        self.index, self.point, self.coop = index, point, coop
-        self.known: dict[str, MemberState | None] = {}
+    def fold_one(member_id: str) -> MemberState | None:
+        found = index.member_before(member_id, point, coop).members.get(member_id)
+        return found if found is not None and found.category else None
 
-    def __getitem__(self, member_id: str) -> MemberState:
-        if member_id not in self.known:
-            folded = self.index.member_before(member_id, self.point, self.coop)
-            members = folded.members
-            found = members.get(member_id)
-            self.known[member_id] = found if found is not None and found.category else None
-        found = self.known[member_id]
-        if found is None:
-            raise KeyError(member_id)
-        return found
-
-    def __setitem__(self, member_id: str, state: MemberState) -> None:
-        self.known[member_id] = state
-
-    def __delitem__(self, member_id: str) -> None:
-        self.known[member_id] = None
-
-    def __iter__(self) -> Iterator[str]:
-        return (m for m in list(self.index.members) if m in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    return _FoldedOnRead(lambda: index.members, fold_one)
 
 
-class _Subscriptions(MutableMapping[str, SubscriptionState]):
+def _subscriptions_at(
+    index: HistoryIndex, point: Key, coop: CoopState
+) -> _FoldedOnRead[SubscriptionState]:
     """The subscriptions as at a point, folded with their member's entries."""
 
-    def __init__(self, index: HistoryIndex, point: Key, coop: CoopState) -> None:
-        self.index, self.point, self.coop = index, point, coop
-        self.known: dict[str, SubscriptionState | None] = {}
+    def fold_one(sub_id: str) -> SubscriptionState | None:
+        owner = index.owners.get(sub_id)
+        if owner is None:
+            return None
+        return index.member_before(owner, point, coop).subscriptions.get(sub_id)
 
-    def __getitem__(self, sub_id: str) -> SubscriptionState:
-        if sub_id not in self.known:
-            owner = self.index.owners.get(sub_id)
-            folded = (
-                self.index.member_before(owner, self.point, self.coop).subscriptions
-                if owner is not None
-                else {}
-            )
-            self.known[sub_id] = folded.get(sub_id)
-        found = self.known[sub_id]
-        if found is None:
-            raise KeyError(sub_id)
-        return found
-
-    def __setitem__(self, sub_id: str, state: SubscriptionState) -> None:
-        self.known[sub_id] = state
-
-    def __delitem__(self, sub_id: str) -> None:
-        self.known[sub_id] = None
-
-    def __iter__(self) -> Iterator[str]:
-        return (s for s in list(self.index.owners) if s in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    return _FoldedOnRead(lambda: index.owners, fold_one)
