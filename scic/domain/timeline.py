@@ -520,8 +520,8 @@ class Timeline:
                 if violation.kind not in tolerate:
                     self._unindex(folded)
                     return found
-            if step(state, entry, violation, index):
-                folded.append(entry)
+            if step(state, entry, violation, index) and index is not None:
+                folded.append(entry)  # taken back out of the index if a later one is refused
         if dry_run:
             return found
         self.state = state

@@ -132,3 +132,29 @@ def test_a_payment_naming_another_members_subscription_is_judged_as_a_refold_doe
     )
     got, expected, _ = _both(timeline, [_e(pay, 6)])
     assert [v.key for v in got] == [v.key for v in expected], (got, expected)
+
+
+def test_a_dry_run_of_events_at_the_end_whose_last_is_refused_leaves_the_index_whole() -> None:
+    facts = [
+        registered(),
+        admitted("u", "usagers"),
+        admitted("s", "salaries"),
+        subscribed("u", "su", 100, "2019-02-01"),
+        subscribed("s", "ss", 4, "2019-02-01"),
+    ]
+    timeline = Timeline.of([_e(f, i) for i, f in enumerate(facts, start=1)])
+    # the withdrawal folds (nothing indexed, a dry run); its reimbursement is below the
+    # R5 floor and refused: nothing is taken back out of the index either
+    new = [
+        _e(withdrew("u", "w1", 100, "2019-03-01"), 6),
+        _e(reimbursed("u", "w1", 100, "2019-03-02"), 7),
+    ]
+    got, expected, reference = _both(timeline, new, dry_run=True)
+    assert (
+        [v.key for v in got] == [v.key for v in expected] == [("e7", "reimbursement-below-floor")]
+    )
+    assert timeline.entries == reference.entries
+    # the same events, really inserted, are refused by the index as by a refold
+    got, expected, _ = _both(timeline, new)
+    assert [v.key for v in got] == [v.key for v in expected], (got, expected)
+    assert len(timeline.entries) == 5
