@@ -27,12 +27,15 @@ import sqlalchemy as sa
 
 from ledger import schema
 from ledger.chain import read_json
-from ledger.envelope import NewEvent
+from ledger.envelope import NewEvent, RecordedEvent
 from ledger.errors import InvalidEvent
 from ledger.rows import insert_rows
 from ledger.store import AppendRequest, EventStore, WriteSession
 
 Progress = Callable[[int], None]
+# What the caller does with each batch's new events, in the batch's transaction (the
+# application keeps its cached state current with it).
+Appended = Callable[[WriteSession, list[RecordedEvent]], None]
 PREFIX_KEY = "import-prefix:"
 
 
@@ -57,8 +60,11 @@ def import_jsonl(
     batch_size: int = 2_000,
     progress: Progress | None = None,
     actor: str | None = None,
+    on_append: Appended | None = None,
 ) -> ImportReport:
-    """Append every line of `path`; `progress` receives the bytes consumed per batch."""
+    """Append every line of `path`; `progress` receives the bytes consumed per batch;
+    `on_append` the events each batch appended, inside its transaction. Each batch names
+    itself as the cause of its write lock (the file, and the streams' tenants)."""
     report = ImportReport()
     landed = _landed_prefix(store, Path(path))
     per_line = None  # whether an earlier version imported this file, one key per line
@@ -72,7 +78,7 @@ def import_jsonl(
         added = 0
         if todo:
             with store.write() as session:
-                added = _append(session, batch, todo, actor)
+                added = _append(session, batch, todo, actor, Path(path).name, on_append)
         report.lines += len(batch.lines)
         report.appended += added
         report.skipped += len(batch.lines) - added  # landed before, or a key already used
@@ -82,13 +88,19 @@ def import_jsonl(
 
 
 def _append(
-    session: WriteSession, batch: _Batch, lines: list[tuple[int, str]], actor: str | None
+    session: WriteSession,
+    batch: _Batch,
+    lines: list[tuple[int, str]],
+    actor: str | None,
+    name: str,
+    on_append: Appended | None,
 ) -> int:
     """Append `lines` (the batch's lines not landed yet) and the batch's prefix key."""
     before = session.head
     requests = [_request(line_no, line, actor) for line_no, line in lines]
+    session.causes.extend(f"import {name} {tenant}" for tenant in (_tenant(r) for r in requests))
     try:
-        session.append_many(requests)
+        appended = session.append_many(requests)
     except sa.exc.IntegrityError as exc:
         # A projector's table refused what the payload lacks (e.g. no tenant_id).
         reason = str(exc.orig).splitlines()[0]
@@ -97,6 +109,11 @@ def _append(
             f"lines {first}-{last}: the database refused them ({reason})", line=first
         ) from None
     position, _, recorded_at = session.tip
+    if on_append is not None:
+        # a line whose own key was used before gives back the event stored then: not new
+        new = [e for events in appended for e in events if e.position > before]
+        if new:
+            on_append(session, new)
     if position > before:
         insert_rows(
             session.conn,
@@ -113,6 +130,11 @@ def _append(
             ],
         )
     return position - before
+
+
+def _tenant(request: AppendRequest) -> str:
+    tenant = request.events[0].tenant_id if request.events else None
+    return tenant or f"stream {request.stream_id}"
 
 
 def _landed_prefix(store: EventStore, path: Path) -> int:

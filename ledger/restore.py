@@ -29,12 +29,16 @@ import sqlalchemy as sa
 
 from ledger import schema
 from ledger.chain import HASHED_FIELDS, event_hash
+from ledger.envelope import RecordedEvent
 from ledger.errors import InvalidEvent, LedgerError
 from ledger.store import WriteSession
 
 Record = tuple[str, dict[str, Any]]  # (where it was read, e.g. "line 12"; the record)
 TenantOf = Callable[[str], str | None]  # a stream id → its tenant, for records without one
 Progress = Callable[[int], None]
+# What the caller does with each batch's events, in the same transaction (the
+# application keeps its cached state current with it).
+Restored = Callable[[WriteSession, list[RecordedEvent]], None]
 
 _REQUIRED = ("event_id", "stream_id", "stream_version", "type", "data", "effective_date")
 _OPTIONAL = ("tenant_id", "subject_id", "amount_cents", "actor", "correlation_id")
@@ -58,12 +62,22 @@ def restore_into(
     records: Iterable[Record],
     tenant_of: TenantOf = lambda _stream: None,
     progress: Progress | None = None,
+    on_restore: Restored | None = None,
+    source: str = "a restore",
 ) -> RestoreReport:
-    """Append `records` in the caller's write session; `progress` gets records per batch."""
+    """Append `records` in the caller's write session; `progress` gets records per batch,
+    `on_restore` the events of each batch. Each tenant restored into is named once as a
+    cause of the write lock (`restore <source> <tenant>`)."""
     report = RestoreReport()
+    named: set[str] = set()
     for batch in _batches(records):
         rows, key_rows = _chain_batch(session, batch, tenant_of, report)
-        session.insert_recorded(rows, key_rows)
+        recorded = session.insert_recorded(rows, key_rows)
+        for tenant in {e.tenant_id or f"stream {e.stream_id}" for e in recorded} - named:
+            named.add(tenant)
+            session.causes.append(f"restore {source} {tenant}")
+        if on_restore is not None and recorded:
+            on_restore(session, recorded)
         if progress is not None:
             progress(len(batch))
     return report

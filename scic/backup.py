@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from ledger import schema
+from ledger import bulk, schema
 from ledger.bulk import PREFIX_KEY
 from ledger.chain import format_timestamp
 from ledger.errors import InvalidEvent
@@ -26,6 +26,7 @@ from ledger.restore import Record, RestoreReport, restore_into
 from scic.projections import views
 from scic.projections.tables import parties
 from scic.service import Service
+from scic.write import store
 
 Progress = Callable[[int], None]
 Kind = Literal["page", "recorded", "events"]
@@ -204,12 +205,30 @@ def restore(
     records: Iterable[Record],
     party_file: Path | None,
     progress: Progress | None = None,
+    source: str = "a backup",
 ) -> ImportReport:
-    """Parties and events in one transaction: all of it lands, or nothing does."""
+    """Parties and events in one transaction: all of it lands, or nothing does. The
+    cached timelines learn the events as any append's (scic.write.store.noted)."""
     with service.store.write() as session:
         added = _restore_parties(session.conn, party_file) if party_file is not None else 0
-        report = restore_into(session, records, coop_of_stream, progress)
+        report = restore_into(
+            session, records, coop_of_stream, progress, on_restore=store.noted, source=source
+        )
     return ImportReport(report, added)
+
+
+def import_events(
+    service: Service,
+    path: Path,
+    batch_size: int = 2_000,
+    progress: Progress | None = None,
+    actor: str = "cli:import",
+) -> bulk.ImportReport:
+    """Events to append, one per line (ledger.bulk): each batch's, in its transaction,
+    learnt by the cached timelines as any append's (scic.write.store.noted)."""
+    return bulk.import_jsonl(
+        service.store, path, batch_size, progress, actor=actor, on_append=store.noted
+    )
 
 
 def _restore_parties(conn: sa.Connection, path: Path) -> int:

@@ -641,7 +641,6 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _import_events(path: Path, batch_size: int) -> int:
-    from ledger.bulk import import_jsonl
     from scic import backup
 
     service = _open()
@@ -649,9 +648,7 @@ def _import_events(path: Path, batch_size: int) -> int:
     started = time.monotonic()
     if kind == "events":
         with _bar(path.stat().st_size, "import", "B") as bar:
-            report = import_jsonl(
-                service.store, path, batch_size, progress=bar.update, actor="cli:import"
-            )
+            report = backup.import_events(service, path, batch_size, progress=bar.update)
         print(
             f"{report.lines:,} lines: {report.appended:,} appended, "
             f"{report.skipped:,} already there{_took(started)}"
@@ -663,7 +660,9 @@ def _import_events(path: Path, batch_size: int) -> int:
     if party_file is None:
         print(f"note: no {beside.name} beside it: members will have no names", file=sys.stderr)
     with _bar(None if kind == "page" else _count_lines(path), "import", "event") as bar:
-        done = backup.restore(service, backup.read_records(path, kind), party_file, bar.update)
+        done = backup.restore(
+            service, backup.read_records(path, kind), party_file, bar.update, source=path.name
+        )
     r = done.events
     print(
         f"restored {r.records:,} events{_took(started)}: {r.verbatim:,} verbatim (same positions"

@@ -4,11 +4,13 @@ is set to 0 ms here, so every hold is "slow" and no test depends on a duration."
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
 import pytest
 
+from scic import backup
 from scic.integrations.reminders import fire_reminders
 from scic.service import Service, open_service
 from scic.settings import get_settings
@@ -79,3 +81,52 @@ def test_the_bound_is_read_from_the_environment(database_url, monkeypatch) -> No
     finally:
         monkeypatch.delenv("SCIC_SLOW_LOCK_MS")
         get_settings.cache_clear()
+
+
+def test_an_import_of_events_names_its_file_and_cooperative(
+    client, service, held, tmp_path
+) -> None:
+    coop = create_coop(client)
+    line = {
+        "stream_id": f"notes-{coop}",
+        "type": "ReminderDue",
+        "data": {
+            "job": "cooperative-review",
+            "obligation_id": "review",
+            "notice": "due",
+            "due_on": "2024-03-01",
+            "rule": "R10",
+            "detail": "imported",
+        },
+        "effective_date": "2024-03-01",
+        "tenant_id": coop,
+    }
+    path = tmp_path / "history.jsonl"
+    path.write_text((json.dumps(line) + "\n") * 3)
+    assert backup.import_events(service, path).appended == 3
+    last = held()[-1]
+    assert f"by import history.jsonl {coop} ×3;" in last and "events appended: 3" in last
+    assert "no named cause" not in last
+
+
+def test_a_restore_names_its_source_and_cooperative(client, service, held) -> None:
+    coop = create_coop(client)
+    record = {
+        "event_id": "7d3c1c4e-0000-4000-8000-000000000001",
+        "stream_id": f"notes-{coop}",
+        "stream_version": 1,
+        "type": "ReminderDue",
+        "data": {
+            "job": "cooperative-review",
+            "obligation_id": "review",
+            "notice": "due",
+            "due_on": "2024-03-01",
+            "rule": "R10",
+            "detail": "restored",
+        },
+        "effective_date": "2024-03-01",
+        "recorded_at": "2026-01-01T00:00:00+00:00",
+        "tenant_id": coop,
+    }
+    backup.restore(service, [("line 1", record)], None, source="page.jsonl")
+    assert f"by restore page.jsonl {coop};" in held()[-1]

@@ -7,6 +7,8 @@ again nor refolds it (scic.write.store.noted, through scic.write.pipeline)."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from ledger.schema import events
+from scic import backup
 from scic.domain import timeline
 from scic.integrations.reminders import fire_reminders, verify_chain
 from scic.service import Service
@@ -143,4 +146,54 @@ def test_a_register_import(client, service, coop, monkeypatch) -> None:
         f"/v1/coops/{coop}/imports", files={"file": ("registre.csv", register, "text/csv")}
     )
     assert imported.status_code == 201, imported.text
+    _current_after(client, service, coop, monkeypatch)
+
+
+def _notice(coop: str, day: str) -> dict[str, Any]:
+    """A scheduler's notice, dated long ago, as a line of events to append."""
+    data = {
+        "job": "cooperative-review",
+        "obligation_id": f"review-{coop}-{day}",
+        "notice": "due",
+        "due_on": day,
+        "rule": "R10",
+        "detail": "imported",
+    }
+    return {
+        "stream_id": f"reminders-{coop}",
+        "type": "ReminderDue",
+        "data": data,
+        "effective_date": day,
+        "tenant_id": coop,
+    }
+
+
+def test_an_import_of_events(client, service, coop, monkeypatch, tmp_path) -> None:
+    lines = [_notice(coop, day) for day in ("2020-03-01", "2021-03-01", "2022-03-01")]
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = backup.import_events(service, path, batch_size=2)  # two transactions
+    assert done.appended == 3
+    _current_after(client, service, coop, monkeypatch)
+
+
+def test_a_restore(client, service, coop, monkeypatch) -> None:
+    with service.engine.connect() as conn:
+        version = conn.execute(
+            sa.select(sa.func.count()).where(events.c.stream_id == f"reminders-{coop}")
+        ).scalar_one()
+    records = [
+        (
+            f"line {n}",
+            {
+                **_notice(coop, day),
+                "event_id": str(uuid.uuid4()),
+                "stream_version": version + n,
+                "recorded_at": "2026-01-01T00:00:00+00:00",
+            },
+        )
+        for n, day in enumerate(("2020-03-01", "2021-03-01"), start=1)
+    ]
+    done = backup.restore(service, records, None)
+    assert done.events.rechained == 2
     _current_after(client, service, coop, monkeypatch)
