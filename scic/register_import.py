@@ -58,6 +58,7 @@ from scic.names import search_key
 from scic.projections import views
 from scic.projections.tables import parties
 from scic.service import Service
+from scic.write import store
 from scic.write.commands import COMMANDS
 from scic.write.pipeline import Context, execute
 from scic.write.store import read_entries
@@ -1221,7 +1222,8 @@ def import_bytes(
             if findings or dry_run:
                 raise _RollBack
     except _RollBack:
-        pass
+        # the cached timeline holds what was rolled back: folded again off the lock
+        store.refold(service.engine, service.store.registry, coop_id)
     if findings:
         raise RegisterRefused(sorted(findings, key=lambda f: f.line), [])
     return report

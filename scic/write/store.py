@@ -224,6 +224,31 @@ def load(session: WriteSession, coop_id: str) -> Cached:
     return cached
 
 
+def refold(engine: sa.Engine, registry: Any, coop_id: str) -> None:
+    """After a dry run (rolled back on purpose): the cooperative's timeline folded afresh
+    from what the ledger holds, read on a connection of its own, outside the write lock.
+    The dry run's decisions are in the cached timeline, tagged with events never
+    committed: `load` would see that and fold the whole history again, under the write
+    lock, at the next command (every cooperative's writes waiting). A write that lands
+    meanwhile is learnt from the tag by `load`, as any other; a cache put there by a
+    command meanwhile is replaced by one as good (its tag is checked all the same)."""
+    e = events_table.c
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(sa.select(*_COLUMNS).where(e.tenant_id == coop_id).order_by(e.position))
+            .mappings()
+            .all()
+        )
+    cache = _CACHE.setdefault(engine, {})
+    if not rows or rows[0]["type"] != "CoopRegistered":
+        cache.pop(coop_id, None)
+        return
+    entries = [typed(row, registry) for row in rows]
+    cached = Cached(Timeline.of(entries), (rows[-1]["position"], rows[-1]["hash"]))
+    cached.closings(entries)
+    cache[coop_id] = cached
+
+
 # Event types the fold neither judges nor applies (scic.domain.timeline): a notice of the
 # scheduler, a closing (known to the pipeline through `closed_until`), an erasure. A
 # history learns them in its order without being refolded, whatever their date.

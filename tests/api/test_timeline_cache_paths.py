@@ -8,6 +8,7 @@ again nor refolds it (scic.write.store.noted, through scic.write.pipeline)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -23,7 +24,8 @@ from scic.domain import timeline
 from scic.integrations.reminders import fire_reminders, verify_chain
 from scic.service import Service
 from scic.write import store
-from tests.api.conftest import admit, create_coop, subscribe
+from tests.api.conftest import admit, create_coop, issue_token, subscribe
+from tests.web.conftest import signed_in
 
 
 def _head_of(service: Service, coop: str) -> tuple[int, str]:
@@ -197,3 +199,54 @@ def test_a_restore(client, service, coop, monkeypatch) -> None:
     done = backup.restore(service, records, None)
     assert done.events.rechained == 2
     _current_after(client, service, coop, monkeypatch)
+
+
+# -- dry runs: rolled back on purpose ----------------------------------------------------
+# A dry run decides into the cached timeline, then rolls back: the cache is folded again
+# from the ledger outside the write lock (store.refold), so it holds nothing of the dry
+# run and the next command neither reads the history nor refolds it under the lock.
+
+
+def test_a_register_import_dry_run(client, service, coop, monkeypatch) -> None:
+    register = (
+        "Nom;Type;Catégorie;Date d'admission;Parts;Montant versé (€)\r\n"
+        "Émile Durand;personne;usagers;01/06/2020;2;100,00\r\n"
+    ).encode()
+    before, members = _head_of(service, coop), len(_members(service, coop))
+    dry = client.post(
+        f"/v1/coops/{coop}/imports",
+        files={"file": ("registre.csv", register, "text/csv")},
+        data={"dry_run": "true"},
+    )
+    assert dry.status_code == 200, dry.text
+    assert _head_of(service, coop) == before
+    assert len(_members(service, coop)) == members  # Émile is not in the cache
+    _current_after(client, service, coop, monkeypatch)
+
+
+def test_a_correction_previewed(app, client, service, coop, monkeypatch) -> None:
+    member = admit(client, coop, "Bruno Petit", "usagers")
+    written = subscribe(client, coop, member, 4, "200.00", on="2024-03-01")
+    event = written["event_ids"][0]
+    web = signed_in(app, issue_token(service, "manager", coop).secret)
+    form = web.get(f"/dashboard/corrections/new?reverses={event}")
+    csrf = re.search(r'name="csrf" value="([^"]*)"', form.text)
+    key = re.search(r'name="idempotency_key" value="([^"]*)"', form.text)
+    assert csrf and key
+    values = {"reverses": event, "reason": "saisie en double"}
+    shown = web.post(
+        "/dashboard/corrections/new",
+        data={"csrf": csrf[1], "idempotency_key": key[1], **values},
+        follow_redirects=False,
+    )
+    assert shown.status_code == 200 and 'id="preview-reverses"' in shown.text
+    reversed_ = store._CACHE[service.engine][coop].timeline.reversed_ids
+    assert event not in reversed_  # the dry run's reversal is not in the cache
+    _current_after(client, service, coop, monkeypatch)
+    # the correction itself, decided on that cache, is accepted once
+    done = client.post(f"/v1/coops/{coop}/corrections", json=values)
+    assert done.status_code == 201, done.text
+
+
+def _members(service: Service, coop: str) -> list[Any]:
+    return list(_cached(service, coop).timeline.state.members.values())

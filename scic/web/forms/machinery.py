@@ -53,6 +53,7 @@ from scic.web.session import (
     check_csrf,
     set_flash,
 )
+from scic.write import store
 from scic.write.commands import COMMANDS
 from scic.write.corrections import CORRECTIONS
 from scic.write.pipeline import Context, command_of, execute, record
@@ -394,6 +395,8 @@ def preview(service: Service, v: Viewer, command: BaseModel, lang: str) -> dict[
             after = compliance(conn, v.coop_id, ctx.today)
             raise _DryRun(_described(conn, v.coop_id, rows, before, after, lang))
     except _DryRun as dry:
+        # the cached timeline holds what was rolled back: folded again off the lock
+        store.refold(service.engine, service.store.registry, v.coop_id)
         return dry.found
 
 
