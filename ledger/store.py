@@ -9,6 +9,7 @@ positions are gapless and commit in increasing order. Without it, a reader polli
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import time
@@ -62,10 +63,13 @@ _MOVE_CHECKPOINTS = (
     .where(_cp.name.in_(sa.bindparam("names", expanding=True)))
     .values(position=sa.bindparam("head"))
 )
-_STREAM_VERSIONS = (
-    sa.select(_e.stream_id, sa.func.max(_e.stream_version))
-    .where(_e.stream_id.in_(sa.bindparam("ids", expanding=True)))
-    .group_by(_e.stream_id)
+# A stream's version is the max of its (stream_id, stream_version) index, read per id by a
+# correlated max, which both databases answer from the end of the index. A GROUP BY over
+# `stream_id IN (…)` made SQLite walk every event of the stream: 46 ms for a cooperative
+# of 100k events, most of an in-order write's cost.
+_SQLITE_STREAM_VERSIONS = sa.text(
+    "SELECT s.value, (SELECT max(stream_version) FROM events WHERE stream_id = s.value)"
+    " FROM json_each(:ids) AS s"
 )
 _PG_STREAM_VERSIONS = sa.text(
     "SELECT s.id, (SELECT max(stream_version) FROM events WHERE stream_id = s.id)"
@@ -668,10 +672,10 @@ class WriteSession:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             if is_sqlite(self.conn):
-                found = dict(self.conn.execute(_STREAM_VERSIONS, {"ids": chunk}).all())
+                query, ids = _SQLITE_STREAM_VERSIONS, json.dumps(chunk)
             else:
-                # A correlated max per id walks the (stream_id, stream_version) index.
-                found = dict(self.conn.execute(_PG_STREAM_VERSIONS, {"ids": chunk}).all())
+                query, ids = _PG_STREAM_VERSIONS, chunk
+            found = dict(self.conn.execute(query, {"ids": ids}).all())
             for stream_id in chunk:
                 self._versions[stream_id] = found.get(stream_id) or 0
 
