@@ -672,10 +672,11 @@ class WriteSession:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             if is_sqlite(self.conn):
-                query, ids = _SQLITE_STREAM_VERSIONS, json.dumps(chunk)
+                params: dict[str, Any] = {"ids": json.dumps(chunk)}
+                query = _SQLITE_STREAM_VERSIONS
             else:
-                query, ids = _PG_STREAM_VERSIONS, chunk
-            found = dict(self.conn.execute(query, {"ids": ids}).all())
+                params, query = {"ids": chunk}, _PG_STREAM_VERSIONS
+            found: dict[str, int | None] = dict(self.conn.execute(query, params).tuples().all())
             for stream_id in chunk:
                 self._versions[stream_id] = found.get(stream_id) or 0
 
