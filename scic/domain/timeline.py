@@ -562,13 +562,16 @@ class Timeline:
         for n in ordered:
             for member_id in members_of(n):
                 later.update((e.event_id, e) for e in self.index.entries_of(member_id, sort_key(n)))
-        readers = self.index.later_readers(first, reads_capital)
         if any(
             isinstance(n.event, MOVES_CAPITAL) and not only_eases(n, self.index) for n in ordered
         ):
+            readers = self.index.later_readers(first, reads_capital)
             later.update((e.event_id, e) for e in readers)
         else:  # a finding among them may be one no more
-            later.update((e.event_id, e) for e in readers if e.event_id in self.verdicts)
+            public = self.index.public_members
+            later.update(
+                (e.event_id, e) for e in self._findings_after(first) if reads_capital(e, public)
+            )
         mine = {n.event_id for n in ordered}
         rejudged = [e for e in later.values() if e.event_id not in mine]
         found: list[Violation] = []
@@ -608,6 +611,23 @@ class Timeline:
             bisect.insort(self.entries, n, key=sort_key)
         self._refresh_live(ordered, walk)
         self._remember([*found, *recalled])
+        return found
+
+    def _findings_after(self, point: tuple[date, int]) -> list[Entry]:
+        """The entries after `point` that are findings already, found from their dates
+        (the findings are few; the capital's readers after a date grow with history)."""
+        found = []
+        for v in self.verdicts.values():
+            if v.on < point[0]:
+                continue
+            i = bisect.bisect_left(self.entries, v.on, key=lambda e: e.on)
+            while i < len(self.entries) and self.entries[i].on == v.on:
+                entry = self.entries[i]
+                if entry.event_id == v.event_id:
+                    if sort_key(entry) > point:
+                        found.append(entry)
+                    break
+                i += 1
         return found
 
     def _refresh_live(self, new: Sequence[Entry], walk: Walk) -> None:
