@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,12 +32,37 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
     # No ping per checkout (one round trip per connection use, two per request): a
-    # connection is retired after `pool_recycle` seconds instead, and a connection found
-    # dead mid-use (a server restart) makes SQLAlchemy drop every pooled connection
-    # older than it, so only the statement that met it fails.
+    # connection is retired after `pool_recycle` seconds instead, and one the server has
+    # closed (a session terminated, a restart) is found at checkout without a round trip
+    # (`_closed_by_server`), so no request meets it; a connection lost mid-use makes
+    # SQLAlchemy drop every pooled connection older than it.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """An idle PostgreSQL connection has nothing to read: when its socket is readable
+    (or closed), the server has ended the session (`pg_terminate_backend`, a restart
+    sends its FATAL then closes). Raising DisconnectionError makes the pool discard it
+    and check out another, so the request that would have met it gets a live one
+    (without this, each terminated pooled session answered one request 500)."""
+    if getattr(dbapi_connection, "closed", False):
+        raise sa.exc.DisconnectionError("the connection is closed")
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    import psycopg  # a psycopg connection: the driver is loaded
+
+    try:
+        fd = pgconn.socket
+        readable, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError, psycopg.Error) as exc:
+        raise sa.exc.DisconnectionError(f"the connection's socket is gone ({exc})") from None
+    if readable:
+        raise sa.exc.DisconnectionError("the server closed the connection")
 
 
 class _SQLiteEngine(sa.Engine):

@@ -4,6 +4,7 @@ following the feed, and a server killed with SIGKILL in the middle of batches.""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,3 +229,40 @@ def test_admin_writes_beside_appends_never_answer_5xx(
     assert failed == [], failed
     kinds = {what for what, _ in statuses}
     assert kinds == {"batch", "token", "revoke", "webhook", "rotate", "delete"}
+
+
+def test_sessions_the_server_ended_answer_no_request_500(
+    database_url: str, seeded: Seeded, backend: str
+) -> None:
+    """PostgreSQL: every pooled session terminated (pg_terminate_backend, as an
+    administrator or a failover does): the requests after it get live connections and
+    none answers 500 (a dead pooled session used to fail the request that met it)."""
+    if backend != "postgresql":
+        pytest.skip("sessions ended by the server: PostgreSQL")
+    service = open_service(database_url)
+    try:
+        held = [service.engine.connect() for _ in range(4)]  # four pooled sessions
+        for conn in held:
+            conn.exec_driver_sql("SELECT 1")
+            conn.close()
+        with service.engine.connect() as conn:
+            ended = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar_one()
+        assert ended >= 3
+        time.sleep(0.3)  # the terminations reach the sockets
+        app = create_app(service)
+        with TestClient(app, headers=bearer(seeded.token), raise_server_exceptions=False) as c:
+            answered = [
+                c.get(f"/v1/coops/{seeded.coop}").status_code
+                if i % 2
+                else c.post(
+                    f"/v1/coops/{seeded.coop}/members",
+                    json={"name": f"Après coupure {i}", "kind": "person", "category": "usagers"},
+                ).status_code
+                for i in range(12)
+            ]
+        assert answered == [201, 200] * 6
+    finally:
+        service.close()
