@@ -444,6 +444,19 @@ def only_eases(entry: Entry, index: HistoryIndex) -> bool:
     )
 
 
+def can_change(entry: Entry, later: Entry, index: HistoryIndex) -> bool:
+    """Can `entry`, inserted before `later`, an event of the same member, change whether
+    `later` is lawful? A subscription that `only_eases` the capital's readers opens a
+    subscription of its own and adds no public capital: the later subscriptions, calls,
+    payments and category changes of its member are judged on their own subscription,
+    the statutes and the public part, which it leaves as they were. A withdrawal or a
+    transfer checks what the member held then (R5 — an exit takes all of it), so it is
+    judged again."""
+    if isinstance(entry.event, SharesSubscribed) and only_eases(entry, index):
+        return isinstance(later.event, MemberWithdrew | SharesTransferred)
+    return True
+
+
 @dataclass
 class Timeline:
     """A cooperative's entries (all of them, in timeline order), the fold of the
@@ -561,7 +574,11 @@ class Timeline:
         later: dict[str, Entry] = {}
         for n in ordered:
             for member_id in members_of(n):
-                later.update((e.event_id, e) for e in self.index.entries_of(member_id, sort_key(n)))
+                later.update(
+                    (e.event_id, e)
+                    for e in self.index.entries_of(member_id, sort_key(n))
+                    if e.event_id in self.verdicts or can_change(n, e, self.index)
+                )
         if any(
             isinstance(n.event, MOVES_CAPITAL) and not only_eases(n, self.index) for n in ordered
         ):
