@@ -266,3 +266,35 @@ def test_sessions_the_server_ended_answer_no_request_500(
         assert answered == [201, 200] * 6
     finally:
         service.close()
+
+
+def test_a_session_ended_under_a_request_answers_503_to_retry(
+    database_url: str, seeded: Seeded, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the request's own session terminated while it runs (what a restart
+    or a failover does to statements in flight) is a 503 problem with Retry-After, not
+    a 500; the next request is answered."""
+    if backend != "postgresql":
+        pytest.skip("sessions ended by the server: PostgreSQL")
+    from scic.api.routes import views as routes
+
+    coop_of = routes.views.coop
+
+    def ended_under(conn: Any, *args: Any) -> Any:
+        conn.exec_driver_sql("SELECT pg_terminate_backend(pg_backend_pid())")
+        return coop_of(conn, *args)
+
+    service = open_service(database_url)
+    try:
+        with TestClient(
+            create_app(service), headers=bearer(seeded.token), raise_server_exceptions=False
+        ) as c:
+            monkeypatch.setattr(routes.views, "coop", ended_under)
+            lost = c.get(f"/v1/coops/{seeded.coop}")
+            monkeypatch.setattr(routes.views, "coop", coop_of)
+            assert lost.status_code == 503, lost.text
+            assert lost.headers["retry-after"] == "1"
+            assert lost.json()["type"] == "/errors/database-unavailable"
+            assert c.get(f"/v1/coops/{seeded.coop}").status_code == 200
+    finally:
+        service.close()

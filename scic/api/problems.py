@@ -6,6 +6,7 @@ import inspect
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -233,6 +234,20 @@ def install(app: FastAPI) -> None:
             k: v for k, v in answer.headers.items() if k not in ("content-length", "content-type")
         }
         return JSONResponse(body, answer.status_code, headers, media_type=MEDIA_TYPE)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def _database(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            raise exc  # a fault of ours: the 500 it is, logged with its trace
+        # The session ended under the request (the server restarted, an administrator or
+        # a failover terminated it): not the client's fault, and worth trying again.
+        return problem(
+            503,
+            "database-unavailable",
+            "the connection to the database was lost while answering; try again (a "
+            "write with the same Idempotency-Key lands once, whether or not this one did)",
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
