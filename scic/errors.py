@@ -79,6 +79,7 @@ CATALOGUE: dict[str, Refusal] = {
         Refusal("redemption-before-seven-years", "R11", "conflict"),
         Refusal("redemption-exceeds-outstanding", "R11", "conflict"),
         Refusal("reimbursement-above-paid", "R6", "conflict"),
+        Refusal("reimbursement-set-off-changed", "R7", "conflict"),
         Refusal("reimbursement-below-floor", "R5", "conflict"),
         Refusal("reimbursement-not-released", "R5", "conflict"),
         Refusal("reimbursement-already-paid-out", "R5", "conflict"),

@@ -111,6 +111,7 @@ TITLES = {
     "redemption-before-seven-years": N_("Remboursement avant sept ans"),
     "redemption-exceeds-outstanding": N_("Remboursement supérieur aux titres en circulation"),
     "reimbursement-above-paid": N_("Remboursement supérieur au montant versé"),
+    "reimbursement-set-off-changed": N_("Compensation d'un remboursement déjà enregistré"),
     "reimbursement-below-floor": N_("Capital sous son plancher"),
     "reimbursement-not-released": N_("Remboursement pas encore débloqué"),
     "reimbursement-already-paid-out": N_("Remboursement déjà versé"),
@@ -257,7 +258,12 @@ DETAILS = {
     ),
     "payment-exceeds-owed": N_(
         "L'associé est sorti : il ne verse plus que ce qu'il reste devoir sur ses appels "
-        "de fonds après compensation avec son remboursement, et pas davantage."
+        "de fonds (avant son remboursement, ce qu'il n'a pas versé ; après, ce que la "
+        "compensation avec le remboursement a laissé), et pas davantage."
+    ),
+    "reimbursement-set-off-changed": N_(
+        "Un remboursement déjà enregistré a été compensé avec ce que l'associé sorti "
+        "avait versé pendant l'attente : datez le versement après ce remboursement."
     ),
     "public-capital-cap": N_(
         "Les collectivités publiques détiendraient plus de la moitié du capital."

@@ -31,6 +31,7 @@ from scic.domain.shares import (
     SharesSubscribed,
     SharesTransferred,
     still_owed_cents,
+    waiting_unpaid,
 )
 from scic.domain.state import (
     CapitalState,
@@ -131,9 +132,7 @@ def apply(state: Fold, entry: Entry) -> Fold:
             if released is not None:  # else a violation (check_payout) the fold reports
                 state.reimbursements[e.withdrawal_id] = replace(released, paid_out_on=on)
         case OwedCallPaid():
-            member = state.members[e.member_id]
-            owed = member.owed_cents - e.amount_cents  # R7
-            state.members[e.member_id] = replace(member, owed_cents=owed)
+            _owed_paid(state, e)
         case _:
             funding_timeline.apply(state.funding, e, on)
     return state
@@ -240,9 +239,26 @@ def _withdraw(state: Fold, e: MemberWithdrew, on: date) -> None:
     state.coop = replace(coop, pending=[*coop.pending, pending])
 
 
+def _owed_paid(state: Fold, e: OwedCallPaid) -> None:
+    """R7 — a former member's payment: while its reimbursement waits, it lowers the
+    set-off to come (the withdrawal's `paid_since_cents`); after, what the set-off left."""
+    coop = coop_of(state)
+    waiting = waiting_unpaid(coop.pending, e.member_id)
+    if waiting is None:
+        member = state.members[e.member_id]
+        owed = member.owed_cents - e.amount_cents
+        state.members[e.member_id] = replace(member, owed_cents=owed)
+        return
+    paid = replace(waiting, paid_since_cents=waiting.paid_since_cents + e.amount_cents)
+    state.withdrawals[paid.withdrawal_id] = paid
+    pending = [paid if p.withdrawal_id == paid.withdrawal_id else p for p in coop.pending]
+    state.coop = replace(coop, pending=pending)
+
+
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     member = state.members[e.member_id]
-    owed = member.owed_cents + still_owed_cents(e.paid_cents, e.loss_share_cents)  # R7
+    paid = e.paid_cents + e.paid_while_waiting_cents
+    owed = member.owed_cents + still_owed_cents(paid, e.loss_share_cents)  # R7
     pending = member.pending - e.holding
     state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
     state.reimbursements[e.withdrawal_id] = ReleasedReimbursement(

@@ -12,7 +12,8 @@ structurally impossible are left out here too):
     highest subscribed capital reached inside them (R5's highest capital is a running
     maximum);
   * the entries few enough to fold from the start at every look: withdrawals,
-    reimbursements and payouts (the R5 queue), statutes versions, funding events.
+    reimbursements, payouts and former members' payments (the R5 queue), statutes
+    versions, funding events.
 `view(point)` is a `Fold` as it stood just before `point` (a sort key): its members and
 subscriptions are folded on first read, the rest is summed from the blocks.
 
@@ -34,6 +35,7 @@ from scic.domain.fold import Fold, apply
 from scic.domain.members import MemberAdmitted, MemberCategoryChanged
 from scic.domain.shares import (
     MemberWithdrew,
+    OwedCallPaid,
     ReimbursementPaidOut,
     SharesReimbursed,
     SharesSubscribed,
@@ -85,7 +87,9 @@ def members_of(entry: Entry) -> tuple[str, ...]:
     return (member_id,) if isinstance(member_id, str) else ()
 
 
-QUEUE = (MemberWithdrew, SharesReimbursed, ReimbursementPaidOut)
+QUEUE = (MemberWithdrew, SharesReimbursed, ReimbursementPaidOut, OwedCallPaid)
+"""The R5 queue: a former member's payment while its reimbursement waits is in it (R7: it
+lowers that reimbursement's set-off)."""
 FUNDING = (*grants.EVENTS, *titles.EVENTS, *esus.EVENTS)
 """What `funding_timeline.apply` folds."""
 RECOUNTS = (StatutesAmended, MemberCategoryChanged)

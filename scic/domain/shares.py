@@ -4,6 +4,7 @@ projections add numbers and never re-derive a rule."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
@@ -105,6 +106,9 @@ class SharesReimbursed(_Amounts):
     member_id: str
     loss_share_cents: int = Field(ge=0)
     amount_cents: int = Field(ge=0)
+    paid_while_waiting_cents: int = Field(default=0, ge=0, exclude_if=lambda v: v == 0)
+    """R7 — what the former member paid on its unpaid calls while this reimbursement
+    waited (OwedCallPaid before it): not set off again, so it is paid back with the rest."""
 
     def moves(self) -> tuple[CapitalMove, ...]:
         """R5 — the withdrawn shares leave the capital when they are reimbursed."""
@@ -123,9 +127,11 @@ class ReimbursementPaidOut(BaseModel):
 
 
 class OwedCallPaid(BaseModel):
-    """R7 — a former member pays what it still owed on its calls once its reimbursement
-    was set against them (C. com. L231-6): it moves no capital (its shares left at the
-    reimbursement), only the receivable, 512 → 4562."""
+    """R7 — a former member pays what it still owes on its calls (C. com. L231-6): it
+    moves no capital (it is no longer an associate: its shares wait for their
+    reimbursement or are gone), only the receivable, 512 → 4562. Paid while its
+    reimbursement waits, it lowers what will be set against that
+    reimbursement, which rises by as much; paid after, it lowers what the set-off left."""
 
     model_config = ConfigDict(extra="forbid")
     payment_id: str
@@ -312,7 +318,8 @@ def pay(
 ) -> list[Fact]:
     check_date(state, on)
     if has_left(member, on):
-        check_owed_payment(member, cmd.amount, on)
+        waiting = waiting_unpaid(state.pending, member.member_id)
+        check_owed_payment(member, waiting, cmd.amount, on)
         owed = OwedCallPaid(
             payment_id=payment_id,
             subscription_id=sub.subscription_id,
@@ -361,26 +368,43 @@ def has_left(member: MemberState, on: date) -> bool:
     return not member.active and member.exited_on is not None and on >= member.exited_on
 
 
-def check_owed_payment(member: MemberState, amount_cents: int, on: date) -> None:
+def waiting_unpaid(
+    pending: Sequence[PendingWithdrawal], member_id: str
+) -> PendingWithdrawal | None:
+    """R5/R7 — the member's withdrawal whose reimbursement waits with part of what it was
+    called for still unpaid (its exit: a partial withdrawal takes paid-up shares)."""
+    return next((p for p in pending if p.member_id == member_id and p.unpaid_cents > 0), None)
+
+
+def owed_by_former_member(member: MemberState, waiting: PendingWithdrawal | None) -> int:
+    """R7 — what a former member owes on its calls: while its reimbursement waits, what it
+    was called for and has not paid (set against the reimbursement at its release); once
+    reimbursed, what that set-off left (`MemberState.owed_cents`)."""
+    return waiting.unpaid_cents if waiting is not None else member.owed_cents
+
+
+def check_owed_payment(
+    member: MemberState, waiting: PendingWithdrawal | None, amount_cents: int, on: date
+) -> None:
     """R7 — a former member pays what it still owes on its calls (C. com. L231-6: bound
-    for five years by the obligations existing when it left), and no more: its shares
-    are gone, so nothing it pays is capital. What it owes is what setting its unpaid
-    call against its reimbursement left (`MemberState.owed_cents`); while that
-    reimbursement waits (R5), the set-off has not happened yet and nothing is owed
-    apart from it."""
-    if amount_cents <= member.owed_cents:
+    for five years by the obligations existing when it left), and no more: it is no
+    longer an associate, so nothing it pays is capital. While its reimbursement waits
+    (R5) it may pay its unpaid call: the set-off at the release is smaller by as much,
+    and the reimbursement larger."""
+    owed = owed_by_former_member(member, waiting)
+    if amount_cents <= owed:
         return
-    waiting = (
-        "; its reimbursement waits (R5): what it was called for and did not pay is set "
-        "against it when it is released"
-        if member.pending.shares
+    when = (
+        f"; its reimbursement (withdrawal {waiting.withdrawal_id}) waits (R5): what it "
+        "pays now is paid back with it"
+        if waiting is not None
         else ""
     )
     raise refuse(
         "payment-exceeds-owed",
         f"on {on} {format_cents(amount_cents)} € would be paid but member "
         f"{member.member_id}, who left on {member.exited_on}, owes "
-        f"{format_cents(member.owed_cents)} € on its calls{waiting}",
+        f"{format_cents(owed)} € on its calls{when}",
     )
 
 
@@ -568,6 +592,8 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
         if capital - amounts.subscribed_cents < floor:
             break
         loss_share = _loss_share(losses_left, amounts.shares, shares_left, amounts.called_cents)
+        # R7 — what the former member paid on its call while it waited is not set off
+        since = pending.paid_since_cents
         data = SharesReimbursed(
             withdrawal_id=pending.withdrawal_id,
             member_id=pending.member_id,
@@ -576,7 +602,8 @@ def release_pending(state: CoopState, on: date, extra_capital: int) -> list[Fact
             called_cents=amounts.called_cents,
             paid_cents=amounts.paid_cents,
             loss_share_cents=loss_share,
-            amount_cents=reimbursed_cents(amounts.paid_cents, loss_share),
+            amount_cents=reimbursed_cents(amounts.paid_cents + since, loss_share),
+            paid_while_waiting_cents=since,
         )
         events.append(Fact(data, max(on, pending.requested_on)))
         capital -= amounts.subscribed_cents
@@ -603,12 +630,13 @@ def _loss_share(losses: int, shares: int, total_shares: int, called: int) -> int
 
 def reimbursed_cents(paid: int, loss_share: int) -> int:
     """What is paid out: the claim (called − loss share) less the unpaid call
-    (called − paid), never below nothing."""
+    (called − paid), never below nothing. `paid`: with what was paid while it waited."""
     return max(0, paid - loss_share)
 
 
 def compensated_cents(called: int, paid: int, loss_share: int) -> int:
-    """The unpaid call set against the claim: the smaller of the two."""
+    """The unpaid call set against the claim: the smaller of the two. `paid`: with what
+    was paid while the reimbursement waited."""
     return min(called - loss_share, called - paid)
 
 

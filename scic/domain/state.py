@@ -104,6 +104,16 @@ class PendingWithdrawal:
     member_id: str
     requested_on: date
     amounts: Holding
+    paid_since_cents: int = 0
+    """R7 — what the former member paid on its unpaid calls while this reimbursement
+    waits (OwedCallPaid): it lowers the set-off to come, so the reimbursement rises by it."""
+
+    @property
+    def unpaid_cents(self) -> int:
+        """R7 — called and not paid, less what was paid since: what it owes while it
+        waits (only an exit leaves a call unpaid: a partial withdrawal takes paid-up
+        shares)."""
+        return self.amounts.called_cents - self.amounts.paid_cents - self.paid_since_cents
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ from scic.domain.shares import (
     check_payout,
     implicit_call,
     require_subscription,
+    waiting_unpaid,
 )
 from scic.errors import DomainError
 from scic.money import format_cents
@@ -170,8 +171,7 @@ def judge(state: Fold, entry: Entry) -> Violation | None:
             released = state.reimbursements.get(e.withdrawal_id)
             return _checked(no, lambda: check_payout(released, e.withdrawal_id, e.amount_cents, on))
         case OwedCallPaid():
-            left = state.members[e.member_id]
-            return _checked(no, lambda: check_owed_payment(left, e.amount_cents, on))
+            return _judge_owed_payment(state, e, on, no)
         case SharesTransferred():
             return (
                 _active(state, e.from_member_id, on, no)
@@ -299,11 +299,23 @@ def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) ->
             "withdrawal-not-pending",
             f"on {on} withdrawal {e.withdrawal_id} is not waiting for this reimbursement",
         )
-    if e.amount_cents > e.paid_cents:
+    if e.paid_while_waiting_cents != pending.paid_since_cents:
+        # R7 — the set-off was decided on what the former member had paid while it
+        # waited: a payment (or its reversal) dated before the release would change it.
+        return no(
+            "reimbursement-set-off-changed",
+            f"on {on} withdrawal {e.withdrawal_id} was reimbursed with "
+            f"{format_cents(e.paid_while_waiting_cents)} € paid on its call while it "
+            f"waited; that would now be {format_cents(pending.paid_since_cents)} €: date "
+            f"the payment after {on}",
+            "R7",
+        )
+    paid = e.paid_cents + e.paid_while_waiting_cents
+    if e.amount_cents > paid:
         return no(
             "reimbursement-above-paid",
             f"on {on} {format_cents(e.amount_cents)} € would be reimbursed for "
-            f"{format_cents(e.paid_cents)} € paid",
+            f"{format_cents(paid)} € paid",
             "R6",
         )
     if coop.pending[0].withdrawal_id != e.withdrawal_id:
@@ -328,6 +340,13 @@ def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) ->
             "R5",
         )
     return None
+
+
+def _judge_owed_payment(state: Fold, e: OwedCallPaid, on: date, no: _No) -> Violation | None:
+    """R7 — a former member pays no more than it owes at the payment's date."""
+    left = state.members[e.member_id]
+    waiting = waiting_unpaid(coop_of(state).pending, e.member_id)
+    return _checked(no, lambda: check_owed_payment(left, waiting, e.amount_cents, on))
 
 
 def _judge_transfer(state: Fold, e: SharesTransferred, on: date, no: _No) -> Violation | None:

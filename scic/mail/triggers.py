@@ -84,7 +84,8 @@ def _mails(
     if event.type == "SharesReimbursed":
         params = {k: d[k] for k in ("shares", "amount_cents", "loss_share_cents")}
         # R7 — the unpaid call set against the reimbursement, and what that leaves owed
-        called, paid, loss = d["called_cents"], d["paid_cents"], d["loss_share_cents"]
+        called, loss = d["called_cents"], d["loss_share_cents"]
+        paid = d["paid_cents"] + d.get("paid_while_waiting_cents", 0)
         params["set_off_cents"] = compensated_cents(called, paid, loss)
         params["still_owed_cents"] = still_owed_cents(paid, loss)
         return [("reimbursement-released", "member", True, d["member_id"], params)]

@@ -25,7 +25,7 @@ from scic.domain.esus import EsusInvested
 from scic.domain.fiscal_years import FiscalYearClosed
 from scic.domain.members import holds_no_share
 from scic.domain.rules_check import percent
-from scic.domain.shares import SharesCalled, SharesPaid
+from scic.domain.shares import OwedCallPaid, SharesCalled, SharesPaid
 from scic.domain.state import CapitalState, CoopState, MemberState
 from scic.domain.timeline import Entry, Fold, apply, corrected, judge
 from scic.domain.titles import TitlesIssued, TitlesRedeemed, form_not_named
@@ -187,15 +187,14 @@ def _follow(walk: _Walk, entry: Entry) -> None:
                 e.call_id, e.subscription_id, e.member_id, e.due_date, called.amounts.called_cents
             )
         case SharesPaid():
-            # R7 — a payment goes to the calls by due date, those already due first
-            # (C. civ. art. 1342-10); what is left beyond them is the call it made itself.
             for move in e.moves():
-                rest = move.amounts.paid_cents
-                for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
-                    if call.subscription_id == move.subscription_id and rest > 0:
-                        paid = min(rest, call.called_cents - call.paid_cents)
-                        call.paid_cents += paid
-                        rest -= paid
+                _pay_calls(walk, move.subscription_id, move.amounts.paid_cents)
+        case OwedCallPaid():
+            # R7 — a former member paying while its reimbursement waits pays its calls
+            # (the fold has already lowered the set-off to come)
+            member = state.members.get(e.member_id)
+            if member is not None and not _reimbursed(member):
+                _pay_calls(walk, e.subscription_id, e.amount_cents)
         case FiscalYearClosed():
             assert state.coop is not None
             highest = state.coop.capital.highest_subscribed_cents
@@ -217,6 +216,17 @@ def _follow(walk: _Walk, entry: Entry) -> None:
         if member is not None:
             walk.mark(f"R2:no-share:{member.member_id}", holds_no_share(member), entry.on)
             walk.mark(f"R7:owed:{member.member_id}", member.owed_cents > 0, entry.on)
+
+
+def _pay_calls(walk: _Walk, subscription_id: str | None, cents: int) -> None:
+    """R7 — a payment goes to the calls by due date, those already due first (C. civ.
+    art. 1342-10); what is left beyond them is the call it made itself."""
+    rest = cents
+    for call in sorted(walk.calls.values(), key=lambda c: c.due_date):
+        if call.subscription_id == subscription_id and rest > 0:
+            paid = min(rest, call.called_cents - call.paid_cents)
+            call.paid_cents += paid
+            rest -= paid
 
 
 def _close_day(walk: _Walk) -> None:

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 
 from ledger.schema import UTCDateTime
 from scic.domain.cooperative import Statutes
-from scic.domain.shares import still_owed_cents
 from scic.errors import NotFound
 from scic.money import ratio
 from scic.projections import dated, mix
@@ -528,12 +527,16 @@ class Withdrawal:
     @property
     def still_owed_cents(self) -> int:
         """R7 — what the member still owes on its calls (C. com. L231-6): all it was
-        called for and did not pay while the reimbursement waits; once reimbursed, what
-        setting the call against the reimbursement left, less what it paid since."""
+        called for and did not pay, less what it paid since it left, while the
+        reimbursement waits; once reimbursed, what setting the call against the
+        reimbursement left, less what it paid after. Both at once: what it was called for
+        and did not pay, less what was set off (the claim, called − loss share, less the
+        amount paid back), less all it paid since it left."""
         h = self.holding
-        if self.loss_share_cents is None:
-            return h.called_cents - h.paid_cents
-        return still_owed_cents(h.paid_cents, self.loss_share_cents) - self.paid_after_cents
+        if self.loss_share_cents is None or self.amount_cents is None:
+            return h.called_cents - h.paid_cents - self.paid_after_cents
+        set_off = h.called_cents - self.loss_share_cents - self.amount_cents
+        return h.called_cents - h.paid_cents - set_off - self.paid_after_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,9 +645,10 @@ def pending_reimbursements(conn: sa.Connection, coop_id: str) -> list[Withdrawal
 
 
 def _owing(w: Any) -> bool:
-    """The withdrawal a former member's payments settle: its exit, once reimbursed (only
-    an exit can leave a call unpaid: a partial withdrawal takes fully paid shares)."""
-    return bool(w["exit"]) and w["status"] == "reimbursed"
+    """The withdrawal a former member's payments settle: its exit, waiting for its
+    reimbursement or reimbursed (only an exit can leave a call unpaid: a partial
+    withdrawal takes fully paid shares)."""
+    return bool(w["exit"])
 
 
 def _withdrawal(w: Any, paid_after_cents: int = 0) -> Withdrawal:

@@ -9,7 +9,6 @@ from datetime import date
 import sqlalchemy as sa
 
 from scic.dates import add_years
-from scic.domain.shares import still_owed_cents
 from scic.projections import views
 from scic.projections.tables import members, owed_payments, withdrawals
 from scic.reports.context import Context
@@ -115,19 +114,27 @@ def _departures(conn: sa.Connection, ctx: Context) -> tuple[dict[str, date], dic
 
 
 def _owed_after_exit(conn: sa.Connection, ctx: Context) -> dict[str, int]:
-    """R7 — what each former member still owes on its calls as at as_of: what setting
-    them against its reimbursement left, less what it paid since (OwedCallPaid)."""
+    """R7 — what each former member still owes on its calls as at as_of (C. com.
+    L231-6): what it was called for and did not pay, less what was set against its
+    reimbursement once released (the claim, called − loss share, less the amount paid
+    back), less what it paid since it left (OwedCallPaid, while the reimbursement waited
+    or after)."""
     w, p = withdrawals.c, owed_payments.c
     owed: dict[str, int] = {}
     for row in conn.execute(
-        sa.select(w.member_id, w.paid_cents, w.loss_share_cents).where(
-            w.coop_id == ctx.coop_id,
-            w.exit,
-            w.status == "reimbursed",
-            w.reimbursed_on <= ctx.as_of,
-        )
+        sa.select(
+            w.member_id,
+            w.called_cents,
+            w.paid_cents,
+            w.loss_share_cents,
+            w.amount_cents,
+            w.reimbursed_on,
+        ).where(w.coop_id == ctx.coop_id, w.exit, w.requested_on <= ctx.as_of)
     ):
-        owed[row.member_id] = still_owed_cents(row.paid_cents, row.loss_share_cents or 0)
+        unpaid = row.called_cents - row.paid_cents
+        if row.reimbursed_on is not None and row.reimbursed_on <= ctx.as_of:
+            unpaid -= row.called_cents - (row.loss_share_cents or 0) - (row.amount_cents or 0)
+        owed[row.member_id] = unpaid
     for member_id, cents in conn.execute(
         sa.select(p.member_id, sa.func.sum(p.amount_cents))
         .where(p.coop_id == ctx.coop_id, ~p.reversed, p.paid_on <= ctx.as_of)

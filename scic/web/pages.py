@@ -431,6 +431,8 @@ def member(
     def build(v: Viewer, conn: sa.Connection) -> tuple[str, dict[str, Any]]:
         v.check(v.api(f"/members/{member_id}"))
         detail = views.member_detail(conn, v.coop_id, member_id)
+        owed = sum(w.still_owed_cents for w in detail.withdrawals)
+        former_owes = None if detail.status == "active" else owed > 0
         return "member.html", {
             "m": detail,
             "code_names": code_names(conn, v.coop_id),
@@ -439,7 +441,9 @@ def member(
                 v, member_id, detail.party_id, detail.status == "active"
             ),
             "paying": {
-                s.id: form_links.subscription_actions(v, s.id, s.holding.unpaid_cents != 0)
+                s.id: form_links.subscription_actions(
+                    v, s.id, s.holding.unpaid_cents != 0, former_owes
+                )
                 for s in detail.subscriptions
             },
             "correct": form_links.correctable(conn, v, (h.event_id for h in detail.history)),

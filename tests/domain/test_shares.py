@@ -157,7 +157,7 @@ LEFT = coop(PARTLY_PAID, _withdrew("u", "w", 2, 2500, "2021-01-01", True, subscr
 REFUSALS += [
     # R5 — an exit takes all that was held: a back-dated payment before it would change it
     ("exit-holding-changed", LEFT, "2020-06-01", _pay(LEFT, "a", "10.00", "2020-06-01")),
-    # R7 — a former member whose reimbursement waits owes nothing apart from the set-off
+    # R7 — a former member who paid all it was called for owes nothing, waiting or not
     ("payment-exceeds-owed", LEFT, "2021-06-01", _pay(LEFT, "a", "10.00", "2021-06-01")),
 ]
 # R7 — 100.00 subscribed, 75.00 called, 25.00 paid; the exit's loss share of 50.00 leaves
@@ -203,6 +203,41 @@ OWING_FACTS = (
 OWING = coop(*OWING_FACTS)
 REFUSALS += [
     ("payment-exceeds-owed", OWING, "2021-06-01", _pay(OWING, "a", "25.01", "2021-06-01")),
+]
+# R7 — its exit waits for its reimbursement with 50.00 called and unpaid (C. com. L231-6)
+WAITING_FACTS = (PARTLY_PAID, _CALLED, Fact(_OWING_EXIT, D("2021-01-01")))
+OWING_WHILE_WAITING = coop(*WAITING_FACTS)
+# its reimbursement released on 2021-03-01, the 50.00 set against it
+SET_OFF = coop(
+    *WAITING_FACTS,
+    Fact(
+        shares.SharesReimbursed(
+            withdrawal_id="w",
+            member_id="u",
+            shares=2,
+            subscribed_cents=10000,
+            called_cents=7500,
+            paid_cents=2500,
+            loss_share_cents=0,
+            amount_cents=2500,
+        ),
+        D("2021-03-01"),
+    ),
+)
+REFUSALS += [
+    (
+        "payment-exceeds-owed",
+        OWING_WHILE_WAITING,
+        "2021-02-01",
+        _pay(OWING_WHILE_WAITING, "a", "50.01", "2021-02-01"),
+    ),
+    # a payment dated before a recorded release would change the set-off it booked
+    (
+        "reimbursement-set-off-changed",
+        SET_OFF,
+        "2021-02-01",
+        _pay(SET_OFF, "a", "10.00", "2021-02-01"),
+    ),
 ]
 WAITING = coop(*TWO_WAITING)
 REFUSALS += [
@@ -310,3 +345,27 @@ def test_a_former_member_pays_what_it_still_owes_without_moving_capital() -> Non
     settled = coop(*OWING_FACTS, *facts).timeline().state
     assert settled.members["u"].owed_cents == 0
     assert settled.coop is not None and settled.coop.capital.paid_cents == 0
+
+
+def test_a_former_member_pays_its_call_while_its_reimbursement_waits() -> None:
+    """R7 — what it pays while waiting is not set off: the release pays it back."""
+    facts = when(
+        OWING_WHILE_WAITING, "2021-02-01", _pay(OWING_WHILE_WAITING, "a", "30.00", "2021-02-01")
+    )
+    assert isinstance(facts, list)
+    [paid] = [f.event for f in facts]
+    assert paid == shares.OwedCallPaid(
+        payment_id="p", subscription_id="a", member_id="u", amount_cents=3000
+    )
+    state = coop(*WAITING_FACTS, *facts).timeline().state
+    assert state.coop is not None
+    (pending,) = state.coop.pending
+    assert (pending.paid_since_cents, pending.unpaid_cents) == (3000, 2000)
+    assert state.coop.capital.paid_cents == 2500  # no capital moves
+    assert state.members["u"].owed_cents == 0
+    # released with no loss: claim 75.00, owed 50.00 − 30.00 = 20.00 set off, 55.00 paid back
+    (released,) = shares.release_pending(state.coop, D("2021-03-01"), extra_capital=10**6)
+    assert isinstance(released.event, shares.SharesReimbursed)
+    assert (released.event.amount_cents, released.event.paid_while_waiting_cents) == (5500, 3000)
+    after = coop(*WAITING_FACTS, *facts, released).timeline().state
+    assert after.members["u"].owed_cents == 0

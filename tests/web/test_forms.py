@@ -425,3 +425,57 @@ def test_the_statutes_form_amends_categories_and_colleges(
     assert [c["code"] for c in statutes["categories"]][-1] == "benevoles"
     assert statutes["colleges"][1]["categories"] == ["usagers", "soutiens", "benevoles"]
     assert statutes["colleges"][1]["weight"] in ("0.40", "0.4")
+
+
+def test_a_former_member_whose_reimbursement_waits_pays_its_call_from_its_page(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    """R7 (C. com. L231-6): Léa holds 4 shares of 50 €, 50 € paid, 150 € called and
+    unpaid; she leaves, and her reimbursement waits (R5 floor 9,900 € on 10,000 €). Her
+    page offers the payment of what she owes, and nothing more is called."""
+    coop = create_coop(client, statutory_floor="9900.00")
+    c = f"/v1/coops/{coop}"
+    staff = admit(client, coop, "Salariée", "salaries", on="2019-03-01")
+    subscribe(client, coop, staff, 196, "9800.00", on="2019-03-01")
+    lea = admit(client, coop, "Léa Durand", "usagers", on="2019-03-01")
+    sub = subscribe(client, coop, lea, 4, "50.00", on="2019-03-01")["id"]
+    call = {"subscription_id": sub, "amount": "150.00", "due_date": "2019-09-30"}
+    assert client.post(f"{c}/calls", json={**call, "effective_date": "2019-06-01"}).is_success
+    left = {"member_id": lea, "effective_date": "2020-01-15"}
+    assert client.post(f"{c}/withdrawals", json=left).json()["status"] == "pending"
+    web = web_for(app, service, "manager", coop)
+    page = web.get(f"/dashboard/members/{lea}")
+    start = page.text.index('id="still-owed">')
+    notice = page.text[start : page.text.index("</p>", start)]
+    assert "150,00\xa0€" in notice and "attend" in notice
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page.text)
+    offered = [(unescape(h), unescape(t)) for h, t in links if "subscription_id" in h]
+    assert offered == [
+        (
+            f"/dashboard/payments/new?subscription_id={sub}",
+            "Enregistrer un versement de ce qu'il reste devoir",
+        )
+    ]
+    form = f"/dashboard/payments/new?subscription_id={sub}"
+    assert f'value="{sub}" selected' in web.get(form).text
+    before = event_count(service)
+    over = post_form(
+        web, form, {"subscription_id": sub, "amount": "150,01", "effective_date": "2020-02-01"}
+    )
+    assert over.status_code == 409
+    said = field_error(over.text, "amount")
+    assert said.startswith("R7 — ") and "avant son remboursement" in said
+    assert event_count(service) == before
+    done = post_form(
+        web, form, {"subscription_id": sub, "amount": "100,00", "effective_date": "2020-02-01"}
+    )
+    assert done.status_code == 303, done.text
+    page = web.get(f"/dashboard/members/{lea}")
+    start = page.text.index('id="still-owed">')
+    assert "50,00\xa0€" in page.text[start : page.text.index("</p>", start)]
+    assert "reste devoir</a>" in page.text
+    paid = {"subscription_id": sub, "amount": "50.00", "effective_date": "2020-02-02"}
+    assert client.post(f"{c}/payments", json=paid).status_code == 201
+    page = web.get(f"/dashboard/members/{lea}")
+    assert 'id="still-owed"' not in page.text
+    assert "reste devoir</a>" not in page.text and "Appeler le non-libéré" not in page.text

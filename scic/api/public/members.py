@@ -51,14 +51,15 @@ class WithdrawalPublic(Public):
     amount: Money | None
     loss_share: Money | None
     paid_after_exit: Money = Field(
-        description="R7: what the former member paid since its reimbursement of what it "
-        "still owed on its calls"
+        description="R7: what the former member paid since it left of what it still owed "
+        "on its calls (while its reimbursement waited, or after it)"
     )
     still_owed: Money = Field(
         description="R7: what the member still owes on its calls (C. com. L231-6): the "
-        "called and unpaid amount while the reimbursement waits; once reimbursed, what "
-        "setting the call against the reimbursement left (its loss share above its paid-up "
-        "amount), less what it paid since"
+        "called and unpaid amount, less what it paid since it left, while the "
+        "reimbursement waits (what it pays then is not set off: the reimbursement rises by "
+        "it); once reimbursed, what setting the call against the reimbursement left (its "
+        "loss share above what it had paid), less what it paid after"
     )
 
 

@@ -61,13 +61,24 @@ def member_actions(v: Viewer, member_id: str, party_id: str, active: bool) -> li
     ]
 
 
-def subscription_actions(v: Viewer, subscription_id: str, unpaid: bool) -> list[Action]:
-    if not unpaid:
+def subscription_actions(
+    v: Viewer, subscription_id: str, unpaid: bool, former_owes: bool | None = None
+) -> list[Action]:
+    """The forms for a subscription's unpaid part. `former_owes`: for a member who has
+    left (None while it is an associate), whether it still owes on its calls — R7, C. com.
+    L231-6: nothing more is called, but what it owes it may pay, while its reimbursement
+    waits or after it."""
+    if former_owes is not None:
+        wanted = [("payments", N_("Enregistrer un versement de ce qu'il reste devoir"))]
+        if not former_owes:
+            return []
+    elif not unpaid:
         return []
-    wanted = [
-        ("payments", N_("Enregistrer un versement")),
-        ("calls", N_("Appeler le non-libéré")),
-    ]
+    else:
+        wanted = [
+            ("payments", N_("Enregistrer un versement")),
+            ("calls", N_("Appeler le non-libéré")),
+        ]
     return [
         Action(_(label), form_href(name, subscription_id=subscription_id))
         for name, label in wanted

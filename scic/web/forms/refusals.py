@@ -66,6 +66,7 @@ REFUSALS: dict[str, tuple[str, ...]] = {
     "payment-already-called": ("effective_date",),
     "payment-exceeds-unpaid": ("amount",),
     "payment-exceeds-owed": ("amount",),
+    "reimbursement-set-off-changed": ("effective_date",),
     "public-capital-cap": ("shares", "category"),
     "redemption-before-seven-years": ("effective_date",),
     "redemption-exceeds-outstanding": ("count",),
