@@ -23,7 +23,7 @@ from scic.domain import reviews
 from scic.domain.cooperative import CoopRegistered
 from scic.domain.esus import EsusInvested
 from scic.domain.fiscal_years import FiscalYearClosed
-from scic.domain.members import holds_no_share
+from scic.domain.members import holds_no_share, is_associate
 from scic.domain.rules_check import percent
 from scic.domain.shares import OwedCallPaid, SharesCalled, SharesPaid
 from scic.domain.state import CapitalState, CoopState, MemberState
@@ -305,12 +305,15 @@ class _Periods:
 
 
 def _represented(walk: _Walk) -> set[str]:
-    return {m.category for m in walk.state.members.values() if m.active}
+    """R2 — the categories of the associates: a member admitted with no share yet (or
+    whose shares all wait for their reimbursement) does not count (DOMAIN R4: an
+    associate holds at least one share)."""
+    return {m.category for m in walk.state.members.values() if is_associate(m)}
 
 
 def _category_problems(walk: _Walk) -> dict[str, bool]:
     """R2 — at least 3 categories, including employees (or producers) and beneficiaries
-    (art. 19 septies), among the members active at the close of the day."""
+    (art. 19 septies), among the associates at the close of the day."""
     state = walk.state
     assert state.coop is not None
     represented = _represented(walk)

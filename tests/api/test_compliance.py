@@ -28,7 +28,8 @@ def post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def test_r2_missing_categories_are_warnings(client) -> None:
     coop = create_coop(client)
-    admit(client, coop, "Usager", "usagers")
+    usager = admit(client, coop, "Usager", "usagers")
+    subscribe(client, coop, usager, 1, "50.00")
     findings = by_code(
         client.get(f"/v1/coops/{coop}/compliance", params={"as_of": "2020-01-01"}).json()
     )
@@ -136,9 +137,12 @@ def test_r6_reimbursement_bears_the_members_share_of_recorded_losses(client) -> 
 
 def test_r2_findings_are_as_at_their_date_and_name_when_they_start(client) -> None:
     coop = create_coop(client)
-    admit(client, coop, "Usagère", "usagers", on="2019-03-01")
-    admit(client, coop, "Soutien", "soutiens", on="2019-04-20")
-    admit(client, coop, "Salarié", "salaries", on="2019-06-15")
+    for name, category, on in (
+        ("Usagère", "usagers", "2019-03-01"),
+        ("Soutien", "soutiens", "2019-04-20"),
+        ("Salarié", "salaries", "2019-06-15"),
+    ):
+        subscribe(client, coop, admit(client, coop, name, category, on=on), 1, "50.00", on=on)
     before = at(client, coop, "2019-06-14")
     assert before["no-employees-or-producers"]["figures"]["from"] == "2019-03-01"
     assert before["fewer-than-three-categories"]["figures"]["represented"] == [
@@ -148,6 +152,39 @@ def test_r2_findings_are_as_at_their_date_and_name_when_they_start(client) -> No
     after = at(client, coop, "2019-07-01")
     assert "no-employees-or-producers" not in after
     assert after["categories"]["figures"]["from"] == "2019-06-15"
+
+
+def test_r2_counts_associates_only(client) -> None:
+    """R2 (DOMAIN R4: an associate holds at least one share) — an employee admitted on
+    2019-05-02 with no share yet represents no category until its first share
+    (2019-09-16); a beneficiary whose only shares wait for their reimbursement (R5) stops
+    representing its category from its withdrawal (2020-02-03)."""
+    coop = create_coop(client, statutory_floor="150.00")
+    c = f"/v1/coops/{coop}"
+    usager = admit(client, coop, "Usagère", "usagers", on="2019-03-01")
+    subscribe(client, coop, usager, 2, "100.00", on="2019-03-01")
+    soutien = admit(client, coop, "Soutien", "soutiens", on="2019-03-01")
+    subscribe(client, coop, soutien, 1, "50.00", on="2019-03-01")
+    salarie = admit(client, coop, "Salarié", "salaries", on="2019-05-02")
+    admitted = at(client, coop, "2019-06-01")
+    assert admitted["no-employees-or-producers"]["figures"]["from"] == "2019-03-01"
+    assert admitted["fewer-than-three-categories"]["figures"]["represented"] == [
+        "soutiens",
+        "usagers",
+    ]
+    subscribe(client, coop, salarie, 1, "50.00", on="2019-09-16")
+    associate = at(client, coop, "2019-09-16")
+    assert "no-employees-or-producers" not in associate
+    assert associate["categories"]["figures"]["from"] == "2019-09-16"
+    # 200 − 100 = 100 € would be below the 150 € floor: the reimbursement waits
+    left = post(client, f"{c}/withdrawals", {"member_id": usager, "effective_date": "2020-02-03"})
+    assert left["status"] == "pending"
+    gone = at(client, coop, "2020-02-03")
+    assert gone["no-beneficiaries"]["figures"]["from"] == "2020-02-03"
+    assert gone["fewer-than-three-categories"]["figures"]["represented"] == [
+        "salaries",
+        "soutiens",
+    ]
 
 
 def test_r3_r5_findings_name_the_date_they_start(client) -> None:
