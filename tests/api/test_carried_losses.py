@@ -89,6 +89,33 @@ def test_r8_two_points_only_from_sapin_2_and_subsidy_financed_shares_earn_nothin
     assert owed == [("457", "0.00", "182.80")]  # Inès alone: the Mairie's shares are subsidised
 
 
+def test_r8_the_shipped_tmo_table_is_the_mean_of_the_published_semesters(
+    client: TestClient,
+) -> None:
+    """DOMAIN.md's table (avis au JO, S1 and S2): each year is the mean of its two
+    semesters, with the semesters named in its source; no year from 2024 is shipped."""
+    semesters = {
+        2012: ("3.15", "2.41", "0.0278"),
+        2013: ("2.30", "2.62", "0.0246"),
+        2014: ("2.28", "1.50", "0.0189"),
+        2015: ("0.96", "1.19", "0.01075"),
+        2016: ("0.80", "0.63", "0.00715"),
+        2017: ("1.15", "0.95", "0.0105"),
+        2018: ("1.04", "0.97", "0.01005"),
+        2019: ("0.62", "0.12", "0.0037"),
+        2020: ("0.20", "-0.02", "0.0009"),
+        2021: ("0.20", "0.27", "0.00235"),
+        2022: ("1.325", "2.51", "0.019175"),
+        2023: ("3.14", "3.37", "0.03255"),
+    }
+    rates = {r["year"]: r for r in client.get("/v1/rules/tmo").json()["rates"]}
+    assert sorted(rates) == sorted(semesters)
+    for year, (s1, s2, mean) in semesters.items():
+        assert rates[year]["rate"] == mean, year
+        assert f"S1 {s1} % and S2 {s2} %" in rates[year]["source"], year
+        assert "Journal officiel" in rates[year]["source"]
+
+
 def test_r8_a_missing_tmo_year_is_named(client: TestClient) -> None:
     coop = create_coop(client, incorporated_on="2023-01-02", statutory_floor="100.00")
     c = f"/v1/coops/{coop}"
@@ -159,6 +186,10 @@ def test_r6_reserves_above_the_carried_loss_absorb_it_all(client: TestClient) ->
     refused = problem(client, charges, too_much, 409, "reserves-insufficient")
     assert "212.50" in refused["detail"] and "1700.00" in refused["detail"]
     post(client, charges, {"amount": "212.50", "reserve": "other", "decided_on": "2021-06-01"})
+    # the reserves as at each date: 500 € allocated in 2020, less the 212.50 € charged
+    for on, reserves in (("2021-05-31", "500.00"), ("2021-06-01", "287.50")):
+        mix = client.get(f"{c}/funding-mix", params={"as_of": on}).json()
+        assert mix["reserves"] == reserves, on
     assert _lines(client, c, "2021-06-01") == [
         ("1068", "212.50", "0.00"),
         ("119", "0.00", "212.50"),
