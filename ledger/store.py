@@ -189,6 +189,7 @@ class EventStore:
         `progress` receives the number of events replayed per page."""
         chosen = [p for p in self.projectors if names is None or p.name in names]
         with self.write() as session:
+            session.causes.append(f"rebuild of {len(chosen)} projections")
             for projector in chosen:
                 for table in reversed(projector.tables):
                     session.conn.execute(table.delete())

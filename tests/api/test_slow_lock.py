@@ -130,3 +130,11 @@ def test_a_restore_names_its_source_and_cooperative(client, service, held) -> No
     }
     backup.restore(service, [("line 1", record)], None, source="page.jsonl")
     assert f"by restore page.jsonl {coop};" in held()[-1]
+
+
+def test_a_rebuild_names_itself(client, service, held) -> None:
+    admit(client, create_coop(client), "Alice Martin", "salaries")
+    service.store.rebuild()
+    last = held()[-1]
+    assert f"by rebuild of {len(service.store.projectors)} projections;" in last
+    assert "no named cause" not in last
