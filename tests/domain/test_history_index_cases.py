@@ -158,3 +158,21 @@ def test_a_dry_run_of_events_at_the_end_whose_last_is_refused_leaves_the_index_w
     got, expected, _ = _both(timeline, new)
     assert [v.key for v in got] == [v.key for v in expected], (got, expected)
     assert len(timeline.entries) == 5
+
+
+def test_a_back_dated_private_subscription_is_judged_against_its_members_later_exit() -> None:
+    facts = [
+        registered(),
+        admitted("u", "usagers"),
+        admitted("s", "salaries"),
+        subscribed("u", "su", 40, "2019-02-01"),
+        subscribed("s", "ss", 10, "2019-02-01"),
+        subscribed("u", "su2", 1, "2019-05-01"),  # a later event of another member
+        withdrew("s", "w1", 10, "2019-06-01"),
+    ]
+    timeline = Timeline.of([_e(f, i) for i, f in enumerate(facts, start=1)])
+    assert timeline.baseline == set()
+    # s subscribes before its exit: the exit (all 10 shares) no longer matches what s held
+    got, expected, _ = _both(timeline, [_e(subscribed("s", "ss2", 2, "2019-03-01"), 8)])
+    assert [v.key for v in got] == [v.key for v in expected] == [("e7", "not-enough-shares")]
+    assert len(timeline.entries) == 7  # refused: nothing changed
