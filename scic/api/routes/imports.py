@@ -92,6 +92,15 @@ _MULTIPART = {
     }
 }
 _TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no", ""}
+_FIELDS = {"file", "dry_run", "apply_corrections"}
+
+
+def _flag(form: Any, name: str) -> bool | None:
+    """A boolean field of the form: absent is false; a value read as neither true nor false
+    is None (refused: `dry_run=ture` must not write)."""
+    value = str(form.get(name, "")).strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
 
 
 @router.post(
@@ -118,8 +127,20 @@ async def import_register(
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         return problems.problem(422, "invalid-request", "file: the register is required")
-    dry_run = str(form.get("dry_run", "")).lower() in _TRUE
-    apply_corrections = str(form.get("apply_corrections", "")).lower() in _TRUE
+    unknown = sorted(set(form.keys()) - _FIELDS)
+    if unknown:  # a misspelt `dry_run` would otherwise write
+        return problems.problem(
+            422,
+            "invalid-request",
+            f"{', '.join(unknown)}: no such field (fields: file, dry_run, apply_corrections)",
+        )
+    dry_run, apply_corrections = _flag(form, "dry_run"), _flag(form, "apply_corrections")
+    for flag, value in (("dry_run", dry_run), ("apply_corrections", apply_corrections)):
+        if value is None:
+            return problems.problem(
+                422, "invalid-request", f"{flag}: {form.get(flag)!r} is not true or false"
+            )
+    assert dry_run is not None and apply_corrections is not None
     data = await upload.read()
     name = upload.filename or "register"
     try:
