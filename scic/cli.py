@@ -706,7 +706,8 @@ def _import_register(path: Path, coop_id: str, dry_run: bool, apply_corrections:
             count = len(refused.findings) + len(refused.contradictions)
             what = "problem" if refused.findings else "contradiction"
             hint = ""
-            if refused.contradictions and all(c.correctable for c in refused.contradictions):
+            correctable = all(c.correctable for c in refused.contradictions)
+            if refused.contradictions and correctable and not refused.findings:
                 hint = " (--apply-corrections records them as corrections)"
             print(
                 f"scic import: {count} {what}{'s' * (count > 1)} in {path.name}; "

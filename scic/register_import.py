@@ -793,9 +793,12 @@ def _valid(plan: _Plan, line: int, name: str, body: dict[str, Any]) -> bool:
     try:
         COMMANDS[name].model.model_validate(body)
     except ValidationError as exc:
+        reported = {f.column for f in plan.findings if f.line == line}
         for err in exc.errors(include_url=False):
             field_name = str(err["loc"][0]) if err["loc"] else ""
             column = plan.columns.get(_FIELD_COLUMNS[name].get(field_name, ""))
+            if err["type"] == "missing" and column in reported:
+                continue  # its cell is already reported: one message a cell
             plan.findings.append(Finding(line, column, f"{_WHAT[name]}: {err['msg']}"))
         return False
     return True
@@ -1224,8 +1227,8 @@ def import_bytes(
     except _RollBack:
         # the cached timeline holds what was rolled back: folded again off the lock
         store.refold(service.engine, service.store.registry, coop_id)
-    if findings:
-        raise RegisterRefused(sorted(findings, key=lambda f: f.line), [])
+    if findings:  # the corrections it would have made are listed with the problems
+        raise RegisterRefused(sorted(findings, key=lambda f: f.line), report.corrections)
     return report
 
 

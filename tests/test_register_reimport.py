@@ -5,7 +5,7 @@ command line and from `POST /v1/coops/{coop}/imports`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from ledger.db import create_engine
+from ledger.schema import events as ledger_events
 from scic.api.app import create_app
 from scic.demo import COOP
 from scic.projections import tables, views
@@ -74,8 +75,8 @@ def _events(url: str) -> int:
         engine.dispose()
 
 
-def _tables(url: str, coop_id: str) -> list[Any]:
-    """The capital table by member (name, number, figures) as at each date of DATES."""
+def _tables(url: str, coop_id: str, dates: list[date] = DATES) -> list[Any]:
+    """The capital table by member (name, number, figures) as at each of `dates`."""
     engine = create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
@@ -87,7 +88,7 @@ def _tables(url: str, coop_id: str) -> list[Any]:
                 ).all()
             )
             out = []
-            for on in DATES:
+            for on in dates:
                 table = views.capital_table(conn, coop_id, on, None, "member")
                 out.append(
                     sorted(
@@ -429,4 +430,141 @@ def test_a_payment_line_needs_a_subscription_to_pay(coop, tmp_path) -> None:
     assert result.returncode == 1
     assert "line 7 (Paul Martin, n° 4): payment:" in result.stderr, result.stderr
     assert "(say which subscription it pays, or add the subscription's line)" in result.stderr
+    assert _events(url) == events
+
+
+def _every_date(url: str, *coop_ids: str) -> list[date]:
+    """Each day something happens in these cooperatives, the day before it, and a year
+    on: the capital table can differ on no other day."""
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            days = set(
+                conn.execute(
+                    sa.select(sa.distinct(ledger_events.c.effective_date)).where(
+                        ledger_events.c.tenant_id.in_(coop_ids)
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    return sorted({d for day in days for d in (day - timedelta(days=1), day)} | {date(2026, 1, 1)})
+
+
+def test_the_api_records_a_grown_register_with_a_payment_only_line(api, tmp_path) -> None:
+    client, url, coop_id = api
+    _post(client, coop_id, xlsx(tmp_path / "v1.xlsx", REGISTER, HEADERS))
+    events = _events(url)
+    grown = [
+        *REGISTER,
+        # a payment alone: on Jeanne's subscription of 01/09/2024, named by its date
+        ["1", "Jeanne Dupont", None, None, None, None, "01/09/2024", "75,00", "15/10/2024"],
+        ["5", "Léa Roux", "usagers", "01/10/2024", 2, "25,00"],
+    ]
+    path = xlsx(tmp_path / "v2.xlsx", grown, HEADERS)
+    dry = _post(client, coop_id, path, dry_run="true")
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["new"] == {"members": 1, "subscriptions": 1, "payments": 1}
+    assert _events(url) == events
+
+    grew = _post(client, coop_id, path)
+
+    assert grew.status_code == 201, grew.text
+    body = grew.json()
+    assert body["new"] == {"members": 1, "subscriptions": 1, "payments": 1}
+    assert body["already_recorded"] == {"members": 4, "subscriptions": 4, "payments": 1}
+    assert _events(url) == events + 3
+    jeanne = [r for r in _tables(url, coop_id)[-1] if r[0] == "Jeanne Dupont"]
+    assert jeanne == [("Jeanne Dupont", "1", 6, 300_00, 300_00)]
+    again = _post(client, coop_id, path)
+    assert again.status_code == 200 and again.json()["already_recorded"] == {
+        "members": 5,
+        "subscriptions": 5,
+        "payments": 2,
+    }, again.text
+
+
+def test_the_api_names_the_column_of_a_misspelt_category(api, tmp_path) -> None:
+    client, url, coop_id = api
+    events = _events(url)
+    lines = [list(line) for line in REGISTER]
+    lines[3][2] = "Colectivités"  # Commune de Saint-Pierre, line 5
+    refused = _post(client, coop_id, xlsx(tmp_path / "fautes.xlsx", lines, HEADERS))
+    assert refused.status_code == 422, refused.text
+    [finding] = refused.json()["findings"]
+    assert finding["line"] == 5 and finding["column"] == "C (Catégorie)"
+    assert finding["message"].startswith("unknown category 'Colectivités'; did you mean ")
+    assert "'Collectivités territoriales (collectivites)'" in finding["message"]
+    assert _events(url) == events
+
+
+def test_the_api_corrects_a_register_into_a_fresh_import_at_every_date(api, tmp_path) -> None:
+    client, url, coop_id = api
+    _post(client, coop_id, xlsx(tmp_path / "v1.xlsx", REGISTER, HEADERS))
+    edited = [list(line) for line in REGISTER]
+    edited[1][4:6] = [10, "500,00"]  # Atelier Bois: 10 shares, not 20
+    edited[0][7:9] = ["100,00", "01/07/2024"]  # Jeanne paid on another day
+    edited[2][4:6] = [3, "37,50"]  # Jeanne's second subscription: 3 shares, not 2
+    path = xlsx(tmp_path / "v2.xlsx", edited, HEADERS)
+    listed = _post(client, coop_id, path)
+    assert listed.status_code == 409, listed.text
+    said = {
+        (c["line"], c["what"]): (c["ledger"], c["file"]) for c in listed.json()["contradictions"]
+    }
+    assert said[(3, "subscription of 2024-04-01")][0].startswith("20 shares")
+    assert said[(3, "subscription of 2024-04-01")][1].startswith("10 shares")
+    assert said[(4, "subscription of 2024-09-01")][1].startswith("3 shares")
+    # the payment of 01/06 the file no longer has, listed against Jeanne's line
+    assert said[(2, "payment of 2024-06-01 on the subscription of 2024-03-15")] == (
+        "150.00 €",
+        "no such payment",
+    )
+    dry = _post(client, coop_id, path, apply_corrections="true", dry_run="true")
+    assert dry.status_code == 200 and len(dry.json()["corrections"]) == 3, dry.text
+
+    fixed = _post(client, coop_id, path, apply_corrections="true")
+
+    assert fixed.status_code == 201, fixed.text
+    fresh = _coop(url, "Fraîche")
+    assert scic("import", str(path), "--coop", fresh, url=url).returncode == 0
+    days = _every_date(url, coop_id, fresh)
+    assert len(days) > 10
+    corrected, imported = _tables(url, coop_id, days), _tables(url, fresh, days)
+    for day, mine, theirs in zip(days, corrected, imported, strict=True):
+        assert mine == theirs, day
+    assert _post(client, coop_id, path).json()["nothing_to_do"] is True
+
+
+def test_the_api_refuses_a_flag_or_a_field_it_cannot_read(api, tmp_path) -> None:
+    client, url, coop_id = api
+    path = xlsx(tmp_path / "registre.xlsx", REGISTER, HEADERS)
+    events = _events(url)
+    for form in ({"dry_run": "ture"}, {"dryrun": "true"}, {"apply_corrections": "2"}):
+        refused = _post(client, coop_id, path, **form)
+        assert refused.status_code == 422, (form, refused.text)
+        assert refused.json()["type"] == "/errors/invalid-request"
+        assert next(iter(form)) in refused.json()["detail"]
+    assert _events(url) == events  # a misspelt dry run never writes
+    assert _post(client, coop_id, path, dry_run="false").status_code == 201
+
+
+def test_a_file_problem_beside_contradictions_offers_no_correction(coop, tmp_path) -> None:
+    """Corrections cannot record a file that also has a problem: the message says what to
+    fix, and offers no --apply-corrections that would refuse again."""
+    url, coop_id = coop
+    scic("import", str(xlsx(tmp_path / "v1.xlsx", REGISTER, HEADERS)), "--coop", coop_id, url=url)
+    events = _events(url)
+    lines = [list(line) for line in REGISTER]
+    lines[1][4:6] = [10, "500,00"]  # a contradiction
+    lines[3][2] = "Colectivités"  # and a problem
+    path = xlsx(tmp_path / "v2.xlsx", lines, HEADERS)
+    for extra in ((), ("--apply-corrections",)):
+        result = scic("import", str(path), "--coop", coop_id, *extra, url=url)
+        assert result.returncode == 1
+        err = result.stderr
+        assert "v2.xlsx line 5, column C (Catégorie): unknown category 'Colectivités'" in err
+        assert "Field required" not in err  # one message for the cell
+        assert "line 3 (Atelier Bois, n° 2): subscription of 2024-04-01" in err
+        assert "2 problems in v2.xlsx; nothing written\n" in err, err
+        assert "--apply-corrections records" not in err
     assert _events(url) == events
