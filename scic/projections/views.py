@@ -379,6 +379,14 @@ def _columns(held: list[tuple[str, str, Holding]]) -> tuple[list[int], ...]:
     )
 
 
+def member_numbers(conn: sa.Connection, coop_id: str) -> dict[str, str]:
+    """The members' numbers (n° d'associé), for the registers that name members."""
+    query = sa.select(members.c.member_id, members.c.number).where(
+        members.c.coop_id == coop_id, members.c.number.is_not(None)
+    )
+    return {row.member_id: row.number for row in conn.execute(query)}
+
+
 def member_names(conn: sa.Connection, coop_id: str) -> dict[str, str]:
     query = (
         sa.select(members.c.member_id, parties.c.name)

@@ -33,6 +33,7 @@ COLUMNS = (
     Column("number", "N°", "int", 5),
     Column("effective_date", "Date", "date", 11),
     Column("kind", "Mouvement", "text", 20),
+    Column("member_number", "N° d'associé", "text", 8),
     Column("member_id", "Identifiant", "text", 16),
     Column("name", "Associé", "text", 22),
     Column("shares", "Parts", "int", 7),
@@ -48,11 +49,19 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     """All movements to as_of; with `?year=`, those of the fiscal year only."""
     since = ctx.start if ctx.year is not None else None
     names = views.member_names(conn, ctx.coop_id)
+    numbers = views.member_numbers(conn, ctx.coop_id)
     entries = [*_share_movements(conn, ctx, since), *_withdrawals(conn, ctx, since)]
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     rows = []
     for number, (_day, _position, _member, row) in enumerate(entries, start=1):
-        rows.append({"number": number, "name": names.get(row["member_id"], views.ERASED), **row})
+        rows.append(
+            {
+                "number": number,
+                "member_number": numbers.get(row["member_id"], ""),
+                "name": names.get(row["member_id"], views.ERASED),
+                **row,
+            }
+        )
     totals = totals_of(COLUMNS, rows, "kind")
     totals.pop("number")
     return Report(

@@ -26,6 +26,7 @@ from scic.rules.dated import (
 )
 
 COLUMNS = (
+    Column("member_number", "N° d'associé", "text", 8),
     Column("member_id", "Identifiant", "text", 16),
     Column("name", "Associé", "text", 24),
     Column("paid", "Versé dans l'année", "money", 13),
@@ -51,6 +52,7 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     year = ctx.year if ctx.year is not None else ctx.as_of.year
     start, end = date(year, 1, 1), min(date(year, 12, 31), ctx.as_of)
     names = views.member_names(conn, ctx.coop_id)
+    numbers = views.member_numbers(conn, ctx.coop_id)
     persons = set(
         conn.execute(
             sa.select(members.c.member_id).where(
@@ -76,7 +78,11 @@ def build(conn: sa.Connection, ctx: Context) -> Report:
     broken = _holding_broken(conn, ctx, start, end)
     rows = []
     for member in sorted(set(payments) | set(broken) & persons):
-        entry: dict[str, Any] = {"member_id": member, "name": names.get(member, views.ERASED)}
+        entry: dict[str, Any] = {
+            "member_number": numbers.get(member, ""),
+            "member_id": member,
+            "name": names.get(member, views.ERASED),
+        }
         entry.update(reduction(conn, ctx.coop_id, payments.get(member, [])))
         entry["holding_broken"] = member in broken
         entry["broken_on"] = broken.get(member)

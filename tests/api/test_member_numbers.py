@@ -152,3 +152,47 @@ def test_every_register_format_shows_the_numbers(client: TestClient) -> None:
     ocf = client.get(f"/v1/coops/{coop}/reports/ocf", params={"as_of": "2020-01-01"})
     assert ocf.status_code == 200, ocf.text
     assert "A-7" in ocf.text and '"12"' in ocf.text
+
+
+def _read_back(client: TestClient, url: str, params: dict[str, Any], key: str) -> list[Any]:
+    """{name: number} as each format of a report shows it: JSON, CSV, XLSX (openpyxl) and
+    PDF (pypdf, the lines naming each member)."""
+    found: list[Any] = []
+    doc = client.get(url, params=params).json()
+    found.append({r["name"]: r[key] for r in doc["tables"][0]["rows"]})
+    body = client.get(url, params={**params, "format": "csv"}).content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    header = next(i for i, r in enumerate(rows) if "N° d'associé" in r)
+    col, name_col = rows[header].index("N° d'associé"), rows[header].index("Associé")
+    found.append({r[name_col]: r[col] for r in rows[header + 1 :] if len(r) > name_col})
+    body = client.get(url, params={**params, "format": "xlsx"}).content
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(values) if "N° d'associé" in r)
+    col, name_col = values[header].index("N° d'associé"), values[header].index("Associé")
+    found.append({r[name_col]: r[col] for r in values[header + 1 :] if r[name_col]})
+    body = client.get(url, params={**params, "format": "pdf"}).content
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages)
+    found.append(text.splitlines())
+    return found
+
+
+def test_the_movements_register_and_the_tax_certificates_show_the_numbers(
+    client: TestClient,
+) -> None:
+    coop = create_coop(client)
+    anne = _admit(client, coop, "Anne Martin", number="A-7").json()["id"]
+    basile = _admit(client, coop, "Basile Roux", number="12").json()["id"]
+    subscribe(client, coop, anne, 2, "100.00")
+    subscribe(client, coop, basile, 1, "50.00")
+    for report, params in (
+        ("movements", {"as_of": "2020-01-01"}),
+        ("tax-certificates", {"as_of": "2019-12-31", "year": "2019"}),
+    ):
+        as_json, as_csv, as_xlsx, pdf_lines = _read_back(
+            client, f"/v1/coops/{coop}/reports/{report}", params, "member_number"
+        )
+        for shown in (as_json, as_csv, as_xlsx):
+            assert shown["Anne Martin"] == "A-7" and shown["Basile Roux"] == "12", (report, shown)
+        assert any("A-7" in line and "Anne Martin" in line for line in pdf_lines), report
+        assert any("12" in line and "Basile Roux" in line for line in pdf_lines), report
