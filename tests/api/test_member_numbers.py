@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped, unused-ignore]
@@ -17,7 +18,7 @@ from ledger.schema import events
 from scic.domain.members import MemberAdmitted
 from scic.events import build_registry
 from scic.service import Service
-from tests.api.conftest import create_coop, subscribe
+from tests.api.conftest import create_coop, issue_token, subscribe
 
 
 def _admit(client: TestClient, coop: str, name: str, **extra: Any) -> Any:
@@ -196,3 +197,39 @@ def test_the_movements_register_and_the_tax_certificates_show_the_numbers(
             assert shown["Anne Martin"] == "A-7" and shown["Basile Roux"] == "12", (report, shown)
         assert any("A-7" in line and "Anne Martin" in line for line in pdf_lines), report
         assert any("12" in line and "Basile Roux" in line for line in pdf_lines), report
+
+
+def test_certificates_exports_and_pages_show_the_number(
+    client: TestClient, service: Service
+) -> None:
+    from tests.web.conftest import signed_in
+
+    coop = create_coop(client)
+    anne = _admit(client, coop, "Anne Martin", number="A-7").json()["id"]
+    _admit(client, coop, "Basile Roux", number="12")
+    subscribe(client, coop, anne, 2, "100.00")
+    member = f"/v1/coops/{coop}/members/{anne}"
+    # the share certificate, in PDF (read back) and in English
+    for lang, words in (("fr", "N° d'associé A-7"), ("en", "Member number A-7")):
+        pdf = client.get(
+            f"{member}/documents/certificate",
+            params={"as_of": "2020-01-01", "lang": lang},
+        )
+        assert pdf.status_code == 200, pdf.text
+        text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+        assert words in text, text
+    # the member's data export (GDPR)
+    data = client.get(f"{member}/data")
+    assert data.status_code == 200 and data.json()["member"]["number"] == "A-7", data.text
+    # the members list, its search, and the member page
+    web = signed_in(client.app, issue_token(service, "manager", coop).secret)  # type: ignore[arg-type]
+    listing = web.get("/dashboard/members")
+    assert listing.status_code == 200
+    assert re.search(r"<td>A-7</td><th scope=\"row\"><a [^>]*>Anne Martin</a>", listing.text)
+    assert re.search(r"<td>12</td><th scope=\"row\"><a [^>]*>Basile Roux</a>", listing.text)
+    found = web.get("/dashboard/members", params={"q": "a-7"}).text
+    assert "Anne Martin" in found and "Basile Roux" not in found
+    page = web.get(f"/dashboard/members/{anne}").text
+    assert re.search(
+        r"<dt>N° d&#39;associé</dt><dd>A-7</dd>|<dt>N° d'associé</dt><dd>A-7</dd>", page
+    )

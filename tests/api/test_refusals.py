@@ -100,6 +100,21 @@ def test_statutes_outside_the_law_are_refused(client, service, overrides, slug, 
     refused(client, service, "POST", "/v1/coops", {**TIERS_LIEU, **overrides}, 422, slug, rule)
 
 
+def test_a_siren_already_registered_is_409(client: TestClient, service: Service) -> None:
+    """A SIREN names one company: a second cooperative cannot be registered under it, nor
+    under it written with spaces (python-stdnum's form)."""
+    create_coop(client, siren="552100554")
+    problem = refused(
+        client, service, "POST", "/v1/coops", {**TIERS_LIEU, "siren": "552100554"}, 409,
+        "siren-taken",
+    )  # fmt: skip
+    assert "552100554" in problem["detail"]
+    spaced = client.post("/v1/coops", json={**TIERS_LIEU, "siren": "552 100 554"})
+    assert spaced.status_code in (409, 422), spaced.text
+    assert client.post("/v1/coops", json={**TIERS_LIEU, "siren": None}).status_code == 201
+    assert client.post("/v1/coops", json={**TIERS_LIEU, "siren": None}).status_code == 201
+
+
 def test_sa_at_the_legal_minimum_is_accepted(client) -> None:
     create_coop(client, legal_form="SA", statutory_floor="18500.00")
 
