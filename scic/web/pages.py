@@ -451,6 +451,8 @@ def member(
             # the member's side: contact, requests, preferences, data (scic/web/self_service)
             "panel": self_service.member_panel(v, conn, member_id),
             "done": _(self_service.DONE[done]) if done in self_service.DONE else None,
+            # the contact corrections, who made them and what they replaced: managers'
+            "contact_log": self_service.contact_log(v, conn, member_id),
         }
 
     return page(request, service, "members", build)

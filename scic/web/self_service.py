@@ -22,6 +22,7 @@ from scic import member_requests as requests
 from scic.access import policy
 from scic.access.errors import AccessError
 from scic.access.policy import (
+    CONTACT_LOG,
     MAIL_PREFERENCES,
     MEMBER_CONTACT,
     MEMBER_DATA,
@@ -32,6 +33,7 @@ from scic.access.policy import (
     Rule,
     requires,
 )
+from scic.accounts import actors
 from scic.api.deps import ServiceDep
 from scic.api.routes.member_requests import member_data
 from scic.bank import accounts as bank_accounts
@@ -98,6 +100,18 @@ def outcome(r: dict[str, Any]) -> str:
     said = of_domain(error, set(), i18n.current()) if error is not None else None
     return _("Refusée par une règle : %(refusal)s") % {
         "refusal": said.above if said else r["reason"]
+    }
+
+
+def contact_log(v: Viewer, conn: sa.Connection, member_id: str) -> dict[str, Any] | None:
+    """The corrections of the member's contact details, for those the API lets read them
+    (`GET …/contact-changes`: managers), with who made each (None: not this viewer)."""
+    if not allowed(v, CONTACT_LOG, member_id=member_id):
+        return None
+    changes = contacts.change_log(conn, v.coop_id, member_id)
+    return {
+        "changes": [{**c, "field_name": _(_FIELD_NAMES[c["field"]])} for c in changes],
+        "actors": actors.names(conn, (c["changed_by"] for c in changes)),
     }
 
 
@@ -191,6 +205,7 @@ CONTACT_FIELDS = (
     ),
     ("phone", N_("Téléphone"), "tel", None),
 )
+_FIELD_NAMES = {name: label for name, label, *_ in CONTACT_FIELDS}
 
 
 def _contact_page(
