@@ -568,3 +568,53 @@ def test_a_file_problem_beside_contradictions_offers_no_correction(coop, tmp_pat
         assert "2 problems in v2.xlsx; nothing written\n" in err, err
         assert "--apply-corrections records" not in err
     assert _events(url) == events
+
+
+def _merged(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(REGISTER[0])
+    sheet.append(REGISTER[2])
+    sheet.merge_cells("B2:B3")
+    book.save(path)
+    return path
+
+
+def _formula(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append([*REGISTER[1][:5], "=E2*50"])
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "words"),
+    [
+        ("photo.xlsx", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00"), "neither a CSV"),
+        ("vide.csv", lambda p: p.write_bytes(b""), "the file is empty"),
+        ("sans-nom.csv", lambda p: p.write_bytes("Parts;Catégorie\n1;usagers\n".encode()),
+         "no name column"),
+        ("fusion.xlsx", _merged, "merged cells (B2:B3)"),
+        ("formule.xlsx", _formula, "formulas (F2 (=E2*50))"),
+        ("doublon.csv", lambda p: p.write_bytes(
+            "N° d'associé;Nom;Catégorie;Date d'admission\n7;Ana Costa;usagers;2024-03-01\n"
+            "7;Chloé Roy;usagers;2024-03-02\n".encode()),
+         "number 7 is given to Chloé Roy here and to Ana Costa on line 2"),
+    ],
+)  # fmt: skip
+def test_the_api_refuses_a_file_that_is_no_register_in_one_answer(
+    api, tmp_path, name, make, words
+) -> None:
+    client, url, coop_id = api
+    events = _events(url)
+    path = tmp_path / name
+    make(path)
+    refused = _post(client, coop_id, path, apply_corrections="true")
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["type"] == "/errors/register-refused"
+    assert len(problem["findings"]) == 1 and words in problem["detail"], problem
+    assert _events(url) == events
