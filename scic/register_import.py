@@ -53,6 +53,7 @@ from scic.domain.shares import SharesPaid, SharesSubscribed
 from scic.domain.timeline import corrected
 from scic.errors import DomainError
 from scic.events import build_registry
+from scic.i18n import N_
 from scic.money import format_cents
 from scic.names import search_key
 from scic.projections import views
@@ -129,6 +130,15 @@ class Finding:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
+Words = list[tuple[str | None, dict[str, Any]]]
+ADMISSION_NEVER_REVERSED = N_("une admission ne s'annule pas")
+SAY_WHICH = N_("dites quelle souscription il paie, ou ajoutez la ligne de la souscription")
+
+
+def _value(value: Any, *, dated: bool = False) -> Words:
+    return [(None, {"on" if dated else "value": value})]
+
+
 @dataclass
 class Contradiction:
     """A line that says otherwise than the ledger. `reverses`: the writes a correction
@@ -144,6 +154,10 @@ class Contradiction:
     contact: dict[str, str] = field(default_factory=dict)
     member_id: str | None = None
     why: str = "no correction can change it: an admission is never reversed"
+    words: dict[str, Words] = field(default_factory=dict)
+    """`what`, `ledger`, `file` and `why` for the pages, in the page's language: each a
+    list of (French message, its values) shown one after the other; a message None shows
+    its one value as it is (see scic/web/imports.py)."""
 
     @property
     def correctable(self) -> bool:
@@ -938,6 +952,20 @@ def _match(plan: _Plan, ledger: _Ledger) -> _Work:
                         f"a payment of {format_cents(_cents(orphan.pay.amount))} €"
                         " on a subscription neither the file nor the ledger has",
                         why="say which subscription it pays, or add the subscription's line",
+                        words={
+                            "what": [(N_("versement"), {})],
+                            "ledger": [(N_("aucune souscription de cet associé"), {})],
+                            "file": [
+                                (
+                                    N_(
+                                        "un versement de %(amount_cents)s sur une souscription "
+                                        "que ni le fichier ni le registre ne contient"
+                                    ),
+                                    {"amount_cents": _cents(orphan.pay.amount)},
+                                )
+                            ],
+                            "why": [(SAY_WHICH, {})],
+                        },
                     )
                 )
             continue
@@ -967,7 +995,18 @@ def _match_member(member: _Member, ledger: _Ledger, work: _Work) -> _Recorded | 
         if found is not None and given is not None and found.number is not None:
             # the same name and day under another number: never admit it twice
             work.contradictions.append(
-                Contradiction(member.line, _shown(member), "member number", found.number, given)
+                Contradiction(
+                    member.line,
+                    _shown(member),
+                    "member number",
+                    found.number,
+                    given,
+                    words={
+                        "what": [(N_("n° d'associé"), {})],
+                        "ledger": _value(found.number),
+                        "file": _value(given),
+                    },
+                )
             )
             return found
         if found is None and same_name and given is None:
@@ -980,20 +1019,49 @@ def _match_member(member: _Member, ledger: _Ledger, work: _Work) -> _Recorded | 
                     f"{other.name} admitted on {other.admitted_on}",
                     f"admitted on {body['admitted_on']} (give the register's numbers to "
                     "tell homonyms apart)",
+                    words={
+                        "what": [(N_("date d'admission"), {})],
+                        "ledger": [
+                            (
+                                N_("%(name)s, admis le %(on)s"),
+                                {"name": other.name, "on": other.admitted_on},
+                            )
+                        ],
+                        "file": [
+                            (
+                                N_(
+                                    "admis le %(on)s (donnez les n° d'associé du registre pour "
+                                    "distinguer les homonymes)"
+                                ),
+                                {"on": body["admitted_on"]},
+                            )
+                        ],
+                    },
                 )
             )
             return other
         if found is None:
             return None
     shown = _shown(member)
-    for what, recorded, said in (
-        ("admission date", found.admitted_on, body["admitted_on"]),
-        ("kind", found.kind, body.get("kind", "person")),
-        ("category at admission", found.category, body["category"]),
+    for what, named, recorded, said in (
+        ("admission date", N_("date d'admission"), found.admitted_on, body["admitted_on"]),
+        ("kind", N_("nature"), found.kind, body.get("kind", "person")),
+        ("category at admission", N_("catégorie à l'admission"), found.category, body["category"]),
     ):
         if recorded != said:
             work.contradictions.append(
-                Contradiction(member.line, shown, what, str(recorded), str(said))
+                Contradiction(
+                    member.line,
+                    shown,
+                    what,
+                    str(recorded),
+                    str(said),
+                    words={
+                        "what": [(named, {})],
+                        "ledger": _value(recorded, dated=what == "admission date"),
+                        "file": _value(said, dated=what == "admission date"),
+                    },
+                )
             )
     if found.name is None:
         return found  # erased: nothing personal to compare
@@ -1012,6 +1080,11 @@ def _match_member(member: _Member, ledger: _Ledger, work: _Work) -> _Recorded | 
                 repr(value),
                 contact={f: value},
                 member_id=found.member_id,
+                words={
+                    "what": [(N_("coordonnées (%(field)s)"), {"field": f})],
+                    "ledger": _value(getattr(found, f)),
+                    "file": _value(value),
+                },
             )
         )
     return found
@@ -1019,6 +1092,24 @@ def _match_member(member: _Member, ledger: _Ledger, work: _Work) -> _Recorded | 
 
 def _sub_text(shares: int, paid_cents: int, on: str) -> str:
     return f"{shares} share{'s' * (shares != 1)} on {on}, {format_cents(paid_cents)} € paid then"
+
+
+def _sub_words(shares: int, paid_cents: int, on: str, payments: list[_RecordedPay]) -> Words:
+    said: Words = [
+        (
+            N_("%(shares)s part(s) le %(on)s, %(paid_cents)s versés alors"),
+            {"shares": shares, "on": on, "paid_cents": paid_cents},
+        )
+    ]
+    said += [
+        (N_(", puis %(amount_cents)s le %(on)s"), {"amount_cents": p.amount_cents, "on": p.on})
+        for p in payments
+    ]
+    return said
+
+
+def _sub_what(on: str) -> Words:
+    return [(N_("souscription du %(on)s"), {"on": on})]
 
 
 def _match_subscriptions(
@@ -1059,6 +1150,11 @@ def _match_subscriptions(
                 ),
                 _sub_text(sub.shares, _cents(sub.paid), sub.on),
                 reverses=[*(p.write_id for p in old.payments), old.write_id],
+                words={
+                    "what": _sub_what(sub.on),
+                    "ledger": _sub_words(old.shares, old.paid_cents, old.on, old.payments),
+                    "file": _sub_words(sub.shares, _cents(sub.paid), sub.on, []),
+                },
             )
         )
         work.subscribe.append(sub)
@@ -1078,6 +1174,11 @@ def _match_subscriptions(
                 _sub_text(old.shares, old.paid_cents, old.on),
                 "no such subscription",
                 reverses=[*(p.write_id for p in old.payments), old.write_id],
+                words={
+                    "what": _sub_what(old.on),
+                    "ledger": _sub_words(old.shares, old.paid_cents, old.on, []),
+                    "file": [(N_("aucune souscription ce jour-là"), {})],
+                },
             )
         )
     for orphan in orphans:
@@ -1095,6 +1196,27 @@ def _match_subscriptions(
                     f"a payment of {format_cents(_cents(orphan.pay.amount))} € on a "
                     f"subscription{which} the ledger does not hold",
                     why="say which subscription it pays, or add the subscription's line",
+                    words={
+                        "what": [(N_("versement"), {})],
+                        "ledger": [
+                            (N_("%(count)s souscription(s) de cet associé"),
+                             {"count": len(recorded)}),
+                            *([(N_(" (précisez laquelle : sa date dans la colonne date de "
+                                   "souscription)"), {})]
+                              if len(recorded) > 1 and not orphan.subscribed_on else []),
+                        ],
+                        "file": [
+                            (N_("un versement de %(amount_cents)s sur la souscription du "
+                                "%(on)s, que le registre ne contient pas"),
+                             {"amount_cents": _cents(orphan.pay.amount),
+                              "on": orphan.subscribed_on})
+                            if orphan.subscribed_on else
+                            (N_("un versement de %(amount_cents)s sur une souscription que le "
+                                "registre ne contient pas"),
+                             {"amount_cents": _cents(orphan.pay.amount)})
+                        ],
+                        "why": [(SAY_WHICH, {})],
+                    },
                 )
             )  # fmt: skip
     for sub, old in pairs:
@@ -1102,6 +1224,15 @@ def _match_subscriptions(
         given += [o.pay for o in orphans if _orphan_fits(o, old, recorded) and o.pay not in given]
         _match_payments(shown, sub, old, given, work)
     work.recorded.subscriptions += sum(1 for sub, _ in pairs if sub.paid != "0")
+
+
+def _pay_what(on: str, subscribed_on: str) -> Words:
+    return [
+        (
+            N_("versement du %(on)s sur la souscription du %(subscribed_on)s"),
+            {"on": on, "subscribed_on": subscribed_on},
+        )
+    ]
 
 
 def _orphan_fits(orphan: _Orphan, sub: _RecordedSub, recorded: list[_RecordedSub]) -> bool:
@@ -1133,6 +1264,11 @@ def _match_payments(
                     f"{format_cents(same_day.amount_cents)} €",
                     f"{format_cents(_cents(pay.amount))} €",
                     reverses=[same_day.write_id],
+                    words={
+                        "what": _pay_what(pay.on, old.on),
+                        "ledger": [(None, {"amount_cents": same_day.amount_cents})],
+                        "file": [(None, {"amount_cents": _cents(pay.amount)})],
+                    },
                 )
             )
         work.pay.append((pay, old.write_id))
@@ -1145,6 +1281,11 @@ def _match_payments(
                 f"{format_cents(left.amount_cents)} €",
                 "no such payment",
                 reverses=[left.write_id],
+                words={
+                    "what": _pay_what(left.on, old.on),
+                    "ledger": [(None, {"amount_cents": left.amount_cents})],
+                    "file": [(N_("aucun versement ce jour-là"), {})],
+                },
             )
         )
 

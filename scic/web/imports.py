@@ -17,10 +17,19 @@ from starlette.datastructures import UploadFile
 
 from scic.access.policy import RECORD, allow
 from scic.api.deps import ServiceDep
-from scic.register_import import RegisterRefused, RegisterReport, import_bytes
+from scic.i18n import gettext as _
+from scic.register_import import (
+    ADMISSION_NEVER_REVERSED,
+    Contradiction,
+    RegisterRefused,
+    RegisterReport,
+    Words,
+    import_bytes,
+)
 from scic.service import Service
-from scic.web import pages
+from scic.web import fmt, pages
 from scic.web.frame import read_form
+from scic.web.self_service import CONTACT_FIELDS
 from scic.web.session import CsrfRefused, Viewer, check_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[pages.PAGE])
@@ -28,16 +37,69 @@ router = APIRouter(include_in_schema=False, dependencies=[pages.PAGE])
 MAX_FILE_BYTES = 700_000  # its base64 must fit the confirmation under the body limit
 
 
+def _counts(members: int, subscriptions: int, payments: int) -> str:
+    counted = _(
+        "%(members)s associé(s), %(subscriptions)s souscription(s), %(payments)s versement(s)"
+    )
+    return counted % {"members": members, "subscriptions": subscriptions, "payments": payments}
+
+
 def _words(report: RegisterReport) -> str:
     """The report's summary as people read it on the page."""
     n, r = report.new, report.recorded
-    done = f"{n.members} associé(s), {n.subscriptions} souscription(s), {n.payments} versement(s)"
-    known = f"{r.members} associé(s), {r.subscriptions} souscription(s), {r.payments} versement(s)"
+    done, known = _counts(**vars(n)), _counts(**vars(r))
     if report.nothing_to_do:
-        return f"{known} déjà enregistrés : rien à faire."
-    fixes = f" et {len(report.corrections)} correction(s)" if report.corrections else ""
-    verb = "seront enregistrés" if report.dry_run else "enregistrés"
-    return f"{done}{fixes} {verb} ({known} déjà enregistrés)."
+        return _("%(known)s déjà enregistrés : rien à faire.") % {"known": known}
+    if report.corrections:
+        done = _("%(done)s et %(fixes)s correction(s)") % {
+            "done": done,
+            "fixes": len(report.corrections),
+        }
+    if report.dry_run:
+        return _("%(done)s seront enregistrés (%(known)s déjà enregistrés).") % {
+            "done": done,
+            "known": known,
+        }
+    return _("%(done)s enregistrés (%(known)s déjà enregistrés).") % {"done": done, "known": known}
+
+
+_FIELD_NAMES = {name: label for name, label, *_rest in CONTACT_FIELDS}
+
+
+def _shown(key: str, value: Any) -> str:
+    """One value of a contradiction, as the page writes it."""
+    if value is None:
+        return "—"
+    if key.endswith("_cents"):
+        return fmt.cents(value)
+    if key.endswith("on"):
+        return fmt.day(value)
+    if key == "field":
+        return _(_FIELD_NAMES[value]).lower()
+    return str(value)
+
+
+def _said(words: Words) -> str:
+    return "".join(
+        _(message) % {k: _shown(k, v) for k, v in values.items()}
+        if message is not None
+        else "".join(_shown(k, v) for k, v in values.items())
+        for message, values in words
+    )
+
+
+def _row(c: Contradiction) -> dict[str, Any]:
+    """A contradiction in the page's language (its English words, for one without)."""
+    said = {part: _said(c.words[part]) for part in ("what", "ledger", "file") if part in c.words}
+    return {
+        "line": c.line,
+        "member": c.member,
+        "what": said.get("what", c.what),
+        "ledger": said.get("ledger", c.ledger),
+        "file": said.get("file", c.file),
+        "correctable": c.correctable,
+        "why": _said(c.words["why"]) if "why" in c.words else _(ADMISSION_NEVER_REVERSED),
+    }
 
 
 def _blank(name: str | None, fix: bool) -> dict[str, Any]:
@@ -49,6 +111,7 @@ def _blank(name: str | None, fix: bool) -> dict[str, Any]:
         "report": None,
         "words": "",
         "file_data": None,
+        "corrections": [],
     }
 
 
@@ -66,14 +129,17 @@ def _run(
             check_csrf(request, form)
         except CsrfRefused:
             raise pages.PageProblem(
-                "Le formulaire a expiré : rechargez la page et recommencez."
+                _("Le formulaire a expiré : rechargez la page et recommencez.")
             ) from None
         context = _blank(name, bool(form.get("apply_corrections")))
         if not data:
-            context["problems"] = ["Choisissez un fichier .csv ou .xlsx."]
+            context["problems"] = [_("Choisissez un fichier .csv ou .xlsx.")]
             return "imports.html", context
         if len(data) > MAX_FILE_BYTES:
-            context["problems"] = [f"Fichier trop lourd (plus de {MAX_FILE_BYTES:,} octets)."]
+            context["problems"] = [
+                _("Fichier trop lourd (plus de %(bytes)s octets).")
+                % {"bytes": fmt.number(MAX_FILE_BYTES)}
+            ]
             return "imports.html", context
         try:
             report = import_bytes(
@@ -87,9 +153,13 @@ def _run(
             )
         except RegisterRefused as refused:
             context["problems"] = [str(f) for f in refused.findings]
-            context["contradictions"] = refused.contradictions
+            context["contradictions"] = [_row(c) for c in refused.contradictions]
             return "imports.html", context
-        context.update(report=report, words=_words(report))
+        context.update(
+            report=report,
+            words=_words(report),
+            corrections=[_row(c) for c in report.corrections],
+        )
         if dry_run and not report.nothing_to_do:
             context["file_data"] = base64.b64encode(data).decode()
         return "imports.html", context

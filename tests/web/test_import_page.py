@@ -84,7 +84,15 @@ def test_contradictions_and_bad_files_are_shown_and_nothing_is_written(
 
     shown = _upload(web, edited)
     assert "contredit le registre : rien n'est enregistré" in shown
-    assert "2 shares on 2019-03-01" in shown and "3 shares on 2019-03-01" in shown
+    row = re.search(r"<tr><td>2</td><td>Anne Martin, n° 1</td>(.*?)</tr>", shown, re.S)
+    assert row, shown
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row[1])]
+    assert cells == [
+        "souscription du 01/03/2019",
+        "2 part(s) le 01/03/2019, 100,00\u00a0€ versés alors",
+        "3 part(s) le 01/03/2019, 150,00\u00a0€ versés alors",
+        "possible",
+    ]
     assert "Cochez « Corriger le registre selon le fichier »" in shown
 
     fixing = _upload(web, edited, apply_corrections="1")
@@ -112,3 +120,44 @@ def test_only_a_manager_imports_and_the_form_needs_its_csrf(
     )
     assert forged.status_code == 400
     assert "Le formulaire a expiré" in html.unescape(forged.text)
+
+
+def test_what_cannot_be_corrected_says_why_in_the_page_language(
+    app: FastAPI, service: Service, client: TestClient
+) -> None:
+    coop = create_coop(client)
+    web = signed_in(app, issue_token(service, "manager", coop).secret)
+    _confirm(web, _upload(web, REGISTER))
+    before = event_count(service)
+    edited = REGISTER.replace(
+        b"2;Basile Roux;usagers;15/03/2019", b"2;Basile Roux;usagers;16/03/2019"
+    )
+    edited += b"\r\n1;Anne Martin;;;;;;"  # a payment-only line...
+    edited = edited.replace(
+        b"Montant vers\xc3\xa9",
+        b"Montant vers\xc3\xa9;Date de souscription;Versement;Date du versement",
+    )
+    edited = edited.replace(
+        b"1;Anne Martin;;;;;;", b"1;Anne Martin;;;;;2019-06-01;20,00;2019-07-01"
+    )
+
+    shown = _upload(web, edited, apply_corrections="1")
+
+    assert "contredit le registre : rien n'est enregistré" in shown, shown
+    assert "date d'admission" in shown and "15/03/2019" in shown and "16/03/2019" in shown
+    assert "impossible (une admission ne s'annule pas)" in shown
+    # ...on a subscription the ledger does not hold: another reason than an admission
+    assert (
+        "un versement de 20,00\u00a0€ sur la souscription du 01/06/2019, que le registre ne "
+        "contient pas" in shown
+    )
+    assert "impossible (dites quelle souscription il paie, ou ajoutez la ligne" in shown
+    assert "Cochez « Corriger" not in shown
+    assert 'id="confirm"' not in shown
+
+    web.cookies.set("scic_lang", "en")
+    english = _upload(web, edited)
+    assert "The file registre.csv contradicts the register: nothing is recorded" in english
+    assert "impossible (an admission is never reversed)" in english
+    assert "admission date" in english
+    assert event_count(service) == before
