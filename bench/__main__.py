@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench import dated, suite
+from bench import dated, million, suite
 from bench.backends import DEFAULT_PG_URL, PostgresBackend, SQLiteBackend
 
 HERE = Path(__file__).parent
@@ -37,6 +37,7 @@ class Sizes:
     dated_batches: int  # timed batches of each kind per point
     dated_budget: float  # seconds: a back-dated batch estimated longer is not run
     asof: tuple[int, ...] = ()  # more histories (events) for the as-of reads
+    million: int = 0  # events imported and rebuilt, measured (bench.million); 0: not run
 
 
 # 22,000 events give each of 10,000 members a holding (admission, subscription, a few
@@ -100,6 +101,8 @@ def run_backend(
             figures.append(suite.single_figure(backend, url, tag, members, sizes.singles))
     suite.log(f"{backend.name}: eventsourcing")
     figures += suite.eventsourcing_figures(backend, sizes.es_events)
+    if sizes.million:
+        figures += million.figures(backend, workdir, sizes.million)
     for g in growth:
         g["backend"] = backend.name
     points = [
@@ -200,8 +203,20 @@ def main(argv: list[str] | None = None) -> int:
         help="events of history of the back-dated write points, e.g. 1k,10k "
         "(default: 1k,10k,100k; with --quick, 1k)",
     )
+    parser.add_argument(
+        "--million",
+        type=int,
+        nargs="?",
+        const=million.MILLION,
+        default=0,
+        metavar="EVENTS",
+        help="also import and rebuild 1M events (or EVENTS), measured, beside their floors "
+        "(about 10 more minutes a database)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.million:
+        sizes = replace(sizes, million=args.million)
     if args.sizes is not None:
         sizes = replace(sizes, dated=args.sizes)
     if args.db is None:
@@ -227,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             figures += found
             growth += grown
             points += measured
+            print(table(found), flush=True)  # in the log too, should a later backend fail
     took = time.monotonic() - started
     print()
     print(table(figures))
@@ -265,6 +281,14 @@ def results(
         f"{fmt(g['floor_us_per_event'])} |"
         for g in growth
     )
+    million_note = (
+        f"Import and rebuild are measured twice: on the {FULL.events:,}-event history of the "
+        "read benches, and on a history of their own of "
+        f"{args.million:,} events (`--million`, bench/million.py)."
+        if args.million
+        else "Import and rebuild figures for 1M events are extrapolated linearly from the "
+        "size run (`--million` measures them)."
+    )
     return f"""# Bench results
 
 - Date: {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
@@ -276,8 +300,7 @@ def results(
 
 Ratios: product ÷ floor for rates, floor ÷ product for latencies (1.00× = the floor).
 Floors: the raw driver (sqlite3 `executemany`; psycopg `COPY`) writing or reading the same
-rows, and a bare FastAPI app on the same uvicorn stack for HTTP figures. Import and rebuild
-figures for 1M events are extrapolated linearly from the size run.
+rows, and a bare FastAPI app on the same uvicorn stack for HTTP figures. {million_note}
 
 {table(figures)}
 
@@ -304,6 +327,9 @@ def command(args: argparse.Namespace) -> str:
         words.append(f"--db {args.db}")
     if args.sizes is not None:
         words.append("--sizes " + ",".join(dated.label(n) for n in args.sizes))
+    if args.million:
+        custom = args.million != million.MILLION
+        words.append(f"--million {args.million}" if custom else "--million")
     return " ".join(words)
 
 

@@ -65,6 +65,11 @@ class SQLiteBackend:
     def path(self, url: str) -> str:
         return make_url(url).database or ""
 
+    def drop(self, url: str) -> None:
+        """Remove a database made by `fresh` before the run ends (a large one)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(self.path(url) + suffix).unlink(missing_ok=True)
+
     def eventsourcing_env(self, label: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -130,6 +135,13 @@ class PostgresBackend:
         name = f"{self.prefix}_{label.replace('-', '_')}_{next(self._seq)}"
         self._create(name, template=self.template)
         return self.url_for(name)
+
+    def drop(self, url: str) -> None:
+        """Drop a database made by `fresh` before the run ends (a large one)."""
+        name = make_url(url).database or ""
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.created:
+            self.created.remove(name)
 
     def eventsourcing_env(self, label: str) -> dict[str, str]:
         name = f"{self.prefix}_{label.replace('-', '_')}_{next(self._seq)}"
