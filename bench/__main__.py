@@ -236,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                 else PostgresBackend(args.pg_url)
             )
             try:
-                found, grown, measured = run_backend(backend, sizes, Path(tmp))
+                with suite.shared_servers():
+                    found, grown, measured = run_backend(backend, sizes, Path(tmp))
             finally:
                 backend.close()
             figures += found

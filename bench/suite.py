@@ -72,26 +72,58 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_POOL: dict[tuple[str, ...], tuple[subprocess.Popen[bytes], str]] | None = None
+
+
+@contextmanager
+def shared_servers() -> Iterator[None]:
+    """Within it, `server(ARGS…)` starts each distinct server (the bare app, the product
+    on one database) once and keeps it to the end: one interpreter start per server, not
+    per figure (most of a quick run's time went in them)."""
+    global _POOL
+    _POOL = {}
+    try:
+        yield
+    finally:
+        pool, _POOL = _POOL, None
+        for process, _ in pool.values():
+            _stop(process)
+
+
+def _start(args: tuple[str, ...]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bench.server", *args, str(port)])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/openapi.json", timeout=2)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    _stop(process)
+    raise RuntimeError("the bench server did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(10)
+
+
 @contextmanager
 def server(*args: str) -> Iterator[str]:
-    """`python -m bench.server ARGS… PORT` in a child process; yields its base URL."""
-    port = free_port()
-    child = subprocess.Popen([sys.executable, "-m", "bench.server", *args, str(port)])
-    url = f"http://127.0.0.1:{port}"
+    """`python -m bench.server ARGS… PORT` in a child process; yields its base URL (the
+    same process again within `shared_servers`)."""
+    if _POOL is not None:
+        if args not in _POOL:
+            _POOL[args] = _start(args)
+        yield _POOL[args][1]
+        return
+    process, url = _start(args)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/openapi.json", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the bench server did not start")
         yield url
     finally:
-        child.terminate()
-        child.wait(10)
+        _stop(process)
 
 
 def child(*args: str) -> dict[str, Any]:
