@@ -8,12 +8,13 @@ cost plot bench/batch-growth.png. Not tests: nothing here asserts on a timing.""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL))
     parser.add_argument("--out", type=Path, default=None, help="RESULTS.md path (full run)")
     parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="also save the run (figures, growth, back-dated points) as JSON, to render "
+        "runs made side by side together",
+    )
+    parser.add_argument(
         "--sizes",
         type=dated.parse_sizes,
         default=None,
@@ -213,7 +221,18 @@ def main(argv: list[str] | None = None) -> int:
         help="also import and rebuild 1M events (or EVENTS), measured, beside their floors "
         "(about 10 more minutes a database)",
     )
+    parser.add_argument(
+        "--from",
+        dest="runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="measure nothing: write RESULTS.md and the plots from these runs' --json "
+        "(say, one database each, run side by side)",
+    )
     args = parser.parse_args(argv)
+    if args.runs:
+        return render([json.loads(p.read_text(encoding="utf-8")) for p in args.runs], args.out)
     sizes = QUICK if args.quick else FULL
     if args.million:
         sizes = replace(sizes, million=args.million)
@@ -254,28 +273,57 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(dated.measures_table(points))
     print(f"\n{took:.0f} s")
+    run = {
+        "figures": [asdict(f) for f in figures],
+        "growth": growth,
+        "million": args.million,
+        "dated": dated.run_of(points, command(args), took, at_start, environment()),
+    }
+    if args.json:
+        args.json.write_text(json.dumps(run, indent=1), encoding="utf-8")
     if not args.quick:
-        out = args.out or HERE / "RESULTS.md"
-        plot(growth, out.parent / "batch-growth.png")
-        dated.plot(points, out.parent / "growth.png")
-        at_end = environment()
-        out.write_text(
-            results(figures, growth, at_start, at_end, took, args)
-            + "\n"
-            + dated.section([dated.run_of(points, command(args), took, at_start, at_end)]),
-            encoding="utf-8",
+        render([run], args.out)
+    return 0
+
+
+def render(runs: list[dict[str, Any]], out: Path | None) -> int:
+    """RESULTS.md and both plots from one run, or from runs made side by side."""
+    out = out or HERE / "RESULTS.md"
+    figures = [suite.Figure(**f) for run in runs for f in run["figures"]]
+    growth = [g for run in runs for g in run["growth"]]
+    points = [dated.Point(**p) for run in runs for p in run["dated"]["points"]]
+    made = "\n".join(
+        f"- Command: `{run['dated']['heading'].rsplit(': `', 1)[1].rstrip('`')}` "
+        f"({run['dated']['minutes']} min)\n"
+        f"- Machine at start: {run['dated']['at_start']}\n"
+        f"- Machine at end: {run['dated']['at_end']}"
+        for run in runs
+    )
+    if len(runs) > 1:
+        made += (
+            f"\n- The {len(runs)} commands ran side by side, one database each: every ratio "
+            "is within one command's run."
         )
-        print(f"wrote {out}, {out.parent / 'growth.png'} and {out.parent / 'batch-growth.png'}")
+    million_events = max(run.get("million", 0) for run in runs)
+    if not million_events and any(f.name.startswith("import 1,000,000") for f in figures):
+        million_events = million.MILLION  # a run saved before "million" was
+    plot(growth, out.parent / "batch-growth.png")
+    dated.plot(points, out.parent / "growth.png")
+    out.write_text(
+        results(figures, growth, made, million_events)
+        + "\n"
+        + dated.section([run["dated"] for run in runs]),
+        encoding="utf-8",
+    )
+    print(f"wrote {out}, {out.parent / 'growth.png'} and {out.parent / 'batch-growth.png'}")
     return 0
 
 
 def results(
     figures: list[suite.Figure],
     growth: list[dict[str, Any]],
-    at_start: str,
-    at_end: str,
-    took: float,
-    args: argparse.Namespace,
+    made: str,
+    million_events: int,
 ) -> str:
     points = "\n".join(
         f"| {g['backend']} | {g['members']:,} | {g['events']:,} | {g['us_per_event']:.0f} | "
@@ -285,17 +333,15 @@ def results(
     million_note = (
         f"Import and rebuild are measured twice: on the {FULL.events:,}-event history of the "
         "read benches, and on a history of their own of "
-        f"{args.million:,} events (`--million`, bench/million.py)."
-        if args.million
+        f"{million_events:,} events (`--million`, bench/million.py)."
+        if million_events
         else "Import and rebuild figures for 1M events are extrapolated linearly from the "
         "size run (`--million` measures them)."
     )
     return f"""# Bench results
 
 - Date: {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-- Command: `{command(args)}` ({took / 60:.1f} min)
-- Machine at start: {at_start}
-- Machine at end: {at_end}
+{made}
 - The machine was shared and loaded during the run (other engineers' test suites): trust
   the ratios, measured in the same run, more than the absolute figures.
 
