@@ -572,7 +572,10 @@ def read_figures(
 # -- as at a date inside the history ---------------------------------------------------
 
 INSIDE = date(2024, 6, 1)  # inside every bench history (subscriptions from 2024-01-01 on)
-AFTER = date(2026, 1, 1)  # after every movement: the view as at today
+# after every movement: the view as at today. Not read_figures' dates (2026-01-01 on):
+# on the same server those are cached, and a cached floor made the view as at a date
+# inside 22,000 events look 17× slower than "today" (30 ms, served from the cache).
+AFTER = date(2025, 7, 1)
 AS_OF_VIEWS = (
     ("capital table by member", "capital-table?group_by=member&as_of="),
     ("capital table by college", "capital-table?group_by=college&as_of="),
