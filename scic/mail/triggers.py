@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ledger import RecordedEvent
 from scic.domain.shares import compensated_cents, still_owed_cents
-from scic.mail.outbox import enqueue
+from scic.mail.outbox import enqueue_many, queued
 from scic.projections.tables import calls, subscriptions
 
 NEWS_WINDOW = timedelta(days=60)
@@ -46,25 +46,26 @@ REMINDER_MAILS: dict[tuple[str, str | None], tuple[str, str, bool]] = {
 def after_append(
     conn: sa.Connection, events: Sequence[RecordedEvent], today: date, now: datetime
 ) -> int:
-    """Queue the mails these events call for; returns how many were queued."""
-    queued = 0
+    """Queue the mails these events call for, in one INSERT; returns how many were
+    queued."""
+    mails = []
     for event in events:
         if event.tenant_id is None or _day(event.effective_date) < today - NEWS_WINDOW:
             continue
         for kind, recipient, legal, member_id, params in _mails(conn, event):
-            done = enqueue(
-                conn,
-                coop_id=event.tenant_id,
-                kind=kind,
-                cause=f"{event.event_id}:{kind}",
-                now=now,
-                recipient=recipient,
-                member_id=member_id,
-                params={**params, "on": _day(event.effective_date).isoformat()},
-                legal=legal,
+            mails.append(
+                queued(
+                    coop_id=event.tenant_id,
+                    kind=kind,
+                    cause=f"{event.event_id}:{kind}",
+                    now=now,
+                    recipient=recipient,
+                    member_id=member_id,
+                    params={**params, "on": _day(event.effective_date).isoformat()},
+                    legal=legal,
+                )
             )
-            queued += done is not None
-    return queued
+    return enqueue_many(conn, mails) if mails else 0
 
 
 def _day(value: Any) -> date:

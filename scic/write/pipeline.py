@@ -111,9 +111,11 @@ def execute(
     idempotency_key: str | None = None,
     expected_version: int | None = None,
     fingerprint: str | None = None,
+    mails: list[RecordedEvent] | None = None,
 ) -> Outcome:
     """`fingerprint`: what the idempotency key stands for (default: this command); a
-    batch passes the whole request's, so a key replays only the same request."""
+    batch passes the whole request's, so a key replays only the same request, and
+    `mails`, where the events that call for mail wait until the batch queues them."""
     session.causes.append(f"{command.name} {ctx.coop_id or 'new cooperative'}")
     if idempotency_key is not None:
         fingerprint = fingerprint or fingerprint_of(command.name, body)
@@ -152,8 +154,12 @@ def execute(
         store.appended(decided.timeline, recorded[-1].position, recorded[-1].hash)
     else:
         store.noted(session, recorded)  # a closing, an erasure: decided off the timeline
-    # the mails these events call for, in the same transaction (scic.mail.triggers)
-    mail_triggers.after_append(session.conn, recorded, ctx.today, session.store.clock())
+    # the mails these events call for, in the same transaction (scic.mail.triggers);
+    # a batch gathers its commands' events in `mails` and queues them at once
+    if mails is None:
+        queue_mails(session, recorded, ctx.today)
+    else:
+        mails.extend(recorded)
     if command.reads_tables:
         session.flush()  # and what comes after may read what it wrote
     return Outcome(decided.id, [e.event_id for e in recorded], extra=decided.extra)
@@ -170,8 +176,13 @@ def append_events(
     appended = session.append_many(requests)
     recorded = [event for events in appended for event in events]
     store.noted(session, recorded)
-    mail_triggers.after_append(session.conn, recorded, today, session.store.clock())
+    queue_mails(session, recorded, today)
     return appended
+
+
+def queue_mails(session: WriteSession, recorded: Sequence[RecordedEvent], today: date) -> None:
+    """Queue the mails these events call for, in the write's transaction."""
+    mail_triggers.after_append(session.conn, recorded, today, session.store.clock())
 
 
 def record(

@@ -106,6 +106,41 @@ def test_a_subscription_sends_one_confirmation_with_both_pdfs(
     assert row["legal"] is True
 
 
+def test_a_batch_queues_one_mail_per_event_once_and_none_when_refused(
+    client: TestClient, service: Service
+) -> None:
+    coop = create_coop(client)
+    people = [_admit(client, coop, n, f"{n.lower()}@example.org") for n in ("Anne", "Basile")]
+
+    def batch(shares: list[int], key: str) -> Any:
+        commands = [
+            {
+                "type": "subscriptions",
+                "body": {
+                    "member_id": m,
+                    "shares": n,
+                    "paid": f"{n * 50}.00",
+                    "effective_date": TODAY,
+                },
+            }
+            for m, n in zip(people, shares, strict=True)
+        ]
+        return client.post(
+            f"/v1/coops/{coop}/batch", json={"commands": commands}, headers={"Idempotency-Key": key}
+        )
+
+    assert batch([2, 3], "b1").status_code == 201
+    rows = _rows(service)
+    assert sorted((r["kind"], r["member_id"], r["params"]["shares"]) for r in rows) == sorted(
+        [("subscription-confirmed", people[0], 2), ("subscription-confirmed", people[1], 3)]
+    )
+    assert batch([2, 3], "b1").status_code == 200  # replayed: nothing queued again
+    assert len(_rows(service)) == 2
+    refused = batch([1, 0], "b2")  # the second command is refused: the batch writes nothing
+    assert refused.status_code == 422, refused.text
+    assert len(_rows(service)) == 2
+
+
 def test_a_server_down_then_up_gets_every_mail_once(
     client: TestClient, service: Service, clock: SteppingClock, smtp_server: SmtpServer
 ) -> None:

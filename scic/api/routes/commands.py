@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from fastapi import APIRouter, Body, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ledger import RecordedEvent
 from ledger.errors import LedgerError
 from scic.access.errors import AccessError
 from scic.access.policy import ADMIN_ONLY, RECORD, allow, command_rule, requires
@@ -52,6 +53,7 @@ from scic.write.pipeline import (
     batch_fingerprint,
     command_of,
     execute,
+    queue_mails,
     record,
     scoped_key,
 )
@@ -640,16 +642,23 @@ def batch(
     ctx = Context(coop_id, actor=who.actor, today=service.today())
     results, replayed = [], True
     whole = batch_fingerprint([(c.name, b) for c, b in parsed]) if idempotency_key else None
-    with service.store.write() as session, session.deferred():  # one INSERT per table
-        for index, (command, command_body) in enumerate(parsed):
-            key = (
-                scoped_key(ctx, "batch", f"{idempotency_key}#{index}") if idempotency_key else None
-            )
-            try:
-                outcome = execute(session, ctx, command, command_body, key, fingerprint=whole)
-            except (DomainError, LedgerError) as exc:  # the write rolls back: nothing lands
-                raise InBatch(index, exc) from exc
-            replayed = replayed and outcome.replayed
-            results.append(outcome.body())
+    mails: list[RecordedEvent] = []
+    with service.store.write() as session:
+        with session.deferred():  # one INSERT per table
+            for index, (command, command_body) in enumerate(parsed):
+                key = (
+                    scoped_key(ctx, "batch", f"{idempotency_key}#{index}")
+                    if idempotency_key
+                    else None
+                )
+                try:
+                    outcome = execute(
+                        session, ctx, command, command_body, key, fingerprint=whole, mails=mails
+                    )
+                except (DomainError, LedgerError) as exc:  # the write rolls back: nothing lands
+                    raise InBatch(index, exc) from exc
+                replayed = replayed and outcome.replayed
+                results.append(outcome.body())
+        queue_mails(session, mails, ctx.today)
     response.status_code = 200 if replayed else 201
     return {"results": results}
