@@ -75,15 +75,17 @@ def mail(conn: sa.Connection, reset: Reset, link: str, lang: str, now: datetime)
     ).scalar()
     outbox.enqueue(
         conn,
-        coop_id=coop_id or "",
-        kind="password-reset",
-        cause=f"password-reset:{reset.reset_id}",
-        now=now,
-        recipient="address",
-        to_address=reset.email,
-        lang=lang,
-        params={"link": link, "name": reset.name, "email": reset.email},
-        legal=True,  # not a notice one can opt out of: the person asked for it
+        outbox.queued(
+            coop_id=coop_id or "",
+            kind="password-reset",
+            cause=f"password-reset:{reset.reset_id}",
+            now=now,
+            recipient="address",
+            to_address=reset.email,
+            lang=lang,
+            params={"link": link, "name": reset.name, "email": reset.email},
+            legal=True,  # not a notice one can opt out of: the person asked for it
+        ),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,39 +11,6 @@ import sqlalchemy as sa
 from scic.mail.tables import mail_attempts, mail_outbox
 
 RECIPIENTS = ("member", "party", "managers", "address")
-
-
-def enqueue(
-    conn: sa.Connection,
-    *,
-    coop_id: str,
-    kind: str,
-    cause: str,
-    now: datetime,
-    recipient: str,
-    params: dict[str, Any],
-    member_id: str | None = None,
-    party_id: str | None = None,
-    to_address: str | None = None,
-    lang: str | None = None,
-    legal: bool = False,
-) -> str | None:
-    """Queue one mail in the caller's transaction; None when `cause` already queued one
-    (a retried command, a reminder seen twice)."""
-    mail = queued(
-        coop_id=coop_id,
-        kind=kind,
-        cause=cause,
-        now=now,
-        recipient=recipient,
-        params=params,
-        member_id=member_id,
-        party_id=party_id,
-        to_address=to_address,
-        lang=lang,
-        legal=legal,
-    )
-    return str(mail["mail_id"]) if enqueue_many(conn, [mail]) else None
 
 
 def queued(
@@ -61,7 +27,7 @@ def queued(
     lang: str | None = None,
     legal: bool = False,
 ) -> dict[str, Any]:
-    """The outbox row of one mail to queue (`enqueue_many` writes it)."""
+    """The outbox row of one mail to queue (`enqueue` writes it)."""
     assert recipient in RECIPIENTS
     return {
         "mail_id": f"mail_{uuid.uuid4().hex[:16]}",
@@ -82,10 +48,11 @@ def queued(
     }
 
 
-def enqueue_many(conn: sa.Connection, mails: Sequence[dict[str, Any]]) -> int:
-    """Queue `queued` rows in the caller's transaction, in one INSERT (a batch of
+def enqueue(conn: sa.Connection, *mails: dict[str, Any]) -> int:
+    """Queue mails (`queued` rows) in the caller's transaction, in one INSERT (a batch of
     commands queues its mails at once: two statements per mail were half a batch's
-    cost). A mail whose cause already queued one is left out; returns how many were."""
+    cost). A mail whose cause already queued one (a retried command, a reminder seen
+    twice) is left out; returns how many were queued."""
     o = mail_outbox.c
     causes = [m["cause"] for m in mails]
     seen: set[str] = set()

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ledger import RecordedEvent
 from scic.domain.shares import compensated_cents, still_owed_cents
-from scic.mail.outbox import enqueue_many, queued
+from scic.mail.outbox import enqueue, queued
 from scic.projections.tables import calls, subscriptions
 
 NEWS_WINDOW = timedelta(days=60)
@@ -65,7 +65,7 @@ def after_append(
                     legal=legal,
                 )
             )
-    return enqueue_many(conn, mails) if mails else 0
+    return enqueue(conn, *mails) if mails else 0
 
 
 def _day(value: Any) -> date:

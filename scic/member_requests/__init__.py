@@ -17,7 +17,7 @@ from scic.domain.members import check_still_in
 from scic.domain.shares import Subscribe, Withdraw
 from scic.errors import DomainError, NotFound, named, refuse
 from scic.jsontypes import Integer
-from scic.mail.outbox import enqueue
+from scic.mail.outbox import enqueue, queued
 from scic.member_requests.tables import member_requests
 from scic.money import Amount, format_cents
 from scic.projections import views
@@ -96,13 +96,15 @@ def create(
     )
     enqueue(
         conn,
-        coop_id=coop_id,
-        kind="request-received",
-        cause=f"{request_id}:received",
-        now=now,
-        recipient="managers",
-        member_id=member_id,
-        params={"request_id": request_id, "kind": body.kind, "shares": body.shares},
+        queued(
+            coop_id=coop_id,
+            kind="request-received",
+            cause=f"{request_id}:received",
+            now=now,
+            recipient="managers",
+            member_id=member_id,
+            params={"request_id": request_id, "kind": body.kind, "shares": body.shares},
+        ),
     )
     return request_id
 
@@ -261,19 +263,21 @@ def _decide(
     kind = "request-accepted" if status == "accepted" else "request-declined"
     enqueue(
         conn,
-        coop_id=row["coop_id"],
-        kind=kind,
-        cause=f"{row['request_id']}:{status}",
-        now=now,
-        recipient="member",
-        member_id=row["member_id"],
-        params={
-            "request_id": row["request_id"],
-            "request_kind": row["kind"],
-            "shares": row["shares"],
-            "reason": values["reason"] or "",
-            "rule": values.get("rule") or "",
-            "refusal": values.get("refusal") or "",
-        },
-        legal=False,
+        queued(
+            coop_id=row["coop_id"],
+            kind=kind,
+            cause=f"{row['request_id']}:{status}",
+            now=now,
+            recipient="member",
+            member_id=row["member_id"],
+            params={
+                "request_id": row["request_id"],
+                "request_kind": row["kind"],
+                "shares": row["shares"],
+                "reason": values["reason"] or "",
+                "rule": values.get("rule") or "",
+                "refusal": values.get("refusal") or "",
+            },
+            legal=False,
+        ),
     )

@@ -336,19 +336,21 @@ async def invite(request: Request, service: ServiceDep) -> Response:
         # the invitation by mail, in the invitation's transaction (scic.mail)
         mail_outbox.enqueue(
             conn,
-            coop_id=v.coop_id,
-            kind="invitation",
-            cause=f"invitation:{made.invitation_id}",
-            now=v.service.store.clock(),
-            recipient="address",
-            to_address=made.email,
-            params={
-                "link": link,
-                "name": made.name,
-                "role": made.role,
-                "expires_on": made.expires_at.date().isoformat(),
-            },
-            legal=True,
+            mail_outbox.queued(
+                coop_id=v.coop_id,
+                kind="invitation",
+                cause=f"invitation:{made.invitation_id}",
+                now=v.service.store.clock(),
+                recipient="address",
+                to_address=made.email,
+                params={
+                    "link": link,
+                    "name": made.name,
+                    "role": made.role,
+                    "expires_on": made.expires_at.date().isoformat(),
+                },
+                legal=True,
+            ),
         )
         conn.commit()
         context = invite_form(
