@@ -439,7 +439,7 @@ def _reimbursement(ev: SharesReimbursed, entry: _Book, paid_out: bool) -> list[E
     ref = ev.withdrawal_id
     out = [entry("CAP", ref, f"Remboursement de {h.shares} parts {m}", *[x for x in lines if x])]
     # R7 — what the former member paid on its call while it waited is not set off again
-    set_off = compensated_cents(c, p + ev.paid_while_waiting_cents, loss)
+    set_off = compensated_cents(c, ev.paid_in_cents, loss)
     if set_off:
         label = f"Compensation de l'appel non versé avec le remboursement {m}"
         out.append(entry("OD", ref, label, *_pair("4567", "4562", set_off, daux=m, caux=m)))

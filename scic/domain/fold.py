@@ -257,8 +257,7 @@ def _owed_paid(state: Fold, e: OwedCallPaid) -> None:
 
 def _reimburse(state: Fold, e: SharesReimbursed, on: date) -> None:
     member = state.members[e.member_id]
-    paid = e.paid_cents + e.paid_while_waiting_cents
-    owed = member.owed_cents + still_owed_cents(paid, e.loss_share_cents)  # R7
+    owed = member.owed_cents + still_owed_cents(e.paid_in_cents, e.loss_share_cents)  # R7
     pending = member.pending - e.holding
     state.members[e.member_id] = replace(member, pending=pending, owed_cents=owed)
     state.reimbursements[e.withdrawal_id] = ReleasedReimbursement(

@@ -110,6 +110,12 @@ class SharesReimbursed(_Amounts):
     """R7 — what the former member paid on its unpaid calls while this reimbursement
     waited (OwedCallPaid before it): not set off again, so it is paid back with the rest."""
 
+    @property
+    def paid_in_cents(self) -> int:
+        """R6/R7 — all the former member had paid on these shares' calls: at its
+        withdrawal and while its reimbursement waited."""
+        return self.paid_cents + self.paid_while_waiting_cents
+
     def moves(self) -> tuple[CapitalMove, ...]:
         """R5 — the withdrawn shares leave the capital when they are reimbursed."""
         return (CapitalMove(self.member_id, None, "reimbursement", -self.holding),)
@@ -644,6 +650,18 @@ def still_owed_cents(paid: int, loss_share: int) -> int:
     """What the former member still owes on its calls once its shares are reimbursed:
     the part of its loss share beyond what it had paid."""
     return max(0, loss_share - paid)
+
+
+def owed_on_calls_cents(called: int, paid: int, released: tuple[int, int] | None) -> int:
+    """R7 — what a former member owes on its calls (C. com. L231-6), before what it paid
+    since it left: what it was called for and did not pay, less, once its reimbursement is
+    released (`released`: its loss share and the amount paid back), what was set against
+    it (the claim, called − loss share, less the amount paid back)."""
+    unpaid = called - paid
+    if released is None:
+        return unpaid
+    loss_share, amount = released
+    return unpaid - (called - loss_share - amount)
 
 
 def held_nominal(holding: Holding) -> int:

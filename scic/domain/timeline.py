@@ -310,12 +310,11 @@ def _judge_reimbursement(state: Fold, e: SharesReimbursed, on: date, no: _No) ->
             f"the payment after {on}",
             "R7",
         )
-    paid = e.paid_cents + e.paid_while_waiting_cents
-    if e.amount_cents > paid:
+    if e.amount_cents > e.paid_in_cents:
         return no(
             "reimbursement-above-paid",
             f"on {on} {format_cents(e.amount_cents)} € would be reimbursed for "
-            f"{format_cents(paid)} € paid",
+            f"{format_cents(e.paid_in_cents)} € paid",
             "R6",
         )
     if coop.pending[0].withdrawal_id != e.withdrawal_id:

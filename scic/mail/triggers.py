@@ -26,7 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import RecordedEvent
-from scic.domain.shares import compensated_cents, still_owed_cents
+from scic.domain.shares import SharesReimbursed, compensated_cents, still_owed_cents
+from scic.events import typed
 from scic.mail.outbox import enqueue, queued
 from scic.projections.tables import calls, subscriptions
 
@@ -65,7 +66,7 @@ def after_append(
                     legal=legal,
                 )
             )
-    return enqueue(conn, *mails) if mails else 0
+    return enqueue(conn, *mails)
 
 
 def _day(value: Any) -> date:
@@ -85,9 +86,10 @@ def _mails(
     if event.type == "SharesReimbursed":
         params = {k: d[k] for k in ("shares", "amount_cents", "loss_share_cents")}
         # R7 — the unpaid call set against the reimbursement, and what that leaves owed
-        called, loss = d["called_cents"], d["loss_share_cents"]
-        paid = d["paid_cents"] + d.get("paid_while_waiting_cents", 0)
-        params["set_off_cents"] = compensated_cents(called, paid, loss)
+        released = typed(event, (SharesReimbursed,))
+        assert isinstance(released, SharesReimbursed)
+        paid, loss = released.paid_in_cents, released.loss_share_cents
+        params["set_off_cents"] = compensated_cents(released.called_cents, paid, loss)
         params["still_owed_cents"] = still_owed_cents(paid, loss)
         return [("reimbursement-released", "member", True, d["member_id"], params)]
     if event.type == "ReminderDue":

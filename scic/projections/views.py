@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ledger.schema import UTCDateTime
 from scic.domain.cooperative import Statutes
+from scic.domain.shares import owed_on_calls_cents
 from scic.errors import NotFound
 from scic.money import ratio
 from scic.projections import dated, mix
@@ -541,10 +542,11 @@ class Withdrawal:
         and did not pay, less what was set off (the claim, called − loss share, less the
         amount paid back), less all it paid since it left."""
         h = self.holding
-        if self.loss_share_cents is None or self.amount_cents is None:
-            return h.called_cents - h.paid_cents - self.paid_after_cents
-        set_off = h.called_cents - self.loss_share_cents - self.amount_cents
-        return h.called_cents - h.paid_cents - set_off - self.paid_after_cents
+        released = None
+        if self.loss_share_cents is not None and self.amount_cents is not None:
+            released = (self.loss_share_cents, self.amount_cents)
+        owed = owed_on_calls_cents(h.called_cents, h.paid_cents, released)
+        return owed - self.paid_after_cents
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from scic.dates import add_years
+from scic.domain.shares import owed_on_calls_cents
 from scic.projections import views
 from scic.projections.tables import members, owed_payments, withdrawals
 from scic.reports.context import Context
@@ -131,10 +132,10 @@ def _owed_after_exit(conn: sa.Connection, ctx: Context) -> dict[str, int]:
             w.reimbursed_on,
         ).where(w.coop_id == ctx.coop_id, w.exit, w.requested_on <= ctx.as_of)
     ):
-        unpaid = row.called_cents - row.paid_cents
+        released = None
         if row.reimbursed_on is not None and row.reimbursed_on <= ctx.as_of:
-            unpaid -= row.called_cents - (row.loss_share_cents or 0) - (row.amount_cents or 0)
-        owed[row.member_id] = unpaid
+            released = (row.loss_share_cents or 0, row.amount_cents or 0)
+        owed[row.member_id] = owed_on_calls_cents(row.called_cents, row.paid_cents, released)
     for member_id, cents in conn.execute(
         sa.select(p.member_id, sa.func.sum(p.amount_cents))
         .where(p.coop_id == ctx.coop_id, ~p.reversed, p.paid_on <= ctx.as_of)
